@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what the tests need (idempotently), then runs every test project and buf lint.
+# Ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+APT_PACKAGES=(bash procps shfmt asciinema openssh-server awscli)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing apt packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || { echo "apt-get install failed" >&2; exit 1; }
+fi
+
+if [ ! -f tests/fixtures/node_modules/.package-lock.json ] || [ tests/fixtures/package.json -nt tests/fixtures/node_modules/.package-lock.json ]; then
+  log "installing npm test fixtures"
+  (cd tests/fixtures && npm install --no-audit --no-fund --loglevel=error >/dev/null) || { echo "npm install failed" >&2; exit 1; }
+fi
+
+failures=0
+log "buf lint"
+if tests/fixtures/node_modules/.bin/buf lint; then lint_ok=1; else lint_ok=0; failures=1; fi
+
+log "building"
+if ! dotnet build Broker.sln -c Release -nologo -v q -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+RESULTS="$ROOT/.test-results"
+rm -rf "$RESULTS"; mkdir -p "$RESULTS"
+log "testing"
+dotnet test Broker.sln -c Release --no-build -nologo -v q \
+  --logger "trx" --results-directory "$RESULTS" -- RunConfiguration.TestSessionTimeout=1500000 || failures=1
+
+passed=0; failed=0; skipped=0
+for trx in "$RESULTS"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); p=${p:-0}
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=${f:-0}
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); t=${t:-0}
+  e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters"); e=${e:-0}
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - e))
+done
+((lint_ok)) && passed=$((passed + 1)) || failed=$((failed + 1))
+if ((failed > 0)); then failures=1; fi
+
+summary="$passed passed, $failed failed"
+((skipped > 0)) && summary+=", $skipped skipped"
+echo "$summary"
+exit $failures
