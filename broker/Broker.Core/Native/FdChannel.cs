@@ -1,0 +1,219 @@
+using System.IO.Pipelines;
+
+namespace Broker.Core.Native;
+
+/// <summary>
+/// A non-blocking descriptor driven by <see cref="FdEventLoop"/>: what it reads goes into a
+/// <see cref="Pipe"/> (whose pause threshold stops reading, so a slow consumer slows the
+/// program instead of growing memory), and writes wait for writability instead of blocking
+/// a thread.
+/// </summary>
+internal sealed class FdChannel : IFdWatcher, IDisposable
+{
+    private const int ReadChunk = 32 * 1024;
+    // Reading is bounded per wake-up so that one very busy session cannot starve the others.
+    private const int ReadBudget = 256 * 1024;
+
+    private readonly UnixFileDescriptor _fd;
+    private readonly FdEventLoop _loop;
+    private readonly Pipe? _pipe;
+    private readonly Lock _gate = new();
+    private readonly long _token;
+    private bool _readArmed;
+    private TaskCompletionSource? _writable;
+    private bool _closed;
+
+    private FdChannel(UnixFileDescriptor fd, FdEventLoop loop, bool readable)
+    {
+        _fd = fd;
+        _loop = loop;
+        fd.SetNonBlocking();
+        if (readable)
+        {
+            _pipe = new Pipe(new PipeOptions(
+                pauseWriterThreshold: 1024 * 1024,
+                resumeWriterThreshold: 512 * 1024,
+                minimumSegmentSize: ReadChunk,
+                useSynchronizationContext: false));
+            _readArmed = true;
+        }
+
+        _token = loop.Add(fd.Fd, readable ? LibC.EPOLLIN : 0, this);
+    }
+
+    /// <summary>Watches <paramref name="fd"/> for reading (and writing on demand).</summary>
+    public static FdChannel ForReading(UnixFileDescriptor fd, FdEventLoop loop) => new(fd, loop, readable: true);
+
+    /// <summary>Watches <paramref name="fd"/> only to wait for writability.</summary>
+    public static FdChannel ForWriting(UnixFileDescriptor fd, FdEventLoop loop) => new(fd, loop, readable: false);
+
+    /// <summary>Bytes read from the descriptor; completes at end of file.</summary>
+    public PipeReader Output => _pipe?.Reader ?? throw new InvalidOperationException("The channel is write-only.");
+
+    public void OnReady(uint events)
+    {
+        var read = false;
+        TaskCompletionSource? writable = null;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            if (_readArmed && (events & (LibC.EPOLLIN | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+            {
+                _readArmed = false;
+                read = true;
+            }
+
+            if (_writable is not null && (events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+            {
+                writable = _writable;
+                _writable = null;
+            }
+
+            RearmLocked();
+        }
+
+        writable?.TrySetResult();
+        if (read)
+        {
+            ReadAvailable();
+        }
+    }
+
+    private void ReadAvailable()
+    {
+        var writer = _pipe!.Writer;
+        var total = 0;
+        while (total < ReadBudget)
+        {
+            var n = _fd.TryRead(writer.GetSpan(ReadChunk));
+            if (n > 0)
+            {
+                writer.Advance(n);
+                total += n;
+                continue;
+            }
+
+            if (n == -LibC.EAGAIN)
+            {
+                break;
+            }
+
+            // 0 is end of file; EIO is how a PTY master reports that every slave is closed.
+            writer.Complete(n == 0 || n == -LibC.EIO ? null : new IOException($"read failed: {LibC.Describe(-n)}"));
+            return;
+        }
+
+        var flush = writer.FlushAsync();
+        if (flush.IsCompletedSuccessfully)
+        {
+            if (!flush.Result.IsCompleted)
+            {
+                ArmRead();
+            }
+
+            return;
+        }
+
+        _ = ArmAfterFlushAsync(flush);
+    }
+
+    private async Task ArmAfterFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            var result = await flush.ConfigureAwait(false);
+            if (!result.IsCompleted)
+            {
+                ArmRead();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader completed while we were flushing: nobody wants more output.
+        }
+    }
+
+    private void ArmRead()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _readArmed = true;
+            RearmLocked();
+        }
+    }
+
+    private void RearmLocked()
+    {
+        var events = (_readArmed ? LibC.EPOLLIN : 0) | (_writable is not null ? LibC.EPOLLOUT : 0);
+        if (events != 0)
+        {
+            _loop.Rearm(_fd.Fd, _token, events);
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="data"/>. Returns false when the other side is gone.</summary>
+    public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            var n = _fd.TryWrite(data.Span);
+            if (n > 0)
+            {
+                data = data[n..];
+                continue;
+            }
+
+            if (n != -LibC.EAGAIN)
+            {
+                return false;
+            }
+
+            Task wait;
+            lock (_gate)
+            {
+                if (_closed)
+                {
+                    return false;
+                }
+
+                _writable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _writable.Task;
+                RearmLocked();
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        TaskCompletionSource? writable;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            writable = _writable;
+            _writable = null;
+        }
+
+        _loop.Remove(_fd.Fd, _token);
+        writable?.TrySetResult();
+        // The pipe's writer belongs to the loop thread; the reader side is cancelled by its owner.
+        _fd.Dispose();
+    }
+}

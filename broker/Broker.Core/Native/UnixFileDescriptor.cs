@@ -1,0 +1,106 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Broker.Core.Native;
+
+/// <summary>
+/// Owns one file descriptor. Reads and writes take a reference so that a concurrent
+/// dispose cannot close the number while a call is using it (a reused number would
+/// send bytes to the wrong file).
+/// </summary>
+internal sealed class UnixFileDescriptor : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public UnixFileDescriptor(int fd)
+        : base(ownsHandle: true)
+    {
+        SetHandle(fd);
+    }
+
+    public int Fd => (int)handle;
+
+    protected override bool ReleaseHandle() => LibC.close((int)handle) == 0;
+
+    public void SetNonBlocking()
+    {
+        var flags = LibC.fcntl(Fd, LibC.F_GETFL, 0);
+        if (flags < 0 || LibC.fcntl(Fd, LibC.F_SETFL, flags | LibC.O_NONBLOCK) < 0)
+        {
+            throw new IOException($"fcntl(O_NONBLOCK) failed: {LibC.Describe(LibC.LastError)}");
+        }
+    }
+
+    /// <summary>Reads without blocking. Returns bytes read, 0 at end of file, -errno on error.</summary>
+    public unsafe int TryRead(Span<byte> buffer)
+    {
+        var added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    var n = LibC.read(Fd, p, buffer.Length);
+                    if (n >= 0)
+                    {
+                        return (int)n;
+                    }
+
+                    var errno = LibC.LastError;
+                    if (errno != LibC.EINTR)
+                    {
+                        return -errno;
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return -LibC.EIO;
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Writes without blocking. Returns bytes written or -errno.</summary>
+    public unsafe int TryWrite(ReadOnlySpan<byte> buffer)
+    {
+        var added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    var n = LibC.write(Fd, p, buffer.Length);
+                    if (n >= 0)
+                    {
+                        return (int)n;
+                    }
+
+                    var errno = LibC.LastError;
+                    if (errno != LibC.EINTR)
+                    {
+                        return -errno;
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return -LibC.EIO;
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
+    }
+}

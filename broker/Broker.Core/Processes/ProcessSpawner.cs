@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Broker.Core.Native;
+
+namespace Broker.Core.Processes;
+
+/// <summary>
+/// Starts programs with <c>posix_spawn</c> as session leaders (<c>POSIX_SPAWN_SETSID</c>), so
+/// that every process they start can be found and killed by session id, with default signal
+/// dispositions and an empty signal mask (the runtime ignores SIGPIPE; children must not inherit that).
+/// </summary>
+internal static unsafe class ProcessSpawner
+{
+    /// <summary>Spawns with the PTY slave at <paramref name="slavePath"/> as stdin, stdout, stderr and controlling terminal.</summary>
+    public static SpawnResult SpawnOnTerminal(SpawnRequest request, string slavePath)
+    {
+        var slave = Encoding.UTF8.GetBytes(slavePath + "\0");
+        return Spawn(request, (actions) =>
+        {
+            fixed (byte* path = slave)
+            {
+                // A session leader without a terminal acquires the first terminal it opens.
+                Check(LibC.posix_spawn_file_actions_addopen((void*)actions, 0, path, LibC.O_RDWR, 0), "addopen");
+            }
+
+            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, 0, 1), "adddup2");
+            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, 0, 2), "adddup2");
+        });
+    }
+
+    /// <summary>Spawns with the given pipe ends as stdin, stdout and stderr.</summary>
+    public static SpawnResult SpawnOnPipes(SpawnRequest request, int stdinRead, int stdoutWrite, int stderrWrite) =>
+        Spawn(request, (actions) =>
+        {
+            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, stdinRead, 0), "adddup2");
+            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, stdoutWrite, 1), "adddup2");
+            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, stderrWrite, 2), "adddup2");
+        });
+
+    private static SpawnResult Spawn(SpawnRequest request, Action<nint> addStdio)
+    {
+        var actions = NativeMemory.AllocZeroed(LibC.FileActionsSize);
+        var attributes = NativeMemory.AllocZeroed(LibC.SpawnAttrSize);
+        var signals = NativeMemory.AllocZeroed(LibC.SigSetSize);
+        var strings = new List<nint>();
+        try
+        {
+            Check(LibC.posix_spawn_file_actions_init(actions), "file_actions_init");
+            Check(LibC.posix_spawnattr_init(attributes), "spawnattr_init");
+            addStdio((nint)actions);
+            if (request.WorkingDirectory is { } cwd)
+            {
+                var dir = AllocString(cwd, strings);
+                Check(LibC.posix_spawn_file_actions_addchdir_np(actions, dir), "addchdir");
+            }
+
+            // Descriptors the runtime or a library opened without O_CLOEXEC must not reach the target.
+            Check(LibC.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom");
+
+            Check(LibC.posix_spawnattr_setflags(attributes, (short)(LibC.POSIX_SPAWN_SETSID | LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)), "setflags");
+            LibC.sigemptyset(signals);
+            Check(LibC.posix_spawnattr_setsigmask(attributes, signals), "setsigmask");
+            LibC.sigfillset(signals);
+            LibC.sigdelset(signals, 9);
+            LibC.sigdelset(signals, 19);
+            Check(LibC.posix_spawnattr_setsigdefault(attributes, signals), "setsigdefault");
+
+            var argv = AllocArray(request.Arguments, strings);
+            var envp = AllocArray(request.Environment.Select(kv => kv.Key + "=" + kv.Value).ToList(), strings);
+            var path = AllocString(request.Path, strings);
+            int pid;
+            var rc = LibC.posix_spawn(&pid, path, actions, attributes, (byte**)argv, (byte**)envp);
+            if (rc != 0)
+            {
+                return SpawnResult.Failed($"cannot start {request.Path}: {LibC.Describe(rc)}");
+            }
+
+            return SpawnResult.Started(pid);
+        }
+        finally
+        {
+            LibC.posix_spawn_file_actions_destroy(actions);
+            LibC.posix_spawnattr_destroy(attributes);
+            NativeMemory.Free(actions);
+            NativeMemory.Free(attributes);
+            NativeMemory.Free(signals);
+            foreach (var p in strings)
+            {
+                NativeMemory.Free((void*)p);
+            }
+        }
+    }
+
+    private static byte* AllocString(string value, List<nint> owned)
+    {
+        var count = Encoding.UTF8.GetByteCount(value);
+        var p = (byte*)NativeMemory.Alloc((nuint)count + 1);
+        Encoding.UTF8.GetBytes(value, new Span<byte>(p, count));
+        p[count] = 0;
+        owned.Add((nint)p);
+        return p;
+    }
+
+    private static nint AllocArray(IReadOnlyList<string> values, List<nint> owned)
+    {
+        var array = (byte**)NativeMemory.Alloc((nuint)((values.Count + 1) * sizeof(nint)));
+        owned.Add((nint)array);
+        for (var i = 0; i < values.Count; i++)
+        {
+            array[i] = AllocString(values[i], owned);
+        }
+
+        array[values.Count] = null;
+        return (nint)array;
+    }
+
+    private static void Check(int rc, string what)
+    {
+        if (rc != 0)
+        {
+            throw new IOException($"posix_spawn {what} failed: {LibC.Describe(rc)}");
+        }
+    }
+}
+
+/// <summary>The pid of a started program, or why it could not start.</summary>
+internal readonly record struct SpawnResult(int ProcessId, string? Error)
+{
+    public static SpawnResult Started(int pid) => new(pid, null);
+
+    public static SpawnResult Failed(string error) => new(0, error);
+
+    public bool Succeeded => Error is null;
+}

@@ -1,0 +1,13 @@
+namespace Broker.Core.Processes;
+
+/// <summary>What to run. The environment is given whole: nothing of the broker's own leaks in.</summary>
+internal sealed record SpawnRequest
+{
+    public required string Path { get; init; }
+
+    public required IReadOnlyList<string> Arguments { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+
+    public string? WorkingDirectory { get; init; }
+}

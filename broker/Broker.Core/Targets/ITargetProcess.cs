@@ -1,0 +1,63 @@
+using System.IO.Pipelines;
+using Broker.Core.Processes;
+
+namespace Broker.Core.Targets;
+
+/// <summary>Signals a client may deliver.</summary>
+public enum TargetSignal
+{
+    /// <summary>SIGHUP.</summary>
+    Hangup = 1,
+
+    /// <summary>SIGINT.</summary>
+    Interrupt = 2,
+
+    /// <summary>SIGQUIT.</summary>
+    Quit = 3,
+
+    /// <summary>SIGKILL.</summary>
+    Kill = 9,
+
+    /// <summary>SIGUSR1.</summary>
+    User1 = 10,
+
+    /// <summary>SIGUSR2.</summary>
+    User2 = 12,
+
+    /// <summary>SIGTERM.</summary>
+    Terminate = 15,
+
+    /// <summary>SIGCONT.</summary>
+    Continue = 18,
+
+    /// <summary>SIGTSTP.</summary>
+    Suspend = 20,
+}
+
+/// <summary>A running program on a target: its byte streams, its size, its signals, its end.</summary>
+public interface ITargetProcess : IAsyncDisposable
+{
+    /// <summary>Terminal output, or standard output of a command. Completes at end of output.</summary>
+    PipeReader Output { get; }
+
+    /// <summary>Standard error of a command; null on a terminal, where it is merged into <see cref="Output"/>.</summary>
+    PipeReader? ErrorOutput { get; }
+
+    /// <summary>Completes when the program itself has exited.</summary>
+    Task<ProcessExit> Exited { get; }
+
+    /// <summary>Delivers input. Returns false when the program can no longer receive it.</summary>
+    ValueTask<bool> WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Signals end of input: closes stdin, or sends the terminal's end-of-file character.</summary>
+    ValueTask CompleteInputAsync(CancellationToken cancellationToken);
+
+    /// <summary>Changes the terminal size. Returns false when there is no terminal or the call failed.</summary>
+    bool Resize(int columns, int rows);
+
+    /// <summary>Delivers a signal to the foreground process group.</summary>
+    bool Signal(TargetSignal signal);
+
+    /// <summary>Kills every process the program started, and the program.</summary>
+    void KillAll();
+}

@@ -1,0 +1,38 @@
+namespace Broker.Core.Targets;
+
+/// <summary>Configuration of a local shell target (validated before it gets here).</summary>
+public sealed record LocalShellSettings
+{
+    /// <summary>Target name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The shell program, by absolute path.</summary>
+    public string Shell { get; init; } = "/bin/bash";
+
+    /// <summary>Arguments for an interactive shell (after argv[0]).</summary>
+    public IReadOnlyList<string> InteractiveArguments { get; init; } = [];
+
+    /// <summary>Working directory; null means the broker's home directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>
+    /// The whole environment the target's programs see, before session additions. The broker's
+    /// own environment is never inherited: it may hold the broker's credentials.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = DefaultEnvironment();
+
+    /// <summary>A minimal environment: PATH, HOME, LANG and the user names.</summary>
+    public static IReadOnlyDictionary<string, string> DefaultEnvironment()
+    {
+        var home = System.Environment.GetEnvironmentVariable("HOME") ?? "/";
+        var user = System.Environment.UserName;
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ["HOME"] = home,
+            ["LANG"] = "C.UTF-8",
+            ["USER"] = user,
+            ["LOGNAME"] = user,
+        };
+    }
+}
