@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Broker.Policy;
+
+/// <summary>The decision for a whole command line: the strictest over every simple command in it.</summary>
+public sealed class Decision
+{
+    internal Decision(Verdict verdict, string? ruleId, string reason, string? role, DecisionFacts facts)
+    {
+        Verdict = verdict;
+        RuleId = ruleId;
+        Reason = reason;
+        Role = role;
+        Facts = facts;
+    }
+
+    /// <summary>Allow, review or deny.</summary>
+    public Verdict Verdict { get; }
+
+    /// <summary>The rule that decided, or null when the role's default or a built-in check (parse error, construct) decided.</summary>
+    public string? RuleId { get; }
+
+    /// <summary>A human reason.</summary>
+    public string Reason { get; }
+
+    /// <summary>The role whose rules decided, or null when no role applies.</summary>
+    public string? Role { get; }
+
+    /// <summary>What was found in the command.</summary>
+    public DecisionFacts Facts { get; }
+
+    /// <summary>The verdict as the lower-case word used in JSON and the CLI.</summary>
+    public string VerdictName => Verdict switch
+    {
+        Verdict.Allow => "allow",
+        Verdict.Review => "review",
+        _ => "deny",
+    };
+
+    /// <summary><c>{"decision":…,"rule":…,"reason":…,"role":…,"facts":{…}}</c> on one line.</summary>
+    public string ToJson()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("decision", VerdictName);
+            writer.WriteString("rule", RuleId);
+            writer.WriteString("reason", Reason);
+            writer.WriteString("role", Role);
+            writer.WriteStartObject("facts");
+            writer.WriteStartArray("programs");
+            foreach (var program in Facts.Programs)
+            {
+                writer.WriteStringValue(program);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("aws_actions");
+            foreach (var action in Facts.AwsActions)
+            {
+                writer.WriteStringValue(action);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("constructs");
+            foreach (var construct in Facts.Constructs)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", construct.Name);
+                writer.WriteString("detail", construct.Detail);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{VerdictName} ({RuleId ?? "-"}): {Reason}";
+}

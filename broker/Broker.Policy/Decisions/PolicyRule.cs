@@ -1,0 +1,34 @@
+using Broker.Policy.Decisions;
+
+namespace Broker.Policy;
+
+/// <summary>One rule of a role: an action (allow, review, deny), its conditions, and its inline examples.</summary>
+public sealed class PolicyRule
+{
+    internal PolicyRule(string id, Verdict action, string? reason, RuleMatcher matcher, IReadOnlyList<string> matchExamples, IReadOnlyList<string> notMatchExamples)
+    {
+        Id = id;
+        Action = action;
+        Reason = reason;
+        Matcher = matcher;
+        MatchExamples = matchExamples;
+        NotMatchExamples = notMatchExamples;
+    }
+
+    /// <summary>The rule's id (given in the file, or <c>ROLE#N</c> for the N-th rule).</summary>
+    public string Id { get; }
+
+    /// <summary>What the rule decides when it matches.</summary>
+    public Verdict Action { get; }
+
+    /// <summary>The human reason given in the file, if any.</summary>
+    public string? Reason { get; }
+
+    /// <summary>Commands the rule must match.</summary>
+    public IReadOnlyList<string> MatchExamples { get; }
+
+    /// <summary>Commands the rule must not match.</summary>
+    public IReadOnlyList<string> NotMatchExamples { get; }
+
+    internal RuleMatcher Matcher { get; }
+}

@@ -1,0 +1,145 @@
+namespace Broker.Policy.Decisions;
+
+/// <summary>
+/// The conditions of one rule. Command matchers (programs, AWS actions, subcommands, flags, arguments) must all hold;
+/// construct lists name the constructs the rule covers. A rule with only construct lists applies to every command.
+/// </summary>
+internal sealed class RuleMatcher
+{
+    public GlobPattern[] Programs { get; init; } = [];
+
+    public string[][] Subcommands { get; init; } = [];
+
+    public string[] Flags { get; init; } = [];
+
+    public GlobPattern[] Arguments { get; init; } = [];
+
+    public GlobPattern[] AwsActions { get; init; } = [];
+
+    public GlobPattern[] Redirections { get; init; } = [];
+
+    public string[] Constructs { get; init; } = [];
+
+    public bool IsCommandRule => Programs.Length > 0 || AwsActions.Length > 0;
+
+    public bool HasConstructList => Redirections.Length > 0 || Constructs.Length > 0;
+
+    /// <summary>Whether the rule covers a construct (by name, or a redirection by its operator and target).</summary>
+    public bool Covers(Construct construct)
+    {
+        if (Array.IndexOf(Constructs, construct.Name) >= 0)
+        {
+            return true;
+        }
+
+        return construct.Name == ConstructNames.Redirection && construct.Detail is not null && GlobPattern.AnyMatch(Redirections, construct.Detail);
+    }
+
+    /// <summary>
+    /// Whether the command matchers hold for <paramref name="command"/> doing <paramref name="awsAction"/>.
+    /// When arguments are supplied at run time, argument conditions of deny and review rules count as met.
+    /// </summary>
+    public bool Matches(ResolvedCommand command, string? awsAction, Verdict action, IReadOnlyList<Construct> constructs)
+    {
+        if (!IsCommandRule || command.Program is null)
+        {
+            return false;
+        }
+
+        if (Programs.Length > 0 && !GlobPattern.AnyMatch(Programs, command.Program))
+        {
+            return false;
+        }
+
+        if (AwsActions.Length > 0 && (command.Program != "aws" || awsAction is null || !GlobPattern.AnyMatch(AwsActions, awsAction)))
+        {
+            return false;
+        }
+
+        var assumeHidden = command.HasHiddenArguments && action != Verdict.Allow;
+        if (Subcommands.Length > 0 && !assumeHidden && !MatchesSubcommand(command.Positionals))
+        {
+            return false;
+        }
+
+        if (Flags.Length > 0 && !assumeHidden && !MatchesFlag(command.Flags))
+        {
+            return false;
+        }
+
+        if (Arguments.Length > 0 && !assumeHidden && !MatchesArgument(command.Arguments))
+        {
+            return false;
+        }
+
+        if (action != Verdict.Allow && HasConstructList && !AnyCovered(constructs))
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private bool AnyCovered(IReadOnlyList<Construct> constructs)
+    {
+        foreach (var construct in constructs)
+        {
+            if (Covers(construct))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchesSubcommand(List<string> positionals)
+    {
+        foreach (var path in Subcommands)
+        {
+            if (positionals.Count < path.Length)
+            {
+                continue;
+            }
+
+            var matched = true;
+            for (var i = 0; i < path.Length && matched; i++)
+            {
+                matched = positionals[i] == path[i];
+            }
+
+            if (matched)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchesFlag(HashSet<string> flags)
+    {
+        foreach (var flag in Flags)
+        {
+            if (flags.Contains(flag))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchesArgument(IReadOnlyList<string> arguments)
+    {
+        foreach (var argument in arguments)
+        {
+            if (GlobPattern.AnyMatch(Arguments, argument))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
