@@ -155,7 +155,7 @@ public sealed partial class TokenValidator : IDisposable
         SecurityTokenInvalidAudienceException => TokenValidationOutcome.Refused(TokenFailureKind.WrongAudience, "the token is not meant for this broker"),
         SecurityTokenInvalidIssuerException => TokenValidationOutcome.Refused(TokenFailureKind.UnknownIssuer, "the token's issuer is not trusted"),
         SecurityTokenInvalidAlgorithmException => TokenValidationOutcome.Refused(TokenFailureKind.AlgorithmNotAllowed, "the token's algorithm is not allowed"),
-        SecurityTokenSignatureKeyNotFoundException => TokenValidationOutcome.Refused(TokenFailureKind.UnknownKey, "no issuer key matches the token"),
+        SecurityTokenSignatureKeyNotFoundException => TokenValidationOutcome.Refused(TokenFailureKind.InvalidSignature, "no issuer key verifies the signature"),
         SecurityTokenInvalidSignatureException => TokenValidationOutcome.Refused(TokenFailureKind.InvalidSignature, "the token's signature does not verify"),
         _ => TokenValidationOutcome.Refused(TokenFailureKind.Malformed, "the token could not be validated"),
     };
