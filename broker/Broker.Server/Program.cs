@@ -1,1 +1,9 @@
-return 0;
+using System.CommandLine;
+using Broker.Server.Cli;
+
+var root = new RootCommand("broker: a least-privilege session broker for autonomous agents")
+{
+    ServeCommand.Create(),
+    TokenCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -9,6 +9,9 @@ public interface ITarget
     /// <summary>The name agents use to ask for this target.</summary>
     string Name { get; }
 
+    /// <summary>Limits for sessions on this target.</summary>
+    Sessions.SessionLimits Limits { get; }
+
     /// <summary>Starts an interactive program on a terminal of the given size.</summary>
     ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken);
 

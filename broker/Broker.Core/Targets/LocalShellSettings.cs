@@ -9,6 +9,9 @@ public sealed record LocalShellSettings
     /// <summary>The shell program, by absolute path.</summary>
     public string Shell { get; init; } = "/bin/bash";
 
+    /// <summary>Limits for sessions on this target.</summary>
+    public Sessions.SessionLimits Limits { get; init; } = new();
+
     /// <summary>Arguments for an interactive shell (after argv[0]).</summary>
     public IReadOnlyList<string> InteractiveArguments { get; init; } = [];
 

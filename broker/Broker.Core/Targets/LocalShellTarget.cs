@@ -17,6 +17,8 @@ internal sealed class LocalShellTarget : ITarget
 
     public string Name => _settings.Name;
 
+    public Sessions.SessionLimits Limits => _settings.Limits;
+
     public ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken)
     {
         var environment = Merge(start.Environment);

@@ -1,0 +1,5 @@
+using System.Runtime.Versioning;
+
+// The client drives POSIX terminals (termios, SIGWINCH).
+[assembly: SupportedOSPlatform("linux")]
+[assembly: SupportedOSPlatform("macos")]

@@ -1,0 +1,407 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Broker.Core.Targets;
+
+namespace Broker.Core.Sessions;
+
+/// <summary>What a session needs besides its process.</summary>
+internal sealed record SessionContext
+{
+    public required string Id { get; init; }
+
+    public required SessionOwner Owner { get; init; }
+
+    public required IReadOnlyList<string> Roles { get; init; }
+
+    public required string Target { get; init; }
+
+    public required SessionKind Kind { get; init; }
+
+    public required SessionLimits Limits { get; init; }
+
+    public required TimeProvider Time { get; init; }
+
+    /// <summary>Creates the filter for one output stream (a fresh one per stream).</summary>
+    public Func<OutputChannel, IOutputFilter> CreateFilter { get; init; } = _ => PassThroughFilter.Instance;
+}
+
+/// <summary>
+/// One running session: a target process, its output pumped through per-stream filters into
+/// an ordered event stream, its input, its limits. Everything the client sees comes from
+/// <see cref="Events"/>; the last event is always <see cref="SessionEvent.Ended"/>.
+/// </summary>
+internal sealed class Session : IDisposable
+{
+    // Output waits for the reader (back-pressure to the program) once this many events queue up.
+    private const int EventQueueDepth = 32;
+    private const int MaxEventBytes = 128 * 1024;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly SessionContext _context;
+    private readonly ITargetProcess _process;
+    private readonly Channel<SessionEvent> _events = Channel.CreateBounded<SessionEvent>(
+        new BoundedChannelOptions(EventQueueDepth) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly TaskCompletionSource<(SessionEndReason Reason, string? Message)> _termination = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _abandon = new();
+    private readonly ITimer _watchdog;
+    private readonly SemaphoreSlim _inputGate = new(1, 1);
+    private readonly Task _completion;
+    private long _lastActivityTicks;
+    private long _idleWarnedForTicks;
+    private bool _durationWarned;
+    private volatile bool _ended;
+    private volatile bool _outputAbandoned;
+    private int _columns;
+    private int _rows;
+
+    public Session(SessionContext context, ITargetProcess process, int columns, int rows)
+    {
+        _context = context;
+        _process = process;
+        _columns = columns;
+        _rows = rows;
+        StartedAt = context.Time.GetUtcNow();
+        _lastActivityTicks = StartedAt.UtcTicks;
+        _watchdog = context.Time.CreateTimer(_ => OnWatchdog(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        ScheduleWatchdog(StartedAt);
+        _completion = RunAsync();
+    }
+
+    public string Id => _context.Id;
+
+    public SessionOwner Owner => _context.Owner;
+
+    public IReadOnlyList<string> Roles => _context.Roles;
+
+    public string Target => _context.Target;
+
+    public SessionKind Kind => _context.Kind;
+
+    public DateTimeOffset StartedAt { get; }
+
+    public DateTimeOffset? EndedAt { get; private set; }
+
+    public SessionEvent.Ended? ExitStatus { get; private set; }
+
+    public bool IsRunning => !_ended;
+
+    public (int Columns, int Rows) Size => (Volatile.Read(ref _columns), Volatile.Read(ref _rows));
+
+    /// <summary>The session's events for its client, in order, ending with the exit.</summary>
+    public ChannelReader<SessionEvent> Events => _events.Reader;
+
+    /// <summary>Completes when the session has ended and its processes are gone.</summary>
+    public Task Completion => _completion;
+
+    /// <summary>Delivers input to the program.</summary>
+    public async ValueTask<InputResult> SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (_ended)
+        {
+            return InputResult.Ended;
+        }
+
+        if (data.Length > _context.Limits.MaxInputFrameBytes)
+        {
+            return InputResult.Rejected($"input frame of {data.Length} bytes exceeds the limit of {_context.Limits.MaxInputFrameBytes} bytes");
+        }
+
+        Touch();
+        await _inputGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false) ? InputResult.Accepted : InputResult.Ended;
+        }
+        finally
+        {
+            _inputGate.Release();
+        }
+    }
+
+    /// <summary>Signals the end of the client's input.</summary>
+    public async ValueTask<InputResult> EndInputAsync(CancellationToken cancellationToken)
+    {
+        if (_ended)
+        {
+            return InputResult.Ended;
+        }
+
+        await _inputGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _process.CompleteInputAsync(cancellationToken).ConfigureAwait(false);
+            return InputResult.Accepted;
+        }
+        finally
+        {
+            _inputGate.Release();
+        }
+    }
+
+    /// <summary>Resizes the terminal.</summary>
+    public InputResult Resize(long columns, long rows)
+    {
+        if (_ended)
+        {
+            return InputResult.Ended;
+        }
+
+        if (_context.Limits.CheckSize(columns, rows) is { } problem)
+        {
+            return InputResult.Rejected(problem);
+        }
+
+        if (!_process.Resize((int)columns, (int)rows))
+        {
+            return InputResult.Rejected(Kind == SessionKind.Exec ? "an exec session has no terminal to resize" : "the terminal could not be resized");
+        }
+
+        Volatile.Write(ref _columns, (int)columns);
+        Volatile.Write(ref _rows, (int)rows);
+        Touch();
+        return InputResult.Accepted;
+    }
+
+    /// <summary>Delivers a signal to the foreground job.</summary>
+    public InputResult Signal(TargetSignal signal)
+    {
+        if (_ended)
+        {
+            return InputResult.Ended;
+        }
+
+        Touch();
+        return _process.Signal(signal) ? InputResult.Accepted : InputResult.Rejected($"signal {signal} could not be delivered");
+    }
+
+    /// <summary>Ends the session (first caller wins). <paramref name="message"/> is shown to the client.</summary>
+    public void Terminate(SessionEndReason reason, string? message) => _termination.TrySetResult((reason, message));
+
+    /// <summary>The client is gone: stop waiting for it and end the session.</summary>
+    public void Abandon()
+    {
+        if (!_ended)
+        {
+            _abandon.Cancel();
+        }
+
+        Terminate(SessionEndReason.ClientClosed, null);
+    }
+
+    /// <summary>Tells the client something about its session, in order with the output.</summary>
+    public void PostNotice(NoticeKind kind, string message) => Publish(new SessionEvent.Notice(kind, message));
+
+    private void Touch() => Volatile.Write(ref _lastActivityTicks, _context.Time.GetUtcNow().UtcTicks);
+
+    private async Task RunAsync()
+    {
+        await Task.Yield();
+        var pumps = new List<Task>(2)
+        {
+            PumpAsync(_process.Output, Kind == SessionKind.Interactive ? OutputChannel.Terminal : OutputChannel.Stdout),
+        };
+        if (_process.ErrorOutput is { } errors)
+        {
+            pumps.Add(PumpAsync(errors, OutputChannel.Stderr));
+        }
+
+        var reason = SessionEndReason.Exited;
+        var first = await Task.WhenAny(_process.Exited, _termination.Task).ConfigureAwait(false);
+        if (first == _termination.Task)
+        {
+            (reason, var message) = _termination.Task.Result;
+            if (message is not null)
+            {
+                Publish(new SessionEvent.Notice(NoticeKind.SessionEnding, message));
+            }
+        }
+
+        // The session is over when its program is: background jobs it left behind die with it.
+        _process.KillAll();
+        var exit = await _process.Exited.ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(pumps).WaitAsync(DrainTimeout, _abandon.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            // Something outside the session (a process that called setsid) still holds the output open.
+            _outputAbandoned = true;
+            _process.Output.CancelPendingRead();
+            _process.ErrorOutput?.CancelPendingRead();
+        }
+
+        _ended = true;
+        _watchdog.Dispose();
+        EndedAt = _context.Time.GetUtcNow();
+        ExitStatus = new SessionEvent.Ended(exit.Code, exit.Signal, reason);
+        if (!_abandon.IsCancellationRequested)
+        {
+            try
+            {
+                await _events.Writer.WriteAsync(ExitStatus, _abandon.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client left while we were telling it how the session ended.
+            }
+        }
+
+        _events.Writer.TryComplete();
+        await _process.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Releases what the session kept after it ended (call once <see cref="Completion"/> is done).</summary>
+    public void Dispose()
+    {
+        _abandon.Dispose();
+        _inputGate.Dispose();
+    }
+
+    private async Task PumpAsync(PipeReader reader, OutputChannel stream)
+    {
+        var filter = _context.CreateFilter(stream);
+        var buffer = new ArrayBufferWriter<byte>(MaxEventBytes);
+        using var holdTimer = filter.HoldDelay > TimeSpan.Zero
+            ? _context.Time.CreateTimer(_ => reader.CancelPendingRead(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
+            : null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var data = result.Buffer;
+                if (result.IsCanceled && data.IsEmpty)
+                {
+                    if (_outputAbandoned)
+                    {
+                        break;
+                    }
+
+                    filter.FlushHeld(buffer);
+                    await EmitAsync(stream, buffer).ConfigureAwait(false);
+                    continue;
+                }
+
+                var take = data.Length > MaxEventBytes ? data.Slice(0, MaxEventBytes) : data;
+                foreach (var segment in take)
+                {
+                    filter.Push(segment.Span, buffer);
+                }
+
+                reader.AdvanceTo(take.End);
+                if (!take.IsEmpty)
+                {
+                    Touch();
+                }
+
+                var completed = result.IsCompleted && take.Length == data.Length;
+                if (completed)
+                {
+                    filter.Complete(buffer);
+                }
+
+                await EmitAsync(stream, buffer).ConfigureAwait(false);
+                if (completed)
+                {
+                    break;
+                }
+
+                holdTimer?.Change(filter.HasHeldBytes ? filter.HoldDelay : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client is gone; nobody reads the output any more.
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask EmitAsync(OutputChannel stream, ArrayBufferWriter<byte> buffer)
+    {
+        if (buffer.WrittenCount == 0)
+        {
+            return;
+        }
+
+        var data = buffer.WrittenSpan.ToArray();
+        buffer.ResetWrittenCount();
+        await _events.Writer.WriteAsync(new SessionEvent.Output(stream, data), _abandon.Token).ConfigureAwait(false);
+    }
+
+    private void Publish(SessionEvent notice)
+    {
+        if (!_abandon.IsCancellationRequested)
+        {
+            _ = _events.Writer.WriteAsync(notice, _abandon.Token).AsTask().ContinueWith(
+                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    private void OnWatchdog()
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        var now = _context.Time.GetUtcNow();
+        var limits = _context.Limits;
+        var lastActivity = new DateTimeOffset(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
+        var durationEnd = StartedAt + limits.MaxDuration;
+        var idleEnd = lastActivity + limits.IdleTimeout;
+        if (now >= durationEnd)
+        {
+            Terminate(SessionEndReason.MaxDuration, $"the session reached its maximum duration of {Format(limits.MaxDuration)}");
+            return;
+        }
+
+        if (now >= idleEnd)
+        {
+            Terminate(SessionEndReason.IdleTimeout, $"the session was idle for {Format(limits.IdleTimeout)}");
+            return;
+        }
+
+        if (!_durationWarned && now >= durationEnd - limits.WarningBefore)
+        {
+            _durationWarned = true;
+            Publish(new SessionEvent.Notice(NoticeKind.MaxDurationWarning, $"the session reaches its maximum duration of {Format(limits.MaxDuration)} in {Format(durationEnd - now)}"));
+        }
+
+        if (_idleWarnedForTicks != lastActivity.UtcTicks && now >= idleEnd - limits.WarningBefore)
+        {
+            _idleWarnedForTicks = lastActivity.UtcTicks;
+            Publish(new SessionEvent.Notice(NoticeKind.IdleTimeoutWarning, $"the session is idle and will be closed in {Format(idleEnd - now)}"));
+        }
+
+        ScheduleWatchdog(now);
+    }
+
+    private void ScheduleWatchdog(DateTimeOffset now)
+    {
+        var limits = _context.Limits;
+        var lastActivity = new DateTimeOffset(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
+        var durationEnd = StartedAt + limits.MaxDuration;
+        var idleEnd = lastActivity + limits.IdleTimeout;
+        var next = durationEnd < idleEnd ? durationEnd : idleEnd;
+        if (!_durationWarned && durationEnd - limits.WarningBefore < next)
+        {
+            next = durationEnd - limits.WarningBefore;
+        }
+
+        if (_idleWarnedForTicks != lastActivity.UtcTicks && idleEnd - limits.WarningBefore < next)
+        {
+            next = idleEnd - limits.WarningBefore;
+        }
+
+        var due = next - now;
+        _watchdog.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private static string Format(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{span.TotalHours:0.#}h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#}m" : $"{Math.Max(0, span.TotalSeconds):0}s";
+}

@@ -1,0 +1,72 @@
+namespace Broker.Core.Sessions;
+
+/// <summary>Which channel output came from.</summary>
+public enum OutputChannel
+{
+    /// <summary>A terminal (stdout and stderr merged by the PTY).</summary>
+    Terminal,
+
+    /// <summary>A command's standard output.</summary>
+    Stdout,
+
+    /// <summary>A command's standard error.</summary>
+    Stderr,
+}
+
+/// <summary>Why a notice was sent.</summary>
+public enum NoticeKind
+{
+    /// <summary>Informational.</summary>
+    Info,
+
+    /// <summary>The session is idle and will be closed soon.</summary>
+    IdleTimeoutWarning,
+
+    /// <summary>The session reaches its maximum duration soon.</summary>
+    MaxDurationWarning,
+
+    /// <summary>A client frame was rejected; the session continues.</summary>
+    FrameRejected,
+
+    /// <summary>The session is being ended by the broker.</summary>
+    SessionEnding,
+}
+
+/// <summary>Why a session ended.</summary>
+public enum SessionEndReason
+{
+    /// <summary>The program exited on its own.</summary>
+    Exited,
+
+    /// <summary>The client went away.</summary>
+    ClientClosed,
+
+    /// <summary>An operator ended it.</summary>
+    Terminated,
+
+    /// <summary>No input or output for the idle timeout.</summary>
+    IdleTimeout,
+
+    /// <summary>The maximum duration was reached.</summary>
+    MaxDuration,
+
+    /// <summary>The broker is stopping.</summary>
+    BrokerShutdown,
+}
+
+/// <summary>One entry of a session's ordered event log, as its readers see it.</summary>
+public abstract record SessionEvent
+{
+    private SessionEvent()
+    {
+    }
+
+    /// <summary>Output bytes (after masking).</summary>
+    public sealed record Output(OutputChannel Stream, ReadOnlyMemory<byte> Data) : SessionEvent;
+
+    /// <summary>A notice for the client.</summary>
+    public sealed record Notice(NoticeKind Kind, string Message) : SessionEvent;
+
+    /// <summary>The session ended; always the last event.</summary>
+    public sealed record Ended(int Code, int Signal, SessionEndReason Reason) : SessionEvent;
+}

@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using Broker.Core.Targets;
+
+namespace Broker.Core.Sessions;
+
+/// <summary>Why a session could not be opened.</summary>
+internal enum OpenFailureKind
+{
+    UnknownTarget,
+    InvalidRequest,
+    LimitReached,
+    StartFailed,
+}
+
+/// <summary>An opened session, or why it was not opened.</summary>
+internal sealed record OpenResult(Session? Session, OpenFailureKind Failure, string? Message, int ExitCode)
+{
+    public static OpenResult Opened(Session session) => new(session, default, null, 0);
+
+    public static OpenResult Failed(OpenFailureKind kind, string message, int exitCode = 0) => new(null, kind, message, exitCode);
+}
+
+/// <summary>Who asks for a session and how its output is filtered.</summary>
+internal sealed record OpenRequest
+{
+    public required SessionOwner Owner { get; init; }
+
+    public required IReadOnlyList<string> Roles { get; init; }
+
+    public required string Target { get; init; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public Func<OutputChannel, IOutputFilter> CreateFilter { get; init; } = _ => PassThroughFilter.Instance;
+}
+
+/// <summary>Opens sessions on targets, within the limits, and registers them.</summary>
+internal sealed class SessionManager
+{
+    private readonly Dictionary<string, ITarget> _targets;
+    private readonly TimeProvider _time;
+
+    public SessionManager(IEnumerable<ITarget> targets, TimeProvider time, int endedSessionsRemembered = 1000)
+    {
+        _targets = targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _time = time;
+        Registry = new SessionRegistry(endedSessionsRemembered);
+    }
+
+    public SessionRegistry Registry { get; }
+
+    public bool HasTarget(string name) => _targets.ContainsKey(name);
+
+    public ValueTask<OpenResult> OpenTerminalAsync(OpenRequest request, long columns, long rows, string term, CancellationToken cancellationToken)
+    {
+        if (_targets.TryGetValue(request.Target, out var target) && target.Limits.CheckSize(columns, rows) is { } problem)
+        {
+            return ValueTask.FromResult(OpenResult.Failed(OpenFailureKind.InvalidRequest, problem));
+        }
+
+        return OpenAsync(
+            request,
+            SessionKind.Interactive,
+            (int)columns,
+            (int)rows,
+            (target, ct) => target.StartTerminalAsync(new TerminalStart((int)columns, (int)rows, term, request.Environment), ct),
+            cancellationToken);
+    }
+
+    public ValueTask<OpenResult> OpenCommandAsync(OpenRequest request, TargetCommand command, CancellationToken cancellationToken) =>
+        OpenAsync(
+            request,
+            SessionKind.Exec,
+            0,
+            0,
+            (target, ct) => target.StartCommandAsync(new CommandStart(command, request.Environment), ct),
+            cancellationToken);
+
+    private async ValueTask<OpenResult> OpenAsync(
+        OpenRequest request,
+        SessionKind kind,
+        int columns,
+        int rows,
+        Func<ITarget, CancellationToken, ValueTask<TargetStartResult>> start,
+        CancellationToken cancellationToken)
+    {
+        if (!_targets.TryGetValue(request.Target, out var target))
+        {
+            return OpenResult.Failed(OpenFailureKind.UnknownTarget, $"target '{request.Target}' does not exist");
+        }
+
+        if (Registry.TryAdmit(request.Owner, target.Limits.MaxSessionsPerIdentity) is { } refusal)
+        {
+            return OpenResult.Failed(OpenFailureKind.LimitReached, refusal);
+        }
+
+        TargetStartResult started;
+        try
+        {
+            started = await start(target, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Registry.Release(request.Owner);
+            throw;
+        }
+
+        if (started.Process is null)
+        {
+            Registry.Release(request.Owner);
+            return OpenResult.Failed(OpenFailureKind.StartFailed, started.Error ?? "the target could not start the program", started.ErrorExitCode);
+        }
+
+        var context = new SessionContext
+        {
+            Id = NewId(),
+            Owner = request.Owner,
+            Roles = request.Roles,
+            Target = target.Name,
+            Kind = kind,
+            Limits = target.Limits,
+            Time = _time,
+            CreateFilter = request.CreateFilter,
+        };
+        var session = new Session(context, started.Process, columns, rows);
+        Registry.Add(session);
+        return OpenResult.Opened(session);
+    }
+
+    /// <summary>Time-ordered (so listings sort naturally) and unguessable (so ids are not enumerable).</summary>
+    private static string NewId()
+    {
+        Span<byte> random = stackalloc byte[10];
+        RandomNumberGenerator.Fill(random);
+        return $"s-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds():x11}{Convert.ToHexStringLower(random)}";
+    }
+}

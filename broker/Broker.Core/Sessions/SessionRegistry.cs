@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+
+namespace Broker.Core.Sessions;
+
+/// <summary>
+/// The broker's sessions: running ones by id, a bounded memory of ended ones, and the
+/// per-identity admission count.
+/// </summary>
+internal sealed class SessionRegistry
+{
+    private readonly ConcurrentDictionary<string, Session> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Session> _ended = new();
+    private readonly Dictionary<SessionOwner, int> _counts = [];
+    private readonly Lock _countsGate = new();
+    private readonly int _endedRemembered;
+
+    public SessionRegistry(int endedRemembered)
+    {
+        _endedRemembered = endedRemembered;
+    }
+
+    /// <summary>Reserves a session slot for <paramref name="owner"/>; returns the refusal, or null when admitted.</summary>
+    public string? TryAdmit(SessionOwner owner, int limit)
+    {
+        lock (_countsGate)
+        {
+            _counts.TryGetValue(owner, out var count);
+            if (count >= limit)
+            {
+                return $"{owner.Subject} already has {count} open sessions (the limit is {limit})";
+            }
+
+            _counts[owner] = count + 1;
+            return null;
+        }
+    }
+
+    /// <summary>Gives back a slot reserved with <see cref="TryAdmit"/>.</summary>
+    public void Release(SessionOwner owner)
+    {
+        lock (_countsGate)
+        {
+            if (_counts.TryGetValue(owner, out var count))
+            {
+                if (count <= 1)
+                {
+                    _counts.Remove(owner);
+                }
+                else
+                {
+                    _counts[owner] = count - 1;
+                }
+            }
+        }
+    }
+
+    /// <summary>Tracks an admitted session until it ends, then releases its slot.</summary>
+    public void Add(Session session)
+    {
+        _running[session.Id] = session;
+        _ = session.Completion.ContinueWith(
+            _ => OnEnded(session), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void OnEnded(Session session)
+    {
+        _running.TryRemove(session.Id, out _);
+        Release(session.Owner);
+        _ended.Enqueue(session);
+        while (_ended.Count > _endedRemembered && _ended.TryDequeue(out var old))
+        {
+            old.Dispose();
+        }
+    }
+
+    public Session? Find(string id)
+    {
+        if (_running.TryGetValue(id, out var session))
+        {
+            return session;
+        }
+
+        return _ended.FirstOrDefault(s => s.Id == id);
+    }
+
+    /// <summary>Running sessions, then ended ones if asked, newest first.</summary>
+    public IEnumerable<Session> List(bool includeEnded)
+    {
+        var all = includeEnded ? _running.Values.Concat(_ended) : _running.Values;
+        return all.OrderByDescending(s => s.StartedAt);
+    }
+
+    public int RunningCount => _running.Count;
+
+    /// <summary>Ends every running session and waits for them (broker shutdown).</summary>
+    public async Task TerminateAllAsync(string message, TimeSpan timeout)
+    {
+        var running = _running.Values.ToList();
+        foreach (var session in running)
+        {
+            session.Terminate(SessionEndReason.BrokerShutdown, message);
+        }
+
+        try
+        {
+            await Task.WhenAll(running.Select(s => s.Completion)).WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Shutdown goes on; the processes themselves have been killed.
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Broker.Identity.Tokens;
+
+namespace Broker.Server.Access;
+
+/// <summary>What a caller may open and see, from the current policy snapshot.</summary>
+internal interface IAccessPolicy
+{
+    /// <summary>The caller's roles for <paramref name="target"/>, or a refusal that names only the target.</summary>
+    AccessDecision Authorize(CallerIdentity caller, string target);
+
+    /// <summary>Operators see and may terminate every session.</summary>
+    bool IsOperator(CallerIdentity caller);
+}
+
+/// <summary>Roles granted for a target, or why not.</summary>
+internal sealed record AccessDecision(IReadOnlyList<string> Roles, string? Denial)
+{
+    public bool Allowed => Denial is null;
+
+    public static AccessDecision Grant(IReadOnlyList<string> roles) => new(roles, null);
+
+    public static AccessDecision Deny(string denial) => new([], denial);
+}

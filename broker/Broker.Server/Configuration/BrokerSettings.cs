@@ -1,0 +1,26 @@
+using Broker.Core.Targets;
+using Broker.Identity.Tokens;
+using Broker.Server.Access;
+
+namespace Broker.Server.Configuration;
+
+/// <summary>Everything a running broker needs, validated before the host is built.</summary>
+internal sealed record BrokerSettings
+{
+    /// <summary>Where keys, the store and recordings live.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Listen addresses (h2c on loopback in dev mode).</summary>
+    public required IReadOnlyList<string> Urls { get; init; }
+
+    public required IReadOnlyList<IssuerSettings> Issuers { get; init; }
+
+    public required IReadOnlyList<LocalShellSettings> Targets { get; init; }
+
+    public required IAccessPolicy Access { get; init; }
+
+    /// <summary>Largest gRPC message accepted at all; frames above the session's own input limit are rejected with a notice.</summary>
+    public int MaxReceiveMessageBytes { get; init; } = 4 * 1024 * 1024;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

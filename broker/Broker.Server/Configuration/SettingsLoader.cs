@@ -1,0 +1,118 @@
+using Broker.Core.Sessions;
+using Broker.Core.Targets;
+using Broker.Identity.Dev;
+using Broker.Identity.Tokens;
+using Broker.Policy;
+using Broker.Server.Access;
+
+namespace Broker.Server.Configuration;
+
+/// <summary>Turns a policy file (or the embedded dev policy) into validated broker settings.</summary>
+internal static class SettingsLoader
+{
+    /// <summary>Default dev listen address: h2c on loopback only.</summary>
+    public const string DevUrl = "http://127.0.0.1:7443";
+
+    private const string DevPolicyResource = "Broker.Server.dev-policy.yaml";
+
+    /// <summary>Loads settings; returns the errors (file:line:column: reason) instead when the configuration is invalid.</summary>
+    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls)
+    {
+        if (configFile is null && !dev)
+        {
+            return (null, ["either --config FILE or --dev is required"]);
+        }
+
+        var loaded = configFile is not null ? PolicyLoader.LoadFile(configFile) : PolicyLoader.Parse(ReadDevPolicy(), "dev-policy.yaml (embedded)");
+        if (!loaded.Succeeded)
+        {
+            return (null, [.. loaded.Errors.Select(e => e.ToString())]);
+        }
+
+        var document = loaded.Document!;
+        Directory.CreateDirectory(dataDirectory);
+        var devIssuer = dev ? DevIssuer.LoadOrCreate(dataDirectory) : null;
+        var issuers = new List<IssuerSettings>();
+        foreach (var issuer in document.Issuers)
+        {
+            if (issuer.Issuer == DevIssuer.IssuerName)
+            {
+                if (devIssuer is null)
+                {
+                    return (null, [$"{document.FileName}: issuer '{DevIssuer.IssuerName}' is only trusted with --dev"]);
+                }
+
+                issuers.Add(devIssuer.Settings);
+                continue;
+            }
+
+            var settings = new IssuerSettings
+            {
+                Issuer = issuer.Issuer,
+                Audience = issuer.Audience,
+                RequiredClaims = issuer.RequiredClaims,
+                Algorithms = issuer.Algorithms,
+                RequireHttps = !IsLoopbackHttp(issuer.Issuer),
+            };
+            var problems = settings.Validate();
+            if (problems.Count > 0)
+            {
+                return (null, [.. problems.Select(p => $"{document.FileName}: issuer '{issuer.Issuer}': {p}")]);
+            }
+
+            issuers.Add(settings);
+        }
+
+        if (devIssuer is not null && issuers.All(i => i.Issuer != DevIssuer.IssuerName))
+        {
+            issuers.Add(devIssuer.Settings);
+        }
+
+        var targets = document.Targets.Select(t => new LocalShellSettings
+        {
+            Name = t.Name,
+            Shell = t.Shell,
+            InteractiveArguments = t.Args,
+            WorkingDirectory = t.WorkingDirectory,
+            Environment = Merge(LocalShellSettings.DefaultEnvironment(), t.Environment),
+            Limits = new SessionLimits
+            {
+                MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
+                IdleTimeout = t.IdleTimeout,
+                MaxDuration = t.MaxDuration,
+            },
+        }).ToList();
+
+        return (new BrokerSettings
+        {
+            DataDirectory = dataDirectory,
+            Urls = urls is null ? [DevUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Issuers = issuers,
+            Targets = targets,
+            Access = new PolicyAccess(document),
+        }, []);
+    }
+
+    /// <summary>The dev policy ships inside the binary so that <c>serve --dev</c> works from any directory.</summary>
+    public static string ReadDevPolicy()
+    {
+        using var stream = typeof(SettingsLoader).Assembly.GetManifestResourceStream(DevPolicyResource)
+            ?? throw new InvalidOperationException("the embedded dev policy is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static bool IsLoopbackHttp(string issuer) =>
+        Uri.TryCreate(issuer, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback;
+
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> first, IReadOnlyDictionary<string, string> second)
+    {
+        var merged = new Dictionary<string, string>(first, StringComparer.Ordinal);
+        foreach (var (key, value) in second)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
+    }
+}

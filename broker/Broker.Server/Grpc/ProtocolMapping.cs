@@ -1,0 +1,87 @@
+using Broker.Core.Sessions;
+using Broker.Core.Targets;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Broker.Protocol.V1;
+
+namespace Broker.Server.Grpc;
+
+/// <summary>Maps between the session model and the wire protocol.</summary>
+internal static class ProtocolMapping
+{
+    public static V1.NoticeKind ToProto(this NoticeKind kind) => kind switch
+    {
+        NoticeKind.Info => V1.NoticeKind.Info,
+        NoticeKind.IdleTimeoutWarning => V1.NoticeKind.IdleTimeoutWarning,
+        NoticeKind.MaxDurationWarning => V1.NoticeKind.MaxDurationWarning,
+        NoticeKind.FrameRejected => V1.NoticeKind.FrameRejected,
+        NoticeKind.SessionEnding => V1.NoticeKind.SessionEnding,
+        _ => V1.NoticeKind.Unspecified,
+    };
+
+    public static V1.ExitReason ToProto(this SessionEndReason reason) => reason switch
+    {
+        SessionEndReason.Exited => V1.ExitReason.Exited,
+        SessionEndReason.ClientClosed => V1.ExitReason.ClientClosed,
+        SessionEndReason.Terminated => V1.ExitReason.Terminated,
+        SessionEndReason.IdleTimeout => V1.ExitReason.IdleTimeout,
+        SessionEndReason.MaxDuration => V1.ExitReason.MaxDuration,
+        SessionEndReason.BrokerShutdown => V1.ExitReason.BrokerShutdown,
+        _ => V1.ExitReason.Unspecified,
+    };
+
+    public static V1.ExitStatus ToProto(this SessionEvent.Ended ended) =>
+        new() { Code = ended.Code, SignalNumber = ended.Signal, Reason = ended.Reason.ToProto() };
+
+    public static V1.Notice ToProto(this SessionEvent.Notice notice) =>
+        new() { Kind = notice.Kind.ToProto(), Message = notice.Message };
+
+    public static TargetSignal? FromProto(this V1.Signal signal) => signal switch
+    {
+        V1.Signal.Interrupt => TargetSignal.Interrupt,
+        V1.Signal.Quit => TargetSignal.Quit,
+        V1.Signal.Hangup => TargetSignal.Hangup,
+        V1.Signal.Terminate => TargetSignal.Terminate,
+        V1.Signal.Kill => TargetSignal.Kill,
+        V1.Signal.Suspend => TargetSignal.Suspend,
+        V1.Signal.Continue => TargetSignal.Continue,
+        V1.Signal.User1 => TargetSignal.User1,
+        V1.Signal.User2 => TargetSignal.User2,
+        _ => null,
+    };
+
+    /// <summary>Event payloads are owned arrays that nothing mutates, so they can be wrapped without a copy.</summary>
+    public static ByteString Wrap(ReadOnlyMemory<byte> data) => UnsafeByteOperations.UnsafeWrap(data);
+
+    public static V1.SessionInfo ToInfo(this Session session)
+    {
+        var info = new V1.SessionInfo
+        {
+            SessionId = session.Id,
+            Subject = session.Owner.Subject,
+            Issuer = session.Owner.Issuer,
+            Target = session.Target,
+            Kind = session.Kind == SessionKind.Interactive ? V1.SessionKind.Interactive : V1.SessionKind.Exec,
+            State = session.IsRunning ? V1.SessionState.Running : V1.SessionState.Ended,
+            StartedAt = Timestamp.FromDateTimeOffset(session.StartedAt),
+        };
+        info.Roles.AddRange(session.Roles);
+        if (session.Kind == SessionKind.Interactive)
+        {
+            var (columns, rows) = session.Size;
+            info.Size = new V1.TerminalSize { Columns = (uint)columns, Rows = (uint)rows };
+        }
+
+        if (session.EndedAt is { } ended)
+        {
+            info.EndedAt = Timestamp.FromDateTimeOffset(ended);
+        }
+
+        if (session.ExitStatus is { } exit)
+        {
+            info.Exit = exit.ToProto();
+        }
+
+        return info;
+    }
+}

@@ -1,0 +1,332 @@
+using Broker.Core.Sessions;
+using Broker.Core.Targets;
+using Broker.Identity.Tokens;
+using Broker.Server.Access;
+using Broker.Server.Auth;
+using Grpc.Core;
+using V1 = Broker.Protocol.V1;
+
+namespace Broker.Server.Grpc;
+
+/// <summary>
+/// The gRPC face of sessions. It only translates: opening goes through the access policy and
+/// the session manager; everything the client receives comes from the session's event stream.
+/// </summary>
+internal sealed partial class SessionGrpcService : V1.SessionService.SessionServiceBase
+{
+    private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
+    private readonly SessionManager _sessions;
+    private readonly IAccessPolicy _access;
+    private readonly ILogger<SessionGrpcService> _logger;
+
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, ILogger<SessionGrpcService> logger)
+    {
+        _sessions = sessions;
+        _access = access;
+        _logger = logger;
+    }
+
+    public override async Task Interact(IAsyncStreamReader<V1.InteractRequest> requestStream, IServerStreamWriter<V1.InteractResponse> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var first = await ReadFirstAsync(requestStream, context).ConfigureAwait(false);
+        if (first.FrameCase != V1.InteractRequest.FrameOneofCase.Open)
+        {
+            throw Invalid($"the first frame must be 'open', not '{FrameName(first.FrameCase)}'");
+        }
+
+        var open = first.Open;
+        var size = open.Size ?? throw Invalid("'open' must carry the terminal size");
+        var request = Authorize(caller, open.Target);
+        var term = string.IsNullOrEmpty(open.Term) ? "xterm-256color" : open.Term;
+        if (term.Length > 64 || term.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '.' and not '+' and not '_'))
+        {
+            throw Invalid("'term' must be a short terminal name such as xterm-256color");
+        }
+
+        var result = await _sessions.OpenTerminalAsync(request, size.Columns, size.Rows, term, context.CancellationToken).ConfigureAwait(false);
+        var session = ThrowIfFailed(result);
+        LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
+        using var abandon = context.CancellationToken.Register(session.Abandon);
+        await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
+
+        var input = PumpInteractiveInputAsync(requestStream, session, context.CancellationToken);
+        await foreach (var item in session.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            var frame = item switch
+            {
+                SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
+                SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
+                _ => null,
+            };
+            if (frame is not null)
+            {
+                await responseStream.WriteAsync(frame).ConfigureAwait(false);
+            }
+        }
+
+        await session.Completion.ConfigureAwait(false);
+        LogEnded(_logger, session.Id, session.ExitStatus);
+        if (input.IsCompleted && await input.ConfigureAwait(false))
+        {
+            throw Invalid("input arrived after the session had exited");
+        }
+    }
+
+    /// <summary>Delivers client frames; returns true if input arrived after the session ended.</summary>
+    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var frame = requests.Current;
+                var result = frame.FrameCase switch
+                {
+                    V1.InteractRequest.FrameOneofCase.Input => await session.SendInputAsync(frame.Input.Memory, cancellationToken).ConfigureAwait(false),
+                    V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),
+                    V1.InteractRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
+                    V1.InteractRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
+                    V1.InteractRequest.FrameOneofCase.Open => InputResult.Rejected("the session is already open"),
+                    _ => InputResult.Rejected("the frame carries nothing"),
+                };
+                if (result.Outcome == InputOutcome.Ended)
+                {
+                    return frame.FrameCase == V1.InteractRequest.FrameOneofCase.Input;
+                }
+
+                if (result.Outcome == InputOutcome.Rejected)
+                {
+                    session.PostNotice(NoticeKind.FrameRejected, $"INVALID_ARGUMENT: {result.Reason}");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client went away; the session is abandoned through the call's cancellation.
+        }
+
+        return false;
+    }
+
+    public override async Task Exec(IAsyncStreamReader<V1.ExecRequest> requestStream, IServerStreamWriter<V1.ExecResponse> responseStream, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var first = await ReadFirstAsync(requestStream, context).ConfigureAwait(false);
+        if (first.FrameCase != V1.ExecRequest.FrameOneofCase.Start)
+        {
+            throw Invalid($"the first frame must be 'start', not '{first.FrameCase}'");
+        }
+
+        var start = first.Start;
+        TargetCommand command = start.CommandCase switch
+        {
+            V1.ExecStart.CommandOneofCase.Argv when start.Argv.Args.Count > 0 && start.Argv.Args[0].Length > 0 => new TargetCommand.Argv([.. start.Argv.Args]),
+            V1.ExecStart.CommandOneofCase.Script when start.Script.Length > 0 => new TargetCommand.Script(start.Script),
+            _ => throw Invalid("'start' must carry a non-empty argv or script"),
+        };
+        if (CommandHasNul(command))
+        {
+            throw Invalid("the command contains a NUL character");
+        }
+
+        var request = Authorize(caller, start.Target);
+        var result = await _sessions.OpenCommandAsync(request, command, context.CancellationToken).ConfigureAwait(false);
+        if (result.Failure == OpenFailureKind.StartFailed && result.Session is null)
+        {
+            // A command that cannot start fails like it would in a shell: a message and 126/127.
+            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(result.Message + "\n") }).ConfigureAwait(false);
+            await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = result.ExitCode, Reason = V1.ExitReason.Exited } }).ConfigureAwait(false);
+            return;
+        }
+
+        var session = ThrowIfFailed(result);
+        LogOpened(_logger, session.Id, caller.Subject, session.Target, "exec");
+        using var abandon = context.CancellationToken.Register(session.Abandon);
+        await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
+
+        _ = PumpExecInputAsync(requestStream, session, context.CancellationToken);
+        await foreach (var item in session.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            var frame = item switch
+            {
+                SessionEvent.Output { Stream: OutputChannel.Stderr } output => new V1.ExecResponse { Stderr = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Output output => new V1.ExecResponse { Stdout = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Notice notice => new V1.ExecResponse { Notice = notice.ToProto() },
+                SessionEvent.Ended ended => new V1.ExecResponse { Exit = ended.ToProto() },
+                _ => null,
+            };
+            if (frame is not null)
+            {
+                await responseStream.WriteAsync(frame).ConfigureAwait(false);
+            }
+        }
+
+        await session.Completion.ConfigureAwait(false);
+        LogEnded(_logger, session.Id, session.ExitStatus);
+    }
+
+    private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var frame = requests.Current;
+                var result = frame.FrameCase switch
+                {
+                    V1.ExecRequest.FrameOneofCase.Stdin => await session.SendInputAsync(frame.Stdin.Memory, cancellationToken).ConfigureAwait(false),
+                    V1.ExecRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
+                    V1.ExecRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
+                    V1.ExecRequest.FrameOneofCase.Start => InputResult.Rejected("the command has already started"),
+                    _ => InputResult.Rejected("the frame carries nothing"),
+                };
+                if (result.Outcome == InputOutcome.Rejected)
+                {
+                    session.PostNotice(NoticeKind.FrameRejected, $"INVALID_ARGUMENT: {result.Reason}");
+                }
+            }
+
+            // A client that stops sending without saying so still means end of input.
+            await session.EndInputAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client went away; the session is abandoned through the call's cancellation.
+        }
+    }
+
+    public override Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var response = new V1.ListSessionsResponse();
+        response.Sessions.AddRange(_sessions.Registry.List(request.IncludeEnded).Where(s => MaySee(caller, s)).Select(s => s.ToInfo()));
+        return Task.FromResult(response);
+    }
+
+    public override Task<V1.GetSessionResponse> GetSession(V1.GetSessionRequest request, ServerCallContext context) =>
+        Task.FromResult(new V1.GetSessionResponse { Session = FindVisible(context.Caller(), request.SessionId).ToInfo() });
+
+    public override async Task<V1.TerminateSessionResponse> TerminateSession(V1.TerminateSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        var session = FindVisible(caller, request.SessionId);
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : request.Reason;
+        LogTerminated(_logger, session.Id, caller.Subject, reason);
+        session.Terminate(SessionEndReason.Terminated, $"terminated by {caller.Subject}: {reason}");
+        await session.Completion.WaitAsync(TimeSpan.FromSeconds(10), context.CancellationToken).ConfigureAwait(false);
+        return new V1.TerminateSessionResponse { Session = session.ToInfo() };
+    }
+
+    private Session FindVisible(CallerIdentity caller, string id)
+    {
+        var session = _sessions.Registry.Find(id);
+        // A session the caller may not see is reported exactly like one that does not exist.
+        if (session is null || !MaySee(caller, session))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"session '{id}' does not exist"));
+        }
+
+        return session;
+    }
+
+    private bool MaySee(CallerIdentity caller, Session session) =>
+        (session.Owner.Issuer == caller.Issuer && session.Owner.Subject == caller.Subject) || _access.IsOperator(caller);
+
+    private OpenRequest Authorize(CallerIdentity caller, string target)
+    {
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            throw Invalid("a target is required");
+        }
+
+        if (!_sessions.HasTarget(target))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"target '{target}' does not exist"));
+        }
+
+        var access = _access.Authorize(caller, target);
+        if (!access.Allowed)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, access.Denial!));
+        }
+
+        return new OpenRequest
+        {
+            Owner = new SessionOwner(caller.Issuer, caller.Subject),
+            Roles = access.Roles,
+            Target = target,
+            Environment = SessionEnvironment.For(caller),
+        };
+    }
+
+    private static Session ThrowIfFailed(OpenResult result) => result.Session ?? throw new RpcException(new Status(
+        result.Failure switch
+        {
+            OpenFailureKind.UnknownTarget => StatusCode.NotFound,
+            OpenFailureKind.InvalidRequest => StatusCode.InvalidArgument,
+            OpenFailureKind.LimitReached => StatusCode.ResourceExhausted,
+            _ => StatusCode.FailedPrecondition,
+        },
+        result.Message ?? "the session could not be opened"));
+
+    private static V1.SessionOpened Opened(Session session)
+    {
+        var opened = new V1.SessionOpened { SessionId = session.Id, Target = session.Target };
+        opened.Roles.AddRange(session.Roles);
+        return opened;
+    }
+
+    private static InputResult Signal(Session session, V1.Signal signal) =>
+        signal.FromProto() is { } mapped ? session.Signal(mapped) : InputResult.Rejected($"unknown signal {signal}");
+
+    private static bool CommandHasNul(TargetCommand command) => command switch
+    {
+        TargetCommand.Argv argv => argv.Arguments.Any(a => a.Contains('\0', StringComparison.Ordinal)),
+        TargetCommand.Script script => script.Text.Contains('\0', StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static async Task<T> ReadFirstAsync<T>(IAsyncStreamReader<T> requests, ServerCallContext context)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        timeout.CancelAfter(FirstFrameTimeout);
+        try
+        {
+            if (!await requests.MoveNext(timeout.Token).ConfigureAwait(false))
+            {
+                throw Invalid("the stream ended before its first frame");
+            }
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw Invalid($"no first frame within {FirstFrameTimeout.TotalSeconds:0} s");
+        }
+
+        return requests.Current;
+    }
+
+    private static string FrameName(V1.InteractRequest.FrameOneofCase frame) => frame switch
+    {
+        V1.InteractRequest.FrameOneofCase.Input => "input",
+        V1.InteractRequest.FrameOneofCase.Resize => "resize",
+        V1.InteractRequest.FrameOneofCase.Signal => "signal",
+        V1.InteractRequest.FrameOneofCase.EndOfInput => "end_of_input",
+        V1.InteractRequest.FrameOneofCase.Open => "open",
+        _ => "empty",
+    };
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Subject} on {Target} ({Kind})")]
+    private static partial void LogOpened(ILogger logger, string sessionId, string subject, string target, string kind);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended: {Exit}")]
+    private static partial void LogEnded(ILogger logger, string sessionId, SessionEvent.Ended? exit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} terminated by {Subject}: {Reason}")]
+    private static partial void LogTerminated(ILogger logger, string sessionId, string subject, string reason);
+}
