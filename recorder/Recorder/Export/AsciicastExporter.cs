@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Recorder.Format;
+
+namespace Recorder.Export;
+
+/// <summary>
+/// asciicast v2 (absolute event times) or v3 (time since the previous event, plus <c>x</c> for the
+/// exit status). Times are whole microseconds so v3 intervals add up exactly.
+/// </summary>
+internal sealed class AsciicastExporter(Stream output, int version) : IEventExporter
+{
+    private readonly ArrayBufferWriter<byte> _line = new(4096);
+    private readonly Dictionary<OutputStream, StreamTextDecoder> _outputDecoders = [];
+    private readonly StreamTextDecoder _inputDecoder = new();
+    private long _previousMicroseconds;
+    private long _lastMicroseconds;
+
+    public void WriteHeader(RecordingHeader header)
+    {
+        WriteLine(json =>
+        {
+            json.WriteStartObject();
+            json.WriteNumber("version", version);
+            if (version == 2)
+            {
+                json.WriteNumber("width", header.Columns);
+                json.WriteNumber("height", header.Rows);
+            }
+            else
+            {
+                json.WriteStartObject("term");
+                json.WriteNumber("cols", header.Columns);
+                json.WriteNumber("rows", header.Rows);
+                json.WriteString("type", header.Term);
+                json.WriteEndObject();
+            }
+
+            json.WriteNumber("timestamp", header.StartedAt.ToUnixTimeSeconds());
+            json.WriteString("title", $"{header.Subject} on {header.Target} (session {header.SessionId})");
+            if (version == 2)
+            {
+                json.WriteStartObject("env");
+                json.WriteString("TERM", header.Term);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        });
+    }
+
+    public void Write(RecordedEvent recorded)
+    {
+        var micros = recorded.OffsetNanoseconds / 1000;
+        switch (recorded)
+        {
+            case OutputEvent output:
+                {
+                    if (!_outputDecoders.TryGetValue(output.Stream, out var decoder))
+                    {
+                        decoder = new StreamTextDecoder();
+                        _outputDecoders[output.Stream] = decoder;
+                    }
+
+                    WriteEvent(micros, "o", decoder.Decode(output.Data.Span));
+                    break;
+                }
+
+            case InputEvent input:
+                WriteEvent(micros, "i", _inputDecoder.Decode(input.Data.Span));
+                break;
+            case ResizeEvent resize:
+                WriteEvent(micros, "r", string.Create(CultureInfo.InvariantCulture, $"{resize.Columns}x{resize.Rows}"));
+                break;
+            case CommandEvent command:
+                WriteEvent(micros, "m", RecordingExporter.DescribeCommand(command.Command));
+                break;
+            case ApprovalEvent approval:
+                WriteEvent(micros, "m", RecordingExporter.DescribeApproval(approval.Approval));
+                break;
+            case NoticeEvent notice:
+                WriteEvent(micros, "m", $"notice {notice.Kind}: {notice.Message}");
+                break;
+            case MarkerEvent marker:
+                WriteEvent(micros, "m", marker.Label);
+                break;
+            case ExitEvent exit when version == 3:
+                WriteEvent(micros, "x", exit.Code.ToString(CultureInfo.InvariantCulture));
+                break;
+            case ExitEvent exit:
+                WriteEvent(micros, "m", string.Create(CultureInfo.InvariantCulture, $"exit {exit.Code}{(exit.Signal != 0 ? $" (signal {exit.Signal})" : "")}: {exit.Reason}"));
+                break;
+        }
+
+        _lastMicroseconds = Math.Max(_lastMicroseconds, micros);
+    }
+
+    public void Complete()
+    {
+        foreach (var decoder in _outputDecoders.Values)
+        {
+            WriteEvent(_lastMicroseconds, "o", decoder.Decode([], final: true));
+        }
+
+        output.Flush();
+    }
+
+    private void WriteEvent(long micros, string code, string data)
+    {
+        if (data.Length == 0)
+        {
+            return;
+        }
+
+        var time = version == 2 ? micros : micros - _previousMicroseconds;
+        _previousMicroseconds = micros;
+        WriteLine(json =>
+        {
+            json.WriteStartArray();
+            json.WriteNumberValue(time / 1_000_000m);
+            json.WriteStringValue(code);
+            json.WriteStringValue(data);
+            json.WriteEndArray();
+        });
+    }
+
+    private void WriteLine(Action<Utf8JsonWriter> write)
+    {
+        _line.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(_line, JsonText.WriterOptions))
+        {
+            write(json);
+        }
+
+        _line.Write("\n"u8);
+        output.Write(_line.WrittenSpan);
+    }
+}

@@ -1,0 +1,10 @@
+namespace Recorder.Export;
+
+internal interface IEventExporter
+{
+    void WriteHeader(RecordingHeader header);
+
+    void Write(RecordedEvent recorded);
+
+    void Complete();
+}

@@ -1,0 +1,68 @@
+namespace Recorder;
+
+/// <summary>How a <see cref="RecordingWriter"/> trades durability against cost. Validated when the writer is created.</summary>
+public sealed record RecordingWriterOptions
+{
+    /// <summary>Longest time an appended event may wait before it is written to the destination. Default 1 s.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Flush the destination (fsync for a <see cref="FileStream"/>) after every segment, not just every interval.</summary>
+    public bool Sync { get; init; }
+
+    /// <summary>Also sign a checkpoint once this many records have been written since the last one; 0 disables the count trigger.</summary>
+    public int CheckpointEveryRecords { get; init; }
+
+    /// <summary>
+    /// Sign a checkpoint when this much time has passed since the last one and there are new records.
+    /// Default 1 s, so after a crash at most about one flush interval is unverifiable.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Uncompressed bytes collected before a segment is compressed and written. Default 128 KiB.</summary>
+    public int SegmentBytes { get; init; } = 128 * 1024;
+
+    /// <summary>
+    /// Bytes of appended events that may wait for the background writer. When appends outrun the
+    /// destination by more than this, the writer faults instead of blocking the session. Default 64 MiB.
+    /// </summary>
+    public long MaxPendingBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>zstd compression level. Default 3.</summary>
+    public int CompressionLevel { get; init; } = 3;
+
+    /// <summary>Leave the destination stream open when the writer is disposed.</summary>
+    public bool LeaveOpen { get; init; }
+
+    internal void Validate()
+    {
+        if (FlushInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(FlushInterval), FlushInterval, "must be positive");
+        }
+
+        if (CheckpointInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "must be positive");
+        }
+
+        if (CheckpointEveryRecords < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CheckpointEveryRecords), CheckpointEveryRecords, "must not be negative");
+        }
+
+        if (SegmentBytes is < 4096 or > 4 * 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SegmentBytes), SegmentBytes, "must be between 4 KiB and 4 MiB");
+        }
+
+        if (MaxPendingBytes < SegmentBytes * 2L)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPendingBytes), MaxPendingBytes, "must hold at least two segments");
+        }
+
+        if (CompressionLevel is < 1 or > 19)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CompressionLevel), CompressionLevel, "must be between 1 and 19");
+        }
+    }
+}
