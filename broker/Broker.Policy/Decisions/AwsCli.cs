@@ -153,12 +153,25 @@ internal static class AwsCli
             return;
         }
 
+        var isHighLevelS3 = service == "s3";
+        string? prefix = null;
+        if (!isHighLevelS3 && !ServicePrefixes.TryGetValue(service, out prefix))
+        {
+            if (!Services.Contains(service))
+            {
+                constructs.Add(new Construct(ConstructNames.AwsUnknownCommand, service));
+                return;
+            }
+
+            prefix = service;
+        }
+
         if (operation is null)
         {
             return;
         }
 
-        if (service == "s3")
+        if (isHighLevelS3)
         {
             var actions = S3HighLevel(operation, operands, options);
             if (actions is null)
@@ -171,17 +184,6 @@ internal static class AwsCli
             }
 
             return;
-        }
-
-        if (!ServicePrefixes.TryGetValue(service, out var prefix))
-        {
-            if (!Services.Contains(service))
-            {
-                constructs.Add(new Construct(ConstructNames.AwsUnknownCommand, service));
-                return;
-            }
-
-            prefix = service;
         }
 
         command.AwsActions = [prefix + ":" + ToPascalCase(operation)];
