@@ -67,6 +67,10 @@ public sealed class AllowedCommandTests
         "ls | xargs cat",
         "sort -rn x",
         "date -u",
+        "echo 'hello!'",
+        "echo \"done!\"",
+        "echo hi !",
+        "uniq -c sorted.txt",
     };
 
     [Theory]

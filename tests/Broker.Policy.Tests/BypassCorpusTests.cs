@@ -152,6 +152,12 @@ public sealed class BypassCorpusTests
         "ls\n\nrm x",
         "ls # comment\nrm x",
         "ls \\\nx; rm y",
+        "!!",
+        "cat !$",
+        "echo \"!-2\"",
+        "uniq in.txt /etc/passwd",
+        "file -C -m x",
+        "a=~root ls",
     };
 
     [Theory]

@@ -37,6 +37,8 @@ public static class ConstructNames
     public const string Glob = "glob";
     /// <summary>Unquoted <c>~</c> at the start of a word.</summary>
     public const string TildeExpansion = "tilde-expansion";
+    /// <summary><c>!</c> history expansion of an interactive shell (<c>!!</c>, <c>!-2</c>, <c>!$</c>, …).</summary>
+    public const string HistoryExpansion = "history-expansion";
     /// <summary><c>$'…'</c>.</summary>
     public const string AnsiCString = "ansi-c-string";
     /// <summary><c>$"…"</c>.</summary>

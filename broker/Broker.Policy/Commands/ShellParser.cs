@@ -661,9 +661,12 @@ internal sealed class ShellParser
                     }
 
                     break;
-                case '~' when _word.Length == 0 && !_wordQuoted:
+                case '~' when (_word.Length == 0 && !_wordQuoted) || (_wordAssignment is not null && _word[^1] is '=' or ':'):
                     _commandConstructs.Add(new Construct(ConstructNames.TildeExpansion, null));
                     _wordLiteral = false;
+                    break;
+                case '!' when IsHistoryExpansion():
+                    ReportHistoryExpansion();
                     break;
                 case '=' when !assignmentDecided:
                     assignmentDecided = true;
@@ -784,11 +787,28 @@ internal sealed class ShellParser
 
                     break;
                 default:
+                    if (c == '!' && IsHistoryExpansion())
+                    {
+                        ReportHistoryExpansion();
+                    }
+
                     _word.Append(c);
                     _pos++;
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Interactive bash expands <c>!</c> from its history (outside single quotes) unless a blank, <c>=</c>, <c>(</c>,
+    /// a closing double quote or the end follows; what it expands to is invisible to the policy.
+    /// </summary>
+    private bool IsHistoryExpansion() => Peek(1) is not (' ' or '\t' or '\n' or '=' or '(' or '"' or '\0');
+
+    private void ReportHistoryExpansion()
+    {
+        _wordLiteral = false;
+        _commandConstructs.Add(new Construct(ConstructNames.HistoryExpansion, _text[_pos..Math.Min(_pos + 2, _text.Length)]));
     }
 
     private bool ReadDollar(bool inDoubleQuotes)

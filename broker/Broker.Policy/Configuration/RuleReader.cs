@@ -87,7 +87,7 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
 
     private RuleMatcher? ReadMatcher(YamlNode node, string id)
     {
-        var fields = reader.Mapping(node, $"the conditions of rule '{id}'", "programs", "subcommands", "flags", "args", "aws", "redirections", "constructs");
+        var fields = reader.Mapping(node, $"the conditions of rule '{id}'", "programs", "subcommands", "flags", "args", "min_positionals", "aws", "redirections", "constructs");
         if (fields is null)
         {
             return null;
@@ -101,6 +101,7 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
                 : [],
             Flags = fields.TryGetValue("flags", out var flagsNode) ? ReadFlags(flagsNode) : [],
             Arguments = Globs(fields, "args", ignoreCase: false),
+            MinPositionals = fields.TryGetValue("min_positionals", out var positionalsNode) ? reader.Integer(positionalsNode, "min_positionals", 1, 1000) ?? 0 : 0,
             AwsActions = Globs(fields, "aws", ignoreCase: true),
             Redirections = fields.TryGetValue("redirections", out var redirectionsNode)
                 ? reader.StringList(redirectionsNode, "redirections").Select(r => new GlobPattern(string.Concat(r.Where(c => !char.IsWhiteSpace(c))))).ToArray()
@@ -114,9 +115,9 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
             return null;
         }
 
-        if (!matcher.IsCommandRule && (matcher.Subcommands.Length > 0 || matcher.Flags.Length > 0 || matcher.Arguments.Length > 0))
+        if (!matcher.IsCommandRule && (matcher.Subcommands.Length > 0 || matcher.Flags.Length > 0 || matcher.Arguments.Length > 0 || matcher.MinPositionals > 0))
         {
-            reader.Error(node, $"rule '{id}' uses subcommands, flags or args without 'programs' or 'aws'");
+            reader.Error(node, $"rule '{id}' uses subcommands, flags, args or min_positionals without 'programs' or 'aws'");
             return null;
         }
 

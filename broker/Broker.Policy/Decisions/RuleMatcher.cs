@@ -16,6 +16,9 @@ internal sealed class RuleMatcher
 
     public GlobPattern[] AwsActions { get; init; } = [];
 
+    /// <summary>At least this many positional arguments (0: no condition).</summary>
+    public int MinPositionals { get; init; }
+
     public GlobPattern[] Redirections { get; init; } = [];
 
     public string[] Constructs { get; init; } = [];
@@ -63,6 +66,11 @@ internal sealed class RuleMatcher
         }
 
         if (Flags.Length > 0 && !assumeHidden && !MatchesFlag(command.Flags))
+        {
+            return false;
+        }
+
+        if (MinPositionals > 0 && !assumeHidden && command.Positionals.Count < MinPositionals)
         {
             return false;
         }
