@@ -1,0 +1,17 @@
+namespace Broker.Masking.Detection;
+
+/// <summary>
+/// How a masked region goes on once it had to be masked before its end was seen (the hold bound
+/// was reached, or a PEM block started): the masker keeps masking until this says the secret ended.
+/// </summary>
+internal enum Continuation
+{
+    /// <summary>Up to the next whitespace.</summary>
+    UntilWhitespace,
+
+    /// <summary>Up to the closing double quote of a JSON string.</summary>
+    UntilQuote,
+
+    /// <summary>Up to the end of the <c>-----END … PRIVATE KEY-----</c> line.</summary>
+    UntilPemEnd,
+}

@@ -1,0 +1,32 @@
+namespace Broker.Masking.Detection;
+
+/// <summary>
+/// One detector. A detector either names literal needles (found for it by the shared vectorised
+/// pre-filter, which then calls <see cref="OnNeedle"/>) or scans the window itself in <see cref="Scan"/>.
+/// Every detector must be streaming-consistent: it reports a match only when no further output can
+/// change it, and reports a candidate for every position where further output could still make one.
+/// </summary>
+internal abstract class Detector
+{
+    /// <summary>Literal needles (ASCII, matched case-insensitively by the pre-filter).</summary>
+    public virtual IReadOnlyList<string> Needles => [];
+
+    /// <summary>Whether a needle's proper prefix at the end of the text is itself a candidate (the needle is part of the secret).</summary>
+    public virtual bool HoldsNeedlePrefix => false;
+
+    /// <summary>How far before <see cref="ScanText.From"/> a needle may sit and still lead to a new match.</summary>
+    public virtual int Lookback => 0;
+
+    public virtual void OnNeedle(in ScanText text, int index, string needle, Findings findings)
+    {
+    }
+
+    /// <summary>Called for a proper prefix of <paramref name="needle"/> that ends the text, when <see cref="HoldsNeedlePrefix"/>.</summary>
+    public virtual void OnNeedlePrefix(in ScanText text, int index, string needle, Findings findings)
+    {
+    }
+
+    public virtual void Scan(in ScanText text, Findings findings)
+    {
+    }
+}

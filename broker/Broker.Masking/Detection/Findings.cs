@@ -1,0 +1,44 @@
+namespace Broker.Masking.Detection;
+
+/// <summary>A decided match: shadow range [<paramref name="Start"/>, <paramref name="End"/>) is masked as <paramref name="Name"/>.</summary>
+internal readonly record struct Match(int Start, int End, string Name, bool Latch);
+
+/// <summary>
+/// A candidate that needs more output: it may become a match starting at <paramref name="Start"/>.
+/// <paramref name="Distinctive"/> says it already looks enough like its secret to be masked rather
+/// than released when the hold delay fires.
+/// </summary>
+internal readonly record struct Candidate(int Start, string Name, bool Distinctive, Continuation Continuation);
+
+/// <summary>What one scan found; reused between scans so scanning does not allocate.</summary>
+internal sealed class Findings
+{
+    private int _from;
+
+    public List<Match> Matches { get; } = [];
+
+    public List<Candidate> Candidates { get; } = [];
+
+    public void Reset(int from)
+    {
+        _from = from;
+        Matches.Clear();
+        Candidates.Clear();
+    }
+
+    public void AddMatch(int start, int end, string name, bool latch = false)
+    {
+        if (start >= _from && end > start)
+        {
+            Matches.Add(new Match(start, end, name, latch));
+        }
+    }
+
+    public void AddCandidate(int start, string name, bool distinctive, Continuation continuation = Continuation.UntilWhitespace)
+    {
+        if (start >= _from)
+        {
+            Candidates.Add(new Candidate(start, name, distinctive, continuation));
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using Broker.Masking.Detection;
+
+namespace Broker.Masking.Detectors;
+
+/// <summary>
+/// AWS access key ids (<c>AKIA</c>, <c>ASIA</c>, <c>ABIA</c>, <c>ACCA</c>, <c>A3T?</c> + 16 upper-case
+/// letters or digits, word-bounded) and, when enabled, a 40-character secret access key that follows
+/// one within <see cref="SecretZone"/> bytes (credentials CSV, <c>aws configure</c> style listings).
+/// </summary>
+internal sealed class AwsAccessKeyDetector(bool ids, bool secrets) : Detector
+{
+    private const int KeyLength = 20;
+    private const int SecretLength = 40;
+    private const int SecretZone = 128;
+
+    // AWS's documentation example pair: printed in tutorials and never a live credential.
+    private static readonly byte[] s_exampleId = "AKIAIOSFODNN7EXAMPLE"u8.ToArray();
+    private static readonly byte[] s_exampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"u8.ToArray();
+
+    public override IReadOnlyList<string> Needles { get; } = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
+
+    public override bool HoldsNeedlePrefix => ids;
+
+    public override int Lookback => KeyLength + SecretZone + SecretLength;
+
+    public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
+    {
+        var bytes = text.Bytes;
+        if (!ByteClass.MatchesAt(bytes, index, needle) || ByteClass.IsAlnum(text.At(index - 1)))
+        {
+            return;
+        }
+
+        var end = index;
+        while (end < bytes.Length && end - index < KeyLength && IsKeyChar(bytes[end]))
+        {
+            end++;
+        }
+
+        if (end - index < KeyLength)
+        {
+            if (ids && text.Open(end))
+            {
+                findings.AddCandidate(index, DetectorNames.AwsAccessKeyId, distinctive: true);
+            }
+
+            return;
+        }
+
+        if (text.Open(end))
+        {
+            if (ids)
+            {
+                findings.AddCandidate(index, DetectorNames.AwsAccessKeyId, distinctive: true);
+            }
+
+            return;
+        }
+
+        if (ByteClass.IsAlnum(text.At(end)) || bytes.Slice(index, KeyLength).SequenceEqual(s_exampleId))
+        {
+            return;
+        }
+
+        if (ids)
+        {
+            findings.AddMatch(index, end, DetectorNames.AwsAccessKeyId);
+        }
+
+        if (secrets)
+        {
+            FindSecretNear(text, end, findings);
+        }
+    }
+
+    public override void OnNeedlePrefix(in ScanText text, int index, string needle, Findings findings)
+    {
+        if (!ByteClass.IsAlnum(text.At(index - 1)) && ByteClass.MatchesAt(text.Bytes, index, needle))
+        {
+            findings.AddCandidate(index, DetectorNames.AwsAccessKeyId, distinctive: false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="value"/> is AWS's documentation example secret, which is never a live credential.</summary>
+    public static bool IsDocumentationExample(ReadOnlySpan<byte> value) => value.SequenceEqual(s_exampleSecret);
+
+    /// <summary>Whether <paramref name="value"/> is a plausible secret access key: 40 base64 characters, mixed case (a hex hash is not).</summary>
+    public static bool IsSecretAccessKey(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != SecretLength || value.SequenceEqual(s_exampleSecret))
+        {
+            return false;
+        }
+
+        bool upper = false, lower = false;
+        foreach (var b in value)
+        {
+            if (!ByteClass.IsBase64(b))
+            {
+                return false;
+            }
+
+            upper |= ByteClass.IsUpper(b);
+            lower |= ByteClass.IsLower(b);
+        }
+
+        return upper && lower;
+    }
+
+    private static void FindSecretNear(in ScanText text, int keyEnd, Findings findings)
+    {
+        var bytes = text.Bytes;
+        var limit = Math.Min(bytes.Length, keyEnd + SecretZone);
+        var i = keyEnd;
+        while (i < limit)
+        {
+            if (!ByteClass.IsBase64(bytes[i]))
+            {
+                i++;
+                continue;
+            }
+
+            var start = i;
+            while (i < bytes.Length && ByteClass.IsBase64(bytes[i]) && i - start <= SecretLength)
+            {
+                i++;
+            }
+
+            var boundedBefore = text.At(start - 1) != (byte)'=' && !ByteClass.IsBase64(text.At(start - 1));
+            if (!boundedBefore || i - start > SecretLength)
+            {
+                while (i < bytes.Length && ByteClass.IsBase64(bytes[i]))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            if (text.Open(i))
+            {
+                findings.AddCandidate(start, DetectorNames.AwsSecretAccessKey, distinctive: i - start >= 8);
+                return;
+            }
+
+            if (i - start == SecretLength && text.At(i) != (byte)'=' && IsSecretAccessKey(bytes[start..i]))
+            {
+                findings.AddMatch(start, i, DetectorNames.AwsSecretAccessKey);
+            }
+        }
+    }
+
+    private static bool IsKeyChar(byte b) => ByteClass.IsUpper(b) || ByteClass.IsDigit(b);
+}

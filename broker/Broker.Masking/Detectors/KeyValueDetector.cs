@@ -1,0 +1,346 @@
+using Broker.Masking.Detection;
+
+namespace Broker.Masking.Detectors;
+
+/// <summary>
+/// Secrets named by their key: <c>key=value</c>, <c>key: value</c>, <c>"key": "value"</c>, <c>--key=value</c>,
+/// <c>Password=…;</c> in connection strings. The key decides the detector: AWS secret keys and session
+/// tokens, JSON secret fields, connection-string passwords, and otherwise any key containing a secret
+/// keyword, whose value must then clear a length and entropy threshold.
+/// </summary>
+internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
+{
+    private const int MaxKey = 128;
+    private const int MinKeywordValue = 6;
+    private const double MinEntropyBitsPerChar = 2.5;
+
+    private static readonly HashSet<string> s_awsSecretKeys = ["awssecretaccesskey", "secretaccesskey"];
+    private static readonly HashSet<string> s_awsSessionKeys = ["awssessiontoken", "sessiontoken", "awssecuritytoken"];
+    private static readonly HashSet<string> s_jsonFields =
+    [
+        "password", "passwd", "secret", "token", "privatekey", "clientsecret", "accesstoken", "refreshtoken",
+        "idtoken", "apikey", "secretkey", "authtoken",
+    ];
+    private static readonly HashSet<string> s_connectionKeys = ["password", "pwd", "passwd"];
+    private static readonly string[] s_keywords = ["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
+
+    // Keys that carry a keyword but describe the secret rather than hold it (`token_url`, `password_min_length`).
+    private static readonly string[] s_describingSuffixes =
+    [
+        "length", "file", "path", "url", "uri", "type", "name", "id", "ids", "count", "expiry", "expires", "expiration",
+        "policy", "prompt", "required", "enabled", "ttl", "endpoint", "format", "version", "arn",
+    ];
+
+    private static readonly string[] s_authSchemes = ["bearer ", "basic ", "token ", "digest "];
+
+    private readonly bool _awsSecret = enabled(DetectorNames.AwsSecretAccessKey);
+    private readonly bool _awsSession = enabled(DetectorNames.AwsSessionToken);
+    private readonly bool _json = enabled(DetectorNames.JsonSecretField);
+    private readonly bool _connection = enabled(DetectorNames.ConnectionStringPassword);
+    private readonly bool _keyword = enabled(DetectorNames.KeywordSecret);
+
+    public override IReadOnlyList<string> Needles { get; } =
+        ["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "private_key", "privatekey", "authorization"];
+
+    public override int Lookback => MaxKey + 16;
+
+    public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
+    {
+        var bytes = text.Bytes;
+        var keyStart = index;
+        while (keyStart > 0 && index - keyStart < MaxKey && ByteClass.IsKeyChar(bytes[keyStart - 1]))
+        {
+            keyStart--;
+        }
+
+        var keyEnd = index + needle.Length;
+        while (keyEnd < bytes.Length && keyEnd - index < MaxKey && ByteClass.IsKeyChar(bytes[keyEnd]))
+        {
+            keyEnd++;
+        }
+
+        if (keyEnd >= bytes.Length)
+        {
+            return;
+        }
+
+        var q = keyEnd;
+        var keyQuote = text.At(keyStart - 1);
+        var jsonKey = keyQuote == (byte)'"' && text.At(q) == (byte)'"';
+        if ((keyQuote is (byte)'"' or (byte)'\'') && text.At(q) == keyQuote)
+        {
+            q++;
+        }
+
+        q = SkipBlanks(text, q);
+        var separator = text.At(q);
+        if (separator is not ((byte)'=' or (byte)':'))
+        {
+            return;
+        }
+
+        q++;
+        if (text.At(q) is (byte)'=' or (byte)'>')
+        {
+            q++;
+        }
+
+        q = SkipBlanks(text, q);
+        if (q >= bytes.Length)
+        {
+            return;
+        }
+
+        Span<char> keyBuffer = stackalloc char[MaxKey * 2 + 16];
+        var key = Normalize(bytes[keyStart..keyEnd], keyBuffer);
+        var isAuthorization = key.EndsWith("authorization", StringComparison.Ordinal);
+        var quote = bytes[q];
+        int valueStart, valueEnd;
+        Continuation continuation;
+        if (quote is (byte)'"' or (byte)'\'')
+        {
+            valueStart = q + 1;
+            if (isAuthorization)
+            {
+                valueStart = SkipScheme(bytes, valueStart);
+            }
+
+            valueEnd = ClosingQuote(bytes, valueStart, quote);
+            continuation = Continuation.UntilQuote;
+            if (valueEnd < 0)
+            {
+                return;
+            }
+        }
+        else
+        {
+            if (jsonKey || bytes[q] is (byte)'\n' or (byte)'\r')
+            {
+                return;
+            }
+
+            valueStart = isAuthorization ? SkipScheme(bytes, q) : q;
+            valueEnd = valueStart;
+            while (valueEnd < bytes.Length && !IsTerminator(bytes[valueEnd]))
+            {
+                valueEnd++;
+            }
+
+            continuation = Continuation.UntilWhitespace;
+        }
+
+        var keyString = key.ToString();
+        if (text.Open(valueEnd))
+        {
+            var provisional = ProvisionalName(keyString, jsonKey);
+            if (provisional is not null)
+            {
+                findings.AddCandidate(valueStart, provisional, distinctive: true, continuation);
+            }
+
+            return;
+        }
+
+        var value = bytes[valueStart..valueEnd];
+        var name = Classify(keyString, value, jsonKey && quote == (byte)'"', text.At(valueEnd) == (byte)';' || PrecededBySemicolon(bytes, keyStart));
+        if (name is not null)
+        {
+            findings.AddMatch(valueStart, valueEnd, name);
+        }
+    }
+
+    private string? ProvisionalName(string key, bool jsonKey)
+    {
+        if (_awsSecret && s_awsSecretKeys.Contains(key))
+        {
+            return DetectorNames.AwsSecretAccessKey;
+        }
+
+        if (_awsSession && s_awsSessionKeys.Contains(key))
+        {
+            return DetectorNames.AwsSessionToken;
+        }
+
+        if (_json && jsonKey && s_jsonFields.Contains(key))
+        {
+            return DetectorNames.JsonSecretField;
+        }
+
+        if (_connection && s_connectionKeys.Contains(key))
+        {
+            return DetectorNames.ConnectionStringPassword;
+        }
+
+        return _keyword && IsKeywordKey(key) ? DetectorNames.KeywordSecret : null;
+    }
+
+    private string? Classify(string key, ReadOnlySpan<byte> value, bool jsonString, bool connectionForm)
+    {
+        if (value.IsEmpty || AwsAccessKeyDetector.IsDocumentationExample(value))
+        {
+            return null;
+        }
+
+        if (_awsSecret && s_awsSecretKeys.Contains(key) && AwsAccessKeyDetector.IsSecretAccessKey(value))
+        {
+            return DetectorNames.AwsSecretAccessKey;
+        }
+
+        if (_awsSession && s_awsSessionKeys.Contains(key) && value.Length >= 16 && IsBase64Text(value))
+        {
+            return DetectorNames.AwsSessionToken;
+        }
+
+        if (_json && jsonString && s_jsonFields.Contains(key))
+        {
+            return DetectorNames.JsonSecretField;
+        }
+
+        if (_connection && connectionForm && s_connectionKeys.Contains(key))
+        {
+            return DetectorNames.ConnectionStringPassword;
+        }
+
+        return _keyword && IsKeywordKey(key) && value.Length >= MinKeywordValue && Entropy(value) >= MinEntropyBitsPerChar
+            ? DetectorNames.KeywordSecret
+            : null;
+    }
+
+    private static bool IsKeywordKey(string key)
+    {
+        if (key == "pwd" || key == "oldpwd")
+        {
+            return false;
+        }
+
+        foreach (var suffix in s_describingSuffixes)
+        {
+            if (key.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        foreach (var keyword in s_keywords)
+        {
+            if (key.Contains(keyword, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Shannon entropy in bits per character.</summary>
+    internal static double Entropy(ReadOnlySpan<byte> value)
+    {
+        Span<int> counts = stackalloc int[256];
+        foreach (var b in value)
+        {
+            counts[b]++;
+        }
+
+        var entropy = 0.0;
+        foreach (var count in counts)
+        {
+            if (count > 0)
+            {
+                var p = (double)count / value.Length;
+                entropy -= p * Math.Log2(p);
+            }
+        }
+
+        return entropy;
+    }
+
+    private static bool IsBase64Text(ReadOnlySpan<byte> value)
+    {
+        foreach (var b in value)
+        {
+            if (!ByteClass.IsBase64(b) && b != (byte)'=')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Lower-case without separators, so `SecretAccessKey`, `secret_access_key` and `secret-access-key` compare equal.
+    private static ReadOnlySpan<char> Normalize(ReadOnlySpan<byte> key, Span<char> buffer)
+    {
+        var n = 0;
+        foreach (var b in key)
+        {
+            if (b is (byte)'_' or (byte)'-' or (byte)'.')
+            {
+                continue;
+            }
+
+            buffer[n++] = (char)(ByteClass.IsUpper(b) ? b + 32 : b);
+        }
+
+        return buffer[..n];
+    }
+
+    private static int SkipBlanks(in ScanText text, int i)
+    {
+        while (text.At(i) is (byte)' ' or (byte)'\t')
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static int SkipScheme(ReadOnlySpan<byte> bytes, int i)
+    {
+        foreach (var scheme in s_authSchemes)
+        {
+            if (i + scheme.Length <= bytes.Length && System.Text.Ascii.EqualsIgnoreCase(bytes.Slice(i, scheme.Length), scheme))
+            {
+                return i + scheme.Length;
+            }
+        }
+
+        return i;
+    }
+
+    /// <summary>Index of the closing quote, the text length when it has not come yet, or -1 when the line ends first.</summary>
+    private static int ClosingQuote(ReadOnlySpan<byte> bytes, int from, byte quote)
+    {
+        var i = from;
+        while (i < bytes.Length)
+        {
+            var b = bytes[i];
+            if (b == quote)
+            {
+                return i;
+            }
+
+            if (b is (byte)'\n' or (byte)'\r')
+            {
+                return -1;
+            }
+
+            i += b == (byte)'\\' && quote == (byte)'"' ? 2 : 1;
+        }
+
+        return bytes.Length;
+    }
+
+    private static bool PrecededBySemicolon(ReadOnlySpan<byte> bytes, int keyStart)
+    {
+        var i = keyStart - 1;
+        while (i >= 0 && bytes[i] is (byte)' ' or (byte)'\t')
+        {
+            i--;
+        }
+
+        return i >= 0 && bytes[i] == (byte)';';
+    }
+
+    private static bool IsTerminator(byte b) =>
+        ByteClass.IsWhitespace(b) || b is (byte)',' or (byte)';' or (byte)'"' or (byte)'\'' or (byte)'&' or (byte)')' or (byte)']' or (byte)'}' or (byte)'<' or (byte)'>';
+}
