@@ -154,7 +154,7 @@ public sealed class CrashSafetyTests : IDisposable
         var result = TestRecordings.Verify(bytes, _key);
 
         result.Status.Should().Be(VerificationStatus.TruncatedAfterCheckpoint);
-        result.VerifiedRecords.Should().Be(16);
+        result.VerifiedRecords.Should().Be(17);
         RecordingFile.Parse(bytes).Frames.Should().NotContain(f => f.Kind == FrameKind.Seal);
     }
 

@@ -24,7 +24,7 @@ public sealed class RoundTripTests : IDisposable
         }
 
         events.Select(e => e.Index).Should().Equal(Enumerable.Range(0, events.Count).Select(i => (long)i));
-        events.Should().HaveCount(16);
+        events.Should().HaveCount(17);
         events[1].Should().BeOfType<InputEvent>().Which.Offset.Should().Be(TimeSpan.FromMilliseconds(800));
         var commands = events.OfType<CommandEvent>().Select(c => c.Command).ToList();
         commands.Select(c => c.Number).Should().Equal(1, 2, 3);

@@ -77,6 +77,14 @@ public sealed record ExitEvent(long Index, long OffsetNanoseconds, int Code, int
 public sealed record MarkerEvent(long Index, long OffsetNanoseconds, string Label)
     : RecordedEvent(Index, OffsetNanoseconds);
 
+/// <summary>A command that ran has finished (as reported by the shell's prompt markers).</summary>
+/// <param name="Index">0-based position of the record.</param>
+/// <param name="OffsetNanoseconds">Nanoseconds since the start.</param>
+/// <param name="CommandNumber">The command's number (see <see cref="CommandRecord.Number"/>).</param>
+/// <param name="ExitCode">The command's exit code.</param>
+public sealed record CommandExitEvent(long Index, long OffsetNanoseconds, long CommandNumber, int ExitCode)
+    : RecordedEvent(Index, OffsetNanoseconds);
+
 /// <summary>A record of a type this reader does not know (written by a newer writer); kept so nothing is hidden.</summary>
 /// <param name="Index">0-based position of the record.</param>
 /// <param name="OffsetNanoseconds">Nanoseconds since the start.</param>

@@ -76,6 +76,9 @@ internal sealed class AsciicastExporter(Stream output, int version) : IEventExpo
             case CommandEvent command:
                 WriteEvent(micros, "m", RecordingExporter.DescribeCommand(command.Command));
                 break;
+            case CommandExitEvent commandExit:
+                WriteEvent(micros, "m", $"#{commandExit.CommandNumber} exited with {commandExit.ExitCode}");
+                break;
             case ApprovalEvent approval:
                 WriteEvent(micros, "m", RecordingExporter.DescribeApproval(approval.Approval));
                 break;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Recorder.Export;
 
@@ -8,7 +7,7 @@ namespace Recorder.Export;
 /// A readable transcript: every line starts with the time offset; commands, decisions, approvals
 /// and notices are written as they happened, output as plain lines with terminal escape sequences removed.
 /// </summary>
-internal sealed partial class TextExporter(Stream output) : IEventExporter
+internal sealed class TextExporter(Stream output) : IEventExporter
 {
     private readonly StringBuilder _text = new();
     private readonly StreamTextDecoder _decoder = new();
@@ -34,6 +33,9 @@ internal sealed partial class TextExporter(Stream output) : IEventExporter
                 break;
             case CommandEvent command:
                 Event(recorded, RecordingExporter.DescribeCommand(command.Command));
+                break;
+            case CommandExitEvent commandExit:
+                Event(recorded, $"#{commandExit.CommandNumber} exited with {commandExit.ExitCode}");
                 break;
             case ApprovalEvent approval:
                 Event(recorded, RecordingExporter.DescribeApproval(approval.Approval));
@@ -63,19 +65,6 @@ internal sealed partial class TextExporter(Stream output) : IEventExporter
         Drain();
     }
 
-    /// <summary>Formats an offset the way every replay tool shows it: +HH:MM:SS.mmm.</summary>
-    public static string FormatOffset(long nanoseconds)
-    {
-        var time = TimeSpan.FromTicks(nanoseconds / 100);
-        return string.Create(CultureInfo.InvariantCulture, $"+{(int)time.TotalHours:00}:{time.Minutes:00}:{time.Seconds:00}.{time.Milliseconds:000}");
-    }
-
-    /// <summary>Removes CSI, OSC and two-byte escape sequences and control characters other than tab and newline.</summary>
-    public static string StripTerminalControls(string text) => Controls().Replace(text, "");
-
-    [GeneratedRegex(@"\x1B\[[0-?]*[ -/]*[@-~]|\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|\x1B[P^_][^\x1B]*(?:\x1B\\)?|\x1B[ -/]*[0-~]|[\x00-\x08\x0B-\x1F\x7F]")]
-    private static partial Regex Controls();
-
     private void WriteLine(string line)
     {
         _text.Append(line).Append('\n');
@@ -95,7 +84,7 @@ internal sealed partial class TextExporter(Stream output) : IEventExporter
     {
         EndLine();
         _text.Append('[');
-        _text.Append(FormatOffset(recorded.OffsetNanoseconds));
+        _text.Append(TerminalText.FormatOffset(recorded.OffsetNanoseconds));
         _text.Append("] ");
         WriteLine(text);
     }
@@ -130,9 +119,9 @@ internal sealed partial class TextExporter(Stream output) : IEventExporter
             return;
         }
 
-        var line = StripTerminalControls(_line.ToString());
+        var line = TerminalText.StripControls(_line.ToString());
         _text.Append('[');
-        _text.Append(FormatOffset(Math.Max(_lineStart, 0)));
+        _text.Append(TerminalText.FormatOffset(Math.Max(_lineStart, 0)));
         _text.Append("] | ");
         WriteLine(line);
         _line.Clear();

@@ -68,6 +68,12 @@ internal static class RecordCodec
         json.WriteString("reason", reason);
     });
 
+    public static byte[] EncodeCommandExit(long commandNumber, int exitCode) => Json(json =>
+    {
+        json.WriteNumber("commandNumber", commandNumber);
+        json.WriteNumber("exitCode", exitCode);
+    });
+
     /// <summary>Decodes one record's payload into an event; null (with an error) when the payload is malformed.</summary>
     public static RecordedEvent? TryDecode(long index, byte type, long offset, ReadOnlySpan<byte> payload, out string? error)
     {
@@ -112,6 +118,13 @@ internal static class RecordCodec
                         using var document = JsonDocument.Parse(payload.ToArray());
                         var root = document.RootElement;
                         return new ExitEvent(index, offset, root.GetProperty("code").GetInt32(), root.GetProperty("signal").GetInt32(), root.GetProperty("reason").GetString() ?? "");
+                    }
+
+                case RecordType.CommandExit:
+                    {
+                        using var document = JsonDocument.Parse(payload.ToArray());
+                        var root = document.RootElement;
+                        return new CommandExitEvent(index, offset, root.GetProperty("commandNumber").GetInt64(), root.GetProperty("exitCode").GetInt32());
                     }
 
                 case RecordType.Marker:

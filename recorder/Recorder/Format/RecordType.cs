@@ -12,4 +12,5 @@ internal enum RecordType : byte
     Notice = 7,
     Exit = 8,
     Marker = 9,
+    CommandExit = 10,
 }

@@ -139,6 +139,10 @@ public sealed class RecordingWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Records that command <paramref name="commandNumber"/> finished with <paramref name="exitCode"/>.</summary>
+    public void AppendCommandExit(long commandNumber, int exitCode) =>
+        AppendStructured(RecordType.CommandExit, RecordCodec.EncodeCommandExit(commandNumber, exitCode));
+
     /// <summary>Records a step of an approval.</summary>
     public void AppendApproval(ApprovalRecord approval)
     {

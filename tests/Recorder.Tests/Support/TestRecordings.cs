@@ -56,6 +56,7 @@ internal static class TestRecordings
         var ls = writer.AppendCommand(new CommandRecord { Text = "ls -la", FactsJson = """{"argv":["ls","-la"]}""", Decision = "allow", RuleId = "read-only" });
         time.Advance(TimeSpan.FromMilliseconds(20));
         writer.AppendOutput(OutputStream.Terminal, "total 8\r\n-rw-r--r-- 1 root root 42 notes.txt\r\n$ "u8);
+        writer.AppendCommandExit(ls, 0);
         time.Advance(TimeSpan.FromSeconds(2));
         writer.AppendResize(120, 40);
         writer.AppendInput("rm -rf /var/log\r"u8);
@@ -71,7 +72,6 @@ internal static class TestRecordings
         writer.AppendInput("exit\r"u8);
         writer.AppendCommand(new CommandRecord { Text = "exit", Decision = "allow", RuleId = "builtin" });
         writer.AppendExit(0, 0, "shell exited");
-        _ = ls;
     }
 
     public static async Task<List<RecordedEvent>> ReadAllAsync(byte[] recording)
