@@ -129,6 +129,7 @@ public sealed class AwsCredentialBrokerTests : StsTestBase
         var outcome = await broker.GetAsync(Agent, "deployer", Role, "sess-1", CancellationToken.None).WaitAsync(Timeout);
 
         outcome.IsSuccess.Should().BeFalse(outcome.ToString());
+        outcome.ErrorCode.Should().Be("StsUnreachable", outcome.Error);
         outcome.Error.Should().Contain(RoleArn);
     }
 

@@ -281,6 +281,19 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
     }
 
     [Fact]
+    public async Task Jku_and_x5u_headers_are_never_followed()
+    {
+        var (validator, backchannel) = NewValidator();
+        var header = new JsonObject { ["kid"] = "attacker-key", ["jku"] = Trusted.Issuer + "/attacker-jwks", ["x5u"] = Trusted.Issuer + "/attacker-cert" };
+
+        var outcome = await Validate(validator, await Providers.Untrusted.SignAsync(header, ValidPayload()).WaitAsync(Timeout));
+
+        AssertRefused(outcome, TokenFailureKind.UnknownKey);
+        backchannel.Count("/attacker-jwks").Should().Be(0);
+        backchannel.Count("/attacker-cert").Should().Be(0);
+    }
+
+    [Fact]
     public async Task Truncated_signature_is_refused()
     {
         var (validator, _) = NewValidator();

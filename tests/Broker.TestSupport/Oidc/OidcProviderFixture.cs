@@ -77,6 +77,7 @@ public sealed class OidcProviderFixture : IAsyncDisposable
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = fixturesDirectory,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
