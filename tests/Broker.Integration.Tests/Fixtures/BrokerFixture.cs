@@ -1,0 +1,85 @@
+using Broker.Identity.Dev;
+using Broker.Protocol.V1;
+using Broker.Server.Configuration;
+using Broker.Server.Hosting;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Integration.Tests.Fixtures;
+
+/// <summary>A real broker (Kestrel, h2c) on a free loopback port with the dev configuration and a temporary data directory.</summary>
+public sealed class BrokerFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "broker-it-" + Guid.NewGuid().ToString("n"));
+
+    public Uri Address { get; private set; } = null!;
+
+    public DevIssuer Issuer { get; private set; } = null!;
+
+    /// <summary>Overrides of the dev policy for tests that need other limits (YAML text), or null.</summary>
+    public string? PolicyYaml { get; init; }
+
+    public async Task InitializeAsync()
+    {
+        string? config = null;
+        if (PolicyYaml is not null)
+        {
+            Directory.CreateDirectory(DataDirectory);
+            config = Path.Combine(DataDirectory, "policy.yaml");
+            await File.WriteAllTextAsync(config, PolicyYaml);
+        }
+
+        var (settings, errors) = SettingsLoader.Load(config, dev: true, DataDirectory, "http://127.0.0.1:0");
+        if (settings is null)
+        {
+            throw new InvalidOperationException(string.Join("\n", errors));
+        }
+
+        Issuer = DevIssuer.LoadOrCreate(DataDirectory);
+        _app = BrokerHost.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Address = new Uri(BrokerHost.BoundAddresses(_app).Single());
+    }
+
+    public string Token(string subject = "agent-1", params string[] groups) => Issuer.Mint(subject, groups, TimeSpan.FromHours(1));
+
+    public GrpcChannel Channel(string? token)
+    {
+        var options = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 };
+        if (token is not null)
+        {
+            options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", "Bearer " + token);
+                return Task.CompletedTask;
+            }));
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+
+        return GrpcChannel.ForAddress(Address, options);
+    }
+
+    public SessionService.SessionServiceClient Client(string? token) => new(Channel(token));
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await _app.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A test left a file open; the temp directory is cleaned by the OS eventually.
+        }
+    }
+}
