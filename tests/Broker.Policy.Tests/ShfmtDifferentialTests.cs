@@ -67,6 +67,45 @@ public sealed class ShfmtDifferentialTests
             ShellParser.Parse(script).Script!.Commands.Select(c => c.Words[0].Value));
     }
 
+    [Fact]
+    public void Random_scripts_we_accept_as_plain_have_shfmt_argv()
+    {
+        // Deterministic fuzzing: every script we accept without constructs must be plain commands to shfmt too.
+        // No '#': shfmt starts a comment at '#' right after a closing quote, bash does not (see the test below).
+        const string alphabet = "ab -'\"\\;|&\n=$(){},.*~!x<>?\t`:@+%^";
+        var random = new Random(4);
+        var checkedScripts = 0;
+        for (var i = 0; i < 3000 && checkedScripts < 150; i++)
+        {
+            var length = random.Next(1, 14);
+            var text = new string(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            var ours = ShellParser.Parse(text);
+            if (!ours.Succeeded || ours.Script!.Constructs.Count > 0 || ours.Script.Commands.Any(c => c.Constructs.Count > 0))
+            {
+                continue;
+            }
+
+            checkedScripts++;
+            var expected = ours.Script.Commands.Select(c => c.Words.Select(w => w.Value).ToList()).ToList();
+            RunShfmt(text).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering(), "script {0}", JsonSerializer.Serialize(text));
+        }
+
+        checkedScripts.Should().BeGreaterThan(50);
+    }
+
+    [Fact]
+    public void Hash_right_after_a_quote_is_literal_as_bash_reads_it()
+    {
+        var words = ShellParser.Parse("printf '[%s]' a\"b\"#c").Script!.Commands.Single().Words.Select(w => w.Value);
+        words.Should().Equal("printf", "[%s]", "ab#c");
+
+        var start = new ProcessStartInfo("/bin/bash", ["-c", "printf '[%s]' a\"b\"#c"]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var bash = Process.Start(start)!;
+        var output = bash.StandardOutput.ReadToEnd();
+        bash.WaitForExit(30_000).Should().BeTrue();
+        output.Should().Be("[ab#c]");
+    }
+
     private static List<List<string>> RunShfmt(string script)
     {
         var start = new ProcessStartInfo(Shfmt, "--to-json")
@@ -82,46 +121,56 @@ public sealed class ShfmtDifferentialTests
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit(30_000).Should().BeTrue();
-        process.ExitCode.Should().Be(0, process.StandardError.ReadToEnd());
+        process.ExitCode.Should().Be(0, "shfmt rejects {0}: {1}", JsonSerializer.Serialize(script), process.StandardError.ReadToEnd());
 
         using var json = JsonDocument.Parse(output);
         var argvs = new List<List<string>>();
-        foreach (var stmt in json.RootElement.GetProperty("Stmts").EnumerateArray())
+        if (!json.RootElement.TryGetProperty("Stmts", out var statements))
         {
-            CollectCommands(stmt.GetProperty("Cmd"), argvs);
+            return argvs;
+        }
+
+        foreach (var statement in statements.EnumerateArray())
+        {
+            if (!statement.TryGetProperty("Cmd", out var command))
+            {
+                throw new InvalidOperationException($"shfmt sees a statement without a command in {JsonSerializer.Serialize(script)}");
+            }
+
+            CollectCommands(command, argvs, script);
         }
 
         return argvs;
     }
 
-    private static void CollectCommands(JsonElement command, List<List<string>> argvs)
+    private static void CollectCommands(JsonElement command, List<List<string>> argvs, string script)
     {
         switch (command.GetProperty("Type").GetString())
         {
             case "BinaryCmd":
-                CollectCommands(command.GetProperty("X").GetProperty("Cmd"), argvs);
-                CollectCommands(command.GetProperty("Y").GetProperty("Cmd"), argvs);
+                CollectCommands(command.GetProperty("X").GetProperty("Cmd"), argvs, script);
+                CollectCommands(command.GetProperty("Y").GetProperty("Cmd"), argvs, script);
                 break;
             case "CallExpr":
-                argvs.Add(command.GetProperty("Args").EnumerateArray().Select(WordValue).ToList());
+                argvs.Add(command.GetProperty("Args").EnumerateArray().Select(w => WordValue(w, script)).ToList());
                 break;
             default:
-                throw new InvalidOperationException("unexpected node " + command.GetProperty("Type").GetString());
+                throw new InvalidOperationException($"unexpected node {command.GetProperty("Type").GetString()} in {JsonSerializer.Serialize(script)}");
         }
     }
 
-    private static string WordValue(JsonElement word)
+    private static string WordValue(JsonElement word, string script)
     {
         var builder = new StringBuilder();
         foreach (var part in word.GetProperty("Parts").EnumerateArray())
         {
-            AppendPart(part, builder, inDoubleQuotes: false);
+            AppendPart(part, builder, inDoubleQuotes: false, script);
         }
 
         return builder.ToString();
     }
 
-    private static void AppendPart(JsonElement part, StringBuilder builder, bool inDoubleQuotes)
+    private static void AppendPart(JsonElement part, StringBuilder builder, bool inDoubleQuotes, string script)
     {
         switch (part.GetProperty("Type").GetString())
         {
@@ -139,12 +188,12 @@ public sealed class ShfmtDifferentialTests
 
                 foreach (var inner in parts.EnumerateArray())
                 {
-                    AppendPart(inner, builder, inDoubleQuotes: true);
+                    AppendPart(inner, builder, inDoubleQuotes: true, script);
                 }
 
                 break;
             default:
-                throw new InvalidOperationException("unexpected word part " + part.GetProperty("Type").GetString());
+                throw new InvalidOperationException($"unexpected word part {part.GetProperty("Type").GetString()} in {JsonSerializer.Serialize(script)}");
         }
     }
 

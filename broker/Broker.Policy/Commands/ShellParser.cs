@@ -24,6 +24,7 @@ internal sealed class ShellParser
     private readonly StringBuilder _word = new();
     private int _pos;
     private int _parenDepth;
+    private int _groupDepth;
     private bool _commandHasContent;
     private bool _dropNextWord;
     private Expect _expect = Expect.ListStart;
@@ -260,9 +261,9 @@ internal sealed class ShellParser
         }
 
         FinishCommand(Expect.Nothing);
-        if (_parenDepth > 0)
+        if (_parenDepth > 0 || _groupDepth > 0)
         {
-            return Fail("unclosed '('", incomplete: true);
+            return Fail(_parenDepth > 0 ? "unclosed '('" : "unclosed '{'", incomplete: true);
         }
 
         return true;
@@ -383,9 +384,9 @@ internal sealed class ShellParser
             return true;
         }
 
-        if (CurrentCommandEmpty && !_wordQuoted && _wordLiteral && HandleReservedWord(word))
+        if (CurrentCommandEmpty && !_wordQuoted && _wordLiteral && IsReservedWord(word))
         {
-            return true;
+            return HandleReservedWord(word);
         }
 
         if (_words.Count == 0 && _wordAssignment is not null)
@@ -400,15 +401,26 @@ internal sealed class ShellParser
         return true;
     }
 
+    private static bool IsReservedWord(string word) => word is "{" or "}" or "!" or "function" or "if" or "then" or "else" or "elif"
+        or "do" or "while" or "until" or "for" or "select" or "case" or "coproc" or "[[" or "in" or "fi" or "done" or "esac" or "]]";
+
+    /// <summary>Records a reserved word in command position; false when it cannot appear here.</summary>
     private bool HandleReservedWord(string word)
     {
         switch (word)
         {
             case "{":
                 AddUnique(_scriptConstructs, new Construct(ConstructNames.Group, null));
+                _groupDepth++;
                 _expect = Expect.ListStart;
                 return true;
             case "}":
+                if (_groupDepth == 0 || _expect == Expect.AfterOperator)
+                {
+                    return Fail("unexpected '}'");
+                }
+
+                _groupDepth--;
                 _expect = Expect.Nothing;
                 return true;
             case "!":
@@ -424,12 +436,10 @@ internal sealed class ShellParser
                 AddUnique(_scriptConstructs, new Construct(ConstructNames.CompoundCommand, word));
                 _expect = Expect.ListStart;
                 return true;
-            case "fi" or "done" or "esac" or "]]":
+            default:
                 AddUnique(_scriptConstructs, new Construct(ConstructNames.CompoundCommand, word));
                 _expect = Expect.Nothing;
                 return true;
-            default:
-                return false;
         }
     }
 
