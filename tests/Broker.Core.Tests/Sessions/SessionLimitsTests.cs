@@ -1,0 +1,89 @@
+using Broker.Core.Native;
+using Broker.Core.Sessions;
+using Broker.Core.Targets;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Broker.Core.Tests.Sessions;
+
+public sealed class SessionLimitsTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private static async Task<(Session Session, FakeTimeProvider Time)> StartAsync(SessionLimits limits)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var target = new LocalShellTarget(new LocalShellSettings { Name = "local", InteractiveArguments = ["--norc", "--noprofile"], Limits = limits }, FdEventLoop.Shared);
+        var manager = new SessionManager([target], time);
+        var opened = await manager.OpenTerminalAsync(
+            new OpenRequest { Owner = new SessionOwner("test", "agent"), Roles = ["agent"], Target = "local" }, 80, 24, "xterm", default);
+        return (opened.Session!, time);
+    }
+
+    private static async Task<List<SessionEvent>> DrainAsync(Session session)
+    {
+        var events = new List<SessionEvent>();
+        await foreach (var item in session.Events.ReadAllAsync().WithCancellation(new CancellationTokenSource(Timeout).Token))
+        {
+            events.Add(item);
+        }
+
+        return events;
+    }
+
+    [Fact]
+    public async Task An_idle_session_is_warned_then_closed()
+    {
+        var (session, time) = await StartAsync(new SessionLimits { IdleTimeout = TimeSpan.FromMinutes(10), WarningBefore = TimeSpan.FromMinutes(1) });
+        var drained = DrainAsync(session);
+        await Task.Delay(500);
+        time.Advance(TimeSpan.FromMinutes(9.5));
+        time.Advance(TimeSpan.FromMinutes(1));
+        var events = await drained.WaitAsync(Timeout);
+
+        events.OfType<SessionEvent.Notice>().Select(n => n.Kind).Should().ContainInOrder(NoticeKind.IdleTimeoutWarning, NoticeKind.SessionEnding);
+        events[^1].Should().BeOfType<SessionEvent.Ended>().Which.Reason.Should().Be(SessionEndReason.IdleTimeout);
+    }
+
+    [Fact]
+    public async Task Activity_postpones_the_idle_close()
+    {
+        var (session, time) = await StartAsync(new SessionLimits { IdleTimeout = TimeSpan.FromMinutes(10), WarningBefore = TimeSpan.FromMinutes(1) });
+        var drained = DrainAsync(session);
+        time.Advance(TimeSpan.FromMinutes(8));
+        (await session.SendInputAsync("true\n"u8.ToArray(), default)).Outcome.Should().Be(InputOutcome.Accepted);
+        time.Advance(TimeSpan.FromMinutes(8));
+        session.IsRunning.Should().BeTrue();
+        session.Terminate(SessionEndReason.Terminated, "done");
+        var events = await drained.WaitAsync(Timeout);
+        events[^1].Should().BeOfType<SessionEvent.Ended>().Which.Reason.Should().Be(SessionEndReason.Terminated);
+    }
+
+    [Fact]
+    public async Task A_session_is_closed_at_its_maximum_duration_even_when_busy()
+    {
+        var (session, time) = await StartAsync(new SessionLimits { MaxDuration = TimeSpan.FromHours(1), WarningBefore = TimeSpan.FromMinutes(5) });
+        var drained = DrainAsync(session);
+        for (var i = 0; i < 12; i++)
+        {
+            await session.SendInputAsync("true\n"u8.ToArray(), default);
+            time.Advance(TimeSpan.FromMinutes(5.5));
+        }
+
+        var events = await drained.WaitAsync(Timeout);
+        events.OfType<SessionEvent.Notice>().Select(n => n.Kind).Should().Contain(NoticeKind.MaxDurationWarning);
+        events[^1].Should().BeOfType<SessionEvent.Ended>().Which.Reason.Should().Be(SessionEndReason.MaxDuration);
+    }
+
+    [Fact]
+    public async Task Input_after_the_end_is_refused_and_oversized_input_is_rejected()
+    {
+        var (session, _) = await StartAsync(new SessionLimits { MaxInputFrameBytes = 16 });
+        var drained = DrainAsync(session);
+        (await session.SendInputAsync(new byte[17], default)).Outcome.Should().Be(InputOutcome.Rejected);
+        session.Resize(0, 10).Reason.Should().Contain("0x10");
+        await session.SendInputAsync("exit\n"u8.ToArray(), default);
+        await drained.WaitAsync(Timeout);
+        await session.Completion.WaitAsync(Timeout);
+        (await session.SendInputAsync("x"u8.ToArray(), default)).Outcome.Should().Be(InputOutcome.Ended);
+    }
+}

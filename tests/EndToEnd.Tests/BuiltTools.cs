@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EndToEnd.Tests;
+
+/// <summary>Finds and runs the built executables (broker, agent-client, replay) as separate processes.</summary>
+public static class BuiltTools
+{
+    private static readonly Lazy<string> s_root = new(() =>
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Broker.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Broker.sln not found above the test directory");
+    });
+
+    /// <summary>Debug or Release: the tools are used from the same configuration as this test assembly.</summary>
+    private static string Configuration => new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+
+    public static string RepositoryRoot => s_root.Value;
+
+    public static string Broker => Tool("broker/Broker.Server", "broker");
+
+    public static string AgentClient => Tool("agent-client/AgentClient", "agent-client");
+
+    public static string Replay => Tool("recorder/Replay", "replay");
+
+    private static string Tool(string project, string name)
+    {
+        var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not built at {path}");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Runs a tool to completion with a timeout; returns exit code, stdout and stderr.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(
+        string program, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? environment = null, int timeoutSeconds = 60)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("BROKER_TOKEN");
+        info.Environment.Remove("BROKER_URL");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(program)} {string.Join(' ', info.ArgumentList)} did not finish in {timeoutSeconds}s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>A <c>broker serve --dev</c> process on a free loopback port.</summary>
+public sealed class BrokerProcess : IAsyncLifetime
+{
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "broker-e2e-" + Guid.NewGuid().ToString("n"));
+
+    public string Url { get; private set; } = string.Empty;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Url = $"http://127.0.0.1:{BuiltTools.FreePort()}";
+        var info = new ProcessStartInfo(BuiltTools.Broker)
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+            ArgumentList = { "serve", "--dev", "--data", DataDirectory, "--urls", Url },
+        };
+        _process = Process.Start(info)!;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Collect(object? sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (_log)
+            {
+                _log.AppendLine(e.Data);
+            }
+
+            if (e.Data.Contains("listening on", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }
+
+        _process.ErrorDataReceived += Collect;
+        _process.OutputDataReceived += Collect;
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        await Task.WhenAny(ready.Task, _process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(60));
+        if (!ready.Task.IsCompleted)
+        {
+            throw new InvalidOperationException($"the broker did not start:\n{Log}");
+        }
+    }
+
+    public async Task<string> TokenAsync(string subject, params string[] groups)
+    {
+        var args = new List<string> { "token", "--data", DataDirectory, "--sub", subject };
+        foreach (var group in groups)
+        {
+            args.Add("--group");
+            args.Add(group);
+        }
+
+        var (code, stdout, stderr) = await BuiltTools.RunAsync(BuiltTools.Broker, args);
+        code.Should().Be(0, stderr);
+        return stdout.Trim();
+    }
+
+    public Task<(int Code, string Stdout, string Stderr)> ClientAsync(string token, string? stdin, params string[] args) =>
+        BuiltTools.RunAsync(BuiltTools.AgentClient, args, stdin, new Dictionary<string, string> { ["BROKER_URL"] = Url, ["BROKER_TOKEN"] = token });
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: the OS cleans temporary directories.
+        }
+    }
+}

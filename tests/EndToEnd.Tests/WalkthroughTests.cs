@@ -1,0 +1,96 @@
+using System.Text.Json;
+
+namespace EndToEnd.Tests;
+
+/// <summary>The README walk-through, with the built executables as processes.</summary>
+public sealed class WalkthroughTests : IClassFixture<BrokerProcess>
+{
+    private readonly BrokerProcess _broker;
+
+    public WalkthroughTests(BrokerProcess broker) => _broker = broker;
+
+    [Fact]
+    public async Task Exec_of_an_argv_prints_its_output_and_exits_with_its_code()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "echo", "hello", "$(world)");
+        code.Should().Be(0, stderr);
+        stdout.Should().Be("hello $(world)\n");
+    }
+
+    [Fact]
+    public async Task Exec_of_a_script_passes_the_remote_exit_code_and_keeps_stderr_apart()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--script", "echo out; echo err >&2; exit 3");
+        code.Should().Be(3);
+        stdout.Should().Be("out\n");
+        stderr.Should().Be("err\n");
+    }
+
+    [Fact]
+    public async Task Exec_reads_stdin_from_the_pipe()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, stdout, _) = await _broker.ClientAsync(token, "one\ntwo\nthree\n", "exec", "--target", "local", "--", "wc", "-l");
+        code.Should().Be(0);
+        stdout.Trim().Should().Be("3");
+    }
+
+    [Fact]
+    public async Task Exec_json_prints_one_event_per_line()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, stdout, _) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--json", "--script", "printf 'a\\n'; exit 2");
+        code.Should().Be(2);
+        var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        events.Select(e => e.GetProperty("type").GetString()).Should().Equal("opened", "stdout", "exit");
+        events[1].GetProperty("data").GetString().Should().Be("a\n");
+        events[2].GetProperty("code").GetInt32().Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Shell_with_piped_input_runs_the_lines_and_returns_the_shell_exit_code()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, stdout, _) = await _broker.ClientAsync(token, "echo from-shell-$((3*3))\nexit 5\n", "shell", "--target", "local");
+        code.Should().Be(5);
+        stdout.Should().Contain("from-shell-9");
+    }
+
+    [Fact]
+    public async Task Sessions_list_shows_the_callers_sessions()
+    {
+        var token = await _broker.TokenAsync("lister");
+        (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "true")).Code.Should().Be(0);
+        var (code, stdout, _) = await _broker.ClientAsync(token, null, "sessions", "list", "--all");
+        code.Should().Be(0);
+        stdout.Should().Contain("lister").And.Contain("exec").And.Contain("ended");
+    }
+
+    [Theory]
+    [InlineData("not-a-token", 3, "not authenticated")]
+    public async Task Errors_are_one_line_with_a_distinct_exit_code(string token, int expected, string message)
+    {
+        var (code, _, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "true");
+        code.Should().Be(expected);
+        stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task An_unknown_target_is_reported_by_name()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, _, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "mars", "--", "true");
+        code.Should().Be(5);
+        stderr.Should().Contain("'mars'");
+    }
+
+    [Fact]
+    public async Task A_missing_token_is_a_usage_error()
+    {
+        var (code, _, stderr) = await BuiltTools.RunAsync(BuiltTools.AgentClient, ["exec", "--target", "local", "--broker", _broker.Url, "--", "true"]);
+        code.Should().Be(2);
+        stderr.Should().Contain("no token");
+    }
+}
