@@ -71,6 +71,15 @@ public sealed class AllowedCommandTests
         "echo \"done!\"",
         "echo hi !",
         "uniq -c sorted.txt",
+        "echo oops >&2",
+        "echo oops 1>&2",
+        "uname -a && whoami || echo no",
+        "sort -k2,2 -t, file.csv",
+        "tr '[:upper:]' '[:lower:]' < /dev/null",
+        "grep x --include='*.c' -r .",
+        "ls -la;pwd",
+        "tail -n +5 f",
+        "cut -f1-3 -d, f",
     };
 
     [Theory]

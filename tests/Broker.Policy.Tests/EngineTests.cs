@@ -62,8 +62,9 @@ public sealed class EngineTests
     [Fact]
     public void Combined_and_long_flags_match_flag_rules()
     {
-        DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("sort-writes-or-runs");
-        DevPolicy.Decide("sort --output=out x").RuleId.Should().Be("sort-writes-or-runs");
+        DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("sort-writes");
+        DevPolicy.Decide("sort --output=out x").RuleId.Should().Be("sort-writes");
+        DevPolicy.Decide("sort --compress-pro=sh x").RuleId.Should().Be("sort-runs-programs");
         DevPolicy.Decide("find . -name x -delete").RuleId.Should().Be("find-runs-or-deletes");
     }
 

@@ -135,6 +135,23 @@ internal sealed class RuleMatcher
             }
         }
 
+        // GNU programs accept any unambiguous prefix of a long option (--compress-prog means --compress-program).
+        foreach (var used in flags)
+        {
+            if (used.Length < 3 || !used.StartsWith("--", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var flag in Flags)
+            {
+                if (flag.StartsWith("--", StringComparison.Ordinal) && flag.StartsWith(used, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
         return false;
     }
 
