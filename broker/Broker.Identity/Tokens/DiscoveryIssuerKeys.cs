@@ -20,7 +20,7 @@ internal sealed partial class DiscoveryIssuerKeys : IssuerKeys, IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _fetchLock = new(1, 1);
     private volatile KeySnapshot? _snapshot;
-    private DateTimeOffset? _lastAttempt;
+    private long _lastAttemptTicks;
 
     public DiscoveryIssuerKeys(IssuerSettings settings, HttpClient http, TimeProvider time, ILogger logger)
     {
@@ -36,7 +36,7 @@ internal sealed partial class DiscoveryIssuerKeys : IssuerKeys, IDisposable
         var snapshot = _snapshot;
         if (snapshot is null || _time.GetUtcNow() - snapshot.FetchedAt >= _settings.KeyRefreshInterval)
         {
-            snapshot = await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            snapshot = await RefreshIfAllowedAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
 
         if (snapshot is null)
@@ -47,7 +47,7 @@ internal sealed partial class DiscoveryIssuerKeys : IssuerKeys, IDisposable
         var matching = KeyLookup.Select(snapshot.Keys, keyId);
         if (matching.Count == 0)
         {
-            snapshot = await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            snapshot = await RefreshIfAllowedAsync(snapshot, cancellationToken).ConfigureAwait(false);
             matching = snapshot is null ? [] : KeyLookup.Select(snapshot.Keys, keyId);
         }
 
@@ -55,6 +55,13 @@ internal sealed partial class DiscoveryIssuerKeys : IssuerKeys, IDisposable
             ? KeyLookup.Refused(TokenFailureKind.UnknownKey, "the token's key id is not in the issuer's key set")
             : KeyLookup.Found(matching);
     }
+
+    // While fetches are rate-limited and none is in flight, answer from the latest snapshot without
+    // queueing on the lock; a fetch in flight is waited for, since it may bring the key asked for.
+    private ValueTask<KeySnapshot?> RefreshIfAllowedAsync(KeySnapshot? seen, CancellationToken cancellationToken) =>
+        !MayAttempt() && _fetchLock.CurrentCount > 0
+            ? ValueTask.FromResult(_snapshot)
+            : new ValueTask<KeySnapshot?>(RefreshAsync(seen, cancellationToken));
 
     private async Task<KeySnapshot?> RefreshAsync(KeySnapshot? seen, CancellationToken cancellationToken)
     {
@@ -67,13 +74,13 @@ internal sealed partial class DiscoveryIssuerKeys : IssuerKeys, IDisposable
                 return current;
             }
 
-            var now = _time.GetUtcNow();
-            if (_lastAttempt is { } last && now - last < _settings.MinimumForcedRefreshInterval)
+            if (!MayAttempt())
             {
                 return current;
             }
 
-            _lastAttempt = now;
+            var now = _time.GetUtcNow();
+            Volatile.Write(ref _lastAttemptTicks, now.UtcTicks);
             try
             {
                 var configuration = await OpenIdConnectConfigurationRetriever
@@ -103,6 +110,12 @@ internal sealed partial class DiscoveryIssuerKeys : IssuerKeys, IDisposable
     }
 
     public void Dispose() => _fetchLock.Dispose();
+
+    private bool MayAttempt()
+    {
+        var last = Volatile.Read(ref _lastAttemptTicks);
+        return last == 0 || _time.GetUtcNow().UtcTicks - last >= _settings.MinimumForcedRefreshInterval.Ticks;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fetched {KeyCount} signing keys for issuer {Issuer}")]
     private static partial void LogKeysFetched(ILogger logger, string issuer, int keyCount);
