@@ -15,6 +15,9 @@ internal sealed class TokenShape
     private static readonly string[] StringClaims = ["iss", "sub", "jti", "azp", "client_id", "scope"];
     private static readonly string[] NumericDateClaims = ["exp", "nbf", "iat", "auth_time"];
 
+    // The year 9999: beyond it DateTime overflows inside the library's lifetime checks.
+    private static readonly double MaximumNumericDate = DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 86_400;
+
     private TokenShape(string algorithm, string? keyId, string issuer, string subject, DateTimeOffset expiresAt, IReadOnlyDictionary<string, IReadOnlyList<string>> claims)
     {
         Algorithm = algorithm;
@@ -126,9 +129,9 @@ internal sealed class TokenShape
 
         foreach (var name in NumericDateClaims)
         {
-            if (payload.TryGetProperty(name, out var value) && (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out _)))
+            if (payload.TryGetProperty(name, out var value) && !IsNumericDate(value))
             {
-                failure = InvalidClaims($"claim '{name}' is not a number");
+                failure = InvalidClaims($"claim '{name}' is not a number of seconds within range");
                 return null;
             }
         }
@@ -147,16 +150,15 @@ internal sealed class TokenShape
             return null;
         }
 
-        var expSeconds = exp.GetDouble();
-        if (double.IsNaN(expSeconds) || expSeconds < 0 || expSeconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
-        {
-            failure = InvalidClaims("claim 'exp' is out of range");
-            return null;
-        }
-
         failure = null;
-        return new TokenShape(algorithm, keyId, issuer, subject, DateTimeOffset.FromUnixTimeSeconds((long)expSeconds), CollectClaims(payload));
+        return new TokenShape(algorithm, keyId, issuer, subject, DateTimeOffset.FromUnixTimeSeconds((long)exp.GetDouble()), CollectClaims(payload));
     }
+
+    private static bool IsNumericDate(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number &&
+        value.TryGetDouble(out var seconds) &&
+        seconds >= 0 &&
+        seconds <= MaximumNumericDate;
 
     private static Dictionary<string, IReadOnlyList<string>> CollectClaims(JsonElement payload)
     {

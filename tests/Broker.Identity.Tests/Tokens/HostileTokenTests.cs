@@ -345,6 +345,10 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
     [InlineData("jti", "1")]
     [InlineData("sub", "\"\"")]
     [InlineData("exp", "null")]
+    [InlineData("exp", "1e300")]
+    [InlineData("exp", "-1")]
+    [InlineData("nbf", "1e300")]
+    [InlineData("iat", "-5")]
     public async Task Claims_of_the_wrong_type_signed_by_the_provider_are_refused(string claim, string json)
     {
         var (validator, _) = NewValidator();
