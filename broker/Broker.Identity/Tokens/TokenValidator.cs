@@ -160,7 +160,7 @@ public sealed partial class TokenValidator : IDisposable
         _ => TokenValidationOutcome.Refused(TokenFailureKind.Malformed, "the token could not be validated"),
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Token refused: {Failure}: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Token refused: {Failure}: {Reason}")]
     private static partial void LogRefused(ILogger logger, TokenFailureKind failure, string reason);
 
     private sealed class TrustedIssuer(IssuerSettings settings, IssuerKeys keys)
