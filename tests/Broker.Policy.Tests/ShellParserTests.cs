@@ -135,6 +135,14 @@ public sealed class ShellParserTests
     }
 
     [Fact]
+    public void Arithmetic_expansion_alone_is_not_a_command_substitution() =>
+        Parse("echo $((1+2))").Commands.Single().Constructs.Select(c => c.Name).Should().Equal("arithmetic-expansion");
+
+    [Fact]
+    public void Substitution_inside_arithmetic_is_reported() =>
+        Parse("echo $((a[$(id)]))").Commands.Single().Constructs.Select(c => c.Name).Should().Contain("command-substitution");
+
+    [Fact]
     public void Quoted_metacharacters_are_plain_text()
     {
         var command = Parse("echo '$(x) `y` *' \"a|b;c\"").Commands.Single();

@@ -5,6 +5,7 @@ namespace Broker.Bench.Policy;
 
 /// <summary>Decision latency of the dev policy on typical command lines (parse + unwrap + match).</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PolicyDecisionBenchmarks
 {
     private PolicyEngine _engine = null!;

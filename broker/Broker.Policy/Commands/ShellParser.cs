@@ -287,6 +287,11 @@ internal sealed class ShellParser
         {
             _commands.Add(new SimpleCommand(_words.ToArray(), _commandConstructs.ToArray()));
         }
+        else
+        {
+            // Constructs of a dropped word (a function's name) still count.
+            _scriptConstructs.AddRange(_commandConstructs);
+        }
 
         _words.Clear();
         _commandConstructs.Clear();
@@ -915,7 +920,8 @@ internal sealed class ShellParser
     {
         var raw = _text[_pos..end];
         _commandConstructs.Add(new Construct(construct, raw));
-        if (construct != ConstructNames.AnsiCString && (raw.Contains("$(", StringComparison.Ordinal) || raw.Contains('`', StringComparison.Ordinal)))
+        var inner = raw.AsSpan(1);
+        if (construct != ConstructNames.AnsiCString && (inner.IndexOf("$(", StringComparison.Ordinal) >= 0 || inner.Contains('`')))
         {
             _commandConstructs.Add(new Construct(ConstructNames.CommandSubstitution, raw));
         }

@@ -95,14 +95,16 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
 
         var matcher = new RuleMatcher
         {
-            Programs = Globs(fields, "programs", ignoreCase: false),
+            Programs = Globs(fields, "programs"),
             Subcommands = fields.TryGetValue("subcommands", out var subNode)
                 ? reader.StringList(subNode, "subcommands").Select(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray()
                 : [],
             Flags = fields.TryGetValue("flags", out var flagsNode) ? ReadFlags(flagsNode) : [],
-            Arguments = Globs(fields, "args", ignoreCase: false),
+            Arguments = Globs(fields, "args"),
             MinPositionals = fields.TryGetValue("min_positionals", out var positionalsNode) ? reader.Integer(positionalsNode, "min_positionals", 1, 1000) ?? 0 : 0,
-            AwsActions = Globs(fields, "aws", ignoreCase: true),
+            AwsActions = fields.TryGetValue("aws", out var awsNode)
+                ? reader.StringList(awsNode, "aws").Select(p => new AwsActionPattern(p)).ToArray()
+                : [],
             Redirections = fields.TryGetValue("redirections", out var redirectionsNode)
                 ? reader.StringList(redirectionsNode, "redirections").Select(r => new GlobPattern(string.Concat(r.Where(c => !char.IsWhiteSpace(c))))).ToArray()
                 : [],
@@ -121,7 +123,7 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
             return null;
         }
 
-        foreach (var aws in matcher.AwsActions.Where(a => !a.Pattern.Contains(':', StringComparison.Ordinal)))
+        foreach (var aws in matcher.AwsActions.Where(a => !a.IsWellFormed))
         {
             reader.Error(fields["aws"], $"AWS action pattern '{aws.Pattern}' must look like service:Action (e.g. s3:Get*, *:Describe*)");
         }
@@ -151,8 +153,8 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
         return [.. names];
     }
 
-    private GlobPattern[] Globs(Dictionary<string, YamlNode> fields, string key, bool ignoreCase) =>
+    private GlobPattern[] Globs(Dictionary<string, YamlNode> fields, string key) =>
         fields.TryGetValue(key, out var node)
-            ? reader.StringList(node, key).Select(p => new GlobPattern(p, ignoreCase)).ToArray()
+            ? reader.StringList(node, key).Select(p => new GlobPattern(p)).ToArray()
             : [];
 }

@@ -16,15 +16,16 @@ internal sealed class GlobPattern
 
     public bool IsLiteral { get; }
 
-    public bool IsMatch(string value)
+    public bool IsMatch(string value) => IsMatch(value.AsSpan());
+
+    public bool IsMatch(ReadOnlySpan<char> v)
     {
+        var p = Pattern.AsSpan();
         if (IsLiteral)
         {
-            return string.Equals(Pattern, value, _comparison);
+            return p.Equals(v, _comparison);
         }
 
-        var p = Pattern.AsSpan();
-        var v = value.AsSpan();
         int pi = 0, vi = 0, star = -1, resume = 0;
         while (vi < v.Length)
         {

@@ -14,7 +14,7 @@ internal sealed class RuleMatcher
 
     public GlobPattern[] Arguments { get; init; } = [];
 
-    public GlobPattern[] AwsActions { get; init; } = [];
+    public AwsActionPattern[] AwsActions { get; init; } = [];
 
     /// <summary>At least this many positional arguments (0: no condition).</summary>
     public int MinPositionals { get; init; }
@@ -54,7 +54,7 @@ internal sealed class RuleMatcher
             return false;
         }
 
-        if (AwsActions.Length > 0 && (command.Program != "aws" || awsAction is null || !GlobPattern.AnyMatch(AwsActions, awsAction)))
+        if (AwsActions.Length > 0 && (command.Program != "aws" || awsAction is null || !AwsActionPattern.AnyMatch(AwsActions, awsAction)))
         {
             return false;
         }
