@@ -235,7 +235,7 @@ public sealed class ReplayCliTests : IDisposable
     {
         var output = new MemoryStream();
         var error = new StringWriter { NewLine = "\n" };
-        var console = new ReplayConsole(output, error, name => _environment.GetValueOrDefault(name), TimeProvider.System) { Keys = keys };
+        var console = new ReplayConsole(output, error, name => _environment.GetValueOrDefault(name), TimeProvider.System) { OpenKeys = () => keys };
         var exitCode = await new ReplayApplication(console, ReplayApplication.DefaultResolvers).RunAsync(args, CancellationToken.None).WaitAsync(TestRecordings.Timeout);
         return (exitCode, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
     }

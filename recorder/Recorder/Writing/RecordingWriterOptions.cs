@@ -20,8 +20,8 @@ public sealed record RecordingWriterOptions
 
     /// <summary>
     /// Uncompressed bytes collected before a segment is compressed and written. Default 1 MiB: on
-    /// typical shell output this compresses better and costs less CPU than smaller segments (see
-    /// docs/BENCHMARKS.md). A timed flush writes a shorter segment.
+    /// typical shell output this compresses better and costs less CPU than smaller segments (measured by
+    /// bench/Broker.Bench/Recorder). A timed flush writes a shorter segment.
     /// </summary>
     public int SegmentBytes { get; init; } = 1024 * 1024;
 

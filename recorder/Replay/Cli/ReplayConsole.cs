@@ -15,15 +15,15 @@ internal sealed class ReplayConsole(Stream output, TextWriter error, Func<string
 
     public TimeProvider Time { get; } = time;
 
-    /// <summary>Keys pressed during playback; null when there is no interactive terminal.</summary>
-    public ChannelReader<char>? Keys { get; init; }
+    /// <summary>Starts reading keys for playback; returns null when there is no interactive terminal.</summary>
+    public Func<ChannelReader<char>?> OpenKeys { get; init; } = () => null;
 
     public static ReplayConsole System()
     {
         var interactive = !Console.IsOutputRedirected && !Console.IsInputRedirected;
         return new ReplayConsole(Console.OpenStandardOutput(), Console.Error, global::System.Environment.GetEnvironmentVariable, TimeProvider.System)
         {
-            Keys = interactive ? ConsoleKeys.Start() : null,
+            OpenKeys = interactive ? ConsoleKeys.Start : () => null,
         };
     }
 

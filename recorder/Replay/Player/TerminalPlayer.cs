@@ -17,6 +17,7 @@ internal sealed class TerminalPlayer(ReplayConsole console)
     public async Task PlayAsync(LoadedRecording recording, PlaybackOptions options, CancellationToken cancellationToken)
     {
         var speed = options.Speed;
+        var keys = console.OpenKeys();
         var commands = recording.Commands.Select(c => c.OffsetNanoseconds).ToArray();
         var position = options.FromNanoseconds;
         var skipUntil = -1L;
@@ -35,7 +36,7 @@ internal sealed class TerminalPlayer(ReplayConsole console)
                     gap = Math.Min(gap, limit.Ticks * 100);
                 }
 
-                var outcome = await WaitAsync(gap, speed, cancellationToken).ConfigureAwait(false);
+                var outcome = await WaitAsync(gap, speed, keys, cancellationToken).ConfigureAwait(false);
                 speed = outcome.Speed;
                 if (outcome.Stop)
                 {
@@ -56,11 +57,10 @@ internal sealed class TerminalPlayer(ReplayConsole console)
     }
 
     /// <summary>Waits out <paramref name="gap"/> nanoseconds of recording time, reacting to keys.</summary>
-    private async Task<WaitOutcome> WaitAsync(long gap, double speed, CancellationToken cancellationToken)
+    private async Task<WaitOutcome> WaitAsync(long gap, double speed, ChannelReader<char>? keys, CancellationToken cancellationToken)
     {
         var remaining = (double)gap;
         var paused = false;
-        var keys = console.Keys;
         while (remaining > 0 || paused)
         {
             var started = console.Time.GetTimestamp();
