@@ -285,6 +285,7 @@ public sealed class AwsCredentialBrokerTests : StsTestBase
 
         credentials.ToString().Should().Contain("ASIAEXAMPLE").And.NotContain("secret-value").And.NotContain("token-value");
         CredentialOutcome.Success(credentials).ToString().Should().NotContain("secret-value");
+        credentials.SecretValues.Should().Equal("ASIAEXAMPLE", "secret-value", "token-value");
     }
 
     [Theory]
