@@ -158,6 +158,54 @@ public sealed class CrashSafetyTests : IDisposable
         RecordingFile.Parse(bytes).Frames.Should().NotContain(f => f.Kind == FrameKind.Seal);
     }
 
+    [Fact]
+    public async Task A_recording_file_can_be_read_and_verified_while_it_is_being_written()
+    {
+        var directory = Directory.CreateTempSubdirectory("recording-live-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "sessions", "s-1.brkrec");
+            var time = new FakeTimeProvider();
+            var writer = RecordingWriter.CreateFile(path, TestRecordings.Header(), _key, new RecordingWriterOptions(), time);
+            await using (writer)
+            {
+                writer.AppendOutput(OutputStream.Terminal, "first\r\n"u8);
+                await writer.FlushAsync(CancellationToken.None).WaitAsync(TestRecordings.Timeout);
+                writer.AppendOutput(OutputStream.Terminal, "second, not flushed yet\r\n"u8);
+
+                await using (var live = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                {
+                    var result = RecordingVerifier.Verify(live, _key.ExportPublicKeyPem());
+                    result.Status.Should().Be(VerificationStatus.TruncatedAfterCheckpoint);
+                    result.VerifiedRecords.Should().Be(1);
+                }
+
+                await using (var live = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                {
+                    using var reader = RecordingReader.Open(live);
+                    var events = new List<RecordedEvent>();
+                    await foreach (var e in reader.ReadEventsAsync())
+                    {
+                        events.Add(e);
+                    }
+
+                    events.Should().ContainSingle().Which.Should().BeOfType<OutputEvent>().Which.Data.ToArray().Should().Equal("first\r\n"u8.ToArray());
+                }
+
+                var again = () => RecordingWriter.CreateFile(path, TestRecordings.Header(), _key, new RecordingWriterOptions(), time);
+                again.Should().Throw<IOException>("a recording is never overwritten");
+                await writer.SealAsync(CancellationToken.None).WaitAsync(TestRecordings.Timeout);
+            }
+
+            await using var sealedFile = File.OpenRead(path);
+            RecordingVerifier.Verify(sealedFile, _key.ExportPublicKeyPem()).Status.Should().Be(VerificationStatus.IntactAndSealed);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static async Task<VerificationResult> PollAsync(Func<VerificationResult> probe, Func<VerificationResult, bool> done)
     {
         using var timeout = new CancellationTokenSource(TestRecordings.Timeout);

@@ -107,6 +107,34 @@ public sealed class RecordingWriter : IAsyncDisposable
         return new RecordingWriter(destination, header, key, options, time);
     }
 
+    /// <summary>
+    /// Starts a recording in a new file at <paramref name="path"/> (creating its directory). The file is
+    /// unbuffered in-process, so every frame reaches the operating system as soon as it is written and
+    /// survives the broker being killed; other processes may read it while it is written.
+    /// </summary>
+    /// <exception cref="IOException">The file already exists or cannot be created.</exception>
+    public static RecordingWriter CreateFile(string path, RecordingHeader header, RecordingSigningKey key, RecordingWriterOptions options, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.Read | FileShare.Delete,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        });
+        return Create(file, header, key, options with { LeaveOpen = false }, time);
+    }
+
     /// <summary>Records bytes the agent sent to the target.</summary>
     public void AppendInput(ReadOnlySpan<byte> data) => AppendBytes(RecordType.Input, [], data);
 
