@@ -125,6 +125,26 @@ public sealed class ReplayCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_recording_damaged_part_way_is_shown_up_to_the_damage_with_a_warning()
+    {
+        var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession, new RecordingWriterOptions { SegmentBytes = 4096, CheckpointEveryRecords = 1 });
+        var file = RecordingFile.Parse(bytes);
+        var lastSegment = file.Segments.Last();
+        lastSegment.Body[^3] ^= 0xFF;
+        var damaged = Path.Combine(_directory.FullName, "damaged.brkrec");
+        await File.WriteAllBytesAsync(damaged, file.ToBytes());
+
+        var commands = await RunAsync("commands", damaged);
+        var verify = await RunAsync("verify", damaged, "-k", PublicKey);
+
+        commands.ExitCode.Should().Be(ExitCodes.Success);
+        commands.Output.Should().Contain("ls -la");
+        commands.Error.Should().StartWith("replay: warning: ").And.Contain("damaged after record");
+        verify.ExitCode.Should().Be(ExitCodes.Tampered);
+        verify.Output.Should().Contain("does not decompress");
+    }
+
+    [Fact]
     public async Task Commands_lists_the_timeline_with_decisions_approvers_and_exit_codes()
     {
         await WriteFilesAsync();

@@ -38,7 +38,11 @@ internal sealed class RecordingLoader(ReplayConsole console, IReadOnlyList<IReco
             : (null, console.Fail(ExitCodes.Usage, $"{location} holds {sources.Count} recordings; name one file"));
     }
 
-    /// <summary>Reads a whole recording into memory; null (after reporting) when it cannot be read.</summary>
+    /// <summary>
+    /// Reads a whole recording into memory; null (after reporting) when it cannot be opened. A
+    /// recording damaged part-way is returned up to the damage, with a warning: an auditor still
+    /// wants to see what can be read (`verify` says whether it can be trusted).
+    /// </summary>
     public async Task<(LoadedRecording? Recording, int ExitCode)> LoadAsync(IRecordingSource source, CancellationToken cancellationToken)
     {
         try
@@ -48,12 +52,20 @@ internal sealed class RecordingLoader(ReplayConsole console, IReadOnlyList<IReco
             {
                 using var reader = RecordingReader.Open(stream);
                 var events = new List<RecordedEvent>();
-                await foreach (var recorded in reader.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    events.Add(recorded);
+                    await foreach (var recorded in reader.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        events.Add(recorded);
+                    }
+                }
+                catch (RecordingFormatException e)
+                {
+                    console.Error.WriteLine($"replay: warning: {source.Name}: damaged after record {events.Count - 1}, showing what precedes it: {e.Message}");
                 }
 
-                return (new LoadedRecording(source, reader.Header, events, reader.Sealed, reader.Duration), ExitCodes.Success);
+                var duration = reader.Sealed ? reader.Duration : TimeSpan.FromTicks((events.Count == 0 ? 0 : events[^1].OffsetNanoseconds) / 100);
+                return (new LoadedRecording(source, reader.Header, events, reader.Sealed, duration), ExitCodes.Success);
             }
         }
         catch (RecordingFormatException e)
