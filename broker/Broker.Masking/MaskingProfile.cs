@@ -16,7 +16,9 @@ public sealed class MaskingProfile
 
     private readonly Detector[] _scanners;
     private readonly NeedleEntry[][] _needlesByFirstChar = new NeedleEntry[128][];
-    private readonly SearchValues<string>? _needles;
+    // Two searches, not one: a single case-insensitive search over every needle falls off the vectorised path.
+    private readonly SearchValues<string>? _exactNeedles;
+    private readonly SearchValues<string>? _caselessNeedles;
     private readonly int _longestNeedle;
     private readonly int _lookback;
 
@@ -34,9 +36,10 @@ public sealed class MaskingProfile
             _needlesByFirstChar[c] = [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == c)];
         }
 
+        _exactNeedles = Needles(entries.Where(e => !e.Detector.NeedlesIgnoreCase), StringComparison.Ordinal);
+        _caselessNeedles = Needles(entries.Where(e => e.Detector.NeedlesIgnoreCase), StringComparison.OrdinalIgnoreCase);
         if (entries.Length > 0)
         {
-            _needles = SearchValues.Create([.. entries.Select(e => e.Needle).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
             _longestNeedle = entries.Max(e => e.Needle.Length);
             _lookback = all.Max(d => d.Lookback);
         }
@@ -147,9 +150,19 @@ public sealed class MaskingProfile
     /// <summary>Runs every detector over <paramref name="text"/>.</summary>
     internal void Scan(in ScanText text, RegisteredSecrets secrets, Findings findings)
     {
-        if (_needles is not null)
+        if (_exactNeedles is not null)
         {
-            ScanNeedles(text, findings);
+            ScanNeedles(text, _exactNeedles, ignoreCase: false, findings);
+        }
+
+        if (_caselessNeedles is not null)
+        {
+            ScanNeedles(text, _caselessNeedles, ignoreCase: true, findings);
+        }
+
+        if (!text.Final && _longestNeedle > 0)
+        {
+            ScanNeedlePrefixes(text, findings);
         }
 
         foreach (var scanner in _scanners)
@@ -160,13 +173,19 @@ public sealed class MaskingProfile
         secrets.Scan(text, findings);
     }
 
-    private void ScanNeedles(in ScanText text, Findings findings)
+    private static SearchValues<string>? Needles(IEnumerable<NeedleEntry> entries, StringComparison comparison)
+    {
+        var needles = entries.Select(e => e.Needle).Distinct(StringComparer.Ordinal).ToArray();
+        return needles.Length == 0 ? null : SearchValues.Create(needles, comparison);
+    }
+
+    private void ScanNeedles(in ScanText text, SearchValues<string> needles, bool ignoreCase, Findings findings)
     {
         var chars = text.Chars;
         var i = Math.Max(0, text.From - _lookback);
         while (i < chars.Length)
         {
-            var hit = chars[i..].IndexOfAny(_needles!);
+            var hit = chars[i..].IndexOfAny(needles);
             if (hit < 0)
             {
                 break;
@@ -175,7 +194,8 @@ public sealed class MaskingProfile
             var at = i + hit;
             foreach (var entry in Bucket(chars[at]))
             {
-                if (chars[at..].StartsWith(entry.Needle, StringComparison.OrdinalIgnoreCase))
+                if (entry.Detector.NeedlesIgnoreCase == ignoreCase &&
+                    chars[at..].StartsWith(entry.Needle, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
                 {
                     entry.Detector.OnNeedle(text, at, entry.Needle, findings);
                 }
@@ -183,12 +203,11 @@ public sealed class MaskingProfile
 
             i = at + 1;
         }
+    }
 
-        if (text.Final)
-        {
-            return;
-        }
-
+    private void ScanNeedlePrefixes(in ScanText text, Findings findings)
+    {
+        var chars = text.Chars;
         for (var at = Math.Max(text.From, chars.Length - _longestNeedle + 1); at < chars.Length; at++)
         {
             var tail = chars[at..];

@@ -8,8 +8,11 @@ namespace Broker.Masking.Detection;
 /// </summary>
 internal abstract class Detector
 {
-    /// <summary>Literal needles (ASCII, matched case-insensitively by the pre-filter).</summary>
+    /// <summary>Literal needles (ASCII) the pre-filter finds for this detector.</summary>
     public virtual IReadOnlyList<string> Needles => [];
+
+    /// <summary>Whether <see cref="Needles"/> match in any letter case (keywords) or exactly (token prefixes).</summary>
+    public virtual bool NeedlesIgnoreCase => false;
 
     /// <summary>Whether a needle's proper prefix at the end of the text is itself a candidate (the needle is part of the secret).</summary>
     public virtual bool HoldsNeedlePrefix => false;

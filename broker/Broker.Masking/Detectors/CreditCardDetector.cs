@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -19,24 +22,77 @@ internal sealed class CreditCardDetector : Detector
     {
         var bytes = text.Bytes;
         var i = text.From;
+
+        // Up to here the six bytes a card must start with are all present, so the vectorised shape test is exact.
+        var lastJudged = bytes.Length - 6;
+        while (i <= lastJudged)
+        {
+            var start = NextShape(bytes, i, lastJudged);
+            if (start < 0)
+            {
+                i = lastJudged + 1;
+                break;
+            }
+
+            i = IsStart(text, start) ? Parse(text, start, findings) : SkipDigits(bytes, start);
+        }
+
         while (i < bytes.Length)
         {
-            var hit = bytes[i..].IndexOfAnyInRange((byte)'2', (byte)'6');
-            if (hit < 0)
-            {
-                return;
-            }
-
-            var start = i + hit;
-            if (ByteClass.IsAlnum(text.At(start - 1)) || text.At(start - 1) is (byte)'.' or (byte)'-' or (byte)'_' or (byte)'/' or (byte)':')
-            {
-                i = SkipDigits(bytes, start);
-                continue;
-            }
-
-            i = Parse(text, start, findings);
+            i = IsStart(text, i) ? Parse(text, i, findings) : i + 1;
         }
     }
+
+    private static bool IsStart(in ScanText text, int index)
+    {
+        var previous = text.At(index - 1);
+        return text.Bytes[index] is >= (byte)'2' and <= (byte)'6' &&
+            !ByteClass.IsAlnum(previous) && previous is not ((byte)'.' or (byte)'-' or (byte)'_' or (byte)'/' or (byte)':');
+    }
+
+    /// <summary>
+    /// First index in [<paramref name="from"/>, <paramref name="last"/>] where an issuer digit starts four digits
+    /// followed by a fifth digit or by a separator and a digit: the prefix every card number shape has.
+    /// </summary>
+    private static int NextShape(ReadOnlySpan<byte> bytes, int from, int last)
+    {
+        var p = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(bytes);
+            while (p + Vector256<byte>.Count - 1 <= last)
+            {
+                var v0 = Vector256.LoadUnsafe(ref origin, (nuint)p);
+                var v4 = Vector256.LoadUnsafe(ref origin, (nuint)(p + 4));
+                var shape = Vector256.LessThan(v0 - Vector256.Create((byte)'2'), Vector256.Create((byte)5))
+                    & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 1)))
+                    & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 2)))
+                    & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 3)))
+                    & (Digits(v4) | ((Vector256.Equals(v4, Vector256.Create((byte)' ')) | Vector256.Equals(v4, Vector256.Create((byte)'-')))
+                        & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 5)))));
+                var mask = shape.ExtractMostSignificantBits();
+                if (mask != 0)
+                {
+                    return p + BitOperations.TrailingZeroCount(mask);
+                }
+
+                p += Vector256<byte>.Count;
+            }
+        }
+
+        for (; p <= last; p++)
+        {
+            if (bytes[p] is >= (byte)'2' and <= (byte)'6' && ByteClass.IsDigit(bytes[p + 1]) && ByteClass.IsDigit(bytes[p + 2]) && ByteClass.IsDigit(bytes[p + 3]) &&
+                (ByteClass.IsDigit(bytes[p + 4]) || (bytes[p + 4] is (byte)' ' or (byte)'-' && ByteClass.IsDigit(bytes[p + 5]))))
+            {
+                return p;
+            }
+        }
+
+        return -1;
+    }
+
+    private static Vector256<byte> Digits(Vector256<byte> v) => Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10));
 
     private static int Parse(in ScanText text, int start, Findings findings)
     {

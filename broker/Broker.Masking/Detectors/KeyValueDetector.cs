@@ -22,6 +22,10 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         "idtoken", "apikey", "secretkey", "authtoken",
     ];
     private static readonly HashSet<string> s_connectionKeys = ["password", "pwd", "passwd"];
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_awsSecretLookup = s_awsSecretKeys.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_awsSessionLookup = s_awsSessionKeys.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_jsonLookup = s_jsonFields.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_connectionLookup = s_connectionKeys.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly string[] s_keywords = ["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
 
     // Keys that carry a keyword but describe the secret rather than hold it (`token_url`, `password_min_length`).
@@ -41,6 +45,8 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
     public override IReadOnlyList<string> Needles { get; } =
         ["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "private_key", "privatekey", "authorization"];
+
+    public override bool NeedlesIgnoreCase => true;
 
     public override int Lookback => MaxKey + 16;
 
@@ -129,10 +135,9 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             continuation = Continuation.UntilWhitespace;
         }
 
-        var keyString = key.ToString();
         if (text.Open(valueEnd))
         {
-            var provisional = ProvisionalName(keyString, jsonKey);
+            var provisional = ProvisionalName(key, jsonKey);
             if (provisional is not null)
             {
                 findings.AddCandidate(valueStart, provisional, distinctive: true, continuation);
@@ -142,31 +147,31 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         }
 
         var value = bytes[valueStart..valueEnd];
-        var name = Classify(keyString, value, jsonKey && quote == (byte)'"', text.At(valueEnd) == (byte)';' || PrecededBySemicolon(bytes, keyStart));
+        var name = Classify(key, value, jsonKey && quote == (byte)'"', text.At(valueEnd) == (byte)';' || PrecededBySemicolon(bytes, keyStart));
         if (name is not null)
         {
             findings.AddMatch(valueStart, valueEnd, name);
         }
     }
 
-    private string? ProvisionalName(string key, bool jsonKey)
+    private string? ProvisionalName(ReadOnlySpan<char> key, bool jsonKey)
     {
-        if (_awsSecret && s_awsSecretKeys.Contains(key))
+        if (_awsSecret && s_awsSecretLookup.Contains(key))
         {
             return DetectorNames.AwsSecretAccessKey;
         }
 
-        if (_awsSession && s_awsSessionKeys.Contains(key))
+        if (_awsSession && s_awsSessionLookup.Contains(key))
         {
             return DetectorNames.AwsSessionToken;
         }
 
-        if (_json && jsonKey && s_jsonFields.Contains(key))
+        if (_json && jsonKey && s_jsonLookup.Contains(key))
         {
             return DetectorNames.JsonSecretField;
         }
 
-        if (_connection && s_connectionKeys.Contains(key))
+        if (_connection && s_connectionLookup.Contains(key))
         {
             return DetectorNames.ConnectionStringPassword;
         }
@@ -174,29 +179,29 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         return _keyword && IsKeywordKey(key) ? DetectorNames.KeywordSecret : null;
     }
 
-    private string? Classify(string key, ReadOnlySpan<byte> value, bool jsonString, bool connectionForm)
+    private string? Classify(ReadOnlySpan<char> key, ReadOnlySpan<byte> value, bool jsonString, bool connectionForm)
     {
         if (value.IsEmpty || AwsAccessKeyDetector.IsDocumentationExample(value))
         {
             return null;
         }
 
-        if (_awsSecret && s_awsSecretKeys.Contains(key) && AwsAccessKeyDetector.IsSecretAccessKey(value))
+        if (_awsSecret && s_awsSecretLookup.Contains(key) && AwsAccessKeyDetector.IsSecretAccessKey(value))
         {
             return DetectorNames.AwsSecretAccessKey;
         }
 
-        if (_awsSession && s_awsSessionKeys.Contains(key) && value.Length >= 16 && IsBase64Text(value))
+        if (_awsSession && s_awsSessionLookup.Contains(key) && value.Length >= 16 && IsBase64Text(value))
         {
             return DetectorNames.AwsSessionToken;
         }
 
-        if (_json && jsonString && s_jsonFields.Contains(key))
+        if (_json && jsonString && s_jsonLookup.Contains(key))
         {
             return DetectorNames.JsonSecretField;
         }
 
-        if (_connection && connectionForm && s_connectionKeys.Contains(key))
+        if (_connection && connectionForm && s_connectionLookup.Contains(key))
         {
             return DetectorNames.ConnectionStringPassword;
         }
@@ -206,9 +211,9 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             : null;
     }
 
-    private static bool IsKeywordKey(string key)
+    private static bool IsKeywordKey(ReadOnlySpan<char> key)
     {
-        if (key == "pwd" || key == "oldpwd")
+        if (key is "pwd" or "oldpwd")
         {
             return false;
         }
