@@ -128,6 +128,47 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void Role_settings_are_loaded_into_the_snapshot()
+    {
+        var yaml = Valid.Replace("    targets: [local]", """
+                targets: [local]
+                terminal: raw
+                default: review
+                aws:
+                  role_arn: arn:aws:iam::123456789012:role/agent
+                  duration: 30m
+                  session_policy: '{"Version":"2012-10-17","Statement":[]}'
+                  tags: {team: platform}
+                  region: eu-west-1
+                masking:
+                  enable: [aws-secret-key]
+                  disable: [email]
+                  custom: [{name: ticket, pattern: 'tkt_[a-z0-9]{8}'}]
+                  replacement: same-length
+                approvers: {groups: [ops, sre], quorum: 2, timeout: 10m}
+            """.TrimEnd());
+        var result = PolicyLoader.Parse(yaml, "p.yaml");
+        result.Errors.Should().BeEmpty();
+        var role = result.Document!.Roles.Single();
+        role.Terminal.Should().Be(TerminalMode.Raw);
+        role.Default.Should().Be(Verdict.Review);
+        role.Aws!.Duration.Should().Be(TimeSpan.FromMinutes(30));
+        role.Aws.Tags.Should().ContainKey("team");
+        role.Aws.Region.Should().Be("eu-west-1");
+        role.Masking!.Custom.Single().Pattern.IsMatch("x tkt_abcd1234 y").Should().BeTrue();
+        role.Masking.Replacement.Should().Be(MaskReplacement.SameLength);
+        role.Approvers!.Quorum.Should().Be(2);
+        role.Approvers.Timeout.Should().Be(TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public void Several_errors_are_all_reported()
+    {
+        var yaml = Valid.Replace("    targets: [local]", "    targets: [local]\n    terminal: fancy\n    default: allow");
+        PolicyLoader.Parse(yaml, "p.yaml").Errors.Select(e => e.Line).Should().Equal(13, 14);
+    }
+
+    [Fact]
     public void Missing_file_is_an_error_value()
     {
         var result = PolicyLoader.LoadFile("/nonexistent/policy.yaml");

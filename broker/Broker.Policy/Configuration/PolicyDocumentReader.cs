@@ -235,7 +235,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
             else
             {
                 granted = reader.StringList(rolesNode, "roles");
-                foreach (var role in granted.Where(r => roles.All(d => d.Name != r) && !_roleNodes.ContainsKey(r)))
+                foreach (var role in granted.Where(r => roles.All(d => d.Name != r)))
                 {
                     reader.Error(rolesNode, $"role '{role}' is not defined under roles");
                 }
@@ -399,7 +399,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
         return arn is null ? null : settings;
     }
 
-    private MaskingSettings? ReadMasking(YamlNode node)
+    private RoleMaskingSettings? ReadMasking(YamlNode node)
     {
         var fields = reader.Mapping(node, "masking", "enable", "disable", "custom", "replacement");
         if (fields is null)
@@ -407,7 +407,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
             return null;
         }
 
-        var settings = new MaskingSettings();
+        var settings = new RoleMaskingSettings();
         if (fields.TryGetValue("enable", out var enableNode))
         {
             settings = settings with { Enable = reader.StringList(enableNode, "masking enable") };

@@ -29,7 +29,7 @@ public sealed record RoleDefinition
     public AwsRoleSettings? Aws { get; init; }
 
     /// <summary>Masking settings, or null for the defaults.</summary>
-    public MaskingSettings? Masking { get; init; }
+    public RoleMaskingSettings? Masking { get; init; }
 
     /// <summary>Who approves commands held for review, or null when nobody can (review then behaves as deny).</summary>
     public ApproverSettings? Approvers { get; init; }

@@ -12,8 +12,8 @@ public enum MaskReplacement
     SameLength,
 }
 
-/// <summary>A role's masking settings, as written in the policy (mapped to the masking library by the server).</summary>
-public sealed record MaskingSettings
+/// <summary>A role's masking settings as written in the policy; the server maps them to <c>Broker.Masking.MaskingSettings</c>.</summary>
+public sealed record RoleMaskingSettings
 {
     /// <summary>Built-in detectors to turn on.</summary>
     public IReadOnlyList<string> Enable { get; init; } = [];
