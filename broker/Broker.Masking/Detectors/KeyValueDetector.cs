@@ -28,13 +28,6 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_connectionLookup = s_connectionKeys.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly string[] s_keywords = ["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
 
-    // Keys that carry a keyword but describe the secret rather than hold it (`token_url`, `password_min_length`).
-    private static readonly string[] s_describingSuffixes =
-    [
-        "length", "file", "path", "url", "uri", "type", "name", "id", "ids", "count", "expiry", "expires", "expiration",
-        "policy", "prompt", "required", "enabled", "ttl", "endpoint", "format", "version", "arn",
-    ];
-
     private static readonly string[] s_authSchemes = ["bearer ", "basic ", "token ", "digest "];
 
     private readonly bool _awsSecret = enabled(DetectorNames.AwsSecretAccessKey);
@@ -211,6 +204,10 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             : null;
     }
 
+    // The keyword must end the key, or be followed only by one of these (`SECRET_KEY_BASE`, `token_value`):
+    // a key that merely mentions one (`HttpTokens`, `password_policy`) describes rather than holds a secret.
+    private static readonly string[] s_keywordTails = ["", "key", "keybase", "value", "string", "hash", "salt"];
+
     private static bool IsKeywordKey(ReadOnlySpan<char> key)
     {
         if (key is "pwd" or "oldpwd")
@@ -218,19 +215,15 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             return false;
         }
 
-        foreach (var suffix in s_describingSuffixes)
-        {
-            if (key.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
         foreach (var keyword in s_keywords)
         {
-            if (key.Contains(keyword, StringComparison.Ordinal))
+            foreach (var tail in s_keywordTails)
             {
-                return true;
+                if (key.Length >= keyword.Length + tail.Length && key.EndsWith(tail, StringComparison.Ordinal) &&
+                    key[..^tail.Length].EndsWith(keyword, StringComparison.Ordinal))
+                {
+                    return true;
+                }
             }
         }
 
