@@ -219,6 +219,24 @@ public sealed class ReplayCliTests : IDisposable
         (await RunAsync("play", Sealed, "--speed", "0")).ExitCode.Should().Be(ExitCodes.Usage);
     }
 
+    [Theory]
+    [InlineData(new[] { "--speed", "2" }, new[] { 410.0, 3500.0 })]
+    [InlineData(new[] { "--idle-limit", "1" }, new[] { 820.0, 1000.0 })]
+    [InlineData(new[] { "--speed", "0.5", "--idle-limit", "2" }, new[] { 1640.0, 4000.0 })]
+    [InlineData(new[] { "--from", "5" }, new[] { 2820.0 })]
+    [InlineData(new[] { "--from", "#2", "--speed", "4" }, new[] { 1250.0 })]
+    public async Task Play_waits_the_recorded_gaps_divided_by_the_speed_and_capped_by_the_idle_limit(string[] options, double[] expectedWaitsMs)
+    {
+        await WriteFilesAsync();
+        var clock = new InstantTimeProvider();
+
+        var (exitCode, output, _) = await RunAsync(null, clock, ["play", Sealed, .. options]);
+
+        exitCode.Should().Be(ExitCodes.Success);
+        output.Should().Be("$ total 8\r\n-rw-r--r-- 1 root root 42 notes.txt\r\n$ broker: command rejected\r\n$ ");
+        clock.Waits.Select(w => w.TotalMilliseconds).Should().Equal(expectedWaitsMs, (actual, expected) => Math.Abs(actual - expected) <= 1);
+    }
+
     [Fact]
     public async Task Play_keys_quit_and_skip_to_the_next_command()
     {
@@ -249,13 +267,15 @@ public sealed class ReplayCliTests : IDisposable
         await File.WriteAllBytesAsync(Tampered, file.ToBytes());
     }
 
-    private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunAsync(null, args);
+    private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunAsync(null, TimeProvider.System, args);
 
-    private async Task<(int ExitCode, string Output, string Error)> RunAsync(ChannelReader<char>? keys, params string[] args)
+    private Task<(int ExitCode, string Output, string Error)> RunAsync(ChannelReader<char>? keys, params string[] args) => RunAsync(keys, TimeProvider.System, args);
+
+    private async Task<(int ExitCode, string Output, string Error)> RunAsync(ChannelReader<char>? keys, TimeProvider time, string[] args)
     {
         var output = new MemoryStream();
         var error = new StringWriter { NewLine = "\n" };
-        var console = new ReplayConsole(output, error, name => _environment.GetValueOrDefault(name), TimeProvider.System) { OpenKeys = () => keys };
+        var console = new ReplayConsole(output, error, name => _environment.GetValueOrDefault(name), time) { OpenKeys = () => keys };
         var exitCode = await new ReplayApplication(console, ReplayApplication.DefaultResolvers).RunAsync(args, CancellationToken.None).WaitAsync(TestRecordings.Timeout);
         return (exitCode, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
     }
