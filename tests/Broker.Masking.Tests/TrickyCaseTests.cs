@@ -126,6 +126,18 @@ public class TrickyCaseTests
     }
 
     [Fact]
+    public void Connection_string_password_is_masked_whatever_the_split_and_the_pwd_variable_is_not()
+    {
+        var text = "Server=db;Uid=app;Pwd=Xk2-77aa;\nPWD=/home/agent\n";
+        var input = Encoding.UTF8.GetBytes(text);
+
+        for (var at = 1; at < input.Length; at++)
+        {
+            Mask.Run(input, Mask.SplitAt(input, at)).Output.Should().Be("Server=db;Uid=app;Pwd=[MASKED:connection-string-password];\nPWD=/home/agent\n");
+        }
+    }
+
+    [Fact]
     public void Only_the_password_of_a_url_is_masked()
     {
         Mask.Run("psql postgres://u:p@h/db\n").Output.Should().Be("psql postgres://u:[MASKED:connection-string-password]@h/db\n");

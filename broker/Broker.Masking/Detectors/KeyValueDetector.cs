@@ -130,7 +130,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
         if (text.Open(valueEnd))
         {
-            var provisional = ProvisionalName(key, jsonKey);
+            var provisional = ProvisionalName(key, jsonKey, PrecededBySemicolon(bytes, keyStart));
             if (provisional is not null)
             {
                 findings.AddCandidate(valueStart, provisional, distinctive: true, continuation);
@@ -147,7 +147,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         }
     }
 
-    private string? ProvisionalName(ReadOnlySpan<char> key, bool jsonKey)
+    private string? ProvisionalName(ReadOnlySpan<char> key, bool jsonKey, bool connectionForm)
     {
         if (_awsSecret && s_awsSecretLookup.Contains(key))
         {
@@ -164,7 +164,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             return DetectorNames.JsonSecretField;
         }
 
-        if (_connection && s_connectionLookup.Contains(key))
+        if (_connection && s_connectionLookup.Contains(key) && (connectionForm || !_keyword || !IsKeywordKey(key)))
         {
             return DetectorNames.ConnectionStringPassword;
         }
