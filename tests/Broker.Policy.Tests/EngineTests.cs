@@ -145,6 +145,31 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Construct_rules_decide_constructs_but_never_the_command()
+    {
+        const string yaml = """
+            roles:
+              - name: r
+                rules:
+                  - id: ls-globs
+                    allow: {programs: [ls], constructs: [glob]}
+                  - id: cat
+                    allow: {programs: [cat]}
+                  - id: cat-globs-held
+                    review: {programs: [cat], constructs: [glob]}
+                    examples: {match: ["cat *.txt"], not_match: ["cat a.txt", "ls *.txt"]}
+            """;
+        var result = PolicyLoader.Parse(yaml, "p.yaml");
+        result.Errors.Should().BeEmpty();
+        var engine = new PolicyEngine(result.Document!);
+        var roles = result.Document!.Roles;
+        engine.Decide(roles, CommandInput.Script("ls *.txt")).Verdict.Should().Be(Verdict.Deny, "ls itself is allowed by no command rule");
+        engine.Decide(roles, CommandInput.Script("cat a.txt")).Verdict.Should().Be(Verdict.Allow);
+        engine.Decide(roles, CommandInput.Script("cat *.txt")).RuleId.Should().Be("cat-globs-held");
+        engine.Decide(roles, CommandInput.Script("cat ~/x")).Reason.Should().Contain("tilde-expansion");
+    }
+
+    [Fact]
     public void Check_json_carries_decision_rule_reason_and_facts()
     {
         var json = PolicyAuthoring.CheckToJson(DevPolicy.Document, DevPolicy.Agent, "local", CommandInput.Script("ls 2>&1 | rm x"));

@@ -139,7 +139,7 @@ public sealed class PolicyEngine
 
         foreach (var construct in analysis.LineConstructs)
         {
-            Consider(ConstructOutcome(role, construct, null, analysis.LineConstructs));
+            Consider(ConstructOutcome(role, construct, null));
         }
 
         foreach (var unit in analysis.Units)
@@ -152,7 +152,7 @@ public sealed class PolicyEngine
 
             foreach (var wrapper in unit.Wrappers)
             {
-                if (CommandOutcome(role, wrapper, unit.Constructs) is { } outcome && outcome.Verdict != Verdict.Allow)
+                if (CommandOutcome(role, wrapper) is { } outcome && outcome.Verdict != Verdict.Allow)
                 {
                     Consider(outcome);
                 }
@@ -161,7 +161,7 @@ public sealed class PolicyEngine
             var target = unit.Target;
             if (target.Program is not null)
             {
-                Consider(CommandOutcome(role, target, unit.Constructs) ?? DefaultOutcome(role, $"no rule matches '{target.Program}'"));
+                Consider(CommandOutcome(role, target) ?? DefaultOutcome(role, $"no rule matches '{target.Program}'"));
             }
             else if (target.ProgramWord.Length > 0)
             {
@@ -170,7 +170,7 @@ public sealed class PolicyEngine
 
             foreach (var construct in unit.Constructs)
             {
-                Consider(ConstructOutcome(role, construct, target, unit.Constructs));
+                Consider(ConstructOutcome(role, construct, target));
             }
         }
 
@@ -181,17 +181,17 @@ public sealed class PolicyEngine
         new(role.Default, null, $"{why}; the default of role '{role.Name}' is {(role.Default == Verdict.Review ? "review" : "deny")}");
 
     /// <summary>The strictest matching rule over every AWS action of the command; null when no rule matches.</summary>
-    private static Outcome? CommandOutcome(RoleDefinition role, ResolvedCommand command, IReadOnlyList<Construct> constructs)
+    private static Outcome? CommandOutcome(RoleDefinition role, ResolvedCommand command)
     {
         if (command.AwsActions.Count == 0)
         {
-            return Strictest(role, command, null, constructs) is { } rule ? RuleOutcome(rule) : null;
+            return Strictest(role, command, null) is { } rule ? RuleOutcome(rule) : null;
         }
 
         Outcome? worst = null;
         foreach (var action in command.AwsActions)
         {
-            var outcome = Strictest(role, command, action, constructs) is { } rule
+            var outcome = Strictest(role, command, action) is { } rule
                 ? RuleOutcome(rule)
                 : DefaultOutcome(role, $"no rule matches AWS action '{action}'");
             if (worst is null || outcome.Verdict > worst.Value.Verdict)
@@ -203,12 +203,13 @@ public sealed class PolicyEngine
         return worst;
     }
 
-    private static PolicyRule? Strictest(RoleDefinition role, ResolvedCommand command, string? awsAction, IReadOnlyList<Construct> constructs)
+    /// <summary>The strictest command rule matching; construct rules never decide a command.</summary>
+    private static PolicyRule? Strictest(RoleDefinition role, ResolvedCommand command, string? awsAction)
     {
         PolicyRule? matched = null;
         foreach (var rule in role.Rules)
         {
-            if ((matched is null || rule.Action > matched.Action) && rule.Matcher.Matches(command, awsAction, rule.Action, constructs))
+            if ((matched is null || rule.Action > matched.Action) && !rule.Matcher.HasConstructList && rule.Matcher.Matches(command, awsAction, rule.Action))
             {
                 matched = rule;
             }
@@ -217,13 +218,13 @@ public sealed class PolicyEngine
         return matched;
     }
 
-    private static Outcome ConstructOutcome(RoleDefinition role, Construct construct, ResolvedCommand? target, IReadOnlyList<Construct> constructs)
+    private static Outcome ConstructOutcome(RoleDefinition role, Construct construct, ResolvedCommand? target)
     {
         PolicyRule? matched = null;
         foreach (var rule in role.Rules)
         {
             if ((matched is null || rule.Action > matched.Action) && rule.Matcher.Covers(construct)
-                && (!rule.Matcher.IsCommandRule || (target is not null && MatchesAnyAction(rule, target, constructs))))
+                && (!rule.Matcher.IsCommandRule || (target is not null && MatchesAnyAction(rule, target))))
             {
                 matched = rule;
             }
@@ -234,16 +235,16 @@ public sealed class PolicyEngine
             : RuleOutcome(matched);
     }
 
-    internal static bool MatchesAnyAction(PolicyRule rule, ResolvedCommand command, IReadOnlyList<Construct> constructs)
+    private static bool MatchesAnyAction(PolicyRule rule, ResolvedCommand command)
     {
         if (command.AwsActions.Count == 0)
         {
-            return rule.Matcher.Matches(command, null, rule.Action, constructs);
+            return rule.Matcher.Matches(command, null, rule.Action);
         }
 
         foreach (var action in command.AwsActions)
         {
-            if (rule.Matcher.Matches(command, action, rule.Action, constructs))
+            if (rule.Matcher.Matches(command, action, rule.Action))
             {
                 return true;
             }
@@ -273,24 +274,18 @@ public sealed class PolicyEngine
             return false;
         }
 
-        if (!rule.Matcher.IsCommandRule)
+        var matcher = rule.Matcher;
+        if (matcher.HasConstructList && !matcher.IsCommandRule)
         {
-            return analysis.Facts.Constructs.Any(rule.Matcher.Covers);
+            return analysis.Facts.Constructs.Any(matcher.Covers);
         }
 
         foreach (var unit in analysis.Units)
         {
-            if (MatchesAnyAction(rule, unit.Target, unit.Constructs))
+            var commandMatches = MatchesAnyAction(rule, unit.Target) || unit.Wrappers.Any(w => matcher.Matches(w, null, rule.Action));
+            if (commandMatches && (!matcher.HasConstructList || unit.Constructs.Any(matcher.Covers)))
             {
                 return true;
-            }
-
-            foreach (var wrapper in unit.Wrappers)
-            {
-                if (rule.Matcher.Matches(wrapper, null, rule.Action, unit.Constructs))
-                {
-                    return true;
-                }
             }
         }
 

@@ -1,8 +1,9 @@
 namespace Broker.Policy.Decisions;
 
 /// <summary>
-/// The conditions of one rule. Command matchers (programs, AWS actions, subcommands, flags, arguments) must all hold;
-/// construct lists name the constructs the rule covers. A rule with only construct lists applies to every command.
+/// The conditions of one rule. Command matchers (programs, AWS actions, subcommands, flags, arguments) must all hold.
+/// A rule with construct lists decides only those constructs (on every command, or on the commands its command
+/// matchers select); a rule without them decides commands.
 /// </summary>
 internal sealed class RuleMatcher
 {
@@ -42,7 +43,7 @@ internal sealed class RuleMatcher
     /// Whether the command matchers hold for <paramref name="command"/> doing <paramref name="awsAction"/>.
     /// When arguments are supplied at run time, argument conditions of deny and review rules count as met.
     /// </summary>
-    public bool Matches(ResolvedCommand command, string? awsAction, Verdict action, IReadOnlyList<Construct> constructs)
+    public bool Matches(ResolvedCommand command, string? awsAction, Verdict action)
     {
         if (!IsCommandRule || command.Program is null)
         {
@@ -80,25 +81,7 @@ internal sealed class RuleMatcher
             return false;
         }
 
-        if (action != Verdict.Allow && HasConstructList && !AnyCovered(constructs))
-        {
-            return false;
-        }
-
         return true;
-    }
-
-    private bool AnyCovered(IReadOnlyList<Construct> constructs)
-    {
-        foreach (var construct in constructs)
-        {
-            if (Covers(construct))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private bool MatchesSubcommand(List<string> positionals)
