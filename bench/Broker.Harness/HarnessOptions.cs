@@ -1,0 +1,139 @@
+namespace Broker.Harness;
+
+/// <summary>What to compare and how much of it; built once from the command line by <see cref="Parse"/>.</summary>
+internal sealed record HarnessOptions
+{
+    public required Uri BrokerAddress { get; init; }
+
+    public required string BrokerData { get; init; }
+
+    public required int BrokerProcessId { get; init; }
+
+    public required string SshConfig { get; init; }
+
+    public required string SshHost { get; init; }
+
+    public required string SshControlPath { get; init; }
+
+    public required int SshdProcessId { get; init; }
+
+    public required string WorkDirectory { get; init; }
+
+    public required string OutputPath { get; init; }
+
+    public string Target { get; init; } = "local";
+
+    public bool Quick { get; init; }
+
+    /// <summary>The largest session count OpenSSH is driven at (each needs an ssh client and sshd processes).</summary>
+    public int SshMaxSessions { get; init; } = 1000;
+
+    public long ThroughputFileBytes => Quick ? 4L << 20 : 64L << 20;
+
+    public int ThroughputRepeat => Quick ? 2 : 16;
+
+    /// <summary>Interleaved throughput rounds per data kind; null means the mode's default.</summary>
+    public int? Rounds { get; init; }
+
+    public int ThroughputRounds => Rounds ?? (Quick ? 1 : 3);
+
+    public TimeSpan ThroughputTimeout => Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(10);
+
+    public int Keystrokes => Quick ? 200 : 10_000;
+
+    public int KeystrokeBlocks => Quick ? 2 : 10;
+
+    /// <summary>Exec runs per variant; null means the mode's default.</summary>
+    public int? ExecRuns { get; init; }
+
+    public int ExecCount => ExecRuns ?? (Quick ? 30 : 1_000);
+
+    public IReadOnlyList<int> SessionCounts => Quick ? [1, 10] : [1, 100, 500, 1_000];
+
+    public TimeSpan ConcurrencyWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
+
+    public TimeSpan EchoPeriod { get; init; } = TimeSpan.FromSeconds(1);
+
+    public static (HarnessOptions? Options, string? Error) Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var quick = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--quick")
+            {
+                quick = true;
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                values[args[i][2..]] = args[++i];
+            }
+            else
+            {
+                return (null, $"unexpected argument '{args[i]}'");
+            }
+        }
+
+        string[] required = ["broker-url", "broker-data", "broker-pid", "ssh-config", "ssh-host", "ssh-control", "sshd-pid", "work", "out"];
+        var missing = required.Where(k => !values.ContainsKey(k)).ToArray();
+        if (missing.Length > 0)
+        {
+            return (null, "missing " + string.Join(", ", missing.Select(m => "--" + m)));
+        }
+
+        if (!Uri.TryCreate(values["broker-url"], UriKind.Absolute, out var address))
+        {
+            return (null, "--broker-url must be an absolute URL");
+        }
+
+        if (!int.TryParse(values["broker-pid"], out var brokerPid) || !int.TryParse(values["sshd-pid"], out var sshdPid))
+        {
+            return (null, "--broker-pid and --sshd-pid must be process ids");
+        }
+
+        var sshMax = 1000;
+        if (values.TryGetValue("ssh-max-sessions", out var max) && (!int.TryParse(max, out sshMax) || sshMax < 1))
+        {
+            return (null, "--ssh-max-sessions must be a positive number");
+        }
+
+        int? rounds = null, execRuns = null;
+        if (values.TryGetValue("rounds", out var r))
+        {
+            if (!int.TryParse(r, out var n) || n < 1)
+            {
+                return (null, "--rounds must be a positive number");
+            }
+
+            rounds = n;
+        }
+
+        if (values.TryGetValue("exec-count", out var e))
+        {
+            if (!int.TryParse(e, out var n) || n < 1)
+            {
+                return (null, "--exec-count must be a positive number");
+            }
+
+            execRuns = n;
+        }
+
+        return (new HarnessOptions
+        {
+            BrokerAddress = address,
+            BrokerData = values["broker-data"],
+            BrokerProcessId = brokerPid,
+            SshConfig = values["ssh-config"],
+            SshHost = values["ssh-host"],
+            SshControlPath = values["ssh-control"],
+            SshdProcessId = sshdPid,
+            WorkDirectory = values["work"],
+            OutputPath = values["out"],
+            Target = values.GetValueOrDefault("target", "local"),
+            Quick = quick,
+            SshMaxSessions = sshMax,
+            Rounds = rounds,
+            ExecRuns = execRuns,
+        }, null);
+    }
+}

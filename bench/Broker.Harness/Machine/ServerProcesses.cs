@@ -1,0 +1,148 @@
+using System.Globalization;
+
+namespace Broker.Harness.Machine;
+
+/// <summary>
+/// The processes that serve sessions on one system, read from /proc: a root process and, when
+/// asked, its descendants. Shells (and what runs in them) are never counted: they are the
+/// sessions' own cost, the same on every system.
+/// </summary>
+internal sealed class ServerProcesses
+{
+    private static readonly double s_ticksPerSecond = 100;
+    private readonly int _rootProcessId;
+    private readonly bool _includeDescendants;
+
+    public ServerProcesses(int rootProcessId, bool includeDescendants)
+    {
+        _rootProcessId = rootProcessId;
+        _includeDescendants = includeDescendants;
+    }
+
+    public ServerSample Sample()
+    {
+        long rss = 0, pss = 0, ticks = 0;
+        var count = 0;
+        foreach (var pid in Members())
+        {
+            var stat = ReadStat(pid);
+            if (stat is null)
+            {
+                continue;
+            }
+
+            count++;
+            ticks += stat.Value.CpuTicks;
+            rss += ReadKib($"/proc/{pid}/status", "VmRSS:");
+            pss += ReadKib($"/proc/{pid}/smaps_rollup", "Pss:");
+        }
+
+        return new ServerSample(rss, pss, ticks / s_ticksPerSecond, count, DateTime.UtcNow);
+    }
+
+    private List<int> Members()
+    {
+        if (!_includeDescendants)
+        {
+            return [_rootProcessId];
+        }
+
+        var children = new Dictionary<int, List<int>>();
+        var names = new Dictionary<int, string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            var stat = ReadStat(pid);
+            if (stat is null)
+            {
+                continue;
+            }
+
+            names[pid] = stat.Value.Name;
+            if (!children.TryGetValue(stat.Value.ParentId, out var list))
+            {
+                children[stat.Value.ParentId] = list = [];
+            }
+
+            list.Add(pid);
+        }
+
+        var members = new List<int>();
+        var pending = new Stack<int>();
+        pending.Push(_rootProcessId);
+        while (pending.Count > 0)
+        {
+            var pid = pending.Pop();
+            if (names.TryGetValue(pid, out var name) && name == "bash")
+            {
+                continue;
+            }
+
+            members.Add(pid);
+            if (children.TryGetValue(pid, out var list))
+            {
+                foreach (var child in list)
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        return members;
+    }
+
+    private static (string Name, int ParentId, long CpuTicks)? ReadStat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var open = text.IndexOf('(', StringComparison.Ordinal);
+        var close = text.LastIndexOf(')');
+        if (open < 0 || close < open)
+        {
+            return null;
+        }
+
+        // Fields after the command name: state ppid ... utime(14) stime(15), counted from 1 with the pid.
+        var fields = text[(close + 2)..].Split(' ');
+        var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+        var user = long.Parse(fields[11], CultureInfo.InvariantCulture);
+        var system = long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return (text[(open + 1)..close], parent, user + system);
+    }
+
+    private static long ReadKib(string path, string key)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(path))
+            {
+                if (line.StartsWith(key, StringComparison.Ordinal))
+                {
+                    var digits = line[key.Length..].Trim().Split(' ')[0];
+                    return long.Parse(digits, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process ended between listing and reading: it holds nothing any more.
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>Memory (KiB) and CPU (seconds) of a system's server processes at one moment.</summary>
+internal readonly record struct ServerSample(long RssKib, long PssKib, double CpuSeconds, int Processes, DateTime Taken);

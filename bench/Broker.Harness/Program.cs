@@ -1,0 +1,85 @@
+using Broker.Harness;
+using Broker.Harness.Measurements;
+using Broker.Harness.Reporting;
+using Broker.Harness.Systems;
+
+// Runs every side-by-side measurement and writes the Markdown tables; bench/run starts the
+// broker and sshd, passes their addresses here and assembles docs/BENCHMARKS.md.
+var (options, error) = HarnessOptions.Parse(args);
+if (options is null)
+{
+    await Console.Error.WriteLineAsync($"Broker.Harness: {error}").ConfigureAwait(false);
+    return 2;
+}
+
+var log = Console.Error;
+using var brokerSystem = new BrokerSystem(options.BrokerAddress, options.BrokerData, options.Target, options.BrokerProcessId);
+var ssh = new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessId);
+var direct = new DirectPtySystem();
+ISystemUnderTest[] systems = [brokerSystem, ssh, direct];
+var results = new BenchResults();
+using var cancel = new CancellationTokenSource(options.Quick ? TimeSpan.FromMinutes(5) : TimeSpan.FromHours(2));
+var token = cancel.Token;
+
+async Task Step(string name, Func<Task> step)
+{
+    log.WriteLine($"== {name}");
+    try
+    {
+        await step().ConfigureAwait(false);
+    }
+    catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or InvalidOperationException or Grpc.Core.RpcException)
+    {
+        results.Failures.Add($"{name}: {ex.GetType().Name}: {ex.Message}");
+        log.WriteLine($"   failed: {ex}");
+    }
+}
+
+var textFile = Path.Combine(options.WorkDirectory, "terminal-text.txt");
+var randomFile = Path.Combine(options.WorkDirectory, "random-printable.txt");
+TerminalText.WriteText(textFile, options.ThroughputFileBytes);
+TerminalText.WriteRandomPrintable(randomFile, options.ThroughputFileBytes);
+
+var throughput = new ThroughputMeasurement(systems, log);
+await Step("throughput: terminal text", async () =>
+    results.Throughput[MarkdownReport.TextData] = await throughput.RunAsync(textFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
+await Step("throughput: random printable", async () =>
+    results.Throughput[MarkdownReport.RandomData] = await throughput.RunAsync(randomFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
+
+var echo = new EchoMeasurement(systems, log);
+await Step("echo: idle", async () =>
+    results.Echo[MarkdownReport.Idle] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, null, token).ConfigureAwait(false)).ConfigureAwait(false);
+await Step("echo: another session streaming", async () =>
+    results.Echo[MarkdownReport.Loaded] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, textFile, token).ConfigureAwait(false)).ConfigureAwait(false);
+
+IExecRunner[] runners = [brokerSystem, ssh.Exec(null), ssh.Exec(options.SshControlPath), direct];
+await Step("exec round trip", async () =>
+    results.Exec = await new ExecMeasurement(runners, log).RunAsync(options.ExecCount, token).ConfigureAwait(false)).ConfigureAwait(false);
+
+var concurrency = new ConcurrencyMeasurement(log);
+foreach (var count in options.SessionCounts)
+{
+    foreach (var system in systems)
+    {
+        if (system == ssh && count > options.SshMaxSessions)
+        {
+            results.Notes.Add($"OpenSSH was not driven at {count} sessions (limit --ssh-max-sessions {options.SshMaxSessions}).");
+            continue;
+        }
+
+        await Step($"concurrency: {count} sessions on {system.Name}", async () =>
+        {
+            var result = await concurrency.RunAsync(system, count, options.ConcurrencyWindow, options.EchoPeriod, token).ConfigureAwait(false);
+            results.Concurrency.Add(result);
+            log.WriteLine($"   opened {result.Opened}/{count}, unresponsive {result.Unresponsive}, p99 {result.Echo?.P99:F2} ms, RSS/session {result.RssPerSessionKib:F0} KiB");
+            // Let the server reap the ended sessions before the next system is measured.
+            await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 1 : 5), token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+}
+
+await File.WriteAllTextAsync(options.OutputPath, MarkdownReport.Write(results, options), CancellationToken.None).ConfigureAwait(false);
+File.Delete(textFile);
+File.Delete(randomFile);
+log.WriteLine($"== wrote {options.OutputPath}");
+return results.Failures.Count == 0 ? 0 : 1;

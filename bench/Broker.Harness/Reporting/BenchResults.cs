@@ -1,0 +1,19 @@
+using Broker.Harness.Measurements;
+
+namespace Broker.Harness.Reporting;
+
+/// <summary>Everything one harness run measured; a measurement that failed outright leaves its entry null and says why in <see cref="Failures"/>.</summary>
+internal sealed class BenchResults
+{
+    public Dictionary<string, Dictionary<string, List<double>>> Throughput { get; } = [];
+
+    public Dictionary<string, Dictionary<string, EchoSamples>> Echo { get; } = [];
+
+    public Dictionary<string, EchoSamples>? Exec { get; set; }
+
+    public List<ConcurrencyResult> Concurrency { get; } = [];
+
+    public List<string> Failures { get; } = [];
+
+    public List<string> Notes { get; } = [];
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using Broker.Harness.Measurements;
+
+namespace Broker.Harness.Reporting;
+
+/// <summary>Writes the measured tables and the goal verdicts as Markdown.</summary>
+internal static class MarkdownReport
+{
+    public const string Broker = "broker";
+    public const string Ssh = "OpenSSH";
+    public const string Direct = "direct PTY";
+    public const string SshExec = "ssh host true";
+    public const string SshMuxExec = "ssh host true (ControlMaster)";
+    public const string TextData = "terminal text";
+    public const string RandomData = "random printable";
+    public const string Idle = "idle";
+    public const string Loaded = "another session streaming";
+
+    public static string Write(BenchResults results, HarnessOptions options)
+    {
+        var md = new StringBuilder();
+        Throughput(md, results, options);
+        Echo(md, results, options);
+        Exec(md, results, options);
+        Concurrency(md, results, options);
+        Goals(md, results);
+        if (results.Notes.Count > 0 || results.Failures.Count > 0)
+        {
+            md.AppendLine("### Notes from the run").AppendLine();
+            foreach (var line in results.Failures.Select(f => "- **failed:** " + f).Concat(results.Notes.Select(n => "- " + n)))
+            {
+                md.AppendLine(line);
+            }
+
+            md.AppendLine();
+        }
+
+        return md.ToString();
+    }
+
+    private static string F(double? value, string format = "F2") =>
+        value is { } v && !double.IsNaN(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    private static double? Ratio(double? a, double? b) => a is { } x && b is { } y && y != 0 && !double.IsNaN(x) && !double.IsNaN(y) ? x / y : null;
+
+    private static double? MedianOf(Dictionary<string, List<double>> runs, string system)
+    {
+        if (!runs.TryGetValue(system, out var list))
+        {
+            return null;
+        }
+
+        var ok = list.Where(v => !double.IsNaN(v)).ToList();
+        return ok.Count == 0 ? null : Percentiles.Median(ok);
+    }
+
+    private static void Throughput(StringBuilder md, BenchResults results, HarnessOptions options)
+    {
+        var mib = options.ThroughputFileBytes * options.ThroughputRepeat / (1024.0 * 1024.0);
+        md.AppendLine("## 1. Output throughput").AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"`cat` of {mib:F0} MiB in an interactive shell, then an end marker; MB/s (10^6 bytes per second) received by the client, median of {options.ThroughputRounds} interleaved run(s) (each run listed).")
+          .AppendLine()
+          .AppendLine("| data | broker MB/s | OpenSSH MB/s | direct PTY MB/s | broker ÷ OpenSSH | broker ÷ direct PTY |")
+          .AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (data, runs) in results.Throughput)
+        {
+            string Cell(string system) => $"{F(MedianOf(runs, system), "F0")} ({string.Join(", ", runs.GetValueOrDefault(system, []).Select(v => F(v, "F0")))})";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {Cell(Broker)} | {Cell(Ssh)} | {Cell(Direct)} | {F(Ratio(MedianOf(runs, Broker), MedianOf(runs, Ssh)))}× | {F(Ratio(MedianOf(runs, Broker), MedianOf(runs, Direct)))}× |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Echo(StringBuilder md, BenchResults results, HarnessOptions options)
+    {
+        md.AppendLine("## 2. Interactive keystroke echo").AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"{options.Keystrokes} keystrokes per system and condition at a bash prompt, in {options.KeystrokeBlocks} interleaved blocks; a sample is the time from sending one letter to receiving its echo. \"Another session streaming\" runs `while :; do cat FILE; done` in a second session on the same system during the block.")
+          .AppendLine()
+          .AppendLine("| condition | system | samples | p50 ms | p99 ms | max ms | no echo in 5 s |")
+          .AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var (condition, bySystem) in results.Echo)
+        {
+            foreach (var (system, samples) in bySystem)
+            {
+                var p = Percentiles.Of(samples.Latencies);
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {condition} | {system} | {p?.Count ?? 0} | {F(p?.P50, "F3")} | {F(p?.P99, "F3")} | {F(p?.Max, "F3")} | {samples.Misses} |");
+            }
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Exec(StringBuilder md, BenchResults results, HarnessOptions options)
+    {
+        md.AppendLine("## 3. Exec round trip").AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"`true` run {options.ExecCount} times per variant, in interleaved blocks of 50: the broker's Exec call on one gRPC channel (argv `[\"true\"]`), `ssh host true` with a new connection each time, `ssh host true` over a ControlMaster socket, and the direct PTY layer spawning `true` on pipes.")
+          .AppendLine()
+          .AppendLine("| variant | runs | p50 ms | p99 ms | max ms | failed |")
+          .AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (runner, samples) in results.Exec ?? [])
+        {
+            var p = Percentiles.Of(samples.Latencies);
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {runner} | {p?.Count ?? 0} | {F(p?.P50, "F3")} | {F(p?.P99, "F3")} | {F(p?.Max, "F3")} | {samples.Misses} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Concurrency(StringBuilder md, BenchResults results, HarnessOptions options)
+    {
+        md.AppendLine("## 4. Concurrency and memory").AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"N interactive sessions open at once (opened 8 at a time); each types one key every {options.EchoPeriod.TotalSeconds:F0} s for {options.ConcurrencyWindow.TotalSeconds:F0} s and times its echo. Server memory is read from /proc before the sessions open and while they are all open: the broker process alone, or the sshd listener and every sshd process under it; shells are never counted. RSS counts shared pages in every process (it overstates many sshd processes); PSS divides them among their users. CPU is the server's, in % of one core, during the typing window. A session is unresponsive if it failed to open or any echo took over 5 s.")
+          .AppendLine()
+          .AppendLine("| sessions | system | opened | open time s | echo p50 ms | echo p99 ms | echo max ms | unresponsive | server RSS idle → loaded MiB | RSS per session KiB | PSS per session KiB | server CPU % |")
+          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.Concurrency)
+        {
+            var memory = r.Idle is { } i && r.Loaded is { } l ? $"{i.RssKib / 1024.0:F0} → {l.RssKib / 1024.0:F0}" : "n/a";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Requested} | {r.System} | {r.Opened} | {r.OpenSeconds:F1} | {F(r.Echo?.P50, "F3")} | {F(r.Echo?.P99, "F3")} | {F(r.Echo?.Max, "F3")} | {r.Unresponsive} | {memory} | {F(r.RssPerSessionKib, "F0")} | {F(r.PssPerSessionKib, "F0")} | {F(r.CpuPercent, "F1")} |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Goals(StringBuilder md, BenchResults results)
+    {
+        md.AppendLine("## Goals").AppendLine()
+          .AppendLine("| goal | measured | met |")
+          .AppendLine("|---|---|---|");
+        foreach (var (data, runs) in results.Throughput)
+        {
+            var vsSsh = Ratio(MedianOf(runs, Broker), MedianOf(runs, Ssh));
+            var vsDirect = Ratio(MedianOf(runs, Broker), MedianOf(runs, Direct));
+            Row(md, $"throughput ({data}) ≥ 1.0× OpenSSH", $"{F(vsSsh)}×", vsSsh >= 1.0);
+            Row(md, $"throughput ({data}) ≥ 0.8× direct PTY", $"{F(vsDirect)}×", vsDirect >= 0.8);
+        }
+
+        foreach (var (condition, bySystem) in results.Echo)
+        {
+            var broker = Percentiles.Of(bySystem.GetValueOrDefault(Broker)?.Latencies ?? []);
+            var ssh = Percentiles.Of(bySystem.GetValueOrDefault(Ssh)?.Latencies ?? []);
+            var direct = Percentiles.Of(bySystem.GetValueOrDefault(Direct)?.Latencies ?? []);
+            Row(md, $"echo p99 ({condition}) ≤ OpenSSH p99", $"{F(broker?.P99, "F3")} ms vs {F(ssh?.P99, "F3")} ms ({F(Ratio(broker?.P99, ssh?.P99))}×)", broker?.P99 <= ssh?.P99);
+            var added = broker?.P99 - direct?.P99;
+            Row(md, $"echo p99 ({condition}) ≤ direct PTY p99 + 1 ms", $"{F(added, "F3")} ms added ({F(broker?.P99, "F3")} vs {F(direct?.P99, "F3")})", added <= 1.0);
+        }
+
+        if (results.Exec is { } exec)
+        {
+            var broker = Percentiles.Of(exec.GetValueOrDefault(Broker)?.Latencies ?? []);
+            var mux = Percentiles.Of(exec.GetValueOrDefault(SshMuxExec)?.Latencies ?? []);
+            Row(md, "exec p50 ≤ 5 ms", $"{F(broker?.P50, "F3")} ms", broker?.P50 <= 5.0);
+            Row(md, "exec p50 below multiplexed OpenSSH", $"{F(broker?.P50, "F3")} ms vs {F(mux?.P50, "F3")} ms ({F(Ratio(broker?.P50, mux?.P50))}×)", broker?.P50 < mux?.P50);
+        }
+
+        var largest = results.Concurrency.Where(r => r.System == Broker).MaxBy(r => r.Requested);
+        if (largest is not null)
+        {
+            Row(md, $"{largest.Requested} concurrent sessions, every one responsive", $"{largest.Opened} opened, {largest.Unresponsive} unresponsive, echo p99 {F(largest.Echo?.P99, "F3")} ms", largest.Unresponsive == 0 && largest.Opened == largest.Requested);
+            Row(md, "broker memory ≤ 1 MiB per session", $"{F(largest.RssPerSessionKib, "F0")} KiB RSS per session at {largest.Requested}", largest.RssPerSessionKib <= 1024);
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Row(StringBuilder md, string goal, string measured, bool? met) =>
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {goal} | {measured} | {(met switch { true => "yes", false => "**no**", null => "not measured" })} |");
+}

@@ -1,0 +1,86 @@
+using System.Net.Http;
+using Broker.Harness.Machine;
+using Broker.Harness.Terminals;
+using Broker.Identity.Dev;
+using Broker.Protocol.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Broker.Harness.Systems;
+
+/// <summary>
+/// The broker under test, over gRPC (h2c) on one channel. Each terminal gets its own subject,
+/// because the dev policy caps sessions per identity; tokens come from the dev issuer in the
+/// broker's data directory, exactly as <c>broker token</c> mints them.
+/// </summary>
+internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly SessionService.SessionServiceClient _client;
+    private readonly DevIssuer _issuer;
+    private readonly string _target;
+    private readonly string _execToken;
+    private int _nextSubject;
+
+    public BrokerSystem(Uri address, string dataDirectory, string target, int processId)
+    {
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            // A thousand sessions need more streams than one HTTP/2 connection allows.
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        _client = new SessionService.SessionServiceClient(_channel);
+        _issuer = DevIssuer.LoadOrCreate(dataDirectory);
+        _target = target;
+        _execToken = Mint("bench-exec");
+        Server = new ServerProcesses(processId, includeDescendants: false);
+    }
+
+    public string Name => "broker";
+
+    public ServerProcesses Server { get; }
+
+    private string Mint(string subject) => _issuer.Mint(subject, [], TimeSpan.FromHours(4));
+
+    private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+    public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
+    {
+        var subject = $"bench-{Interlocked.Increment(ref _nextSubject)}";
+        var terminal = await BrokerTerminal.OpenAsync(_client, Bearer(Mint(subject)), _target, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await terminal.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return terminal;
+    }
+
+    public async Task<string?> RunTrueAsync(CancellationToken cancellationToken)
+    {
+        using var call = _client.Exec(Bearer(_execToken), cancellationToken: cancellationToken);
+        var start = new ExecStart { Target = _target, Argv = new Argv() };
+        start.Argv.Args.Add("true");
+        await call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(new ExecRequest { EndOfInput = new EndOfInput() }, cancellationToken).ConfigureAwait(false);
+        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        ExitStatus? exit = null;
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            if (call.ResponseStream.Current.FrameCase == ExecResponse.FrameOneofCase.Exit)
+            {
+                exit = call.ResponseStream.Current.Exit;
+            }
+        }
+
+        return exit is { Code: 0 } ? null : $"exec ended with {exit?.ToString() ?? "no exit status"}";
+    }
+
+    public void Dispose() => _channel.Dispose();
+}

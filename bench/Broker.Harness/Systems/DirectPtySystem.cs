@@ -1,0 +1,73 @@
+using Broker.Core.Native;
+using Broker.Core.Targets;
+using Broker.Harness.Machine;
+using Broker.Harness.Terminals;
+
+namespace Broker.Harness.Systems;
+
+/// <summary>
+/// The limit: the broker's own PTY and process layer (<see cref="LocalShellTarget"/>) driven by
+/// this process, with no network, no session, no policy, masking or recording.
+/// </summary>
+internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
+{
+    private static readonly Dictionary<string, string> s_noAdditions = [];
+    private readonly LocalShellTarget _target;
+
+    public DirectPtySystem()
+    {
+        var environment = new Dictionary<string, string>(LocalShellSettings.DefaultEnvironment(), StringComparer.Ordinal)
+        {
+            ["HISTFILE"] = "/dev/null",
+            ["PS1"] = @"\u@direct:\w\$ ",
+        };
+        var settings = new LocalShellSettings
+        {
+            Name = "direct",
+            Shell = "/bin/bash",
+            InteractiveArguments = ["--norc", "--noprofile"],
+            Environment = environment,
+        };
+        _target = new LocalShellTarget(settings, FdEventLoop.Shared);
+    }
+
+    public string Name => "direct PTY";
+
+    public ServerProcesses? Server => null;
+
+    public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
+    {
+        var started = await _target.StartTerminalAsync(new TerminalStart(200, 50, "xterm-256color", s_noAdditions), cancellationToken).ConfigureAwait(false);
+        var terminal = new DirectTerminal(started.Process ?? throw new IOException(started.Error));
+        try
+        {
+            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await terminal.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return terminal;
+    }
+
+    public async Task<string?> RunTrueAsync(CancellationToken cancellationToken)
+    {
+        var started = await _target.StartCommandAsync(new CommandStart(new TargetCommand.Argv(["true"]), s_noAdditions), cancellationToken).ConfigureAwait(false);
+        if (started.Process is not { } process)
+        {
+            return started.Error;
+        }
+
+        await using (process.ConfigureAwait(false))
+        {
+            await process.CompleteInputAsync(cancellationToken).ConfigureAwait(false);
+            var output = DirectTerminal.DrainAsync(process.Output, null);
+            var errors = process.ErrorOutput is { } e ? DirectTerminal.DrainAsync(e, null) : Task.CompletedTask;
+            var exit = await process.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(output, errors).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return exit.Code == 0 ? null : $"true exited with {exit.Code}";
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Broker.Protocol.V1;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Broker.Harness.Terminals;
+
+/// <summary>An interactive session on the broker: one Interact call.</summary>
+internal sealed class BrokerTerminal : ITerminal
+{
+    private readonly AsyncDuplexStreamingCall<InteractRequest, InteractResponse> _call;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _reader;
+
+    private BrokerTerminal(AsyncDuplexStreamingCall<InteractRequest, InteractResponse> call)
+    {
+        _call = call;
+        _reader = Task.Run(ReadAsync);
+    }
+
+    public OutputMonitor Output { get; } = new();
+
+    public static async Task<BrokerTerminal> OpenAsync(SessionService.SessionServiceClient client, Metadata headers, string target, CancellationToken cancellationToken)
+    {
+        // The call outlives the opening: only the reader's own stop token ends it.
+        var call = client.Interact(headers, cancellationToken: CancellationToken.None);
+        var terminal = new BrokerTerminal(call);
+        try
+        {
+            await call.RequestStream.WriteAsync(new InteractRequest
+            {
+                Open = new OpenTerminal { Target = target, Size = new TerminalSize { Columns = 200, Rows = 50 }, Term = "xterm-256color" },
+            }, cancellationToken).ConfigureAwait(false);
+            await terminal._opened.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or IOException or TimeoutException)
+        {
+            // The reader saw why the call failed (refused, denied, limit); that is the useful message.
+            var reason = terminal.Output.Closed ?? ex.Message;
+            await terminal.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"the session did not open: {reason}", ex);
+        }
+
+        return terminal;
+    }
+
+    private async Task ReadAsync()
+    {
+        var reason = "the broker ended the call";
+        try
+        {
+            while (await _call.ResponseStream.MoveNext(_stop.Token).ConfigureAwait(false))
+            {
+                var frame = _call.ResponseStream.Current;
+                switch (frame.FrameCase)
+                {
+                    case InteractResponse.FrameOneofCase.Opened:
+                        _opened.TrySetResult();
+                        break;
+                    case InteractResponse.FrameOneofCase.Output:
+                        Output.OnOutput(frame.Output.Span);
+                        break;
+                    case InteractResponse.FrameOneofCase.Exit:
+                        reason = $"the session exited ({frame.Exit})";
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or IOException)
+        {
+            reason = ex.Message;
+        }
+
+        _opened.TrySetException(new IOException(reason));
+        Output.OnClosed(reason);
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> input, CancellationToken cancellationToken) =>
+        await _call.RequestStream.WriteAsync(new InteractRequest { Input = UnsafeByteOperations.UnsafeWrap(input) }, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _call.Dispose();
+        try
+        {
+            await _reader.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The reader is stuck in the transport; the call is cancelled, so it will end on its own.
+        }
+
+        _stop.Dispose();
+    }
+}
