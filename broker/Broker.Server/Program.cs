@@ -5,5 +5,7 @@ var root = new RootCommand("broker: a least-privilege session broker for autonom
 {
     ServeCommand.Create(),
     TokenCommand.Create(),
+    PolicyCommand.Create(),
+    MaskCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

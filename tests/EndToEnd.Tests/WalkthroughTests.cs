@@ -22,10 +22,10 @@ public sealed class WalkthroughTests : IClassFixture<BrokerProcess>
     public async Task Exec_of_a_script_passes_the_remote_exit_code_and_keeps_stderr_apart()
     {
         var token = await _broker.TokenAsync("alice");
-        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--script", "echo out; echo err >&2; exit 3");
-        code.Should().Be(3);
-        stdout.Should().Be("out\n");
-        stderr.Should().Be("err\n");
+        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--script", "ls -d / /no-such-dir-e2e");
+        code.Should().Be(2);
+        stdout.Should().Be("/\n");
+        stderr.Should().Contain("no-such-dir-e2e").And.NotContain("/\n/");
     }
 
     [Fact]
@@ -41,21 +41,41 @@ public sealed class WalkthroughTests : IClassFixture<BrokerProcess>
     public async Task Exec_json_prints_one_event_per_line()
     {
         var token = await _broker.TokenAsync("alice");
-        var (code, stdout, _) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--json", "--script", "printf 'a\\n'; exit 2");
-        code.Should().Be(2);
+        var (code, stdout, _) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--json", "--", "printf", "a\\n");
+        code.Should().Be(0);
         var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        events.Select(e => e.GetProperty("type").GetString()).Should().Equal("opened", "stdout", "exit");
-        events[1].GetProperty("data").GetString().Should().Be("a\n");
-        events[2].GetProperty("code").GetInt32().Should().Be(2);
+        events.Select(e => e.GetProperty("type").GetString()).Should().Equal("decision", "opened", "stdout", "exit");
+        events[0].GetProperty("verdict").GetString().Should().Be("allow");
+        events[2].GetProperty("data").GetString().Should().Be("a\n");
+        events[3].GetProperty("code").GetInt32().Should().Be(0);
     }
 
     [Fact]
     public async Task Shell_with_piped_input_runs_the_lines_and_returns_the_shell_exit_code()
     {
-        var token = await _broker.TokenAsync("alice");
+        var token = await _broker.TokenAsync("alice", "shell-users");
         var (code, stdout, _) = await _broker.ClientAsync(token, "echo from-shell-$((3*3))\nexit 5\n", "shell", "--target", "local");
         code.Should().Be(5);
         stdout.Should().Contain("from-shell-9");
+    }
+
+    [Fact]
+    public async Task A_command_the_policy_does_not_allow_exits_126_with_the_rule_on_stderr()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "rm", "-rf", "/tmp/e2e-never");
+        code.Should().Be(126);
+        stdout.Should().BeEmpty();
+        stderr.Should().Contain("file-changes").And.Contain("approval required");
+    }
+
+    [Fact]
+    public async Task A_line_mode_agent_cannot_open_an_unenforced_shell()
+    {
+        var token = await _broker.TokenAsync("alice");
+        var (code, _, stderr) = await _broker.ClientAsync(token, "ls\n", "shell", "--target", "local");
+        code.Should().Be(9);
+        stderr.Should().Contain("terminal: raw");
     }
 
     [Fact]

@@ -166,6 +166,17 @@ internal static class ExecCommand
                         writer.WriteString("kind", frame.Notice.Kind.ToString());
                         writer.WriteString("message", frame.Notice.Message);
                         break;
+                    case ExecResponse.FrameOneofCase.Decision:
+                        writer.WriteString("type", "decision");
+                        writer.WriteString("verdict", frame.Decision.Verdict switch
+                        {
+                            Verdict.Allow => "allow",
+                            Verdict.Review => "review",
+                            _ => "deny",
+                        });
+                        writer.WriteString("rule", frame.Decision.Rule);
+                        writer.WriteString("reason", frame.Decision.Reason);
+                        break;
                     case ExecResponse.FrameOneofCase.Exit:
                         writer.WriteString("type", "exit");
                         writer.WriteNumber("code", frame.Exit.Code);

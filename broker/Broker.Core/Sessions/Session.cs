@@ -315,6 +315,12 @@ internal sealed class Session : IDisposable
         {
             // The client is gone; nobody reads the output any more.
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A filter that cannot decide must not let output through: end the session instead.
+            _outputAbandoned = true;
+            Terminate(SessionEndReason.ControlFailed, $"output filtering failed ({ex.GetType().Name}); the session was ended so that nothing unfiltered is shown");
+        }
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);

@@ -52,6 +52,9 @@ public enum SessionEndReason
 
     /// <summary>The broker is stopping.</summary>
     BrokerShutdown,
+
+    /// <summary>A control the session depends on (masking, recording) failed: the session fails closed.</summary>
+    ControlFailed,
 }
 
 /// <summary>One entry of a session's ordered event log, as its readers see it.</summary>

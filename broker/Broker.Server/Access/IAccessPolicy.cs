@@ -1,8 +1,9 @@
-using Broker.Identity.Tokens;
+using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
+using Broker.Policy;
 
 namespace Broker.Server.Access;
 
-/// <summary>What a caller may open and see, from the current policy snapshot.</summary>
+/// <summary>What a caller may open and see, and what its commands may do, from the current policy snapshot.</summary>
 internal interface IAccessPolicy
 {
     /// <summary>The caller's roles for <paramref name="target"/>, or a refusal that names only the target.</summary>
@@ -10,6 +11,12 @@ internal interface IAccessPolicy
 
     /// <summary>Operators see and may terminate every session.</summary>
     bool IsOperator(CallerIdentity caller);
+
+    /// <summary>Decides a command for a session holding <paramref name="roles"/>.</summary>
+    Decision Decide(IReadOnlyList<string> roles, CommandInput command);
+
+    /// <summary>The definitions of the named roles in the current snapshot.</summary>
+    IReadOnlyList<RoleDefinition> Roles(IReadOnlyList<string> names);
 }
 
 /// <summary>Roles granted for a target, or why not.</summary>

@@ -3,26 +3,30 @@ using Tokens = Broker.Identity.Tokens;
 
 namespace Broker.Server.Access;
 
+/// <summary>A policy document and the engine built from it, swapped as one.</summary>
+internal sealed record PolicySnapshot(PolicyDocument Document, PolicyEngine Engine);
+
 /// <summary>
-/// Access decisions from the policy file. The document is an immutable snapshot swapped
-/// atomically on reload, so a decision never sees half of an old file and half of a new one.
+/// Access and command decisions from the policy file. The snapshot is immutable and swapped
+/// atomically on reload, so a decision never sees half of an old file and half of a new one,
+/// and sessions already open keep running.
 /// </summary>
 internal sealed class PolicyAccess : IAccessPolicy
 {
-    private PolicyDocument _current;
+    private PolicySnapshot _current;
 
     public PolicyAccess(PolicyDocument document)
     {
-        _current = document;
+        _current = new PolicySnapshot(document, new PolicyEngine(document));
     }
 
-    public PolicyDocument Current => Volatile.Read(ref _current);
+    public PolicySnapshot Current => Volatile.Read(ref _current);
 
-    public void Replace(PolicyDocument document) => Volatile.Write(ref _current, document);
+    public void Replace(PolicyDocument document) => Volatile.Write(ref _current, new PolicySnapshot(document, new PolicyEngine(document)));
 
     public AccessDecision Authorize(Tokens.CallerIdentity caller, string target)
     {
-        var document = Current;
+        var document = Current.Document;
         var roles = document.ResolveRoles(ToPolicy(caller));
         var access = document.CheckTarget(roles, target);
         return access.IsAllowed
@@ -30,7 +34,18 @@ internal sealed class PolicyAccess : IAccessPolicy
             : AccessDecision.Deny(access.Message ?? $"you may not open target '{target}'");
     }
 
-    public bool IsOperator(Tokens.CallerIdentity caller) => Current.IsOperator(ToPolicy(caller));
+    public bool IsOperator(Tokens.CallerIdentity caller) => Current.Document.IsOperator(ToPolicy(caller));
+
+    public Decision Decide(IReadOnlyList<string> roles, CommandInput command)
+    {
+        var snapshot = Current;
+        return snapshot.Engine.Decide(RolesNamed(snapshot.Document, roles), command);
+    }
+
+    public IReadOnlyList<RoleDefinition> Roles(IReadOnlyList<string> names) => RolesNamed(Current.Document, names);
+
+    private static RoleDefinition[] RolesNamed(PolicyDocument document, IReadOnlyList<string> names) =>
+        [.. document.Roles.Where(r => names.Contains(r.Name, StringComparer.Ordinal))];
 
     public static CallerIdentity ToPolicy(Tokens.CallerIdentity caller) => new(caller.Issuer, caller.Subject, caller.Claims);
 }

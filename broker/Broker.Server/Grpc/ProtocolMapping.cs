@@ -27,6 +27,7 @@ internal static class ProtocolMapping
         SessionEndReason.IdleTimeout => V1.ExitReason.IdleTimeout,
         SessionEndReason.MaxDuration => V1.ExitReason.MaxDuration,
         SessionEndReason.BrokerShutdown => V1.ExitReason.BrokerShutdown,
+        SessionEndReason.ControlFailed => V1.ExitReason.ControlFailed,
         _ => V1.ExitReason.Unspecified,
     };
 
@@ -49,6 +50,27 @@ internal static class ProtocolMapping
         V1.Signal.User2 => TargetSignal.User2,
         _ => null,
     };
+
+    public static V1.CommandDecision ToProto(this Broker.Policy.Decision decision, string command)
+    {
+        var proto = new V1.CommandDecision
+        {
+            Command = command,
+            Verdict = decision.Verdict switch
+            {
+                Broker.Policy.Verdict.Allow => V1.Verdict.Allow,
+                Broker.Policy.Verdict.Review => V1.Verdict.Review,
+                _ => V1.Verdict.Deny,
+            },
+            Rule = decision.RuleId ?? string.Empty,
+            Reason = decision.Reason,
+            Role = decision.Role ?? string.Empty,
+        };
+        proto.Programs.AddRange(decision.Facts.Programs);
+        proto.AwsActions.AddRange(decision.Facts.AwsActions);
+        proto.Constructs.AddRange(decision.Facts.Constructs.Select(c => new V1.Construct { Name = c.Name, Detail = c.Detail ?? string.Empty }));
+        return proto;
+    }
 
     /// <summary>Event payloads are owned arrays that nothing mutates, so they can be wrapped without a copy.</summary>
     public static ByteString Wrap(ReadOnlyMemory<byte> data) => UnsafeByteOperations.UnsafeWrap(data);

@@ -3,6 +3,7 @@ using Broker.Core.Targets;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
+using Broker.Server.Masking;
 using Grpc.Core;
 using V1 = Broker.Protocol.V1;
 
@@ -17,12 +18,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;
+    private readonly MaskingProfiles _masking;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, ILogger<SessionGrpcService> logger)
     {
         _sessions = sessions;
         _access = access;
+        _masking = masking;
         _logger = logger;
     }
 
@@ -38,6 +41,15 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var open = first.Open;
         var size = open.Size ?? throw Invalid("'open' must carry the terminal size");
         var request = Authorize(caller, open.Target);
+        if (!_access.Roles(request.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw))
+        {
+            // Line mode means every typed command is decided before the shell sees it. This build
+            // enforces policy on exec only, so a line-mode terminal cannot be enforced: refuse it.
+            throw new RpcException(new Status(
+                StatusCode.FailedPrecondition,
+                $"interactive sessions on '{open.Target}' need per-command enforcement (terminal: line), which this broker does not provide yet; use exec, or a role with terminal: raw"));
+        }
+
         var term = string.IsNullOrEmpty(open.Term) ? "xterm-256color" : open.Term;
         if (term.Length > 64 || term.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '.' and not '+' and not '_'))
         {
@@ -49,6 +61,10 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var abandon = context.CancellationToken.Register(session.Abandon);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
+        await responseStream.WriteAsync(new V1.InteractResponse
+        {
+            Notice = new V1.Notice { Kind = V1.NoticeKind.Info, Message = "raw terminal: keystrokes pass through; commands are not checked by the policy" },
+        }).ConfigureAwait(false);
 
         var input = PumpInteractiveInputAsync(requestStream, session, context.CancellationToken);
         await foreach (var item in session.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
@@ -133,6 +149,24 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         var request = Authorize(caller, start.Target);
+        var (input, text) = command switch
+        {
+            TargetCommand.Argv argv => (Broker.Policy.CommandInput.Argv(argv.Arguments), string.Join(' ', argv.Arguments)),
+            TargetCommand.Script script => (Broker.Policy.CommandInput.Script(script.Text), script.Text),
+            _ => throw Invalid("unknown command shape"),
+        };
+        var decision = _access.Decide(request.Roles, input);
+        LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
+        await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
+        if (decision.Verdict != Broker.Policy.Verdict.Allow)
+        {
+            // Until the approval workflow exists, a command held for review does not run either.
+            var why = decision.Verdict == Broker.Policy.Verdict.Review ? $"approval required: {decision.Reason}" : decision.Reason;
+            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8($"broker: {decision.VerdictName} by rule {decision.RuleId ?? "(default)"}: {why}\n") }).ConfigureAwait(false);
+            await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
+            return;
+        }
+
         var result = await _sessions.OpenCommandAsync(request, command, context.CancellationToken).ConfigureAwait(false);
         if (result.Failure == OpenFailureKind.StartFailed && result.Session is null)
         {
@@ -254,12 +288,21 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw new RpcException(new Status(StatusCode.PermissionDenied, access.Denial!));
         }
 
+        var masking = _masking.For(_access.Roles(access.Roles));
+        if (masking.Profile is not { } profile)
+        {
+            // Masking is configured but cannot be built: refuse rather than show unmasked output.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"output masking for this session cannot be enforced: {string.Join("; ", masking.Errors)}"));
+        }
+
+        var secrets = new Broker.Masking.SecretRegistry();
         return new OpenRequest
         {
             Owner = new SessionOwner(caller.Issuer, caller.Subject),
             Roles = access.Roles,
             Target = target,
             Environment = SessionEnvironment.For(caller),
+            CreateFilter = _ => new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay),
         };
     }
 
@@ -326,6 +369,9 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended: {Exit}")]
     private static partial void LogEnded(ILogger logger, string sessionId, SessionEvent.Ended? exit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command of {Subject}: {Verdict} ({Rule})")]
+    private static partial void LogDecision(ILogger logger, string subject, string verdict, string rule);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} terminated by {Subject}: {Reason}")]
     private static partial void LogTerminated(ILogger logger, string sessionId, string subject, string reason);

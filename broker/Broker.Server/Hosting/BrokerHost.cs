@@ -45,6 +45,7 @@ internal static class BrokerHost
             settings.Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared)),
             settings.Time));
         services.AddSingleton<CallerAuthInterceptor>();
+        services.AddSingleton<Masking.MaskingProfiles>();
         services.AddSingleton<HealthServiceImpl>();
         services.AddGrpc(grpc =>
         {

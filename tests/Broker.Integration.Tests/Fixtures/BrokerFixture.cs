@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Broker.Integration.Tests.Fixtures;
 
 /// <summary>A real broker (Kestrel, h2c) on a free loopback port with the dev configuration and a temporary data directory.</summary>
-public sealed class BrokerFixture : IAsyncLifetime
+public class BrokerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -21,9 +21,9 @@ public sealed class BrokerFixture : IAsyncLifetime
     public DevIssuer Issuer { get; private set; } = null!;
 
     /// <summary>Overrides of the dev policy for tests that need other limits (YAML text), or null.</summary>
-    public string? PolicyYaml { get; init; }
+    public string? PolicyYaml { get; protected init; }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         string? config = null;
         if (PolicyYaml is not null)
@@ -65,7 +65,7 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public SessionService.SessionServiceClient Client(string? token) => new(Channel(token));
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {
@@ -81,5 +81,14 @@ public sealed class BrokerFixture : IAsyncLifetime
         {
             // A test left a file open; the temp directory is cleaned by the OS eventually.
         }
+    }
+}
+
+/// <summary>The broker with a role that may run anything in a raw terminal, for the tests of session mechanics.</summary>
+public sealed class PermissiveBrokerFixture : BrokerFixture
+{
+    public PermissiveBrokerFixture()
+    {
+        PolicyYaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "permissive-policy.yaml"));
     }
 }

@@ -4,11 +4,11 @@ using Grpc.Core;
 
 namespace Broker.Integration.Tests.Sessions;
 
-public sealed class ExecTests : IClassFixture<BrokerFixture>
+public sealed class ExecTests : IClassFixture<PermissiveBrokerFixture>
 {
     private readonly BrokerFixture _broker;
 
-    public ExecTests(BrokerFixture broker) => _broker = broker;
+    public ExecTests(PermissiveBrokerFixture broker) => _broker = broker;
 
     [Fact]
     public async Task Argv_runs_without_a_shell_and_returns_its_output()

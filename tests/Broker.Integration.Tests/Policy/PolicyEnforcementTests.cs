@@ -1,0 +1,112 @@
+using Broker.Integration.Tests.Fixtures;
+using Broker.Protocol.V1;
+using Grpc.Core;
+
+namespace Broker.Integration.Tests.Policy;
+
+/// <summary>Exec commands under the dev policy: decided before anything runs.</summary>
+public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
+{
+    private readonly BrokerFixture _broker;
+
+    public PolicyEnforcementTests(BrokerFixture broker) => _broker = broker;
+
+    [Fact]
+    public async Task An_allowed_command_runs_and_its_decision_is_reported_first()
+    {
+        var frames = await RawExecAsync(new ExecStart { Target = "local", Script = "ls / | wc -l" });
+        frames[0].FrameCase.Should().Be(ExecResponse.FrameOneofCase.Decision);
+        frames[0].Decision.Verdict.Should().Be(Verdict.Allow);
+        frames[0].Decision.Rule.Should().Be("read-only-programs");
+        frames[0].Decision.Programs.Should().Equal("ls", "wc");
+        frames.Last().Exit.Code.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("rm -rf /tmp/should-not-exist-e2e", Verdict.Review)]
+    [InlineData("r\\m -rf /tmp/should-not-exist-e2e", Verdict.Review)]
+    [InlineData("bash -c 'touch /tmp/should-not-exist-e2e'", Verdict.Deny)]
+    [InlineData("ls; touch /tmp/should-not-exist-e2e", Verdict.Review)]
+    [InlineData("echo $(touch /tmp/should-not-exist-e2e)", Verdict.Deny)]
+    [InlineData("curl http://127.0.0.1:9/x", Verdict.Deny)]
+    public async Task A_command_that_is_not_allowed_never_runs_and_exits_126(string script, Verdict verdict)
+    {
+        var marker = "/tmp/should-not-exist-e2e";
+        File.Delete(marker);
+        var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token()), script);
+        result.Exit!.Code.Should().Be(126);
+        result.Exit.Reason.Should().Be(ExitReason.PolicyDenied);
+        result.StderrText.Should().Contain(verdict == Verdict.Review ? "approval required" : "deny");
+        File.Exists(marker).Should().BeFalse();
+        var frames = await RawExecAsync(new ExecStart { Target = "local", Script = script });
+        frames[0].Decision.Verdict.Should().Be(verdict);
+    }
+
+    [Fact]
+    public async Task An_argv_is_decided_literally_and_sh_c_inside_it_is_still_parsed()
+    {
+        var literal = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token()), "echo", "$(touch /tmp/x)");
+        literal.Exit!.Code.Should().Be(0);
+        literal.StdoutText.Should().Be("$(touch /tmp/x)\n");
+
+        var wrapped = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token()), "sh", "-c", "rm -rf /");
+        wrapped.Exit!.Code.Should().Be(126);
+    }
+
+    [Fact]
+    public async Task A_line_mode_role_cannot_open_an_unenforced_terminal()
+    {
+        var act = () => TerminalClient.OpenAsync(_broker.Client(_broker.Token("agent-7")));
+        var error = (await act.Should().ThrowAsync<RpcException>()).Which;
+        error.StatusCode.Should().Be(StatusCode.FailedPrecondition);
+        error.Status.Detail.Should().Contain("terminal: raw");
+    }
+
+    [Fact]
+    public async Task A_raw_terminal_role_opens_with_a_notice_that_commands_are_not_checked()
+    {
+        await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token("person", "shell-users")));
+        await terminal.WaitUntilAsync(() => terminal.Notices.Count > 0, "the raw-mode notice");
+        terminal.Notices[0].Message.Should().Contain("not checked");
+    }
+
+    [Fact]
+    public async Task Secrets_printed_by_a_command_are_masked_before_the_agent_sees_them()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"secrets-{Guid.NewGuid():n}.txt");
+        await File.WriteAllTextAsync(file, "aws_access_key_id = AKIAQWERTYUIOPASDFGH\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKQ\nplain line\n");
+        try
+        {
+            var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token()), "cat", file);
+            result.Exit!.Code.Should().Be(0);
+            result.StdoutText.Should().NotContain("AKIAQWERTYUIOPASDFGH").And.NotContain("wJalrXUtnFEMI").And.Contain("plain line");
+            result.StdoutText.Should().Contain("[MASKED:");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private async Task<List<ExecResponse>> RawExecAsync(ExecStart start)
+    {
+        using var call = _broker.Client(_broker.Token()).Exec();
+        await call.RequestStream.WriteAsync(new ExecRequest { Start = start });
+        try
+        {
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // The call may already be over when the command was refused.
+        }
+
+        var frames = new List<ExecResponse>();
+        await foreach (var frame in call.ResponseStream.ReadAllAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token))
+        {
+            frames.Add(frame);
+        }
+
+        return frames;
+    }
+}
