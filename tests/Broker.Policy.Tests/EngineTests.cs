@@ -60,6 +60,23 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Empty_argv_and_empty_program_names_are_never_allowed()
+    {
+        DevPolicy.DecideArgv().Verdict.Should().Be(Verdict.Deny);
+        DevPolicy.DecideArgv("", "x").Verdict.Should().Be(Verdict.Deny);
+        DevPolicy.Decide("'' x").Verdict.Should().Be(Verdict.Deny);
+        DevPolicy.Decide("# only a comment").Verdict.Should().Be(Verdict.Allow);
+    }
+
+    [Fact]
+    public void Oversized_or_bracket_heavy_text_is_decided_safely()
+    {
+        DevPolicy.Decide("ls " + new string('a', 300 * 1024)).Reason.Should().Contain("longer than");
+        DevPolicy.Decide("ls " + new string('[', 200_000)).Verdict.Should().Be(Verdict.Allow);
+        DevPolicy.Decide("ls " + new string('[', 100_000) + "]").Facts.Constructs.Select(c => c.Name).Should().Contain("glob");
+    }
+
+    [Fact]
     public void Combined_and_long_flags_match_flag_rules()
     {
         DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("sort-writes");

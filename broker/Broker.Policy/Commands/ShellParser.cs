@@ -12,6 +12,9 @@ internal sealed class ShellParser
 {
     private const int MaxNesting = 8;
 
+    /// <summary>Longer text is refused outright: no real command line is this long, and parsing cost stays bounded.</summary>
+    internal const int MaxLength = 256 * 1024;
+
     private static readonly string[] RedirectionOperators = ["&>>", "&>", "<<<", "<<-", "<<", "<>", "<&", ">>", ">&", ">|", "<", ">"];
 
     private readonly string _text;
@@ -52,6 +55,11 @@ internal sealed class ShellParser
     public static ShellParseResult Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > MaxLength)
+        {
+            return ShellParseResult.Failure($"the command is longer than {MaxLength} characters", false);
+        }
+
         var parser = new ShellParser(text, 0);
         parser.ScanCharacters();
         return parser.Run();
@@ -556,6 +564,7 @@ internal sealed class ShellParser
         var braceAlternatives = false;
         var assignmentDecided = false;
         var globReported = false;
+        var noClosingBracketBefore = 0;
 
         while (!AtEnd)
         {
@@ -650,10 +659,16 @@ internal sealed class ShellParser
                 case '*' or '?':
                     ReportGlob(ref globReported);
                     break;
-                case '[':
-                    if (HasClosingBracket())
+                case '[' when !globReported && _pos >= noClosingBracketBefore:
+                    var closing = FindClosingBracket(out var wordEnd);
+                    if (closing)
                     {
                         ReportGlob(ref globReported);
+                    }
+                    else
+                    {
+                        // No ']' before the word ends: later '[' of this word need not scan again.
+                        noClosingBracketBefore = wordEnd;
                     }
 
                     break;
@@ -714,22 +729,25 @@ internal sealed class ShellParser
         }
     }
 
-    private bool HasClosingBracket()
+    private bool FindClosingBracket(out int wordEnd)
     {
         for (var i = _pos + 1; i < _text.Length; i++)
         {
             var c = _text[i];
             if (c == ']')
             {
+                wordEnd = i;
                 return true;
             }
 
             if (c is ' ' or '\t' or '\n' or ';' or '&' or '|' or '(' or ')' or '<' or '>')
             {
+                wordEnd = i;
                 return false;
             }
         }
 
+        wordEnd = _text.Length;
         return false;
     }
 

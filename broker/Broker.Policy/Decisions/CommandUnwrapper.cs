@@ -31,8 +31,9 @@ internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories)
 
         while (true)
         {
-            var programWord = words[start];
-            var program = Resolve(programWord);
+            var word = words[start];
+            var program = Resolve(word);
+            var programWord = word.Value.Length == 0 ? word with { Value = "''" } : word;
             if (!programWord.IsLiteral)
             {
                 constructs.Add(new Construct(ConstructNames.DynamicProgram, programWord.Value));

@@ -7,6 +7,7 @@ namespace Broker.Policy;
 /// Decides commands under a set of roles: parse, unwrap, resolve, then match every simple command against the
 /// role's rules. A line's verdict is the strictest over its commands and constructs; with several roles the most
 /// permissive role's verdict applies. Unknown programs get the role's default; unallowed constructs are denied.
+/// The engine holds no mutable state: one instance serves every session and thread.
 /// </summary>
 public sealed class PolicyEngine
 {
@@ -53,10 +54,12 @@ public sealed class PolicyEngine
         IReadOnlyList<Construct> lineConstructs = [];
         if (command.IsArgv)
         {
-            if (command.Arguments!.Count > 0)
+            if (command.Arguments!.Count == 0)
             {
-                _unwrapper.Unwrap(SimpleCommand.FromArgv(command.Arguments), units);
+                return new AnalyzedCommand([], [], "the argv is empty", new DecisionFacts([], [], []));
             }
+
+            _unwrapper.Unwrap(SimpleCommand.FromArgv(command.Arguments), units);
         }
         else
         {
