@@ -50,7 +50,8 @@ internal sealed class CustomRegexDetector(string name, Regex regex) : Detector
             }
             else
             {
-                findings.AddCandidate(start, Name, distinctive: false);
+                // The pattern already matches here; only its extent is open, so on delay it is masked.
+                findings.AddCandidate(start, Name, distinctive: true);
             }
         }
     }
