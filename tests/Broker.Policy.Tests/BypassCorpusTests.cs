@@ -177,6 +177,11 @@ public sealed class BypassCorpusTests
         "grep x --include=*.c .",
         "tr [:upper:] [:lower:]",
         "wc -l < secret.txt",
+        "cat /proc/self/environ",
+        "cat /proc/self/../self/environ",
+        "grep -a TOKEN /proc/1/environ",
+        "cat /etc/shadow",
+        "echo /proc/self/environ | xargs cat",
     };
 
     [Theory]

@@ -18,6 +18,8 @@ public sealed class DocumentationExampleTests
     [InlineData("find . -delete", Verdict.Deny)]
     [InlineData("aws ec2 describe-instances --endpoint-url http://x", Verdict.Deny)]
     [InlineData("frobnicate", Verdict.Deny)]
+    [InlineData("cat /proc/self/environ", Verdict.Deny)]
+    [InlineData("echo x | xargs cat", Verdict.Deny)]
     public void Dev_policy_table_in_the_docs_holds(string command, Verdict verdict) =>
         DevPolicy.Decide(command).Verdict.Should().Be(verdict);
 
