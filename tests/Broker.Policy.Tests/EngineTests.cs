@@ -207,7 +207,7 @@ public sealed class EngineTests
     }
 
     [Fact]
-    public void Failing_examples_make_the_test_report_fail()
+    public void Test_report_lists_every_example_and_a_summary()
     {
         const string yaml = """
             roles:

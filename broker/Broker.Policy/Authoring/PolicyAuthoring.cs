@@ -43,20 +43,17 @@ public static class PolicyAuthoring
         {
             foreach (var rule in role.Rules)
             {
-                var failures = ExampleChecker.Check(engine, rule).ToList();
-                foreach (var example in rule.MatchExamples.Concat(rule.NotMatchExamples))
+                foreach (var result in ExampleChecker.Run(engine, rule))
                 {
-                    var failure = failures.FirstOrDefault(f => f.Contains($"'{example}'", StringComparison.Ordinal));
-                    var expectation = rule.MatchExamples.Contains(example) ? "match" : "not_match";
-                    if (failure is null)
+                    if (result.Failure is null)
                     {
                         passed++;
-                        lines.Add($"ok    {role.Name}/{rule.Id} {expectation}: {example}");
+                        lines.Add($"ok    {role.Name}/{rule.Id} {(result.ShouldMatch ? "match" : "not_match")}: {result.Example}");
                     }
                     else
                     {
                         failed++;
-                        lines.Add($"FAIL  {role.Name}/{rule.Id}: {failure}");
+                        lines.Add($"FAIL  {role.Name}/{rule.Id}: {result.Failure}");
                     }
                 }
             }

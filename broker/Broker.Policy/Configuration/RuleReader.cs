@@ -79,9 +79,12 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
 
     private void CheckExamples(PolicyRule rule, string role, YamlNode node)
     {
-        foreach (var failure in ExampleChecker.Check(engine, rule))
+        foreach (var result in ExampleChecker.Run(engine, rule))
         {
-            reader.Error(node, $"rule '{rule.Id}' of role '{role}': {failure}");
+            if (result.Failure is not null)
+            {
+                reader.Error(node, $"rule '{rule.Id}' of role '{role}': {result.Failure}");
+            }
         }
     }
 
