@@ -26,7 +26,7 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets) : Detector
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
         var bytes = text.Bytes;
-        if (!ByteClass.MatchesAt(bytes, index, needle) || ByteClass.IsAlnum(text.At(index - 1)))
+        if (index + KeyLength + SecretZone + SecretLength < text.From || !ByteClass.MatchesAt(bytes, index, needle) || ByteClass.IsAlnum(text.At(index - 1)))
         {
             return;
         }

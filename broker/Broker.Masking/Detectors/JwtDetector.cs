@@ -16,7 +16,7 @@ internal sealed class JwtDetector : Detector
 
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
-        if (!ByteClass.MatchesAt(text.Bytes, index, needle) || IsTokenChar(text.At(index - 1)))
+        if (index < text.From || !ByteClass.MatchesAt(text.Bytes, index, needle) || IsTokenChar(text.At(index - 1)))
         {
             return;
         }

@@ -104,6 +104,12 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
                 valueStart = SkipScheme(bytes, valueStart);
             }
 
+            // A value that starts before From was decided by an earlier scan; its key only re-entered the look-behind.
+            if (valueStart < text.From)
+            {
+                return;
+            }
+
             valueEnd = ClosingQuote(bytes, valueStart, quote);
             continuation = Continuation.UntilQuote;
             if (valueEnd < 0)
@@ -119,6 +125,11 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             }
 
             valueStart = isAuthorization ? SkipScheme(bytes, q) : q;
+            if (valueStart < text.From)
+            {
+                return;
+            }
+
             valueEnd = valueStart;
             while (valueEnd < bytes.Length && !IsTerminator(bytes[valueEnd]))
             {

@@ -44,7 +44,7 @@ internal sealed class TokenPrefixDetector : Detector
     {
         var rule = _rules[needle];
         var bytes = text.Bytes;
-        if (!ByteClass.MatchesAt(bytes, index, rule.Prefix) || IsWordChar(text.At(index - 1)))
+        if (index < text.From || !ByteClass.MatchesAt(bytes, index, rule.Prefix) || IsWordChar(text.At(index - 1)))
         {
             return;
         }

@@ -34,6 +34,11 @@ internal sealed class UrlPasswordDetector : Detector
         }
 
         var start = userEnd + 1;
+        if (start < text.From)
+        {
+            return;
+        }
+
         var end = start;
         var digitsOnly = true;
         while (end < bytes.Length && end - start <= MaxPassword && IsPasswordChar(bytes[end]))
