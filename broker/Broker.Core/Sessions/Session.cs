@@ -22,6 +22,9 @@ internal sealed record SessionContext
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>The recording of the session.</summary>
+    public ISessionJournal Journal { get; init; } = DiscardingJournal.Instance;
+
     /// <summary>Creates the filter for one output stream (a fresh one per stream).</summary>
     public Func<OutputChannel, IOutputFilter> CreateFilter { get; init; } = _ => PassThroughFilter.Instance;
 }
@@ -65,6 +68,11 @@ internal sealed class Session : IDisposable
         _lastActivityTicks = StartedAt.UtcTicks;
         _watchdog = context.Time.CreateTimer(_ => OnWatchdog(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         ScheduleWatchdog(StartedAt);
+        _ = context.Journal.Faulted.ContinueWith(
+            t => Terminate(SessionEndReason.ControlFailed, $"the session recording cannot be written ({t.Result.Message}); the session was ended"),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
         _completion = RunAsync();
     }
 
@@ -111,7 +119,13 @@ internal sealed class Session : IDisposable
         await _inputGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false) ? InputResult.Accepted : InputResult.Ended;
+            if (!await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false))
+            {
+                return InputResult.Ended;
+            }
+
+            _context.Journal.Input(data.Span);
+            return InputResult.Accepted;
         }
         finally
         {
@@ -159,6 +173,7 @@ internal sealed class Session : IDisposable
 
         Volatile.Write(ref _columns, (int)columns);
         Volatile.Write(ref _rows, (int)rows);
+        _context.Journal.Resize((int)columns, (int)rows);
         Touch();
         return InputResult.Accepted;
     }
@@ -236,6 +251,8 @@ internal sealed class Session : IDisposable
         _watchdog.Dispose();
         EndedAt = _context.Time.GetUtcNow();
         ExitStatus = new SessionEvent.Ended(exit.Code, exit.Signal, reason);
+        _context.Journal.Ended(ExitStatus);
+        await _context.Journal.CompleteAsync().ConfigureAwait(false);
         if (!_abandon.IsCancellationRequested)
         {
             try
@@ -336,11 +353,13 @@ internal sealed class Session : IDisposable
 
         var data = buffer.WrittenSpan.ToArray();
         buffer.ResetWrittenCount();
+        _context.Journal.Output(stream, data);
         await _events.Writer.WriteAsync(new SessionEvent.Output(stream, data), _abandon.Token).ConfigureAwait(false);
     }
 
-    private void Publish(SessionEvent notice)
+    private void Publish(SessionEvent.Notice notice)
     {
+        _context.Journal.Notice(notice.Kind, notice.Message);
         if (!_abandon.IsCancellationRequested)
         {
             _ = _events.Writer.WriteAsync(notice, _abandon.Token).AsTask().ContinueWith(

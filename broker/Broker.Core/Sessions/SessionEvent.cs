@@ -55,6 +55,9 @@ public enum SessionEndReason
 
     /// <summary>A control the session depends on (masking, recording) failed: the session fails closed.</summary>
     ControlFailed,
+
+    /// <summary>The policy refused the command, so nothing ran.</summary>
+    PolicyDenied,
 }
 
 /// <summary>One entry of a session's ordered event log, as its readers see it.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Broker.Core.Targets;
 
 namespace Broker.Core.Sessions;
@@ -23,6 +22,11 @@ internal sealed record OpenResult(Session? Session, OpenFailureKind Failure, str
 /// <summary>Who asks for a session and how its output is filtered.</summary>
 internal sealed record OpenRequest
 {
+    /// <summary>The session id (see <see cref="SessionIds"/>); the caller chooses it so the recording can be opened first.</summary>
+    public required string Id { get; init; }
+
+    public ISessionJournal Journal { get; init; } = DiscardingJournal.Instance;
+
     public required SessionOwner Owner { get; init; }
 
     public required IReadOnlyList<string> Roles { get; init; }
@@ -113,7 +117,7 @@ internal sealed class SessionManager
 
         var context = new SessionContext
         {
-            Id = NewId(),
+            Id = request.Id,
             Owner = request.Owner,
             Roles = request.Roles,
             Target = target.Name,
@@ -121,17 +125,11 @@ internal sealed class SessionManager
             Limits = target.Limits,
             Time = _time,
             CreateFilter = request.CreateFilter,
+            Journal = request.Journal,
         };
         var session = new Session(context, started.Process, columns, rows);
         Registry.Add(session);
         return OpenResult.Opened(session);
     }
 
-    /// <summary>Time-ordered (so listings sort naturally) and unguessable (so ids are not enumerable).</summary>
-    private static string NewId()
-    {
-        Span<byte> random = stackalloc byte[10];
-        RandomNumberGenerator.Fill(random);
-        return $"s-{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds():x11}{Convert.ToHexStringLower(random)}";
-    }
 }

@@ -22,5 +22,8 @@ internal sealed record BrokerSettings
     /// <summary>Largest gRPC message accepted at all; frames above the session's own input limit are rejected with a notice.</summary>
     public int MaxReceiveMessageBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>How recordings are written (flush interval, sync, checkpoints).</summary>
+    public Recorder.RecordingWriterOptions Recording { get; init; } = new();
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -28,6 +28,7 @@ internal static class ProtocolMapping
         SessionEndReason.MaxDuration => V1.ExitReason.MaxDuration,
         SessionEndReason.BrokerShutdown => V1.ExitReason.BrokerShutdown,
         SessionEndReason.ControlFailed => V1.ExitReason.ControlFailed,
+        SessionEndReason.PolicyDenied => V1.ExitReason.PolicyDenied,
         _ => V1.ExitReason.Unspecified,
     };
 

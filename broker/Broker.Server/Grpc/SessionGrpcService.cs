@@ -4,6 +4,8 @@ using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
 using Broker.Server.Masking;
+using Broker.Server.Recording;
+using Recorder;
 using Grpc.Core;
 using V1 = Broker.Protocol.V1;
 
@@ -19,13 +21,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;
     private readonly MaskingProfiles _masking;
+    private readonly RecordingStore _recordings;
+    private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _sessions = sessions;
         _access = access;
         _masking = masking;
+        _recordings = recordings;
+        _time = time;
         _logger = logger;
     }
 
@@ -40,8 +46,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
         var open = first.Open;
         var size = open.Size ?? throw Invalid("'open' must carry the terminal size");
-        var request = Authorize(caller, open.Target);
-        if (!_access.Roles(request.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw))
+        var term = string.IsNullOrEmpty(open.Term) ? "xterm-256color" : open.Term;
+        if (term.Length > 64 || term.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '.' and not '+' and not '_'))
+        {
+            throw Invalid("'term' must be a short terminal name such as xterm-256color");
+        }
+
+        var access = Authorize(caller, open.Target);
+        if (!_access.Roles(access.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw))
         {
             // Line mode means every typed command is decided before the shell sees it. This build
             // enforces policy on exec only, so a line-mode terminal cannot be enforced: refuse it.
@@ -50,13 +62,8 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                 $"interactive sessions on '{open.Target}' need per-command enforcement (terminal: line), which this broker does not provide yet; use exec, or a role with terminal: raw"));
         }
 
-        var term = string.IsNullOrEmpty(open.Term) ? "xterm-256color" : open.Term;
-        if (term.Length > 64 || term.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '.' and not '+' and not '_'))
-        {
-            throw Invalid("'term' must be a short terminal name such as xterm-256color");
-        }
-
-        var result = await _sessions.OpenTerminalAsync(request, size.Columns, size.Rows, term, context.CancellationToken).ConfigureAwait(false);
+        var request = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
+        var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var abandon = context.CancellationToken.Register(session.Abandon);
@@ -148,7 +155,9 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw Invalid("the command contains a NUL character");
         }
 
-        var request = Authorize(caller, start.Target);
+        var access = Authorize(caller, start.Target);
+        var request = Prepare(caller, start.Target, access.Roles, "exec", 0, 0, string.Empty);
+        var journal = (RecordingJournal)request.Journal;
         var (input, text) = command switch
         {
             TargetCommand.Argv argv => (Broker.Policy.CommandInput.Argv(argv.Arguments), string.Join(' ', argv.Arguments)),
@@ -157,6 +166,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         };
         var decision = _access.Decide(request.Roles, input);
         LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
+        journal.ExecCommand(new CommandRecord
+        {
+            Text = text,
+            FactsJson = FactsJson(decision),
+            Decision = decision.VerdictName,
+            RuleId = decision.RuleId,
+            Reason = decision.Reason,
+        });
         await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
         if (decision.Verdict != Broker.Policy.Verdict.Allow)
         {
@@ -164,10 +181,11 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             var why = decision.Verdict == Broker.Policy.Verdict.Review ? $"approval required: {decision.Reason}" : decision.Reason;
             await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8($"broker: {decision.VerdictName} by rule {decision.RuleId ?? "(default)"}: {why}\n") }).ConfigureAwait(false);
             await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
+            await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
             return;
         }
 
-        var result = await _sessions.OpenCommandAsync(request, command, context.CancellationToken).ConfigureAwait(false);
+        var result = await OpenAsync(request, (r, ct) => _sessions.OpenCommandAsync(r, command, ct), context.CancellationToken).ConfigureAwait(false);
         if (result.Failure == OpenFailureKind.StartFailed && result.Session is null)
         {
             // A command that cannot start fails like it would in a shell: a message and 126/127.
@@ -270,7 +288,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private bool MaySee(CallerIdentity caller, Session session) =>
         (session.Owner.Issuer == caller.Issuer && session.Owner.Subject == caller.Subject) || _access.IsOperator(caller);
 
-    private OpenRequest Authorize(CallerIdentity caller, string target)
+    private AccessDecision Authorize(CallerIdentity caller, string target)
     {
         if (string.IsNullOrWhiteSpace(target))
         {
@@ -288,7 +306,13 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw new RpcException(new Status(StatusCode.PermissionDenied, access.Denial!));
         }
 
-        var masking = _masking.For(_access.Roles(access.Roles));
+        return access;
+    }
+
+    /// <summary>Builds the session's masking and opens its recording before anything runs.</summary>
+    private OpenRequest Prepare(CallerIdentity caller, string target, IReadOnlyList<string> roles, string kind, int columns, int rows, string term)
+    {
+        var masking = _masking.For(_access.Roles(roles));
         if (masking.Profile is not { } profile)
         {
             // Masking is configured but cannot be built: refuse rather than show unmasked output.
@@ -296,14 +320,84 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         var secrets = new Broker.Masking.SecretRegistry();
+        var id = SessionIds.New(_time);
+        var header = new RecordingHeader
+        {
+            SessionId = id,
+            Subject = caller.Subject,
+            Issuer = caller.Issuer,
+            Roles = roles,
+            Target = target,
+            Kind = kind,
+            Columns = columns,
+            Rows = rows,
+            Term = term,
+            BrokerVersion = BrokerVersion,
+            StartedAt = _time.GetUtcNow(),
+        };
+        RecordingJournal journal;
+        try
+        {
+            journal = new RecordingJournal(_recordings.Create(header, _time), _recordings.PathFor(id, header.StartedAt), _logger);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // No recording, no session.
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the session cannot be recorded: {ex.Message}"));
+        }
+
         return new OpenRequest
         {
+            Id = id,
             Owner = new SessionOwner(caller.Issuer, caller.Subject),
-            Roles = access.Roles,
+            Roles = roles,
             Target = target,
             Environment = SessionEnvironment.For(caller),
-            CreateFilter = _ => new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay),
+            CreateFilter = _ => journal.Track(new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay)),
+            Journal = journal,
         };
+    }
+
+    /// <summary>Opens the session; when it cannot open, the recording is closed with the reason.</summary>
+    private static async Task<OpenResult> OpenAsync(OpenRequest request, Func<OpenRequest, CancellationToken, ValueTask<OpenResult>> open, CancellationToken cancellationToken)
+    {
+        var journal = (RecordingJournal)request.Journal;
+        OpenResult result;
+        try
+        {
+            result = await open(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
+            throw;
+        }
+
+        if (result.Session is null)
+        {
+            await CloseUnopenedAsync(journal, result.ExitCode, SessionEndReason.Exited, result.Message).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private static async Task CloseUnopenedAsync(RecordingJournal journal, int code, SessionEndReason reason, string? message)
+    {
+        if (message is not null)
+        {
+            journal.Notice(NoticeKind.SessionEnding, message);
+        }
+
+        journal.Ended(new SessionEvent.Ended(code, 0, reason));
+        await journal.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private static readonly string BrokerVersion = typeof(SessionGrpcService).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+
+    private static string FactsJson(Broker.Policy.Decision decision)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(decision.ToJson());
+        return json.RootElement.GetProperty("facts").GetRawText();
     }
 
     private static Session ThrowIfFailed(OpenResult result) => result.Session ?? throw new RpcException(new Status(

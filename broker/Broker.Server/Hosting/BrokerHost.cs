@@ -46,6 +46,7 @@ internal static class BrokerHost
             settings.Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
+        services.AddSingleton(_ => new Recording.RecordingStore(settings.DataDirectory, settings.Recording));
         services.AddSingleton<HealthServiceImpl>();
         services.AddGrpc(grpc =>
         {

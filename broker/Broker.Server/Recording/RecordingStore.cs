@@ -1,0 +1,58 @@
+using Recorder;
+
+namespace Broker.Server.Recording;
+
+/// <summary>
+/// Recordings as files under the data directory, one per session, in a directory per day;
+/// the signing key next to them and its public half exported for auditors.
+/// </summary>
+internal sealed class RecordingStore : IDisposable
+{
+    public const string Extension = ".brkrec";
+
+    public RecordingStore(string dataDirectory, RecordingWriterOptions options)
+    {
+        Directory = Path.Combine(dataDirectory, "recordings");
+        System.IO.Directory.CreateDirectory(Directory);
+        Options = options;
+        Key = RecordingSigningKey.LoadOrCreate(Path.Combine(dataDirectory, "recording-key.pem"));
+        PublicKeyPath = Path.Combine(dataDirectory, "recording-key.pub.pem");
+        var publicKey = Key.ExportPublicKeyPem();
+        if (!File.Exists(PublicKeyPath) || File.ReadAllText(PublicKeyPath) != publicKey)
+        {
+            File.WriteAllText(PublicKeyPath, publicKey);
+        }
+    }
+
+    public string Directory { get; }
+
+    public string PublicKeyPath { get; }
+
+    public RecordingSigningKey Key { get; }
+
+    public RecordingWriterOptions Options { get; }
+
+    /// <summary>Where the recording of <paramref name="sessionId"/> started at <paramref name="started"/> lives.</summary>
+    public string PathFor(string sessionId, DateTimeOffset started) =>
+        Path.Combine(Directory, started.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), sessionId + Extension);
+
+    /// <summary>Finds the recording of a session by id (ids are unique; the day directory is searched).</summary>
+    public string? Find(string sessionId)
+    {
+        if (sessionId.Length == 0 || sessionId.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-'))
+        {
+            return null;
+        }
+
+        return System.IO.Directory.EnumerateFiles(Directory, sessionId + Extension, SearchOption.AllDirectories).FirstOrDefault();
+    }
+
+    public RecordingWriter Create(RecordingHeader header, TimeProvider time)
+    {
+        var path = PathFor(header.SessionId, header.StartedAt);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return RecordingWriter.CreateFile(path, header, Key, Options, time);
+    }
+
+    public void Dispose() => Key.Dispose();
+}
