@@ -23,6 +23,9 @@ internal sealed record HarnessOptions
 
     public string Target { get; init; } = "local";
 
+    /// <summary>Groups the broker's tokens carry (the dev policy gives raw terminals to <c>shell-users</c>).</summary>
+    public IReadOnlyList<string> TokenGroups { get; init; } = [];
+
     public bool Quick { get; init; }
 
     /// <summary>The largest session count OpenSSH is driven at (each needs an ssh client and sshd processes).</summary>
@@ -130,6 +133,7 @@ internal sealed record HarnessOptions
             WorkDirectory = values["work"],
             OutputPath = values["out"],
             Target = values.GetValueOrDefault("target", "local"),
+            TokenGroups = values.TryGetValue("token-groups", out var groups) ? groups.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
             Quick = quick,
             SshMaxSessions = sshMax,
             Rounds = rounds,

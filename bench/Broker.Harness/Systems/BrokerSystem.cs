@@ -19,11 +19,13 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
     private readonly SessionService.SessionServiceClient _client;
     private readonly DevIssuer _issuer;
     private readonly string _target;
+    private readonly string[] _groups;
     private readonly string _execToken;
     private int _nextSubject;
 
-    public BrokerSystem(Uri address, string dataDirectory, string target, int processId)
+    public BrokerSystem(Uri address, string dataDirectory, string target, IReadOnlyList<string> groups, int processId)
     {
+        _groups = [.. groups];
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = 16 * 1024 * 1024,
@@ -41,7 +43,7 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
 
     public ServerProcesses Server { get; }
 
-    private string Mint(string subject) => _issuer.Mint(subject, [], TimeSpan.FromHours(4));
+    private string Mint(string subject) => _issuer.Mint(subject, _groups, TimeSpan.FromHours(4));
 
     private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
 
