@@ -169,6 +169,13 @@ public sealed class BrokerProcess : IAsyncLifetime
     public Task<(int Code, string Stdout, string Stderr)> ClientAsync(string token, string? stdin, params string[] args) =>
         BuiltTools.RunAsync(BuiltTools.AgentClient, args, stdin, new Dictionary<string, string> { ["BROKER_URL"] = Url, ["BROKER_TOKEN"] = token });
 
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public void KillHard()
+    {
+        _process!.Kill();
+        _process.WaitForExit(30_000);
+    }
+
     public async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
