@@ -31,63 +31,40 @@ internal sealed class UnixFileDescriptor : SafeHandleZeroOrMinusOneIsInvalid
     /// <summary>Reads without blocking. Returns bytes read, 0 at end of file, -errno on error.</summary>
     public unsafe int TryRead(Span<byte> buffer)
     {
-        var added = false;
-        try
+        fixed (byte* p = buffer)
         {
-            DangerousAddRef(ref added);
-            fixed (byte* p = buffer)
-            {
-                while (true)
-                {
-                    var n = LibC.read(Fd, p, buffer.Length);
-                    if (n >= 0)
-                    {
-                        return (int)n;
-                    }
-
-                    var errno = LibC.LastError;
-                    if (errno != LibC.EINTR)
-                    {
-                        return -errno;
-                    }
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            return -LibC.EIO;
-        }
-        finally
-        {
-            if (added)
-            {
-                DangerousRelease();
-            }
+            return Transfer(p, buffer.Length, &LibC.read);
         }
     }
 
     /// <summary>Writes without blocking. Returns bytes written or -errno.</summary>
     public unsafe int TryWrite(ReadOnlySpan<byte> buffer)
     {
+        fixed (byte* p = buffer)
+        {
+            return Transfer(p, buffer.Length, &LibC.write);
+        }
+    }
+
+    /// <summary>One read or write, retried on EINTR, holding a reference so the number cannot be reused meanwhile.</summary>
+    private unsafe int Transfer(byte* buffer, int length, delegate*<int, byte*, nint, nint> call)
+    {
         var added = false;
         try
         {
             DangerousAddRef(ref added);
-            fixed (byte* p = buffer)
+            while (true)
             {
-                while (true)
+                var n = call(Fd, buffer, length);
+                if (n >= 0)
                 {
-                    var n = LibC.write(Fd, p, buffer.Length);
-                    if (n >= 0)
-                    {
-                        return (int)n;
-                    }
+                    return (int)n;
+                }
 
-                    var errno = LibC.LastError;
-                    if (errno != LibC.EINTR)
-                    {
-                        return -errno;
-                    }
+                var errno = LibC.LastError;
+                if (errno != LibC.EINTR)
+                {
+                    return -errno;
                 }
             }
         }
