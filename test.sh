@@ -40,6 +40,16 @@ log "testing"
 dotnet test Broker.sln -c Release --no-build -nologo -v q \
   --logger "trx" --results-directory "$RESULTS" -- RunConfiguration.TestSessionTimeout=1500000 || failures=1
 
+# The benchmark harness at its smallest size, as a smoke test (no assertions on time). It starts
+# sshd and creates a temporary account, so it needs root.
+bench_state=skipped
+if [ "$(id -u)" -eq 0 ]; then
+  log "benchmark smoke test (bench/run --quick)"
+  if bench/run --quick --no-report --skip-suites > "$RESULTS/bench-quick.log" 2>&1; then bench_state=passed; else echo "bench/run exited with $?" >&2; bench_state=failed; tail -20 "$RESULTS/bench-quick.log" >&2; fi
+else
+  log "benchmark smoke test skipped: bench/run needs root"
+fi
+
 passed=0; failed=0; skipped=0
 for trx in "$RESULTS"/*.trx; do
   [ -f "$trx" ] || continue
@@ -51,6 +61,11 @@ for trx in "$RESULTS"/*.trx; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - e))
 done
 ((lint_ok)) && passed=$((passed + 1)) || failed=$((failed + 1))
+case $bench_state in
+  passed) passed=$((passed + 1)) ;;
+  failed) failed=$((failed + 1)) ;;
+  *) skipped=$((skipped + 1)) ;;
+esac
 if ((failed > 0)); then failures=1; fi
 
 summary="$passed passed, $failed failed"

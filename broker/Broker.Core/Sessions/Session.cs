@@ -38,7 +38,8 @@ internal sealed class Session : IDisposable
 {
     // Output waits for the reader (back-pressure to the program) once this many events queue up.
     private const int EventQueueDepth = 32;
-    private const int MaxEventBytes = 128 * 1024;
+    // Below the large-object threshold (85,000 bytes) so event buffers stay in the young generations.
+    private const int MaxEventBytes = 64 * 1024;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
     private readonly SessionContext _context;
@@ -279,7 +280,8 @@ internal sealed class Session : IDisposable
     private async Task PumpAsync(PipeReader reader, OutputChannel stream)
     {
         var filter = _context.CreateFilter(stream);
-        var buffer = new ArrayBufferWriter<byte>(MaxEventBytes);
+        // Starts small: most sessions are idle, and a thousand of them must stay cheap.
+        var buffer = new ArrayBufferWriter<byte>(4096);
         using var holdTimer = filter.HoldDelay > TimeSpan.Zero
             ? _context.Time.CreateTimer(_ => reader.CancelPendingRead(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
             : null;
