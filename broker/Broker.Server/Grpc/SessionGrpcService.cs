@@ -74,23 +74,13 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }).ConfigureAwait(false);
 
         var input = PumpInteractiveInputAsync(requestStream, session, context.CancellationToken);
-        await foreach (var item in session.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        await ForwardEventsAsync(session, responseStream, static item => item switch
         {
-            var frame = item switch
-            {
-                SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
-                SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
-                SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
-                _ => null,
-            };
-            if (frame is not null)
-            {
-                await responseStream.WriteAsync(frame).ConfigureAwait(false);
-            }
-        }
-
-        await session.Completion.ConfigureAwait(false);
-        LogEnded(_logger, session.Id, session.ExitStatus);
+            SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
+            SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
+            SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
+            _ => throw new System.Diagnostics.UnreachableException(),
+        }, context.CancellationToken).ConfigureAwait(false);
         if (input.IsCompleted && await input.ConfigureAwait(false))
         {
             throw Invalid("input arrived after the session had exited");
@@ -200,24 +190,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
         _ = PumpExecInputAsync(requestStream, session, context.CancellationToken);
-        await foreach (var item in session.Events.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+        await ForwardEventsAsync(session, responseStream, static item => item switch
         {
-            var frame = item switch
-            {
-                SessionEvent.Output { Stream: OutputChannel.Stderr } output => new V1.ExecResponse { Stderr = ProtocolMapping.Wrap(output.Data) },
-                SessionEvent.Output output => new V1.ExecResponse { Stdout = ProtocolMapping.Wrap(output.Data) },
-                SessionEvent.Notice notice => new V1.ExecResponse { Notice = notice.ToProto() },
-                SessionEvent.Ended ended => new V1.ExecResponse { Exit = ended.ToProto() },
-                _ => null,
-            };
-            if (frame is not null)
-            {
-                await responseStream.WriteAsync(frame).ConfigureAwait(false);
-            }
-        }
-
-        await session.Completion.ConfigureAwait(false);
-        LogEnded(_logger, session.Id, session.ExitStatus);
+            SessionEvent.Output { Stream: OutputChannel.Stderr } output => new V1.ExecResponse { Stderr = ProtocolMapping.Wrap(output.Data) },
+            SessionEvent.Output output => new V1.ExecResponse { Stdout = ProtocolMapping.Wrap(output.Data) },
+            SessionEvent.Notice notice => new V1.ExecResponse { Notice = notice.ToProto() },
+            SessionEvent.Ended ended => new V1.ExecResponse { Exit = ended.ToProto() },
+            _ => throw new System.Diagnostics.UnreachableException(),
+        }, context.CancellationToken).ConfigureAwait(false);
     }
 
     private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, CancellationToken cancellationToken)
@@ -426,6 +406,18 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         TargetCommand.Script script => script.Text.Contains('\0', StringComparison.Ordinal),
         _ => false,
     };
+
+    /// <summary>Writes the session's events to the client in order, then waits for the session to be over.</summary>
+    private async Task ForwardEventsAsync<T>(Session session, IServerStreamWriter<T> responses, Func<SessionEvent, T> map, CancellationToken cancellationToken)
+    {
+        await foreach (var item in session.Events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await responses.WriteAsync(map(item), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await session.Completion.ConfigureAwait(false);
+        LogEnded(_logger, session.Id, session.ExitStatus);
+    }
 
     private static async Task<T> ReadFirstAsync<T>(IAsyncStreamReader<T> requests, ServerCallContext context)
     {
