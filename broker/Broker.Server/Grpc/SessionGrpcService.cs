@@ -73,15 +73,26 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             Notice = new V1.Notice { Kind = V1.NoticeKind.Info, Message = "raw terminal: keystrokes pass through; commands are not checked by the policy" },
         }).ConfigureAwait(false);
 
-        var input = PumpInteractiveInputAsync(requestStream, session, context.CancellationToken);
-        await ForwardEventsAsync(session, responseStream, static item => item switch
+        using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var input = PumpInteractiveInputAsync(requestStream, session, stopInput.Token);
+        bool inputEndedFirst;
+        try
         {
-            SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
-            SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
-            SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
-            _ => throw new System.Diagnostics.UnreachableException(),
-        }, context.CancellationToken).ConfigureAwait(false);
-        if (input.IsCompleted && await input.ConfigureAwait(false))
+            await ForwardEventsAsync(session, responseStream, static item => item switch
+            {
+                SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
+                SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
+                _ => throw new System.Diagnostics.UnreachableException(),
+            }, context.CancellationToken).ConfigureAwait(false);
+            inputEndedFirst = input.IsCompleted;
+        }
+        finally
+        {
+            await StopReadingAsync(input, stopInput).ConfigureAwait(false);
+        }
+
+        if (inputEndedFirst && await input.ConfigureAwait(false))
         {
             throw Invalid("input arrived after the session had exited");
         }
@@ -189,15 +200,33 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         using var abandon = context.CancellationToken.Register(session.Abandon);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
-        _ = PumpExecInputAsync(requestStream, session, context.CancellationToken);
-        await ForwardEventsAsync(session, responseStream, static item => item switch
+        using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var stdin = PumpExecInputAsync(requestStream, session, stopInput.Token);
+        try
         {
-            SessionEvent.Output { Stream: OutputChannel.Stderr } output => new V1.ExecResponse { Stderr = ProtocolMapping.Wrap(output.Data) },
-            SessionEvent.Output output => new V1.ExecResponse { Stdout = ProtocolMapping.Wrap(output.Data) },
-            SessionEvent.Notice notice => new V1.ExecResponse { Notice = notice.ToProto() },
-            SessionEvent.Ended ended => new V1.ExecResponse { Exit = ended.ToProto() },
-            _ => throw new System.Diagnostics.UnreachableException(),
-        }, context.CancellationToken).ConfigureAwait(false);
+            await ForwardEventsAsync(session, responseStream, static item => item switch
+            {
+                SessionEvent.Output { Stream: OutputChannel.Stderr } output => new V1.ExecResponse { Stderr = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Output output => new V1.ExecResponse { Stdout = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Notice notice => new V1.ExecResponse { Notice = notice.ToProto() },
+                SessionEvent.Ended ended => new V1.ExecResponse { Exit = ended.ToProto() },
+                _ => throw new System.Diagnostics.UnreachableException(),
+            }, context.CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await StopReadingAsync(stdin, stopInput).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Cancels the input pump and waits for it: Kestrel reuses a finished call's request stream for
+    /// the next call on the connection, so no read may still be pending when the handler returns.
+    /// </summary>
+    private static async Task StopReadingAsync(Task pump, CancellationTokenSource stop)
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        await pump.ConfigureAwait(false);
     }
 
     private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, CancellationToken cancellationToken)

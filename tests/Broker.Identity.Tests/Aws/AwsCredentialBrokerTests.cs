@@ -61,7 +61,8 @@ public sealed class AwsCredentialBrokerTests : StsTestBase
     [Fact]
     public async Task Request_signed_with_a_wrong_secret_is_rejected_with_SignatureDoesNotMatch()
     {
-        var wrong = new BasicAWSCredentials(Sts.BaseCredentials.AccessKeyId, Sts.BaseCredentials.SecretAccessKey[..^1] + "X");
+        var secret = Sts.BaseCredentials.SecretAccessKey;
+        var wrong = new BasicAWSCredentials(Sts.BaseCredentials.AccessKeyId, secret[..^1] + (secret[^1] == 'X' ? 'Y' : 'X'));
 
         var call = () => StsClient(wrong).GetCallerIdentityAsync(new GetCallerIdentityRequest()).WaitAsync(Timeout);
 

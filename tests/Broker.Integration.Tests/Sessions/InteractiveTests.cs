@@ -50,10 +50,35 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
     }
 
     [Fact]
+    public async Task Sessions_that_end_while_the_client_still_sends_leave_the_connection_usable()
+    {
+        // A finished call must not leave a read pending on its request stream: the server reuses
+        // that stream object for the next call on the same connection.
+        using var channel = _broker.Channel(_broker.Token());
+        var client = new SessionService.SessionServiceClient(channel);
+        for (var i = 0; i < 5; i++)
+        {
+            await using var terminal = await TerminalClient.OpenAsync(client);
+            await terminal.SendAsync($"exit {i}\r");
+            await terminal.WaitForExitAsync();
+            terminal.Exit!.Code.Should().Be(i);
+        }
+    }
+
+    [Fact]
     public async Task Closing_the_client_kills_every_process_of_the_session()
     {
+        using var channel = _broker.Channel(_broker.Token());
+        var client = new SessionService.SessionServiceClient(channel);
+        await using (var warmUp = await TerminalClient.OpenAsync(client))
+        {
+            // The first session pays for one-time descriptors (the channel's connection, the event loop): count after it.
+            await warmUp.SendAsync("exit 0\r");
+            await warmUp.WaitForExitAsync();
+        }
+
         var before = ProcessProbe.OpenDescriptorCount();
-        var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token()));
+        var terminal = await TerminalClient.OpenAsync(client);
         await terminal.SendAsync("sleep 300 & (sleep 301 &) ; echo pids:$$:$!:$((6*7))end\r");
         await terminal.WaitUntilAsync(() => PidsPattern().IsMatch(terminal.Output), "the pids");
         var match = PidsPattern().Match(terminal.Output);
@@ -62,16 +87,18 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         var job = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
         ProcessProbe.IsAlive(shell).Should().BeTrue();
         ProcessProbe.IsAlive(job).Should().BeTrue();
+        var members = ProcessProbe.SessionMembers(shell);
+        members.Should().Contain([shell, job]).And.HaveCountGreaterThanOrEqualTo(3, "the double-forked sleep belongs to the session too");
 
         terminal.Cancel();
         await terminal.DisposeAsync();
 
-        await ProcessProbe.WaitGoneAsync(shell);
-        await ProcessProbe.WaitGoneAsync(job);
-        var orphans = System.Diagnostics.Process.GetProcessesByName("sleep")
-            .Where(p => File.Exists($"/proc/{p.Id}/stat") && File.ReadAllText($"/proc/{p.Id}/cmdline").Contains("301", StringComparison.Ordinal))
-            .Where(p => ProcessProbe.IsAlive(p.Id));
-        orphans.Should().BeEmpty("the double-forked sleep belongs to the session too");
+        foreach (var member in members)
+        {
+            await ProcessProbe.WaitGoneAsync(member);
+        }
+
+        ProcessProbe.SessionMembers(shell).Should().BeEmpty();
         await WaitForDescriptorsAsync(before);
     }
 
