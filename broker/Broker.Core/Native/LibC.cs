@@ -24,6 +24,12 @@ internal static unsafe partial class LibC
     public const ulong TIOCGWINSZ = 0x5413;
     public const ulong TIOCGPGRP = 0x540F;
 
+    // struct termios on Linux is 60 bytes; c_lflag is its fourth 32-bit field.
+    public const int TermiosSize = 64;
+    public const int TermiosLocalFlagsOffset = 12;
+    public const uint ECHO = 0x8;
+    public const int TCSANOW = 0;
+
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
     public const short POSIX_SPAWN_SETSID = 0x80;
@@ -89,6 +95,12 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcgetattr(int fd, byte* termios);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcsetattr(int fd, int optionalActions, byte* termios);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);

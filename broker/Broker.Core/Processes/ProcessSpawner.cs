@@ -54,8 +54,16 @@ internal static unsafe class ProcessSpawner
                 Check(LibC.posix_spawn_file_actions_addchdir_np(actions, dir), "addchdir");
             }
 
+            var firstClosed = 3;
+            if (request.InheritedDescriptor is { } inherited)
+            {
+                // dup2 onto a different number is what clears close-on-exec; the caller never passes fd 3 itself.
+                Check(LibC.posix_spawn_file_actions_adddup2(actions, inherited, 3), "adddup2");
+                firstClosed = 4;
+            }
+
             // Descriptors the runtime or a library opened without O_CLOEXEC must not reach the target.
-            Check(LibC.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom");
+            Check(LibC.posix_spawn_file_actions_addclosefrom_np(actions, firstClosed), "addclosefrom");
 
             Check(LibC.posix_spawnattr_setflags(attributes, (short)(LibC.POSIX_SPAWN_SETSID | LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)), "setflags");
             LibC.sigemptyset(signals);

@@ -10,4 +10,7 @@ internal sealed record SpawnRequest
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>A descriptor the program receives as fd 3 (for example a pipe carrying a start-up script); every other one above 2 is closed.</summary>
+    public int? InheritedDescriptor { get; init; }
 }

@@ -89,6 +89,9 @@ internal sealed class Session : IDisposable
 
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>The limits the session runs under.</summary>
+    public SessionLimits Limits => _context.Limits;
+
     public DateTimeOffset? EndedAt { get; private set; }
 
     public SessionEvent.Ended? ExitStatus { get; private set; }
@@ -104,19 +107,25 @@ internal sealed class Session : IDisposable
     public Task Completion => _completion;
 
     /// <summary>Delivers input to the program.</summary>
-    public async ValueTask<InputResult> SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public ValueTask<InputResult> SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (data.Length > _context.Limits.MaxInputFrameBytes)
+        {
+            return ValueTask.FromResult(InputResult.Rejected($"input frame of {data.Length} bytes exceeds the limit of {_context.Limits.MaxInputFrameBytes} bytes"));
+        }
+
+        Touch();
+        return WriteToTargetAsync(data, record: true, cancellationToken);
+    }
+
+    /// <summary>Writes to the program's input; <paramref name="record"/> is false for control bytes that must stay out of the recording.</summary>
+    public async ValueTask<InputResult> WriteToTargetAsync(ReadOnlyMemory<byte> data, bool record, CancellationToken cancellationToken)
     {
         if (_ended)
         {
             return InputResult.Ended;
         }
 
-        if (data.Length > _context.Limits.MaxInputFrameBytes)
-        {
-            return InputResult.Rejected($"input frame of {data.Length} bytes exceeds the limit of {_context.Limits.MaxInputFrameBytes} bytes");
-        }
-
-        Touch();
         await _inputGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -125,7 +134,11 @@ internal sealed class Session : IDisposable
                 return InputResult.Ended;
             }
 
-            _context.Journal.Input(data.Span);
+            if (record)
+            {
+                _context.Journal.Input(data.Span);
+            }
+
             return InputResult.Accepted;
         }
         finally
@@ -133,6 +146,38 @@ internal sealed class Session : IDisposable
             _inputGate.Release();
         }
     }
+
+    /// <summary>Shows the client terminal output that the broker itself produced (its line editor's echo), in order with the rest.</summary>
+    public async ValueTask ShowAsync(OutputChannel stream, ReadOnlyMemory<byte> data)
+    {
+        if (_ended || _abandon.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _context.Journal.Output(stream, data.Span);
+        try
+        {
+            await _events.Writer.WriteAsync(new SessionEvent.Output(stream, data), _abandon.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            // The client left or the session ended meanwhile.
+        }
+    }
+
+    /// <summary>Tells the client how a command it typed was decided, in order with the output.</summary>
+    public void PostDecision(ICommandDecision decision)
+    {
+        if (!_abandon.IsCancellationRequested)
+        {
+            _ = _events.Writer.WriteAsync(new SessionEvent.Decision(decision), _abandon.Token).AsTask().ContinueWith(
+                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Turns the terminal's echo on or off (line mode: the broker echoes at the prompt).</summary>
+    public bool SetTerminalEcho(bool enabled) => !_ended && _process.SetEcho(enabled);
 
     /// <summary>Signals the end of the client's input.</summary>
     public async ValueTask<InputResult> EndInputAsync(CancellationToken cancellationToken)

@@ -73,6 +73,19 @@ public abstract record SessionEvent
     /// <summary>A notice for the client.</summary>
     public sealed record Notice(NoticeKind Kind, string Message) : SessionEvent;
 
+    /// <summary>A command typed in a line-mode session was decided (the decision is the host's).</summary>
+    public sealed record Decision(ICommandDecision Value) : SessionEvent;
+
     /// <summary>The session ended; always the last event.</summary>
     public sealed record Ended(int Code, int Signal, SessionEndReason Reason) : SessionEvent;
+}
+
+/// <summary>A policy decision on one command, as the host made it.</summary>
+public interface ICommandDecision
+{
+    /// <summary>The command as decided.</summary>
+    string Command { get; }
+
+    /// <summary>Whether it was allowed to run.</summary>
+    bool Allowed { get; }
 }

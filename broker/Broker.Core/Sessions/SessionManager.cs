@@ -55,7 +55,7 @@ internal sealed class SessionManager
 
     public bool HasTarget(string name) => _targets.ContainsKey(name);
 
-    public ValueTask<OpenResult> OpenTerminalAsync(OpenRequest request, long columns, long rows, string term, CancellationToken cancellationToken)
+    public ValueTask<OpenResult> OpenTerminalAsync(OpenRequest request, long columns, long rows, string term, Interactive.ShellIntegration? integration, CancellationToken cancellationToken)
     {
         if (_targets.TryGetValue(request.Target, out var target) && target.Limits.CheckSize(columns, rows) is { } problem)
         {
@@ -67,7 +67,7 @@ internal sealed class SessionManager
             SessionKind.Interactive,
             (int)columns,
             (int)rows,
-            (target, ct) => target.StartTerminalAsync(new TerminalStart((int)columns, (int)rows, term, request.Environment), ct),
+            (target, ct) => target.StartTerminalAsync(new TerminalStart((int)columns, (int)rows, term, request.Environment, integration), ct),
             cancellationToken);
     }
 

@@ -24,7 +24,8 @@ public interface ITarget
 /// <param name="Rows">Terminal height in cells.</param>
 /// <param name="Term">The TERM value.</param>
 /// <param name="Environment">Variables the session adds (credentials endpoint, markers).</param>
-public sealed record TerminalStart(int Columns, int Rows, string Term, IReadOnlyDictionary<string, string> Environment);
+/// <param name="Integration">For a line-mode session: the prompt markers and sync handshake the shell must run.</param>
+public sealed record TerminalStart(int Columns, int Rows, string Term, IReadOnlyDictionary<string, string> Environment, Interactive.ShellIntegration? Integration = null);
 
 /// <summary>Parameters of a command start.</summary>
 /// <param name="Command">What to run.</param>

@@ -55,6 +55,9 @@ public interface ITargetProcess : IAsyncDisposable
     /// <summary>Changes the terminal size. Returns false when there is no terminal or the call failed.</summary>
     bool Resize(int columns, int rows);
 
+    /// <summary>Turns the terminal's own echo of input on or off. Returns false when there is no terminal or the call failed.</summary>
+    bool SetEcho(bool enabled);
+
     /// <summary>Delivers a signal to the foreground process group.</summary>
     bool Signal(TargetSignal signal);
 

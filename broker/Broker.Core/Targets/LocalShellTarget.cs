@@ -1,3 +1,4 @@
+using Broker.Core.Interactive;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 
@@ -31,7 +32,29 @@ internal sealed class LocalShellTarget : ITarget
             Environment = environment,
             WorkingDirectory = WorkingDirectory(),
         };
-        return ValueTask.FromResult(PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop));
+        if (start.Integration is not { } integration)
+        {
+            return ValueTask.FromResult(PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop));
+        }
+
+        if (!ShellIntegration.Supports(_settings.Shell))
+        {
+            return ValueTask.FromResult(TargetStartResult.Failed(
+                $"line mode follows the prompt of bash; target '{Name}' runs {_settings.Shell}", 126));
+        }
+
+        using var script = StartupScriptPipe.Create(integration.StartupScript);
+        if (script is null)
+        {
+            return ValueTask.FromResult(TargetStartResult.Failed($"cannot pass the shell its start-up script: {LibC.Describe(LibC.LastError)}", 126));
+        }
+
+        // The configured interactive arguments are replaced: line mode needs its own start-up script and no readline.
+        return ValueTask.FromResult(PtyTerminalProcess.Start(
+            request with { Arguments = [_settings.Shell, .. ShellIntegration.BashArguments], InheritedDescriptor = script.Fd },
+            start.Columns,
+            start.Rows,
+            _loop));
     }
 
     public ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken)

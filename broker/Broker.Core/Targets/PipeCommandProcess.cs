@@ -99,6 +99,8 @@ internal sealed class PipeCommandProcess : ITargetProcess
         return ValueTask.CompletedTask;
     }
 
+    public bool SetEcho(bool enabled) => false;
+
     public bool Resize(int columns, int rows) => false;
 
     public bool Signal(TargetSignal signal) => _child.SignalGroup((int)signal);

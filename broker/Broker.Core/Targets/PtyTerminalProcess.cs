@@ -82,6 +82,20 @@ internal sealed class PtyTerminalProcess : ITargetProcess
 
     public bool Resize(int columns, int rows) => SetSize(_masterFd.Fd, columns, rows);
 
+    public unsafe bool SetEcho(bool enabled)
+    {
+        // On Linux the terminal modes of a pty live with the slave; the master's tcsetattr changes them.
+        var termios = stackalloc byte[LibC.TermiosSize];
+        if (LibC.tcgetattr(_masterFd.Fd, termios) != 0)
+        {
+            return false;
+        }
+
+        ref var localFlags = ref *(uint*)(termios + LibC.TermiosLocalFlagsOffset);
+        localFlags = enabled ? localFlags | LibC.ECHO : localFlags & ~LibC.ECHO;
+        return LibC.tcsetattr(_masterFd.Fd, LibC.TCSANOW, termios) == 0;
+    }
+
     private static unsafe bool SetSize(int fd, int columns, int rows)
     {
         var size = new LibC.WinSize { Columns = (ushort)columns, Rows = (ushort)rows };

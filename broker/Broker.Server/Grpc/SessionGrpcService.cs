@@ -1,8 +1,10 @@
+using Broker.Core.Interactive;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
+using Broker.Server.Interactive;
 using Broker.Server.Masking;
 using Broker.Server.Recording;
 using Recorder;
@@ -53,28 +55,42 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         var access = Authorize(caller, open.Target);
-        if (!_access.Roles(access.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw))
+        var raw = _access.Roles(access.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw);
+        var request = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
+        ShellIntegration? integration = null;
+        LineModeSession? line = null;
+        if (!raw)
         {
-            // Line mode means every typed command is decided before the shell sees it. This build
-            // enforces policy on exec only, so a line-mode terminal cannot be enforced: refuse it.
-            throw new RpcException(new Status(
-                StatusCode.FailedPrecondition,
-                $"interactive sessions on '{open.Target}' need per-command enforcement (terminal: line), which this broker does not provide yet; use exec, or a role with terminal: raw"));
+            // Line mode: the shell reports its prompt through markers only this session knows, and
+            // every command typed at that prompt is decided before the shell sees it.
+            integration = ShellIntegration.Create();
+            line = new LineModeSession(integration);
+            var masking = request.CreateFilter;
+            request = request with
+            {
+                CreateFilter = stream => stream == OutputChannel.Terminal ? new ChainedOutputFilter(line.CreateMarkerFilter(), masking(stream)) : masking(stream),
+            };
         }
 
-        var request = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
-        var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, ct), context.CancellationToken).ConfigureAwait(false);
+        var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var abandon = context.CancellationToken.Register(session.Abandon);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
         await responseStream.WriteAsync(new V1.InteractResponse
         {
-            Notice = new V1.Notice { Kind = V1.NoticeKind.Info, Message = "raw terminal: keystrokes pass through; commands are not checked by the policy" },
+            Notice = new V1.Notice
+            {
+                Kind = V1.NoticeKind.Info,
+                Message = raw
+                    ? "raw terminal: keystrokes pass through; commands are not checked by the policy"
+                    : "line mode: each command typed at the prompt is decided by the policy before the shell sees it",
+            },
         }).ConfigureAwait(false);
-
+        var lineMode = line?.RunAsync(session, new PolicyLineGate(_access, access.Roles, (RecordingJournal)request.Journal, session.PostDecision, caller.Subject, _logger));
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var input = PumpInteractiveInputAsync(requestStream, session, stopInput.Token);
+
+        var input = PumpInteractiveInputAsync(requestStream, session, line, stopInput.Token);
         bool inputEndedFirst;
         try
         {
@@ -82,6 +98,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             {
                 SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
                 SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
+                SessionEvent.Decision { Value: TypedCommandDecision typed } => new V1.InteractResponse { Decision = typed.Decision.ToProto(typed.Command) },
                 SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
                 _ => throw new System.Diagnostics.UnreachableException(),
             }, context.CancellationToken).ConfigureAwait(false);
@@ -90,6 +107,10 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         finally
         {
             await StopReadingAsync(input, stopInput).ConfigureAwait(false);
+            if (lineMode is not null)
+            {
+                await lineMode.ConfigureAwait(false);
+            }
         }
 
         if (inputEndedFirst && await input.ConfigureAwait(false))
@@ -99,7 +120,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     }
 
     /// <summary>Delivers client frames; returns true if input arrived after the session ended.</summary>
-    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, CancellationToken cancellationToken)
+    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, LineModeSession? line, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -109,7 +130,9 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                 var frame = requests.Current;
                 var result = frame.FrameCase switch
                 {
+                    V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? line.Input(frame.Input.Memory, session.Limits) : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Input => await session.SendInputAsync(frame.Input.Memory, cancellationToken).ConfigureAwait(false),
+                    V1.InteractRequest.FrameOneofCase.EndOfInput when line is not null => session.IsRunning ? line.EndOfInput() : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),
                     V1.InteractRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
                     V1.InteractRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
@@ -167,14 +190,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         };
         var decision = _access.Decide(request.Roles, input);
         LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
-        journal.ExecCommand(new CommandRecord
-        {
-            Text = text,
-            FactsJson = FactsJson(decision),
-            Decision = decision.VerdictName,
-            RuleId = decision.RuleId,
-            Reason = decision.Reason,
-        });
+        journal.ExecCommand(CommandRecords.For(text, decision));
         await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
         if (decision.Verdict != Broker.Policy.Verdict.Allow)
         {
@@ -402,12 +418,6 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     }
 
     private static readonly string BrokerVersion = typeof(SessionGrpcService).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-
-    private static string FactsJson(Broker.Policy.Decision decision)
-    {
-        using var json = System.Text.Json.JsonDocument.Parse(decision.ToJson());
-        return json.RootElement.GetProperty("facts").GetRawText();
-    }
 
     private static Session ThrowIfFailed(OpenResult result) => result.Session ?? throw new RpcException(new Status(
         result.Failure switch

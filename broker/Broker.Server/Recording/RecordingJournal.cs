@@ -38,6 +38,12 @@ internal sealed partial class RecordingJournal : ISessionJournal
     /// <summary>Records the one command of an exec session; its exit code is recorded with the session's end.</summary>
     public void ExecCommand(CommandRecord command) => _execCommand = _writer.AppendCommand(command);
 
+    /// <summary>Records a command typed in a line-mode session; returns its number for <see cref="CommandExit"/>.</summary>
+    public long Command(CommandRecord command) => _writer.AppendCommand(command);
+
+    /// <summary>Records how a typed command ended.</summary>
+    public void CommandExit(long command, int exitCode) => _writer.AppendCommandExit(command, exitCode);
+
     public void Input(ReadOnlySpan<byte> data) => _writer.AppendInput(data);
 
     public void Output(OutputChannel channel, ReadOnlySpan<byte> data) => _writer.AppendOutput(

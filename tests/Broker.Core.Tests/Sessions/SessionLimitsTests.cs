@@ -15,7 +15,7 @@ public sealed class SessionLimitsTests
         var target = new LocalShellTarget(new LocalShellSettings { Name = "local", InteractiveArguments = ["--norc", "--noprofile"], Limits = limits }, FdEventLoop.Shared);
         var manager = new SessionManager([target], time);
         var opened = await manager.OpenTerminalAsync(
-            new OpenRequest { Id = SessionIds.New(time), Owner = new SessionOwner("test", "agent"), Roles = ["agent"], Target = "local" }, 80, 24, "xterm", default);
+            new OpenRequest { Id = SessionIds.New(time), Owner = new SessionOwner("test", "agent"), Roles = ["agent"], Target = "local" }, 80, 24, "xterm", null, default);
         return (opened.Session!, time);
     }
 

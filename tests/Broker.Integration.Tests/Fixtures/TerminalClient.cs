@@ -11,6 +11,7 @@ public sealed class TerminalClient : IAsyncDisposable
     private readonly AsyncDuplexStreamingCall<InteractRequest, InteractResponse> _call;
     private readonly MemoryStream _output = new();
     private readonly List<Notice> _notices = [];
+    private readonly List<CommandDecision> _decisions = [];
     private readonly Lock _gate = new();
     private readonly Task _reader;
     private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(180));
@@ -55,6 +56,7 @@ public sealed class TerminalClient : IAsyncDisposable
                     case InteractResponse.FrameOneofCase.Opened: Opened = frame.Opened; break;
                     case InteractResponse.FrameOneofCase.Output: _output.Write(frame.Output.Span); break;
                     case InteractResponse.FrameOneofCase.Notice: _notices.Add(frame.Notice); break;
+                    case InteractResponse.FrameOneofCase.Decision: _decisions.Add(frame.Decision); break;
                     case InteractResponse.FrameOneofCase.Exit: Exit = frame.Exit; break;
                 }
             }
@@ -73,6 +75,17 @@ public sealed class TerminalClient : IAsyncDisposable
     }
 
     public string Output => Encoding.UTF8.GetString(OutputBytes);
+
+    public IReadOnlyList<CommandDecision> Decisions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _decisions];
+            }
+        }
+    }
 
     public IReadOnlyList<Notice> Notices
     {

@@ -54,15 +54,6 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
     }
 
     [Fact]
-    public async Task A_line_mode_role_cannot_open_an_unenforced_terminal()
-    {
-        var act = () => TerminalClient.OpenAsync(_broker.Client(_broker.Token("agent-7")));
-        var error = (await act.Should().ThrowAsync<RpcException>()).Which;
-        error.StatusCode.Should().Be(StatusCode.FailedPrecondition);
-        error.Status.Detail.Should().Contain("terminal: raw");
-    }
-
-    [Fact]
     public async Task A_raw_terminal_role_opens_with_a_notice_that_commands_are_not_checked()
     {
         await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token("person", "shell-users")));

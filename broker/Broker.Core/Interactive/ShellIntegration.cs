@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Broker.Core.Interactive;
+
+/// <summary>
+/// The per-session secrets and start-up script that let the broker follow a bash prompt: the shell
+/// prints OSC 133 style markers carrying a random nonce (prompt about to be read: <c>A</c> with the
+/// last exit status, prompt printed: <c>B</c>, command read and starting: <c>C</c>), and before
+/// each prompt it discards every line of pending input until the broker's one sync line arrives.
+/// That handshake is what makes typeahead meant for a program that has since exited harmless: it
+/// is thrown away instead of being read as a command. The nonce and the sync line never reach the
+/// agent (the markers are stripped from the output, the sync line is not echoed or recorded).
+/// </summary>
+public sealed class ShellIntegration
+{
+    private ShellIntegration(string nonce, string syncToken)
+    {
+        Nonce = nonce;
+        SyncLine = Encoding.ASCII.GetBytes("\n" + syncToken + "\n");
+        StartupScript = BuildScript(nonce, syncToken);
+    }
+
+    /// <summary>The marker nonce.</summary>
+    public string Nonce { get; }
+
+    /// <summary>What the broker writes at each prompt (a newline first ends any partial typeahead line).</summary>
+    public ReadOnlyMemory<byte> SyncLine { get; }
+
+    /// <summary>The bash start-up script (read through <c>--rcfile</c>).</summary>
+    public string StartupScript { get; }
+
+    /// <summary>The bash arguments for a line-mode session whose start-up script is on fd 3.</summary>
+    public static IReadOnlyList<string> BashArguments { get; } = ["--noprofile", "--rcfile", "/dev/fd/3", "--noediting", "-i"];
+
+    /// <summary>A fresh integration with its own random nonce and sync token.</summary>
+    public static ShellIntegration Create() =>
+        new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "__broker_sync_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+
+    /// <summary>Whether <paramref name="shellPath"/> is a shell this integration supports.</summary>
+    public static bool Supports(string shellPath) => Path.GetFileName(shellPath) == "bash";
+
+    private static string BuildScript(string nonce, string syncToken) =>
+        // No readline (--noediting): the terminal's canonical mode reads whole lines, so the text the
+        // broker decided is the text bash gets. No history expansion and no aliases, for the same reason.
+        // The fd-3 pipe is closed first so no later program can read the script back.
+        $$"""
+        exec 3<&-
+        set +H
+        shopt -u expand_aliases
+        unalias -a
+        __broker_prompt() {
+          local status=$? line
+          printf '\033]133;A;%s;%s\007' '{{nonce}}' "$status"
+          while :; do
+            IFS= read -r line || continue
+            [[ $line == *'{{syncToken}}' ]] && break
+          done
+        }
+        PROMPT_COMMAND=__broker_prompt
+        PS0=$'\e]133;C;{{nonce}}\a'
+        PS1=$'\\u@\\h:\\w\\$ \e]133;B;{{nonce}}\a'
+        PS2=
+        readonly PROMPT_COMMAND PS0 PS1 PS2
+        readonly -f __broker_prompt
+
+        """;
+}

@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.Text;
+
+namespace Broker.Policy;
+
+/// <summary>What the broker decided about a command typed at the prompt.</summary>
+/// <param name="Allowed">Whether the command goes to the shell.</param>
+/// <param name="Message">For a refused command: the line shown on the agent's terminal.</param>
+/// <param name="Handle">Identifies the command when its exit status arrives (see <see cref="ILineModeGate.Finished"/>).</param>
+public readonly record struct LineVerdict(bool Allowed, string? Message, long Handle);
+
+/// <summary>Decides commands typed in a line-mode session and hears how they ended.</summary>
+public interface ILineModeGate
+{
+    /// <summary>Decides one complete command line.</summary>
+    LineVerdict Decide(string command);
+
+    /// <summary>The command given <paramref name="handle"/> finished with <paramref name="exitStatus"/>.</summary>
+    void Finished(long handle, int exitStatus);
+}
+
+/// <summary>One effect of the line discipline, to be carried out in order.</summary>
+public abstract record LineAction
+{
+    private LineAction()
+    {
+    }
+
+    /// <summary>Bytes for the shell's terminal; <paramref name="Record"/> is false for the secret sync line.</summary>
+    public sealed record ToShell(byte[] Data, bool Record) : LineAction;
+
+    /// <summary>Bytes shown to the agent as terminal output (the broker's own echo and messages).</summary>
+    public sealed record ToAgent(byte[] Data) : LineAction;
+
+    /// <summary>Turns the terminal's own echo on (a program runs) or off (the broker edits the line).</summary>
+    public sealed record TerminalEcho(bool Enabled) : LineAction;
+}
+
+/// <summary>
+/// Line mode for an interactive shell: at the prompt the broker is the line editor (it echoes,
+/// applies backspace, Ctrl-U, Ctrl-W, Ctrl-C, joins continuation lines) and hands the shell only
+/// a complete command it allowed; while a command runs, keystrokes pass through to it as stdin.
+/// Which of the two applies comes from the shell's prompt markers, and at every prompt the shell
+/// discards pending input up to the broker's sync line, so typeahead a program did not read is
+/// never taken as a command. A pure state machine: no I/O, no clock.
+/// </summary>
+public sealed class LineDiscipline
+{
+    // Input waiting for the next prompt is bounded: an agent cannot make the broker buffer without limit.
+    private const int MaxPendingBytes = 64 * 1024;
+    private const byte Interrupt = 0x03;
+    private const byte EndOfFile = 0x04;
+
+    private static readonly SearchValues<byte> LineEnds = SearchValues.Create([(byte)'\r', (byte)'\n', Interrupt, EndOfFile]);
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static readonly byte[] EndOfFileByte = [EndOfFile];
+
+    private readonly ILineModeGate _gate;
+    private readonly byte[] _syncLine;
+    private readonly CommandLineAssembler _assembler = new();
+    private readonly ArrayBufferWriter<byte> _pending = new(256);
+    private readonly ArrayBufferWriter<byte> _echo = new(256);
+    private readonly List<string> _commands = new(1);
+    private LineState _state = LineState.Starting;
+    private long? _running;
+    private bool _endRequested;
+
+    /// <summary>Creates the discipline for one session.</summary>
+    public LineDiscipline(ILineModeGate gate, ReadOnlySpan<byte> syncLine)
+    {
+        _gate = gate;
+        _syncLine = syncLine.ToArray();
+    }
+
+    private enum LineState
+    {
+        Starting,
+        Syncing,
+        AtPrompt,
+        AwaitingStart,
+        Running,
+        AwaitingPrompt,
+    }
+
+    /// <summary>Whether typed keystrokes currently go to a running program rather than to the broker's line editor.</summary>
+    public bool ProgramRunning => _state == LineState.Running;
+
+    /// <summary>The shell finished the previous command (with <paramref name="exitStatus"/>) and waits for the sync line.</summary>
+    public void PromptStarted(int? exitStatus, ICollection<LineAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (_running is { } handle && _state is LineState.AwaitingStart or LineState.Running && exitStatus is { } status)
+        {
+            _gate.Finished(handle, status);
+        }
+
+        _running = null;
+        _state = LineState.Syncing;
+        actions.Add(new LineAction.TerminalEcho(false));
+        actions.Add(new LineAction.ToShell(_syncLine, Record: false));
+    }
+
+    /// <summary>The prompt is shown: typed input is now edited and decided by the broker.</summary>
+    public void PromptShown(ICollection<LineAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (_state != LineState.Syncing)
+        {
+            return;
+        }
+
+        _state = LineState.AtPrompt;
+        Process(actions);
+    }
+
+    /// <summary>The shell started the command the broker gave it.</summary>
+    public void CommandStarted(ICollection<LineAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (_state != LineState.AwaitingStart)
+        {
+            // Only the command the broker sent can start; anything else is a look-alike in the output.
+            return;
+        }
+
+        _state = LineState.Running;
+        actions.Add(new LineAction.TerminalEcho(true));
+        Process(actions);
+    }
+
+    /// <summary>Keystrokes from the agent. Returns false (and takes none of them) when too much input is already waiting.</summary>
+    public bool Input(ReadOnlySpan<byte> data, ICollection<LineAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (_pending.WrittenCount + data.Length > MaxPendingBytes && _state != LineState.Running)
+        {
+            return false;
+        }
+
+        _pending.Write(data);
+        Process(actions);
+        return true;
+    }
+
+    /// <summary>The agent has no more input: like Ctrl-D on an empty line, it ends the shell once it is at its prompt.</summary>
+    public void EndOfInput(ICollection<LineAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        _endRequested = true;
+        Process(actions);
+    }
+
+    private void Process(ICollection<LineAction> actions)
+    {
+        if (_state == LineState.Running)
+        {
+            if (_pending.WrittenCount > 0)
+            {
+                actions.Add(new LineAction.ToShell(_pending.WrittenSpan.ToArray(), Record: true));
+                _pending.ResetWrittenCount();
+            }
+
+            if (_endRequested)
+            {
+                _endRequested = false;
+                actions.Add(new LineAction.ToShell(EndOfFileByte, Record: true));
+            }
+
+            return;
+        }
+
+        while (_state == LineState.AtPrompt)
+        {
+            var data = _pending.WrittenSpan;
+            if (data.IsEmpty)
+            {
+                if (_endRequested && !_assembler.HasPendingInput)
+                {
+                    _endRequested = false;
+                    SendToShell(EndOfFileByte, actions, LineState.AwaitingPrompt);
+                }
+
+                return;
+            }
+
+            var stop = data.IndexOfAny(LineEnds);
+            var take = stop < 0 ? data.Length : stop + 1;
+            if (stop >= 0 && data[stop] == (byte)'\r' && take < data.Length && data[take] == (byte)'\n')
+            {
+                take++;
+            }
+
+            var chunk = data[..take].ToArray();
+            Consume(take);
+            if (stop >= 0 && chunk[stop] == EndOfFile)
+            {
+                Feed(chunk.AsSpan(0, stop), actions);
+                if (!_assembler.HasPendingInput)
+                {
+                    SendToShell(EndOfFileByte, actions, LineState.AwaitingPrompt);
+                }
+
+                continue;
+            }
+
+            Feed(chunk, actions);
+            if (stop >= 0 && chunk[stop] == Interrupt)
+            {
+                // The line is discarded; an empty line brings a fresh prompt.
+                SendToShell(NewLine, actions, LineState.AwaitingPrompt);
+                return;
+            }
+
+            if (_commands.Count > 0)
+            {
+                var command = _commands[0];
+                _commands.Clear();
+                Submit(command, actions);
+            }
+        }
+    }
+
+    private void Submit(string command, ICollection<LineAction> actions)
+    {
+        if (string.IsNullOrWhiteSpace(command))
+        {
+            SendToShell(NewLine, actions, LineState.AwaitingPrompt);
+            return;
+        }
+
+        var verdict = _gate.Decide(command);
+        if (!verdict.Allowed)
+        {
+            if (verdict.Message is { Length: > 0 } message)
+            {
+                actions.Add(new LineAction.ToAgent(Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n") + "\r\n")));
+            }
+
+            SendToShell(NewLine, actions, LineState.AwaitingPrompt);
+            return;
+        }
+
+        _running = verdict.Handle;
+        SendToShell(Encoding.UTF8.GetBytes(command + "\n"), actions, LineState.AwaitingStart);
+    }
+
+    private void SendToShell(byte[] data, ICollection<LineAction> actions, LineState next)
+    {
+        actions.Add(new LineAction.ToShell(data, Record: true));
+        _state = next;
+    }
+
+    private void Feed(ReadOnlySpan<byte> keys, ICollection<LineAction> actions)
+    {
+        _assembler.Feed(keys, _echo, _commands);
+        if (_echo.WrittenCount > 0)
+        {
+            actions.Add(new LineAction.ToAgent(_echo.WrittenSpan.ToArray()));
+            _echo.ResetWrittenCount();
+        }
+    }
+
+    private void Consume(int count)
+    {
+        var rest = _pending.WrittenSpan[count..].ToArray();
+        _pending.ResetWrittenCount();
+        _pending.Write(rest);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Threading.Channels;
+using Broker.Core.Interactive;
+using Broker.Core.Sessions;
+using Broker.Policy;
+
+namespace Broker.Server.Interactive;
+
+/// <summary>
+/// Runs a line-mode session's input: the agent's keystrokes and the shell's prompt markers go
+/// through one queue into the <see cref="LineDiscipline"/>, whose effects (bytes to the shell,
+/// echo to the agent, terminal echo on or off) are carried out in order, one event at a time.
+/// </summary>
+internal sealed class LineModeSession
+{
+    private readonly Channel<Step> _steps = Channel.CreateUnbounded<Step>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<LineAction> _actions = [];
+    private readonly ShellIntegration _integration;
+    private LineDiscipline? _discipline;
+
+    public LineModeSession(ShellIntegration integration) => _integration = integration;
+
+    /// <summary>The output filter that strips this session's prompt markers and feeds them here.</summary>
+    public IOutputFilter CreateMarkerFilter() => new ShellMarkerFilter(_integration.Nonce, marker => _steps.Writer.TryWrite(new Step.Marker(marker)));
+
+    /// <summary>Queues keystrokes from the agent.</summary>
+    public InputResult Input(ReadOnlyMemory<byte> data, SessionLimits limits)
+    {
+        if (data.Length > limits.MaxInputFrameBytes)
+        {
+            return InputResult.Rejected($"input frame of {data.Length} bytes exceeds the limit of {limits.MaxInputFrameBytes} bytes");
+        }
+
+        return _steps.Writer.TryWrite(new Step.Keys(data)) ? InputResult.Accepted : InputResult.Ended;
+    }
+
+    /// <summary>Queues the agent's end of input.</summary>
+    public InputResult EndOfInput() => _steps.Writer.TryWrite(new Step.End()) ? InputResult.Accepted : InputResult.Ended;
+
+    /// <summary>Processes steps until the session ends.</summary>
+    public async Task RunAsync(Session session, ILineModeGate gate)
+    {
+        _discipline = new LineDiscipline(gate, _integration.SyncLine.Span);
+        _ = session.Completion.ContinueWith(_ => _steps.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        await foreach (var step in _steps.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            _actions.Clear();
+            switch (step)
+            {
+                case Step.Marker { Value.Kind: ShellMarkerKind.PromptStart } marker:
+                    _discipline.PromptStarted(marker.Value.ExitStatus, _actions);
+                    break;
+                case Step.Marker { Value.Kind: ShellMarkerKind.PromptEnd }:
+                    _discipline.PromptShown(_actions);
+                    break;
+                case Step.Marker:
+                    _discipline.CommandStarted(_actions);
+                    break;
+                case Step.Keys keys:
+                    if (!_discipline.Input(keys.Data.Span, _actions))
+                    {
+                        session.PostNotice(NoticeKind.FrameRejected, "INVALID_ARGUMENT: too much input is waiting for the prompt; input dropped");
+                    }
+
+                    break;
+                case Step.End:
+                    _discipline.EndOfInput(_actions);
+                    break;
+            }
+
+            foreach (var action in _actions)
+            {
+                switch (action)
+                {
+                    case LineAction.ToShell toShell:
+                        await session.WriteToTargetAsync(toShell.Data, toShell.Record, CancellationToken.None).ConfigureAwait(false);
+                        break;
+                    case LineAction.ToAgent toAgent:
+                        await session.ShowAsync(OutputChannel.Terminal, toAgent.Data).ConfigureAwait(false);
+                        break;
+                    case LineAction.TerminalEcho echo:
+                        session.SetTerminalEcho(echo.Enabled);
+                        break;
+                }
+            }
+        }
+    }
+
+    private abstract record Step
+    {
+        public sealed record Marker(ShellMarker Value) : Step;
+
+        public sealed record Keys(ReadOnlyMemory<byte> Data) : Step;
+
+        public sealed record End : Step;
+    }
+}

@@ -1,0 +1,186 @@
+using Broker.Integration.Tests.Fixtures;
+using Broker.Protocol.V1;
+using Recorder;
+
+namespace Broker.Integration.Tests.Policy;
+
+/// <summary>Interactive sessions of a line-mode role (the dev policy's agent): every typed command is decided first.</summary>
+public sealed class LineModeTests : IClassFixture<BrokerFixture>
+{
+    private const string Prompt = "# ";
+
+    private readonly BrokerFixture _broker;
+
+    public LineModeTests(BrokerFixture broker) => _broker = broker;
+
+    private async Task<TerminalClient> OpenAtPromptAsync()
+    {
+        var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")));
+        await terminal.WaitForOutputAsync(Prompt);
+        return terminal;
+    }
+
+    [Fact]
+    public async Task An_allowed_command_runs_once_and_the_markers_never_reach_the_agent()
+    {
+        await using var terminal = await OpenAtPromptAsync();
+        terminal.Notices[0].Message.Should().StartWith("line mode");
+
+        await terminal.SendAsync("echo line-mode-works\r");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+
+        terminal.Output.Should().Contain("echo line-mode-works\r\nline-mode-works\r\n");
+        terminal.Output.Should().NotContain("133;").And.NotContain("__broker_sync");
+        terminal.Decisions.Should().ContainSingle().Which.Verdict.Should().Be(Verdict.Allow);
+        terminal.Decisions[0].Command.Should().Be("echo line-mode-works");
+    }
+
+    [Theory]
+    [InlineData("touch {0}", Verdict.Review)]
+    [InlineData("bash -c 'touch {0}'", Verdict.Deny)]
+    [InlineData("ls; touch {0}", Verdict.Review)]
+    [InlineData("echo $(touch {0})", Verdict.Deny)]
+    [InlineData("r\\m -f {0}x; touch {0}", Verdict.Review)]
+    public async Task A_refused_command_never_reaches_the_shell_and_the_session_goes_on(string template, Verdict verdict)
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
+        await using var terminal = await OpenAtPromptAsync();
+
+        await terminal.SendAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, marker) + "\r");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+        await terminal.SendAsync("echo still-here\r");
+        await terminal.WaitForOutputAsync("still-here\r\n", occurrences: 2);
+
+        File.Exists(marker).Should().BeFalse();
+        terminal.Decisions[0].Verdict.Should().Be(verdict);
+        terminal.Output.Should().Contain(verdict == Verdict.Review ? "approval required" : "broker: deny");
+    }
+
+    [Fact]
+    public async Task Line_editing_and_continuation_lines_give_the_command_the_shell_runs()
+    {
+        await using var terminal = await OpenAtPromptAsync();
+
+        await terminal.SendAsync("rm -rf /tmp\u0015ech\u007fho edited-ok\r");
+        await terminal.WaitForOutputAsync("edited-ok\r\n", occurrences: 2);
+        await terminal.SendAsync("echo 'first\r");
+        await terminal.SendAsync("second'\r");
+        await terminal.WaitForOutputAsync("first\r\nsecond\r\n");
+
+        terminal.Decisions.Select(d => d.Command).Should().Equal("echo edited-ok", "echo 'first\nsecond'");
+    }
+
+    [Fact]
+    public async Task A_program_reading_stdin_gets_typed_lines_as_input_not_as_commands()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
+        await using var terminal = await OpenAtPromptAsync();
+
+        await terminal.SendAsync("cat\r");
+        await terminal.SendAsync($"touch {marker}\r");
+        await terminal.WaitForOutputAsync($"touch {marker}\r\n", occurrences: 2);
+        await terminal.SendAsync("\u0004");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+
+        File.Exists(marker).Should().BeFalse();
+        terminal.Decisions.Select(d => d.Command).Should().Equal("cat");
+    }
+
+    [Fact]
+    public async Task Typeahead_a_program_did_not_read_is_discarded_at_the_prompt_not_run()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
+        await using var terminal = await OpenAtPromptAsync();
+
+        // The pipeline runs for a while and never reads the terminal: what is typed meanwhile stays queued.
+        await terminal.SendAsync("head -c 300000000 /dev/zero | wc -c\r");
+        await terminal.SendAsync($"touch {marker}\r");
+        await terminal.WaitForOutputAsync("300000000");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+        await terminal.SendAsync("echo after-typeahead\r");
+        await terminal.WaitForOutputAsync("after-typeahead\r\n", occurrences: 2);
+
+        File.Exists(marker).Should().BeFalse();
+        terminal.Decisions.Select(d => d.Command).Should().NotContain(c => c.Contains("touch", StringComparison.Ordinal),
+            "the typeahead went to the running program, so it was neither decided nor run");
+    }
+
+    [Fact]
+    public async Task A_look_alike_marker_printed_by_a_program_is_plain_output_and_changes_nothing()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
+        await using var terminal = await OpenAtPromptAsync();
+
+        await terminal.SendAsync("printf '\\033]133;A;forged;0\\007\\033]133;B;forged\\007'\r");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+        await terminal.SendAsync($"touch {marker}\r");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
+
+        terminal.Output.Should().Contain("\u001b]133;A;forged;0\u0007");
+        File.Exists(marker).Should().BeFalse();
+        terminal.Decisions.Select(d => d.Verdict).Should().Equal(Verdict.Allow, Verdict.Review);
+    }
+
+    [Fact]
+    public async Task Ctrl_d_at_the_prompt_ends_the_shell()
+    {
+        await using var terminal = await OpenAtPromptAsync();
+        await terminal.SendAsync("\u0004");
+        await terminal.WaitForExitAsync();
+        terminal.Exit!.Code.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Typed_commands_are_recorded_with_their_decisions_and_exit_codes()
+    {
+        string id;
+        await using (var terminal = await OpenAtPromptAsync())
+        {
+            id = terminal.Opened!.SessionId;
+            await terminal.SendAsync("ls /no-such-dir-xyz\r");
+            await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+            await terminal.SendAsync("rm -rf /tmp/nothing-here\r");
+            await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
+            await terminal.SendAsync("\u0004");
+            await terminal.WaitForExitAsync();
+        }
+
+        var path = Directory.GetFiles(Path.Combine(_broker.DataDirectory, "recordings"), $"{id}.brkrec", SearchOption.AllDirectories).Single();
+        var publicKey = await File.ReadAllTextAsync(Path.Combine(_broker.DataDirectory, "recording-key.pub.pem"));
+        await WaitForSealAsync(path, publicKey);
+        await using var stream = File.OpenRead(path);
+        var events = new List<RecordedEvent>();
+        await foreach (var item in RecordingReader.Open(stream).ReadEventsAsync(CancellationToken.None))
+        {
+            events.Add(item);
+        }
+
+        var commands = events.OfType<CommandEvent>().Select(c => c.Command).ToList();
+        commands.Select(c => (c.Text, c.Decision)).Should().Equal(("ls /no-such-dir-xyz", "allow"), ("rm -rf /tmp/nothing-here", "review"));
+        events.OfType<CommandExitEvent>().Should().ContainSingle().Which.Should().Match<CommandExitEvent>(e => e.ExitCode == 2 && e.CommandNumber == commands[0].Number);
+        var input = System.Text.Encoding.UTF8.GetString(events.OfType<InputEvent>().SelectMany(e => e.Data.ToArray()).ToArray());
+        input.Should().Contain("ls /no-such-dir-xyz\n").And.NotContain("rm -rf").And.NotContain("__broker_sync");
+    }
+
+    private static async Task WaitForSealAsync(string path, string publicKey)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using (var stream = File.OpenRead(path))
+            {
+                if (RecordingVerifier.Verify(stream, publicKey).Status == VerificationStatus.IntactAndSealed)
+                {
+                    return;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the recording was not sealed");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
