@@ -27,7 +27,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
 
     public LineVerdict Decide(string command)
     {
-        var decision = _access.Decide(_roles, CommandInput.Script(command));
+        var decision = ShellStateGuard.Apply(_access.Decide(_roles, CommandInput.Script(command)));
         LogDecision(_logger, _subject, decision.VerdictName, decision.RuleId ?? "-");
         var handle = _journal.Command(CommandRecords.For(command, decision));
         _announce(new TypedCommandDecision(command, decision));

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Text;
+using Broker.Core.Interactive;
+using Broker.Core.Sessions;
+
+namespace Broker.Core.Tests.Interactive;
+
+public sealed class ShellMarkerFilterTests
+{
+    private const string Nonce = "0123456789abcdef0123456789abcdef";
+
+    private static (string Output, List<ShellMarker> Markers) Run(IEnumerable<byte[]> chunks, bool flushBetween = false)
+    {
+        var markers = new List<ShellMarker>();
+        var filter = new ShellMarkerFilter(Nonce, markers.Add);
+        var output = new ArrayBufferWriter<byte>();
+        foreach (var chunk in chunks)
+        {
+            filter.Push(chunk, output);
+            if (flushBetween)
+            {
+                filter.FlushHeld(output);
+            }
+        }
+
+        filter.Complete(output);
+        return (Encoding.UTF8.GetString(output.WrittenSpan), markers);
+    }
+
+    private static string Marker(char kind, int? status = null) =>
+        $"\u001b]133;{kind};{Nonce}{(status is { } s ? ";" + s.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty)}\u0007";
+
+    private static readonly string Stream =
+        "before" + Marker('A', 0) + "root@host:~# " + Marker('B') + Marker('C') + "output\r\n\u001b[31mred\u001b[0m" + Marker('A', 127) + "end";
+
+    [Fact]
+    public void Markers_with_the_nonce_are_removed_and_reported_in_order()
+    {
+        var (output, markers) = Run([Encoding.UTF8.GetBytes(Stream)]);
+
+        output.Should().Be("beforeroot@host:~# output\r\n\u001b[31mred\u001b[0mend");
+        markers.Should().Equal(
+            new ShellMarker(ShellMarkerKind.PromptStart, 0),
+            new ShellMarker(ShellMarkerKind.PromptEnd, null),
+            new ShellMarker(ShellMarkerKind.CommandStart, null),
+            new ShellMarker(ShellMarkerKind.PromptStart, 127));
+    }
+
+    [Fact]
+    public void Every_split_point_gives_the_same_result()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Stream);
+        var whole = Run([bytes]);
+        for (var split = 1; split < bytes.Length; split++)
+        {
+            var parts = Run([bytes[..split], bytes[split..]]);
+            parts.Output.Should().Be(whole.Output, $"split at {split}");
+            parts.Markers.Should().Equal(whole.Markers, $"split at {split}");
+        }
+    }
+
+    [Fact]
+    public void One_byte_at_a_time_gives_the_same_result()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Stream);
+        var whole = Run([bytes]);
+        var single = Run(bytes.Select(b => new[] { b }));
+        single.Should().BeEquivalentTo(whole);
+    }
+
+    [Theory]
+    [InlineData("\u001b]133;A;wrong-nonce;0\u0007")]
+    [InlineData("\u001b]133;A;0123456789abcdef0123456789abcdeX;0\u0007")]
+    [InlineData("\u001b]133;D;0123456789abcdef0123456789abcdef\u0007")]
+    [InlineData("\u001b]133;A;0123456789abcdef0123456789abcdef\u0007")]
+    [InlineData("\u001b]133;A;0123456789abcdef0123456789abcdef;\u0007")]
+    [InlineData("\u001b]133;A;0123456789abcdef0123456789abcdef;1234\u0007")]
+    [InlineData("\u001b]133;B;0123456789abcdef0123456789abcdef\u001b\\")]
+    [InlineData("\u001b]133;B;0123456789abcdef0123456789abcdef")]
+    [InlineData("\u001b]0;title\u0007")]
+    [InlineData("\u001b\u001b]133;")]
+    public void Look_alikes_and_fragments_are_ordinary_output(string text)
+    {
+        var (output, markers) = Run([Encoding.UTF8.GetBytes(text)]);
+        output.Should().Be(text);
+        markers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_held_fragment_is_released_as_output_when_the_delay_passes()
+    {
+        var markers = new List<ShellMarker>();
+        var filter = new ShellMarkerFilter(Nonce, markers.Add);
+        var output = new ArrayBufferWriter<byte>();
+        filter.Push("text\u001b]133;A;0123"u8, output);
+        filter.HasHeldBytes.Should().BeTrue();
+        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text");
+
+        filter.FlushHeld(output);
+
+        filter.HasHeldBytes.Should().BeFalse();
+        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text\u001b]133;A;0123");
+        markers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Chained_after_another_filter_the_second_sees_what_the_first_released()
+    {
+        var markers = new List<ShellMarker>();
+        var chain = new ChainedOutputFilter(new ShellMarkerFilter(Nonce, markers.Add), new UpperCaseFilter());
+        var output = new ArrayBufferWriter<byte>();
+        var bytes = Encoding.UTF8.GetBytes("ab" + Marker('B') + "cd");
+        foreach (var b in bytes)
+        {
+            chain.Push([b], output);
+        }
+
+        chain.Complete(output);
+        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("ABCD");
+        markers.Should().ContainSingle();
+    }
+
+    private sealed class UpperCaseFilter : IOutputFilter
+    {
+        public TimeSpan HoldDelay => TimeSpan.Zero;
+
+        public bool HasHeldBytes => false;
+
+        public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => output.Write(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(chunk).ToUpperInvariant()));
+
+        public void FlushHeld(IBufferWriter<byte> output)
+        {
+        }
+
+        public void Complete(IBufferWriter<byte> output)
+        {
+        }
+    }
+}

@@ -1,0 +1,296 @@
+using System.Text;
+
+namespace Broker.Policy.Tests;
+
+public sealed class LineDisciplineTests
+{
+    private static readonly byte[] Sync = "\n__sync__\n"u8.ToArray();
+
+    private readonly RecordingGate _gate = new();
+    private readonly List<LineAction> _actions = [];
+    private readonly LineDiscipline _line;
+
+    public LineDisciplineTests() => _line = new LineDiscipline(_gate, Sync);
+
+    private void AtPrompt()
+    {
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+        _actions.Clear();
+    }
+
+    private void Type(string keys) => _line.Input(Encoding.UTF8.GetBytes(keys), _actions).Should().BeTrue();
+
+    private string ToShell => string.Concat(_actions.OfType<LineAction.ToShell>().Where(a => a.Record).Select(a => Encoding.UTF8.GetString(a.Data)));
+
+    private IEnumerable<string> Described => _actions.Select(a => a switch
+    {
+        LineAction.TerminalEcho echo => echo.Enabled ? "echo on" : "echo off",
+        LineAction.ToShell { Record: false } shell => "unrecorded:" + Encoding.UTF8.GetString(shell.Data),
+        LineAction.ToShell shell => "shell:" + Encoding.UTF8.GetString(shell.Data),
+        LineAction.ToAgent agent => "agent:" + Encoding.UTF8.GetString(agent.Data),
+        _ => "?",
+    });
+
+    private string ToAgent => string.Concat(_actions.OfType<LineAction.ToAgent>().Select(a => Encoding.UTF8.GetString(a.Data)));
+
+    [Fact]
+    public void The_prompt_start_turns_echo_off_and_sends_the_sync_line_unrecorded()
+    {
+        _line.PromptStarted(0, _actions);
+
+        Described.Should().Equal("echo off", "unrecorded:\n__sync__\n");
+    }
+
+    [Fact]
+    public void Input_before_the_prompt_waits_and_is_decided_once_the_prompt_is_shown()
+    {
+        Type("ls\r");
+        _actions.Should().BeEmpty();
+
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+
+        _gate.Decided.Should().Equal("ls");
+        ToShell.Should().Be("ls\n");
+        ToAgent.Should().Be("ls\r\n");
+    }
+
+    [Fact]
+    public void An_allowed_command_goes_to_the_shell_and_later_keys_go_to_the_program_once_it_started()
+    {
+        AtPrompt();
+        Type("cat\rhello\r");
+        ToShell.Should().Be("cat\n", "keys after the command wait until it has started");
+        _actions.Clear();
+
+        _line.CommandStarted(_actions);
+
+        Described.Should().Equal("echo on", "shell:hello\r");
+        _line.ProgramRunning.Should().BeTrue();
+        _gate.Decided.Should().Equal("cat");
+    }
+
+    [Fact]
+    public void A_refused_command_shows_the_message_and_only_an_empty_line_reaches_the_shell()
+    {
+        AtPrompt();
+        _gate.Refuse = true;
+
+        Type("rm -rf /\r");
+
+        ToShell.Should().Be("\n");
+        ToAgent.Should().Be("rm -rf /\r\nbroker: refused\r\n");
+        _line.ProgramRunning.Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_command_start_the_broker_did_not_cause_is_ignored()
+    {
+        AtPrompt();
+        _line.CommandStarted(_actions);
+        _actions.Should().BeEmpty();
+
+        Type("rm -rf /");
+        _actions.OfType<LineAction.ToShell>().Should().BeEmpty("the line is still being edited by the broker");
+    }
+
+    [Fact]
+    public void The_exit_status_at_the_next_prompt_is_reported_for_the_command_that_ran()
+    {
+        AtPrompt();
+        Type("ls /nope\r");
+        _line.CommandStarted(_actions);
+        _line.PromptStarted(2, _actions);
+
+        _gate.Finished.Should().Equal((1L, 2));
+    }
+
+    [Fact]
+    public void A_refused_command_gets_no_exit_status()
+    {
+        AtPrompt();
+        _gate.Refuse = true;
+        Type("rm x\r");
+        _line.PromptStarted(0, _actions);
+
+        _gate.Finished.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Ctrl_c_discards_the_line_and_asks_for_a_fresh_prompt()
+    {
+        AtPrompt();
+        Type("rm -rf /\u0003");
+
+        _gate.Decided.Should().BeEmpty();
+        ToShell.Should().Be("\n");
+        ToAgent.Should().EndWith("^C\r\n");
+    }
+
+    [Fact]
+    public void Ctrl_d_on_an_empty_line_reaches_the_shell_but_not_inside_a_line()
+    {
+        AtPrompt();
+        Type("ls\u0004");
+        ToShell.Should().BeEmpty();
+
+        Type("\u0015\u0004");
+        ToShell.Should().Be("\u0004");
+    }
+
+    [Fact]
+    public void An_empty_line_only_refreshes_the_prompt()
+    {
+        AtPrompt();
+        Type("   \r");
+
+        _gate.Decided.Should().BeEmpty();
+        ToShell.Should().Be("\n");
+    }
+
+    [Fact]
+    public void Crlf_counts_as_one_line_end()
+    {
+        AtPrompt();
+        Type("ls\r\n");
+        _line.CommandStarted(_actions);
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+
+        _gate.Decided.Should().Equal("ls");
+    }
+
+    [Fact]
+    public void Keys_typed_after_enter_belong_to_that_command_not_to_the_next_prompt()
+    {
+        AtPrompt();
+        Type("echo one\recho two\r");
+        _gate.Decided.Should().Equal("echo one");
+        _actions.Clear();
+
+        _line.CommandStarted(_actions);
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+
+        _gate.Decided.Should().Equal(["echo one"], "what is typed after Enter is the command's input; the shell discards it if unread");
+        Described.Should().Equal("echo on", "shell:echo two\r", "echo off", "unrecorded:\n__sync__\n");
+    }
+
+    [Fact]
+    public void Typeahead_while_a_program_runs_goes_to_it_raw_never_to_the_gate()
+    {
+        AtPrompt();
+        Type("sleep 5\r");
+        _line.CommandStarted(_actions);
+        _actions.Clear();
+
+        Type("rm -rf /\r");
+
+        ToShell.Should().Be("rm -rf /\r");
+        _gate.Decided.Should().Equal("sleep 5");
+        _line.PromptStarted(0, _actions);
+        Described.Should().EndWith(["echo off", "unrecorded:\n__sync__\n"], "the shell discards the unread typeahead up to the sync line");
+    }
+
+    [Fact]
+    public void Input_waiting_for_the_prompt_is_bounded()
+    {
+        _line.Input(new byte[64 * 1024], _actions).Should().BeTrue();
+        _line.Input(new byte[1], _actions).Should().BeFalse();
+    }
+
+    [Fact]
+    public void End_of_input_at_the_prompt_sends_ctrl_d_and_while_running_sends_it_to_the_program()
+    {
+        AtPrompt();
+        Type("cat\r");
+        _line.CommandStarted(_actions);
+        _actions.Clear();
+        _line.EndOfInput(_actions);
+        ToShell.Should().Be("\u0004");
+
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+        _actions.Clear();
+        _line.EndOfInput(_actions);
+        ToShell.Should().Be("\u0004");
+    }
+
+    private sealed class RecordingGate : ILineModeGate
+    {
+        public List<string> Decided { get; } = [];
+
+        public List<(long, int)> Finished { get; } = [];
+
+        public bool Refuse { get; set; }
+
+        public LineVerdict Decide(string command)
+        {
+            Decided.Add(command);
+            return new LineVerdict(!Refuse, Refuse ? "broker: refused" : null, Decided.Count);
+        }
+
+        void ILineModeGate.Finished(long handle, int exitStatus) => Finished.Add((handle, exitStatus));
+    }
+}
+
+public sealed class ShellStateGuardTests
+{
+    private static readonly PolicyDocument Document = PolicyLoader.Parse(
+        """
+        version: 1
+        issuers:
+          - issuer: broker-dev
+            audience: broker
+        targets:
+          - name: local
+            kind: local-shell
+            shell: /bin/bash
+        identities:
+          - issuer: broker-dev
+            roles: [open]
+        roles:
+          - name: open
+            targets: [local]
+            default: deny
+            rules:
+              - id: anything
+                allow:
+                  programs: ["*"]
+              - id: any-construct
+                allow:
+                  constructs: [parameter-expansion, assignment]
+        """,
+        "inline.yaml").Document!;
+
+    private static Decision Decide(string command) =>
+        ShellStateGuard.Apply(new PolicyEngine(Document).Decide(Document.Roles.Where(r => r.Name == "open").ToList(), CommandInput.Script(command)));
+
+    [Theory]
+    [InlineData("declare -p")]
+    [InlineData("set")]
+    [InlineData("typeset -f")]
+    [InlineData("trap 'rm -rf /' DEBUG")]
+    [InlineData("unset PROMPT_COMMAND")]
+    [InlineData("ls; type __broker_prompt")]
+    [InlineData("env declare -p")]
+    [InlineData("builtin declare")]
+    public void Built_ins_that_touch_the_shell_state_are_denied_even_when_a_role_allows_everything(string command)
+    {
+        var decision = Decide(command);
+
+        decision.Verdict.Should().Be(Verdict.Deny);
+    }
+
+    [Theory]
+    [InlineData("ls -la")]
+    [InlineData("echo hi | wc -c")]
+    [InlineData("cd /tmp")]
+    public void Ordinary_commands_keep_their_decision(string command)
+    {
+        var decision = Decide(command);
+
+        decision.Verdict.Should().Be(Verdict.Allow);
+    }
+}
