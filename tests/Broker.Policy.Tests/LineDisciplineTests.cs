@@ -57,16 +57,17 @@ public sealed class LineDisciplineTests
     }
 
     [Fact]
-    public void An_allowed_command_goes_to_the_shell_and_later_keys_go_to_the_program_once_it_started()
+    public void An_allowed_command_goes_to_the_shell_and_keys_typed_while_it_runs_go_to_it()
     {
         AtPrompt();
-        Type("cat\rhello\r");
-        ToShell.Should().Be("cat\n", "keys after the command wait until it has started");
+        Type("cat\r");
+        ToShell.Should().Be("cat\n");
+        _line.CommandStarted(_actions);
         _actions.Clear();
 
-        _line.CommandStarted(_actions);
+        Type("hello\r");
 
-        Described.Should().Equal("echo on", "shell:hello\r");
+        Described.Should().Equal("shell:hello\r");
         _line.ProgramRunning.Should().BeTrue();
         _gate.Decided.Should().Equal("cat");
     }
@@ -162,7 +163,7 @@ public sealed class LineDisciplineTests
     }
 
     [Fact]
-    public void Keys_typed_after_enter_belong_to_that_command_not_to_the_next_prompt()
+    public void Commands_typed_ahead_in_one_burst_are_decided_one_prompt_at_a_time()
     {
         AtPrompt();
         Type("echo one\recho two\r");
@@ -170,11 +171,11 @@ public sealed class LineDisciplineTests
         _actions.Clear();
 
         _line.CommandStarted(_actions);
+        Described.Should().Equal("echo on");
         _line.PromptStarted(0, _actions);
         _line.PromptShown(_actions);
 
-        _gate.Decided.Should().Equal(["echo one"], "what is typed after Enter is the command's input; the shell discards it if unread");
-        Described.Should().Equal("echo on", "shell:echo two\r", "echo off", "unrecorded:\n__sync__\n");
+        _gate.Decided.Should().Equal("echo one", "echo two");
     }
 
     [Fact]
@@ -201,7 +202,7 @@ public sealed class LineDisciplineTests
     }
 
     [Fact]
-    public void End_of_input_at_the_prompt_sends_ctrl_d_and_while_running_sends_it_to_the_program()
+    public void End_of_input_reaches_a_running_program_once_and_then_ends_the_shell_at_the_prompt()
     {
         AtPrompt();
         Type("cat\r");
@@ -210,11 +211,29 @@ public sealed class LineDisciplineTests
         _line.EndOfInput(_actions);
         ToShell.Should().Be("\u0004");
 
+        _actions.Clear();
         _line.PromptStarted(0, _actions);
         _line.PromptShown(_actions);
-        _actions.Clear();
-        _line.EndOfInput(_actions);
         ToShell.Should().Be("\u0004");
+    }
+
+    [Fact]
+    public void A_piped_script_runs_every_line_and_then_ends_the_shell()
+    {
+        Type("echo a\necho b\n");
+        _line.EndOfInput(_actions);
+        for (var i = 0; i < 2; i++)
+        {
+            _line.PromptStarted(0, _actions);
+            _line.PromptShown(_actions);
+            _line.CommandStarted(_actions);
+        }
+
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+
+        _gate.Decided.Should().Equal("echo a", "echo b");
+        ToShell.Should().Be("echo a\necho b\n\u0004\u0004", "end of file reaches the last program (which ignores it) and then the shell");
     }
 
     private sealed class RecordingGate : ILineModeGate

@@ -70,12 +70,15 @@ public sealed class WalkthroughTests : IClassFixture<BrokerProcess>
     }
 
     [Fact]
-    public async Task A_line_mode_agent_cannot_open_an_unenforced_shell()
+    public async Task A_line_mode_agent_shell_runs_allowed_lines_and_holds_the_rest()
     {
         var token = await _broker.TokenAsync("alice");
-        var (code, _, stderr) = await _broker.ClientAsync(token, "ls\n", "shell", "--target", "local");
-        code.Should().Be(9);
-        stderr.Should().Contain("terminal: raw");
+        var (code, stdout, _) = await _broker.ClientAsync(token, "echo line-mode-e2e\nrm -rf /tmp/e2e-never\nls /\n", "shell", "--target", "local");
+        code.Should().Be(0);
+        stdout.Should().Contain("echo line-mode-e2e\r\nline-mode-e2e\r\n");
+        stdout.Should().Contain("approval required");
+        stdout.Should().Contain("proc");
+        Directory.Exists("/tmp/e2e-never").Should().BeFalse();
     }
 
     [Fact]

@@ -39,7 +39,8 @@ public abstract record LineAction
 /// <summary>
 /// Line mode for an interactive shell: at the prompt the broker is the line editor (it echoes,
 /// applies backspace, Ctrl-U, Ctrl-W, Ctrl-C, joins continuation lines) and hands the shell only
-/// a complete command it allowed; while a command runs, keystrokes pass through to it as stdin.
+/// a complete command it allowed; keys typed before that command has started wait for the next
+/// prompt (so a piped script runs line by line), keys typed while it runs pass through to it as stdin.
 /// Which of the two applies comes from the shell's prompt markers, and at every prompt the shell
 /// discards pending input up to the broker's sync line, so typeahead a program did not read is
 /// never taken as a command. A pure state machine: no I/O, no clock.
@@ -64,6 +65,7 @@ public sealed class LineDiscipline
     private LineState _state = LineState.Starting;
     private long? _running;
     private bool _endRequested;
+    private bool _endSentToProgram;
 
     /// <summary>Creates the discipline for one session.</summary>
     public LineDiscipline(ILineModeGate gate, ReadOnlySpan<byte> syncLine)
@@ -123,16 +125,28 @@ public sealed class LineDiscipline
             return;
         }
 
+        // Keys already waiting were typed before the program existed: they wait for the next prompt.
         _state = LineState.Running;
+        _endSentToProgram = false;
         actions.Add(new LineAction.TerminalEcho(true));
-        Process(actions);
+        DeliverEndToProgram(actions);
     }
 
     /// <summary>Keystrokes from the agent. Returns false (and takes none of them) when too much input is already waiting.</summary>
     public bool Input(ReadOnlySpan<byte> data, ICollection<LineAction> actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
-        if (_pending.WrittenCount + data.Length > MaxPendingBytes && _state != LineState.Running)
+        if (_state == LineState.Running)
+        {
+            if (!data.IsEmpty)
+            {
+                actions.Add(new LineAction.ToShell(data.ToArray(), Record: true));
+            }
+
+            return true;
+        }
+
+        if (_pending.WrittenCount + data.Length > MaxPendingBytes)
         {
             return false;
         }
@@ -142,33 +156,36 @@ public sealed class LineDiscipline
         return true;
     }
 
-    /// <summary>The agent has no more input: like Ctrl-D on an empty line, it ends the shell once it is at its prompt.</summary>
+    /// <summary>
+    /// The agent has no more input: a running program that waits for input gets end of file, and the
+    /// shell is ended (Ctrl-D on an empty line) once the commands still waiting have run.
+    /// </summary>
     public void EndOfInput(ICollection<LineAction> actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
         _endRequested = true;
+        if (_state == LineState.Running)
+        {
+            DeliverEndToProgram(actions);
+            return;
+        }
+
         Process(actions);
+    }
+
+    private void DeliverEndToProgram(ICollection<LineAction> actions)
+    {
+        // A program reading its input sees end of file once; the request stays so that the shell
+        // itself is ended at the prompt, after any commands still waiting there.
+        if (_endRequested && !_endSentToProgram && _pending.WrittenCount == 0)
+        {
+            _endSentToProgram = true;
+            actions.Add(new LineAction.ToShell(EndOfFileByte, Record: true));
+        }
     }
 
     private void Process(ICollection<LineAction> actions)
     {
-        if (_state == LineState.Running)
-        {
-            if (_pending.WrittenCount > 0)
-            {
-                actions.Add(new LineAction.ToShell(_pending.WrittenSpan.ToArray(), Record: true));
-                _pending.ResetWrittenCount();
-            }
-
-            if (_endRequested)
-            {
-                _endRequested = false;
-                actions.Add(new LineAction.ToShell(EndOfFileByte, Record: true));
-            }
-
-            return;
-        }
-
         while (_state == LineState.AtPrompt)
         {
             var data = _pending.WrittenSpan;

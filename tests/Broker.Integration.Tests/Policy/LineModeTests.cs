@@ -76,14 +76,16 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
         await using var terminal = await OpenAtPromptAsync();
 
-        await terminal.SendAsync("cat\r");
+        // Keys typed before the program has started wait for the next prompt, so wait for it to run.
+        await terminal.SendAsync("echo reading; cat\r");
+        await terminal.WaitForOutputAsync("reading\r\n");
         await terminal.SendAsync($"touch {marker}\r");
         await terminal.WaitForOutputAsync($"touch {marker}\r\n", occurrences: 2);
         await terminal.SendAsync("\u0004");
         await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
 
         File.Exists(marker).Should().BeFalse();
-        terminal.Decisions.Select(d => d.Command).Should().Equal("cat");
+        terminal.Decisions.Select(d => d.Command).Should().Equal("echo reading; cat");
     }
 
     [Fact]
@@ -93,7 +95,8 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         await using var terminal = await OpenAtPromptAsync();
 
         // The pipeline runs for a while and never reads the terminal: what is typed meanwhile stays queued.
-        await terminal.SendAsync("head -c 300000000 /dev/zero | wc -c\r");
+        await terminal.SendAsync("echo started; head -c 300000000 /dev/zero | wc -c\r");
+        await terminal.WaitForOutputAsync("started\r\n");
         await terminal.SendAsync($"touch {marker}\r");
         await terminal.WaitForOutputAsync("300000000");
         await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
@@ -119,6 +122,24 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         terminal.Output.Should().Contain("\u001b]133;A;forged;0\u0007");
         File.Exists(marker).Should().BeFalse();
         terminal.Decisions.Select(d => d.Verdict).Should().Equal(Verdict.Allow, Verdict.Review);
+    }
+
+    [Fact]
+    public async Task Commands_sent_in_one_burst_with_end_of_input_run_in_order_and_end_the_shell()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
+        await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")));
+
+        await terminal.SendAsync($"echo burst-one\ntouch {marker}\necho burst-two\n");
+        await terminal.SendAsync(new InteractRequest { EndOfInput = new EndOfInput() });
+        await terminal.WaitForExitAsync();
+
+        // Each line shows twice: the broker's echo of the command, then the command's output.
+        terminal.Output.Should().Contain("echo burst-one\r\nburst-one\r\n").And.Contain("echo burst-two\r\nburst-two\r\n");
+        terminal.Output.IndexOf("burst-one", StringComparison.Ordinal).Should().BeLessThan(terminal.Output.IndexOf("burst-two", StringComparison.Ordinal));
+        terminal.Decisions.Select(d => d.Verdict).Should().Equal(Verdict.Allow, Verdict.Review, Verdict.Allow);
+        File.Exists(marker).Should().BeFalse();
+        terminal.Exit!.Code.Should().Be(0);
     }
 
     [Fact]
