@@ -14,12 +14,17 @@ namespace Broker.Core.Interactive;
 /// </summary>
 public sealed class ShellIntegration
 {
-    private ShellIntegration(string nonce, string syncToken)
+    private ShellIntegration(string nonce, string syncToken, bool enforced)
     {
         Nonce = nonce;
+        Enforced = enforced;
         SyncLine = Encoding.ASCII.GetBytes("\n" + syncToken + "\n");
-        StartupScript = BuildScript(nonce, syncToken);
+        StartupScript = enforced ? BuildScript(nonce, syncToken) : BuildAuditScript(nonce);
+        BashArguments = enforced ? EnforcedArguments : AuditedArguments;
     }
+
+    /// <summary>True for line mode (commands decided before they run); false for a raw terminal whose commands are only audited.</summary>
+    public bool Enforced { get; }
 
     /// <summary>The marker nonce.</summary>
     public string Nonce { get; }
@@ -27,15 +32,34 @@ public sealed class ShellIntegration
     /// <summary>What the broker writes at each prompt (a newline first ends any partial typeahead line).</summary>
     public ReadOnlyMemory<byte> SyncLine { get; }
 
-    /// <summary>The bash start-up script (read through <c>--rcfile</c>).</summary>
+    /// <summary>The bash start-up script (sourced from fd 3 by the first prompt hook).</summary>
     public string StartupScript { get; }
 
-    /// <summary>The bash arguments for a line-mode session whose start-up script is on fd 3.</summary>
-    public static IReadOnlyList<string> BashArguments { get; } = ["--noprofile", "--rcfile", "/dev/fd/3", "--noediting", "-i"];
+    /// <summary>The bash arguments for this session; the start-up script is on fd 3.</summary>
+    public IReadOnlyList<string> BashArguments { get; }
 
-    /// <summary>A fresh integration with its own random nonce and sync token.</summary>
+    // No rc files at all (not even the system-wide one, which may set prompts, aliases or completion):
+    // the script arrives through the first PROMPT_COMMAND instead.
+    private static readonly string[] EnforcedArguments = ["--norc", "--noprofile", "--noediting", "-i"];
+
+    private static readonly string[] AuditedArguments = ["--norc", "--noprofile", "-i"];
+
+    /// <summary>Environment for the shell: its first prompt hook reads the script from fd 3 (and the script replaces the hook).</summary>
+    public static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["PROMPT_COMMAND"] = ". /dev/fd/3",
+    };
+
+    /// <summary>A fresh line-mode integration with its own random nonce and sync token.</summary>
     public static ShellIntegration Create() =>
-        new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "__broker_sync_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), "__broker_sync_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), enforced: true);
+
+    /// <summary>
+    /// A fresh integration for a raw terminal: readline stays on and nothing is held back; the
+    /// markers only let the broker tell which keystrokes were typed at the prompt, to audit them.
+    /// </summary>
+    public static ShellIntegration CreateForAudit() =>
+        new(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), string.Empty, enforced: false);
 
     /// <summary>Whether <paramref name="shellPath"/> is a shell this integration supports.</summary>
     public static bool Supports(string shellPath) => Path.GetFileName(shellPath) == "bash";
@@ -43,9 +67,11 @@ public sealed class ShellIntegration
     private static string BuildScript(string nonce, string syncToken) =>
         // No readline (--noediting): the terminal's canonical mode reads whole lines, so the text the
         // broker decided is the text bash gets. No history expansion and no aliases, for the same reason.
-        // The fd-3 pipe is closed first so no later program can read the script back.
+        // The fd-3 pipe is closed first so no later program can read the script back. The prompt is the
+        // target's PS1 (or bash's default) with the marker added.
         $$"""
         exec 3<&-
+        export -n PROMPT_COMMAND
         set +H
         shopt -u expand_aliases
         unalias -a
@@ -59,10 +85,26 @@ public sealed class ShellIntegration
         }
         PROMPT_COMMAND=__broker_prompt
         PS0=$'\e]133;C;{{nonce}}\a'
-        PS1=$'\\u@\\h:\\w\\$ \e]133;B;{{nonce}}\a'
+        PS1+=$'\e]133;B;{{nonce}}\a'
         PS2=
         readonly PROMPT_COMMAND PS0 PS1 PS2
         readonly -f __broker_prompt
+        __broker_prompt
+
+        """;
+
+    private static string BuildAuditScript(string nonce) =>
+        // The prompt keeps whatever PS1 the target's environment sets; only the markers are added.
+        $$"""
+        exec 3<&-
+        export -n PROMPT_COMMAND
+        __broker_prompt() {
+          printf '\033]133;A;%s;%s\007' '{{nonce}}' "$?"
+        }
+        PROMPT_COMMAND=__broker_prompt
+        PS0=$'\e]133;C;{{nonce}}\a'
+        PS1+=$'\\[\e]133;B;{{nonce}}\a\\]'
+        __broker_prompt
 
         """;
 }

@@ -38,7 +38,8 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
             _readArmed = true;
         }
 
-        _token = loop.Add(fd.Fd, readable ? LibC.EPOLLIN : 0, this);
+        _token = loop.NewToken();
+        loop.Add(fd.Fd, readable ? LibC.EPOLLIN : 0, _token, this);
     }
 
     /// <summary>Watches <paramref name="fd"/> for reading (and writing on demand).</summary>

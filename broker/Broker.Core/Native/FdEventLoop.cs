@@ -53,18 +53,21 @@ internal sealed unsafe class FdEventLoop : IDisposable
 
     public static FdEventLoop Shared => s_shared.Value;
 
-    /// <summary>Registers a descriptor (one-shot) and returns the token that identifies it.</summary>
-    public long Add(int fd, uint events, IFdWatcher watcher)
+    /// <summary>
+    /// A token for a registration to come. Watchers keep it in a field before calling <see cref="Add"/>:
+    /// the descriptor may be ready at once, and the watcher re-arms with its token from the loop thread.
+    /// </summary>
+    public long NewToken() => Interlocked.Increment(ref _nextToken);
+
+    /// <summary>Registers a descriptor (one-shot) under <paramref name="token"/> (from <see cref="NewToken"/>).</summary>
+    public void Add(int fd, uint events, long token, IFdWatcher watcher)
     {
-        var token = Interlocked.Increment(ref _nextToken);
         _watchers[token] = watcher;
         if (!Control(LibC.EPOLL_CTL_ADD, fd, events | LibC.EPOLLONESHOT, token))
         {
             _watchers.TryRemove(token, out _);
             throw new IOException($"epoll_ctl(ADD, {fd}) failed: {LibC.Describe(LibC.LastError)}");
         }
-
-        return token;
     }
 
     /// <summary>Re-arms a one-shot registration. Returns false if the descriptor is gone.</summary>

@@ -26,7 +26,8 @@ internal sealed class ChildProcess : IFdWatcher, IDisposable
         }
 
         _pidFd = new UnixFileDescriptor(fd);
-        _token = loop.Add(fd, LibC.EPOLLIN, this);
+        _token = loop.NewToken();
+        loop.Add(fd, LibC.EPOLLIN, _token, this);
     }
 
     public int ProcessId { get; }

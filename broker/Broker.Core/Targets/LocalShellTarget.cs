@@ -32,8 +32,9 @@ internal sealed class LocalShellTarget : ITarget
             Environment = environment,
             WorkingDirectory = WorkingDirectory(),
         };
-        if (start.Integration is not { } integration)
+        if (start.Integration is not { } integration || (!integration.Enforced && !ShellIntegration.Supports(_settings.Shell)))
         {
+            // Auditing a raw terminal is best effort: a shell without the integration still runs, unaudited.
             return ValueTask.FromResult(PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop));
         }
 
@@ -49,9 +50,14 @@ internal sealed class LocalShellTarget : ITarget
             return ValueTask.FromResult(TargetStartResult.Failed($"cannot pass the shell its start-up script: {LibC.Describe(LibC.LastError)}", 126));
         }
 
-        // The configured interactive arguments are replaced: line mode needs its own start-up script and no readline.
+        // The configured interactive arguments are replaced: the integration brings its own start-up script.
         return ValueTask.FromResult(PtyTerminalProcess.Start(
-            request with { Arguments = [_settings.Shell, .. ShellIntegration.BashArguments], InheritedDescriptor = script.Fd },
+            request with
+            {
+                Arguments = [_settings.Shell, .. integration.BashArguments],
+                Environment = new Dictionary<string, string>(environment.Concat(ShellIntegration.Environment), StringComparer.Ordinal),
+                InheritedDescriptor = script.Fd,
+            },
             start.Columns,
             start.Rows,
             _loop));

@@ -57,40 +57,32 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var access = Authorize(caller, open.Target);
         var raw = _access.Roles(access.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw);
         var request = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
-        ShellIntegration? integration = null;
-        LineModeSession? line = null;
-        if (!raw)
+        // The shell reports its prompt through markers only this session knows. In line mode every
+        // command typed at that prompt is decided before the shell sees it; a raw terminal's
+        // commands are rebuilt from the keystrokes and recorded as audited, not enforced.
+        var integration = raw ? ShellIntegration.CreateForAudit() : ShellIntegration.Create();
+        var line = raw ? null : new LineModeSession(integration);
+        var auditor = raw ? new RawCommandAuditor(integration, _access, access.Roles, (RecordingJournal)request.Journal) : null;
+        var masking = request.CreateFilter;
+        request = request with
         {
-            // Line mode: the shell reports its prompt through markers only this session knows, and
-            // every command typed at that prompt is decided before the shell sees it.
-            integration = ShellIntegration.Create();
-            line = new LineModeSession(integration);
-            var masking = request.CreateFilter;
-            request = request with
-            {
-                CreateFilter = stream => stream == OutputChannel.Terminal ? new ChainedOutputFilter(line.CreateMarkerFilter(), masking(stream)) : masking(stream),
-            };
-        }
+            CreateFilter = stream => stream == OutputChannel.Terminal
+                ? new ChainedOutputFilter(line?.CreateMarkerFilter() ?? auditor!.CreateMarkerFilter(), masking(stream))
+                : masking(stream),
+        };
 
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var abandon = context.CancellationToken.Register(session.Abandon);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
-        await responseStream.WriteAsync(new V1.InteractResponse
-        {
-            Notice = new V1.Notice
-            {
-                Kind = V1.NoticeKind.Info,
-                Message = raw
-                    ? "raw terminal: keystrokes pass through; commands are not checked by the policy"
-                    : "line mode: each command typed at the prompt is decided by the policy before the shell sees it",
-            },
-        }).ConfigureAwait(false);
+        session.PostNotice(NoticeKind.Info, raw
+            ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
+            : "line mode: each command typed at the prompt is decided by the policy before the shell sees it");
         var lineMode = line?.RunAsync(session, new PolicyLineGate(_access, access.Roles, (RecordingJournal)request.Journal, session.PostDecision, caller.Subject, _logger));
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
 
-        var input = PumpInteractiveInputAsync(requestStream, session, line, stopInput.Token);
+        var input = PumpInteractiveInputAsync(requestStream, session, line, auditor, stopInput.Token);
         bool inputEndedFirst;
         try
         {
@@ -120,7 +112,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     }
 
     /// <summary>Delivers client frames; returns true if input arrived after the session ended.</summary>
-    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, LineModeSession? line, CancellationToken cancellationToken)
+    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, LineModeSession? line, RawCommandAuditor? auditor, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -131,7 +123,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                 var result = frame.FrameCase switch
                 {
                     V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? line.Input(frame.Input.Memory, session.Limits) : InputResult.Ended,
-                    V1.InteractRequest.FrameOneofCase.Input => await session.SendInputAsync(frame.Input.Memory, cancellationToken).ConfigureAwait(false),
+                    V1.InteractRequest.FrameOneofCase.Input => await SendAuditedAsync(session, auditor, frame.Input.Memory, cancellationToken).ConfigureAwait(false),
                     V1.InteractRequest.FrameOneofCase.EndOfInput when line is not null => session.IsRunning ? line.EndOfInput() : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),
                     V1.InteractRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
@@ -156,6 +148,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         return false;
+    }
+
+    private static async ValueTask<InputResult> SendAuditedAsync(Session session, RawCommandAuditor? auditor, ReadOnlyMemory<byte> keys, CancellationToken cancellationToken)
+    {
+        var result = await session.SendInputAsync(keys, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == InputOutcome.Accepted)
+        {
+            auditor?.Keys(keys.Span);
+        }
+
+        return result;
     }
 
     public override async Task Exec(IAsyncStreamReader<V1.ExecRequest> requestStream, IServerStreamWriter<V1.ExecResponse> responseStream, ServerCallContext context)

@@ -6,7 +6,13 @@ namespace Broker.Server.Recording;
 /// <summary>How a decided command is written to a recording.</summary>
 internal static class CommandRecords
 {
-    public static CommandRecord For(string text, Decision decision)
+    /// <summary>A command that was decided before it ran.</summary>
+    public static CommandRecord For(string text, Decision decision) => Build(text, decision, decision.Reason);
+
+    /// <summary>A command typed in a raw terminal: what the policy would have decided; it ran regardless.</summary>
+    public static CommandRecord Audited(string text, Decision decision) => Build(text, decision, $"audited, not enforced (raw terminal): {decision.Reason}");
+
+    private static CommandRecord Build(string text, Decision decision, string reason)
     {
         using var json = System.Text.Json.JsonDocument.Parse(decision.ToJson());
         return new CommandRecord
@@ -15,7 +21,7 @@ internal static class CommandRecords
             FactsJson = json.RootElement.GetProperty("facts").GetRawText(),
             Decision = decision.VerdictName,
             RuleId = decision.RuleId,
-            Reason = decision.Reason,
+            Reason = reason,
         };
     }
 }

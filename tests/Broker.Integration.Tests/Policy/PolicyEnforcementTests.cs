@@ -1,6 +1,7 @@
 using Broker.Integration.Tests.Fixtures;
 using Broker.Protocol.V1;
 using Grpc.Core;
+using Recorder;
 
 namespace Broker.Integration.Tests.Policy;
 
@@ -59,6 +60,63 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
         await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token("person", "shell-users")));
         await terminal.WaitUntilAsync(() => terminal.Notices.Count > 0, "the raw-mode notice");
         terminal.Notices[0].Message.Should().Contain("not checked");
+    }
+
+    [Fact]
+    public async Task A_raw_terminal_runs_what_is_typed_and_records_it_as_audited_with_the_decision_it_would_have_had()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"raw-audit-{Guid.NewGuid():n}");
+        string id;
+        await using (var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token("raw-person", "shell-users"))))
+        {
+            id = terminal.Opened!.SessionId;
+            await terminal.WaitForOutputAsync("@broker:");
+            await terminal.SendAsync($"touch {file}\r");
+            await terminal.WaitForOutputAsync("@broker:", occurrences: 2);
+            await terminal.SendAsync("ls /nonexistent-dir\r");
+            await terminal.WaitForOutputAsync("@broker:", occurrences: 3);
+            await terminal.SendAsync("exit\r");
+            await terminal.WaitForExitAsync();
+            terminal.Output.Should().NotContain("133;");
+        }
+
+        File.Exists(file).Should().BeTrue("a raw terminal is not enforced");
+        File.Delete(file);
+        var path = Directory.EnumerateFiles(Path.Combine(_broker.DataDirectory, "recordings"), id + ".brkrec", SearchOption.AllDirectories).Single();
+        var events = await ReadSealedAsync(path);
+        var commands = events.OfType<CommandEvent>().Select(c => c.Command).ToList();
+        commands.Select(c => c.Text).Should().Equal($"touch {file}", "ls /nonexistent-dir", "exit");
+        commands[0].Decision.Should().Be("review");
+        commands.Should().OnlyContain(c => c.Reason!.StartsWith("audited, not enforced", StringComparison.Ordinal));
+        events.OfType<CommandExitEvent>().Select(e => e.ExitCode).Should().Equal(0, 2);
+    }
+
+    private async Task<List<RecordedEvent>> ReadSealedAsync(string path)
+    {
+        var publicKey = await File.ReadAllTextAsync(Path.Combine(_broker.DataDirectory, "recording-key.pub.pem"));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using (var check = File.OpenRead(path))
+            {
+                if (RecordingVerifier.Verify(check, publicKey).Status == VerificationStatus.IntactAndSealed)
+                {
+                    break;
+                }
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the recording is sealed when the session ends");
+            await Task.Delay(50);
+        }
+
+        await using var stream = File.OpenRead(path);
+        var events = new List<RecordedEvent>();
+        await foreach (var item in RecordingReader.Open(stream).ReadEventsAsync(CancellationToken.None))
+        {
+            events.Add(item);
+        }
+
+        return events;
     }
 
     [Fact]
