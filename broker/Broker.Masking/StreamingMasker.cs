@@ -94,6 +94,7 @@ public sealed class StreamingMasker
         }
 
         _completed = true;
+        _window.Release();
     }
 
     private void Process(IBufferWriter<byte> output, bool final)
@@ -107,7 +108,7 @@ public sealed class StreamingMasker
 
             var origin = _window.ShadowBase;
             var text = new ScanText(_window.Shadow, _window.Chars, (int)(_scanFrom - origin), final);
-            _findings.Reset(text.From);
+            _findings.Reset(text.From, origin);
             _profile.Scan(text, _secrets.Snapshot, _findings);
 
             var hold = _window.ShadowEnd;

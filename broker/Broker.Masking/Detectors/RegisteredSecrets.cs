@@ -17,6 +17,7 @@ internal sealed class RegisteredSecrets
     private readonly SearchValues<string>? _search;
     private readonly int _longest;
     private readonly Form[][] _byFirstChar = new Form[256][];
+    private readonly SearchValues<char> _firstChars;
 
     private RegisteredSecrets(Form[] forms)
     {
@@ -27,6 +28,8 @@ internal sealed class RegisteredSecrets
         {
             _byFirstChar[c] = [.. forms.Where(f => f.Text[0] == c)];
         }
+
+        _firstChars = SearchValues.Create([.. forms.Select(f => f.Text[0]).Distinct()]);
     }
 
     public bool IsEmpty => _forms.Length == 0;
@@ -71,14 +74,23 @@ internal sealed class RegisteredSecrets
             return;
         }
 
-        for (var start = Math.Max(text.From, chars.Length - _longest + 1); start < chars.Length; start++)
+        // Only positions holding a form's first character can start a held prefix; the rest are skipped in one search.
+        var at = Math.Max(text.From, chars.Length - _longest + 1) - 1;
+        while (++at < chars.Length)
         {
-            var tail = chars[start..];
+            var next = chars[at..].IndexOfAny(_firstChars);
+            if (next < 0)
+            {
+                break;
+            }
+
+            at += next;
+            var tail = chars[at..];
             foreach (var form in _byFirstChar[tail[0]])
             {
                 if (form.Text.Length > tail.Length && form.Text.AsSpan().StartsWith(tail, StringComparison.Ordinal))
                 {
-                    findings.AddCandidate(start, form.Name, distinctive: true);
+                    findings.AddCandidate(at, form.Name, distinctive: true);
                     break;
                 }
             }
