@@ -16,6 +16,7 @@ public sealed class MaskingProfile
 
     private readonly Detector[] _scanners;
     private readonly NeedleEntry[][] _needlesByFirstChar = new NeedleEntry[128][];
+    private readonly NeedleEntry[][] _heldPrefixesByFirstChar = new NeedleEntry[128][];
     // Two searches, not one: a single case-insensitive search over every needle falls off the vectorised path.
     private readonly SearchValues<string>? _exactNeedles;
     private readonly SearchValues<string>? _caselessNeedles;
@@ -35,6 +36,7 @@ public sealed class MaskingProfile
         for (var c = 0; c < _needlesByFirstChar.Length; c++)
         {
             _needlesByFirstChar[c] = [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == c)];
+            _heldPrefixesByFirstChar[c] = [.. _needlesByFirstChar[c].Where(e => e.Detector.HoldsNeedlePrefix)];
         }
 
         _prefixStarts = SearchValues.Create([.. entries.Where(e => e.Detector.HoldsNeedlePrefix)
@@ -229,9 +231,10 @@ public sealed class MaskingProfile
 
             at += next;
             var tail = chars[at..];
-            foreach (var entry in Bucket(chars[at]))
+            var lower = char.ToLowerInvariant(chars[at]);
+            foreach (var entry in lower < _heldPrefixesByFirstChar.Length ? _heldPrefixesByFirstChar[lower] : [])
             {
-                if (entry.Detector.HoldsNeedlePrefix && entry.Needle.Length > tail.Length && entry.Needle.AsSpan().StartsWith(tail, StringComparison.OrdinalIgnoreCase))
+                if (entry.Needle.Length > tail.Length && entry.Needle.AsSpan().StartsWith(tail, StringComparison.OrdinalIgnoreCase))
                 {
                     entry.Detector.OnNeedlePrefix(text, at, entry.Needle, findings);
                 }

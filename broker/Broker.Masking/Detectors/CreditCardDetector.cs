@@ -62,26 +62,44 @@ internal sealed class CreditCardDetector : Detector
     private static int NextShape(ReadOnlySpan<byte> bytes, int from, int last)
     {
         var p = from;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
         {
             ref var origin = ref MemoryMarshal.GetReference(bytes);
 
-            // Classes of 64 bytes as bit masks; a shape at bit k reads bits k..k+8, so bits 0..31 are judged per step.
-            while (p + (2 * Vector256<byte>.Count) <= bytes.Length && p + Vector256<byte>.Count - 1 <= last)
+            // One load classifies 64 bytes as bit masks; a shape at bit k reads bits k..k+8, so bits 0..55 are judged.
+            while (p + Vector512<byte>.Count - 1 <= last + ShapeSpan - 1)
             {
-                var low = Vector256.LoadUnsafe(ref origin, (nuint)p);
-                var high = Vector256.LoadUnsafe(ref origin, (nuint)(p + Vector256<byte>.Count));
-                var d = Bits(Digits(low), Digits(high));
-                var s = Bits(Separators(low), Separators(high));
-                var issuer = Bits(Issuers(low), Issuers(high));
-                var shape = issuer & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 5) & (d >> 6) & (d >> 7) & ((d >> 4) | ((s >> 4) & (d >> 8)));
-                var judged = (uint)shape;
+                var v = Vector512.LoadUnsafe(ref origin, (nuint)p);
+                var judged = Shape(
+                    Vector512.LessThan(v - Vector512.Create((byte)'0'), Vector512.Create((byte)10)).ExtractMostSignificantBits(),
+                    (Vector512.Equals(v, Vector512.Create((byte)' ')) | Vector512.Equals(v, Vector512.Create((byte)'-'))).ExtractMostSignificantBits(),
+                    Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector512<byte>.Count);
                 if (judged != 0)
                 {
                     return p + BitOperations.TrailingZeroCount(judged);
                 }
 
-                p += Vector256<byte>.Count;
+                p += Vector512<byte>.Count - ShapeSpan + 1;
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(bytes);
+
+            // The same on 32 bytes: bits 0..23 are judged per load.
+            while (p + Vector256<byte>.Count - 1 <= last + ShapeSpan - 1)
+            {
+                var v = Vector256.LoadUnsafe(ref origin, (nuint)p);
+                var judged = Shape(
+                    Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10)).ExtractMostSignificantBits(),
+                    (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'-'))).ExtractMostSignificantBits(),
+                    Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector256<byte>.Count);
+                if (judged != 0)
+                {
+                    return p + BitOperations.TrailingZeroCount(judged);
+                }
+
+                p += Vector256<byte>.Count - ShapeSpan + 1;
             }
         }
 
@@ -101,14 +119,12 @@ internal sealed class CreditCardDetector : Detector
         ByteClass.IsDigit(b[p + 5]) && ByteClass.IsDigit(b[p + 6]) && ByteClass.IsDigit(b[p + 7]) &&
         (ByteClass.IsDigit(b[p + 4]) || (b[p + 4] is (byte)' ' or (byte)'-' && ByteClass.IsDigit(b[p + 8])));
 
-    private static ulong Bits(Vector256<byte> low, Vector256<byte> high) =>
-        low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 32);
+    /// <summary>Bit k set where the issuer, digit and separator masks show the shape starting at byte k.</summary>
+    private static ulong Shape(ulong d, ulong s, ulong issuer) =>
+        issuer & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 5) & (d >> 6) & (d >> 7) & ((d >> 4) | ((s >> 4) & (d >> 8)));
 
-    private static Vector256<byte> Digits(Vector256<byte> v) => Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10));
-
-    private static Vector256<byte> Issuers(Vector256<byte> v) => Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5));
-
-    private static Vector256<byte> Separators(Vector256<byte> v) => Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'-'));
+    /// <summary>The starts whose nine bytes all lie inside a block of <paramref name="width"/> bytes.</summary>
+    private static ulong JudgedBits(int width) => ulong.MaxValue >> (64 - (width - ShapeSpan + 1));
 
     private static int Parse(in ScanText text, int start, Findings findings)
     {
