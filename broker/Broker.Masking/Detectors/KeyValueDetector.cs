@@ -31,6 +31,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     private static readonly string[] s_keywords = ["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
 
     private static readonly string[] s_authSchemes = ["bearer ", "basic ", "token ", "digest "];
+    private static readonly int LongestScheme = s_authSchemes.Max(s => s.Length);
 
     private readonly bool _awsSecret = enabled(DetectorNames.AwsSecretAccessKey);
     private readonly bool _awsSession = enabled(DetectorNames.AwsSessionToken);
@@ -45,6 +46,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
     public override int Lookback => MaxKey + 16;
 
+    [SkipLocalsInit]
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
         var bytes = text.Bytes;
@@ -88,6 +90,13 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
         q = SkipBlanks(text, q);
         if (q >= bytes.Length)
+        {
+            return;
+        }
+
+        // A quote and the longest auth scheme are all that can lie between here and the value: a value that must start
+        // before From was decided by an earlier scan, its key only re-entered the look-behind.
+        if (q + 1 + LongestScheme < text.From)
         {
             return;
         }
