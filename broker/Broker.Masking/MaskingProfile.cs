@@ -16,9 +16,11 @@ public sealed class MaskingProfile
 
     private readonly Detector[] _scanners;
     private readonly NeedleEntry[][] _needlesByFirstChar = new NeedleEntry[128][];
+    private readonly NeedleEntry[][] _heldPrefixesByFirstChar = new NeedleEntry[128][];
     // Two searches, not one: a single case-insensitive search over every needle falls off the vectorised path.
     private readonly SearchValues<string>? _exactNeedles;
     private readonly SearchValues<string>? _caselessNeedles;
+    private readonly SearchValues<char> _prefixStarts;
     private readonly int _longestNeedle;
     private readonly int _lookback;
 
@@ -34,8 +36,11 @@ public sealed class MaskingProfile
         for (var c = 0; c < _needlesByFirstChar.Length; c++)
         {
             _needlesByFirstChar[c] = [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == c)];
+            _heldPrefixesByFirstChar[c] = [.. _needlesByFirstChar[c].Where(e => e.Detector.HoldsNeedlePrefix)];
         }
 
+        _prefixStarts = SearchValues.Create([.. entries.Where(e => e.Detector.HoldsNeedlePrefix)
+            .SelectMany(e => new[] { char.ToLowerInvariant(e.Needle[0]), char.ToUpperInvariant(e.Needle[0]) }).Distinct()]);
         _exactNeedles = Needles(entries.Where(e => !e.Detector.NeedlesIgnoreCase), StringComparison.Ordinal);
         _caselessNeedles = Needles(entries.Where(e => e.Detector.NeedlesIgnoreCase), StringComparison.OrdinalIgnoreCase);
         if (entries.Length > 0)
@@ -150,14 +155,20 @@ public sealed class MaskingProfile
     /// <summary>Runs every detector over <paramref name="text"/>.</summary>
     internal void Scan(in ScanText text, RegisteredSecrets secrets, Findings findings)
     {
-        if (_exactNeedles is not null)
+        if (_exactNeedles is not null || _caselessNeedles is not null)
         {
-            ScanNeedles(text, _exactNeedles, ignoreCase: false, findings);
-        }
+            var lower = Math.Max(0, text.From - _lookback);
+            var start = findings.Needles.Start(findings.Origin, lower, _longestNeedle);
+            findings.Needles.Begin(findings.Origin, lower, text.Length);
+            if (_exactNeedles is not null)
+            {
+                ScanNeedles(text, start, _exactNeedles, ignoreCase: false, findings);
+            }
 
-        if (_caselessNeedles is not null)
-        {
-            ScanNeedles(text, _caselessNeedles, ignoreCase: true, findings);
+            if (_caselessNeedles is not null)
+            {
+                ScanNeedles(text, start, _caselessNeedles, ignoreCase: true, findings);
+            }
         }
 
         if (!text.Final && _longestNeedle > 0)
@@ -179,10 +190,10 @@ public sealed class MaskingProfile
         return needles.Length == 0 ? null : SearchValues.Create(needles, comparison);
     }
 
-    private void ScanNeedles(in ScanText text, SearchValues<string> needles, bool ignoreCase, Findings findings)
+    private void ScanNeedles(in ScanText text, int start, SearchValues<string> needles, bool ignoreCase, Findings findings)
     {
         var chars = text.Chars;
-        var i = Math.Max(0, text.From - _lookback);
+        var i = start;
         while (i < chars.Length)
         {
             var hit = chars[i..].IndexOfAny(needles);
@@ -192,6 +203,7 @@ public sealed class MaskingProfile
             }
 
             var at = i + hit;
+            findings.Needles.Hit(findings.Origin, at);
             foreach (var entry in Bucket(chars[at]))
             {
                 if (entry.Detector.NeedlesIgnoreCase == ignoreCase &&
@@ -208,12 +220,21 @@ public sealed class MaskingProfile
     private void ScanNeedlePrefixes(in ScanText text, Findings findings)
     {
         var chars = text.Chars;
-        for (var at = Math.Max(text.From, chars.Length - _longestNeedle + 1); at < chars.Length; at++)
+        var at = Math.Max(text.From, chars.Length - _longestNeedle + 1) - 1;
+        while (++at < chars.Length)
         {
-            var tail = chars[at..];
-            foreach (var entry in Bucket(chars[at]))
+            var next = chars[at..].IndexOfAny(_prefixStarts);
+            if (next < 0)
             {
-                if (entry.Detector.HoldsNeedlePrefix && entry.Needle.Length > tail.Length && entry.Needle.AsSpan().StartsWith(tail, StringComparison.OrdinalIgnoreCase))
+                break;
+            }
+
+            at += next;
+            var tail = chars[at..];
+            var lower = char.ToLowerInvariant(chars[at]);
+            foreach (var entry in lower < _heldPrefixesByFirstChar.Length ? _heldPrefixesByFirstChar[lower] : [])
+            {
+                if (entry.Needle.Length > tail.Length && entry.Needle.AsSpan().StartsWith(tail, StringComparison.OrdinalIgnoreCase))
                 {
                     entry.Detector.OnNeedlePrefix(text, at, entry.Needle, findings);
                 }

@@ -17,7 +17,7 @@ public sealed class SecretRegistry
 
     /// <summary>
     /// Registers <paramref name="value"/> under <paramref name="name"/> (shown as <c>[MASKED:name]</c>): the value itself,
-    /// its base64 at all three alignments, its URL-encoded and its JSON-escaped forms.
+    /// its base64 and base64url at all three alignments, its hex (either case), its URL-encoded and its JSON-escaped forms.
     /// </summary>
     /// <param name="name">A detector-style name: letters, digits, <c>-</c>, <c>_</c>, <c>.</c>.</param>
     /// <param name="value">The secret; values shorter than <see cref="MinimumLength"/> bytes are ignored.</param>

@@ -27,8 +27,8 @@ public sealed class StreamingMasker
     private readonly TextWindow _window = new();
     private readonly Findings _findings = new();
     private readonly List<Held> _held = [];
-    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, byte[]> _markers = new(StringComparer.Ordinal);
+    // One lookup per masked region: its count and its marker under the same key.
+    private readonly Dictionary<string, Tally> _tallies = new(StringComparer.Ordinal);
     private long[] _sortKeys = new long[64];
     private long _scanFrom;
     private long _released;
@@ -48,7 +48,7 @@ public sealed class StreamingMasker
     public bool HasHeldBytes => _rawReleased < _window.RawEnd;
 
     /// <summary>A snapshot of how many regions each detector masked so far.</summary>
-    public IReadOnlyDictionary<string, long> Counts => new Dictionary<string, long>(_counts, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> Counts => _tallies.ToDictionary(p => p.Key, p => p.Value.Count, StringComparer.Ordinal);
 
     /// <summary>Takes the next chunk and writes to <paramref name="output"/> everything that can be released.</summary>
     public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
@@ -94,6 +94,7 @@ public sealed class StreamingMasker
         }
 
         _completed = true;
+        _window.Release();
     }
 
     private void Process(IBufferWriter<byte> output, bool final)
@@ -107,7 +108,7 @@ public sealed class StreamingMasker
 
             var origin = _window.ShadowBase;
             var text = new ScanText(_window.Shadow, _window.Chars, (int)(_scanFrom - origin), final);
-            _findings.Reset(text.From);
+            _findings.Reset(text.From, origin);
             _profile.Scan(text, _secrets.Snapshot, _findings);
 
             var hold = _window.ShadowEnd;
@@ -342,10 +343,16 @@ public sealed class StreamingMasker
         var from = Math.Max(start, _released);
         if (!continuing)
         {
-            _counts[name] = _counts.GetValueOrDefault(name) + 1;
+            ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(_tallies, name, out var exists);
+            if (!exists)
+            {
+                tally = new Tally(0, Encoding.ASCII.GetBytes($"[MASKED:{name}]"));
+            }
+
+            tally = tally with { Count = tally.Count + 1 };
             if (_profile.Replacement == ReplacementStyle.Named)
             {
-                Write(output, Marker(name));
+                Write(output, tally.Marker);
             }
         }
 
@@ -397,17 +404,6 @@ public sealed class StreamingMasker
         output.Advance(n);
     }
 
-    private byte[] Marker(string name)
-    {
-        if (!_markers.TryGetValue(name, out var marker))
-        {
-            marker = Encoding.ASCII.GetBytes($"[MASKED:{name}]");
-            _markers[name] = marker;
-        }
-
-        return marker;
-    }
-
     private void Compact()
     {
         var keepShadow = Math.Max(_window.ShadowBase, Math.Min(_scanFrom, _released) - Context);
@@ -434,6 +430,8 @@ public sealed class StreamingMasker
         bytes.CopyTo(output.GetSpan(bytes.Length));
         output.Advance(bytes.Length);
     }
+
+    private readonly record struct Tally(long Count, byte[] Marker);
 
     private readonly record struct Region(long Start, long End, string Name, long LatchFrom);
 

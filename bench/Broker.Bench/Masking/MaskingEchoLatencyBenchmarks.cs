@@ -8,7 +8,6 @@ namespace Broker.Bench.Masking;
 /// What the masker adds to one interactive keystroke echo: a one-byte push into a masker that has
 /// already seen a screenful of output, with the session's registered credentials in place.
 /// </summary>
-[ShortRunJob]
 [MemoryDiagnoser]
 public class MaskingEchoLatencyBenchmarks
 {

@@ -9,7 +9,6 @@ namespace Broker.Bench.Masking;
 /// Masker throughput on 4 MiB of ordinary terminal output and of secret-dense output, pushed in
 /// 64 KiB and 1 KiB chunks. Throughput = 4 MiB / Mean.
 /// </summary>
-[ShortRunJob]
 [MemoryDiagnoser]
 public class MaskingThroughputBenchmarks
 {

@@ -17,11 +17,18 @@ internal sealed class Findings
 
     public List<Match> Matches { get; } = [];
 
+    /// <summary>Absolute shadow offset of index 0 of the text being scanned.</summary>
+    public long Origin { get; private set; }
+
+    /// <summary>The needle hits of this stream's last search, so the look-behind is not searched again needlessly.</summary>
+    public NeedleMemory Needles { get; } = new();
+
     public List<Candidate> Candidates { get; } = [];
 
-    public void Reset(int from)
+    public void Reset(int from, long origin)
     {
         _from = from;
+        Origin = origin;
         Matches.Clear();
         Candidates.Clear();
     }

@@ -18,13 +18,16 @@ internal sealed class CreditCardDetector : Detector
     // PCI DSS lets the first six digits be shown, so a number that stalls before its seventh digit is released on delay.
     private const int DistinctiveDigits = 7;
 
+    // Bytes the shape test reads from a start: four digits, a digit or separator, four digits.
+    private const int ShapeSpan = 9;
+
     public override void Scan(in ScanText text, Findings findings)
     {
         var bytes = text.Bytes;
         var i = text.From;
 
-        // Up to here the six bytes a card must start with are all present, so the vectorised shape test is exact.
-        var lastJudged = bytes.Length - 6;
+        // Up to here the nine bytes the shape test reads are all present, so the vectorised test is exact.
+        var lastJudged = bytes.Length - ShapeSpan;
         while (i <= lastJudged)
         {
             var start = NextShape(bytes, i, lastJudged);
@@ -51,39 +54,58 @@ internal sealed class CreditCardDetector : Detector
     }
 
     /// <summary>
-    /// First index in [<paramref name="from"/>, <paramref name="last"/>] where an issuer digit starts four digits
-    /// followed by a fifth digit or by a separator and a digit: the prefix every card number shape has.
+    /// First index in [<paramref name="from"/>, <paramref name="last"/>] where the first nine bytes have the shape
+    /// every accepted number starts with: an issuer digit and three digits, then either four more digits
+    /// (13–19 contiguous) or a separator and four digits (every grouping starts with a group of four and
+    /// a group of at least four). Ordinary numbers (sizes, PIDs, times) fail it, so Parse rarely runs.
     /// </summary>
     private static int NextShape(ReadOnlySpan<byte> bytes, int from, int last)
     {
         var p = from;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref var origin = ref MemoryMarshal.GetReference(bytes);
+
+            // One load classifies 64 bytes as bit masks; a shape at bit k reads bits k..k+8, so bits 0..55 are judged.
+            while (p + Vector512<byte>.Count - 1 <= last + ShapeSpan - 1)
+            {
+                var v = Vector512.LoadUnsafe(ref origin, (nuint)p);
+                var judged = Shape(
+                    Vector512.LessThan(v - Vector512.Create((byte)'0'), Vector512.Create((byte)10)).ExtractMostSignificantBits(),
+                    (Vector512.Equals(v, Vector512.Create((byte)' ')) | Vector512.Equals(v, Vector512.Create((byte)'-'))).ExtractMostSignificantBits(),
+                    Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector512<byte>.Count);
+                if (judged != 0)
+                {
+                    return p + BitOperations.TrailingZeroCount(judged);
+                }
+
+                p += Vector512<byte>.Count - ShapeSpan + 1;
+            }
+        }
+
+        // The same on 32 bytes (bits 0..23 judged per load): the whole text without 512-bit vectors, else what they left.
         if (Vector256.IsHardwareAccelerated)
         {
             ref var origin = ref MemoryMarshal.GetReference(bytes);
-            while (p + Vector256<byte>.Count - 1 <= last)
+            while (p + Vector256<byte>.Count - 1 <= last + ShapeSpan - 1)
             {
-                var v0 = Vector256.LoadUnsafe(ref origin, (nuint)p);
-                var v4 = Vector256.LoadUnsafe(ref origin, (nuint)(p + 4));
-                var shape = Vector256.LessThan(v0 - Vector256.Create((byte)'2'), Vector256.Create((byte)5))
-                    & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 1)))
-                    & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 2)))
-                    & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 3)))
-                    & (Digits(v4) | ((Vector256.Equals(v4, Vector256.Create((byte)' ')) | Vector256.Equals(v4, Vector256.Create((byte)'-')))
-                        & Digits(Vector256.LoadUnsafe(ref origin, (nuint)(p + 5)))));
-                var mask = shape.ExtractMostSignificantBits();
-                if (mask != 0)
+                var v = Vector256.LoadUnsafe(ref origin, (nuint)p);
+                var judged = Shape(
+                    Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10)).ExtractMostSignificantBits(),
+                    (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'-'))).ExtractMostSignificantBits(),
+                    Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector256<byte>.Count);
+                if (judged != 0)
                 {
-                    return p + BitOperations.TrailingZeroCount(mask);
+                    return p + BitOperations.TrailingZeroCount(judged);
                 }
 
-                p += Vector256<byte>.Count;
+                p += Vector256<byte>.Count - ShapeSpan + 1;
             }
         }
 
         for (; p <= last; p++)
         {
-            if (bytes[p] is >= (byte)'2' and <= (byte)'6' && ByteClass.IsDigit(bytes[p + 1]) && ByteClass.IsDigit(bytes[p + 2]) && ByteClass.IsDigit(bytes[p + 3]) &&
-                (ByteClass.IsDigit(bytes[p + 4]) || (bytes[p + 4] is (byte)' ' or (byte)'-' && ByteClass.IsDigit(bytes[p + 5]))))
+            if (HasShape(bytes, p))
             {
                 return p;
             }
@@ -92,7 +114,17 @@ internal sealed class CreditCardDetector : Detector
         return -1;
     }
 
-    private static Vector256<byte> Digits(Vector256<byte> v) => Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10));
+    private static bool HasShape(ReadOnlySpan<byte> b, int p) =>
+        b[p] is >= (byte)'2' and <= (byte)'6' && ByteClass.IsDigit(b[p + 1]) && ByteClass.IsDigit(b[p + 2]) && ByteClass.IsDigit(b[p + 3]) &&
+        ByteClass.IsDigit(b[p + 5]) && ByteClass.IsDigit(b[p + 6]) && ByteClass.IsDigit(b[p + 7]) &&
+        (ByteClass.IsDigit(b[p + 4]) || (b[p + 4] is (byte)' ' or (byte)'-' && ByteClass.IsDigit(b[p + 8])));
+
+    /// <summary>Bit k set where the issuer, digit and separator masks show the shape starting at byte k.</summary>
+    private static ulong Shape(ulong d, ulong s, ulong issuer) =>
+        issuer & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 5) & (d >> 6) & (d >> 7) & ((d >> 4) | ((s >> 4) & (d >> 8)));
+
+    /// <summary>The starts whose nine bytes all lie inside a block of <paramref name="width"/> bytes.</summary>
+    private static ulong JudgedBits(int width) => ulong.MaxValue >> (64 - (width - ShapeSpan + 1));
 
     private static int Parse(in ScanText text, int start, Findings findings)
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -29,6 +31,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     private static readonly string[] s_keywords = ["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
 
     private static readonly string[] s_authSchemes = ["bearer ", "basic ", "token ", "digest "];
+    private static readonly int LongestScheme = s_authSchemes.Max(s => s.Length);
 
     private readonly bool _awsSecret = enabled(DetectorNames.AwsSecretAccessKey);
     private readonly bool _awsSession = enabled(DetectorNames.AwsSessionToken);
@@ -43,6 +46,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
     public override int Lookback => MaxKey + 16;
 
+    [SkipLocalsInit]
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
         var bytes = text.Bytes;
@@ -90,6 +94,13 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             return;
         }
 
+        // A quote and the longest auth scheme are all that can lie between here and the value: a value that must start
+        // before From was decided by an earlier scan, its key only re-entered the look-behind.
+        if (q + 1 + LongestScheme < text.From)
+        {
+            return;
+        }
+
         Span<char> keyBuffer = stackalloc char[MaxKey * 2 + 16];
         var key = Normalize(bytes[keyStart..keyEnd], keyBuffer);
         var isAuthorization = key.EndsWith("authorization", StringComparison.Ordinal);
@@ -130,11 +141,8 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
                 return;
             }
 
-            valueEnd = valueStart;
-            while (valueEnd < bytes.Length && !IsTerminator(bytes[valueEnd]))
-            {
-                valueEnd++;
-            }
+            var length = bytes[valueStart..].IndexOfAny(s_terminators);
+            valueEnd = length < 0 ? bytes.Length : valueStart + length;
 
             continuation = Continuation.UntilWhitespace;
         }
@@ -242,26 +250,44 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     }
 
     /// <summary>Shannon entropy in bits per character.</summary>
+    /// <remarks>
+    /// H = log2(n) − Σ c·log2(c) / n over the byte counts c. Only the counts of bytes in the value are touched
+    /// (cleared before and after), so a short value costs a few dozen operations, not a 256-entry table.
+    /// </remarks>
+    [SkipLocalsInit]
     internal static double Entropy(ReadOnlySpan<byte> value)
     {
+        if (value.IsEmpty)
+        {
+            return 0;
+        }
+
         Span<int> counts = stackalloc int[256];
+        foreach (var b in value)
+        {
+            counts[b] = 0;
+        }
+
         foreach (var b in value)
         {
             counts[b]++;
         }
 
-        var entropy = 0.0;
-        foreach (var count in counts)
+        var sum = 0.0;
+        foreach (var b in value)
         {
+            var count = counts[b];
             if (count > 0)
             {
-                var p = (double)count / value.Length;
-                entropy -= p * Math.Log2(p);
+                sum += count < s_countLog2Count.Length ? s_countLog2Count[count] : count * Math.Log2(count);
+                counts[b] = 0;
             }
         }
 
-        return entropy;
+        return Math.Log2(value.Length) - (sum / value.Length);
     }
+
+    private static readonly double[] s_countLog2Count = [.. Enumerable.Range(0, 128).Select(c => c == 0 ? 0 : c * Math.Log2(c))];
 
     private static bool IsBase64Text(ReadOnlySpan<byte> value)
     {
@@ -350,6 +376,5 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         return i >= 0 && bytes[i] == (byte)';';
     }
 
-    private static bool IsTerminator(byte b) =>
-        ByteClass.IsWhitespace(b) || b is (byte)',' or (byte)';' or (byte)'"' or (byte)'\'' or (byte)'&' or (byte)')' or (byte)']' or (byte)'}' or (byte)'<' or (byte)'>';
+    private static readonly SearchValues<byte> s_terminators = SearchValues.Create(" \t\n\r\f\v,;\"'&)]}<>"u8);
 }

@@ -17,6 +17,7 @@ internal sealed class RegisteredSecrets
     private readonly SearchValues<string>? _search;
     private readonly int _longest;
     private readonly Form[][] _byFirstChar = new Form[256][];
+    private readonly SearchValues<char> _firstChars;
 
     private RegisteredSecrets(Form[] forms)
     {
@@ -27,6 +28,8 @@ internal sealed class RegisteredSecrets
         {
             _byFirstChar[c] = [.. forms.Where(f => f.Text[0] == c)];
         }
+
+        _firstChars = SearchValues.Create([.. forms.Select(f => f.Text[0]).Distinct()]);
     }
 
     public bool IsEmpty => _forms.Length == 0;
@@ -71,14 +74,23 @@ internal sealed class RegisteredSecrets
             return;
         }
 
-        for (var start = Math.Max(text.From, chars.Length - _longest + 1); start < chars.Length; start++)
+        // Only positions holding a form's first character can start a held prefix; the rest are skipped in one search.
+        var at = Math.Max(text.From, chars.Length - _longest + 1) - 1;
+        while (++at < chars.Length)
         {
-            var tail = chars[start..];
+            var next = chars[at..].IndexOfAny(_firstChars);
+            if (next < 0)
+            {
+                break;
+            }
+
+            at += next;
+            var tail = chars[at..];
             foreach (var form in _byFirstChar[tail[0]])
             {
                 if (form.Text.Length > tail.Length && form.Text.AsSpan().StartsWith(tail, StringComparison.Ordinal))
                 {
-                    findings.AddCandidate(start, form.Name, distinctive: true);
+                    findings.AddCandidate(at, form.Name, distinctive: true);
                     break;
                 }
             }
@@ -88,7 +100,7 @@ internal sealed class RegisteredSecrets
     private static void Report(in ScanText text, int start, Form form, Findings findings)
     {
         var end = start + form.Text.Length;
-        if (form.Base64)
+        if (form.Kind != FormKind.Plain)
         {
             // The characters around the stable core still carry a few bits of the secret; mask them with it.
             if (text.Open(end))
@@ -97,7 +109,8 @@ internal sealed class RegisteredSecrets
                 return;
             }
 
-            if (ByteClass.IsBase64(text.At(end)))
+            var next = text.At(end);
+            if ((form.Kind != FormKind.Base64Url && ByteClass.IsBase64(next)) || (form.Kind != FormKind.Base64 && ByteClass.IsBase64Url(next)))
             {
                 end++;
             }
@@ -122,10 +135,12 @@ internal sealed class RegisteredSecrets
         var utf8 = Encoding.UTF8.GetBytes(value);
         var literal = Encoding.Latin1.GetString(utf8);
         var forms = new HashSet<string>(StringComparer.Ordinal) { literal };
-        yield return new Form(name, literal, Base64: false);
+        yield return new Form(name, literal, FormKind.Plain);
 
         string[] encoded =
         [
+            Convert.ToHexStringLower(utf8),
+            Convert.ToHexString(utf8),
             Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(JavaScriptEncoder.UnsafeRelaxedJsonEscaping.Encode(value))),
             Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(Uri.EscapeDataString(value))),
             Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(Uri.EscapeDataString(value).Replace("%20", "+", StringComparison.Ordinal))),
@@ -134,16 +149,38 @@ internal sealed class RegisteredSecrets
         {
             if (forms.Add(form))
             {
-                yield return new Form(name, form, Base64: false);
+                yield return new Form(name, form, FormKind.Plain);
             }
         }
 
         for (var alignment = 0; alignment < 3; alignment++)
         {
             var core = Base64Core(utf8, alignment);
-            if (core.Length >= SecretRegistry.MinimumLength && forms.Add(core))
+            if (core.Length < SecretRegistry.MinimumLength)
             {
-                yield return new Form(name, core, Base64: true);
+                continue;
+            }
+
+            // base64url (RFC 4648 §5) differs only in two letters of the alphabet; a core without them serves both.
+            var urlCore = core.Replace('+', '-').Replace('/', '_');
+            if (urlCore == core)
+            {
+                if (forms.Add(core))
+                {
+                    yield return new Form(name, core, FormKind.Base64Either);
+                }
+
+                continue;
+            }
+
+            if (forms.Add(core))
+            {
+                yield return new Form(name, core, FormKind.Base64);
+            }
+
+            if (forms.Add(urlCore))
+            {
+                yield return new Form(name, urlCore, FormKind.Base64Url);
             }
         }
     }
@@ -164,5 +201,14 @@ internal sealed class RegisteredSecrets
         return last > first ? encoded[first..last] : string.Empty;
     }
 
-    private sealed record Form(string Name, string Text, bool Base64);
+    private sealed record Form(string Name, string Text, FormKind Kind);
+
+    /// <summary>How a form's text sits in the output: as is, or as the stable core of a longer base64 text.</summary>
+    private enum FormKind
+    {
+        Plain,
+        Base64,
+        Base64Url,
+        Base64Either,
+    }
 }

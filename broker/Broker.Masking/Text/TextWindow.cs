@@ -14,10 +14,13 @@ internal sealed class TextWindow
     private static readonly SearchValues<byte> s_special = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
-    private byte[] _raw = new byte[4096];
+    private const int InitialSize = 4096;
+
+    // Pooled: a masker per stream otherwise allocates its grown buffers afresh (large-object heap, page faults).
+    private byte[] _raw = ArrayPool<byte>.Shared.Rent(InitialSize);
     private int _rawLength;
-    private byte[] _shadow = new byte[4096];
-    private char[] _chars = new char[4096];
+    private byte[] _shadow = ArrayPool<byte>.Shared.Rent(InitialSize);
+    private char[] _chars = ArrayPool<char>.Shared.Rent(InitialSize);
     private int _shadowLength;
     private Segment[] _segments = new Segment[64];
     private int _segmentCount;
@@ -135,11 +138,11 @@ internal sealed class TextWindow
             _segments[_segmentCount++] = new Segment(position, rawOffset);
         }
 
-        if (_shadowLength + bytes.Length > _shadow.Length)
+        if (_shadowLength + bytes.Length > _shadow.Length || _shadowLength + bytes.Length > _chars.Length)
         {
             var size = Math.Max(_shadow.Length * 2, _shadowLength + bytes.Length);
-            Array.Resize(ref _shadow, size);
-            Array.Resize(ref _chars, size);
+            Grow(ref _shadow, _shadowLength, size);
+            Grow(ref _chars, _shadowLength, size);
         }
 
         bytes.CopyTo(_shadow.AsSpan(_shadowLength));
@@ -158,8 +161,41 @@ internal sealed class TextWindow
     {
         if (size > _raw.Length)
         {
-            Array.Resize(ref _raw, Math.Max(_raw.Length * 2, size));
+            Grow(ref _raw, _rawLength, Math.Max(_raw.Length * 2, size));
         }
+    }
+
+    /// <summary>
+    /// Gives the buffers back to the pool, cleared (they held unmasked output). The window is empty
+    /// afterwards and must not be appended to again.
+    /// </summary>
+    public void Release()
+    {
+        Return(ref _raw);
+        Return(ref _shadow);
+        Return(ref _chars);
+        RawBase += _rawLength;
+        ShadowBase += _shadowLength;
+        _rawLength = 0;
+        _shadowLength = 0;
+    }
+
+    private static void Grow<T>(ref T[] array, int used, int size)
+    {
+        var grown = ArrayPool<T>.Shared.Rent(size);
+        array.AsSpan(0, used).CopyTo(grown);
+        Return(ref array);
+        array = grown;
+    }
+
+    private static void Return<T>(ref T[] array)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(array, clearArray: true);
+        }
+
+        array = [];
     }
 
     // ECMA-48 just far enough to know which bytes a terminal does not print.
