@@ -26,4 +26,10 @@ internal sealed record BrokerSettings
     public Recorder.RecordingWriterOptions Recording { get; init; } = new();
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How STS is reached (from the policy's <c>sts</c> section).</summary>
+    public Broker.Policy.StsDefinition Sts { get; init; } = new();
+
+    /// <summary>The broker's own AWS credentials for AssumeRole; null for the SDK's default chain (environment, profile, instance role).</summary>
+    public Amazon.Runtime.AWSCredentials? AwsBaseCredentials { get; init; }
 }

@@ -90,6 +90,7 @@ internal static class SettingsLoader
             Issuers = issuers,
             Targets = targets,
             Access = new PolicyAccess(document),
+            Sts = document.Sts,
         }, []);
     }
 

@@ -3,6 +3,7 @@ using Broker.Core.Targets;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
+using Broker.Server.Credentials;
 using Broker.Server.Masking;
 using Broker.Server.Recording;
 using Recorder;
@@ -22,15 +23,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly IAccessPolicy _access;
     private readonly MaskingProfiles _masking;
     private readonly RecordingStore _recordings;
+    private readonly SessionAwsCredentials _credentials;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, SessionAwsCredentials credentials, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _sessions = sessions;
         _access = access;
         _masking = masking;
         _recordings = recordings;
+        _credentials = credentials;
         _time = time;
         _logger = logger;
     }
@@ -183,6 +186,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8($"broker: {decision.VerdictName} by rule {decision.RuleId ?? "(default)"}: {why}\n") }).ConfigureAwait(false);
             await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
             await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+            _credentials.Release(request.Id);
             return;
         }
 
@@ -355,22 +359,25 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw new RpcException(new Status(StatusCode.Unavailable, $"the session cannot be recorded: {ex.Message}"));
         }
 
+        var aws = _credentials.Reserve(caller, _access.Roles(roles), id, secrets);
+
         return new OpenRequest
         {
             Id = id,
             Owner = new SessionOwner(caller.Issuer, caller.Subject),
             Roles = roles,
             Target = target,
-            Environment = SessionEnvironment.For(caller),
+            Environment = SessionEnvironment.For(caller, aws?.Environment),
             CreateFilter = _ => journal.Track(new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay)),
             Journal = journal,
         };
     }
 
-    /// <summary>Opens the session; when it cannot open, the recording is closed with the reason.</summary>
-    private static async Task<OpenResult> OpenAsync(OpenRequest request, Func<OpenRequest, CancellationToken, ValueTask<OpenResult>> open, CancellationToken cancellationToken)
+    /// <summary>Opens the session (after its AWS credentials, if any, were issued); when it cannot open, the recording is closed with the reason.</summary>
+    private async Task<OpenResult> OpenAsync(OpenRequest request, Func<OpenRequest, CancellationToken, ValueTask<OpenResult>> open, CancellationToken cancellationToken)
     {
         var journal = (RecordingJournal)request.Journal;
+        await IssueCredentialsAsync(request.Id, journal, cancellationToken).ConfigureAwait(false);
         OpenResult result;
         try
         {
@@ -378,16 +385,44 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
         catch
         {
+            _credentials.Release(request.Id);
             await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
             throw;
         }
 
         if (result.Session is null)
         {
+            _credentials.Release(request.Id);
             await CloseUnopenedAsync(journal, result.ExitCode, SessionEndReason.Exited, result.Message).ConfigureAwait(false);
+        }
+        else
+        {
+            _credentials.Bind(request.Id, result.Session);
         }
 
         return result;
+    }
+
+    /// <summary>The session's first AWS credentials (if its role has any) before anything runs: no credentials, no session.</summary>
+    private async Task IssueCredentialsAsync(string sessionId, RecordingJournal journal, CancellationToken cancellationToken)
+    {
+        CredentialFailure? refused;
+        try
+        {
+            refused = await _credentials.ActivateAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _credentials.Release(sessionId);
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
+            throw;
+        }
+
+        if (refused is not null)
+        {
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, refused.Message).ConfigureAwait(false);
+            throw refused.ToRpcException();
+        }
     }
 
     private static async Task CloseUnopenedAsync(RecordingJournal journal, int code, SessionEndReason reason, string? message)

@@ -21,7 +21,7 @@ public class BrokerFixture : IAsyncLifetime
     public DevIssuer Issuer { get; private set; } = null!;
 
     /// <summary>Overrides of the dev policy for tests that need other limits (YAML text), or null.</summary>
-    public string? PolicyYaml { get; protected init; }
+    public string? PolicyYaml { get; protected set; }
 
     public virtual async Task InitializeAsync()
     {
@@ -39,11 +39,15 @@ public class BrokerFixture : IAsyncLifetime
             throw new InvalidOperationException(string.Join("\n", errors));
         }
 
+        settings = Configure(settings);
         Issuer = DevIssuer.LoadOrCreate(DataDirectory);
         _app = BrokerHost.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Address = new Uri(BrokerHost.BoundAddresses(_app).Single());
     }
+
+    /// <summary>Adjusts the loaded settings before the host is built (base credentials, a fake clock).</summary>
+    private protected virtual BrokerSettings Configure(BrokerSettings settings) => settings;
 
     public string Token(string subject = "agent-1", params string[] groups) => Issuer.Mint(subject, groups, TimeSpan.FromHours(1));
 
