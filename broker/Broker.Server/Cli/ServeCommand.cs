@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Broker.Server.Access;
 using Broker.Server.Configuration;
 using Broker.Server.Hosting;
 
@@ -30,6 +32,13 @@ internal static class ServeCommand
 
             await using var app = BrokerHost.Build(settings);
             await app.StartAsync(ct).ConfigureAwait(false);
+            using var reload = settings.ConfigFile is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+            {
+                // SIGHUP would end the process by default; here it means "reload the policy file".
+                signal.Cancel = true;
+                var reloader = app.Services.GetRequiredService<PolicyReloader>();
+                _ = Task.Run(reloader.Reload, CancellationToken.None);
+            });
             Console.Error.WriteLine($"broker: listening on {string.Join(", ", BrokerHost.BoundAddresses(app))}; data in {dataDirectory}");
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;

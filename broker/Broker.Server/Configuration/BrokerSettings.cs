@@ -7,6 +7,12 @@ namespace Broker.Server.Configuration;
 /// <summary>Everything a running broker needs, validated before the host is built.</summary>
 internal sealed record BrokerSettings
 {
+    /// <summary>The policy file (reloaded on SIGHUP), or null for the embedded dev policy.</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Whether <c>--dev</c> was given (the dev issuer is trusted).</summary>
+    public bool DevMode { get; init; }
+
     /// <summary>Where keys, the store and recordings live.</summary>
     public required string DataDirectory { get; init; }
 

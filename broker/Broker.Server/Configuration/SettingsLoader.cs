@@ -85,6 +85,8 @@ internal static class SettingsLoader
 
         return (new BrokerSettings
         {
+            ConfigFile = configFile,
+            DevMode = dev,
             DataDirectory = dataDirectory,
             Urls = urls is null ? [DevUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Issuers = issuers,

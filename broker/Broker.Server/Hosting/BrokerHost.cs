@@ -54,6 +54,7 @@ internal static class BrokerHost
         services.AddSingleton(sp => new CredentialsEndpoint(settings.Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
         services.AddHostedService(sp => sp.GetRequiredService<CredentialsEndpoint>());
         services.AddSingleton<SessionAwsCredentials>();
+        services.AddSingleton<PolicyReloader>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<CallerAuthInterceptor>();

@@ -20,6 +20,12 @@ public class BrokerFixture : IAsyncLifetime
 
     public DevIssuer Issuer { get; private set; } = null!;
 
+    /// <summary>The running broker's services.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the broker has not started");
+
+    /// <summary>The policy file the broker loaded, or null for the embedded dev policy.</summary>
+    public string? PolicyFile { get; private set; }
+
     /// <summary>Overrides of the dev policy for tests that need other limits (YAML text), or null.</summary>
     public string? PolicyYaml { get; protected set; }
 
@@ -31,6 +37,7 @@ public class BrokerFixture : IAsyncLifetime
             Directory.CreateDirectory(DataDirectory);
             config = Path.Combine(DataDirectory, "policy.yaml");
             await File.WriteAllTextAsync(config, PolicyYaml);
+            PolicyFile = config;
         }
 
         var (settings, errors) = SettingsLoader.Load(config, dev: true, DataDirectory, "http://127.0.0.1:0");
