@@ -33,6 +33,9 @@ internal sealed record BrokerSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How long a session outlives its caller's expired token without a renewal (a notice is sent when it expires).</summary>
+    public TimeSpan TokenGracePeriod { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How STS is reached (from the policy's <c>sts</c> section).</summary>
     public Broker.Policy.StsDefinition Sts { get; init; } = new();
 

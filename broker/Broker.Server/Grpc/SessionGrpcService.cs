@@ -24,16 +24,18 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly MaskingProfiles _masking;
     private readonly RecordingStore _recordings;
     private readonly SessionAwsCredentials _credentials;
+    private readonly SessionTokenWatches _tokens;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, SessionAwsCredentials credentials, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _sessions = sessions;
         _access = access;
         _masking = masking;
         _recordings = recordings;
         _credentials = credentials;
+        _tokens = tokens;
         _time = time;
         _logger = logger;
     }
@@ -70,6 +72,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var abandon = context.CancellationToken.Register(session.Abandon);
+        using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
         await responseStream.WriteAsync(new V1.InteractResponse
         {
@@ -77,7 +80,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }).ConfigureAwait(false);
 
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var input = PumpInteractiveInputAsync(requestStream, session, stopInput.Token);
+        var input = PumpInteractiveInputAsync(requestStream, session, tokenWatch, stopInput.Token);
         bool inputEndedFirst;
         try
         {
@@ -102,7 +105,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     }
 
     /// <summary>Delivers client frames; returns true if input arrived after the session ended.</summary>
-    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, CancellationToken cancellationToken)
+    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, SessionTokenWatch tokenWatch, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -116,6 +119,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                     V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),
                     V1.InteractRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
                     V1.InteractRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
+                    V1.InteractRequest.FrameOneofCase.RenewToken => await tokenWatch.RenewAsync(frame.RenewToken.BearerToken, cancellationToken).ConfigureAwait(false),
                     V1.InteractRequest.FrameOneofCase.Open => InputResult.Rejected("the session is already open"),
                     _ => InputResult.Rejected("the frame carries nothing"),
                 };
@@ -202,10 +206,11 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "exec");
         using var abandon = context.CancellationToken.Register(session.Abandon);
+        using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var stdin = PumpExecInputAsync(requestStream, session, stopInput.Token);
+        var stdin = PumpExecInputAsync(requestStream, session, tokenWatch, stopInput.Token);
         try
         {
             await ForwardEventsAsync(session, responseStream, static item => item switch
@@ -233,7 +238,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         await pump.ConfigureAwait(false);
     }
 
-    private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, CancellationToken cancellationToken)
+    private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, SessionTokenWatch tokenWatch, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -246,6 +251,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                     V1.ExecRequest.FrameOneofCase.Stdin => await session.SendInputAsync(frame.Stdin.Memory, cancellationToken).ConfigureAwait(false),
                     V1.ExecRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
                     V1.ExecRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
+                    V1.ExecRequest.FrameOneofCase.RenewToken => await tokenWatch.RenewAsync(frame.RenewToken.BearerToken, cancellationToken).ConfigureAwait(false),
                     V1.ExecRequest.FrameOneofCase.Start => InputResult.Rejected("the command has already started"),
                     _ => InputResult.Rejected("the frame carries nothing"),
                 };
@@ -509,6 +515,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         V1.InteractRequest.FrameOneofCase.Signal => "signal",
         V1.InteractRequest.FrameOneofCase.EndOfInput => "end_of_input",
         V1.InteractRequest.FrameOneofCase.Open => "open",
+        V1.InteractRequest.FrameOneofCase.RenewToken => "renew_token",
         _ => "empty",
     };
 

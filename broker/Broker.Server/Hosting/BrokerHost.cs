@@ -55,6 +55,7 @@ internal static class BrokerHost
         services.AddHostedService(sp => sp.GetRequiredService<CredentialsEndpoint>());
         services.AddSingleton<SessionAwsCredentials>();
         services.AddSingleton<PolicyReloader>();
+        services.AddSingleton<SessionTokenWatches>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<CallerAuthInterceptor>();
