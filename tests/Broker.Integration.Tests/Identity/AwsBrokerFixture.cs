@@ -21,12 +21,15 @@ public class AwsBrokerFixture : BrokerFixture
     /// <summary>A clock shared by the broker and the emulator, or null for the system clock.</summary>
     public FakeTimeProvider? Clock { get; protected init; }
 
+    /// <summary>An STS URL for the policy other than the emulator's, or null.</summary>
+    public Uri? StsUrlOverride { get; protected init; }
+
     public override async Task InitializeAsync()
     {
         Sts = await StsEmulator.StartAsync(Clock).WaitAsync(TimeSpan.FromSeconds(30));
         Sts.DenyRole(BlockedRoleArn);
         var policy = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Identity", "aws-policy.yaml"));
-        PolicyYaml = policy.Replace("STS_URL", Sts.ServiceUrl.AbsoluteUri, StringComparison.Ordinal);
+        PolicyYaml = policy.Replace("STS_URL", (StsUrlOverride ?? Sts.ServiceUrl).AbsoluteUri, StringComparison.Ordinal);
         await base.InitializeAsync();
     }
 
@@ -53,5 +56,16 @@ public sealed class FakeClockAwsBrokerFixture : AwsBrokerFixture
     public FakeClockAwsBrokerFixture()
     {
         Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+    }
+}
+
+/// <summary>The broker with an STS endpoint nothing listens on.</summary>
+public sealed class UnreachableStsBrokerFixture : AwsBrokerFixture
+{
+    public UnreachableStsBrokerFixture()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        StsUrlOverride = new Uri($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/");
     }
 }
