@@ -14,12 +14,19 @@ internal sealed class CredentialLease : IDisposable
     private volatile bool _active;
     private volatile bool _released;
 
-    public CredentialLease(string path, Uri uri, SessionCredentialSource source)
+    public CredentialLease(string path, Uri uri, SessionCredentialSource source, DateTimeOffset reservedAt)
     {
         Path = path;
         Uri = uri;
         Source = source;
+        ReservedAt = reservedAt;
     }
+
+    /// <summary>When the session's path was reserved.</summary>
+    public DateTimeOffset ReservedAt { get; }
+
+    /// <summary>Whether the first credentials were issued.</summary>
+    public bool IsActive => _active;
 
     /// <summary>The request path, <c>/v1/credentials/&lt;random&gt;</c>.</summary>
     public string Path { get; }

@@ -62,11 +62,11 @@ internal sealed partial class CredentialsEndpoint : IHostedService, IAsyncDispos
     }
 
     /// <summary>Places a session's credential source at a new random path; it answers once activated.</summary>
-    public CredentialLease Add(SessionCredentialSource source)
+    public CredentialLease Add(SessionCredentialSource source, DateTimeOffset now)
     {
         var baseAddress = BaseAddress ?? throw new InvalidOperationException("the credentials endpoint has not started");
         var path = PathPrefix + Base64Url(RandomNumberGenerator.GetBytes(24));
-        var lease = new CredentialLease(path, new Uri(baseAddress, path), source);
+        var lease = new CredentialLease(path, new Uri(baseAddress, path), source, now);
         _leases[path] = lease;
         return lease;
     }

@@ -19,13 +19,16 @@ internal sealed partial class SessionAwsCredentials
 {
     private readonly AwsCredentialBroker _broker;
     private readonly CredentialsEndpoint _endpoint;
+    private readonly TimeProvider _time;
     private readonly ILogger<SessionAwsCredentials> _logger;
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
     private readonly ConcurrentDictionary<string, CredentialLease> _leases = new(StringComparer.Ordinal);
 
-    public SessionAwsCredentials(AwsCredentialBroker broker, CredentialsEndpoint endpoint, ILogger<SessionAwsCredentials> logger)
+    public SessionAwsCredentials(AwsCredentialBroker broker, CredentialsEndpoint endpoint, TimeProvider time, ILogger<SessionAwsCredentials> logger)
     {
         _broker = broker;
         _endpoint = endpoint;
+        _time = time;
         _logger = logger;
     }
 
@@ -46,7 +49,8 @@ internal sealed partial class SessionAwsCredentials
             secrets.Register("aws-secret-access-key", issued.SecretAccessKey);
             secrets.Register("aws-session-token", issued.SessionToken);
         });
-        var lease = _endpoint.Add(source);
+        DropAbandonedReservations();
+        var lease = _endpoint.Add(source, _time.GetUtcNow());
         // The token only opens this endpoint, but output that shows it (env, set -x) has no reason to.
         secrets.Register("aws-container-authorization-token", source.AuthorizationToken);
         _leases[sessionId] = lease;
@@ -92,6 +96,20 @@ internal sealed partial class SessionAwsCredentials
         {
             _endpoint.Remove(lease);
             lease.Dispose();
+        }
+    }
+
+    // A call that fails between preparing and opening its session (the client left while its
+    // command was being decided) never activates its reservation: drop those after a while.
+    private void DropAbandonedReservations()
+    {
+        var before = _time.GetUtcNow() - AbandonedAfter;
+        foreach (var (sessionId, lease) in _leases)
+        {
+            if (!lease.IsActive && lease.ReservedAt < before)
+            {
+                Release(sessionId);
+            }
         }
     }
 

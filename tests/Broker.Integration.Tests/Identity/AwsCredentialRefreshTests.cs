@@ -50,8 +50,8 @@ public sealed class AwsCredentialRefreshTests : IClassFixture<FakeClockAwsBroker
 
             if (!advanced && stdout.ToString().Contains("first-done\n", StringComparison.Ordinal))
             {
-                // 15-minute credentials are refreshed when a fifth of their life is left.
-                _broker.Clock!.Advance(TimeSpan.FromMinutes(13));
+                // Past the first 15-minute credential's expiry: the emulator no longer accepts it.
+                _broker.Clock!.Advance(TimeSpan.FromMinutes(16));
                 advanced = true;
                 await call.RequestStream.WriteAsync(new ExecRequest { Stdin = ByteString.CopyFromUtf8("go\n") }, cts.Token);
                 await call.RequestStream.CompleteAsync();
