@@ -5,6 +5,7 @@ using Google.Protobuf;
 namespace Broker.Integration.Tests.Identity;
 
 /// <summary>Credentials refreshed before expiry (on a fake clock shared by broker and STS emulator) keep the CLI working and are masked too.</summary>
+[Collection(IdentityTestGroup.Name)]
 public sealed class AwsCredentialRefreshTests : IClassFixture<FakeClockAwsBrokerFixture>
 {
     private readonly FakeClockAwsBrokerFixture _broker;

@@ -11,6 +11,7 @@ namespace Broker.Integration.Tests.Identity;
 /// AWS credentials delivered to sessions through the broker's container-credentials endpoint,
 /// used by the real Debian AWS CLI (<c>/usr/bin/aws</c>) against the STS emulator.
 /// </summary>
+[Collection(IdentityTestGroup.Name)]
 public sealed class AwsCredentialsTests : IClassFixture<AwsBrokerFixture>
 {
     private const string Aws = "/usr/bin/aws";

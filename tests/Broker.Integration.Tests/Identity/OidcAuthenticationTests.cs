@@ -8,6 +8,7 @@ using Grpc.Core;
 namespace Broker.Integration.Tests.Identity;
 
 /// <summary>Agents authenticate to the running broker with access tokens from a real OIDC provider.</summary>
+[Collection(IdentityTestGroup.Name)]
 public sealed class OidcAuthenticationTests : IClassFixture<OidcBrokerFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);

@@ -5,6 +5,7 @@ using Grpc.Core;
 namespace Broker.Integration.Tests.Identity;
 
 /// <summary>When STS cannot be reached, a session of an AWS role does not open, and the client is told why.</summary>
+[Collection(IdentityTestGroup.Name)]
 public sealed class StsUnreachableTests : IClassFixture<UnreachableStsBrokerFixture>
 {
     private readonly UnreachableStsBrokerFixture _broker;

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Broker.Integration.Tests.Identity;
 
 /// <summary>A session lives as long as its caller's token, renewed on the open stream, plus a grace period (fake clock).</summary>
+[Collection(IdentityTestGroup.Name)]
 public sealed class TokenRenewalTests : IClassFixture<TokenRenewalTests.FakeClockBrokerFixture>
 {
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(2);
