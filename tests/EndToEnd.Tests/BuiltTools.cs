@@ -100,6 +100,15 @@ public sealed class BrokerProcess : IAsyncLifetime
 
     public string Url { get; private set; } = string.Empty;
 
+    /// <summary>A policy file to serve (with <c>--config</c>, besides <c>--dev</c>), or null for the embedded dev policy.</summary>
+    public string? PolicyYaml { get; init; }
+
+    /// <summary>The policy file written from <see cref="PolicyYaml"/>.</summary>
+    public string PolicyFile => Path.Combine(DataDirectory, "policy.yaml");
+
+    /// <summary>The broker's process id.</summary>
+    public int ProcessId => _process!.Id;
+
     public string Log
     {
         get
@@ -121,6 +130,14 @@ public sealed class BrokerProcess : IAsyncLifetime
             UseShellExecute = false,
             ArgumentList = { "serve", "--dev", "--data", DataDirectory, "--urls", Url },
         };
+        if (PolicyYaml is not null)
+        {
+            Directory.CreateDirectory(DataDirectory);
+            await File.WriteAllTextAsync(PolicyFile, PolicyYaml);
+            info.ArgumentList.Add("--config");
+            info.ArgumentList.Add(PolicyFile);
+        }
+
         _process = Process.Start(info)!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(object? sender, DataReceivedEventArgs e)

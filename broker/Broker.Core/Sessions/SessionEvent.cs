@@ -30,6 +30,9 @@ public enum NoticeKind
 
     /// <summary>The session is being ended by the broker.</summary>
     SessionEnding,
+
+    /// <summary>The caller's token expired; the session ends after a grace period unless the client renews it.</summary>
+    TokenExpiring,
 }
 
 /// <summary>Why a session ended.</summary>
@@ -58,6 +61,9 @@ public enum SessionEndReason
 
     /// <summary>The policy refused the command, so nothing ran.</summary>
     PolicyDenied,
+
+    /// <summary>The caller's token expired and was not renewed within the grace period.</summary>
+    TokenExpired,
 }
 
 /// <summary>One entry of a session's ordered event log, as its readers see it.</summary>

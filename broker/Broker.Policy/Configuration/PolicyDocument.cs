@@ -13,7 +13,8 @@ public sealed class PolicyDocument
         IReadOnlyList<IdentityRule> identities,
         IReadOnlyList<RoleDefinition> roles,
         IReadOnlyList<string> observerGroups,
-        IReadOnlyList<string> operatorGroups)
+        IReadOnlyList<string> operatorGroups,
+        StsDefinition sts)
     {
         FileName = fileName;
         SystemDirectories = systemDirectories;
@@ -23,6 +24,7 @@ public sealed class PolicyDocument
         Roles = roles;
         ObserverGroups = observerGroups;
         OperatorGroups = operatorGroups;
+        Sts = sts;
     }
 
     /// <summary>The file the policy was loaded from.</summary>
@@ -48,6 +50,9 @@ public sealed class PolicyDocument
 
     /// <summary>Groups whose members may terminate any session.</summary>
     public IReadOnlyList<string> OperatorGroups { get; }
+
+    /// <summary>How STS is reached for roles with <c>aws</c> settings (defaults when the file has no <c>sts</c> section).</summary>
+    public StsDefinition Sts { get; }
 
     /// <summary>
     /// The roles granted to <paramref name="identity"/>: its issuer must be trusted and meet the issuer's required

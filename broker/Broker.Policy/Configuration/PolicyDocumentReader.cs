@@ -10,11 +10,16 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
 {
     private static readonly string[] DefaultSystemDirectories = ["/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/usr/local/sbin"];
 
+    // The session tags AwsCredentialBroker sets on every AssumeRole; STS allows 50 in all.
+    private static readonly string[] ReservedTagKeys = ["agent", "issuer", "session", "role"];
+    private const int MaximumExtraTags = 50 - 4;
+    private const int MaximumSessionPolicyLength = 2048;
+
     private readonly Dictionary<string, YamlNode> _roleNodes = new(StringComparer.Ordinal);
 
     public PolicyDocument? Read(YamlNode root)
     {
-        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "issuers", "targets", "identities", "observers", "operators", "roles");
+        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts");
         if (fields is null)
         {
             return null;
@@ -51,8 +56,9 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
         var identities = fields.TryGetValue("identities", out var identitiesNode) ? ReadIdentities(identitiesNode, issuers, roles) : [];
         var observers = fields.TryGetValue("observers", out var observersNode) ? ReadGroups(observersNode, "observers") : [];
         var operators = fields.TryGetValue("operators", out var operatorsNode) ? ReadGroups(operatorsNode, "operators") : [];
+        var sts = fields.TryGetValue("sts", out var stsNode) ? ReadSts(stsNode) : new StsDefinition();
 
-        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators);
+        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts);
     }
 
     private List<string> ReadGroups(YamlNode node, string what)
@@ -369,6 +375,11 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
                 reader.Error(policyNode, "session_policy is not valid JSON: " + e.Message);
             }
 
+            if (policy.Length > MaximumSessionPolicyLength)
+            {
+                reader.Error(policyNode, $"session_policy is longer than the {MaximumSessionPolicyLength} characters STS accepts");
+            }
+
             settings = settings with { SessionPolicy = policy };
         }
 
@@ -379,8 +390,22 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
             {
                 if (reader.String(value, $"tag '{key.Value}'") is { } text)
                 {
+                    if (ReservedTagKeys.Contains(key.Value!, StringComparer.OrdinalIgnoreCase) || key.Value!.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+                    {
+                        reader.Error(key, $"tag '{key.Value}' is reserved: the broker sets {string.Join(", ", ReservedTagKeys)} itself");
+                    }
+                    else if (key.Value!.Length > 128 || text.Length > 256 || !TagTextPattern().IsMatch(key.Value) || !TagTextPattern().IsMatch(text))
+                    {
+                        reader.Error(key, $"tag '{key.Value}': keys are 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@");
+                    }
+
                     tags[key.Value!] = text;
                 }
+            }
+
+            if (tags.Count > MaximumExtraTags)
+            {
+                reader.Error(tagsNode, $"at most {MaximumExtraTags} tags fit beside the broker's own");
             }
 
             settings = settings with { Tags = tags };
@@ -397,6 +422,50 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
         }
 
         return arn is null ? null : settings;
+    }
+
+    private StsDefinition ReadSts(YamlNode node)
+    {
+        var sts = new StsDefinition();
+        var fields = reader.Mapping(node, "sts", "service_url", "region", "request_timeout", "credentials_endpoint_port");
+        if (fields is null)
+        {
+            return sts;
+        }
+
+        if (fields.TryGetValue("service_url", out var urlNode) && reader.String(urlNode, "sts service_url") is { } url)
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(uri.UserInfo))
+            {
+                sts = sts with { ServiceUrl = uri };
+            }
+            else
+            {
+                reader.Error(urlNode, $"sts service_url '{url}' must be an absolute http(s) URL without user information");
+            }
+        }
+
+        if (fields.TryGetValue("region", out var regionNode) && reader.String(regionNode, "sts region") is { } region)
+        {
+            if (!RegionPattern().IsMatch(region))
+            {
+                reader.Error(regionNode, $"region '{region}' is not an AWS region name");
+            }
+
+            sts = sts with { Region = region };
+        }
+
+        if (fields.TryGetValue("request_timeout", out var timeoutNode) && reader.Duration(timeoutNode, "sts request_timeout", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5)) is { } timeout)
+        {
+            sts = sts with { RequestTimeout = timeout };
+        }
+
+        if (fields.TryGetValue("credentials_endpoint_port", out var portNode) && reader.Integer(portNode, "sts credentials_endpoint_port", 0, 65535) is { } port)
+        {
+            sts = sts with { CredentialsEndpointPort = port };
+        }
+
+        return sts;
     }
 
     private RoleMaskingSettings? ReadMasking(YamlNode node)
@@ -502,6 +571,9 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
 
     [GeneratedRegex(@"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")]
     private static partial Regex RoleArnPattern();
+
+    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
+    private static partial Regex TagTextPattern();
 
     [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-\\d$")]
     private static partial Regex RegionPattern();

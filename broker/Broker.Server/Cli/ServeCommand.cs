@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Broker.Server.Access;
 using Broker.Server.Configuration;
 using Broker.Server.Hosting;
 
 namespace Broker.Server.Cli;
 
-/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL]</c>.</summary>
+/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N]</c>; SIGHUP reloads the policy file.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -13,7 +15,8 @@ internal static class ServeCommand
         var dev = new Option<bool>("--dev") { Description = "Embedded default: dev token issuer, local shell target 'local', the dev policy, loopback only" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Data directory (default ./.broker-data)" };
         var urls = new Option<string?>("--urls") { Description = $"Listen URLs, ';'-separated (default {SettingsLoader.DevUrl})" };
-        var command = new Command("serve", "Run the broker") { config, dev, data, urls };
+        var grace = new Option<int?>("--token-grace-seconds") { Description = "How long a session outlives its caller's expired token without a renewal (default 300)" };
+        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace };
         command.SetAction(async (parse, ct) =>
         {
             var dataDirectory = parse.GetValue(data)?.FullName ?? Path.GetFullPath(".broker-data");
@@ -28,8 +31,26 @@ internal static class ServeCommand
                 return 2;
             }
 
+            if (parse.GetValue(grace) is { } graceSeconds)
+            {
+                if (graceSeconds < 0)
+                {
+                    Console.Error.WriteLine("broker: --token-grace-seconds must not be negative");
+                    return 2;
+                }
+
+                settings = settings with { TokenGracePeriod = TimeSpan.FromSeconds(graceSeconds) };
+            }
+
             await using var app = BrokerHost.Build(settings);
             await app.StartAsync(ct).ConfigureAwait(false);
+            using var reload = settings.ConfigFile is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+            {
+                // SIGHUP would end the process by default; here it means "reload the policy file".
+                signal.Cancel = true;
+                var reloader = app.Services.GetRequiredService<PolicyReloader>();
+                _ = Task.Run(reloader.Reload, CancellationToken.None);
+            });
             Console.Error.WriteLine($"broker: listening on {string.Join(", ", BrokerHost.BoundAddresses(app))}; data in {dataDirectory}");
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;

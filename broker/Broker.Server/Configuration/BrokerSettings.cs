@@ -7,6 +7,12 @@ namespace Broker.Server.Configuration;
 /// <summary>Everything a running broker needs, validated before the host is built.</summary>
 internal sealed record BrokerSettings
 {
+    /// <summary>The policy file (reloaded on SIGHUP), or null for the embedded dev policy.</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary>Whether <c>--dev</c> was given (the dev issuer is trusted).</summary>
+    public bool DevMode { get; init; }
+
     /// <summary>Where keys, the store and recordings live.</summary>
     public required string DataDirectory { get; init; }
 
@@ -26,4 +32,13 @@ internal sealed record BrokerSettings
     public Recorder.RecordingWriterOptions Recording { get; init; } = new();
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How long a session outlives its caller's expired token without a renewal (a notice is sent when it expires).</summary>
+    public TimeSpan TokenGracePeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How STS is reached (from the policy's <c>sts</c> section).</summary>
+    public Broker.Policy.StsDefinition Sts { get; init; } = new();
+
+    /// <summary>The broker's own AWS credentials for AssumeRole; null for the SDK's default chain (environment, profile, instance role).</summary>
+    public Amazon.Runtime.AWSCredentials? AwsBaseCredentials { get; init; }
 }

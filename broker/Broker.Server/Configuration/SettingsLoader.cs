@@ -50,7 +50,7 @@ internal static class SettingsLoader
             {
                 Issuer = issuer.Issuer,
                 Audience = issuer.Audience,
-                RequiredClaims = issuer.RequiredClaims,
+                RequiredClaims = ValidatorClaims(issuer.RequiredClaims),
                 Algorithms = issuer.Algorithms,
                 RequireHttps = !IsLoopbackHttp(issuer.Issuer),
             };
@@ -85,11 +85,14 @@ internal static class SettingsLoader
 
         return (new BrokerSettings
         {
+            ConfigFile = configFile,
+            DevMode = dev,
             DataDirectory = dataDirectory,
             Urls = urls is null ? [DevUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Issuers = issuers,
             Targets = targets,
             Access = new PolicyAccess(document),
+            Sts = document.Sts,
         }, []);
     }
 
@@ -101,6 +104,17 @@ internal static class SettingsLoader
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
+
+    /// <summary>
+    /// The validator compares claim values exactly, while the policy allows globs: a claim with a glob
+    /// value is only required to be present there, and its values are matched by the policy when roles
+    /// are resolved (a token that does not match gets no role).
+    /// </summary>
+    private static Dictionary<string, IReadOnlyList<string>> ValidatorClaims(IReadOnlyDictionary<string, IReadOnlyList<string>> required) =>
+        required.ToDictionary(
+            c => c.Key,
+            c => c.Value.Any(v => v.IndexOfAny(['*', '?']) >= 0) ? (IReadOnlyList<string>)[] : c.Value,
+            StringComparer.Ordinal);
 
     private static bool IsLoopbackHttp(string issuer) =>
         Uri.TryCreate(issuer, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback;

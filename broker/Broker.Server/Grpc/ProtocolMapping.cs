@@ -16,6 +16,7 @@ internal static class ProtocolMapping
         NoticeKind.MaxDurationWarning => V1.NoticeKind.MaxDurationWarning,
         NoticeKind.FrameRejected => V1.NoticeKind.FrameRejected,
         NoticeKind.SessionEnding => V1.NoticeKind.SessionEnding,
+        NoticeKind.TokenExpiring => V1.NoticeKind.TokenExpiring,
         _ => V1.NoticeKind.Unspecified,
     };
 
@@ -29,6 +30,7 @@ internal static class ProtocolMapping
         SessionEndReason.BrokerShutdown => V1.ExitReason.BrokerShutdown,
         SessionEndReason.ControlFailed => V1.ExitReason.ControlFailed,
         SessionEndReason.PolicyDenied => V1.ExitReason.PolicyDenied,
+        SessionEndReason.TokenExpired => V1.ExitReason.TokenExpired,
         _ => V1.ExitReason.Unspecified,
     };
 

@@ -4,6 +4,7 @@ using Broker.Core.Targets;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
+using Broker.Server.Credentials;
 using Broker.Server.Interactive;
 using Broker.Server.Masking;
 using Broker.Server.Recording;
@@ -24,15 +25,19 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly IAccessPolicy _access;
     private readonly MaskingProfiles _masking;
     private readonly RecordingStore _recordings;
+    private readonly SessionAwsCredentials _credentials;
+    private readonly SessionTokenWatches _tokens;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _sessions = sessions;
         _access = access;
         _masking = masking;
         _recordings = recordings;
+        _credentials = credentials;
+        _tokens = tokens;
         _time = time;
         _logger = logger;
     }
@@ -75,14 +80,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var abandon = context.CancellationToken.Register(session.Abandon);
+        using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
         session.PostNotice(NoticeKind.Info, raw
             ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
             : "line mode: each command typed at the prompt is decided by the policy before the shell sees it");
         var lineMode = line?.RunAsync(session, new PolicyLineGate(_access, access.Roles, (RecordingJournal)request.Journal, session.PostDecision, caller.Subject, _logger));
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-
-        var input = PumpInteractiveInputAsync(requestStream, session, line, auditor, stopInput.Token);
+        var input = PumpInteractiveInputAsync(requestStream, session, line, auditor, tokenWatch, stopInput.Token);
         bool inputEndedFirst;
         try
         {
@@ -112,7 +117,8 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     }
 
     /// <summary>Delivers client frames; returns true if input arrived after the session ended.</summary>
-    private static async Task<bool> PumpInteractiveInputAsync(IAsyncStreamReader<V1.InteractRequest> requests, Session session, LineModeSession? line, RawCommandAuditor? auditor, CancellationToken cancellationToken)
+    private static async Task<bool> PumpInteractiveInputAsync(
+        IAsyncStreamReader<V1.InteractRequest> requests, Session session, LineModeSession? line, RawCommandAuditor? auditor, SessionTokenWatch tokenWatch, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -128,6 +134,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                     V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),
                     V1.InteractRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
                     V1.InteractRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
+                    V1.InteractRequest.FrameOneofCase.RenewToken => await tokenWatch.RenewAsync(frame.RenewToken.BearerToken, cancellationToken).ConfigureAwait(false),
                     V1.InteractRequest.FrameOneofCase.Open => InputResult.Rejected("the session is already open"),
                     _ => InputResult.Rejected("the frame carries nothing"),
                 };
@@ -152,13 +159,13 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
     private static async ValueTask<InputResult> SendAuditedAsync(Session session, RawCommandAuditor? auditor, ReadOnlyMemory<byte> keys, CancellationToken cancellationToken)
     {
-        var result = await session.SendInputAsync(keys, cancellationToken).ConfigureAwait(false);
-        if (result.Outcome == InputOutcome.Accepted)
+        // Seen before they are written: the shell may read them and report the command start at once.
+        if (session.IsRunning && keys.Length <= session.Limits.MaxInputFrameBytes)
         {
             auditor?.Keys(keys.Span);
         }
 
-        return result;
+        return await session.SendInputAsync(keys, cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task Exec(IAsyncStreamReader<V1.ExecRequest> requestStream, IServerStreamWriter<V1.ExecResponse> responseStream, ServerCallContext context)
@@ -202,6 +209,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8($"broker: {decision.VerdictName} by rule {decision.RuleId ?? "(default)"}: {why}\n") }).ConfigureAwait(false);
             await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
             await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+            _credentials.Release(request.Id);
             return;
         }
 
@@ -217,10 +225,11 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "exec");
         using var abandon = context.CancellationToken.Register(session.Abandon);
+        using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var stdin = PumpExecInputAsync(requestStream, session, stopInput.Token);
+        var stdin = PumpExecInputAsync(requestStream, session, tokenWatch, stopInput.Token);
         try
         {
             await ForwardEventsAsync(session, responseStream, static item => item switch
@@ -248,7 +257,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         await pump.ConfigureAwait(false);
     }
 
-    private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, CancellationToken cancellationToken)
+    private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, SessionTokenWatch tokenWatch, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
@@ -261,6 +270,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                     V1.ExecRequest.FrameOneofCase.Stdin => await session.SendInputAsync(frame.Stdin.Memory, cancellationToken).ConfigureAwait(false),
                     V1.ExecRequest.FrameOneofCase.EndOfInput => await session.EndInputAsync(cancellationToken).ConfigureAwait(false),
                     V1.ExecRequest.FrameOneofCase.Signal => Signal(session, frame.Signal),
+                    V1.ExecRequest.FrameOneofCase.RenewToken => await tokenWatch.RenewAsync(frame.RenewToken.BearerToken, cancellationToken).ConfigureAwait(false),
                     V1.ExecRequest.FrameOneofCase.Start => InputResult.Rejected("the command has already started"),
                     _ => InputResult.Rejected("the frame carries nothing"),
                 };
@@ -374,22 +384,25 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw new RpcException(new Status(StatusCode.Unavailable, $"the session cannot be recorded: {ex.Message}"));
         }
 
+        var aws = _credentials.Reserve(caller, _access.Roles(roles), id, secrets);
+
         return new OpenRequest
         {
             Id = id,
             Owner = new SessionOwner(caller.Issuer, caller.Subject),
             Roles = roles,
             Target = target,
-            Environment = SessionEnvironment.For(caller),
+            Environment = SessionEnvironment.For(caller, aws?.Environment),
             CreateFilter = _ => journal.Track(new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay)),
             Journal = journal,
         };
     }
 
-    /// <summary>Opens the session; when it cannot open, the recording is closed with the reason.</summary>
-    private static async Task<OpenResult> OpenAsync(OpenRequest request, Func<OpenRequest, CancellationToken, ValueTask<OpenResult>> open, CancellationToken cancellationToken)
+    /// <summary>Opens the session (after its AWS credentials, if any, were issued); when it cannot open, the recording is closed with the reason.</summary>
+    private async Task<OpenResult> OpenAsync(OpenRequest request, Func<OpenRequest, CancellationToken, ValueTask<OpenResult>> open, CancellationToken cancellationToken)
     {
         var journal = (RecordingJournal)request.Journal;
+        await IssueCredentialsAsync(request.Id, journal, cancellationToken).ConfigureAwait(false);
         OpenResult result;
         try
         {
@@ -397,16 +410,44 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
         catch
         {
+            _credentials.Release(request.Id);
             await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
             throw;
         }
 
         if (result.Session is null)
         {
+            _credentials.Release(request.Id);
             await CloseUnopenedAsync(journal, result.ExitCode, SessionEndReason.Exited, result.Message).ConfigureAwait(false);
+        }
+        else
+        {
+            _credentials.Bind(request.Id, result.Session);
         }
 
         return result;
+    }
+
+    /// <summary>The session's first AWS credentials (if its role has any) before anything runs: no credentials, no session.</summary>
+    private async Task IssueCredentialsAsync(string sessionId, RecordingJournal journal, CancellationToken cancellationToken)
+    {
+        CredentialFailure? refused;
+        try
+        {
+            refused = await _credentials.ActivateAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _credentials.Release(sessionId);
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
+            throw;
+        }
+
+        if (refused is not null)
+        {
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, refused.Message).ConfigureAwait(false);
+            throw refused.ToRpcException();
+        }
     }
 
     private static async Task CloseUnopenedAsync(RecordingJournal journal, int code, SessionEndReason reason, string? message)
@@ -487,6 +528,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         V1.InteractRequest.FrameOneofCase.Signal => "signal",
         V1.InteractRequest.FrameOneofCase.EndOfInput => "end_of_input",
         V1.InteractRequest.FrameOneofCase.Open => "open",
+        V1.InteractRequest.FrameOneofCase.RenewToken => "renew_token",
         _ => "empty",
     };
 

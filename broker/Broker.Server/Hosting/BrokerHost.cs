@@ -1,10 +1,12 @@
 using Broker.Core.Native;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
+using Broker.Identity.Aws;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
 using Broker.Server.Configuration;
+using Broker.Server.Credentials;
 using Broker.Server.Grpc;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
@@ -48,6 +50,12 @@ internal static class BrokerHost
         services.AddSingleton<Masking.MaskingProfiles>();
         services.AddSingleton(_ => new Recording.RecordingStore(settings.DataDirectory, settings.Recording));
         services.AddSingleton<HealthServiceImpl>();
+        services.AddSingleton(sp => new AwsCredentialBroker(settings.Sts.ToSettings(), settings.AwsBaseCredentials, settings.Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
+        services.AddSingleton(sp => new CredentialsEndpoint(settings.Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<CredentialsEndpoint>());
+        services.AddSingleton<SessionAwsCredentials>();
+        services.AddSingleton<PolicyReloader>();
+        services.AddSingleton<SessionTokenWatches>();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<CallerAuthInterceptor>();

@@ -20,8 +20,14 @@ public class BrokerFixture : IAsyncLifetime
 
     public DevIssuer Issuer { get; private set; } = null!;
 
+    /// <summary>The running broker's services.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the broker has not started");
+
+    /// <summary>The policy file the broker loaded, or null for the embedded dev policy.</summary>
+    public string? PolicyFile { get; private set; }
+
     /// <summary>Overrides of the dev policy for tests that need other limits (YAML text), or null.</summary>
-    public string? PolicyYaml { get; protected init; }
+    public string? PolicyYaml { get; protected set; }
 
     public virtual async Task InitializeAsync()
     {
@@ -31,6 +37,7 @@ public class BrokerFixture : IAsyncLifetime
             Directory.CreateDirectory(DataDirectory);
             config = Path.Combine(DataDirectory, "policy.yaml");
             await File.WriteAllTextAsync(config, PolicyYaml);
+            PolicyFile = config;
         }
 
         var (settings, errors) = SettingsLoader.Load(config, dev: true, DataDirectory, "http://127.0.0.1:0");
@@ -39,11 +46,15 @@ public class BrokerFixture : IAsyncLifetime
             throw new InvalidOperationException(string.Join("\n", errors));
         }
 
+        settings = Configure(settings);
         Issuer = DevIssuer.LoadOrCreate(DataDirectory);
         _app = BrokerHost.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Address = new Uri(BrokerHost.BoundAddresses(_app).Single());
     }
+
+    /// <summary>Adjusts the loaded settings before the host is built (base credentials, a fake clock).</summary>
+    private protected virtual BrokerSettings Configure(BrokerSettings settings) => settings;
 
     public string Token(string subject = "agent-1", params string[] groups) => Issuer.Mint(subject, groups, TimeSpan.FromHours(1));
 

@@ -1,0 +1,71 @@
+namespace EndToEnd.Tests;
+
+/// <summary><c>kill -HUP</c> makes a running <c>broker serve --config</c> reload its policy file.</summary>
+public sealed class PolicyReloadTests : IAsyncLifetime
+{
+    private const string Policy = """
+        version: 1
+        issuers:
+          - issuer: broker-dev
+            audience: broker
+        targets:
+          - name: local
+        identities:
+          - issuer: broker-dev
+            roles: [agent]
+        roles:
+          - name: agent
+            targets: [local]
+            rules:
+              - id: programs
+                allow: {programs: [PROGRAMS]}
+        """;
+
+    private readonly BrokerProcess _broker = new() { PolicyYaml = Policy.Replace("PROGRAMS", "echo, whoami", StringComparison.Ordinal) };
+
+    public Task InitializeAsync() => _broker.InitializeAsync();
+
+    public Task DisposeAsync() => _broker.DisposeAsync();
+
+    [Fact]
+    public async Task Sighup_applies_a_valid_file_and_keeps_the_old_policy_when_the_new_file_is_invalid()
+    {
+        var token = await _broker.TokenAsync("alice");
+        (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(0);
+
+        await File.WriteAllTextAsync(_broker.PolicyFile, Policy.Replace("PROGRAMS", "echo", StringComparison.Ordinal));
+        await HangUpAndWaitForAsync("Policy reloaded", 1);
+        var denied = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami");
+        denied.Code.Should().Be(126, denied.Stderr);
+
+        await File.WriteAllTextAsync(_broker.PolicyFile, Policy.Replace("PROGRAMS", "whoami", StringComparison.Ordinal).Replace("version: 1", "version: 7", StringComparison.Ordinal));
+        await HangUpAndWaitForAsync("Policy reload refused", 1);
+        _broker.Log.Should().Contain(_broker.PolicyFile + ":1:10: version must be between 1 and 1");
+        (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(126);
+        var echo = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "echo", "alive");
+        echo.Stdout.Should().Be("alive\n");
+    }
+
+    private async Task HangUpAndWaitForAsync(string logText, int expectedCount)
+    {
+        var before = Count(_broker.Log, logText);
+        var (code, _, stderr) = await BuiltTools.RunAsync("/bin/kill", ["-HUP", _broker.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        code.Should().Be(0, stderr);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (Count(_broker.Log, logText) < before + expectedCount)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    private static int Count(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
