@@ -100,6 +100,9 @@ public sealed class BrokerProcess : IAsyncLifetime
 
     public string Url { get; private set; } = string.Empty;
 
+    /// <summary>More arguments for <c>broker serve</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>A policy file to serve (with <c>--config</c>, besides <c>--dev</c>), or null for the embedded dev policy.</summary>
     public string? PolicyYaml { get; init; }
 
@@ -130,6 +133,11 @@ public sealed class BrokerProcess : IAsyncLifetime
             UseShellExecute = false,
             ArgumentList = { "serve", "--dev", "--data", DataDirectory, "--urls", Url },
         };
+        foreach (var argument in ExtraArguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         if (PolicyYaml is not null)
         {
             Directory.CreateDirectory(DataDirectory);
@@ -169,9 +177,11 @@ public sealed class BrokerProcess : IAsyncLifetime
         }
     }
 
-    public async Task<string> TokenAsync(string subject, params string[] groups)
+    public Task<string> TokenAsync(string subject, params string[] groups) => TokenAsync(subject, "1h", groups);
+
+    public async Task<string> TokenAsync(string subject, string ttl, params string[] groups)
     {
-        var args = new List<string> { "token", "--data", DataDirectory, "--sub", subject };
+        var args = new List<string> { "token", "--data", DataDirectory, "--sub", subject, "--ttl", ttl };
         foreach (var group in groups)
         {
             args.Add("--group");

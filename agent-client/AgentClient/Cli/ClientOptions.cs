@@ -18,6 +18,31 @@ internal sealed class ClientOptions
         command.Options.Add(TokenFile);
     }
 
+    /// <summary>
+    /// Where a fresh token comes from when the broker says the current one is expiring: the token
+    /// file again (whatever refreshes it, a CI step or a sidecar, keeps working), else nothing.
+    /// </summary>
+    public Func<string?> Renewal(ParseResult parse)
+    {
+        if (parse.GetValue(Token) is not null || parse.GetValue(TokenFile) is not { } file)
+        {
+            return static () => null;
+        }
+
+        return () =>
+        {
+            try
+            {
+                var token = File.ReadAllText(file.FullName).Trim();
+                return token.Length > 0 ? token : null;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        };
+    }
+
     /// <summary>Resolves the broker address and token, or explains what is missing.</summary>
     public (Uri? Broker, string? Token, string? Problem) Resolve(ParseResult parse)
     {

@@ -20,12 +20,12 @@ internal static class ShellCommand
             var (broker, token, problem) = client.Resolve(parse);
             return problem is not null
                 ? Task.FromResult(ExitCodes.Report(ExitCodes.Usage, problem))
-                : RunAsync(broker!, token!, parse.GetValue(target)!, ct);
+                : RunAsync(broker!, token!, client.Renewal(parse), parse.GetValue(target)!, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Uri broker, string token, string target, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Uri broker, string token, Func<string?> renewal, string target, CancellationToken cancellationToken)
     {
         using var connection = BrokerConnection.Open(broker, token);
         var client = new SessionService.SessionServiceClient(connection.Channel);
@@ -64,6 +64,11 @@ internal static class ShellCommand
                         break;
                     case InteractResponse.FrameOneofCase.Notice:
                         Console.Error.Write($"\r\n[broker] {frame.Notice.Message}\r\n");
+                        if (frame.Notice.Kind == NoticeKind.TokenExpiring && renewal() is { } fresh)
+                        {
+                            await SendAsync(call.RequestStream, writeGate, new InteractRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);
+                        }
+
                         break;
                     case InteractResponse.FrameOneofCase.Exit:
                         exit = frame.Exit.Code;
