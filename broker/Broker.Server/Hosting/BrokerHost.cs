@@ -6,6 +6,7 @@ using Broker.Server.Access;
 using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Grpc;
+using Broker.Server.Recording;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -46,7 +47,7 @@ internal static class BrokerHost
             settings.Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
-        services.AddSingleton(_ => new Recording.RecordingStore(settings.DataDirectory, settings.Recording));
+        services.AddRecordings(settings);
         services.AddSingleton<HealthServiceImpl>();
         services.AddGrpc(grpc =>
         {
@@ -59,12 +60,14 @@ internal static class BrokerHost
 
         var app = builder.Build();
         app.MapGrpcService<SessionGrpcService>();
+        app.MapGrpcService<RecordingGrpcService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
