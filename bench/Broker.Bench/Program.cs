@@ -1,4 +1,4 @@
 using BenchmarkDotNet.Running;
 
 // Runs the BenchmarkDotNet suites: `dotnet run -c Release --project bench/Broker.Bench -- --filter '*'`.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Bench.Recorder.RecordingBenchmarks).Assembly).Run(args);

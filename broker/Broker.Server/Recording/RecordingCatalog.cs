@@ -29,6 +29,12 @@ internal sealed partial class RecordingCatalog
     /// <exception cref="IOException">The recording cannot be created.</exception>
     public RecordingJournal OpenJournal(RecordingHeader header, ILogger logger)
     {
+        if (header.StartedAt == default)
+        {
+            // The file's day directory and the index row both follow the start time: fix it once.
+            header = header with { StartedAt = _time.GetUtcNow() };
+        }
+
         var writer = Storage.Create(header, _time);
         var path = Storage.PathFor(header.SessionId, writer.Header.StartedAt);
         var journal = new RecordingJournal(writer, path, logger, _time, Closed);
