@@ -59,6 +59,10 @@ public sealed class RecordingAccessTests : IClassFixture<BrokerProcess>
         code.Should().Be(0);
         stdout.Should().Contain("replayed");
 
+        (code, stdout, stderr) = await _broker.ClientAsync(observer, null, "recordings", "list", "--subject", "replayed-e2e");
+        code.Should().Be(0, stderr);
+        stdout.Split('\n').Should().Contain(l => l.StartsWith(sessionId, StringComparison.Ordinal) && l.Contains("ended", StringComparison.Ordinal));
+
         (code, _, stderr) = await BuiltTools.RunAsync(BuiltTools.Replay, ["info", sessionId, "--broker", _broker.Url, "--token", agent]);
         code.Should().NotBe(0);
         stderr.Should().Contain("permission denied");

@@ -200,7 +200,8 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     /// <summary>
     /// Makes every record appended so far readable from the file, for an observer catching up.
-    /// When the recording is already closing, waits until it is closed.
+    /// When the recording is closing (or failed, which ends the session), waits until it is closed:
+    /// the file then holds all it will ever hold.
     /// </summary>
     public async Task FlushForReadersAsync(CancellationToken cancellationToken)
     {
@@ -208,13 +209,9 @@ internal sealed partial class RecordingJournal : ISessionJournal
         {
             await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or RecordingFaultException or IOException)
         {
             await Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RecordingFaultException or IOException)
-        {
-            // The file holds what it holds; the observer is told about what it cannot read.
         }
     }
 
