@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Engines;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Broker.Core.Native;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
@@ -30,9 +26,10 @@ public enum JournalMode
 /// output through the broker's session pipeline: process, pipes, event log) drained to its end,
 /// with a discarding journal, with the recording journal, and with an observer that reads nothing.
 /// Bytes on disk per byte of output are printed after each recorded iteration ("recording size").
-/// Masking is left out (a pass-through filter) so that only the journal differs.
+/// Masking is left out (a pass-through filter) so that only the journal differs. The job comes
+/// from the command line (docs/BENCHMARKS.md gives the one used there: in-process, monitoring
+/// strategy, one session per iteration), so the quick smoke run stays a single pass.
 /// </summary>
-[Config(typeof(InProcessMonitoringConfig))]
 [MedianColumn]
 public class SessionRecordingOverheadBenchmarks : IDisposable
 {
@@ -88,6 +85,8 @@ public class SessionRecordingOverheadBenchmarks : IDisposable
     [Benchmark]
     public async Task<long> CatThroughSession()
     {
+        // Jobs given on the command line may call this more than once per iteration: end the previous session first.
+        EndSession();
         var id = SessionIds.New(TimeProvider.System);
         ISessionJournal journal = DiscardingJournal.Instance;
         _recording = null;
@@ -148,24 +147,6 @@ public class SessionRecordingOverheadBenchmarks : IDisposable
             var size = new FileInfo(_recording.Path).Length;
             Console.WriteLine($"// recording size: {size} bytes on disk for {CorpusBytes} bytes of output = {100.0 * size / CorpusBytes:F2} %; session end (recorder backlog + seal) {sealWait.ElapsedMilliseconds} ms after the last byte");
             File.Delete(_recording.Path);
-        }
-    }
-
-    /// <summary>
-    /// One session per iteration, in this process: a session takes long enough that per-call
-    /// overhead does not matter, and building a separate benchmark project takes minutes on the
-    /// shared machine.
-    /// </summary>
-    private sealed class InProcessMonitoringConfig : ManualConfig
-    {
-        public InProcessMonitoringConfig()
-        {
-            AddJob(Job.Default
-                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(10), logOutput: true))
-                .WithStrategy(RunStrategy.Monitoring)
-                .WithLaunchCount(1)
-                .WithWarmupCount(1)
-                .WithIterationCount(7));
         }
     }
 }
