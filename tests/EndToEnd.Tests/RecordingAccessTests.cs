@@ -12,7 +12,7 @@ public sealed class RecordingAccessTests : IClassFixture<BrokerProcess>
     {
         var agent = await _broker.TokenAsync("watched-e2e", "shell-users");
         var observer = await _broker.TokenAsync("observer-e2e", "observers");
-        var shell = _broker.ClientAsync(agent, "echo before-$((6*7)); sleep 3; echo after-$((7*7))\nexit 4\n", "shell", "--target", "local");
+        var shell = _broker.ClientAsync(agent, "echo before-$((6*7)); sleep 5; echo after-$((7*7))\nexit 4\n", "shell", "--target", "local");
         var sessionId = await RunningSessionOfAsync("watched-e2e");
 
         var (code, stdout, stderr) = await _broker.ClientAsync(observer, null, "attach", sessionId, "--from-start");
