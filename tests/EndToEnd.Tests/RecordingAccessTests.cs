@@ -20,8 +20,8 @@ public sealed class RecordingAccessTests : IClassFixture<BrokerProcess>
 
         shellCode.Should().Be(4);
         code.Should().Be(0, stderr);
-        stdout.Should().Contain("before-42").And.Contain("after-49");
-        stdout.Should().Be(shellOut);
+        stdout.Should().Contain("before-42", stderr).And.Contain("after-49", stderr);
+        stdout.Should().Be(shellOut, stderr);
         stderr.Should().Contain("session ended: exit 4");
     }
 
