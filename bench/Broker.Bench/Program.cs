@@ -8,4 +8,4 @@ if (args is ["masking-cpu"])
     return;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(Broker.Bench.Recorder.RecordingBenchmarks).Assembly).Run(args);

@@ -12,6 +12,9 @@ internal interface IAccessPolicy
     /// <summary>Operators see and may terminate every session.</summary>
     bool IsOperator(CallerIdentity caller);
 
+    /// <summary>Observers may watch sessions and read recordings, but change nothing.</summary>
+    bool IsObserver(CallerIdentity caller);
+
     /// <summary>Decides a command for a session holding <paramref name="roles"/>.</summary>
     Decision Decide(IReadOnlyList<string> roles, CommandInput command);
 

@@ -36,6 +36,8 @@ internal sealed class PolicyAccess : IAccessPolicy
 
     public bool IsOperator(Tokens.CallerIdentity caller) => Current.Document.IsOperator(ToPolicy(caller));
 
+    public bool IsObserver(Tokens.CallerIdentity caller) => Current.Document.IsObserver(ToPolicy(caller));
+
     public Decision Decide(IReadOnlyList<string> roles, CommandInput command)
     {
         var snapshot = Current;

@@ -6,7 +6,7 @@ using Broker.Server.Hosting;
 
 namespace Broker.Server.Cli;
 
-/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N]</c>; SIGHUP reloads the policy file.</summary>
+/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N] [--recording-retention-days N]</c>; SIGHUP reloads the policy file.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -16,7 +16,8 @@ internal static class ServeCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "Data directory (default ./.broker-data)" };
         var urls = new Option<string?>("--urls") { Description = $"Listen URLs, ';'-separated (default {SettingsLoader.DevUrl})" };
         var grace = new Option<int?>("--token-grace-seconds") { Description = "How long a session outlives its caller's expired token without a renewal (default 300)" };
-        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace };
+        var retention = new Option<int?>("--recording-retention-days") { Description = "Delete recordings of sessions that started more than this many days ago (default: keep)" };
+        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace, retention };
         command.SetAction(async (parse, ct) =>
         {
             var dataDirectory = parse.GetValue(data)?.FullName ?? Path.GetFullPath(".broker-data");
@@ -40,6 +41,17 @@ internal static class ServeCommand
                 }
 
                 settings = settings with { TokenGracePeriod = TimeSpan.FromSeconds(graceSeconds) };
+            }
+
+            if (parse.GetValue(retention) is { } days)
+            {
+                if (days < 1)
+                {
+                    Console.Error.WriteLine("broker: --recording-retention-days must be at least 1");
+                    return 2;
+                }
+
+                settings = settings with { RecordingRetention = TimeSpan.FromDays(days) };
             }
 
             await using var app = BrokerHost.Build(settings);

@@ -31,6 +31,15 @@ internal sealed record BrokerSettings
     /// <summary>How recordings are written (flush interval, sync, checkpoints).</summary>
     public Recorder.RecordingWriterOptions Recording { get; init; } = new();
 
+    /// <summary>How long recordings are kept after their session started; null keeps them forever.</summary>
+    public TimeSpan? RecordingRetention { get; init; }
+
+    /// <summary>How often recordings past retention are looked for.</summary>
+    public TimeSpan RetentionSweepInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Live records buffered per observer before it must catch up from the recording file.</summary>
+    public int AttachBufferEvents { get; init; } = 64;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>How long a session outlives its caller's expired token without a renewal (a notice is sent when it expires).</summary>

@@ -24,13 +24,13 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;
     private readonly MaskingProfiles _masking;
-    private readonly RecordingStore _recordings;
+    private readonly RecordingCatalog _recordings;
     private readonly SessionAwsCredentials _credentials;
     private readonly SessionTokenWatches _tokens;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingStore recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingCatalog recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _sessions = sessions;
         _access = access;
@@ -376,7 +376,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         RecordingJournal journal;
         try
         {
-            journal = new RecordingJournal(_recordings.Create(header, _time), _recordings.PathFor(id, header.StartedAt), _logger);
+            journal = _recordings.OpenJournal(header, _logger);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

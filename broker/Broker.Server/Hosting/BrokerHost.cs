@@ -8,6 +8,7 @@ using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
+using Broker.Server.Recording;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -48,7 +49,7 @@ internal static class BrokerHost
             settings.Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
-        services.AddSingleton(_ => new Recording.RecordingStore(settings.DataDirectory, settings.Recording));
+        services.AddRecordings(settings);
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(settings.Sts.ToSettings(), settings.AwsBaseCredentials, settings.Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(settings.Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
@@ -67,12 +68,14 @@ internal static class BrokerHost
 
         var app = builder.Build();
         app.MapGrpcService<SessionGrpcService>();
+        app.MapGrpcService<RecordingGrpcService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);

@@ -4,25 +4,62 @@ using Recorder;
 
 namespace Broker.Server.Recording;
 
-/// <summary>A session's journal written as a signed recording.</summary>
+/// <summary>
+/// A session's journal written as a signed recording. It sees every event in order, so it is
+/// also where live observers are fed: each append learns its record index from the writer, and
+/// the same index is what an observer resumes from when it catches up from the file.
+/// </summary>
 internal sealed partial class RecordingJournal : ISessionJournal
 {
     private readonly RecordingWriter _writer;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly Action<RecordingJournal>? _completed;
     private readonly List<MaskingFilter> _filters = [];
     private readonly Lock _gate = new();
+    // Appends and subscriptions take this lock so a record index is either in the file before a
+    // subscription starts or delivered to it live, never neither.
+    private readonly Lock _live = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RecordingSubscription[] _subscribers = [];
+    private bool _closed;
     private long _execCommand;
+    private RecordingCounts _counts = RecordingCounts.None;
 
-    public RecordingJournal(RecordingWriter writer, string path, ILogger logger)
+    public RecordingJournal(RecordingWriter writer, string path, ILogger logger, TimeProvider time, Action<RecordingJournal>? completed)
     {
         _writer = writer;
         Path = path;
         _logger = logger;
+        _time = time;
+        _startTimestamp = time.GetTimestamp();
+        _completed = completed;
     }
 
     public string Path { get; }
 
+    public RecordingHeader Header => _writer.Header;
+
     public Task<Exception> Faulted => _writer.WhenFaulted;
+
+    /// <summary>Completes once the recording is sealed and closed (the file then holds every record).</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Commands recorded so far, by decision.</summary>
+    public RecordingCounts Counts
+    {
+        get
+        {
+            lock (_live)
+            {
+                return _counts;
+            }
+        }
+    }
+
+    /// <summary>The exit recorded when the session ended; null before.</summary>
+    public SessionEvent.Ended? Exit { get; private set; }
 
     /// <summary>Remembers a masker of the session so its counts are recorded when the session ends.</summary>
     public MaskingFilter Track(MaskingFilter filter)
@@ -36,28 +73,92 @@ internal sealed partial class RecordingJournal : ISessionJournal
     }
 
     /// <summary>Records the one command of an exec session; its exit code is recorded with the session's end.</summary>
-    public void ExecCommand(CommandRecord command) => _execCommand = _writer.AppendCommand(command);
+    public void ExecCommand(CommandRecord command)
+    {
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            _execCommand = _writer.AppendCommand(command);
+            _counts = _counts.WithCommand(command.Decision);
+            Publish(() => new CommandEvent(index, Offset(), command with { Number = _execCommand }));
+        }
+    }
 
-    /// <summary>Records a command typed in a line-mode session; returns its number for <see cref="CommandExit"/>.</summary>
-    public long Command(CommandRecord command) => _writer.AppendCommand(command);
+    /// <summary>Records a command typed in an interactive session; returns its number for <see cref="CommandExit"/>.</summary>
+    public long Command(CommandRecord command)
+    {
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            var number = _writer.AppendCommand(command);
+            _counts = _counts.WithCommand(command.Decision);
+            Publish(() => new CommandEvent(index, Offset(), command with { Number = number }));
+            return number;
+        }
+    }
 
     /// <summary>Records how a typed command ended.</summary>
-    public void CommandExit(long command, int exitCode) => _writer.AppendCommandExit(command, exitCode);
+    public void CommandExit(long command, int exitCode)
+    {
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            _writer.AppendCommandExit(command, exitCode);
+            Publish(() => new CommandExitEvent(index, Offset(), command, exitCode));
+        }
+    }
 
-    public void Input(ReadOnlySpan<byte> data) => _writer.AppendInput(data);
+    public void Input(ReadOnlySpan<byte> data)
+    {
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            _writer.AppendInput(data);
+            if (_subscribers.Length > 0)
+            {
+                Publish(new InputEvent(index, Offset(), data.ToArray()));
+            }
+        }
+    }
 
-    public void Output(OutputChannel channel, ReadOnlySpan<byte> data) => _writer.AppendOutput(
-        channel switch
+    public void Output(OutputChannel channel, ReadOnlySpan<byte> data)
+    {
+        var stream = channel switch
         {
             OutputChannel.Stdout => OutputStream.Stdout,
             OutputChannel.Stderr => OutputStream.Stderr,
             _ => OutputStream.Terminal,
-        },
-        data);
+        };
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            _writer.AppendOutput(stream, data);
+            if (_subscribers.Length > 0)
+            {
+                Publish(new OutputEvent(index, Offset(), stream, data.ToArray()));
+            }
+        }
+    }
 
-    public void Resize(int columns, int rows) => _writer.AppendResize(columns, rows);
+    public void Resize(int columns, int rows)
+    {
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            _writer.AppendResize(columns, rows);
+            Publish(() => new ResizeEvent(index, Offset(), columns, rows));
+        }
+    }
 
-    public void Notice(NoticeKind kind, string message) => _writer.AppendNotice(kind.ToString(), message);
+    public void Notice(NoticeKind kind, string message)
+    {
+        lock (_live)
+        {
+            var index = _writer.EventCount;
+            _writer.AppendNotice(kind.ToString(), message);
+            Publish(() => new NoticeEvent(index, Offset(), kind.ToString(), message));
+        }
+    }
 
     public void Ended(SessionEvent.Ended ended)
     {
@@ -70,21 +171,81 @@ internal sealed partial class RecordingJournal : ISessionJournal
             }
         }
 
-        if (counts.Count > 0)
+        lock (_live)
         {
-            _writer.AppendMaskingCounts(counts);
-        }
+            if (counts.Count > 0)
+            {
+                var index = _writer.EventCount;
+                _writer.AppendMaskingCounts(counts);
+                Publish(() => new MaskingCountsEvent(index, Offset(), counts));
+            }
 
-        if (_execCommand > 0)
+            if (_execCommand > 0)
+            {
+                var index = _writer.EventCount;
+                _writer.AppendCommandExit(_execCommand, ended.Code);
+                Publish(() => new CommandExitEvent(index, Offset(), _execCommand, ended.Code));
+            }
+
+            var exitIndex = _writer.EventCount;
+            _writer.AppendExit(ended.Code, ended.Signal, ended.Reason.ToString());
+            Exit = ended;
+            Publish(() => new ExitEvent(exitIndex, Offset(), ended.Code, ended.Signal, ended.Reason.ToString()));
+        }
+    }
+
+    /// <summary>
+    /// Starts a live feed at the next record; null once the recording is closing (read the file
+    /// after <see cref="Completion"/> instead).
+    /// </summary>
+    public RecordingSubscription? Subscribe(int capacity)
+    {
+        lock (_live)
         {
-            _writer.AppendCommandExit(_execCommand, ended.Code);
-        }
+            if (_closed)
+            {
+                return null;
+            }
 
-        _writer.AppendExit(ended.Code, ended.Signal, ended.Reason.ToString());
+            var subscription = new RecordingSubscription(_writer.EventCount, capacity);
+            _subscribers = [.. _subscribers, subscription];
+            return subscription;
+        }
+    }
+
+    /// <summary>Stops a live feed (the observer left).</summary>
+    public void Unsubscribe(RecordingSubscription subscription)
+    {
+        lock (_live)
+        {
+            _subscribers = [.. _subscribers.Where(s => s != subscription)];
+        }
+    }
+
+    /// <summary>
+    /// Makes every record appended so far readable from the file, for an observer catching up.
+    /// When the recording is closing (or failed, which ends the session), waits until it is closed:
+    /// the file then holds all it will ever hold.
+    /// </summary>
+    public async Task FlushForReadersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or RecordingFaultException or IOException)
+        {
+            await Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task CompleteAsync()
     {
+        lock (_live)
+        {
+            _closed = true;
+        }
+
         try
         {
             await _writer.SealAsync(CancellationToken.None).ConfigureAwait(false);
@@ -96,6 +257,58 @@ internal sealed partial class RecordingJournal : ISessionJournal
         finally
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
+            RecordingSubscription[] subscribers;
+            lock (_live)
+            {
+                subscribers = _subscribers;
+                _subscribers = [];
+            }
+
+            foreach (var subscriber in subscribers)
+            {
+                subscriber.Complete();
+            }
+
+            try
+            {
+                _completed?.Invoke(this);
+            }
+            finally
+            {
+                _completion.TrySetResult();
+            }
+        }
+    }
+
+    private long Offset()
+    {
+        var elapsed = _time.GetElapsedTime(_startTimestamp);
+        return elapsed.Ticks * 100;
+    }
+
+    private void Publish(Func<RecordedEvent> create)
+    {
+        if (_subscribers.Length > 0)
+        {
+            Publish(create());
+        }
+    }
+
+    private void Publish(RecordedEvent recorded)
+    {
+        var behind = false;
+        foreach (var subscriber in _subscribers)
+        {
+            if (!subscriber.TryWrite(recorded))
+            {
+                subscriber.FellBehind(recorded.Index);
+                behind = true;
+            }
+        }
+
+        if (behind)
+        {
+            _subscribers = [.. _subscribers.Where(s => s.ResumeFrom is null)];
         }
     }
 

@@ -6,7 +6,7 @@ namespace Broker.Server.Recording;
 /// Recordings as files under the data directory, one per session, in a directory per day;
 /// the signing key next to them and its public half exported for auditors.
 /// </summary>
-internal sealed class RecordingStore : IDisposable
+internal sealed class RecordingStore : IRecordingStorage, IDisposable
 {
     public const string Extension = ".brkrec";
 
@@ -32,6 +32,8 @@ internal sealed class RecordingStore : IDisposable
 
     public RecordingWriterOptions Options { get; }
 
+    public string PublicKeyPem => Key.ExportPublicKeyPem();
+
     /// <summary>Where the recording of <paramref name="sessionId"/> started at <paramref name="started"/> lives.</summary>
     public string PathFor(string sessionId, DateTimeOffset started) =>
         Path.Combine(Directory, started.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), sessionId + Extension);
@@ -52,6 +54,36 @@ internal sealed class RecordingStore : IDisposable
         var path = PathFor(header.SessionId, header.StartedAt);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         return RecordingWriter.CreateFile(path, header, Key, Options, time);
+    }
+
+    public IEnumerable<string> EnumerateAll() =>
+        System.IO.Directory.EnumerateFiles(Directory, "*" + Extension, SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+
+    public Stream OpenRead(string location) =>
+        new FileStream(location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: false);
+
+    public long SizeOf(string location)
+    {
+        var file = new FileInfo(location);
+        return file.Exists ? file.Length : 0;
+    }
+
+    public bool Delete(string location)
+    {
+        if (!File.Exists(location))
+        {
+            return false;
+        }
+
+        File.Delete(location);
+        var day = Path.GetDirectoryName(location);
+        if (day is not null && day != Directory && !System.IO.Directory.EnumerateFileSystemEntries(day).Any())
+        {
+            // An empty day directory is left by retention; removing it keeps the tree small.
+            System.IO.Directory.Delete(day);
+        }
+
+        return true;
     }
 
     public void Dispose() => Key.Dispose();

@@ -9,7 +9,7 @@ internal static class PublicKeyOption
     public static string? Load(string? path, ReplayConsole console, out string? error)
     {
         error = null;
-        var source = path ?? console.Environment(EnvironmentVariable);
+        var source = path ?? console.Environment(EnvironmentVariable) ?? console.DefaultPublicKey;
         if (string.IsNullOrWhiteSpace(source))
         {
             error = $"no public key: pass --public-key FILE or set {EnvironmentVariable}";

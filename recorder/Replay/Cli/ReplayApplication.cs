@@ -11,7 +11,11 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var loader = new RecordingLoader(console, resolvers);
+        var sources = new List<IRecordingSourceResolver>(resolvers);
+        var loader = new RecordingLoader(console, sources);
+        var broker = new Option<string?>("--broker") { Description = "Read session ids from this broker's RecordingService (http(s) URL); the token comes from --token or $BROKER_TOKEN.", Recursive = true };
+        var token = new Option<string?>("--token") { Description = "Bearer token for --broker (an observer or operator); defaults to $BROKER_TOKEN.", Recursive = true };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Read session ids from this broker data directory (through its recording index).", Recursive = true };
         var publicKey = new Option<string?>("--public-key", "-k") { Description = $"The broker's recording public key (PEM file); defaults to ${PublicKeyOption.EnvironmentVariable}." };
         var verify = new VerifyCommand(console, loader);
         var root = new RootCommand("Replay, inspect, verify, search and export broker session recordings.")
@@ -23,6 +27,9 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
             new CommandsCommand(console, loader).Build(),
             new SearchCommand(console, loader).Build(),
         };
+        root.Options.Add(broker);
+        root.Options.Add(token);
+        root.Options.Add(data);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -33,6 +40,24 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
             }
 
             return ExitCodes.Usage;
+        }
+
+        if (parse.GetValue(data) is { } directory)
+        {
+            var local = new DataDirectorySessionResolver(directory.FullName);
+            sources.Add(local);
+            console.DefaultPublicKey ??= local.PublicKeyPath;
+        }
+
+        using var remote = await ConnectAsync(parse.GetValue(broker), parse.GetValue(token) ?? console.Environment("BROKER_TOKEN"), cancellationToken).ConfigureAwait(false);
+        if (remote.Error is not null)
+        {
+            return console.Fail(ExitCodes.Usage, remote.Error);
+        }
+
+        if (remote.Resolver is not null)
+        {
+            sources.Add(remote.Resolver);
         }
 
         var help = new StreamWriter(console.Output, leaveOpen: true) { AutoFlush = true };
@@ -47,5 +72,39 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
                 return console.Fail(ExitCodes.OutputFailed, e.Message);
             }
         }
+    }
+
+    /// <summary>The broker resolver for --broker, with the broker's key as the default public key.</summary>
+    private async Task<RemoteBroker> ConnectAsync(string? url, string? token, CancellationToken cancellationToken)
+    {
+        if (url is null)
+        {
+            return new RemoteBroker(null, null);
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+        {
+            return new RemoteBroker(null, $"--broker: '{url}' is not an http(s) URL");
+        }
+
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            return new RemoteBroker(null, "--broker needs a token: pass --token or set BROKER_TOKEN");
+        }
+
+        var resolver = new BrokerSessionResolver(address, token.Trim());
+        if (console.DefaultPublicKey is null && console.Environment(PublicKeyOption.EnvironmentVariable) is null)
+        {
+            // Convenient, but it trusts the broker; an auditor pins the key with --public-key.
+            var (pem, _) = await resolver.PublicKeyAsync(cancellationToken).ConfigureAwait(false);
+            console.DefaultPublicKey = pem;
+        }
+
+        return new RemoteBroker(resolver, null);
+    }
+
+    private sealed record RemoteBroker(BrokerSessionResolver? Resolver, string? Error) : IDisposable
+    {
+        public void Dispose() => Resolver?.Dispose();
     }
 }

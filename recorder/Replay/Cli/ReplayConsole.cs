@@ -15,6 +15,9 @@ internal sealed class ReplayConsole(Stream output, TextWriter error, Func<string
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>The public key (a path or a PEM) to use when neither --public-key nor the environment names one: the broker's, when reading from a broker or its data directory.</summary>
+    public string? DefaultPublicKey { get; set; }
+
     /// <summary>Starts reading keys for playback; returns null when there is no interactive terminal.</summary>
     public Func<ChannelReader<char>?> OpenKeys { get; init; } = () => null;
 

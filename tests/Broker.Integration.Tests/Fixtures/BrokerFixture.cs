@@ -29,6 +29,9 @@ public class BrokerFixture : IAsyncLifetime
     /// <summary>Overrides of the dev policy for tests that need other limits (YAML text), or null.</summary>
     public string? PolicyYaml { get; protected set; }
 
+    /// <summary>Live records buffered per observer before it catches up from the file, or null for the default.</summary>
+    public int? AttachBufferEvents { get; protected init; }
+
     public virtual async Task InitializeAsync()
     {
         string? config = null;
@@ -44,6 +47,11 @@ public class BrokerFixture : IAsyncLifetime
         if (settings is null)
         {
             throw new InvalidOperationException(string.Join("\n", errors));
+        }
+
+        if (AttachBufferEvents is { } buffer)
+        {
+            settings = settings with { AttachBufferEvents = buffer };
         }
 
         settings = Configure(settings);
@@ -75,6 +83,8 @@ public class BrokerFixture : IAsyncLifetime
     }
 
     public SessionService.SessionServiceClient Client(string? token) => new(Channel(token));
+
+    public RecordingService.RecordingServiceClient Recordings(string? token) => new(Channel(token));
 
     public virtual async Task DisposeAsync()
     {

@@ -189,7 +189,7 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         {
             await using (var stream = File.OpenRead(path))
             {
-                if (RecordingVerifier.Verify(stream, publicKey).Status == VerificationStatus.IntactAndSealed)
+                if (RecordingVerifier.Verify(stream, publicKey).Status == Recorder.VerificationStatus.IntactAndSealed)
                 {
                     return;
                 }

@@ -99,7 +99,7 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
         {
             await using (var check = File.OpenRead(path))
             {
-                if (RecordingVerifier.Verify(check, publicKey).Status == VerificationStatus.IntactAndSealed)
+                if (RecordingVerifier.Verify(check, publicKey).Status == Recorder.VerificationStatus.IntactAndSealed)
                 {
                     break;
                 }

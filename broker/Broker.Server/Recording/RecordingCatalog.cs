@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Recorder;
+
+namespace Broker.Server.Recording;
+
+/// <summary>
+/// The broker's recordings as one thing: the storage holding the files, the index over them,
+/// and the journals of sessions still running (for live attach).
+/// </summary>
+internal sealed partial class RecordingCatalog
+{
+    private readonly ConcurrentDictionary<string, RecordingJournal> _running = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ILogger<RecordingCatalog> _logger;
+
+    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger)
+    {
+        Storage = storage;
+        Index = index;
+        _time = time;
+        _logger = logger;
+    }
+
+    public IRecordingStorage Storage { get; }
+
+    public IRecordingIndex Index { get; }
+
+    /// <summary>Opens the recording of a new session, indexes it as started and makes it attachable.</summary>
+    /// <exception cref="IOException">The recording cannot be created.</exception>
+    public RecordingJournal OpenJournal(RecordingHeader header, ILogger logger)
+    {
+        if (header.StartedAt == default)
+        {
+            // The file's day directory and the index row both follow the start time: fix it once.
+            header = header with { StartedAt = _time.GetUtcNow() };
+        }
+
+        var writer = Storage.Create(header, _time);
+        var path = Storage.PathFor(header.SessionId, writer.Header.StartedAt);
+        var journal = new RecordingJournal(writer, path, logger, _time, Closed);
+        _running[header.SessionId] = journal;
+        try
+        {
+            Index.Upsert(RecordingIndexEntry.Started(writer.Header, path));
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            // The file is the record; the index is rebuilt from it at the next start.
+            LogIndexFailed(_logger, header.SessionId, ex.Message);
+        }
+
+        return journal;
+    }
+
+    /// <summary>The journal of a session whose recording is still open, or null.</summary>
+    public RecordingJournal? Running(string sessionId) => _running.GetValueOrDefault(sessionId);
+
+    /// <summary>Where the recording of a session is, from the index or else the storage.</summary>
+    public string? Find(string sessionId) => Index.Get(sessionId)?.Location is { } location && Storage.SizeOf(location) > 0
+        ? location
+        : Storage.Find(sessionId);
+
+    /// <summary>
+    /// Brings the index in line with the files at start-up: rows without an end (the broker died
+    /// while their sessions ran) and files without a row are read back from the file; rows whose
+    /// file is gone are dropped.
+    /// </summary>
+    public async Task<int> RepairAsync(CancellationToken cancellationToken)
+    {
+        var repaired = 0;
+        var known = Index.SessionIds();
+        var stale = Index.Unended().Where(e => !_running.ContainsKey(e.SessionId)).Select(e => e.Location).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var location in Storage.EnumerateAll())
+        {
+            var id = System.IO.Path.GetFileNameWithoutExtension(location);
+            seen.Add(id);
+            if ((known.Contains(id) && !stale.Contains(location)) || _running.ContainsKey(id))
+            {
+                continue;
+            }
+
+            if (await IndexFileAsync(location, cancellationToken).ConfigureAwait(false))
+            {
+                repaired++;
+            }
+        }
+
+        foreach (var id in known.Where(id => !seen.Contains(id) && !_running.ContainsKey(id)))
+        {
+            Index.Remove(id);
+            repaired++;
+        }
+
+        return repaired;
+    }
+
+    /// <summary>Deletes the recordings (and rows) of sessions that ended and started before <paramref name="cutoff"/>.</summary>
+    public int DeleteStartedBefore(DateTimeOffset cutoff)
+    {
+        var deleted = 0;
+        foreach (var entry in Index.EndedBefore(cutoff))
+        {
+            if (_running.ContainsKey(entry.SessionId))
+            {
+                continue;
+            }
+
+            try
+            {
+                Storage.Delete(entry.Location);
+                Index.Remove(entry.SessionId);
+                deleted++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogDeleteFailed(_logger, entry.SessionId, ex.Message);
+            }
+        }
+
+        return deleted;
+    }
+
+    private async Task<bool> IndexFileAsync(string location, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = Storage.OpenRead(location);
+            await using (stream.ConfigureAwait(false))
+            {
+                var entry = await RecordingIndexEntry.FromRecordingAsync(stream, location, Storage.SizeOf(location), cancellationToken).ConfigureAwait(false);
+                Index.Upsert(entry);
+                return true;
+            }
+        }
+        catch (Exception ex) when (ex is RecordingFormatException or IOException or UnauthorizedAccessException)
+        {
+            LogUnreadable(_logger, location, ex.Message);
+            return false;
+        }
+    }
+
+    private void Closed(RecordingJournal journal)
+    {
+        var header = journal.Header;
+        _running.TryRemove(header.SessionId, out _);
+        var exit = journal.Exit;
+        try
+        {
+            Index.Upsert(RecordingIndexEntry.Started(header, journal.Path) with
+            {
+                EndedAt = _time.GetUtcNow(),
+                SizeBytes = Storage.SizeOf(journal.Path),
+                ExitCode = exit?.Code,
+                EndReason = exit?.Reason.ToString(),
+                Counts = journal.Counts,
+            });
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            LogIndexFailed(_logger, header.SessionId, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording index not updated for session {SessionId}: {Reason}")]
+    private static partial void LogIndexFailed(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Location} could not be indexed: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string location, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expired recording of session {SessionId} could not be deleted: {Reason}")]
+    private static partial void LogDeleteFailed(ILogger logger, string sessionId, string reason);
+}

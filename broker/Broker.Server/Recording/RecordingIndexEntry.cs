@@ -1,0 +1,125 @@
+using Recorder;
+
+namespace Broker.Server.Recording;
+
+/// <summary>How many commands a session had and how they were decided.</summary>
+internal sealed record RecordingCounts(int Commands, int Allowed, int Denied, int Review, int Approvals)
+{
+    public static RecordingCounts None { get; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>Adds one command with its decision word (allow, deny, review).</summary>
+    public RecordingCounts WithCommand(string decision) => decision switch
+    {
+        "allow" => this with { Commands = Commands + 1, Allowed = Allowed + 1 },
+        "review" => this with { Commands = Commands + 1, Review = Review + 1 },
+        _ => this with { Commands = Commands + 1, Denied = Denied + 1 },
+    };
+}
+
+/// <summary>One session's row in the recording index.</summary>
+internal sealed record RecordingIndexEntry
+{
+    /// <summary>The end reason of a session whose broker died before it ended.</summary>
+    public const string CrashedReason = "BrokerCrashed";
+
+    public required string SessionId { get; init; }
+
+    public required string Location { get; init; }
+
+    public required string Issuer { get; init; }
+
+    public required string Subject { get; init; }
+
+    public required string Target { get; init; }
+
+    public required string Kind { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>Null while the session runs.</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    public long SizeBytes { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    public string? EndReason { get; init; }
+
+    public RecordingCounts Counts { get; init; } = RecordingCounts.None;
+
+    /// <summary>The row of a session that just started.</summary>
+    public static RecordingIndexEntry Started(RecordingHeader header, string location) => new()
+    {
+        SessionId = header.SessionId,
+        Location = location,
+        Issuer = header.Issuer,
+        Subject = header.Subject,
+        Target = header.Target,
+        Kind = header.Kind,
+        StartedAt = header.StartedAt,
+    };
+
+    /// <summary>
+    /// The row rebuilt from a recording file. A recording without an exit was cut by a crash: it is
+    /// marked so, ending at its last record.
+    /// </summary>
+    /// <exception cref="RecordingFormatException">The file is not a readable recording.</exception>
+    public static async Task<RecordingIndexEntry> FromRecordingAsync(Stream stream, string location, long size, CancellationToken cancellationToken)
+    {
+        using var reader = RecordingReader.Open(stream);
+        var counts = RecordingCounts.None;
+        ExitEvent? exit = null;
+        long lastOffset = 0;
+        try
+        {
+            await foreach (var recorded in reader.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lastOffset = recorded.OffsetNanoseconds;
+                switch (recorded)
+                {
+                    case CommandEvent command:
+                        counts = counts.WithCommand(command.Command.Decision);
+                        break;
+                    case ApprovalEvent approval when approval.Approval.Kind == ApprovalEventKind.Requested:
+                        counts = counts with { Approvals = counts.Approvals + 1 };
+                        break;
+                    case ExitEvent ended:
+                        exit = ended;
+                        break;
+                }
+            }
+        }
+        catch (RecordingFormatException)
+        {
+            // A damaged tail still leaves a row: what precedes it is indexed, and verify tells the rest.
+        }
+
+        var duration = reader.Sealed ? reader.Duration : TimeSpan.FromTicks(lastOffset / 100);
+        return Started(reader.Header, location) with
+        {
+            EndedAt = reader.Header.StartedAt + duration,
+            SizeBytes = size,
+            ExitCode = exit?.Code,
+            EndReason = exit?.Reason ?? CrashedReason,
+            Counts = counts,
+        };
+    }
+}
+
+/// <summary>Which rows <see cref="IRecordingIndex.List"/> returns; empty fields do not filter.</summary>
+internal sealed record RecordingQuery
+{
+    public string? Subject { get; init; }
+
+    public string? Target { get; init; }
+
+    public DateTimeOffset? StartedFrom { get; init; }
+
+    public DateTimeOffset? StartedBefore { get; init; }
+
+    public bool HasDenied { get; init; }
+
+    public bool HasApproval { get; init; }
+
+    public int Limit { get; init; } = 100;
+}
