@@ -14,8 +14,6 @@ public sealed class OutputMaskingTests : IClassFixture<PermissiveBrokerFixture>
 
     public OutputMaskingTests(PermissiveBrokerFixture broker) => _broker = broker;
 
-    private string PublicKey => File.ReadAllText(Path.Combine(_broker.DataDirectory, "recording-key.pub.pem"));
-
     [Fact]
     public async Task Exec_cat_of_a_secrets_file_shows_the_agent_and_the_recording_only_named_masks()
     {
@@ -32,7 +30,7 @@ public sealed class OutputMaskingTests : IClassFixture<PermissiveBrokerFixture>
                 .And.Contain("end of secrets");
             SecretFile.ShouldNameEveryMask(result.StdoutText);
 
-            var path = await RecordingOfAsync(result.SessionId);
+            var path = await SealedRecording.WaitAsync(_broker, result.SessionId);
             var (events, output, input) = await SecretFile.ReadRecordingAsync(path);
             Encoding.UTF8.GetString(output).Should().Be(result.StdoutText + result.StderrText);
             SecretFile.ShouldNotLeakAnySecret(output, "the recorded output");
@@ -71,7 +69,7 @@ public sealed class OutputMaskingTests : IClassFixture<PermissiveBrokerFixture>
             text.Should().Contain("aws_access_key_id = [MASKED:aws-access-key-id]").And.Contain("end of secrets");
             SecretFile.ShouldNameEveryMask(text);
 
-            var path = await RecordingOfAsync(sessionId);
+            var path = await SealedRecording.WaitAsync(_broker, sessionId);
             var (events, output, input) = await SecretFile.ReadRecordingAsync(path);
             SecretFile.ShouldNotLeakAnySecret(output, "the recorded output");
             SecretFile.ShouldNotLeakAnySecret(input, "the recorded input");
@@ -87,35 +85,4 @@ public sealed class OutputMaskingTests : IClassFixture<PermissiveBrokerFixture>
     }
 
     /// <summary>The session's recording (RecordingStore layout: recordings/yyyy-MM-dd/id.brkrec), once it is sealed.</summary>
-    private async Task<string> RecordingOfAsync(string sessionId)
-    {
-        var root = Path.Combine(_broker.DataDirectory, "recordings");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var path = Directory.Exists(root)
-                ? Directory.EnumerateFiles(root, sessionId + ".brkrec", SearchOption.AllDirectories).SingleOrDefault()
-                : null;
-            if (path is not null && IsSealed(path))
-            {
-                return path;
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, $"the recording of {sessionId} should be sealed within 30 s");
-            await Task.Delay(50).WaitAsync(TimeSpan.FromSeconds(5));
-        }
-    }
-
-    private bool IsSealed(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            return RecordingVerifier.Verify(stream, PublicKey).Status == VerificationStatus.IntactAndSealed;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 }

@@ -165,42 +165,11 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
             await terminal.WaitForExitAsync();
         }
 
-        var path = Directory.GetFiles(Path.Combine(_broker.DataDirectory, "recordings"), $"{id}.brkrec", SearchOption.AllDirectories).Single();
-        var publicKey = await File.ReadAllTextAsync(Path.Combine(_broker.DataDirectory, "recording-key.pub.pem"));
-        await WaitForSealAsync(path, publicKey);
-        await using var stream = File.OpenRead(path);
-        var events = new List<RecordedEvent>();
-        await foreach (var item in RecordingReader.Open(stream).ReadEventsAsync(CancellationToken.None))
-        {
-            events.Add(item);
-        }
-
+        var events = await SealedRecording.ReadAsync(_broker, id);
         var commands = events.OfType<CommandEvent>().Select(c => c.Command).ToList();
         commands.Select(c => (c.Text, c.Decision)).Should().Equal(("ls /no-such-dir-xyz", "allow"), ("rm -rf /tmp/nothing-here", "review"));
         events.OfType<CommandExitEvent>().Should().ContainSingle().Which.Should().Match<CommandExitEvent>(e => e.ExitCode == 2 && e.CommandNumber == commands[0].Number);
         var input = System.Text.Encoding.UTF8.GetString(events.OfType<InputEvent>().SelectMany(e => e.Data.ToArray()).ToArray());
         input.Should().Contain("ls /no-such-dir-xyz\n").And.NotContain("rm -rf").And.NotContain("__broker_sync");
-    }
-
-    private static async Task WaitForSealAsync(string path, string publicKey)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            await using (var stream = File.OpenRead(path))
-            {
-                if (RecordingVerifier.Verify(stream, publicKey).Status == Recorder.VerificationStatus.IntactAndSealed)
-                {
-                    return;
-                }
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the recording was not sealed");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

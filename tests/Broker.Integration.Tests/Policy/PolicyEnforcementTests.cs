@@ -82,41 +82,12 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
 
         File.Exists(file).Should().BeTrue("a raw terminal is not enforced");
         File.Delete(file);
-        var path = Directory.EnumerateFiles(Path.Combine(_broker.DataDirectory, "recordings"), id + ".brkrec", SearchOption.AllDirectories).Single();
-        var events = await ReadSealedAsync(path);
+        var events = await SealedRecording.ReadAsync(_broker, id);
         var commands = events.OfType<CommandEvent>().Select(c => c.Command).ToList();
         commands.Select(c => c.Text).Should().Equal($"touch {file}", "ls /nonexistent-dir", "exit");
         commands[0].Decision.Should().Be("review");
         commands.Should().OnlyContain(c => c.Reason!.StartsWith("audited, not enforced", StringComparison.Ordinal));
         events.OfType<CommandExitEvent>().Select(e => e.ExitCode).Should().Equal(0, 2);
-    }
-
-    private async Task<List<RecordedEvent>> ReadSealedAsync(string path)
-    {
-        var publicKey = await File.ReadAllTextAsync(Path.Combine(_broker.DataDirectory, "recording-key.pub.pem"));
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            await using (var check = File.OpenRead(path))
-            {
-                if (RecordingVerifier.Verify(check, publicKey).Status == Recorder.VerificationStatus.IntactAndSealed)
-                {
-                    break;
-                }
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, "the recording is sealed when the session ends");
-            await Task.Delay(50);
-        }
-
-        await using var stream = File.OpenRead(path);
-        var events = new List<RecordedEvent>();
-        await foreach (var item in RecordingReader.Open(stream).ReadEventsAsync(CancellationToken.None))
-        {
-            events.Add(item);
-        }
-
-        return events;
     }
 
     [Fact]
