@@ -177,9 +177,9 @@ public sealed class BrokerProcess : IAsyncLifetime
         }
     }
 
-    public Task<string> TokenAsync(string subject, params string[] groups) => TokenAsync(subject, "1h", groups);
+    public Task<string> TokenAsync(string subject, params string[] groups) => TokenWithLifetimeAsync(subject, "1h", groups);
 
-    public async Task<string> TokenAsync(string subject, string ttl, params string[] groups)
+    public async Task<string> TokenWithLifetimeAsync(string subject, string ttl, params string[] groups)
     {
         var args = new List<string> { "token", "--data", DataDirectory, "--sub", subject, "--ttl", ttl };
         foreach (var group in groups)

@@ -13,8 +13,8 @@ public sealed class TokenRenewalTests : IAsyncLifetime
     public async Task Agent_client_shell_renews_from_its_token_file_when_the_broker_says_the_token_expired()
     {
         var tokenFile = Path.Combine(_broker.DataDirectory, "agent.token");
-        await File.WriteAllTextAsync(tokenFile, await _broker.TokenAsync("renewer", "12s", "shell-users"));
-        var fresh = await _broker.TokenAsync("renewer", "1h", "shell-users");
+        await File.WriteAllTextAsync(tokenFile, await _broker.TokenWithLifetimeAsync("renewer", "12s", "shell-users"));
+        var fresh = await _broker.TokenWithLifetimeAsync("renewer", "1h", "shell-users");
 
         // The shell outlives the first token (12 s) and its grace (4 s); only a renewal keeps it.
         var client = BuiltTools.RunAsync(
