@@ -109,9 +109,9 @@ internal sealed class Session : IDisposable
     /// <summary>Delivers input to the program.</summary>
     public ValueTask<InputResult> SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        if (data.Length > _context.Limits.MaxInputFrameBytes)
+        if (_context.Limits.CheckInputFrame(data.Length) is { } problem)
         {
-            return ValueTask.FromResult(InputResult.Rejected($"input frame of {data.Length} bytes exceeds the limit of {_context.Limits.MaxInputFrameBytes} bytes"));
+            return ValueTask.FromResult(InputResult.Rejected(problem));
         }
 
         Touch();
@@ -167,14 +167,7 @@ internal sealed class Session : IDisposable
     }
 
     /// <summary>Tells the client how a command it typed was decided, in order with the output.</summary>
-    public void PostDecision(ICommandDecision decision)
-    {
-        if (!_abandon.IsCancellationRequested)
-        {
-            _ = _events.Writer.WriteAsync(new SessionEvent.Decision(decision), _abandon.Token).AsTask().ContinueWith(
-                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-    }
+    public void PostDecision(ICommandDecision decision) => Enqueue(new SessionEvent.Decision(decision));
 
     /// <summary>Turns the terminal's echo on or off (line mode: the broker echoes at the prompt).</summary>
     public bool SetTerminalEcho(bool enabled) => !_ended && _process.SetEcho(enabled);
@@ -407,9 +400,15 @@ internal sealed class Session : IDisposable
     private void Publish(SessionEvent.Notice notice)
     {
         _context.Journal.Notice(notice.Kind, notice.Message);
+        Enqueue(notice);
+    }
+
+    /// <summary>Queues an event without waiting: notices and decisions come from threads that must not block on the client.</summary>
+    private void Enqueue(SessionEvent item)
+    {
         if (!_abandon.IsCancellationRequested)
         {
-            _ = _events.Writer.WriteAsync(notice, _abandon.Token).AsTask().ContinueWith(
+            _ = _events.Writer.WriteAsync(item, _abandon.Token).AsTask().ContinueWith(
                 static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }

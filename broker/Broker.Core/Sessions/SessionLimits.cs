@@ -24,6 +24,10 @@ public sealed record SessionLimits
     /// <summary>Largest terminal height accepted.</summary>
     public int MaxRows { get; init; } = 1000;
 
+    /// <summary>Checks the size of one input frame; returns the problem, or null when it is acceptable.</summary>
+    public string? CheckInputFrame(int length) =>
+        length > MaxInputFrameBytes ? $"input frame of {length} bytes exceeds the limit of {MaxInputFrameBytes} bytes" : null;
+
     /// <summary>Checks a terminal size; returns the problem, or null when it is acceptable.</summary>
     public string? CheckSize(long columns, long rows)
     {

@@ -160,7 +160,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private static async ValueTask<InputResult> SendAuditedAsync(Session session, RawCommandAuditor? auditor, ReadOnlyMemory<byte> keys, CancellationToken cancellationToken)
     {
         // Seen before they are written: the shell may read them and report the command start at once.
-        if (session.IsRunning && keys.Length <= session.Limits.MaxInputFrameBytes)
+        if (session.IsRunning && session.Limits.CheckInputFrame(keys.Length) is null)
         {
             auditor?.Keys(keys.Span);
         }
@@ -204,9 +204,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
         if (decision.Verdict != Broker.Policy.Verdict.Allow)
         {
-            // Until the approval workflow exists, a command held for review does not run either.
-            var why = decision.Verdict == Broker.Policy.Verdict.Review ? $"approval required: {decision.Reason}" : decision.Reason;
-            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8($"broker: {decision.VerdictName} by rule {decision.RuleId ?? "(default)"}: {why}\n") }).ConfigureAwait(false);
+            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(CommandRecords.Refusal(decision) + "\n") }).ConfigureAwait(false);
             await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
             await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
             _credentials.Release(request.Id);

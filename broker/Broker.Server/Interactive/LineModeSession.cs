@@ -25,9 +25,9 @@ internal sealed class LineModeSession
     /// <summary>Queues keystrokes from the agent.</summary>
     public InputResult Input(ReadOnlyMemory<byte> data, SessionLimits limits)
     {
-        if (data.Length > limits.MaxInputFrameBytes)
+        if (limits.CheckInputFrame(data.Length) is { } problem)
         {
-            return InputResult.Rejected($"input frame of {data.Length} bytes exceeds the limit of {limits.MaxInputFrameBytes} bytes");
+            return InputResult.Rejected(problem);
         }
 
         return _steps.Writer.TryWrite(new Step.Keys(data)) ? InputResult.Accepted : InputResult.Ended;

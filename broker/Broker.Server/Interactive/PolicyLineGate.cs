@@ -36,9 +36,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
             return new LineVerdict(true, null, handle);
         }
 
-        // Until the approval workflow exists, a command held for review does not run either.
-        var why = decision.Verdict == Verdict.Review ? $"approval required: {decision.Reason}" : decision.Reason;
-        return new LineVerdict(false, $"broker: {decision.VerdictName} by rule {decision.RuleId ?? "(default)"}: {why}", handle);
+        return new LineVerdict(false, CommandRecords.Refusal(decision), handle);
     }
 
     public void Finished(long handle, int exitStatus) => _journal.CommandExit(handle, exitStatus);
