@@ -57,6 +57,14 @@ internal sealed record HarnessOptions
 
     public TimeSpan EchoPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The measurements to run (all of <see cref="Measurements"/> unless --only named some).</summary>
+    public IReadOnlySet<string> Selected { get; init; } = new HashSet<string>(Measurements, StringComparer.Ordinal);
+
+    /// <summary>The names --only accepts.</summary>
+    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "echo", "exec", "concurrency"];
+
+    public bool Runs(string measurement) => Selected.Contains(measurement);
+
     public static (HarnessOptions? Options, string? Error) Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -121,6 +129,16 @@ internal sealed record HarnessOptions
             execRuns = n;
         }
 
+        var selected = new HashSet<string>(Measurements, StringComparer.Ordinal);
+        if (values.TryGetValue("only", out var only))
+        {
+            selected = new HashSet<string>(only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+            if (selected.Count == 0 || selected.FirstOrDefault(m => !Measurements.Contains(m)) is { } unknown)
+            {
+                return (null, $"--only takes a comma-separated list of {string.Join(", ", Measurements)}");
+            }
+        }
+
         return (new HarnessOptions
         {
             BrokerAddress = address,
@@ -138,6 +156,7 @@ internal sealed record HarnessOptions
             SshMaxSessions = sshMax,
             Rounds = rounds,
             ExecRuns = execRuns,
+            Selected = selected,
         }, null);
     }
 }

@@ -40,24 +40,33 @@ var randomFile = Path.Combine(options.WorkDirectory, "random-printable.txt");
 TerminalText.WriteText(textFile, options.ThroughputFileBytes);
 TerminalText.WriteRandomPrintable(randomFile, options.ThroughputFileBytes);
 
-var throughput = new ThroughputMeasurement(systems, log);
-await Step("throughput: terminal text", async () =>
-    results.Throughput[MarkdownReport.TextData] = await throughput.RunAsync(textFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
-await Step("throughput: random printable", async () =>
-    results.Throughput[MarkdownReport.RandomData] = await throughput.RunAsync(randomFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
+if (options.Runs("throughput"))
+{
+    var throughput = new ThroughputMeasurement(systems, log);
+    await Step("throughput: terminal text", async () =>
+        results.Throughput[MarkdownReport.TextData] = await throughput.RunAsync(textFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
+    await Step("throughput: random printable", async () =>
+        results.Throughput[MarkdownReport.RandomData] = await throughput.RunAsync(randomFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
+}
 
-var echo = new EchoMeasurement(systems, log);
-await Step("echo: idle", async () =>
-    results.Echo[MarkdownReport.Idle] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, null, token).ConfigureAwait(false)).ConfigureAwait(false);
-await Step("echo: another session streaming", async () =>
-    results.Echo[MarkdownReport.Loaded] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, textFile, token).ConfigureAwait(false)).ConfigureAwait(false);
+if (options.Runs("echo"))
+{
+    var echo = new EchoMeasurement(systems, log);
+    await Step("echo: idle", async () =>
+        results.Echo[MarkdownReport.Idle] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, null, token).ConfigureAwait(false)).ConfigureAwait(false);
+    await Step("echo: another session streaming", async () =>
+        results.Echo[MarkdownReport.Loaded] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, textFile, token).ConfigureAwait(false)).ConfigureAwait(false);
+}
 
-IExecRunner[] runners = [brokerSystem, ssh.Exec(null), ssh.Exec(options.SshControlPath), direct];
-await Step("exec round trip", async () =>
-    results.Exec = await new ExecMeasurement(runners, log).RunAsync(options.ExecCount, token).ConfigureAwait(false)).ConfigureAwait(false);
+if (options.Runs("exec"))
+{
+    IExecRunner[] runners = [brokerSystem, ssh.Exec(null), ssh.Exec(options.SshControlPath), direct];
+    await Step("exec round trip", async () =>
+        results.Exec = await new ExecMeasurement(runners, log).RunAsync(options.ExecCount, token).ConfigureAwait(false)).ConfigureAwait(false);
+}
 
 var concurrency = new ConcurrencyMeasurement(log);
-foreach (var count in options.SessionCounts)
+foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
 {
     foreach (var system in systems)
     {

@@ -206,6 +206,35 @@ public sealed class CrashSafetyTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_sealed_recording_is_complete_for_readers_before_the_writer_is_disposed()
+    {
+        var directory = Directory.CreateTempSubdirectory("recording-sealed-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "s-2.brkrec");
+            var writer = RecordingWriter.CreateFile(path, TestRecordings.Header(), _key, new RecordingWriterOptions(), new FakeTimeProvider());
+            await using (writer)
+            {
+                writer.AppendOutput(OutputStream.Terminal, "the last words\r\n"u8);
+                await writer.SealAsync(CancellationToken.None).WaitAsync(TestRecordings.Timeout);
+
+                // The session's end waits only for the seal; the file sync is the disposer's.
+                await using var live = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                var result = RecordingVerifier.Verify(live, _key.ExportPublicKeyPem());
+                result.Status.Should().Be(VerificationStatus.IntactAndSealed, result.Detail);
+                result.VerifiedRecords.Should().Be(1);
+                writer.Fault.Should().BeNull();
+            }
+
+            writer.Fault.Should().BeNull("the file sync after the seal succeeded");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static async Task<VerificationResult> PollAsync(Func<VerificationResult> probe, Func<VerificationResult, bool> done)
     {
         using var timeout = new CancellationTokenSource(TestRecordings.Timeout);

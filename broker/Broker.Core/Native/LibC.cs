@@ -7,6 +7,7 @@ internal static unsafe partial class LibC
 {
     private const string Lib = "libc";
 
+    public const int O_RDONLY = 0x0;
     public const int O_RDWR = 0x2;
     public const int O_NOCTTY = 0x100;
     public const int O_NONBLOCK = 0x800;
@@ -95,6 +96,10 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
+
+    /// <summary>open(2) without O_CREAT (so without the variadic mode argument).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int open(byte* path, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int tcgetattr(int fd, byte* termios);

@@ -10,6 +10,7 @@ internal sealed class PipeCommandProcess : ITargetProcess
     private readonly FdChannel _stdout;
     private readonly FdChannel _stderr;
     private readonly ChildProcess _child;
+    private readonly ProcessSession _session;
     private readonly Lock _stdinGate = new();
     private FdChannel? _stdin;
     private int _disposed;
@@ -20,6 +21,7 @@ internal sealed class PipeCommandProcess : ITargetProcess
         _stdout = stdout;
         _stderr = stderr;
         _child = child;
+        _session = new ProcessSession(child);
     }
 
     public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop)
@@ -105,7 +107,7 @@ internal sealed class PipeCommandProcess : ITargetProcess
 
     public bool Signal(TargetSignal signal) => _child.SignalGroup((int)signal);
 
-    public void KillAll() => SessionKiller.KillSession(_child.ProcessId);
+    public void KillAll() => _session.KillAll();
 
     public async ValueTask DisposeAsync()
     {

@@ -13,6 +13,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     private readonly FdChannel _master;
     private readonly UnixFileDescriptor _masterFd;
     private readonly ChildProcess _child;
+    private readonly ProcessSession _session;
     private int _disposed;
 
     private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child)
@@ -20,6 +21,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         _masterFd = masterFd;
         _master = master;
         _child = child;
+        _session = new ProcessSession(child);
     }
 
     public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop)
@@ -114,7 +116,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         return LibC.kill(-group, (int)signal) == 0;
     }
 
-    public void KillAll() => SessionKiller.KillSession(_child.ProcessId);
+    public void KillAll() => _session.KillAll();
 
     public async ValueTask DisposeAsync()
     {

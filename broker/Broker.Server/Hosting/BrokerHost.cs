@@ -22,7 +22,15 @@ internal static class BrokerHost
 {
     public static WebApplication Build(BrokerSettings settings, Action<ILoggingBuilder>? configureLogging = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The broker reads no appsettings files. Left on, the default reload-on-change watcher
+        // watches the content root recursively: started from / it walks the whole file system
+        // before listening, and every file written under the working directory (recordings
+        // included) wakes it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -81,6 +89,8 @@ internal static class BrokerHost
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
             var sessions = app.Services.GetRequiredService<SessionManager>();
             sessions.Registry.TerminateAllAsync("the broker is shutting down", TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+            // Sealed recordings finish reaching the disk before the process exits.
+            app.Services.GetRequiredService<RecordingCatalog>().WhenClosedAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(static _ => { }, TaskScheduler.Default).GetAwaiter().GetResult();
         });
         return app;
     }

@@ -10,6 +10,7 @@ namespace Broker.Server.Recording;
 internal sealed partial class RecordingCatalog
 {
     private readonly ConcurrentDictionary<string, RecordingJournal> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _closing = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingCatalog> _logger;
 
@@ -140,9 +141,14 @@ internal sealed partial class RecordingCatalog
         }
     }
 
+    /// <summary>Waits until every sealed recording is on disk (at shutdown).</summary>
+    public Task WhenClosedAsync() => Task.WhenAll(_closing.Values);
+
     private void Closed(RecordingJournal journal)
     {
         var header = journal.Header;
+        _closing[header.SessionId] = journal.WriterClosed;
+        _ = journal.WriterClosed.ContinueWith(closed => _closing.TryRemove(header.SessionId, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _running.TryRemove(header.SessionId, out _);
         var exit = journal.Exit;
         try

@@ -43,7 +43,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     public Task<Exception> Faulted => _writer.WhenFaulted;
 
-    /// <summary>Completes once the recording is sealed and closed (the file then holds every record).</summary>
+    /// <summary>Completes once the recording is sealed (the file then holds every record; see <see cref="WriterClosed"/> for the disk).</summary>
     public Task Completion => _completion.Task;
 
     /// <summary>Commands recorded so far, by decision.</summary>
@@ -246,9 +246,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
             _closed = true;
         }
 
+        var sealedOk = false;
         try
         {
             await _writer.SealAsync(CancellationToken.None).ConfigureAwait(false);
+            sealedOk = true;
         }
         catch (Exception ex) when (ex is RecordingFaultException or IOException)
         {
@@ -256,7 +258,9 @@ internal sealed partial class RecordingJournal : ISessionJournal
         }
         finally
         {
-            await _writer.DisposeAsync().ConfigureAwait(false);
+            // The file is complete for every reader once sealed; getting it onto the disk goes on
+            // without holding up the end of the session.
+            WriterClosed = CloseWriterAsync(reportFault: sealedOk);
             RecordingSubscription[] subscribers;
             lock (_live)
             {
@@ -277,6 +281,18 @@ internal sealed partial class RecordingJournal : ISessionJournal
             {
                 _completion.TrySetResult();
             }
+        }
+    }
+
+    /// <summary>Completes once the sealed recording is on disk and its file closed.</summary>
+    public Task WriterClosed { get; private set; } = Task.CompletedTask;
+
+    private async Task CloseWriterAsync(bool reportFault)
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        if (reportFault && _writer.Fault is { } fault)
+        {
+            LogSealFailed(_logger, Path, fault.Message);
         }
     }
 

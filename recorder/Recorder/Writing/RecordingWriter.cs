@@ -226,7 +226,9 @@ public sealed class RecordingWriter : IAsyncDisposable
 
     /// <summary>
     /// Writes everything appended so far and the final signed seal, then stops the writer; later
-    /// appends throw. Throws the fault if the recording could not be completed.
+    /// appends throw. Throws the fault if the recording could not be completed. It returns once
+    /// the seal is written (every reader of the file sees a complete recording from then on);
+    /// <see cref="DisposeAsync"/> returns once it is also on disk.
     /// </summary>
     public async Task SealAsync(CancellationToken cancellationToken)
     {
@@ -479,6 +481,10 @@ public sealed class RecordingWriter : IAsyncDisposable
                     break;
                 case WriterWorkKind.Seal:
                     await WriteCheckpointAsync(state, FrameKind.Seal, OffsetNow(state)).ConfigureAwait(false);
+                    await FlushDestinationAsync(durable: false).ConfigureAwait(false);
+                    // The sealer does not wait for the disk: a file sync costs milliseconds and
+                    // would hold up the end of every session. DisposeAsync waits for it instead.
+                    work.Done?.TrySetResult();
                     await FlushDestinationAsync(durable: true).ConfigureAwait(false);
                     break;
             }
