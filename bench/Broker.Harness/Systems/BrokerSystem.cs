@@ -15,6 +15,7 @@ namespace Broker.Harness.Systems;
 /// </summary>
 internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
 {
+    private readonly Uri _address;
     private readonly GrpcChannel _channel;
     private readonly SessionService.SessionServiceClient _client;
     private readonly DevIssuer _issuer;
@@ -26,12 +27,8 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
     public BrokerSystem(Uri address, string dataDirectory, string target, IReadOnlyList<string> groups, int processId)
     {
         _groups = [.. groups];
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-        {
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-            // A thousand sessions need more streams than one HTTP/2 connection allows.
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        });
+        _address = address;
+        _channel = NewChannel(address);
         _client = new SessionService.SessionServiceClient(_channel);
         _issuer = DevIssuer.LoadOrCreate(dataDirectory);
         _target = target;
@@ -50,7 +47,21 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
     public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
     {
         var subject = $"bench-{Interlocked.Increment(ref _nextSubject)}";
-        var terminal = await BrokerTerminal.OpenAsync(_client, Bearer(Mint(subject)), _target, cancellationToken).ConfigureAwait(false);
+        // Each terminal has a connection of its own, as each ssh session has: sessions sharing one
+        // HTTP/2 connection would also share its flow-control window and its TCP stream, and a
+        // streaming session would then delay every other session's frames.
+        var channel = NewChannel(_address);
+        BrokerTerminal terminal;
+        try
+        {
+            terminal = await BrokerTerminal.OpenAsync(channel, Bearer(Mint(subject)), _target, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+
         try
         {
             await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
@@ -63,6 +74,12 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
 
         return terminal;
     }
+
+    private static GrpcChannel NewChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    {
+        MaxReceiveMessageSize = 16 * 1024 * 1024,
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+    });
 
     public async Task<string?> RunTrueAsync(CancellationToken cancellationToken)
     {

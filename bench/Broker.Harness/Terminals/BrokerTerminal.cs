@@ -1,30 +1,34 @@
 using Broker.Protocol.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Broker.Harness.Terminals;
 
 /// <summary>An interactive session on the broker: one Interact call.</summary>
 internal sealed class BrokerTerminal : ITerminal
 {
+    private readonly GrpcChannel _channel;
     private readonly AsyncDuplexStreamingCall<InteractRequest, InteractResponse> _call;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
 
-    private BrokerTerminal(AsyncDuplexStreamingCall<InteractRequest, InteractResponse> call)
+    private BrokerTerminal(GrpcChannel channel, AsyncDuplexStreamingCall<InteractRequest, InteractResponse> call)
     {
+        _channel = channel;
         _call = call;
         _reader = Task.Run(ReadAsync);
     }
 
     public OutputMonitor Output { get; } = new();
 
-    public static async Task<BrokerTerminal> OpenAsync(SessionService.SessionServiceClient client, Metadata headers, string target, CancellationToken cancellationToken)
+    /// <summary>Opens a session on <paramref name="channel"/>, which the terminal then owns.</summary>
+    public static async Task<BrokerTerminal> OpenAsync(GrpcChannel channel, Metadata headers, string target, CancellationToken cancellationToken)
     {
         // The call outlives the opening: only the reader's own stop token ends it.
-        var call = client.Interact(headers, cancellationToken: CancellationToken.None);
-        var terminal = new BrokerTerminal(call);
+        var call = new SessionService.SessionServiceClient(channel).Interact(headers, cancellationToken: CancellationToken.None);
+        var terminal = new BrokerTerminal(channel, call);
         try
         {
             await call.RequestStream.WriteAsync(new InteractRequest
@@ -92,5 +96,6 @@ internal sealed class BrokerTerminal : ITerminal
         }
 
         _stop.Dispose();
+        _channel.Dispose();
     }
 }

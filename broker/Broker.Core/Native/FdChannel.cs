@@ -17,6 +17,7 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     private readonly UnixFileDescriptor _fd;
     private readonly FdEventLoop _loop;
     private readonly Pipe? _pipe;
+    private readonly InteractiveReadScheduler _readScheduler = new();
     private readonly Lock _gate = new();
     private readonly long _token;
     private bool _readArmed;
@@ -33,6 +34,7 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
             _pipe = new Pipe(new PipeOptions(
                 pauseWriterThreshold: 1024 * 1024,
                 resumeWriterThreshold: 512 * 1024,
+                readerScheduler: _readScheduler,
                 minimumSegmentSize: ReadChunk,
                 useSynchronizationContext: false));
             _readArmed = true;
@@ -104,10 +106,13 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
             }
 
             // 0 is end of file; EIO is how a PTY master reports that every slave is closed.
+            // The end of a stream is never handled on the loop thread: it ends the session's pump.
+            _readScheduler.OnRead(int.MaxValue, System.Diagnostics.Stopwatch.GetTimestamp());
             writer.Complete(n == 0 || n == -LibC.EIO ? null : new IOException($"read failed: {LibC.Describe(-n)}"));
             return;
         }
 
+        _readScheduler.OnRead(total, System.Diagnostics.Stopwatch.GetTimestamp());
         var flush = writer.FlushAsync();
         if (flush.IsCompletedSuccessfully)
         {

@@ -44,8 +44,11 @@ internal sealed class Session : IDisposable
 
     private readonly SessionContext _context;
     private readonly ITargetProcess _process;
+    // Synchronous continuations: the writer of an event (the output pump, most often) goes on to
+    // hand it to a waiting client writer itself, instead of queueing that for another pool thread.
+    // A keystroke's echo crosses one thread-pool hop fewer, which is what a loaded machine's latency tail is made of.
     private readonly Channel<SessionEvent> _events = Channel.CreateBounded<SessionEvent>(
-        new BoundedChannelOptions(EventQueueDepth) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(EventQueueDepth) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait, AllowSynchronousContinuations = true });
     private readonly TaskCompletionSource<(SessionEndReason Reason, string? Message)> _termination = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abandon = new();
     private readonly ITimer _watchdog;
@@ -318,8 +321,8 @@ internal sealed class Session : IDisposable
     private async Task PumpAsync(PipeReader reader, OutputChannel stream)
     {
         var filter = _context.CreateFilter(stream);
-        // Starts small: most sessions are idle, and a thousand of them must stay cheap.
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        // Rented on first output and handed over with each event: idle sessions hold no buffer.
+        var buffer = new PooledOutputBuffer();
         using var holdTimer = filter.HoldDelay > TimeSpan.Zero
             ? _context.Time.CreateTimer(_ => reader.CancelPendingRead(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
             : null;
@@ -384,17 +387,24 @@ internal sealed class Session : IDisposable
         }
     }
 
-    private async ValueTask EmitAsync(OutputChannel stream, ArrayBufferWriter<byte> buffer)
+    private async ValueTask EmitAsync(OutputChannel stream, PooledOutputBuffer buffer)
     {
         if (buffer.WrittenCount == 0)
         {
             return;
         }
 
-        var data = buffer.WrittenSpan.ToArray();
-        buffer.ResetWrittenCount();
-        _context.Journal.Output(stream, data);
-        await _events.Writer.WriteAsync(new SessionEvent.Output(stream, data), _abandon.Token).ConfigureAwait(false);
+        var output = buffer.Detach(stream);
+        _context.Journal.Output(stream, output.Data.Span);
+        try
+        {
+            await _events.Writer.WriteAsync(output, _abandon.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            output.Release();
+            throw;
+        }
     }
 
     private void Publish(SessionEvent.Notice notice)

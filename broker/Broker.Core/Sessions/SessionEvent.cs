@@ -74,7 +74,20 @@ public abstract record SessionEvent
     }
 
     /// <summary>Output bytes (after masking).</summary>
-    public sealed record Output(OutputChannel Stream, ReadOnlyMemory<byte> Data) : SessionEvent;
+    public sealed record Output(OutputChannel Stream, ReadOnlyMemory<byte> Data) : SessionEvent
+    {
+        /// <summary>The pooled array <see cref="Data"/> lives in, if any; see <see cref="Release"/>.</summary>
+        internal byte[]? Lease { get; init; }
+
+        /// <summary>Returns the event's array to the pool once its bytes have been written out; <see cref="Data"/> is invalid afterwards.</summary>
+        public void Release()
+        {
+            if (Lease is { Length: > 0 } lease)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(lease);
+            }
+        }
+    }
 
     /// <summary>A notice for the client.</summary>
     public sealed record Notice(NoticeKind Kind, string Message) : SessionEvent;

@@ -19,6 +19,7 @@ public sealed partial class TokenValidator : IDisposable
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
+    private readonly ValidatedTokenCache _validated;
     private readonly ILogger<TokenValidator> _logger;
 
     /// <summary>Builds a validator trusting <paramref name="issuers"/>.</summary>
@@ -33,6 +34,7 @@ public sealed partial class TokenValidator : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         _time = time;
+        _validated = new ValidatedTokenCache(time);
         _logger = logger;
         _http = backchannel is null ? new HttpClient() : new HttpClient(backchannel, disposeHandler: false);
         _http.Timeout = TimeSpan.FromSeconds(10);
@@ -99,6 +101,11 @@ public sealed partial class TokenValidator : IDisposable
             return TokenValidationOutcome.Refused(TokenFailureKind.TooLarge, $"token longer than {MaximumTokenLength} characters");
         }
 
+        if (_validated.TryGet(token, out var known))
+        {
+            return TokenValidationOutcome.Success(known);
+        }
+
         var shape = TokenShape.Parse(token, IssuerSettings.AllowedAlgorithms, out var malformed);
         if (shape is null)
         {
@@ -127,9 +134,14 @@ public sealed partial class TokenValidator : IDisposable
             return Classify(result.Exception);
         }
 
-        return RequiredClaimsMissing(issuer.Settings, shape.Claims) is { } missing
-            ? TokenValidationOutcome.Refused(TokenFailureKind.MissingRequiredClaim, $"required claim '{missing}' is missing or has no accepted value")
-            : TokenValidationOutcome.Success(new CallerIdentity(shape.Issuer, shape.Subject, shape.Claims, shape.ExpiresAt));
+        if (RequiredClaimsMissing(issuer.Settings, shape.Claims) is { } missing)
+        {
+            return TokenValidationOutcome.Refused(TokenFailureKind.MissingRequiredClaim, $"required claim '{missing}' is missing or has no accepted value");
+        }
+
+        var identity = new CallerIdentity(shape.Issuer, shape.Subject, shape.Claims, shape.ExpiresAt);
+        _validated.Add(token, identity, issuer.Settings.ClockSkew);
+        return TokenValidationOutcome.Success(identity);
     }
 
     private static string? RequiredClaimsMissing(IssuerSettings settings, IReadOnlyDictionary<string, IReadOnlyList<string>> claims)

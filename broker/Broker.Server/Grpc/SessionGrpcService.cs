@@ -21,6 +21,7 @@ namespace Broker.Server.Grpc;
 internal sealed partial class SessionGrpcService : V1.SessionService.SessionServiceBase
 {
     private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
+    private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;
     private readonly MaskingProfiles _masking;
@@ -491,9 +492,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     /// <summary>Writes the session's events to the client in order, then waits for the session to be over.</summary>
     private async Task ForwardEventsAsync<T>(Session session, IServerStreamWriter<T> responses, Func<SessionEvent, T> map, CancellationToken cancellationToken)
     {
-        await foreach (var item in session.Events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var events = session.Events;
+        while (await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await responses.WriteAsync(map(item), CancellationToken.None).ConfigureAwait(false);
+            while (events.TryRead(out var item))
+            {
+                // A burst of queued events costs one flush: every frame but the burst's last is only buffered.
+                responses.WriteOptions = events.TryPeek(out _) ? BufferedWrite : null;
+                await responses.WriteAsync(map(item), CancellationToken.None).ConfigureAwait(false);
+                // The frame was serialized by the write: the output's pooled array can go back.
+                (item as SessionEvent.Output)?.Release();
+            }
         }
 
         await session.Completion.ConfigureAwait(false);
