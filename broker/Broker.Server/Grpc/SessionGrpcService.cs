@@ -202,7 +202,10 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var decision = _access.Decide(request.Roles, input);
         LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
         journal.ExecCommand(CommandRecords.For(text, decision));
+        // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
+        responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
         await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
+        responseStream.WriteOptions = null;
         if (decision.Verdict != Broker.Policy.Verdict.Allow)
         {
             await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(CommandRecords.Refusal(decision) + "\n") }).ConfigureAwait(false);
