@@ -19,6 +19,9 @@ internal sealed record HarnessOptions
 
     public required string WorkDirectory { get; init; }
 
+    /// <summary>The built <c>agent-client</c>, which drives the broker's load-generating sessions from a process of their own.</summary>
+    public required string AgentClient { get; init; }
+
     public required string OutputPath { get; init; }
 
     public string Target { get; init; } = "local";
@@ -85,7 +88,7 @@ internal sealed record HarnessOptions
             }
         }
 
-        string[] required = ["broker-url", "broker-data", "broker-pid", "ssh-config", "ssh-host", "ssh-control", "sshd-pid", "work", "out"];
+        string[] required = ["broker-url", "broker-data", "broker-pid", "ssh-config", "ssh-host", "ssh-control", "sshd-pid", "work", "out", "agent-client"];
         var missing = required.Where(k => !values.ContainsKey(k)).ToArray();
         if (missing.Length > 0)
         {
@@ -149,6 +152,7 @@ internal sealed record HarnessOptions
             SshControlPath = values["ssh-control"],
             SshdProcessId = sshdPid,
             WorkDirectory = values["work"],
+            AgentClient = values["agent-client"],
             OutputPath = values["out"],
             Target = values.GetValueOrDefault("target", "local"),
             TokenGroups = values.TryGetValue("token-groups", out var groups) ? groups.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],

@@ -13,7 +13,7 @@ if (options is null)
 }
 
 var log = Console.Error;
-using var brokerSystem = new BrokerSystem(options.BrokerAddress, options.BrokerData, options.Target, options.TokenGroups, options.BrokerProcessId);
+using var brokerSystem = new BrokerSystem(options.BrokerAddress, options.BrokerData, options.Target, options.TokenGroups, options.BrokerProcessId, options.AgentClient);
 var ssh = new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessId);
 var direct = new DirectPtySystem();
 ISystemUnderTest[] systems = [brokerSystem, ssh, direct];

@@ -39,7 +39,7 @@ internal sealed class EchoMeasurement
                 typing[system.Name] = await system.OpenTerminalAsync(cancellationToken).ConfigureAwait(false);
                 if (streamFile is not null)
                 {
-                    streaming[system.Name] = await system.OpenTerminalAsync(cancellationToken).ConfigureAwait(false);
+                    streaming[system.Name] = await system.OpenClientProcessTerminalAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http;
 using Broker.Harness.Machine;
 using Broker.Harness.Terminals;
@@ -16,6 +17,7 @@ namespace Broker.Harness.Systems;
 internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
 {
     private readonly Uri _address;
+    private readonly string _agentClient;
     private readonly GrpcChannel _channel;
     private readonly SessionService.SessionServiceClient _client;
     private readonly DevIssuer _issuer;
@@ -24,8 +26,9 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
     private readonly string _execToken;
     private int _nextSubject;
 
-    public BrokerSystem(Uri address, string dataDirectory, string target, IReadOnlyList<string> groups, int processId)
+    public BrokerSystem(Uri address, string dataDirectory, string target, IReadOnlyList<string> groups, int processId, string agentClient)
     {
+        _agentClient = agentClient;
         _groups = [.. groups];
         _address = address;
         _channel = NewChannel(address);
@@ -62,6 +65,36 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
             throw;
         }
 
+        try
+        {
+            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await terminal.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return terminal;
+    }
+
+    /// <summary>A session driven by <c>agent-client shell</c>, the broker's own client, in a process of its own.</summary>
+    public async Task<ITerminal> OpenClientProcessTerminalAsync(CancellationToken cancellationToken)
+    {
+        var subject = $"bench-{Interlocked.Increment(ref _nextSubject)}";
+        var start = new ProcessStartInfo(_agentClient)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("shell");
+        start.ArgumentList.Add("--target");
+        start.ArgumentList.Add(_target);
+        start.Environment["BROKER_URL"] = _address.ToString();
+        start.Environment["BROKER_TOKEN"] = Mint(subject);
+        var terminal = ClientProcessTerminal.Start(start);
         try
         {
             await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);

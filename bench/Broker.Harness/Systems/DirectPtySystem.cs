@@ -35,6 +35,9 @@ internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
 
     public ServerProcesses? Server => null;
 
+    /// <summary>The direct PTY has no client to run elsewhere: it is read in the harness.</summary>
+    public Task<ITerminal> OpenClientProcessTerminalAsync(CancellationToken cancellationToken) => OpenTerminalAsync(cancellationToken);
+
     public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
     {
         var started = await _target.StartTerminalAsync(new TerminalStart(200, 50, "xterm-256color", s_noAdditions), cancellationToken).ConfigureAwait(false);

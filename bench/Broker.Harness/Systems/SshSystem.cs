@@ -28,7 +28,7 @@ internal sealed class SshSystem : ISystemUnderTest
 
     public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
     {
-        var terminal = SshTerminal.Start(Client("-tt", "-o", "ControlPath=none", _host, RemoteShell));
+        var terminal = ClientProcessTerminal.Start(Client("-tt", "-o", "ControlPath=none", _host, RemoteShell));
         try
         {
             await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
@@ -41,6 +41,9 @@ internal sealed class SshSystem : ISystemUnderTest
 
         return terminal;
     }
+
+    /// <summary>An ssh session's client is always a process of its own.</summary>
+    public Task<ITerminal> OpenClientProcessTerminalAsync(CancellationToken cancellationToken) => OpenTerminalAsync(cancellationToken);
 
     public ProcessStartInfo Client(params string[] arguments)
     {

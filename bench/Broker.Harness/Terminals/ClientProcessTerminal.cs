@@ -2,15 +2,18 @@ using System.Diagnostics;
 
 namespace Broker.Harness.Terminals;
 
-/// <summary>An <c>ssh -tt</c> client process: keystrokes into its stdin, the session's output out of its stdout.</summary>
-internal sealed class SshTerminal : ITerminal
+/// <summary>
+/// A system's client as a process of its own (<c>ssh -tt</c>, <c>agent-client shell</c>): keystrokes
+/// into its stdin, the session's output out of its stdout.
+/// </summary>
+internal sealed class ClientProcessTerminal : ITerminal
 {
     private readonly Process _process;
     private readonly Stream _input;
     private readonly Task _reader;
     private readonly Task<string> _errors;
 
-    private SshTerminal(Process process)
+    private ClientProcessTerminal(Process process)
     {
         _process = process;
         _input = process.StandardInput.BaseStream;
@@ -20,14 +23,14 @@ internal sealed class SshTerminal : ITerminal
 
     public OutputMonitor Output { get; } = new();
 
-    public static SshTerminal Start(ProcessStartInfo start) =>
-        new(Process.Start(start) ?? throw new IOException("ssh did not start"));
+    public static ClientProcessTerminal Start(ProcessStartInfo start) =>
+        new(Process.Start(start) ?? throw new IOException($"{start.FileName} did not start"));
 
     private async Task ReadAsync()
     {
         var buffer = new byte[64 * 1024];
         var output = _process.StandardOutput.BaseStream;
-        var reason = "ssh closed its output";
+        var reason = "the client closed its output";
         try
         {
             int n;
