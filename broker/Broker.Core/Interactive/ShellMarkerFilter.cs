@@ -49,12 +49,31 @@ internal sealed class ShellMarkerFilter : IOutputFilter
 
     public void FlushHeld(IBufferWriter<byte> output)
     {
-        // What is held never became a marker in time: it is output like any other.
+        // A fragment that already carries part of the nonce is this session's marker cut by a pause
+        // (no program knows the nonce): shown, it would give part of the nonce away, so it waits for
+        // the rest. Anything else held never became a marker in time: it is output like any other.
+        if (CarriesNonce)
+        {
+            return;
+        }
+
         output.Write(_held.WrittenSpan);
         _held.ResetWrittenCount();
     }
 
-    public void Complete(IBufferWriter<byte> output) => FlushHeld(output);
+    public void Complete(IBufferWriter<byte> output)
+    {
+        // The stream ended inside a marker: the fragment is dropped, never shown.
+        if (!CarriesNonce)
+        {
+            output.Write(_held.WrittenSpan);
+        }
+
+        _held.ResetWrittenCount();
+    }
+
+    /// <summary>Whether the held fragment has matched the prefix, the kind, the separator and at least one nonce character.</summary>
+    private bool CarriesNonce => _held.WrittenCount > _prefix.Length + 2;
 
     private void Scan(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
     {

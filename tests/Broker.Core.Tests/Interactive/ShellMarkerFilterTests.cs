@@ -76,7 +76,6 @@ public sealed class ShellMarkerFilterTests
     [InlineData("\u001b]133;A;0123456789abcdef0123456789abcdef;\u0007")]
     [InlineData("\u001b]133;A;0123456789abcdef0123456789abcdef;1234\u0007")]
     [InlineData("\u001b]133;B;0123456789abcdef0123456789abcdef\u001b\\")]
-    [InlineData("\u001b]133;B;0123456789abcdef0123456789abcdef")]
     [InlineData("\u001b]0;title\u0007")]
     [InlineData("\u001b\u001b]133;")]
     public void Look_alikes_and_fragments_are_ordinary_output(string text)
@@ -92,14 +91,36 @@ public sealed class ShellMarkerFilterTests
         var markers = new List<ShellMarker>();
         var filter = new ShellMarkerFilter(Nonce, markers.Add);
         var output = new ArrayBufferWriter<byte>();
-        filter.Push("text\u001b]133;A;0123"u8, output);
+        filter.Push("text\u001b]133;A;"u8, output);
         filter.HasHeldBytes.Should().BeTrue();
         Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text");
 
         filter.FlushHeld(output);
 
         filter.HasHeldBytes.Should().BeFalse();
-        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text\u001b]133;A;0123");
+        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text\u001b]133;A;");
+        markers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_marker_cut_inside_its_nonce_by_a_pause_shows_no_part_of_the_nonce_and_is_still_recognised()
+    {
+        var marker = Encoding.UTF8.GetBytes("out" + Marker('A', 3) + "after");
+        var nonceStart = "out".Length + "\u001b]133;A;".Length;
+        for (var cut = nonceStart + 1; cut < nonceStart + Nonce.Length; cut++)
+        {
+            var (output, markers) = Run([marker[..cut], marker[cut..]], flushBetween: true);
+            output.Should().Be("outafter", $"cut at {cut}");
+            markers.Should().Equal([new ShellMarker(ShellMarkerKind.PromptStart, 3)], $"cut at {cut}");
+        }
+    }
+
+    [Fact]
+    public void A_stream_that_ends_inside_a_marker_drops_the_fragment_instead_of_showing_the_nonce()
+    {
+        var (output, markers) = Run([Encoding.UTF8.GetBytes("last words\u001b]133;A;" + Nonce[..10])], flushBetween: true);
+        output.Should().Be("last words");
+        output.Should().NotContain(Nonce[..4]);
         markers.Should().BeEmpty();
     }
 
