@@ -60,7 +60,7 @@ internal static class ExecCommand
         var printer = new ExecPrinter(json);
         try
         {
-            await call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
+            await FirstFrame.SendAsync(call.RequestStream, new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
             var stdin = SendStdinAsync(call.RequestStream, cancellationToken);
             var exit = -1;
             await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))

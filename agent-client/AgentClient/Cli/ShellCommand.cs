@@ -41,7 +41,7 @@ internal static class ShellCommand
         RawTerminal? raw = null;
         try
         {
-            await call.RequestStream.WriteAsync(new InteractRequest { Open = open }, cancellationToken).ConfigureAwait(false);
+            await FirstFrame.SendAsync(call.RequestStream, new InteractRequest { Open = open }, cancellationToken).ConfigureAwait(false);
             using var resize = PosixSignalRegistration.Create(PosixSignal.SIGWINCH, (PosixSignalContext context) =>
             {
                 var (c, r) = TerminalSize();

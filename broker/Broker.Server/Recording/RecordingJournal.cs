@@ -289,7 +289,17 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     private async Task CloseWriterAsync(bool reportFault)
     {
-        await _writer.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _writer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Closing the file failed after the seal was handed to the system: the disk may not have it.
+            LogSealFailed(_logger, Path, ex.Message);
+            return;
+        }
+
         if (reportFault && _writer.Fault is { } fault)
         {
             LogSealFailed(_logger, Path, fault.Message);

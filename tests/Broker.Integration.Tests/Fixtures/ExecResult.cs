@@ -26,7 +26,16 @@ public sealed record ExecResult(string SessionId, byte[] Stdout, byte[] Stderr, 
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         using var call = client.Exec(cancellationToken: cts.Token);
-        await call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cts.Token);
+        try
+        {
+            await call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cts.Token);
+        }
+        catch (RpcException)
+        {
+            // Refused at once (a bad token): the write can fail with CANCELLED while the call's real
+            // status arrives on the response, which the read below throws.
+        }
+
         var sending = SendStdinAsync(call.RequestStream, stdin, cts.Token);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();

@@ -31,10 +31,18 @@ public sealed class TerminalClient : IAsyncDisposable
     public static async Task<TerminalClient> OpenAsync(SessionService.SessionServiceClient client, uint columns = 80, uint rows = 24, string target = "local")
     {
         var call = client.Interact();
-        await call.RequestStream.WriteAsync(new InteractRequest
+        try
         {
-            Open = new OpenTerminal { Target = target, Size = new TerminalSize { Columns = columns, Rows = rows }, Term = "xterm" },
-        });
+            await call.RequestStream.WriteAsync(new InteractRequest
+            {
+                Open = new OpenTerminal { Target = target, Size = new TerminalSize { Columns = columns, Rows = rows }, Term = "xterm" },
+            });
+        }
+        catch (RpcException)
+        {
+            // Refused at once: the real status arrives on the response, which the reader throws.
+        }
+
         var terminal = new TerminalClient(call);
         await terminal.WaitUntilAsync(() => terminal.Opened is not null || terminal._reader.IsCompleted, "opened");
         if (terminal.Opened is null)
