@@ -65,17 +65,7 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
             throw;
         }
 
-        try
-        {
-            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await terminal.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return terminal;
+        return await TerminalReadiness.ReadyAsync(terminal, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A session driven by <c>agent-client shell</c>, the broker's own client, in a process of its own.</summary>
@@ -95,17 +85,7 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
         start.Environment["BROKER_URL"] = _address.ToString();
         start.Environment["BROKER_TOKEN"] = Mint(subject);
         var terminal = ClientProcessTerminal.Start(start);
-        try
-        {
-            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await terminal.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return terminal;
+        return await TerminalReadiness.ReadyAsync(terminal, cancellationToken).ConfigureAwait(false);
     }
 
     private static GrpcChannel NewChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions

@@ -42,17 +42,7 @@ internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
     {
         var started = await _target.StartTerminalAsync(new TerminalStart(200, 50, "xterm-256color", s_noAdditions), cancellationToken).ConfigureAwait(false);
         var terminal = new DirectTerminal(started.Process ?? throw new IOException(started.Error));
-        try
-        {
-            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await terminal.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return terminal;
+        return await TerminalReadiness.ReadyAsync(terminal, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<string?> RunTrueAsync(CancellationToken cancellationToken)

@@ -29,17 +29,7 @@ internal sealed class SshSystem : ISystemUnderTest
     public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
     {
         var terminal = ClientProcessTerminal.Start(Client("-tt", "-o", "ControlPath=none", _host, RemoteShell));
-        try
-        {
-            await TerminalReadiness.WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await terminal.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        return terminal;
+        return await TerminalReadiness.ReadyAsync(terminal, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>An ssh session's client is always a process of its own.</summary>

@@ -7,7 +7,23 @@ internal static class TerminalReadiness
 {
     private static readonly TimeSpan s_quiet = TimeSpan.FromMilliseconds(150);
 
-    public static async Task WaitForPromptAsync(ITerminal terminal, CancellationToken cancellationToken)
+    /// <summary>Waits for the terminal's prompt and returns the terminal; a terminal that never gets there is disposed.</summary>
+    public static async Task<ITerminal> ReadyAsync(ITerminal terminal, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForPromptAsync(terminal, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await terminal.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return terminal;
+    }
+
+    private static async Task WaitForPromptAsync(ITerminal terminal, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
