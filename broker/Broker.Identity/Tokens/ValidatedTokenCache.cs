@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Broker.Identity.Tokens;
 
@@ -83,10 +82,9 @@ internal sealed class ValidatedTokenCache
     {
         public static TokenHash Of(string token)
         {
-            // Tokens are at most TokenValidator.MaximumTokenLength characters, and ASCII when valid.
-            var bytes = Encoding.UTF8.GetBytes(token);
+            // Every call is looked up here: the string's own UTF-16 bytes are hashed, with no encoding or copy.
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(bytes, digest);
+            SHA256.HashData(MemoryMarshal.AsBytes(token.AsSpan()), digest);
             var words = MemoryMarshal.Cast<byte, ulong>(digest);
             return new TokenHash(words[0], words[1], words[2], words[3]);
         }

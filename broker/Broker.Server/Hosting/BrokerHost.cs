@@ -90,7 +90,7 @@ internal static class BrokerHost
             var sessions = app.Services.GetRequiredService<SessionManager>();
             sessions.Registry.TerminateAllAsync("the broker is shutting down", TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
             // Sealed recordings finish reaching the disk before the process exits.
-            app.Services.GetRequiredService<RecordingCatalog>().WhenClosedAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(static _ => { }, TaskScheduler.Default).GetAwaiter().GetResult();
+            Task.WaitAny([app.Services.GetRequiredService<RecordingCatalog>().WhenClosedAsync()], TimeSpan.FromSeconds(10));
         });
         return app;
     }
