@@ -33,6 +33,8 @@ internal static class SessionKiller
     /// </summary>
     public static bool KillSession(int sessionId)
     {
+        // kill(0) would signal the broker's own group and kill(-1) every process it may signal.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sessionId, 1);
         LibC.kill(-sessionId, SigKill);
         var members = new List<int>();
         // Stop first so that nothing forks between the scan and the kill; repeat until a scan finds nobody.

@@ -1,10 +1,13 @@
 using System.Text;
+using Broker.Core.Native;
 using Broker.Core.Processes;
 
 namespace Broker.Core.Tests.Processes;
 
 public sealed class SessionKillerTests
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     [Theory]
     [InlineData("1234 (bash) S 1 1234 1234 34816 1234 4194560", 1234)]
     [InlineData("77 (a) b) c) R 1 77 4321 0 -1", 4321)]
@@ -33,13 +36,58 @@ public sealed class SessionKillerTests
         SessionKiller.ParseSessionId(Encoding.UTF8.GetBytes(stat)).Should().Be(-1);
     }
 
+    // The test process's own session cannot be used: in a container its session leader may live outside
+    // the pid namespace, and /proc then reports session 0.
     [Fact]
-    public void The_broker_itself_is_found_in_its_own_session()
+    public async Task A_spawned_leader_and_its_children_are_found_by_session_and_all_killed()
     {
-        var self = Environment.ProcessId;
-        var stat = File.ReadAllText($"/proc/{self}/stat");
-        var session = SessionKiller.ParseSessionId(Encoding.UTF8.GetBytes(stat));
-        session.Should().BeGreaterThan(0);
-        SessionKiller.FindMembers(session).Should().Contain(self);
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        var fd = (int)devNull.DangerousGetHandle();
+        var spawned = ProcessSpawner.SpawnOnPipes(
+            new SpawnRequest { Path = "/bin/sh", Arguments = ["sh", "-c", "sleep 100 & sleep 101 & wait"], Environment = new Dictionary<string, string>() },
+            fd,
+            fd,
+            fd);
+        spawned.Succeeded.Should().BeTrue(spawned.Error);
+        var leader = spawned.ProcessId;
+        try
+        {
+            var stat = await File.ReadAllBytesAsync($"/proc/{leader}/stat").WaitAsync(Timeout);
+            SessionKiller.ParseSessionId(stat).Should().Be(leader);
+            await WaitUntilAsync(() => SessionKiller.FindMembers(leader).Count == 3);
+            SessionKiller.FindMembers(leader).Should().Contain(leader).And.NotContain(Environment.ProcessId);
+        }
+        finally
+        {
+            SessionKiller.KillSession(leader).Should().BeTrue();
+            Reap(leader);
+        }
+
+        SessionKiller.FindMembers(leader).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-5)]
+    public void Session_ids_that_would_signal_the_broker_or_every_process_are_refused(int session)
+    {
+        var kill = () => SessionKiller.KillSession(session);
+        kill.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Timeout);
+        while (!condition())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
+    private static unsafe void Reap(int pid)
+    {
+        int status;
+        LibC.waitpid(pid, &status, 0);
     }
 }
