@@ -1,6 +1,6 @@
 namespace EndToEnd.Tests;
 
-/// <summary>A long shell outlives its first token when the agent's token file is refreshed.</summary>
+/// <summary>A long shell or command outlives its first token when the agent's token file is refreshed.</summary>
 public sealed class TokenRenewalTests : IAsyncLifetime
 {
     private readonly BrokerProcess _broker = new() { ExtraArguments = ["--token-grace-seconds", "4"] };
@@ -29,5 +29,73 @@ public sealed class TokenRenewalTests : IAsyncLifetime
         stderr.Should().Contain("your token expired");
         stdout.Should().Contain("after-21");
         code.Should().Be(3, stderr);
+    }
+}
+
+/// <summary>
+/// The same for <c>agent-client exec</c>, whose request stream must stay open after end of input for the
+/// renewal to be sent. A class of its own so that it runs alongside the shell case.
+/// </summary>
+public sealed class ExecTokenRenewalTests : IAsyncLifetime
+{
+    private const string Policy = """
+        version: 1
+        issuers:
+          - issuer: broker-dev
+            audience: broker
+        targets:
+          - name: local
+        identities:
+          - issuer: broker-dev
+            roles: [agent]
+        roles:
+          - name: agent
+            targets: [local]
+            rules:
+              - id: programs
+                allow: {programs: [sleep, echo]}
+        """;
+
+    private readonly BrokerProcess _broker = new() { PolicyYaml = Policy, ExtraArguments = ["--token-grace-seconds", "4"] };
+
+    public Task InitializeAsync() => _broker.InitializeAsync();
+
+    public Task DisposeAsync() => _broker.DisposeAsync();
+
+    [Fact]
+    public async Task Agent_client_exec_renews_from_its_token_file_and_the_command_runs_to_its_end()
+    {
+        var tokenFile = Path.Combine(_broker.DataDirectory, "agent.token");
+        await File.WriteAllTextAsync(tokenFile, await _broker.TokenWithLifetimeAsync("exec-renewer", "12s"));
+        var fresh = await _broker.TokenWithLifetimeAsync("exec-renewer", "1h");
+
+        var client = BuiltTools.RunAsync(
+            BuiltTools.AgentClient,
+            ["--broker", _broker.Url, "--token-file", tokenFile, "exec", "--target", "local", "--script", "sleep 22 && echo outlived-the-token"],
+            string.Empty,
+            timeoutSeconds: 90);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await File.WriteAllTextAsync(tokenFile, fresh);
+        var (code, stdout, stderr) = await client;
+
+        stderr.Should().Contain("your token expired");
+        stdout.Should().Contain("outlived-the-token");
+        code.Should().Be(0, stderr);
+    }
+
+    [Fact]
+    public async Task Agent_client_exec_without_a_fresh_token_is_ended_when_the_grace_is_over()
+    {
+        var token = await _broker.TokenWithLifetimeAsync("exec-expirer", "12s");
+
+        var (code, stdout, stderr) = await BuiltTools.RunAsync(
+            BuiltTools.AgentClient,
+            ["--broker", _broker.Url, "--token", token, "exec", "--target", "local", "--script", "sleep 40 && echo should-not-print"],
+            string.Empty,
+            timeoutSeconds: 90);
+
+        stderr.Should().Contain("your token expired");
+        stdout.Should().NotContain("should-not-print");
+        code.Should().NotBe(0, stderr);
     }
 }

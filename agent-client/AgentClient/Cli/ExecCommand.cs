@@ -47,28 +47,35 @@ internal static class ExecCommand
                 return Task.FromResult(ExitCodes.Report(ExitCodes.Usage, "no command: give --script TEXT or -- PROGRAM ARGS"));
             }
 
-            return RunAsync(broker!, token!, start, parse.GetValue(json), ct);
+            return RunAsync(broker!, token!, client.Renewal(parse), start, parse.GetValue(json), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Uri broker, string token, ExecStart start, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Uri broker, string token, Func<string?> renewal, ExecStart start, bool json, CancellationToken cancellationToken)
     {
         using var connection = BrokerConnection.Open(broker, token);
         var client = new SessionService.SessionServiceClient(connection.Channel);
         using var call = client.Exec(cancellationToken: cancellationToken);
+        using var writer = new RequestWriter<ExecRequest>(call.RequestStream);
         var printer = new ExecPrinter(json);
         try
         {
             await FirstFrame.SendAsync(call.RequestStream, new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
-            var stdin = SendStdinAsync(call.RequestStream, cancellationToken);
+            var stdin = SendStdinAsync(writer, cancellationToken);
             var exit = -1;
             await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 printer.Print(frame);
-                if (frame.FrameCase == ExecResponse.FrameOneofCase.Exit)
+                switch (frame.FrameCase)
                 {
-                    exit = frame.Exit.Code;
+                    case ExecResponse.FrameOneofCase.Notice when frame.Notice.Kind == NoticeKind.TokenExpiring && renewal() is { } fresh:
+                        // A command may outlive the token it started with (a long deploy, a CI job).
+                        await writer.WriteAsync(new ExecRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case ExecResponse.FrameOneofCase.Exit:
+                        exit = frame.Exit.Code;
+                        break;
                 }
             }
 
@@ -81,7 +88,11 @@ internal static class ExecCommand
         }
     }
 
-    private static async Task SendStdinAsync(IClientStreamWriter<ExecRequest> requests, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends stdin, then end of input. The request stream itself stays open until the command
+    /// exits, so that a token renewal can still be sent.
+    /// </summary>
+    private static async Task SendStdinAsync(RequestWriter<ExecRequest> writer, CancellationToken cancellationToken)
     {
         try
         {
@@ -92,14 +103,16 @@ internal static class ExecCommand
                 int n;
                 while ((n = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    await requests.WriteAsync(new ExecRequest { Stdin = ByteString.CopyFrom(buffer, 0, n) }, cancellationToken).ConfigureAwait(false);
+                    if (!await writer.WriteAsync(new ExecRequest { Stdin = ByteString.CopyFrom(buffer, 0, n) }, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
                 }
             }
 
-            await requests.WriteAsync(new ExecRequest { EndOfInput = new EndOfInput() }, cancellationToken).ConfigureAwait(false);
-            await requests.CompleteAsync().ConfigureAwait(false);
+            await writer.WriteAsync(new ExecRequest { EndOfInput = new EndOfInput() }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             // The command finished before reading all of its input; that is its choice.
         }

@@ -30,7 +30,7 @@ internal static class ShellCommand
         using var connection = BrokerConnection.Open(broker, token);
         var client = new SessionService.SessionServiceClient(connection.Channel);
         using var call = client.Interact(cancellationToken: cancellationToken);
-        var writeGate = new SemaphoreSlim(1, 1);
+        using var writer = new RequestWriter<InteractRequest>(call.RequestStream);
         var (columns, rows) = TerminalSize();
         var open = new OpenTerminal
         {
@@ -45,7 +45,7 @@ internal static class ShellCommand
             using var resize = PosixSignalRegistration.Create(PosixSignal.SIGWINCH, (PosixSignalContext context) =>
             {
                 var (c, r) = TerminalSize();
-                _ = SendAsync(call.RequestStream, writeGate, new InteractRequest { Resize = new TerminalSize { Columns = (uint)c, Rows = (uint)r } }, cancellationToken);
+                _ = writer.WriteAsync(new InteractRequest { Resize = new TerminalSize { Columns = (uint)c, Rows = (uint)r } }, cancellationToken);
                 context.Cancel = true;
             });
             var stdout = Console.OpenStandardOutput();
@@ -56,7 +56,7 @@ internal static class ShellCommand
                 {
                     case InteractResponse.FrameOneofCase.Opened:
                         raw = RawTerminal.Enter();
-                        _ = PumpInputAsync(call.RequestStream, writeGate, cancellationToken);
+                        _ = PumpInputAsync(writer, cancellationToken);
                         break;
                     case InteractResponse.FrameOneofCase.Output:
                         stdout.Write(frame.Output.Span);
@@ -66,7 +66,7 @@ internal static class ShellCommand
                         Console.Error.Write($"\r\n[broker] {frame.Notice.Message}\r\n");
                         if (frame.Notice.Kind == NoticeKind.TokenExpiring && renewal() is { } fresh)
                         {
-                            await SendAsync(call.RequestStream, writeGate, new InteractRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);
+                            await writer.WriteAsync(new InteractRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);
                         }
 
                         break;
@@ -90,7 +90,7 @@ internal static class ShellCommand
         }
     }
 
-    private static async Task PumpInputAsync(IClientStreamWriter<InteractRequest> requests, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private static async Task PumpInputAsync(RequestWriter<InteractRequest> writer, CancellationToken cancellationToken)
     {
         try
         {
@@ -99,31 +99,17 @@ internal static class ShellCommand
             int n;
             while ((n = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await SendAsync(requests, gate, new InteractRequest { Input = ByteString.CopyFrom(buffer, 0, n) }, cancellationToken).ConfigureAwait(false);
+                if (!await writer.WriteAsync(new InteractRequest { Input = ByteString.CopyFrom(buffer, 0, n) }, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
 
-            await SendAsync(requests, gate, new InteractRequest { EndOfInput = new EndOfInput() }, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(new InteractRequest { EndOfInput = new EndOfInput() }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException or IOException)
         {
             // The session ended while we were still reading the keyboard.
-        }
-    }
-
-    private static async Task SendAsync(IClientStreamWriter<InteractRequest> requests, SemaphoreSlim gate, InteractRequest frame, CancellationToken cancellationToken)
-    {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await requests.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or OperationCanceledException)
-        {
-            // The call is over; nothing more to send.
-        }
-        finally
-        {
-            gate.Release();
         }
     }
 
