@@ -24,6 +24,8 @@ internal abstract record FeedItem
 /// A session's events for an observer: from the recording file up to where its live feed
 /// starts, then live. An observer that falls behind is cut off by the journal and comes back
 /// here to catch up from the file, so it gets every record without ever slowing the session.
+/// Catching up starts at the segment holding the first missing record: earlier segments are
+/// stepped over undecoded, so a lagging observer late in a long session does not re-read it all.
 /// </summary>
 internal sealed class RecordingFeed
 {
@@ -150,7 +152,7 @@ internal sealed class RecordingFeed
                 yield return new FeedItem.Started(reader.Header, Live: false);
             }
 
-            var events = reader.ReadEventsAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var events = reader.ReadEventsAsync(from, cancellationToken).GetAsyncEnumerator(cancellationToken);
             await using (events.ConfigureAwait(false))
             {
                 while (true)
@@ -176,10 +178,7 @@ internal sealed class RecordingFeed
                         yield break;
                     }
 
-                    if (recorded.Index >= from)
-                    {
-                        yield return new FeedItem.Event(recorded);
-                    }
+                    yield return new FeedItem.Event(recorded);
                 }
             }
         }

@@ -20,15 +20,12 @@ internal sealed class SegmentCodec : IDisposable
         destination[16] = info.Compression;
     }
 
-    /// <summary>Decompresses a segment body; the returned memory is valid until the next call.</summary>
-    public bool TryDecode(ReadOnlySpan<byte> body, out SegmentInfo info, out ReadOnlyMemory<byte> records, out string? error)
+    /// <summary>Reads a segment body's prefix without decompressing anything; false when it is cut short or out of range.</summary>
+    public static bool TryReadPrefix(ReadOnlySpan<byte> body, out SegmentInfo info)
     {
         info = default;
-        records = default;
-        error = null;
         if (body.Length < FileLayout.SegmentPrefixLength)
         {
-            error = "segment is shorter than its prefix";
             return false;
         }
 
@@ -37,7 +34,22 @@ internal sealed class SegmentCodec : IDisposable
             BinaryPrimitives.ReadInt32LittleEndian(body[8..]),
             BinaryPrimitives.ReadInt32LittleEndian(body[12..]),
             body[16]);
-        if (info.RecordCount < 0 || info.UncompressedLength < 0 || info.UncompressedLength > FileLayout.MaxFrameBodyLength)
+        return info.RecordCount >= 0 && info.UncompressedLength >= 0 && info.UncompressedLength <= FileLayout.MaxFrameBodyLength;
+    }
+
+    /// <summary>Decompresses a segment body; the returned memory is valid until the next call.</summary>
+    public bool TryDecode(ReadOnlySpan<byte> body, out SegmentInfo info, out ReadOnlyMemory<byte> records, out string? error)
+    {
+        records = default;
+        error = null;
+        if (body.Length < FileLayout.SegmentPrefixLength)
+        {
+            info = default;
+            error = "segment is shorter than its prefix";
+            return false;
+        }
+
+        if (!TryReadPrefix(body, out info))
         {
             error = "segment prefix is not valid";
             return false;

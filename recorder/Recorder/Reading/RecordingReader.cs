@@ -22,7 +22,7 @@ public sealed class RecordingReader : IDisposable
     /// <summary>The recording's header.</summary>
     public RecordingHeader Header { get; }
 
-    /// <summary>True once <see cref="ReadEventsAsync"/> has finished and found a seal (the recording is complete).</summary>
+    /// <summary>True once <see cref="ReadEventsAsync(long, CancellationToken)"/> has finished and found a seal (the recording is complete).</summary>
     public bool Sealed { get; private set; }
 
     /// <summary>The duration from the seal, or from the last record read when there is no seal.</summary>
@@ -52,8 +52,20 @@ public sealed class RecordingReader : IDisposable
 
     /// <summary>Reads the events in record order; can be enumerated once.</summary>
     /// <exception cref="RecordingFormatException">A segment is corrupt (the verifier tells where and why).</exception>
-    public async IAsyncEnumerable<RecordedEvent> ReadEventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<RecordedEvent> ReadEventsAsync(CancellationToken cancellationToken = default) =>
+        ReadEventsAsync(0, cancellationToken);
+
+    /// <summary>
+    /// Reads the events whose index is at least <paramref name="firstIndex"/>, in record order; can be
+    /// enumerated once. Segments that hold only earlier records are stepped over without being
+    /// decompressed, so resuming late in a long recording costs little more than reading the file.
+    /// A segment is stepped over only when its prefix starts where the records before it end; its
+    /// record count is then taken on its word, as reading never verifies (<see cref="RecordingVerifier"/> does).
+    /// </summary>
+    /// <exception cref="RecordingFormatException">A segment that is read is corrupt (the verifier tells where and why).</exception>
+    public async IAsyncEnumerable<RecordedEvent> ReadEventsAsync(long firstIndex, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstIndex);
         if (_read)
         {
             throw new InvalidOperationException("the events of a recording reader can be read once");
@@ -92,6 +104,16 @@ public sealed class RecordingReader : IDisposable
                 continue;
             }
 
+            // Only a segment whose prefix agrees with the count so far is skipped on its word; any other is decoded.
+            if (SegmentCodec.TryReadPrefix(frame.Body.Span, out var prefix)
+                && prefix.FirstRecord == next
+                && prefix.RecordCount > 0
+                && next + prefix.RecordCount <= firstIndex)
+            {
+                next += prefix.RecordCount;
+                continue;
+            }
+
             if (!_segments.TryDecode(frame.Body.Span, out var info, out var records, out var error))
             {
                 throw new RecordingFormatException($"byte {frame.Position}: {error}");
@@ -101,7 +123,10 @@ public sealed class RecordingReader : IDisposable
             foreach (var recorded in events)
             {
                 lastOffset = recorded.OffsetNanoseconds;
-                yield return recorded;
+                if (recorded.Index >= firstIndex)
+                {
+                    yield return recorded;
+                }
             }
         }
     }
