@@ -21,6 +21,7 @@ namespace Broker.Server.Grpc;
 internal sealed partial class SessionGrpcService : V1.SessionService.SessionServiceBase
 {
     private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;
@@ -309,7 +310,12 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : request.Reason;
         LogTerminated(_logger, session.Id, caller.Subject, reason);
         session.Terminate(SessionEndReason.Terminated, $"terminated by {caller.Subject}: {reason}");
-        await session.Completion.WaitAsync(TimeSpan.FromSeconds(10), context.CancellationToken).ConfigureAwait(false);
+
+        // The kill is under way either way: a session still ending after the wait is reported as it
+        // stands (RUNNING), never as a failed call, so an operator does not take a slow kill for a refused one.
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        await Task.WhenAny(session.Completion, Task.Delay(TerminateWait, _time, stopWaiting.Token)).ConfigureAwait(false);
+        await stopWaiting.CancelAsync().ConfigureAwait(false);
         return new V1.TerminateSessionResponse { Session = session.ToInfo() };
     }
 
