@@ -3,25 +3,7 @@ namespace EndToEnd.Tests;
 /// <summary><c>kill -HUP</c> makes a running <c>broker serve --config</c> reload its policy file.</summary>
 public sealed class PolicyReloadTests : IAsyncLifetime
 {
-    private const string Policy = """
-        version: 1
-        issuers:
-          - issuer: broker-dev
-            audience: broker
-        targets:
-          - name: local
-        identities:
-          - issuer: broker-dev
-            roles: [agent]
-        roles:
-          - name: agent
-            targets: [local]
-            rules:
-              - id: programs
-                allow: {programs: [PROGRAMS]}
-        """;
-
-    private readonly BrokerProcess _broker = new() { PolicyYaml = Policy.Replace("PROGRAMS", "echo, whoami", StringComparison.Ordinal) };
+    private readonly BrokerProcess _broker = new() { PolicyYaml = AgentPolicy.Allowing("echo, whoami") };
 
     public Task InitializeAsync() => _broker.InitializeAsync();
 
@@ -33,12 +15,12 @@ public sealed class PolicyReloadTests : IAsyncLifetime
         var token = await _broker.TokenAsync("alice");
         (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(0);
 
-        await File.WriteAllTextAsync(_broker.PolicyFile, Policy.Replace("PROGRAMS", "echo", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(_broker.PolicyFile, AgentPolicy.Allowing("echo"));
         await HangUpAndWaitForAsync("Policy reloaded", 1);
         var denied = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami");
         denied.Code.Should().Be(126, denied.Stderr);
 
-        await File.WriteAllTextAsync(_broker.PolicyFile, Policy.Replace("PROGRAMS", "whoami", StringComparison.Ordinal).Replace("version: 1", "version: 7", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(_broker.PolicyFile, AgentPolicy.Allowing("whoami").Replace("version: 1", "version: 7", StringComparison.Ordinal));
         await HangUpAndWaitForAsync("Policy reload refused", 1);
         _broker.Log.Should().Contain(_broker.PolicyFile + ":1:10: version must be between 1 and 1");
         (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(126);

@@ -38,25 +38,7 @@ public sealed class TokenRenewalTests : IAsyncLifetime
 /// </summary>
 public sealed class ExecTokenRenewalTests : IAsyncLifetime
 {
-    private const string Policy = """
-        version: 1
-        issuers:
-          - issuer: broker-dev
-            audience: broker
-        targets:
-          - name: local
-        identities:
-          - issuer: broker-dev
-            roles: [agent]
-        roles:
-          - name: agent
-            targets: [local]
-            rules:
-              - id: programs
-                allow: {programs: [sleep, echo]}
-        """;
-
-    private readonly BrokerProcess _broker = new() { PolicyYaml = Policy, ExtraArguments = ["--token-grace-seconds", "4"] };
+    private readonly BrokerProcess _broker = new() { PolicyYaml = AgentPolicy.Allowing("sleep, echo"), ExtraArguments = ["--token-grace-seconds", "4"] };
 
     public Task InitializeAsync() => _broker.InitializeAsync();
 

@@ -16,15 +16,15 @@ public sealed class ResumeTests : IDisposable
     [Fact]
     public async Task Reading_from_any_index_gives_exactly_the_records_from_there_on()
     {
-        var bytes = await ManySegmentsAsync();
-        var all = await TestRecordings.ReadAllAsync(bytes);
+        var bytes = await ManySegmentsAsync().WaitAsync(TestRecordings.Timeout);
+        var all = await TestRecordings.ReadAllAsync(bytes).WaitAsync(TestRecordings.Timeout);
         RecordingFile.Parse(bytes).Segments.Should().HaveCountGreaterThan(5);
         var boundaries = RecordingFile.Parse(bytes).Segments.Select(s => RecordingFile.DecodeSegment(s).FirstRecord).ToList();
 
         long[] starts = [0, 1, boundaries[3] - 1, boundaries[3], boundaries[3] + 1, all.Count - 1, all.Count, all.Count + 50];
         foreach (var start in starts)
         {
-            var resumed = await ReadFromAsync(bytes, start);
+            var resumed = await ReadFromAsync(bytes, start).WaitAsync(TestRecordings.Timeout);
             resumed.Select(Describe).Should().Equal(all.Where(e => e.Index >= start).Select(Describe), $"reading from record {start}");
         }
     }
@@ -32,8 +32,8 @@ public sealed class ResumeTests : IDisposable
     [Fact]
     public async Task Segments_before_the_first_index_are_stepped_over_without_being_decompressed()
     {
-        var bytes = await ManySegmentsAsync();
-        var all = await TestRecordings.ReadAllAsync(bytes);
+        var bytes = await ManySegmentsAsync().WaitAsync(TestRecordings.Timeout);
+        var all = await TestRecordings.ReadAllAsync(bytes).WaitAsync(TestRecordings.Timeout);
         var file = RecordingFile.Parse(bytes);
         var segments = file.Segments.ToList();
         var resumeAt = RecordingFile.DecodeSegment(segments[2]).FirstRecord;
@@ -46,24 +46,24 @@ public sealed class ResumeTests : IDisposable
 
         var damaged = file.ToBytes();
         var readAll = () => TestRecordings.ReadAllAsync(damaged);
-        await readAll.Should().ThrowAsync<RecordingFormatException>();
+        await readAll.Should().ThrowAsync<RecordingFormatException>().WaitAsync(TestRecordings.Timeout);
 
-        var resumed = await ReadFromAsync(damaged, resumeAt);
+        var resumed = await ReadFromAsync(damaged, resumeAt).WaitAsync(TestRecordings.Timeout);
         resumed.Select(Describe).Should().Equal(all.Where(e => e.Index >= resumeAt).Select(Describe));
     }
 
     [Fact]
     public async Task A_segment_whose_prefix_disagrees_with_the_records_before_it_is_decoded_not_skipped()
     {
-        var bytes = await ManySegmentsAsync();
-        var all = await TestRecordings.ReadAllAsync(bytes);
+        var bytes = await ManySegmentsAsync().WaitAsync(TestRecordings.Timeout);
+        var all = await TestRecordings.ReadAllAsync(bytes).WaitAsync(TestRecordings.Timeout);
         var file = RecordingFile.Parse(bytes);
         var first = file.Segments.First();
         var resumeAt = RecordingFile.DecodeSegment(file.Segments.ElementAt(1)).FirstRecord + 1;
 
         // A prefix that says the segment starts later than it does must not make its records vanish.
         BinaryPrimitives.WriteInt64LittleEndian(first.Body, 9_999);
-        var resumed = await ReadFromAsync(file.ToBytes(), resumeAt);
+        var resumed = await ReadFromAsync(file.ToBytes(), resumeAt).WaitAsync(TestRecordings.Timeout);
 
         resumed.Select(Describe).Should().Equal(all.Where(e => e.Index >= resumeAt).Select(Describe));
     }
@@ -71,9 +71,9 @@ public sealed class ResumeTests : IDisposable
     [Fact]
     public async Task A_negative_index_is_refused()
     {
-        var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession);
+        var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession).WaitAsync(TestRecordings.Timeout);
         var read = () => ReadFromAsync(bytes, -1);
-        await read.Should().ThrowAsync<ArgumentOutOfRangeException>();
+        await read.Should().ThrowAsync<ArgumentOutOfRangeException>().WaitAsync(TestRecordings.Timeout);
     }
 
     private static string Describe(RecordedEvent recorded) => recorded switch
