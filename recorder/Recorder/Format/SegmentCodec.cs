@@ -42,16 +42,9 @@ internal sealed class SegmentCodec : IDisposable
     {
         records = default;
         error = null;
-        if (body.Length < FileLayout.SegmentPrefixLength)
-        {
-            info = default;
-            error = "segment is shorter than its prefix";
-            return false;
-        }
-
         if (!TryReadPrefix(body, out info))
         {
-            error = "segment prefix is not valid";
+            error = body.Length < FileLayout.SegmentPrefixLength ? "segment is shorter than its prefix" : "segment prefix is not valid";
             return false;
         }
 
