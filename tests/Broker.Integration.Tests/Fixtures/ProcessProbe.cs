@@ -61,25 +61,75 @@ public static class ProcessProbe
     }
 
     /// <summary>
-    /// Open descriptors of this process of the kinds a session creates (PTYs, pidfds, pipes, sockets), to
-    /// catch leaks; files the runtime maps lazily (assemblies, symbols) do not count.
+    /// The descriptors this process holds for the terminal session led by <paramref name="leader"/>: the PTY master
+    /// (found by its tty index), any handle on the slave, and the leader's pidfd. Matching on the session's own
+    /// objects rather than counting every descriptor keeps the check exact while other test classes open and close
+    /// sessions in the same process.
     /// </summary>
-    public static int OpenDescriptorCount() => Directory.GetFiles("/proc/self/fd").Count(IsSessionKind);
-
-    private static bool IsSessionKind(string descriptor)
+    public static IReadOnlyList<HeldDescriptor> DescriptorsOfSession(int leader)
     {
-        string? target;
-        try
+        var slave = new FileInfo($"/proc/{leader}/fd/0").LinkTarget
+            ?? throw new InvalidOperationException($"process {leader} has no standard input");
+        if (!slave.StartsWith("/dev/pts/", StringComparison.Ordinal))
         {
-            target = new FileInfo(descriptor).LinkTarget;
-        }
-        catch (IOException)
-        {
-            return false;
+            throw new InvalidOperationException($"process {leader} reads {slave}, not a PTY");
         }
 
-        return target is not null && (target.StartsWith("/dev/pts/", StringComparison.Ordinal) || target == "/dev/ptmx"
-            || target.StartsWith("anon_inode:[pidfd]", StringComparison.Ordinal) || target.StartsWith("pipe:", StringComparison.Ordinal)
-            || target.StartsWith("socket:", StringComparison.Ordinal));
+        var ttyIndex = slave["/dev/pts/".Length..];
+        var leaderPid = leader.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return HeldDescriptors().Where(d => d.Target == slave
+            || (d.Target == "/dev/ptmx" && d.Info.GetValueOrDefault("tty-index") == ttyIndex)
+            || (d.Target.StartsWith("anon_inode:[pidfd]", StringComparison.Ordinal) && d.Info.GetValueOrDefault("Pid") == leaderPid)).ToList();
     }
+
+    /// <summary>
+    /// Those of <paramref name="held"/> that are still open: the same descriptor number on the same object (target,
+    /// inode and tty index), so a number the kernel has since reused for something else does not count.
+    /// </summary>
+    public static IReadOnlyList<HeldDescriptor> StillOpen(IReadOnlyList<HeldDescriptor> held)
+    {
+        var now = HeldDescriptors().ToDictionary(d => d.Number);
+        return held.Where(d => now.TryGetValue(d.Number, out var current) && current.SameObject(d)).ToList();
+    }
+
+    private static IEnumerable<HeldDescriptor> HeldDescriptors()
+    {
+        foreach (var path in Directory.GetFiles("/proc/self/fd"))
+        {
+            var number = int.Parse(Path.GetFileName(path), System.Globalization.CultureInfo.InvariantCulture);
+            string? target;
+            string[] info;
+            try
+            {
+                target = new FileInfo(path).LinkTarget;
+                info = File.ReadAllLines($"/proc/self/fdinfo/{number}");
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            if (target is not null)
+            {
+                // An epoll descriptor lists one "tfd" line per watched descriptor; only single-valued fields matter here.
+                var fields = new Dictionary<string, string>();
+                foreach (var parts in info.Select(line => line.Split(':', 2)).Where(parts => parts.Length == 2))
+                {
+                    fields.TryAdd(parts[0], parts[1].Trim());
+                }
+
+                yield return new HeldDescriptor(number, target, fields);
+            }
+        }
+    }
+}
+
+/// <summary>An open descriptor of this process, with its /proc/self/fdinfo fields.</summary>
+public sealed record HeldDescriptor(int Number, string Target, IReadOnlyDictionary<string, string> Info)
+{
+    public bool SameObject(HeldDescriptor other) => Target == other.Target
+        && Info.GetValueOrDefault("ino") == other.Info.GetValueOrDefault("ino")
+        && Info.GetValueOrDefault("tty-index") == other.Info.GetValueOrDefault("tty-index");
+
+    public override string ToString() => $"fd {Number} -> {Target} (ino {Info.GetValueOrDefault("ino")})";
 }

@@ -68,17 +68,7 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
     [Fact]
     public async Task Closing_the_client_kills_every_process_of_the_session()
     {
-        using var channel = _broker.Channel(_broker.Token());
-        var client = new SessionService.SessionServiceClient(channel);
-        await using (var warmUp = await TerminalClient.OpenAsync(client))
-        {
-            // The first session pays for one-time descriptors (the channel's connection, the event loop): count after it.
-            await warmUp.SendAsync("exit 0\r");
-            await warmUp.WaitForExitAsync();
-        }
-
-        var before = ProcessProbe.OpenDescriptorCount();
-        var terminal = await TerminalClient.OpenAsync(client);
+        var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token()));
         await terminal.SendAsync("sleep 300 & (sleep 301 &) ; echo pids:$$:$!:$((6*7))end\r");
         await terminal.WaitUntilAsync(() => PidsPattern().IsMatch(terminal.Output), "the pids");
         var match = PidsPattern().Match(terminal.Output);
@@ -89,6 +79,9 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         ProcessProbe.IsAlive(job).Should().BeTrue();
         var members = ProcessProbe.SessionMembers(shell);
         members.Should().Contain([shell, job]).And.HaveCountGreaterThanOrEqualTo(3, "the double-forked sleep belongs to the session too");
+        var held = ProcessProbe.DescriptorsOfSession(shell);
+        held.Should().Contain(d => d.Target == "/dev/ptmx", "the broker holds the session's PTY master")
+            .And.Contain(d => d.Target.StartsWith("anon_inode:[pidfd]", StringComparison.Ordinal), "the broker watches the shell through a pidfd");
 
         terminal.Cancel();
         await terminal.DisposeAsync();
@@ -99,7 +92,7 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         }
 
         ProcessProbe.SessionMembers(shell).Should().BeEmpty();
-        await WaitForDescriptorsAsync(before);
+        await WaitForDescriptorsClosedAsync(held);
     }
 
     [Fact]
@@ -212,15 +205,14 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         terminal.Notices.Should().Contain(n => n.Kind == NoticeKind.SessionEnding && n.Message.Contains("drill", StringComparison.Ordinal));
     }
 
-    private static async Task WaitForDescriptorsAsync(int before)
+    private static async Task WaitForDescriptorsClosedAsync(IReadOnlyList<HeldDescriptor> held)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        // Other tests of this class run in sequence, so the count returns to where it was unless something leaked.
-        while (ProcessProbe.OpenDescriptorCount() > before + 2)
+        while (ProcessProbe.StillOpen(held).Count > 0)
         {
             if (DateTime.UtcNow > deadline)
             {
-                ProcessProbe.OpenDescriptorCount().Should().BeLessThanOrEqualTo(before + 2, "the session's PTY and pidfd must be closed");
+                ProcessProbe.StillOpen(held).Should().BeEmpty("the session's PTY and pidfd must be closed");
             }
 
             await Task.Delay(50);
