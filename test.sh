@@ -34,6 +34,14 @@ if ! dotnet build Broker.sln -c Release -nologo -v q -clp:ErrorsOnly; then
   exit 1
 fi
 
+# Which containment the session tests exercise depends on the host: say so in the log.
+cg2=$(awk '$0 ~ / - cgroup2 / {print $5; exit}' /proc/self/mountinfo)
+if [ -n "$cg2" ] && [ -w "$cg2" ] && [ -f "$cg2/cgroup.procs" ]; then
+  log "writable cgroup v2 at $cg2: session tests expect a cgroup per session (the broker falls back if it may not move itself)"
+else
+  log "no writable cgroup v2: session tests run with POSIX session-id containment"
+fi
+
 RESULTS="$ROOT/.test-results"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 log "testing"

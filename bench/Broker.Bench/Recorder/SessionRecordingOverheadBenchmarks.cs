@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Broker.Core.Native;
+using Broker.Core.Processes;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Server.Recording;
@@ -58,7 +59,7 @@ public class SessionRecordingOverheadBenchmarks : IDisposable
         _store = new RecordingStore(_directory, new RecordingWriterOptions());
         _index = new SqliteRecordingIndex(Path.Combine(_directory, SqliteRecordingIndex.FileName));
         _catalog = new RecordingCatalog(_store, _index, TimeProvider.System, NullLogger<RecordingCatalog>.Instance);
-        _sessions = new SessionManager([new LocalShellTarget(new LocalShellSettings { Name = "local" }, FdEventLoop.Shared)], TimeProvider.System);
+        _sessions = new SessionManager([new LocalShellTarget(new LocalShellSettings { Name = "local" }, FdEventLoop.Shared, ProcessContainment.BySessionId)], TimeProvider.System);
     }
 
     [GlobalCleanup]

@@ -1,4 +1,5 @@
 using Broker.Core.Native;
+using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Harness.Machine;
 using Broker.Harness.Terminals;
@@ -28,7 +29,7 @@ internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
             InteractiveArguments = ["--norc", "--noprofile"],
             Environment = environment,
         };
-        _target = new LocalShellTarget(settings, FdEventLoop.Shared);
+        _target = new LocalShellTarget(settings, FdEventLoop.Shared, ProcessContainment.BySessionId);
     }
 
     public string Name => "direct PTY";

@@ -8,6 +8,7 @@ internal static unsafe partial class LibC
     private const string Lib = "libc";
 
     public const int O_RDONLY = 0x0;
+    public const int O_WRONLY = 0x1;
     public const int O_RDWR = 0x2;
     public const int O_NOCTTY = 0x100;
     public const int O_NONBLOCK = 0x800;

@@ -9,11 +9,13 @@ internal sealed class LocalShellTarget : ITarget
 {
     private readonly LocalShellSettings _settings;
     private readonly FdEventLoop _loop;
+    private readonly ProcessContainment _containment;
 
-    public LocalShellTarget(LocalShellSettings settings, FdEventLoop loop)
+    public LocalShellTarget(LocalShellSettings settings, FdEventLoop loop, ProcessContainment containment)
     {
         _settings = settings;
         _loop = loop;
+        _containment = containment;
     }
 
     public string Name => _settings.Name;
@@ -35,7 +37,7 @@ internal sealed class LocalShellTarget : ITarget
         if (start.Integration is not { } integration || (!integration.Enforced && !ShellIntegration.Supports(_settings.Shell)))
         {
             // Auditing a raw terminal is best effort: a shell without the integration still runs, unaudited.
-            return ValueTask.FromResult(PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop));
+            return ValueTask.FromResult(PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop, _containment));
         }
 
         if (!ShellIntegration.Supports(_settings.Shell))
@@ -60,7 +62,8 @@ internal sealed class LocalShellTarget : ITarget
             },
             start.Columns,
             start.Rows,
-            _loop));
+            _loop,
+            _containment));
     }
 
     public ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken)
@@ -95,7 +98,7 @@ internal sealed class LocalShellTarget : ITarget
             Environment = environment,
             WorkingDirectory = WorkingDirectory(),
         };
-        return ValueTask.FromResult(PipeCommandProcess.Start(request, _loop));
+        return ValueTask.FromResult(PipeCommandProcess.Start(request, _loop, _containment));
     }
 
     private Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> additions)

@@ -15,16 +15,16 @@ internal sealed class PipeCommandProcess : ITargetProcess
     private FdChannel? _stdin;
     private int _disposed;
 
-    private PipeCommandProcess(FdChannel stdin, FdChannel stdout, FdChannel stderr, ChildProcess child)
+    private PipeCommandProcess(FdChannel stdin, FdChannel stdout, FdChannel stderr, ChildProcess child, SessionCgroup? cgroup)
     {
         _stdin = stdin;
         _stdout = stdout;
         _stderr = stderr;
         _child = child;
-        _session = new ProcessSession(child);
+        _session = new ProcessSession(child, cgroup);
     }
 
-    public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop)
+    public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop, ProcessContainment containment)
     {
         var fds = stackalloc int[6];
         if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)
@@ -46,7 +46,8 @@ internal sealed class PipeCommandProcess : ITargetProcess
             return TargetStartResult.Failed($"cannot create pipes: {error}", 126);
         }
 
-        var spawned = ProcessSpawner.SpawnOnPipes(request, fds[0], fds[3], fds[5]);
+        int stdinRead = fds[0], stdoutWrite = fds[3], stderrWrite = fds[5];
+        var (spawned, cgroup) = containment.Spawn(() => ProcessSpawner.SpawnOnPipes(request, stdinRead, stdoutWrite, stderrWrite));
         // The child's ends are closed here whatever happened: the parent must never hold them,
         // or end of file would never arrive.
         LibC.close(fds[0]);
@@ -68,7 +69,8 @@ internal sealed class PipeCommandProcess : ITargetProcess
             FdChannel.ForWriting(stdin, loop),
             FdChannel.ForReading(stdout, loop),
             FdChannel.ForReading(stderr, loop),
-            child));
+            child,
+            cgroup));
     }
 
     public PipeReader Output => _stdout.Output;
@@ -122,5 +124,6 @@ internal sealed class PipeCommandProcess : ITargetProcess
         _child.Dispose();
         _stdout.Dispose();
         _stderr.Dispose();
+        await _session.ReleaseAsync().ConfigureAwait(false);
     }
 }

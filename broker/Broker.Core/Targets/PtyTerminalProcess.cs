@@ -16,15 +16,15 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     private readonly ProcessSession _session;
     private int _disposed;
 
-    private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child)
+    private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child, SessionCgroup? cgroup)
     {
         _masterFd = masterFd;
         _master = master;
         _child = child;
-        _session = new ProcessSession(child);
+        _session = new ProcessSession(child, cgroup);
     }
 
-    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop)
+    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment)
     {
         var fd = LibC.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
         if (fd < 0)
@@ -44,7 +44,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
 
         slavePath = Encoding.UTF8.GetString(new ReadOnlySpan<byte>(name, IndexOfNul(name)));
         SetSize(fd, columns, rows);
-        var spawned = ProcessSpawner.SpawnOnTerminal(request, slavePath);
+        var (spawned, cgroup) = containment.Spawn(() => ProcessSpawner.SpawnOnTerminal(request, slavePath));
         if (!spawned.Succeeded)
         {
             master.Dispose();
@@ -53,7 +53,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
 
         var child = new ChildProcess(spawned.ProcessId, loop);
         var channel = FdChannel.ForReading(master, loop);
-        return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child));
+        return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child, cgroup));
     }
 
     private static unsafe int IndexOfNul(byte* name)
@@ -130,5 +130,6 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         await _child.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _child.Dispose();
         _master.Dispose();
+        await _session.ReleaseAsync().ConfigureAwait(false);
     }
 }

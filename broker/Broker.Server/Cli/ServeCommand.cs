@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Broker.Core.Processes;
 using Broker.Server.Access;
 using Broker.Server.Configuration;
 using Broker.Server.Hosting;
 
 namespace Broker.Server.Cli;
 
-/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N] [--recording-retention-days N]</c>; SIGHUP reloads the policy file.</summary>
+/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N] [--recording-retention-days N] [--containment MODE]</c>; SIGHUP reloads the policy file.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -17,7 +18,14 @@ internal static class ServeCommand
         var urls = new Option<string?>("--urls") { Description = $"Listen URLs, ';'-separated (default {SettingsLoader.DevUrl})" };
         var grace = new Option<int?>("--token-grace-seconds") { Description = "How long a session outlives its caller's expired token without a renewal (default 300)" };
         var retention = new Option<int?>("--recording-retention-days") { Description = "Delete recordings of sessions that started more than this many days ago (default: keep)" };
-        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace, retention };
+        var containmentMode = new Option<string>("--containment")
+        {
+            Description = "How each session's processes are kept together to be killed: 'cgroup' (a cgroup v2 per session; refuse to start without), "
+                + "'session-id' (the POSIX session: processes that call setsid escape), or 'auto' (cgroup where allowed, else session-id; the default)",
+            DefaultValueFactory = _ => "auto",
+        };
+        containmentMode.AcceptOnlyFromAmong("auto", "cgroup", "session-id");
+        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace, retention, containmentMode };
         command.SetAction(async (parse, ct) =>
         {
             var dataDirectory = parse.GetValue(data)?.FullName ?? Path.GetFullPath(".broker-data");
@@ -54,7 +62,26 @@ internal static class ServeCommand
                 settings = settings with { RecordingRetention = TimeSpan.FromDays(days) };
             }
 
-            await using var app = BrokerHost.Build(settings);
+            var mode = parse.GetValue(containmentMode) switch
+            {
+                "cgroup" => ContainmentMode.Cgroup,
+                "session-id" => ContainmentMode.SessionId,
+                _ => ContainmentMode.Auto,
+            };
+            var (containment, containmentError, fallback) = ProcessContainment.Create(mode);
+            if (containment is null)
+            {
+                Console.Error.WriteLine($"broker: {containmentError}");
+                return 2;
+            }
+
+            if (fallback is not null)
+            {
+                Console.Error.WriteLine($"broker: no cgroup per session ({fallback}); processes that call setsid can outlive their session");
+            }
+
+            using var ownedContainment = containment;
+            await using var app = BrokerHost.Build(settings, containment);
             await app.StartAsync(ct).ConfigureAwait(false);
             using var reload = settings.ConfigFile is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
             {
@@ -63,7 +90,7 @@ internal static class ServeCommand
                 var reloader = app.Services.GetRequiredService<PolicyReloader>();
                 _ = Task.Run(reloader.Reload, CancellationToken.None);
             });
-            Console.Error.WriteLine($"broker: listening on {string.Join(", ", BrokerHost.BoundAddresses(app))}; data in {dataDirectory}");
+            Console.Error.WriteLine($"broker: listening on {string.Join(", ", BrokerHost.BoundAddresses(app))}; data in {dataDirectory}; processes contained by {containment.Description}");
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;
         });

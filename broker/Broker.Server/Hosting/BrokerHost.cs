@@ -1,4 +1,5 @@
 using Broker.Core.Native;
+using Broker.Core.Processes;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Identity.Aws;
@@ -20,7 +21,11 @@ namespace Broker.Server.Hosting;
 /// <summary>Builds the ASP.NET Core host: a thin gRPC layer over the core session model.</summary>
 internal static class BrokerHost
 {
-    public static WebApplication Build(BrokerSettings settings, Action<ILoggingBuilder>? configureLogging = null)
+    /// <summary>
+    /// Builds the host. <paramref name="containment"/> stays the caller's: it outlives the host so that the
+    /// sessions ended at shutdown can still remove their cgroups.
+    /// </summary>
+    public static WebApplication Build(BrokerSettings settings, ProcessContainment containment, Action<ILoggingBuilder>? configureLogging = null)
     {
         // The broker reads no appsettings files. Left on, the default reload-on-change watcher
         // watches the content root recursively: started from / it walks the whole file system
@@ -53,7 +58,7 @@ internal static class BrokerHost
         services.AddSingleton(settings.Access);
         services.AddSingleton(sp => new TokenValidator(settings.Issuers, settings.Time, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
         services.AddSingleton(sp => new SessionManager(
-            settings.Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared)),
+            settings.Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
             settings.Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();

@@ -1,4 +1,5 @@
 using Broker.Core.Native;
+using Broker.Core.Processes;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Microsoft.Extensions.Time.Testing;
@@ -9,15 +10,7 @@ public sealed class SessionLimitsTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static async Task<(Session Session, FakeTimeProvider Time)> StartAsync(SessionLimits limits)
-    {
-        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var target = new LocalShellTarget(new LocalShellSettings { Name = "local", InteractiveArguments = ["--norc", "--noprofile"], Limits = limits }, FdEventLoop.Shared);
-        var manager = new SessionManager([target], time);
-        var opened = await manager.OpenTerminalAsync(
-            new OpenRequest { Id = SessionIds.New(time), Owner = new SessionOwner("test", "agent"), Roles = ["agent"], Target = "local" }, 80, 24, "xterm", null, default);
-        return (opened.Session!, time);
-    }
+    private static Task<(Session Session, FakeTimeProvider Time)> StartAsync(SessionLimits limits) => TestSessions.StartTerminalAsync(limits);
 
     private static async Task<List<SessionEvent>> DrainAsync(Session session)
     {

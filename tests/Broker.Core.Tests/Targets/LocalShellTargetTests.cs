@@ -10,7 +10,7 @@ public sealed class LocalShellTargetTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private static LocalShellTarget NewTarget() =>
-        new(new LocalShellSettings { Name = "local", InteractiveArguments = ["--norc", "--noprofile"] }, FdEventLoop.Shared);
+        new(new LocalShellSettings { Name = "local", InteractiveArguments = ["--norc", "--noprofile"] }, FdEventLoop.Shared, ProcessContainment.BySessionId);
 
     [Fact]
     public async Task Terminal_reports_the_size_it_was_opened_with_and_after_a_resize()

@@ -1,3 +1,4 @@
+using Broker.Core.Processes;
 using Broker.Identity.Dev;
 using Broker.Protocol.V1;
 using Broker.Server.Configuration;
@@ -13,10 +14,14 @@ namespace Broker.Integration.Tests.Fixtures;
 public class BrokerFixture : IAsyncLifetime
 {
     private WebApplication? _app;
+    private ProcessContainment? _containment;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "broker-it-" + Guid.NewGuid().ToString("n"));
 
     public Uri Address { get; private set; } = null!;
+
+    /// <summary>How the broker contains its sessions' processes (a cgroup per session where the host allows it).</summary>
+    internal ProcessContainment Containment => _containment ?? throw new InvalidOperationException("the broker has not started");
 
     public DevIssuer Issuer { get; private set; } = null!;
 
@@ -56,7 +61,9 @@ public class BrokerFixture : IAsyncLifetime
 
         settings = Configure(settings);
         Issuer = DevIssuer.LoadOrCreate(DataDirectory);
-        _app = BrokerHost.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var (containment, error, _) = ProcessContainment.Create(ContainmentMode.Auto);
+        _containment = containment ?? throw new InvalidOperationException(error);
+        _app = BrokerHost.Build(settings, _containment, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Address = new Uri(BrokerHost.BoundAddresses(_app).Single());
     }
@@ -93,6 +100,8 @@ public class BrokerFixture : IAsyncLifetime
             await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
             await _app.DisposeAsync();
         }
+
+        _containment?.Dispose();
 
         try
         {

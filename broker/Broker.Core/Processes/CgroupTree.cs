@@ -1,0 +1,409 @@
+using System.Globalization;
+
+namespace Broker.Core.Processes;
+
+/// <summary>
+/// The broker's own branch of the cgroup v2 hierarchy: a directory below the cgroup the broker runs in, with one
+/// child cgroup per target session. A session's program is born inside its cgroup, so every process it ever
+/// starts (including those that call setsid or double-fork) is found there and killed with one write to
+/// <c>cgroup.kill</c>, whatever the number of processes on the machine.
+/// </summary>
+/// <remarks>
+/// <c>posix_spawn</c> in this glibc cannot place a child in a cgroup (no <c>CLONE_INTO_CGROUP</c>), and a child
+/// moved after it started could fork before the move. So the broker moves itself into the session's cgroup for
+/// the length of the spawn and back out: the child inherits the cgroup at birth. Moves are serialised for the
+/// whole process, since a move takes every thread of the process with it.
+/// </remarks>
+internal sealed class CgroupTree : IDisposable
+{
+    private const string BranchPrefix = "broker-";
+
+    /// <summary>
+    /// Branches are named after the broker's pid namespace and pid: a broker in another pid namespace (another
+    /// container on the same cgroup tree) sees different pids, so it must never judge this broker's branch abandoned.
+    /// </summary>
+    private static readonly string OwnerPrefix = $"{BranchPrefix}{PidNamespace()}-";
+
+    /// <summary>
+    /// Held by every spawn of the process, with or without a cgroup, so that no program the broker starts is born
+    /// in another session's cgroup while the broker is inside it.
+    /// </summary>
+    internal static readonly Lock SpawnLock = new();
+    private static int s_branches;
+    private static volatile string? s_brokerInside;
+
+    private readonly string _home;
+    private long _sessions;
+    private int _disposed;
+
+    private CgroupTree(string home, string branch)
+    {
+        _home = home;
+        Branch = branch;
+    }
+
+    /// <summary>The directory holding this broker's session cgroups.</summary>
+    public string Branch { get; }
+
+    /// <summary>Sets up the branch under the broker's own cgroup, or says why this host does not allow it.</summary>
+    public static (CgroupTree? Tree, string? Error) TryCreate()
+    {
+        var home = FindOwnCgroup(out var error);
+        if (home is null)
+        {
+            return (null, error);
+        }
+
+        var pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var branch = Path.Combine(home, $"{OwnerPrefix}{pid}-{Interlocked.Increment(ref s_branches)}");
+        try
+        {
+            Directory.CreateDirectory(branch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"cannot create {branch}: {ex.Message}");
+        }
+
+        var tree = new CgroupTree(home, branch);
+        if (tree.Probe() is { } problem)
+        {
+            tree.Dispose();
+            return (null, problem);
+        }
+
+        tree.RemoveAbandonedBranches();
+        return (tree, null);
+    }
+
+    /// <summary>Runs <paramref name="spawn"/> so that the program it starts is born in a new session cgroup.</summary>
+    public ContainedSpawn Spawn(Func<SpawnResult> spawn)
+    {
+        var path = Path.Combine(Branch, "s" + Interlocked.Increment(ref _sessions).ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new(SpawnResult.Failed($"cannot create the session's cgroup: {ex.Message}"), null);
+        }
+
+        var cgroup = new SessionCgroup(path);
+        SpawnResult result;
+        lock (SpawnLock)
+        {
+            s_brokerInside = path;
+            if (CgroupFiles.Write(Path.Combine(path, "cgroup.procs"), "0") is { } error)
+            {
+                s_brokerInside = null;
+                cgroup.TryRemove();
+                return new(SpawnResult.Failed($"cannot enter the session's cgroup: {error}"), null);
+            }
+
+            try
+            {
+                result = spawn();
+            }
+            finally
+            {
+                ReturnHome();
+            }
+        }
+
+        if (!result.Succeeded)
+        {
+            cgroup.TryRemove();
+            return new(result, null);
+        }
+
+        ReturnStrays(path, result.ProcessId);
+        return new(result, cgroup);
+    }
+
+    /// <summary>Whether the broker itself is inside <paramref name="cgroup"/> (killing it then would kill the broker).</summary>
+    public static bool BrokerIsInside(string cgroup) => string.Equals(s_brokerInside, cgroup, StringComparison.Ordinal);
+
+    /// <summary>Kills whatever is left in the branch and removes it.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            RemoveBranch(Branch);
+        }
+    }
+
+    /// <summary>The cgroup v2 directory this process belongs to, from /proc/self/cgroup and /proc/self/mountinfo.</summary>
+    internal static string? FindOwnCgroup(out string? error)
+    {
+        string? own = null;
+        try
+        {
+            own = File.ReadAllLines("/proc/self/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
+        }
+        catch (IOException ex)
+        {
+            error = $"cannot read /proc/self/cgroup: {ex.Message}";
+            return null;
+        }
+
+        if (own is null)
+        {
+            error = "this process is in no cgroup v2 hierarchy";
+            return null;
+        }
+
+        var directory = Locate(own, File.ReadLines("/proc/self/mountinfo"));
+        error = directory is null ? $"no cgroup v2 mount shows this process's cgroup {own}" : null;
+        return directory;
+    }
+
+    /// <summary>
+    /// The directory of cgroup <paramref name="own"/> (a path from /proc/self/cgroup) under the cgroup2 mount that
+    /// shows it, or null when none does.
+    /// </summary>
+    internal static string? Locate(string own, IEnumerable<string> mountinfo)
+    {
+        // A process outside its cgroup namespace's root sees "/.." in its path: no mount it can see holds its cgroup.
+        if (!own.StartsWith('/') || own.Split('/').Contains(".."))
+        {
+            return null;
+        }
+
+        foreach (var line in mountinfo)
+        {
+            if (ParseCgroup2Mount(line) is not { } mount)
+            {
+                continue;
+            }
+
+            // A mount of part of the hierarchy (a container's) shows its own root: the process's path is below it.
+            var root = mount.Root.TrimEnd('/');
+            if (own == mount.Root || own.StartsWith(root + "/", StringComparison.Ordinal))
+            {
+                var below = own[root.Length..].TrimStart('/');
+                return below.Length == 0 ? mount.MountPoint : Path.Combine(mount.MountPoint, below);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The root and mount point of a cgroup2 line of /proc/self/mountinfo; null for other file systems.</summary>
+    internal static (string Root, string MountPoint)? ParseCgroup2Mount(string line)
+    {
+        var separator = line.IndexOf(" - ", StringComparison.Ordinal);
+        if (separator < 0)
+        {
+            return null;
+        }
+
+        var after = line[(separator + 3)..].Split(' ');
+        var before = line[..separator].Split(' ');
+        if (after.Length < 1 || after[0] != "cgroup2" || before.Length < 5)
+        {
+            return null;
+        }
+
+        return (Unescape(before[3]), Unescape(before[4]));
+    }
+
+    // mountinfo writes space, tab, newline and backslash in paths as three octal digits after a backslash.
+    private static string Unescape(string field)
+    {
+        if (!field.Contains('\\', StringComparison.Ordinal))
+        {
+            return field;
+        }
+
+        var result = new System.Text.StringBuilder(field.Length);
+        for (var i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && i + 3 < field.Length && field[(i + 1)..(i + 4)].All(c => c is >= '0' and <= '7'))
+            {
+                result.Append((char)Convert.ToInt32(field[(i + 1)..(i + 4)], 8));
+                i += 3;
+            }
+            else
+            {
+                result.Append(field[i]);
+            }
+        }
+
+        return result.ToString();
+    }
+
+    /// <summary>Checks on a throwaway cgroup that the broker may move itself and that <c>cgroup.kill</c> exists.</summary>
+    private string? Probe()
+    {
+        var probe = Path.Combine(Branch, "probe");
+        try
+        {
+            Directory.CreateDirectory(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot create a cgroup under {Branch}: {ex.Message}";
+        }
+
+        try
+        {
+            if (!File.Exists(Path.Combine(probe, "cgroup.kill")))
+            {
+                return "this kernel has no cgroup.kill (Linux 5.14 or later is needed)";
+            }
+
+            lock (SpawnLock)
+            {
+                s_brokerInside = probe;
+                if (CgroupFiles.Write(Path.Combine(probe, "cgroup.procs"), "0") is { } error)
+                {
+                    s_brokerInside = null;
+                    return $"the broker may not move itself between cgroups: {error}";
+                }
+
+                ReturnHome();
+            }
+
+            return null;
+        }
+        finally
+        {
+            new SessionCgroup(probe).TryRemove();
+        }
+    }
+
+    // Called with SpawnLock held. Failing to leave would leave the broker inside a session's cgroup, where
+    // that session's end would kill it: s_brokerInside stays set so that the kill is refused.
+    private void ReturnHome()
+    {
+        string? error = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            error = CgroupFiles.Write(Path.Combine(_home, "cgroup.procs"), "0");
+            if (error is null)
+            {
+                s_brokerInside = null;
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"the broker could not return to its own cgroup {_home}: {error}");
+    }
+
+    /// <summary>
+    /// While the broker was inside the session's cgroup, another of its threads may have started an unrelated
+    /// program (System.Diagnostics.Process, a credential helper), which may itself have started others. Those
+    /// descend from the broker without passing through the session's leader: they go back to the broker's cgroup.
+    /// A process whose line of parents is broken (an orphan) stays: a session's double-forked daemon looks the same.
+    /// </summary>
+    private void ReturnStrays(string cgroup, int leader)
+    {
+        var self = Environment.ProcessId;
+        foreach (var pid in CgroupFiles.ReadProcesses(cgroup))
+        {
+            if (pid != leader && DescendsFromBrokerOnly(pid, leader, self))
+            {
+                CgroupFiles.Write(Path.Combine(_home, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    private static bool DescendsFromBrokerOnly(int pid, int leader, int self)
+    {
+        for (var depth = 0; depth < 64 && pid > 1; depth++)
+        {
+            pid = ParentOf(pid);
+            if (pid == leader)
+            {
+                return false;
+            }
+
+            if (pid == self)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// A broker that died without cleaning up leaves its branch behind, with its sessions' processes still
+    /// running: they are killed and the branch removed. Branches of live brokers are left alone.
+    /// </summary>
+    private void RemoveAbandonedBranches()
+    {
+        IEnumerable<string> branches;
+        try
+        {
+            branches = Directory.EnumerateDirectories(_home, OwnerPrefix + "*").ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (var branch in branches)
+        {
+            var name = Path.GetFileName(branch.AsSpan())[OwnerPrefix.Length..];
+            var dash = name.IndexOf('-');
+            if (dash > 0 && int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var owner)
+                && owner != Environment.ProcessId && !Directory.Exists($"/proc/{owner}"))
+            {
+                RemoveBranch(branch);
+            }
+        }
+    }
+
+    // The inode of /proc/self/ns/pid ("pid:[4026531836]") names the pid namespace.
+    private static string PidNamespace()
+    {
+        try
+        {
+            var link = new FileInfo("/proc/self/ns/pid").LinkTarget ?? "";
+            var digits = new string(link.Where(char.IsAsciiDigit).ToArray());
+            return digits.Length > 0 ? digits : "0";
+        }
+        catch (IOException)
+        {
+            return "0";
+        }
+    }
+
+    private static void RemoveBranch(string branch)
+    {
+        try
+        {
+            foreach (var session in Directory.EnumerateDirectories(branch))
+            {
+                var cgroup = new SessionCgroup(session);
+                cgroup.Kill();
+                cgroup.TryRemove(TimeSpan.FromSeconds(2));
+            }
+
+            Directory.Delete(branch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Still busy or not ours to remove: an empty cgroup directory costs nothing, and the next start retries.
+        }
+    }
+}
+
+/// <summary>A spawn's result and, when cgroups are in use, the cgroup its program was born in.</summary>
+internal readonly record struct ContainedSpawn(SpawnResult Result, SessionCgroup? Cgroup);
