@@ -81,7 +81,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
-        using var abandon = context.CancellationToken.Register(session.Abandon);
+        using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
         session.PostNotice(NoticeKind.Info, raw
@@ -227,7 +227,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
         var session = ThrowIfFailed(result);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "exec");
-        using var abandon = context.CancellationToken.Register(session.Abandon);
+        using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
