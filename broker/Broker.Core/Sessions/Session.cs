@@ -53,6 +53,11 @@ internal sealed class Session : IDisposable
     private readonly CancellationTokenSource _abandon = new();
     private readonly ITimer _watchdog;
     private readonly SemaphoreSlim _inputGate = new(1, 1);
+
+    // Held by the terminal's pump from filtering a read until its output is queued, and by ShowAsync: what the line
+    // editor shows in answer to a prompt marker (found while filtering) then comes after the prompt that carried it.
+    // Never disposed: a pump left running after the session ended may still release it (it holds no OS handle).
+    private readonly SemaphoreSlim _terminalOutputGate = new(1, 1);
     private readonly Task _completion;
     private long _lastActivityTicks;
     private long _idleWarnedForTicks;
@@ -158,14 +163,27 @@ internal sealed class Session : IDisposable
             return;
         }
 
-        _context.Journal.Output(stream, data.Span);
         try
         {
+            await _terminalOutputGate.WaitAsync(_abandon.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            _context.Journal.Output(stream, data.Span);
             await _events.Writer.WriteAsync(new SessionEvent.Output(stream, data), _abandon.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
             // The client left or the session ended meanwhile.
+        }
+        finally
+        {
+            _terminalOutputGate.Release();
         }
     }
 
@@ -321,6 +339,7 @@ internal sealed class Session : IDisposable
     private async Task PumpAsync(PipeReader reader, OutputChannel stream)
     {
         var filter = _context.CreateFilter(stream);
+        var gate = stream == OutputChannel.Terminal ? _terminalOutputGate : null;
         // Rented on first output and handed over with each event: idle sessions hold no buffer.
         var buffer = new PooledOutputBuffer();
         using var holdTimer = filter.HoldDelay > TimeSpan.Zero
@@ -339,30 +358,56 @@ internal sealed class Session : IDisposable
                         break;
                     }
 
-                    filter.FlushHeld(buffer);
-                    await EmitAsync(stream, buffer).ConfigureAwait(false);
+                    if (gate is not null)
+                    {
+                        await gate.WaitAsync(_abandon.Token).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        filter.FlushHeld(buffer);
+                        await EmitAsync(stream, buffer).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        gate?.Release();
+                    }
+
                     continue;
                 }
 
                 var take = data.Length > MaxEventBytes ? data.Slice(0, MaxEventBytes) : data;
-                foreach (var segment in take)
+                var completed = result.IsCompleted && take.Length == data.Length;
+                if (gate is not null)
                 {
-                    filter.Push(segment.Span, buffer);
+                    await gate.WaitAsync(_abandon.Token).ConfigureAwait(false);
                 }
 
-                reader.AdvanceTo(take.End);
+                try
+                {
+                    foreach (var segment in take)
+                    {
+                        filter.Push(segment.Span, buffer);
+                    }
+
+                    reader.AdvanceTo(take.End);
+                    if (completed)
+                    {
+                        filter.Complete(buffer);
+                    }
+
+                    await EmitAsync(stream, buffer).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate?.Release();
+                }
+
                 if (!take.IsEmpty)
                 {
                     Touch();
                 }
 
-                var completed = result.IsCompleted && take.Length == data.Length;
-                if (completed)
-                {
-                    filter.Complete(buffer);
-                }
-
-                await EmitAsync(stream, buffer).ConfigureAwait(false);
                 if (completed)
                 {
                     break;
