@@ -1,7 +1,4 @@
-using Broker.Core.Native;
-using Broker.Core.Processes;
 using Broker.Core.Sessions;
-using Broker.Core.Targets;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Broker.Core.Tests.Sessions;
