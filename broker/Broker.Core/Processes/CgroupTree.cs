@@ -48,7 +48,14 @@ internal sealed class CgroupTree : IDisposable
     /// <summary>Sets up the branch under the broker's own cgroup, or says why this host does not allow it.</summary>
     public static (CgroupTree? Tree, string? Error) TryCreate()
     {
-        var home = FindOwnCgroup(out var error);
+        // Under the spawn lock: while another tree spawns, this process sits in that tree's session cgroup for a
+        // moment, and a home read then would nest this branch in a session (whose end would kill the broker).
+        string? home, error;
+        lock (SpawnLock)
+        {
+            home = FindOwnCgroup(out error);
+        }
+
         if (home is null)
         {
             return (null, error);

@@ -101,7 +101,7 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
         var strayChild = Children(stray!.Id).Single();
         try
         {
-            var home = CgroupOf(Environment.ProcessId);
+            var home = BrokersOwnCgroup();
             CgroupOf(spawned.ProcessId).Should().NotBe(home).And.EndWith(Path.GetFileName(cgroup!.Path));
             CgroupOf(stray.Id).Should().Be(home);
             CgroupOf(strayChild).Should().Be(home);
@@ -118,6 +118,75 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
             LibC.kill(strayChild, 9);
             stray.Kill();
             stray.WaitForExit(10_000);
+        }
+    }
+
+    [Fact]
+    public async Task A_branch_set_up_while_another_spawns_is_made_in_the_brokers_own_cgroup_not_in_that_session()
+    {
+        var (tree, error) = CgroupTree.TryCreate();
+        if (tree is null)
+        {
+            _broker.Containment.UsesCgroups.Should().BeFalse(error);
+            return;
+        }
+
+        using var owned = tree;
+        var home = BrokersOwnCgroup();
+        Task<(CgroupTree? Tree, string? Error)>? second = null;
+        var nested = new List<string>();
+        var (spawned, cgroup) = tree.Spawn(() =>
+        {
+            // While this process sits in the session's cgroup, another part of it sets up its own branch. Unguarded,
+            // that branch appears inside the session's cgroup within moments; give it half a second to do so.
+            var session = CgroupTree.FindOwnCgroup(out _)!;
+            second = Task.Factory.StartNew(CgroupTree.TryCreate, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var deadline = DateTime.UtcNow.AddMilliseconds(500);
+            while (nested.Count == 0 && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5);
+                nested.AddRange(Directory.EnumerateDirectories(session));
+            }
+
+            return SpawnSleep("306");
+        });
+        spawned.Succeeded.Should().BeTrue(spawned.Error);
+        try
+        {
+            var (other, otherError) = await second!.WaitAsync(TimeSpan.FromSeconds(20));
+            using var ownedOther = other;
+            nested.Should().BeEmpty("nothing may be created inside a session's cgroup but by its own processes");
+            other.Should().NotBeNull(otherError);
+            Path.GetDirectoryName(other!.Branch).Should().Be(Path.GetDirectoryName(tree.Branch), "both branches belong under the broker's own cgroup");
+            BrokersOwnCgroup().Should().Be(home, "the broker went back to its own cgroup after both");
+        }
+        finally
+        {
+            LibC.kill(spawned.ProcessId, 9);
+            await Task.Run(() => ReapBlocking(spawned.ProcessId)).WaitAsync(TimeSpan.FromSeconds(20));
+        }
+    }
+
+    private static unsafe SpawnResult SpawnSleep(string seconds)
+    {
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        var fd = (int)devNull.DangerousGetHandle();
+        return ProcessSpawner.SpawnOnPipes(
+            new SpawnRequest { Path = "/bin/sleep", Arguments = ["sleep", seconds], Environment = new Dictionary<string, string>() }, fd, fd, fd);
+    }
+
+    private static unsafe void ReapBlocking(int pid)
+    {
+        int status;
+        LibC.waitpid(pid, &status, 0);
+    }
+
+    /// <summary>This process's cgroup, read while no spawn (of any fixture running in parallel) has moved it.</summary>
+    private static string BrokersOwnCgroup()
+    {
+        lock (CgroupTree.SpawnLock)
+        {
+            return CgroupOf(Environment.ProcessId);
         }
     }
 
