@@ -58,7 +58,10 @@ internal sealed partial class RecordingJournal : ISessionJournal
         }
     }
 
-    /// <summary>The exit recorded when the session ended; null before.</summary>
+    /// <summary>
+    /// The exit recorded when the session ended; null before. Nothing is appended after it: the recording ends
+    /// there, and what races the end (the line editor's last write, an echo) never reached a running program.
+    /// </summary>
     public SessionEvent.Ended? Exit { get; private set; }
 
     /// <summary>Remembers a masker of the session so its counts are recorded when the session ends.</summary>
@@ -77,6 +80,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
     {
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             var index = _writer.EventCount;
             _execCommand = _writer.AppendCommand(command);
             _counts = _counts.WithCommand(command.Decision);
@@ -89,6 +97,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
     {
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return 0;
+            }
+
             var index = _writer.EventCount;
             var number = _writer.AppendCommand(command);
             _counts = _counts.WithCommand(command.Decision);
@@ -102,6 +115,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
     {
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             var index = _writer.EventCount;
             _writer.AppendCommandExit(command, exitCode);
             Publish(() => new CommandExitEvent(index, Offset(), command, exitCode));
@@ -112,6 +130,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
     {
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             var index = _writer.EventCount;
             _writer.AppendInput(data);
             if (_subscribers.Length > 0)
@@ -131,6 +154,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
         };
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             var index = _writer.EventCount;
             _writer.AppendOutput(stream, data);
             if (_subscribers.Length > 0)
@@ -144,6 +172,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
     {
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             var index = _writer.EventCount;
             _writer.AppendResize(columns, rows);
             Publish(() => new ResizeEvent(index, Offset(), columns, rows));
@@ -154,6 +187,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
     {
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             var index = _writer.EventCount;
             _writer.AppendNotice(kind.ToString(), message);
             Publish(() => new NoticeEvent(index, Offset(), kind.ToString(), message));
