@@ -112,6 +112,12 @@ public sealed class BrokerProcess : IAsyncLifetime
     /// <summary>The broker's process id.</summary>
     public int ProcessId => _process!.Id;
 
+    /// <summary>Whether the broker process has ended (it refused to start, or was stopped).</summary>
+    public bool HasExited => _process!.HasExited;
+
+    /// <summary>The broker's exit code, once it has ended.</summary>
+    public int ExitCode => _process!.ExitCode;
+
     public string Log
     {
         get
@@ -160,7 +166,8 @@ public sealed class BrokerProcess : IAsyncLifetime
                 _log.AppendLine(e.Data);
             }
 
-            if (e.Data.Contains("listening on", StringComparison.Ordinal))
+            // Not the credentials endpoint's "listening on" log line, which comes first: the gRPC port is not open yet then.
+            if (e.Data.StartsWith("broker: listening on", StringComparison.Ordinal))
             {
                 ready.TrySetResult();
             }
@@ -203,12 +210,21 @@ public sealed class BrokerProcess : IAsyncLifetime
         _process.WaitForExit(30_000);
     }
 
+    /// <summary>Stops the broker as an operator would (SIGTERM: sessions are ended, their cgroups removed); SIGKILL if it hangs.</summary>
     public async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill();
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await BuiltTools.RunAsync("/bin/kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
         }
 
         _process?.Dispose();

@@ -1,0 +1,103 @@
+using System.Globalization;
+
+namespace EndToEnd.Tests;
+
+/// <summary><c>broker serve --containment</c>: which processes end with their session, as the start-up line says.</summary>
+public sealed class ContainmentTests
+{
+    private static readonly string Policy = AgentPolicy.Allowing("setsid, sleep, echo") + """
+
+              - id: detach
+                allow: {redirections: ["</dev/null", ">/dev/null", "2>&1"], constructs: [parameter-expansion]}
+        """;
+
+    [Fact]
+    public async Task With_session_ids_the_broker_says_so_and_a_setsid_daemon_outlives_its_exec_as_documented()
+    {
+        await using var broker = await StartAsync("session-id");
+        broker.Process.Log.Should().Contain("processes contained by POSIX session id (processes that call setsid escape)");
+
+        var daemon = await RunExecLeavingDaemonAsync(broker.Process);
+
+        IsRunning(daemon).Should().BeTrue("a process that called setsid is outside the POSIX session the broker kills");
+        (await File.ReadAllTextAsync($"/proc/{daemon}/cmdline")).Should().Be("sleep\03099\0");
+        await BuiltTools.RunAsync("/bin/kill", ["-KILL", daemon.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    [Fact]
+    public async Task With_cgroups_a_setsid_daemon_dies_with_its_exec_or_the_broker_refuses_to_start_without_them()
+    {
+        var process = new BrokerProcess { PolicyYaml = Policy, ExtraArguments = ["--containment", "cgroup"] };
+        try
+        {
+            await process.InitializeAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            process.HasExited.Should().BeTrue();
+            process.ExitCode.Should().Be(2);
+            process.Log.Should().Contain("broker: cgroup containment is unavailable: ");
+            await process.DisposeAsync();
+            return;
+        }
+
+        await using var broker = new OwnedBroker(process);
+        process.Log.Should().MatchRegex("processes contained by a cgroup per session under /.+/broker-[0-9]+-[0-9]+-[0-9]+");
+
+        var daemon = await RunExecLeavingDaemonAsync(process);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (IsRunning(daemon))
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_containment_mode_is_a_usage_error_naming_the_choices()
+    {
+        var (code, _, stderr) = await BuiltTools.RunAsync(BuiltTools.Broker, ["serve", "--dev", "--containment", "chroot"]);
+
+        code.Should().NotBe(0);
+        stderr.Should().Contain("chroot").And.Contain("session-id");
+    }
+
+    private static async Task<OwnedBroker> StartAsync(string mode)
+    {
+        var process = new BrokerProcess { PolicyYaml = Policy, ExtraArguments = ["--containment", mode] };
+        await process.InitializeAsync();
+        return new OwnedBroker(process);
+    }
+
+    /// <summary>
+    /// Runs an exec whose script leaves a setsid daemon behind (setsid execs sleep in the background job, so $! is the
+    /// daemon) and returns the daemon's pid, printed while the exec was still running.
+    /// </summary>
+    private static async Task<int> RunExecLeavingDaemonAsync(BrokerProcess broker)
+    {
+        var token = await broker.TokenAsync("alice");
+        var result = await broker.ClientAsync(token, null, "exec", "--target", "local", "--script", "setsid sleep 3099 </dev/null >/dev/null 2>&1 & sleep 0.3; echo $!");
+        result.Code.Should().Be(0, result.Stderr);
+        return int.Parse(result.Stdout.Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not 'Z' and not 'X';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class OwnedBroker(BrokerProcess process) : IAsyncDisposable
+    {
+        public BrokerProcess Process { get; } = process;
+
+        public async ValueTask DisposeAsync() => await Process.DisposeAsync();
+    }
+}
