@@ -78,24 +78,19 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
     [Fact]
     public unsafe void A_program_the_broker_process_starts_during_a_spawn_is_returned_to_the_brokers_own_cgroup()
     {
-        var (tree, error) = CgroupTree.TryCreate();
+        using var tree = TreeOrNoneWhereTheBrokerHasNone();
         if (tree is null)
         {
-            _broker.Containment.UsesCgroups.Should().BeFalse(error);
             return;
         }
 
-        using var owned = tree;
-        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-        var fd = (int)devNull.DangerousGetHandle();
         Process? stray = null;
         var (spawned, cgroup) = tree.Spawn(() =>
         {
             // Started by another part of the process while the broker is inside the session's cgroup; it forks too.
             stray = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 303 & exec sleep 304"]))!;
             WaitUntil(() => Children(stray.Id).Count > 0);
-            return ProcessSpawner.SpawnOnPipes(
-                new SpawnRequest { Path = "/bin/sleep", Arguments = ["sleep", "305"], Environment = new Dictionary<string, string>() }, fd, fd, fd);
+            return SpawnSleep("305");
         });
         spawned.Succeeded.Should().BeTrue(spawned.Error);
         var strayChild = Children(stray!.Id).Single();
@@ -124,14 +119,12 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
     [Fact]
     public async Task A_branch_set_up_while_another_spawns_is_made_in_the_brokers_own_cgroup_not_in_that_session()
     {
-        var (tree, error) = CgroupTree.TryCreate();
+        using var tree = TreeOrNoneWhereTheBrokerHasNone();
         if (tree is null)
         {
-            _broker.Containment.UsesCgroups.Should().BeFalse(error);
             return;
         }
 
-        using var owned = tree;
         var home = BrokersOwnCgroup();
         Task<(CgroupTree? Tree, string? Error)>? second = null;
         var nested = new List<string>();
@@ -165,6 +158,18 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
             LibC.kill(spawned.ProcessId, 9);
             await Task.Run(() => ReapBlocking(spawned.ProcessId)).WaitAsync(TimeSpan.FromSeconds(20));
         }
+    }
+
+    /// <summary>A cgroup tree of the test's own, or null (checked) where the host gave the broker none either.</summary>
+    private CgroupTree? TreeOrNoneWhereTheBrokerHasNone()
+    {
+        var (tree, error) = CgroupTree.TryCreate();
+        if (tree is null)
+        {
+            _broker.Containment.UsesCgroups.Should().BeFalse(error);
+        }
+
+        return tree;
     }
 
     private static unsafe SpawnResult SpawnSleep(string seconds)
