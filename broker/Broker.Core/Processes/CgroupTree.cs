@@ -30,7 +30,6 @@ internal sealed class CgroupTree : IDisposable
     /// </summary>
     internal static readonly Lock SpawnLock = new();
     private static int s_branches;
-    private static volatile string? s_brokerInside;
 
     private readonly string _home;
     private long _sessions;
@@ -100,10 +99,8 @@ internal sealed class CgroupTree : IDisposable
         SpawnResult result;
         lock (SpawnLock)
         {
-            s_brokerInside = path;
-            if (CgroupFiles.Write(Path.Combine(path, "cgroup.procs"), "0") is { } error)
+            if (MoveBrokerInto(path) is { } error)
             {
-                s_brokerInside = null;
                 cgroup.TryRemove();
                 return new(SpawnResult.Failed($"cannot enter the session's cgroup: {error}"), null);
             }
@@ -127,9 +124,6 @@ internal sealed class CgroupTree : IDisposable
         ReturnStrays(path, result.ProcessId);
         return new(result, cgroup);
     }
-
-    /// <summary>Whether the broker itself is inside <paramref name="cgroup"/> (killing it then would kill the broker).</summary>
-    public static bool BrokerIsInside(string cgroup) => string.Equals(s_brokerInside, cgroup, StringComparison.Ordinal);
 
     /// <summary>Kills whatever is left in the branch and removes it.</summary>
     public void Dispose()
@@ -262,10 +256,8 @@ internal sealed class CgroupTree : IDisposable
 
             lock (SpawnLock)
             {
-                s_brokerInside = probe;
-                if (CgroupFiles.Write(Path.Combine(probe, "cgroup.procs"), "0") is { } error)
+                if (MoveBrokerInto(probe) is { } error)
                 {
-                    s_brokerInside = null;
                     return $"the broker may not move itself between cgroups: {error}";
                 }
 
@@ -280,17 +272,19 @@ internal sealed class CgroupTree : IDisposable
         }
     }
 
-    // Called with SpawnLock held. Failing to leave would leave the broker inside a session's cgroup, where
-    // that session's end would kill it: s_brokerInside stays set so that the kill is refused.
+    // Called with SpawnLock held: "0" moves the whole calling process, every thread of it.
+    private static string? MoveBrokerInto(string cgroup) => CgroupFiles.Write(Path.Combine(cgroup, "cgroup.procs"), "0");
+
+    // Called with SpawnLock held. Failing to leave would leave the broker inside a session's cgroup; that session's
+    // kill then finds the broker in the cgroup's process list and is refused (SessionCgroup.Kill).
     private void ReturnHome()
     {
         string? error = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            error = CgroupFiles.Write(Path.Combine(_home, "cgroup.procs"), "0");
+            error = MoveBrokerInto(_home);
             if (error is null)
             {
-                s_brokerInside = null;
                 return;
             }
         }

@@ -25,9 +25,9 @@ internal sealed class SessionCgroup
         string? error;
         lock (CgroupTree.SpawnLock)
         {
-            // Never true in practice: only if the broker could not leave this cgroup after a spawn. Checked under the
-            // spawn lock, while no spawn can move the broker, and against the kernel's own list as well as ours.
-            if (CgroupTree.BrokerIsInside(Path) || CgroupFiles.ReadProcesses(Path).Contains(Environment.ProcessId))
+            // Never true in practice: only if the broker could not leave this cgroup after a spawn. Exact under the
+            // spawn lock, while no spawn can move the broker.
+            if (CgroupFiles.ReadProcesses(Path).Contains(Environment.ProcessId))
             {
                 return false;
             }

@@ -351,33 +351,15 @@ internal sealed class Session : IDisposable
             {
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var data = result.Buffer;
-                if (result.IsCanceled && data.IsEmpty)
+                // A cancelled empty read is the hold timer: release (mask) what the filter held back.
+                var holdExpired = result.IsCanceled && data.IsEmpty;
+                if (holdExpired && _outputAbandoned)
                 {
-                    if (_outputAbandoned)
-                    {
-                        break;
-                    }
-
-                    if (gate is not null)
-                    {
-                        await gate.WaitAsync(_abandon.Token).ConfigureAwait(false);
-                    }
-
-                    try
-                    {
-                        filter.FlushHeld(buffer);
-                        await EmitAsync(stream, buffer).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        gate?.Release();
-                    }
-
-                    continue;
+                    break;
                 }
 
                 var take = data.Length > MaxEventBytes ? data.Slice(0, MaxEventBytes) : data;
-                var completed = result.IsCompleted && take.Length == data.Length;
+                var completed = !holdExpired && result.IsCompleted && take.Length == data.Length;
                 if (gate is not null)
                 {
                     await gate.WaitAsync(_abandon.Token).ConfigureAwait(false);
@@ -385,15 +367,22 @@ internal sealed class Session : IDisposable
 
                 try
                 {
-                    foreach (var segment in take)
+                    if (holdExpired)
                     {
-                        filter.Push(segment.Span, buffer);
+                        filter.FlushHeld(buffer);
                     }
-
-                    reader.AdvanceTo(take.End);
-                    if (completed)
+                    else
                     {
-                        filter.Complete(buffer);
+                        foreach (var segment in take)
+                        {
+                            filter.Push(segment.Span, buffer);
+                        }
+
+                        reader.AdvanceTo(take.End);
+                        if (completed)
+                        {
+                            filter.Complete(buffer);
+                        }
                     }
 
                     await EmitAsync(stream, buffer).ConfigureAwait(false);
