@@ -71,7 +71,7 @@ public sealed class EngineTests
     [Fact]
     public void Oversized_or_bracket_heavy_text_is_decided_safely()
     {
-        DevPolicy.Decide("ls " + new string('a', 300 * 1024)).Reason.Should().Contain("longer than");
+        DevPolicy.Decide("ls " + new string('a', 3 * 1024 * 1024)).Reason.Should().Contain("longer than");
         DevPolicy.Decide("ls " + new string('[', 200_000)).Verdict.Should().Be(Verdict.Allow);
         DevPolicy.Decide("ls " + new string('[', 100_000) + "]").Facts.Constructs.Select(c => c.Name).Should().Contain("glob");
     }
