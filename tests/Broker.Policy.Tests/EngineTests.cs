@@ -42,7 +42,7 @@ public sealed class EngineTests
     {
         var decision = DevPolicy.Decide("frobnicate");
         decision.Verdict.Should().Be(Verdict.Deny);
-        decision.RuleId.Should().BeNull();
+        decision.RuleId.Should().Be("default");
         decision.Reason.Should().Contain("frobnicate").And.Contain("default");
     }
 

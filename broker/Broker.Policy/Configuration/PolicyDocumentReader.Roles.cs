@@ -12,7 +12,7 @@ internal sealed partial class PolicyDocumentReader
         var roles = new List<RoleDefinition>();
         foreach (var item in reader.Sequence(node, "roles"))
         {
-            var fields = reader.Mapping(item, "a role", "name", "targets", "terminal", "default", "aws", "masking", "approvers", "rules");
+            var fields = reader.Mapping(item, "a role", "name", "targets", "terminal", "default", "aws", "masking", "approvers", "protected_paths", "rules");
             if (fields is null)
             {
                 continue;
@@ -78,6 +78,17 @@ internal sealed partial class PolicyDocumentReader
             if (fields.TryGetValue("approvers", out var approversNode))
             {
                 role = role with { Approvers = ReadApprovers(approversNode) };
+            }
+
+            if (fields.TryGetValue("protected_paths", out var protectedNode))
+            {
+                var paths = reader.StringList(protectedNode, "protected_paths");
+                foreach (var problem in paths.Select(Paths.ProtectedPaths.Validate).OfType<string>())
+                {
+                    reader.Error(protectedNode, problem);
+                }
+
+                role = role with { ProtectedPaths = paths };
             }
 
             if (fields.TryGetValue("rules", out var rulesNode))

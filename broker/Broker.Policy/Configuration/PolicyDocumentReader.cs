@@ -12,7 +12,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
 
     public PolicyDocument? Read(YamlNode root)
     {
-        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts");
+        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "programs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts");
         if (fields is null)
         {
             return null;
@@ -44,15 +44,33 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
 
         var issuers = fields.TryGetValue("issuers", out var issuersNode) ? ReadIssuers(issuersNode) : [];
         var targets = fields.TryGetValue("targets", out var targetsNode) ? ReadTargets(targetsNode) : [];
-        var engine = new PolicyEngine(systemDirectories);
+        var catalog = Broker.Policy.Catalog.ProgramCatalog.Default;
+        if (fields.TryGetValue("programs", out var programsNode))
+        {
+            catalog = catalog.With(new Broker.Policy.Catalog.CatalogReader(reader).ReadEntries(programsNode));
+        }
+
+        var engine = new PolicyEngine(systemDirectories, catalog);
+        if (programsNode is not null)
+        {
+            foreach (var failure in Broker.Policy.Catalog.CatalogExamples.Check(engine, catalog.Programs.Where(p => p.Examples.Count > 0 && ProgramListed(programsNode, p.Name))))
+            {
+                reader.Error(programsNode, failure);
+            }
+        }
         var roles = fields.TryGetValue("roles", out var rolesNode) ? ReadRoles(rolesNode, targets, engine) : [];
         var identities = fields.TryGetValue("identities", out var identitiesNode) ? ReadIdentities(identitiesNode, issuers, roles) : [];
         var observers = fields.TryGetValue("observers", out var observersNode) ? ReadGroups(observersNode, "observers") : [];
         var operators = fields.TryGetValue("operators", out var operatorsNode) ? ReadGroups(operatorsNode, "operators") : [];
         var sts = fields.TryGetValue("sts", out var stsNode) ? ReadSts(stsNode) : new StsDefinition();
 
-        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts);
+        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts, catalog);
     }
+
+    private static bool ProgramListed(YamlNode programs, string name) =>
+        programs is YamlSequenceNode sequence && sequence.Children.OfType<YamlMappingNode>().Any(entry =>
+            entry.Children.Any(pair => pair.Key is YamlScalarNode { Value: "name" or "names" } && (pair.Value is YamlScalarNode scalar ? scalar.Value == name
+                : pair.Value is YamlSequenceNode list && list.Children.OfType<YamlScalarNode>().Any(n => n.Value == name))));
 
     private List<string> ReadGroups(YamlNode node, string what)
     {

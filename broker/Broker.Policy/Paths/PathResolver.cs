@@ -1,0 +1,131 @@
+using System.Text;
+using Broker.Policy.Commands;
+using Broker.Policy.Patterns;
+
+namespace Broker.Policy.Paths;
+
+/// <summary>
+/// Turns a path word into the absolute, normalised paths it may name: <c>~</c> becomes the home directory, a relative
+/// path is joined to every possible working directory (any directory when none is known), and <c>.</c>, <c>..</c>
+/// and <c>//</c> are resolved. A word whose value is unknown text may climb anywhere with <c>..</c>: it may be any path.
+/// </summary>
+internal static class PathResolver
+{
+    private static readonly string AnyPath = TextPattern.AnyText.ToString();
+
+    /// <summary>The patterns of every absolute path <paramref name="word"/> may name.</summary>
+    public static List<string> Resolve(ShellWord word, CommandContext context)
+    {
+        var results = new List<string>(2);
+        foreach (var alternative in TextPattern.Alternatives(word.IsLiteral ? TextPattern.Literal(word.Value) : word.Pattern))
+        {
+            foreach (var absolute in Absolute(alternative, context))
+            {
+                var normal = Normalise(absolute);
+                if (!results.Contains(normal))
+                {
+                    results.Add(normal);
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static IEnumerable<string> Absolute(string pattern, CommandContext context)
+    {
+        if (pattern.Length == 0)
+        {
+            yield break;
+        }
+
+        if (pattern[0] == TextPattern.Home)
+        {
+            yield return (context.HomeDirectory ?? "/" + TextPattern.Directories) + pattern[1..];
+            yield break;
+        }
+
+        if (pattern[0] == '/' || pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal))
+        {
+            yield return pattern;
+            yield break;
+        }
+
+        if (context.WorkingDirectories.Count == 0)
+        {
+            yield return "/" + TextPattern.Directories + pattern;
+            yield break;
+        }
+
+        foreach (var directory in context.WorkingDirectories)
+        {
+            yield return directory.TrimEnd('/') + "/" + pattern;
+        }
+    }
+
+    /// <summary>Resolves <c>.</c>, <c>..</c> and empty components of an absolute pattern.</summary>
+    internal static string Normalise(string path)
+    {
+        if (path.Contains(TextPattern.AnyText, StringComparison.Ordinal) || path.Contains(TextPattern.Home, StringComparison.Ordinal))
+        {
+            return AnyPath;
+        }
+
+        if (TextPattern.IsLiteral(path) && !path.Contains("/.", StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal) && (path.Length == 1 || path[^1] != '/'))
+        {
+            return path;
+        }
+
+        var components = new List<string>();
+        var floating = false;
+        foreach (var component in path.Split('/'))
+        {
+            if (component.Length == 0 || component == ".")
+            {
+                continue;
+            }
+
+            if (component.Length > 0 && component[0] == TextPattern.Directories)
+            {
+                // Any number of directories (an unknown working directory): '..' after it stays inside "any".
+                floating = true;
+                components.Clear();
+                var rest = component[1..];
+                if (rest.Length > 0)
+                {
+                    components.Add(rest);
+                }
+
+                continue;
+            }
+
+            if (component == "..")
+            {
+                if (components.Count > 0)
+                {
+                    components.RemoveAt(components.Count - 1);
+                }
+
+                continue;
+            }
+
+            if (!TextPattern.IsLiteral(component) && PatternIntersection.Matches(component, ".."))
+            {
+                // A glob that may match '..' (".*" where dot files are matched): the path may climb anywhere.
+                return AnyPath;
+            }
+
+            components.Add(component);
+        }
+
+        var builder = new StringBuilder(path.Length);
+        builder.Append('/');
+        if (floating)
+        {
+            builder.Append(TextPattern.Directories);
+        }
+
+        builder.AppendJoin('/', components);
+        return builder.ToString();
+    }
+}
