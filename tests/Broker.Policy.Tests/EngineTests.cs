@@ -79,15 +79,15 @@ public sealed class EngineTests
     [Fact]
     public void Combined_and_long_flags_match_flag_rules()
     {
-        DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("sort-writes");
-        DevPolicy.Decide("sort --output=out x").RuleId.Should().Be("sort-writes");
-        DevPolicy.Decide("sort --compress-pro=sh x").RuleId.Should().Be("sort-runs-programs");
+        DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("writes-files");
+        DevPolicy.Decide("sort --output=out x").RuleId.Should().Be("writes-files");
+        DevPolicy.Decide("sort --compress-pro=sh x").RuleId.Should().Be("runs-or-changes");
         DevPolicy.Decide("find . -name x -delete").RuleId.Should().Be("find-runs-or-deletes");
     }
 
     [Fact]
     public void Xargs_hides_arguments_so_flag_denials_apply() =>
-        DevPolicy.Decide("ls | xargs find").RuleId.Should().Be("find-runs-or-deletes");
+        DevPolicy.Decide("ls | xargs find").Verdict.Should().Be(Verdict.Deny);
 
     [Fact]
     public void Construct_not_allowed_is_denied_with_its_name()
@@ -189,7 +189,7 @@ public sealed class EngineTests
     [Fact]
     public void Check_json_carries_decision_rule_reason_and_facts()
     {
-        var json = PolicyAuthoring.CheckToJson(DevPolicy.Document, DevPolicy.Agent, "local", CommandInput.Script("ls 2>&1 | rm x"));
+        var json = PolicyAuthoring.CheckToJson(DevPolicy.Document, DevPolicy.Agent, "local", CommandInput.Script("ls 2>&1 | rm x").In(DevPolicy.Context));
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         root.GetProperty("decision").GetString().Should().Be("review");

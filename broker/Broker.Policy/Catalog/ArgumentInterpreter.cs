@@ -14,6 +14,9 @@ internal sealed class InterpretedArguments
     /// <summary>The literal prefixes of the unknown words that may be options (<c>-</c>, <c>--col</c>, or empty).</summary>
     public List<string> UnknownOptionPrefixes { get; } = [];
 
+    /// <summary>The unknown words that may be options, each with the word after it (which may be such an option's value).</summary>
+    public List<(ShellWord Word, ShellWord? Next)> UnknownOptionWords { get; } = [];
+
     /// <summary>For a wrapper: the index of the wrapped command's program word; -1 when it runs none.</summary>
     public int CommandStart { get; set; } = -1;
 
@@ -91,6 +94,7 @@ internal static class ArgumentInterpreter
             {
                 result.MayBeAnyOption = true;
                 result.UnknownOptionPrefixes.Add(TextPattern.LiteralPrefix(word.Pattern).ToString());
+                result.UnknownOptionWords.Add((word, i + 1 < words.Count ? words[i + 1] : null));
                 mayBeEnded = true;
                 if (spec.IsWrapper)
                 {
@@ -137,10 +141,12 @@ internal static class ArgumentInterpreter
 
         result.MinOperands = min;
         result.MaxOperands = max;
-        var mayReplaceFirst = replacesFirst || (result.MayBeAnyOption && spec.ReplacesFirstOperand.Count > 0);
         var mayRecurse = recursive || (result.MayBeAnyOption && spec.Recursive.Count > 0);
         foreach (var (word, low, high) in operands)
         {
+            // An unknown word may stand for the option that replaces the first operand, but then it is not that operand.
+            var others = result.UnknownOptionWords.Count(u => u.Word != word);
+            var mayReplaceFirst = replacesFirst || (others > 0 && spec.ReplacesFirstOperand.Count > 0);
             var first = replacesFirst ? low + 1 : low;
             var last = high == int.MaxValue ? int.MaxValue : mayReplaceFirst ? high + 1 : high;
             foreach (var kind in KindsBetween(spec, first, last))
@@ -192,7 +198,10 @@ internal static class ArgumentInterpreter
             var option = spec.FindOption(name);
             if (option is null)
             {
-                if (spec.IsWrapper)
+                // Options listed only as recursive (ls -R) or the like are flags without effect of their own.
+                recursive |= spec.Recursive.Contains(name);
+                result.NoCommand |= spec.NoCommand.Contains(name);
+                if (spec.IsWrapper && !spec.NoCommand.Contains(name))
                 {
                     result.OpaqueAt = text;
                 }
@@ -233,7 +242,10 @@ internal static class ArgumentInterpreter
             var option = spec.FindOption("-" + text[j]);
             if (option is null)
             {
-                if (spec.IsWrapper)
+                var flag = "-" + text[j];
+                recursive |= spec.Recursive.Contains(flag);
+                result.NoCommand |= spec.NoCommand.Contains(flag);
+                if (spec.IsWrapper && !spec.NoCommand.Contains(flag))
                 {
                     result.OpaqueAt = text;
                     return i;
@@ -325,26 +337,55 @@ internal static class ArgumentInterpreter
         }
     }
 
-    /// <summary>Every effect an option compatible with the unknown words' prefixes could have (its value unknown).</summary>
+    /// <summary>
+    /// Every effect an option compatible with an unknown word's prefix could have. Its value is either attached (the
+    /// rest of the unknown word: a file name when the word is a glob without '/', any text otherwise) or the next word.
+    /// </summary>
     private static void AddUnknownOptionEffects(ProgramSpec spec, InterpretedArguments result)
     {
-        var unknownValue = new ShellWord("…", false);
-        foreach (var option in spec.Options.Values)
+        foreach (var (word, next) in result.UnknownOptionWords)
         {
-            if (option.Kind == ArgumentKind.Text || !result.UnknownOptionPrefixes.Any(prefix => Compatible(prefix, option.Name)))
+            var prefix = TextPattern.LiteralPrefix(word.Pattern).ToString();
+            var attached = AttachedValue(word);
+            foreach (var option in spec.Options.Values)
             {
-                continue;
-            }
+                if (option.Kind == ArgumentKind.Text || !Compatible(prefix, option.Name))
+                {
+                    continue;
+                }
 
-            if (option.TakesValue && option.Kind is not (ArgumentKind.Runs or ArgumentKind.Changes or ArgumentKind.Evaluates))
-            {
-                Add(result, new CommandEffect(option.Kind, unknownValue, option.Name));
-            }
-            else
-            {
-                Add(result, new CommandEffect(option.Kind, null, option.Name));
+                if (!option.TakesValue || option.Kind is ArgumentKind.Runs or ArgumentKind.Changes or ArgumentKind.Evaluates)
+                {
+                    Add(result, new CommandEffect(option.Kind, null, option.Name));
+                    continue;
+                }
+
+                if (!spec.NoAttachedValues)
+                {
+                    Add(result, new CommandEffect(option.Kind, attached, option.Name));
+                }
+
+                if (next is { } value && !option.OptionalValue)
+                {
+                    Add(result, new CommandEffect(option.Kind, value, option.Name));
+                }
             }
         }
+    }
+
+    /// <summary>What an option's attached value may be when the option is spelled by an unknown word.</summary>
+    private static ShellWord AttachedValue(ShellWord word)
+    {
+        var pattern = word.Pattern;
+        var last = pattern.AsSpan().LastIndexOfAnyInRange(TextPattern.AnyText, TextPattern.Or);
+        if (pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal) || pattern.Contains(TextPattern.Home, StringComparison.Ordinal)
+            || pattern.Contains(TextPattern.Or, StringComparison.Ordinal) || pattern.Contains('/', StringComparison.Ordinal) || last < 0)
+        {
+            return new ShellWord("…", false);
+        }
+
+        // A glob without '/': the value is a file name in the working directory ending like the word.
+        return new ShellWord(word.Value, false, TextPattern.SegmentRun + pattern[(last + 1)..], false);
     }
 
     /// <summary>Whether a word starting with <paramref name="prefix"/> could be (or, for short options, contain) <paramref name="option"/>.</summary>

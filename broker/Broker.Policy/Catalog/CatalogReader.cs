@@ -14,7 +14,7 @@ internal sealed class CatalogReader(YamlReader reader)
     private static readonly string[] EntryKeys =
     [
         "name", "names", "values", "optional_values", "reads", "writes", "lists", "recurses", "runs", "changes", "variables", "chdir", "evaluates",
-        "flags", "recursive", "replaces_first_operand", "no_command", "operands", "options_end_at_operand", "whole_word_options", "numeric_option", "assignments",
+        "flags", "recursive", "replaces_first_operand", "no_command", "operands", "options_end_at_operand", "whole_word_options", "no_attached_values", "numeric_option", "assignments",
         "supplies_arguments", "writes_unless_output_redirected", "default_operand", "harmless", "examples",
     ];
 
@@ -209,6 +209,7 @@ internal sealed class CatalogReader(YamlReader reader)
             OptionsEndAtOperand = Flag(fields, "options_end_at_operand"),
             NumericOption = Flag(fields, "numeric_option"),
             WholeWordOptions = Flag(fields, "whole_word_options"),
+            NoAttachedValues = Flag(fields, "no_attached_values"),
             TakesAssignments = Flag(fields, "assignments"),
             SuppliesArguments = Flag(fields, "supplies_arguments"),
             Harmless = Flag(fields, "harmless"),

@@ -37,6 +37,9 @@ internal sealed record ProgramSpec
     /// <summary>Options end at the first operand (POSIX order, and every wrapper).</summary>
     public bool OptionsEndAtOperand { get; init; }
 
+    /// <summary>Option values are never attached to the option (<c>test -v NAME</c>): a value is always the next word.</summary>
+    public bool NoAttachedValues { get; init; }
+
     /// <summary>Options are whole words with one dash (<c>find -name</c>), never clusters of letters.</summary>
     public bool WholeWordOptions { get; init; }
 

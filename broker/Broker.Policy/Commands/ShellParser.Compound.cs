@@ -170,7 +170,10 @@ internal sealed partial class ShellParser
             _variables.PushScope(bound);
             if (initEnd >= 0)
             {
-                CheckArithmetic(clauses[(initEnd + 1)..], "for ((…))", _ => { });
+                foreach (var clause in clauses[(initEnd + 1)..].Split(';'))
+                {
+                    CheckArithmetic(clause, "for ((…))", _ => { });
+                }
             }
 
             _variables.PopScope();
@@ -480,7 +483,11 @@ internal sealed partial class ShellParser
     }
 
     /// <summary>A shell variable assigned by the script itself (a loop variable, an arithmetic assignment).</summary>
-    private void RecordShellVariable(string name) => AddUnique(_scriptConstructs, new Construct(ConstructNames.ShellVariable, name));
+    private void RecordShellVariable(string name)
+    {
+        AddUnique(_scriptConstructs, new Construct(ConstructNames.ShellVariable, name));
+        _variables.Assigned(name);
+    }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex NamePattern();

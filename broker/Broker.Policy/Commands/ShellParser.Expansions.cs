@@ -413,7 +413,7 @@ internal sealed partial class ShellParser
     }
 
     /// <summary>Appends <c>$(…)</c> or <c>&lt;(…)</c> (the opening parenthesis at <paramref name="open"/>) and parses its inside.</summary>
-    private bool AppendSubstitution(string construct, int open, int prefixLength, bool inDoubleQuotes = false)
+    private bool AppendSubstitution(string construct, int open, int prefixLength, bool inDoubleQuotes = false, string? pattern = null)
     {
         var close = FindClosingParen(open);
         if (close < 0)
@@ -429,7 +429,7 @@ internal sealed partial class ShellParser
         var raw = _text[(open - prefixLength)..(close + 1)];
         _commandConstructs.Add(new Construct(construct, raw));
         _word.Append(raw);
-        _pattern.AppendSymbol(TextPattern.AnyText);
+        _pattern.AppendPattern(pattern ?? TextPattern.AnyText.ToString());
         _wordLiteral = false;
         _wordMaySplit |= !inDoubleQuotes;
         _pos = close + 1;

@@ -100,12 +100,11 @@ internal sealed partial class ShellParser
                         goto done;
                     }
 
-                    if (!AppendSubstitution(ConstructNames.ProcessSubstitution, _pos + 1, prefixLength: 1))
+                    if (!AppendSubstitution(ConstructNames.ProcessSubstitution, _pos + 1, prefixLength: 1, inDoubleQuotes: true, pattern: $"/dev/fd/{TextPattern.Digit}{TextPattern.DigitRun}"))
                     {
                         return false;
                     }
 
-                    _pattern.MakeUnknown();
                     continue;
                 case '\\':
                     if (_pos + 1 >= _text.Length)
@@ -331,9 +330,16 @@ internal sealed partial class ShellParser
     /// A leading <c>NAME=value</c>: an environment assignment for the command, or (when no word follows) a shell
     /// variable. Its value being a number or not is remembered for arithmetic.
     /// </summary>
-    private void RecordAssignment(string name, int start)
+    private void RecordAssignment(string name, int start, ShellWord word)
     {
         _pendingAssignments.Add(name);
+        _variables.Assigned(name);
+        var equals = word.Value.IndexOf('=', StringComparison.Ordinal);
+        if (word.IsLiteral && equals > 0 && word.Value[equals - 1] != '+')
+        {
+            // x=value: its words are the value (a literal assignment is neither split nor globbed).
+            _pendingLiteralAssignment = (name, Patterns.TextPattern.Literal(word.Value[(equals + 1)..]));
+        }
         var raw = _text[start.._pos];
         var valueText = raw[(raw.IndexOf('=', StringComparison.Ordinal) + 1)..];
         var numeric = VariableFacts.IsInteger(valueText)

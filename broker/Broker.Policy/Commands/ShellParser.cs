@@ -43,16 +43,17 @@ internal sealed partial class ShellParser
     private bool _dropNextWord;
     private bool _conditionalStatement;
     private string? _pendingNumericAssignment;
+    private (string Name, string Pattern)? _pendingLiteralAssignment;
     private Expect _expect = Expect.ListStart;
     private string? _error;
     private bool _incomplete;
 
-    private ShellParser(string text, int nesting, ShellParser? parent)
+    private ShellParser(string text, int nesting, ShellParser? parent, IReadOnlySet<string>? banned = null)
     {
         _text = text;
         _nesting = nesting;
         _parent = parent;
-        _variables = parent?._variables ?? new VariableFacts();
+        _variables = parent?._variables ?? new VariableFacts { Banned = banned ?? new HashSet<string>() };
     }
 
     private enum Expect
@@ -72,7 +73,17 @@ internal sealed partial class ShellParser
 
         var parser = new ShellParser(text, 0, null);
         parser.ScanCharacters();
-        return parser.Run();
+        var result = parser.Run();
+        if (result.Succeeded && parser._variables.Unreliable() is { Count: > 0 } unreliable)
+        {
+            // A variable's value was relied on, but the script assigns it elsewhere too (a loop may reassign it):
+            // read the script again without relying on those values.
+            parser = new ShellParser(text, 0, null, unreliable);
+            parser.ScanCharacters();
+            result = parser.Run();
+        }
+
+        return result;
     }
 
     private ShellParseResult Run()
@@ -354,12 +365,20 @@ internal sealed partial class ShellParser
 
         // An assignment that runs whenever later top-level statements do (no condition, no subshell) makes
         // its variable a known number for them.
-        if (_pendingNumericAssignment is { } name && unconditionalEnd && !_conditionalStatement && _frames.Count == 0 && _parent is null)
+        var unconditional = unconditionalEnd && !_conditionalStatement && _frames.Count == 0 && _parent is null;
+        if (_pendingNumericAssignment is { } name && unconditional)
         {
             _variables.DefinitelyNumeric(name);
         }
 
+        if (_pendingLiteralAssignment is { } literal && unconditional && _words.Count == 0)
+        {
+            _variables.BindLiteral(literal.Name, literal.Pattern);
+        }
+
+        CountBuiltinAssignments();
         _pendingNumericAssignment = null;
+        _pendingLiteralAssignment = null;
         _conditionalStatement = !unconditionalEnd;
         _words.Clear();
         _commandConstructs.Clear();
@@ -488,7 +507,7 @@ internal sealed partial class ShellParser
 
         if (_words.Count == 0 && _wordAssignment is not null)
         {
-            RecordAssignment(_wordAssignment, start);
+            RecordAssignment(_wordAssignment, start, word);
             _commandHasContent = true;
             return true;
         }
@@ -530,6 +549,42 @@ internal sealed partial class ShellParser
         if (frame.Bound is not null)
         {
             _variables.PopScope();
+        }
+    }
+
+    private static readonly HashSet<string> AssigningBuiltins = new(StringComparer.Ordinal)
+    {
+        "read", "mapfile", "readarray", "getopts", "wait", "declare", "typeset", "local", "export", "readonly", "unset", "printf", "let",
+    };
+
+    /// <summary>Built-ins that assign the names they are given count as assignments (so no earlier value is relied on).</summary>
+    private void CountBuiltinAssignments()
+    {
+        var first = 0;
+        while (first < _words.Count && _words[first].IsLiteral && _words[first].Value is "command" or "builtin")
+        {
+            first++;
+        }
+
+        if (first >= _words.Count || !_words[first].IsLiteral || !AssigningBuiltins.Contains(_words[first].Value))
+        {
+            return;
+        }
+
+        for (var i = first + 1; i < _words.Count; i++)
+        {
+            var text = _words[i].Value;
+            var end = 0;
+            while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_'))
+            {
+                end++;
+            }
+
+            if (end > 0)
+            {
+                _variables.Assigned(text[..end]);
+                _variables.AssignedText(text[..end]);
+            }
         }
     }
 

@@ -23,6 +23,12 @@ internal sealed class VariableFacts
     private readonly HashSet<string> _definitelyNumeric = new(StringComparer.Ordinal);
     private readonly HashSet<string> _numericUses = new(StringComparer.Ordinal);
     private readonly HashSet<string> _textAssigned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _assignments = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _bindingsUsed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Binding> _straightLine = new(StringComparer.Ordinal);
+
+    /// <summary>Names whose bindings may not be used (they are assigned more than once): a second pass starts with them.</summary>
+    public IReadOnlySet<string> Banned { get; init; } = new HashSet<string>();
 
     /// <summary>A variable's possible values: a pattern, whether all are integers, and whether unquoted use can split.</summary>
     public readonly record struct Binding(string Pattern, bool Numeric, bool NoSplit);
@@ -34,16 +40,37 @@ internal sealed class VariableFacts
     /// <summary>The innermost loop binding of <paramref name="name"/>, if any.</summary>
     public Binding? Lookup(string name)
     {
+        if (Banned.Contains(name))
+        {
+            return null;
+        }
+
         for (var i = _scopes.Count - 1; i >= 0; i--)
         {
             if (_scopes[i].TryGetValue(name, out var binding))
             {
+                _bindingsUsed.Add(name);
                 return binding;
             }
         }
 
+        if (_straightLine.TryGetValue(name, out var value))
+        {
+            _bindingsUsed.Add(name);
+            return value;
+        }
+
         return null;
     }
+
+    /// <summary>One more place in the script assigns <paramref name="name"/>.</summary>
+    public void Assigned(string name) => _assignments[name] = _assignments.GetValueOrDefault(name) + 1;
+
+    /// <summary>An unconditional top-level <c>name=literal</c>: later words may rely on the value (if nothing else assigns the name).</summary>
+    public void BindLiteral(string name, string pattern) => _straightLine[name] = new Binding(pattern, IsInteger(pattern), pattern.AsSpan().IndexOfAny(SplitOrGlob) < 0);
+
+    /// <summary>Bindings that were relied on although the script assigns their name more than once: the parse must be redone without them.</summary>
+    public IReadOnlySet<string> Unreliable() => _bindingsUsed.Where(n => _assignments.GetValueOrDefault(n) > 1).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="name"/> holds a number here (and remembers that it was relied on).</summary>
     public bool IsNumeric(string name)
@@ -53,10 +80,10 @@ internal sealed class VariableFacts
             return true;
         }
 
-        if (Lookup(name) is { } binding)
+        if (Lookup(name) is { } binding && binding.Numeric)
         {
             _numericUses.Add(name);
-            return binding.Numeric;
+            return true;
         }
 
         if (_definitelyNumeric.Contains(name))

@@ -84,6 +84,11 @@ internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories, P
                 AddOutputFile(spec, target, command.Redirects);
             }
 
+            if (hiddenArguments)
+            {
+                AddHiddenOperands(spec, target);
+            }
+
             if (program == "aws")
             {
                 AwsCli.Analyze(target, constructs, catalog.Aws);
@@ -109,6 +114,20 @@ internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories, P
 
         command.Interpretation.Effects.Add(new CommandEffect(ArgumentKind.Writes, new ShellWord(file, true), spec.Name));
         command.Interpretation.Effects.Add(new CommandEffect(ArgumentKind.Writes, new ShellWord("~/" + file, false, Patterns.TextPattern.Home + "/" + file, false), spec.Name));
+    }
+
+    /// <summary>Arguments xargs adds at run time may be any operand: a path the program reads, lists or writes.</summary>
+    private static void AddHiddenOperands(ProgramSpec? spec, ResolvedCommand command)
+    {
+        var unknown = new ShellWord("(arguments from xargs)", false);
+        var kinds = spec is null ? [ArgumentKind.Reads] : spec.Operands.Count == 0 ? [ArgumentKind.Reads] : spec.Operands.Distinct().ToArray();
+        foreach (var kind in kinds)
+        {
+            if (kind is ArgumentKind.Reads or ArgumentKind.Writes or ArgumentKind.Lists or ArgumentKind.Recurses)
+            {
+                command.Interpretation.Effects.Add(new CommandEffect(kind, unknown, "xargs"));
+            }
+        }
     }
 
     private void UnwrapShellScript(IReadOnlyList<string> arguments, List<CommandUnit> units, int depth)

@@ -43,11 +43,33 @@ public sealed partial class PolicyEngine
         var context = command.Context;
         foreach (var unit in units)
         {
-            unit.Context = context;
+            unit.Context = WrappedContext(unit, context);
             context = After(unit, context);
         }
 
         return new AnalyzedCommand(units, lineConstructs, null, CollectFacts(units, lineConstructs)) { ContextAfter = context };
+    }
+
+    /// <summary>A wrapper that changes directory (<c>env -C DIR</c>) runs its command there.</summary>
+    private static CommandContext WrappedContext(CommandUnit unit, CommandContext context)
+    {
+        foreach (var wrapper in unit.Wrappers)
+        {
+            foreach (var effect in wrapper.Interpretation.Effects)
+            {
+                if (effect.Kind != ArgumentKind.Chdir || effect.Target is not { } word)
+                {
+                    continue;
+                }
+
+                var directories = PathResolver.Resolve(word, context);
+                context = directories.All(Patterns.TextPattern.IsLiteral)
+                    ? context with { WorkingDirectories = directories }
+                    : context with { WorkingDirectories = [] };
+            }
+        }
+
+        return context;
     }
 
     /// <summary>The context after <paramref name="unit"/>: a <c>cd</c> may have moved the shell (or failed and not).</summary>
@@ -143,21 +165,46 @@ public sealed partial class PolicyEngine
         return null;
     }
 
+    // Bash itself connects to host:port when a redirection names these; no program sees the path.
+    private static readonly ProtectedPaths BashNetworkPaths = new(["/dev/tcp/**", "/dev/udp/**"]);
+
+    /// <summary>A redirection bash itself turns into a network connection (<c>/dev/tcp/host/port</c>), for any role.</summary>
+    private static Outcome? NetworkRedirectionOutcome(CommandUnit unit)
+    {
+        foreach (var redirect in unit.Redirects)
+        {
+            if (redirect.IsDescriptorTarget)
+            {
+                continue;
+            }
+
+            foreach (var path in PathResolver.Resolve(redirect.Target, unit.Context))
+            {
+                if (BashNetworkPaths.Hit(ArgumentKind.Reads, path, null) is not null)
+                {
+                    return new Outcome(Verdict.Deny, ProtectedPathRuleId, $"bash opens a network connection for '{redirect.Target.Value}' (/dev/tcp, /dev/udp)");
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static Outcome? Hit(ProtectedPaths paths, ArgumentKind kind, ShellWord word, CommandContext context)
     {
         foreach (var path in PathResolver.Resolve(word, context))
         {
             if (paths.Hit(kind, path, context.HomeDirectory) is { } pattern)
             {
-                var verb = kind switch
+                var what = word.IsLiteral || Patterns.TextPattern.IsLiteral(path) && path == word.Value ? $"'{word.Value}'" : $"'{word.Value}' (which may be {Patterns.TextPattern.Display(path)})";
+                var why = kind switch
                 {
-                    ArgumentKind.Writes => "writes",
-                    ArgumentKind.Lists => "lists",
-                    ArgumentKind.Recurses => "reads recursively",
-                    _ => "reads",
+                    ArgumentKind.Writes => $"writes {what}, under",
+                    ArgumentKind.Lists => $"lists {what}, under",
+                    ArgumentKind.Recurses => $"reads {what} recursively, which may hold",
+                    _ => $"reads {what}, under",
                 };
-                var what = word.IsLiteral ? $"'{word.Value}'" : $"'{word.Value}', which may be {Patterns.TextPattern.Display(path)},";
-                return new Outcome(Verdict.Deny, ProtectedPathRuleId, $"the command {verb} {what} under the protected path '{pattern}'");
+                return new Outcome(Verdict.Deny, ProtectedPathRuleId, $"the command {why} the protected path '{pattern}'");
             }
         }
 
@@ -238,9 +285,15 @@ public sealed partial class PolicyEngine
             {
                 var name = word.IsLiteral ? word.Value.Split('=', 2)[0] : word.Value;
                 var match = word.IsLiteral ? NameOrElement().Match(name) : Match.Empty;
-                constructs.Add(match.Success
-                    ? new Construct(ConstructNames.ShellVariable, match.Groups[1].Value)
-                    : new Construct(ConstructNames.EvaluationContext, $"{unit.Target.Program}: '{name}' is not a plain variable name"));
+                if (match.Success)
+                {
+                    constructs.Add(new Construct(ConstructNames.ShellVariable, match.Groups[1].Value));
+                }
+                else if (!word.IsLiteral || name.Contains('[', StringComparison.Ordinal))
+                {
+                    // bash evaluates a subscript in the name; a literal that is no name at all is only refused by bash.
+                    constructs.Add(new Construct(ConstructNames.EvaluationContext, $"{unit.Target.Program}: '{name}' is not a plain variable name"));
+                }
             }
         }
     }

@@ -126,7 +126,7 @@ public sealed partial class PolicyEngine
                 continue;
             }
 
-            if (ProtectedPathOutcome(unit, protectedPaths) is { } hit)
+            if ((NetworkRedirectionOutcome(unit) ?? ProtectedPathOutcome(unit, protectedPaths)) is { } hit)
             {
                 Consider(hit);
             }
@@ -151,7 +151,7 @@ public sealed partial class PolicyEngine
 
             foreach (var construct in unit.Constructs)
             {
-                Consider(BuiltInOutcome(construct) ?? ConstructOutcome(role, construct, target));
+                Consider((ReadsWithItsOwnSeparator(unit, construct) ? null : BuiltInOutcome(construct)) ?? ConstructOutcome(role, construct, target));
             }
         }
 
@@ -173,6 +173,13 @@ public sealed partial class PolicyEngine
 
         return null;
     }
+
+    /// <summary>
+    /// <c>IFS= read -r line</c>: a prefix assignment to a built-in that is not special lasts for that built-in only, and
+    /// <c>read</c> uses IFS just to split what it reads.
+    /// </summary>
+    private static bool ReadsWithItsOwnSeparator(CommandUnit unit, Construct construct) =>
+        construct is { Name: ConstructNames.Assignment, Detail: "IFS" } && unit.Wrappers.Count == 0 && unit.Target.Program is "read" or "mapfile" or "readarray";
 
     private Paths.ProtectedPaths ProtectedFor(RoleDefinition role)
     {

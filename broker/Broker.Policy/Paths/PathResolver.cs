@@ -21,10 +21,12 @@ internal static class PathResolver
         {
             foreach (var absolute in Absolute(alternative, context))
             {
-                var normal = Normalise(absolute);
-                if (!results.Contains(normal))
+                foreach (var normal in Normalise(absolute))
                 {
-                    results.Add(normal);
+                    if (!results.Contains(normal))
+                    {
+                        results.Add(normal);
+                    }
                 }
             }
         }
@@ -63,21 +65,26 @@ internal static class PathResolver
         }
     }
 
-    /// <summary>Resolves <c>.</c>, <c>..</c> and empty components of an absolute pattern.</summary>
-    internal static string Normalise(string path)
+    // A glob component that may be '.' or '..' doubles the paths to follow; past this many, any path.
+    private const int MaxBranches = 16;
+
+    /// <summary>
+    /// Resolves <c>.</c>, <c>..</c> and empty components of an absolute pattern. A glob component that may match
+    /// <c>..</c> (or <c>.</c>) is followed both ways: as the parent (or the same) directory, and as a name.
+    /// </summary>
+    internal static List<string> Normalise(string path)
     {
         if (path.Contains(TextPattern.AnyText, StringComparison.Ordinal) || path.Contains(TextPattern.Home, StringComparison.Ordinal))
         {
-            return AnyPath;
+            return [AnyPath];
         }
 
         if (TextPattern.IsLiteral(path) && !path.Contains("/.", StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal) && (path.Length == 1 || path[^1] != '/'))
         {
-            return path;
+            return [path];
         }
 
-        var components = new List<string>();
-        var floating = false;
+        var branches = new List<(List<string> Components, bool Floating)> { ([], false) };
         foreach (var component in path.Split('/'))
         {
             if (component.Length == 0 || component == ".")
@@ -85,47 +92,67 @@ internal static class PathResolver
                 continue;
             }
 
-            if (component.Length > 0 && component[0] == TextPattern.Directories)
+            var next = new List<(List<string>, bool)>();
+            foreach (var (components, floating) in branches)
             {
-                // Any number of directories (an unknown working directory): '..' after it stays inside "any".
-                floating = true;
-                components.Clear();
-                var rest = component[1..];
-                if (rest.Length > 0)
+                if (component[0] == TextPattern.Directories)
                 {
-                    components.Add(rest);
+                    // Any number of directories (an unknown working directory): '..' after it stays inside "any".
+                    var rest = component[1..];
+                    next.Add((rest.Length > 0 ? [rest] : [], true));
+                    continue;
                 }
 
-                continue;
-            }
-
-            if (component == "..")
-            {
-                if (components.Count > 0)
+                if (component == "..")
                 {
-                    components.RemoveAt(components.Count - 1);
+                    next.Add((Pop(components), floating));
+                    continue;
                 }
 
-                continue;
+                if (!TextPattern.IsLiteral(component))
+                {
+                    if (PatternIntersection.Matches(component, ".."))
+                    {
+                        next.Add((Pop(components), floating));
+                    }
+
+                    if (PatternIntersection.Matches(component, "."))
+                    {
+                        next.Add(([.. components], floating));
+                    }
+                }
+
+                next.Add(([.. components, component], floating));
             }
 
-            if (!TextPattern.IsLiteral(component) && PatternIntersection.Matches(component, ".."))
+            if (next.Count > MaxBranches)
             {
-                // A glob that may match '..' (".*" where dot files are matched): the path may climb anywhere.
-                return AnyPath;
+                return [AnyPath];
             }
 
-            components.Add(component);
+            branches = next;
         }
 
-        var builder = new StringBuilder(path.Length);
-        builder.Append('/');
-        if (floating)
+        var results = new List<string>(branches.Count);
+        foreach (var (components, floating) in branches)
         {
-            builder.Append(TextPattern.Directories);
+            var builder = new StringBuilder(path.Length);
+            builder.Append('/');
+            if (floating)
+            {
+                builder.Append(TextPattern.Directories);
+            }
+
+            builder.AppendJoin('/', components);
+            var text = builder.ToString();
+            if (!results.Contains(text))
+            {
+                results.Add(text);
+            }
         }
 
-        builder.AppendJoin('/', components);
-        return builder.ToString();
+        return results;
     }
+
+    private static List<string> Pop(List<string> components) => components.Count > 0 ? components[..^1] : [];
 }

@@ -47,7 +47,7 @@ internal sealed class ProtectedPaths
         }
 
         var compiled = Compiled(home);
-        var probe = kind == ArgumentKind.Recurses ? path + TextPattern.Subtree : path;
+        var probe = kind != ArgumentKind.Recurses ? path : path.EndsWith('/') ? path + TextPattern.AnyText : path + TextPattern.Subtree;
         for (var i = 0; i < compiled.Length; i++)
         {
             if (PatternIntersection.Intersects(probe, compiled[i]))
