@@ -6,7 +6,7 @@ namespace Broker.Policy.Tests;
 /// <summary>The shipped corpora under the dev policy: nothing hostile passes, and agents' ordinary commands do.</summary>
 public sealed class CorpusTests
 {
-    private static readonly PolicyEngine Engine = new(DevPolicy.Document, ["/var/lib/broker/**"]);
+    private static readonly PolicyEngine Engine = CommandCorpus.Hostile.EngineFor(DevPolicy.Document);
 
     private static RoleDefinition Agent => DevPolicy.Document.Roles.Single(r => r.Name == "agent");
 

@@ -40,6 +40,18 @@ internal sealed class VariableFacts
     /// <summary>The innermost loop binding of <paramref name="name"/>, if any.</summary>
     public Binding? Lookup(string name)
     {
+        var binding = Find(name);
+        if (binding is not null)
+        {
+            // The word's value is taken from the binding: valid only if nothing else assigns the name.
+            _bindingsUsed.Add(name);
+        }
+
+        return binding;
+    }
+
+    private Binding? Find(string name)
+    {
         if (Banned.Contains(name))
         {
             return null;
@@ -49,18 +61,11 @@ internal sealed class VariableFacts
         {
             if (_scopes[i].TryGetValue(name, out var binding))
             {
-                _bindingsUsed.Add(name);
                 return binding;
             }
         }
 
-        if (_straightLine.TryGetValue(name, out var value))
-        {
-            _bindingsUsed.Add(name);
-            return value;
-        }
-
-        return null;
+        return _straightLine.TryGetValue(name, out var value) ? value : null;
     }
 
     /// <summary>One more place in the script assigns <paramref name="name"/>.</summary>
@@ -80,7 +85,7 @@ internal sealed class VariableFacts
             return true;
         }
 
-        if (Lookup(name) is { } binding && binding.Numeric)
+        if (Find(name) is { Numeric: true })
         {
             _numericUses.Add(name);
             return true;

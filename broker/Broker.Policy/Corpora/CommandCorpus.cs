@@ -13,10 +13,11 @@ public sealed class CommandCorpus
     private static readonly Lazy<CommandCorpus> PrecisionCorpus = new(() => Load("precision.yaml"));
     private static readonly Lazy<CommandCorpus> HostileCorpus = new(() => Load("hostile.yaml"));
 
-    private CommandCorpus(string name, CommandContext context, IReadOnlyList<string> commands)
+    private CommandCorpus(string name, CommandContext context, string brokerData, IReadOnlyList<string> commands)
     {
         Name = name;
         Context = context;
+        BrokerData = brokerData;
         Commands = commands;
     }
 
@@ -31,6 +32,12 @@ public sealed class CommandCorpus
 
     /// <summary>Where its commands are decided.</summary>
     public CommandContext Context { get; }
+
+    /// <summary>The broker's data directory in the corpus's context (protected for every role, as the broker does).</summary>
+    public string BrokerData { get; }
+
+    /// <summary>An engine for <paramref name="policy"/> that protects the corpus's broker data directory, as the broker protects its own.</summary>
+    public PolicyEngine EngineFor(PolicyDocument policy) => new(policy, [BrokerData.TrimEnd('/') + "/**"]);
 
     /// <summary>The commands, as script text.</summary>
     public IReadOnlyList<string> Commands { get; }
@@ -69,9 +76,11 @@ public sealed class CommandCorpus
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var context = (YamlMappingNode)root.Children[new YamlScalarNode("context")];
         var commands = (YamlSequenceNode)root.Children[new YamlScalarNode("commands")];
+        string Field(string key) => ((YamlScalarNode)context.Children[new YamlScalarNode(key)]).Value!;
         return new CommandCorpus(
             Path.GetFileNameWithoutExtension(file),
-            CommandContext.At(((YamlScalarNode)context.Children[new YamlScalarNode("cwd")]).Value, ((YamlScalarNode)context.Children[new YamlScalarNode("home")]).Value),
+            CommandContext.At(Field("cwd"), Field("home")),
+            Field("broker_data"),
             [.. commands.Children.Cast<YamlScalarNode>().Select(n => n.Value!)]);
     }
 }
