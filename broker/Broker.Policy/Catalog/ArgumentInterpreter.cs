@@ -53,6 +53,11 @@ internal static class ArgumentInterpreter
             return result;
         }
 
+        if (spec.Always is { } always)
+        {
+            Add(result, new CommandEffect(always, null, spec.Name));
+        }
+
         var operands = new List<(ShellWord Word, int Min, int Max)>();
         var optionsEnded = false;
         var mayBeEnded = false;

@@ -15,7 +15,7 @@ internal sealed class CatalogReader(YamlReader reader)
     [
         "name", "names", "values", "optional_values", "reads", "writes", "lists", "recurses", "runs", "changes", "variables", "chdir", "evaluates",
         "flags", "recursive", "replaces_first_operand", "no_command", "operands", "options_end_at_operand", "whole_word_options", "no_attached_values", "numeric_option", "assignments",
-        "supplies_arguments", "writes_unless_output_redirected", "default_operand", "harmless", "examples",
+        "supplies_arguments", "writes_unless_output_redirected", "default_operand", "always", "harmless", "examples",
     ];
 
     public ProgramCatalog? ReadShipped(YamlNode root)
@@ -213,6 +213,11 @@ internal sealed class CatalogReader(YamlReader reader)
             TakesAssignments = Flag(fields, "assignments"),
             SuppliesArguments = Flag(fields, "supplies_arguments"),
             Harmless = Flag(fields, "harmless"),
+            Always = fields.TryGetValue("always", out var alwaysNode) && reader.String(alwaysNode, "always") is { } always
+                ? ArgumentKinds.TryParse(always, out var alwaysKind) && alwaysKind is ArgumentKind.Changes or ArgumentKind.Runs or ArgumentKind.Writes
+                    ? alwaysKind
+                    : Error(alwaysNode, $"always of program '{name}' must be changes, runs or writes")
+                : null,
             DefaultOperand = fields.TryGetValue("default_operand", out var defaultNode) ? reader.String(defaultNode, "default_operand") : null,
             WritesUnlessOutputRedirected = fields.TryGetValue("writes_unless_output_redirected", out var nohupNode) ? reader.String(nohupNode, "writes_unless_output_redirected") : null,
             Examples = fields.TryGetValue("examples", out var examplesNode) ? ReadExamples(examplesNode) : [],
@@ -250,6 +255,12 @@ internal sealed class CatalogReader(YamlReader reader)
         }
 
         return examples;
+    }
+
+    private ArgumentKind? Error(YamlNode node, string message)
+    {
+        reader.Error(node, message);
+        return null;
     }
 
     private HashSet<string> Set(Dictionary<string, YamlNode> fields, string key) =>

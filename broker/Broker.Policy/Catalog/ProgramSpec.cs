@@ -58,6 +58,9 @@ internal sealed record ProgramSpec
     /// <summary>Options after which a wrapper runs nothing: its operands are names it describes (<c>command -v</c>).</summary>
     public IReadOnlySet<string> NoCommand { get; init; } = new HashSet<string>();
 
+    /// <summary>What the program does whatever its arguments (<c>sudo</c> changes identity), if anything.</summary>
+    public ArgumentKind? Always { get; init; }
+
     /// <summary>The program runs nothing and reads nothing whatever its arguments (<c>echo</c>, <c>true</c>, <c>sleep</c>).</summary>
     public bool Harmless { get; init; }
 

@@ -25,6 +25,7 @@ internal sealed class VariableFacts
     private readonly HashSet<string> _textAssigned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _assignments = new(StringComparer.Ordinal);
     private readonly HashSet<string> _bindingsUsed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _textBindingsUsed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Binding> _straightLine = new(StringComparer.Ordinal);
 
     /// <summary>Names whose bindings may not be used (they are assigned more than once): a second pass starts with them.</summary>
@@ -43,8 +44,13 @@ internal sealed class VariableFacts
         var binding = Find(name);
         if (binding is not null)
         {
-            // The word's value is taken from the binding: valid only if nothing else assigns the name.
+            // The word's value is taken from the binding: valid only if nothing else assigns the name (or, for a
+            // number, nothing assigns it text).
             _bindingsUsed.Add(name);
+            if (!binding.Value.Numeric)
+            {
+                _textBindingsUsed.Add(name);
+            }
         }
 
         return binding;
@@ -75,7 +81,8 @@ internal sealed class VariableFacts
     public void BindLiteral(string name, string pattern) => _straightLine[name] = new Binding(pattern, IsInteger(pattern), pattern.AsSpan().IndexOfAny(SplitOrGlob) < 0);
 
     /// <summary>Bindings that were relied on although the script assigns their name more than once: the parse must be redone without them.</summary>
-    public IReadOnlySet<string> Unreliable() => _bindingsUsed.Where(n => _assignments.GetValueOrDefault(n) > 1).ToHashSet(StringComparer.Ordinal);
+    public IReadOnlySet<string> Unreliable() =>
+        _bindingsUsed.Where(n => _assignments.GetValueOrDefault(n) > 1 && (_textBindingsUsed.Contains(n) || _textAssigned.Contains(n))).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="name"/> holds a number here (and remembers that it was relied on).</summary>
     public bool IsNumeric(string name)

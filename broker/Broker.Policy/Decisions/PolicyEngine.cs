@@ -133,9 +133,17 @@ public sealed partial class PolicyEngine
 
             foreach (var wrapper in unit.Wrappers)
             {
-                if (CommandOutcome(role, wrapper) is { } outcome && outcome.Verdict != Verdict.Allow)
+                // A wrapper is transparent, unless its own options do something (time -o writes, nohup.out):
+                // then it is decided like any command.
+                var outcome = CommandOutcome(role, wrapper);
+                if (outcome is null && wrapper.Interpretation.Effects.Count > 0)
                 {
-                    Consider(outcome);
+                    outcome = DefaultOutcome(role, $"no rule matches '{wrapper.Program}', whose own options {wrapper.Interpretation.Effects[0]}");
+                }
+
+                if (outcome is { } wrapped && wrapped.Verdict != Verdict.Allow)
+                {
+                    Consider(wrapped);
                 }
             }
 
