@@ -16,6 +16,9 @@ public sealed class Decision
         Facts = facts;
     }
 
+    /// <summary>A denial by a check of the broker's own (<paramref name="ruleId"/> in parentheses, e.g. a line-mode limit), before any rule.</summary>
+    public static Decision Refused(string ruleId, string reason) => new(Verdict.Deny, ruleId, reason, null, new DecisionFacts([], [], []));
+
     /// <summary>Allow, review or deny.</summary>
     public Verdict Verdict { get; }
 
