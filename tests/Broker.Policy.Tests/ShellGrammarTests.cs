@@ -42,7 +42,9 @@ public sealed class ShellGrammarTests
     [InlineData("(ls", ")")]
     [InlineData("cat <<EOF\nx", "EOF")]
     [InlineData("[[ -f x", null)]
-    [InlineData("echo 'open", null)]
+    [InlineData("echo 'open", "'")]
+    [InlineData("ls &&", null)]
+    [InlineData("ls \\", null)]
     public void Unfinished_compound_command_is_incomplete_and_says_what_closes_it(string text, string? awaiting)
     {
         var result = ShellParser.Parse(text);

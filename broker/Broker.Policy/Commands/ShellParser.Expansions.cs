@@ -19,7 +19,7 @@ internal sealed partial class ShellParser
                     var close = FindClosingParen(_pos + 1);
                     if (close < 0)
                     {
-                        return Fail("unclosed '$(('", incomplete: true);
+                        return Fail("unclosed '$(('", incomplete: true, awaiting: ")");
                     }
 
                     if (_text[close - 1] != ')')
@@ -43,7 +43,7 @@ internal sealed partial class ShellParser
                     var close = FindClosing(_pos + 1, '[', ']');
                     if (close < 0)
                     {
-                        return Fail("unclosed '$['", incomplete: true);
+                        return Fail("unclosed '$['", incomplete: true, awaiting: "]");
                     }
 
                     CheckWordArithmetic(_text[(_pos + 2)..close], _text[_pos..(close + 1)]);
@@ -61,7 +61,7 @@ internal sealed partial class ShellParser
 
                     if (i >= _text.Length)
                     {
-                        return Fail("unclosed $'…' string", incomplete: true);
+                        return Fail("unclosed $'…' string", incomplete: true, awaiting: "'");
                     }
 
                     _wordQuoted = true;
@@ -158,7 +158,7 @@ internal sealed partial class ShellParser
         var close = FindClosing(_pos + 1, '{', '}');
         if (close < 0)
         {
-            return Fail("unclosed '${'", incomplete: true);
+            return Fail("unclosed '${'", incomplete: true, awaiting: "}");
         }
 
         var raw = _text[start..(close + 1)];
@@ -418,7 +418,7 @@ internal sealed partial class ShellParser
         var close = FindClosingParen(open);
         if (close < 0)
         {
-            return Fail($"unclosed '{_text[(open - prefixLength)..(open + 1)]}'", incomplete: true);
+            return Fail($"unclosed '{_text[(open - prefixLength)..(open + 1)]}'", incomplete: true, awaiting: ")");
         }
 
         if (!ParseNested(_text[(open + 1)..close]))
@@ -441,7 +441,7 @@ internal sealed partial class ShellParser
         var close = FindClosingParen(_pos);
         if (close < 0)
         {
-            return Fail("unclosed '('", incomplete: true);
+            return Fail("unclosed '('", incomplete: true, awaiting: ")");
         }
 
         var raw = _text[_pos..(close + 1)];
@@ -472,7 +472,7 @@ internal sealed partial class ShellParser
 
         if (i >= _text.Length)
         {
-            return Fail("unclosed backtick", incomplete: true);
+            return Fail("unclosed backtick", incomplete: true, awaiting: "`");
         }
 
         if (!ParseNested(UnescapeBacktick(_text[(_pos + 1)..i])))

@@ -83,7 +83,7 @@ internal sealed partial class ShellParser
             {
                 if (AtEnd)
                 {
-                    return Fail($"here-document '{heredoc.Delimiter}' is not terminated", incomplete: true);
+                    return Fail($"here-document '{heredoc.Delimiter}' is not terminated", incomplete: true, awaiting: heredoc.Delimiter);
                 }
 
                 var lineEnd = _text.IndexOf('\n', _pos);

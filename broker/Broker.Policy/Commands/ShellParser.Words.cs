@@ -125,7 +125,7 @@ internal sealed partial class ShellParser
                         var close = _text.IndexOf('\'', _pos + 1);
                         if (close < 0)
                         {
-                            return Fail("unclosed single quote", incomplete: true);
+                            return Fail("unclosed single quote", incomplete: true, awaiting: "'");
                         }
 
                         for (var i = _pos + 1; i < close; i++)
@@ -362,7 +362,7 @@ internal sealed partial class ShellParser
         {
             if (AtEnd)
             {
-                return Fail("unclosed double quote", incomplete: true);
+                return Fail("unclosed double quote", incomplete: true, awaiting: "\"");
             }
 
             var c = _text[_pos];

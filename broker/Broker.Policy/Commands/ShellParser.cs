@@ -47,6 +47,7 @@ internal sealed partial class ShellParser
     private Expect _expect = Expect.ListStart;
     private string? _error;
     private bool _incomplete;
+    private string? _awaiting;
 
     private ShellParser(string text, int nesting, ShellParser? parent, IReadOnlySet<string>? banned = null)
     {
@@ -104,7 +105,8 @@ internal sealed partial class ShellParser
         return ShellParseResult.Success(new ParsedScript(_commands, _scriptConstructs));
     }
 
-    private string? OpenConstruct() => _heredocs.Count > 0 ? _heredocs[0].Delimiter : _frames.Count > 0 ? _frames[^1].Closer : null;
+    /// <summary>Text that must appear for incomplete input to complete (a closing quote, <c>done</c>, a delimiter), or null for any line.</summary>
+    private string? OpenConstruct() => _awaiting ?? (_heredocs.Count > 0 ? _heredocs[0].Delimiter : _frames.Count > 0 ? _frames[^1].Closer : null);
 
     private void ScanCharacters()
     {
@@ -150,9 +152,14 @@ internal sealed partial class ShellParser
         }
     }
 
-    private bool Fail(string message, bool incomplete = false)
+    private bool Fail(string message, bool incomplete = false, string? awaiting = null)
     {
-        _error ??= message;
+        if (_error is null)
+        {
+            _error = message;
+            _awaiting = awaiting;
+        }
+
         _incomplete = incomplete;
         return false;
     }
@@ -311,7 +318,7 @@ internal sealed partial class ShellParser
 
         if (CurrentCommandEmpty && _expect == Expect.AfterOperator)
         {
-            return Fail("the command line ends with an operator", incomplete: true);
+            return Fail("the command line ends with an operator", incomplete: true, awaiting: null);
         }
 
         FinishCommand(Expect.Nothing, unconditionalEnd: true);
