@@ -51,6 +51,8 @@ internal sealed partial class PolicyReloader
 
             if (_loaded is not null && version.Sha256 == _loaded.Sha256)
             {
+                // Same content (perhaps renamed over with the same bytes): remember the file now in place.
+                _loaded = version;
                 LogUnchanged(_logger, path, version.Sha256);
                 return [];
             }
