@@ -381,7 +381,9 @@ internal static class ArgumentInterpreter
     /// <summary>What an option's attached value may be when the option is spelled by an unknown word.</summary>
     private static ShellWord AttachedValue(ShellWord word)
     {
-        var pattern = word.Pattern;
+        // Only the values that can be an option matter (an unmatched glob's own text cannot start with '-').
+        var optionLike = TextPattern.Alternatives(word.Pattern).Where(a => TextPattern.MayStartWith(a, "-")).ToList();
+        var pattern = optionLike.Count == 1 ? optionLike[0] : word.Pattern;
         var last = pattern.AsSpan().LastIndexOfAnyInRange(TextPattern.AnyText, TextPattern.Or);
         if (pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal) || pattern.Contains(TextPattern.Home, StringComparison.Ordinal)
             || pattern.Contains(TextPattern.Or, StringComparison.Ordinal) || pattern.Contains('/', StringComparison.Ordinal) || last < 0)

@@ -126,6 +126,7 @@ internal sealed partial class ShellParser
 
     private void AppendExpansion(string construct, int end, string pattern, bool split)
     {
+        _wordOnlyGlobs = false;
         var raw = _text[_pos..end];
         _commandConstructs.Add(new Construct(construct, raw));
         _word.Append(raw);
@@ -263,6 +264,7 @@ internal sealed partial class ShellParser
 
         _word.Append(raw);
         _wordLiteral = false;
+        _wordOnlyGlobs = false;
         _pos = close + 1;
         if (length)
         {
@@ -429,6 +431,7 @@ internal sealed partial class ShellParser
         var raw = _text[(open - prefixLength)..(close + 1)];
         _commandConstructs.Add(new Construct(construct, raw));
         _word.Append(raw);
+        _wordOnlyGlobs = false;
         _pattern.AppendPattern(pattern ?? TextPattern.AnyText.ToString());
         _wordLiteral = false;
         _wordMaySplit |= !inDoubleQuotes;
@@ -481,6 +484,7 @@ internal sealed partial class ShellParser
         }
 
         var raw = _text[_pos..(i + 1)];
+        _wordOnlyGlobs = false;
         _commandConstructs.Add(new Construct(ConstructNames.BacktickSubstitution, raw));
         _word.Append(raw);
         _pattern.AppendSymbol(TextPattern.AnyText);

@@ -16,6 +16,7 @@ internal sealed partial class ShellParser
     private List<ShellWord>? _wordBraceExpansion;
     private bool _rereadingBracePiece;
     private bool _arithmeticUnsafeInWord;
+    private bool _wordOnlyGlobs;
 
     /// <summary>How the words being read are used: command words are globbed, split and brace-expanded; the others are not.</summary>
     private enum WordMode
@@ -36,6 +37,7 @@ internal sealed partial class ShellParser
         _wordAssignment = null;
         _wordBraceExpansion = null;
         _arithmeticUnsafeInWord = false;
+        _wordOnlyGlobs = true;
         value = default;
         var start = _pos;
         var assignmentDecided = mode != WordMode.Command;
@@ -220,7 +222,14 @@ internal sealed partial class ShellParser
         }
 
         var text = _word.ToString();
-        value = new ShellWord(text, _wordLiteral, _wordLiteral ? TextPattern.Literal(text) : _pattern.ToString(), _wordMaySplit);
+        var pattern = _wordLiteral ? TextPattern.Literal(text) : _pattern.ToString();
+        if (globReported && _wordOnlyGlobs)
+        {
+            // A glob that matches nothing stays as written (quotes removed): that text is one of the word's values too.
+            pattern = TextPattern.Union([pattern, TextPattern.Literal(text)]);
+        }
+
+        value = new ShellWord(text, _wordLiteral, pattern, _wordMaySplit);
         return true;
     }
 
@@ -260,6 +269,7 @@ internal sealed partial class ShellParser
 
         var prefix = _text[(_pos + 1)..end];
         var atStart = _word.Length == 0;
+        _wordOnlyGlobs = false;
         _word.Append('~').Append(prefix);
         _commandConstructs.Add(new Construct(ConstructNames.TildeExpansion, null));
         _wordLiteral = false;
