@@ -10,10 +10,10 @@ internal sealed class RedirectionPattern
     private static readonly string[] Operators = ["&>>", "&>", "<<<", "<<-", "<<", "<>", "<&", ">>", ">&", ">|", "<", ">"];
 
     private readonly string? _descriptor;
-    private readonly string _operator;
+    private readonly string? _operator;
     private readonly GlobPattern _target;
 
-    private RedirectionPattern(string text, string? descriptor, string op, GlobPattern target)
+    private RedirectionPattern(string text, string? descriptor, string? op, GlobPattern target)
     {
         Pattern = text;
         _descriptor = descriptor;
@@ -23,15 +23,28 @@ internal sealed class RedirectionPattern
 
     public string Pattern { get; }
 
-    /// <summary>Parses a rule's redirection pattern; null when it has no operator.</summary>
+    /// <summary>
+    /// Parses a rule's redirection pattern. A pattern without an operator that is a glob (<c>*</c>) matches the whole
+    /// redirection text, as patterns did before operators were matched exactly; null for anything else without one.
+    /// </summary>
     public static RedirectionPattern? Parse(string text)
     {
         var compact = string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
-        return Split(compact) is { } parts ? new RedirectionPattern(compact, parts.Descriptor, parts.Operator, new GlobPattern(parts.Target)) : null;
+        if (Split(compact) is { } parts)
+        {
+            return new RedirectionPattern(compact, parts.Descriptor, parts.Operator, new GlobPattern(parts.Target));
+        }
+
+        return compact.Contains('*', StringComparison.Ordinal) ? new RedirectionPattern(compact, null, null, new GlobPattern(compact)) : null;
     }
 
     public bool IsMatch(string detail)
     {
+        if (_operator is null)
+        {
+            return _target.IsMatch(detail);
+        }
+
         if (Split(detail) is not { } parts || parts.Operator != _operator || !_target.IsMatch(parts.Target))
         {
             return false;
