@@ -11,17 +11,18 @@ internal static class DevPolicy
 
     public static CallerIdentity Agent { get; } = new("broker-dev", "agent-1", new Dictionary<string, IReadOnlyList<string>>());
 
-    public static Decision Decide(string script)
-    {
-        var roles = Document.ResolveRoles(Agent);
-        return new PolicyEngine(Document).Decide(roles, CommandInput.Script(script));
-    }
+    /// <summary>Where the dev policy's commands are decided in the tests: an agent in a project under its home.</summary>
+    public static CommandContext Context { get; } = CommandContext.At("/home/agent/project", "/home/agent");
 
-    public static Decision DecideArgv(params string[] argv)
-    {
-        var roles = Document.ResolveRoles(Agent);
-        return new PolicyEngine(Document).Decide(roles, CommandInput.Argv(argv));
-    }
+    private static readonly Lazy<PolicyEngine> Engine = new(() => new PolicyEngine(Document, ["/var/lib/broker/**"]));
+
+    public static Decision Decide(string script) => Decide(script, Context);
+
+    public static Decision Decide(string script, CommandContext context) =>
+        Engine.Value.Decide(Document.ResolveRoles(Agent), CommandInput.Script(script).In(context));
+
+    public static Decision DecideArgv(params string[] argv) =>
+        Engine.Value.Decide(Document.ResolveRoles(Agent), CommandInput.Argv(argv).In(Context));
 
     private static PolicyDocument Load()
     {

@@ -42,7 +42,7 @@ public sealed class EngineTests
     {
         var decision = DevPolicy.Decide("frobnicate");
         decision.Verdict.Should().Be(Verdict.Deny);
-        decision.RuleId.Should().BeNull();
+        decision.RuleId.Should().Be("default");
         decision.Reason.Should().Contain("frobnicate").And.Contain("default");
     }
 
@@ -71,7 +71,7 @@ public sealed class EngineTests
     [Fact]
     public void Oversized_or_bracket_heavy_text_is_decided_safely()
     {
-        DevPolicy.Decide("ls " + new string('a', 300 * 1024)).Reason.Should().Contain("longer than");
+        DevPolicy.Decide("ls " + new string('a', 3 * 1024 * 1024)).Reason.Should().Contain("longer than");
         DevPolicy.Decide("ls " + new string('[', 200_000)).Verdict.Should().Be(Verdict.Allow);
         DevPolicy.Decide("ls " + new string('[', 100_000) + "]").Facts.Constructs.Select(c => c.Name).Should().Contain("glob");
     }
@@ -79,15 +79,15 @@ public sealed class EngineTests
     [Fact]
     public void Combined_and_long_flags_match_flag_rules()
     {
-        DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("sort-writes");
-        DevPolicy.Decide("sort --output=out x").RuleId.Should().Be("sort-writes");
-        DevPolicy.Decide("sort --compress-pro=sh x").RuleId.Should().Be("sort-runs-programs");
+        DevPolicy.Decide("sort -ro out x").RuleId.Should().Be("writes-files");
+        DevPolicy.Decide("sort --output=out x").RuleId.Should().Be("writes-files");
+        DevPolicy.Decide("sort --compress-pro=sh x").RuleId.Should().Be("runs-or-changes");
         DevPolicy.Decide("find . -name x -delete").RuleId.Should().Be("find-runs-or-deletes");
     }
 
     [Fact]
     public void Xargs_hides_arguments_so_flag_denials_apply() =>
-        DevPolicy.Decide("ls | xargs find").RuleId.Should().Be("find-runs-or-deletes");
+        DevPolicy.Decide("ls | xargs find").Verdict.Should().Be(Verdict.Deny);
 
     [Fact]
     public void Construct_not_allowed_is_denied_with_its_name()
@@ -189,7 +189,7 @@ public sealed class EngineTests
     [Fact]
     public void Check_json_carries_decision_rule_reason_and_facts()
     {
-        var json = PolicyAuthoring.CheckToJson(DevPolicy.Document, DevPolicy.Agent, "local", CommandInput.Script("ls 2>&1 | rm x"));
+        var json = PolicyAuthoring.CheckToJson(DevPolicy.Document, DevPolicy.Agent, "local", CommandInput.Script("ls 2>&1 | rm x").In(DevPolicy.Context));
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         root.GetProperty("decision").GetString().Should().Be("review");
@@ -220,6 +220,8 @@ public sealed class EngineTests
         var document = PolicyLoader.Parse(yaml, "p.yaml").Document!;
         var report = PolicyAuthoring.RunExamples(document);
         report.Succeeded.Should().BeTrue();
-        report.Lines.Should().Equal("ok    r/ls match: ls", "1 passed, 0 failed");
+        report.Lines[0].Should().Be("ok    r/ls match: ls");
+        report.Lines.Should().Contain(l => l.StartsWith("corpus r: ", StringComparison.Ordinal) && l.EndsWith("0/423 hostile commands allowed", StringComparison.Ordinal));
+        report.Lines[^1].Should().MatchRegex("^[0-9]+ passed, 0 failed$");
     }
 }

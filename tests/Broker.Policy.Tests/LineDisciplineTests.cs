@@ -283,8 +283,10 @@ public sealed class ShellStateGuardTests
         """,
         "inline.yaml").Document!;
 
+    private static readonly PolicyEngine Engine = new(Document);
+
     private static Decision Decide(string command) =>
-        ShellStateGuard.Apply(new PolicyEngine(Document).Decide(Document.Roles.Where(r => r.Name == "open").ToList(), CommandInput.Script(command)));
+        ShellStateGuard.Apply(Engine.Decide(Document.Roles.Where(r => r.Name == "open").ToList(), CommandInput.Script(command)), Engine, CommandInput.Script(command));
 
     [Theory]
     [InlineData("declare -p")]
@@ -293,6 +295,10 @@ public sealed class ShellStateGuardTests
     [InlineData("trap 'rm -rf /' DEBUG")]
     [InlineData("unset PROMPT_COMMAND")]
     [InlineData("ls; type __broker_prompt")]
+    [InlineData("type \"__bro\"ker_prompt")]
+    [InlineData("command -V __broker_prompt")]
+    [InlineData("type $name")]
+    [InlineData("command -v $(echo __broker_prompt)")]
     [InlineData("env declare -p")]
     [InlineData("builtin declare")]
     public void Built_ins_that_touch_the_shell_state_are_denied_even_when_a_role_allows_everything(string command)
@@ -306,6 +312,9 @@ public sealed class ShellStateGuardTests
     [InlineData("ls -la")]
     [InlineData("echo hi | wc -c")]
     [InlineData("cd /tmp")]
+    [InlineData("type git")]
+    [InlineData("type -a python3 ls")]
+    [InlineData("command -v git || echo none")]
     public void Ordinary_commands_keep_their_decision(string command)
     {
         var decision = Decide(command);

@@ -14,18 +14,31 @@ public sealed class PolicyReloadTests : IAsyncLifetime
     {
         var token = await _broker.TokenAsync("alice");
         (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(0);
+        _broker.Log.Should().Contain("kill -HUP " + _broker.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), "start-up says how the policy is reloaded");
 
+        // Written in place: refused whole (it could have been read half written); the policy in force stays.
         await File.WriteAllTextAsync(_broker.PolicyFile, AgentPolicy.Allowing("echo"));
+        await HangUpAndWaitForAsync("Policy reload refused", 1);
+        (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(0);
+
+        await ReplaceByRenameAsync(AgentPolicy.Allowing("echo"));
         await HangUpAndWaitForAsync("Policy reloaded", 1);
         var denied = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami");
         denied.Code.Should().Be(126, denied.Stderr);
 
-        await File.WriteAllTextAsync(_broker.PolicyFile, AgentPolicy.Allowing("whoami").Replace("version: 1", "version: 7", StringComparison.Ordinal));
+        await ReplaceByRenameAsync(AgentPolicy.Allowing("whoami").Replace("version: 1", "version: 7", StringComparison.Ordinal));
         await HangUpAndWaitForAsync("Policy reload refused", 1);
         _broker.Log.Should().Contain(_broker.PolicyFile + ":1:10: version must be between 1 and 1");
         (await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "whoami")).Code.Should().Be(126);
         var echo = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "echo", "alive");
         echo.Stdout.Should().Be("alive\n");
+    }
+
+    private async Task ReplaceByRenameAsync(string text)
+    {
+        var temporary = _broker.PolicyFile + ".new";
+        await File.WriteAllTextAsync(temporary, text);
+        File.Move(temporary, _broker.PolicyFile, overwrite: true);
     }
 
     private async Task HangUpAndWaitForAsync(string logText, int expectedCount)

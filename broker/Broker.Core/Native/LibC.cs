@@ -71,6 +71,10 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int posix_openpt(int flags);
 
+    /// <summary>statx(2) into a raw 256-byte struct statx (the same layout on every architecture).</summary>
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int grantpt(int fd);
 

@@ -18,6 +18,10 @@ public sealed record LocalShellSettings
     /// <summary>Working directory; null means the broker's home directory.</summary>
     public string? WorkingDirectory { get; init; }
 
+    /// <summary>The directory programs start in: <see cref="WorkingDirectory"/>, else HOME when it exists, else <c>/</c>.</summary>
+    public string StartDirectory =>
+        WorkingDirectory ?? (Environment.TryGetValue("HOME", out var home) && Directory.Exists(home) ? home : "/");
+
     /// <summary>
     /// The whole environment the target's programs see, before session additions. The broker's
     /// own environment is never inherited: it may hold the broker's credentials.

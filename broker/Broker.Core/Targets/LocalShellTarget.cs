@@ -112,8 +112,7 @@ internal sealed class LocalShellTarget : ITarget
         return environment;
     }
 
-    private string WorkingDirectory() =>
-        _settings.WorkingDirectory ?? (_settings.Environment.TryGetValue("HOME", out var home) && Directory.Exists(home) ? home : "/");
+    private string WorkingDirectory() => _settings.StartDirectory;
 
     /// <summary>Finds a program the way execvp would, but on the target's PATH, not the broker's.</summary>
     private static string? ResolveProgram(string program, Dictionary<string, string> environment)

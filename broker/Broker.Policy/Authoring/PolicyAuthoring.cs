@@ -9,7 +9,11 @@ public static class PolicyAuthoring
     /// Decides <paramref name="command"/> for <paramref name="identity"/> (on <paramref name="target"/> when given,
     /// otherwise under every role the identity has) and returns the one-line JSON decision.
     /// </summary>
-    public static string CheckToJson(PolicyDocument doc, CallerIdentity identity, string? target, CommandInput command)
+    public static string CheckToJson(PolicyDocument doc, CallerIdentity identity, string? target, CommandInput command) =>
+        Check(doc, identity, target, command).ToJson();
+
+    /// <summary>The decision behind <see cref="CheckToJson"/>.</summary>
+    public static Decision Check(PolicyDocument doc, CallerIdentity identity, string? target, CommandInput command)
     {
         ArgumentNullException.ThrowIfNull(doc);
         ArgumentNullException.ThrowIfNull(identity);
@@ -22,13 +26,13 @@ public static class PolicyAuthoring
             if (!access.IsAllowed)
             {
                 var facts = engine.Decide(roles, command).Facts;
-                return new Decision(Verdict.Deny, null, access.Message!, null, facts).ToJson();
+                return new Decision(Verdict.Deny, PolicyEngine.NoRoleRuleId, access.Message!, null, facts);
             }
 
             roles = access.Roles;
         }
 
-        return engine.Decide(roles, command).ToJson();
+        return engine.Decide(roles, command);
     }
 
     /// <summary>Runs every rule's inline examples and reports each.</summary>
@@ -59,7 +63,35 @@ public static class PolicyAuthoring
             }
         }
 
+        foreach (var failure in Catalog.CatalogExamples.Check(engine, doc.Catalog.Programs))
+        {
+            failed++;
+            lines.Add($"FAIL  catalog: {failure}");
+        }
+
+        passed += doc.Catalog.Programs.Sum(p => p.Examples.Count) - lines.Count(l => l.StartsWith("FAIL  catalog:", StringComparison.Ordinal));
+        lines.AddRange(MeasureCorpora(doc));
         lines.Add($"{passed} passed, {failed} failed");
         return new PolicyTestReport(lines, failed == 0);
+    }
+
+    /// <summary>For every role: how many of the shipped ordinary commands it allows, and how many hostile ones (which should be none).</summary>
+    private static IEnumerable<string> MeasureCorpora(PolicyDocument doc)
+    {
+        var precision = CommandCorpus.Precision;
+        var hostile = CommandCorpus.Hostile;
+        var engine = precision.EngineFor(doc);
+        foreach (var role in doc.Roles)
+        {
+            var (allowed, _, _) = precision.Measure(engine, role);
+            var (breaches, breaching, _) = hostile.Measure(hostile.EngineFor(doc), role);
+            yield return string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"corpus {role.Name}: {allowed}/{precision.Commands.Count} ordinary read-only commands allowed ({allowed * 100.0 / precision.Commands.Count:0.0} %); {breaches}/{hostile.Commands.Count} hostile commands allowed");
+            foreach (var command in breaching.Take(5))
+            {
+                yield return $"      hostile command allowed for {role.Name}: {command.ReplaceLineEndings("\\n")}";
+            }
+        }
     }
 }

@@ -43,7 +43,15 @@ public static class ConstructNames
     public const string AnsiCString = "ansi-c-string";
     /// <summary><c>$"…"</c>.</summary>
     public const string LocaleString = "locale-string";
-    /// <summary>A leading <c>NAME=value</c> (or one given to <c>env</c>); the detail is the name.</summary>
+    /// <summary>
+    /// Text bash evaluates as code that could run a program: an array subscript or arithmetic holding text that is not
+    /// known to be a number, a name given to <c>printf -v</c>/<c>read</c>/<c>test -v</c>… that is not a plain name,
+    /// <c>${!name}</c>, <c>${name@P}</c>. Never allowed.
+    /// </summary>
+    public const string EvaluationContext = "evaluation-context";
+    /// <summary>A shell variable the command sets (<c>x=1</c> alone, a loop variable, <c>read x</c>, <c>printf -v x</c>); the detail is the name.</summary>
+    public const string ShellVariable = "shell-variable";
+    /// <summary>A leading <c>NAME=value</c> before a command (or one given to <c>env</c>): the command's environment; the detail is the name.</summary>
     public const string Assignment = "assignment";
     /// <summary><c>name=(…)</c>.</summary>
     public const string ArrayAssignment = "array-assignment";

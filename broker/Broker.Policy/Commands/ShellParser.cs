@@ -4,45 +4,57 @@ using System.Text;
 namespace Broker.Policy.Commands;
 
 /// <summary>
-/// A strict parser for the POSIX shell subset the policy understands: words with single, double and backslash
-/// quoting, <c>&amp;&amp; || ; | &amp;</c>, newlines, comments and leading assignments. Everything else is
-/// reported as a <see cref="Construct"/>; text it cannot parse is a failed <see cref="ShellParseResult"/>.
+/// A strict parser for the shell language as bash reads it: words with every kind of quoting and expansion,
+/// <c>&amp;&amp; || ; | &amp;</c>, newlines, comments, redirections, here-documents and the compound commands
+/// (<c>if</c>, <c>while</c>, <c>until</c>, <c>for</c>, <c>select</c>, <c>case</c>, <c>{ }</c>, <c>( )</c>,
+/// <c>[[ ]]</c>, <c>(( ))</c>). It flattens the script into every simple command that may run, each word with
+/// what it may expand to (<see cref="ShellWord"/>), and reports shell syntax as <see cref="Construct"/>s. Places
+/// where bash evaluates text as code (arithmetic, array subscripts, indirection) are checked here: text that
+/// could run something there is the construct <c>evaluation-context</c>. Text it cannot parse is a failed
+/// <see cref="ShellParseResult"/>; <see cref="ShellParseResult.IsIncomplete"/> says whether more lines could
+/// complete it. The work is linear in the text (nested substitutions are bounded in depth).
 /// </summary>
-internal sealed class ShellParser
+internal sealed partial class ShellParser
 {
     private const int MaxNesting = 8;
+    private const int MaxBlockDepth = 64;
 
-    /// <summary>Longer text is refused outright: no real command line is this long, and parsing cost stays bounded.</summary>
-    internal const int MaxLength = 256 * 1024;
+    /// <summary>Longer text is refused outright; parsing cost stays bounded.</summary>
+    internal const int MaxLength = 2 * 1024 * 1024;
 
     private static readonly string[] RedirectionOperators = ["&>>", "&>", "<<<", "<<-", "<<", "<>", "<&", ">>", ">&", ">|", "<", ">"];
 
     private readonly string _text;
     private readonly int _nesting;
+    private readonly ShellParser? _parent;
     private readonly List<SimpleCommand> _commands = [];
     private readonly List<Construct> _scriptConstructs = [];
     private readonly List<ShellWord> _words = [];
     private readonly List<Construct> _commandConstructs = [];
+    private readonly List<Redirect> _redirects = [];
     private readonly List<PendingHeredoc> _heredocs = [];
+    private readonly List<string> _pendingAssignments = [];
+    private readonly List<Frame> _frames = [];
     private readonly StringBuilder _word = new();
+    private readonly Patterns.PatternBuilder _pattern = new();
+    private readonly VariableFacts _variables;
     private int _pos;
-    private int _parenDepth;
-    private int _groupDepth;
     private bool _commandHasContent;
     private bool _dropNextWord;
+    private bool _conditionalStatement;
+    private string? _pendingNumericAssignment;
+    private (string Name, string Pattern)? _pendingLiteralAssignment;
     private Expect _expect = Expect.ListStart;
     private string? _error;
     private bool _incomplete;
+    private string? _awaiting;
 
-    // Per-word state filled by ReadWord.
-    private bool _wordQuoted;
-    private bool _wordLiteral;
-    private string? _wordAssignment;
-
-    private ShellParser(string text, int nesting)
+    private ShellParser(string text, int nesting, ShellParser? parent, IReadOnlySet<string>? banned = null)
     {
         _text = text;
         _nesting = nesting;
+        _parent = parent;
+        _variables = parent?._variables ?? new VariableFacts { Banned = banned ?? new HashSet<string>() };
     }
 
     private enum Expect
@@ -60,20 +72,41 @@ internal sealed class ShellParser
             return ShellParseResult.Failure($"the command is longer than {MaxLength} characters", false);
         }
 
-        var parser = new ShellParser(text, 0);
+        var parser = new ShellParser(text, 0, null);
         parser.ScanCharacters();
-        return parser.Run();
+        var result = parser.Run();
+        if (result.Succeeded && parser._variables.Unreliable() is { Count: > 0 } unreliable)
+        {
+            // A variable's value was relied on, but the script assigns it elsewhere too (a loop may reassign it):
+            // read the script again without relying on those values.
+            parser = new ShellParser(text, 0, null, unreliable);
+            parser.ScanCharacters();
+            result = parser.Run();
+        }
+
+        return result;
     }
 
     private ShellParseResult Run()
     {
         if (!ParseList())
         {
-            return ShellParseResult.Failure(_error ?? "cannot parse", _incomplete);
+            return ShellParseResult.Failure(_error ?? "cannot parse", _incomplete, OpenConstruct());
+        }
+
+        if (_parent is null)
+        {
+            foreach (var name in _variables.Contradictions())
+            {
+                AddUnique(_scriptConstructs, new Construct(ConstructNames.EvaluationContext, $"'{name}' is used as a number but assigned text"));
+            }
         }
 
         return ShellParseResult.Success(new ParsedScript(_commands, _scriptConstructs));
     }
+
+    /// <summary>Text that must appear for incomplete input to complete (a closing quote, <c>done</c>, a delimiter), or null for any line.</summary>
+    private string? OpenConstruct() => _awaiting ?? (_heredocs.Count > 0 ? _heredocs[0].Delimiter : _frames.Count > 0 ? _frames[^1].Closer : null);
 
     private void ScanCharacters()
     {
@@ -93,7 +126,7 @@ internal sealed class ShellParser
             else
             {
                 var category = char.GetUnicodeCategory(c);
-                if (category is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate)
+                if (category is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse)
                 {
                     name = ConstructNames.UnicodeFormatCharacter;
                 }
@@ -119,9 +152,14 @@ internal sealed class ShellParser
         }
     }
 
-    private bool Fail(string message, bool incomplete = false)
+    private bool Fail(string message, bool incomplete = false, string? awaiting = null)
     {
-        _error ??= message;
+        if (_error is null)
+        {
+            _error = message;
+            _awaiting = awaiting;
+        }
+
         _incomplete = incomplete;
         return false;
     }
@@ -136,6 +174,16 @@ internal sealed class ShellParser
     {
         while (true)
         {
+            if (Top is { Kind: FrameKind.Case, State: CaseState.Patterns })
+            {
+                if (!ReadCasePatterns())
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
             SkipBlanks();
             if (AtEnd)
             {
@@ -156,7 +204,7 @@ internal sealed class ShellParser
                     _pos++;
                     if (!CurrentCommandEmpty || _expect != Expect.AfterOperator)
                     {
-                        FinishCommand(Expect.ListStart);
+                        FinishCommand(Expect.ListStart, unconditionalEnd: true);
                     }
 
                     if (!ReadHeredocBodies())
@@ -168,10 +216,15 @@ internal sealed class ShellParser
                 case ';':
                     if (Peek(1) is ';' or '&')
                     {
-                        return Fail("unexpected ';" + Peek(1) + "' outside a case statement");
+                        if (!EndCaseItem())
+                        {
+                            return false;
+                        }
+
+                        break;
                     }
 
-                    if (!Separator(";", 1, Expect.ListStart))
+                    if (!Separator(";", 1, Expect.ListStart, unconditionalEnd: true))
                     {
                         return false;
                     }
@@ -187,12 +240,12 @@ internal sealed class ShellParser
                     }
                     else if (Peek(1) == '&')
                     {
-                        if (!Separator("&&", 2, Expect.AfterOperator))
+                        if (!Separator("&&", 2, Expect.AfterOperator, unconditionalEnd: false))
                         {
                             return false;
                         }
                     }
-                    else if (!Separator("&", 1, Expect.ListStart))
+                    else if (!Separator("&", 1, Expect.ListStart, unconditionalEnd: false))
                     {
                         return false;
                     }
@@ -201,7 +254,7 @@ internal sealed class ShellParser
                 case '|':
                     if (Peek(1) == '|')
                     {
-                        if (!Separator("||", 2, Expect.AfterOperator))
+                        if (!Separator("||", 2, Expect.AfterOperator, unconditionalEnd: false))
                         {
                             return false;
                         }
@@ -214,7 +267,7 @@ internal sealed class ShellParser
                             _commandConstructs.Add(new Construct(ConstructNames.Redirection, "2>&1"));
                         }
 
-                        if (!Separator(stderrToo ? "|&" : "|", stderrToo ? 2 : 1, Expect.AfterOperator))
+                        if (!Separator(stderrToo ? "|&" : "|", stderrToo ? 2 : 1, Expect.AfterOperator, unconditionalEnd: false))
                         {
                             return false;
                         }
@@ -229,13 +282,13 @@ internal sealed class ShellParser
 
                     break;
                 case ')':
-                    if (_parenDepth == 0 || (CurrentCommandEmpty && _expect == Expect.AfterOperator))
+                    if (Top?.Kind != FrameKind.Paren || (CurrentCommandEmpty && _expect == Expect.AfterOperator))
                     {
                         return Fail("unexpected ')'");
                     }
 
-                    FinishCommand(Expect.Nothing);
-                    _parenDepth--;
+                    FinishCommand(Expect.Nothing, unconditionalEnd: false);
+                    PopFrame();
                     _pos++;
                     break;
                 case '<' or '>' when Peek(1) != '(':
@@ -265,19 +318,19 @@ internal sealed class ShellParser
 
         if (CurrentCommandEmpty && _expect == Expect.AfterOperator)
         {
-            return Fail("the command line ends with an operator", incomplete: true);
+            return Fail("the command line ends with an operator", incomplete: true, awaiting: null);
         }
 
-        FinishCommand(Expect.Nothing);
-        if (_parenDepth > 0 || _groupDepth > 0)
+        FinishCommand(Expect.Nothing, unconditionalEnd: true);
+        if (_frames.Count > 0)
         {
-            return Fail(_parenDepth > 0 ? "unclosed '('" : "unclosed '{'", incomplete: true);
+            return Fail($"'{_frames[^1].Opener}' is not closed (expecting '{_frames[^1].Closer}')", incomplete: true);
         }
 
         return true;
     }
 
-    private bool Separator(string token, int length, Expect next)
+    private bool Separator(string token, int length, Expect next, bool unconditionalEnd)
     {
         if (CurrentCommandEmpty && _expect != Expect.Nothing)
         {
@@ -285,15 +338,31 @@ internal sealed class ShellParser
         }
 
         _pos += length;
-        FinishCommand(next);
+        FinishCommand(next, unconditionalEnd);
         return true;
     }
 
-    private void FinishCommand(Expect next)
+    /// <summary>
+    /// Ends the simple command being read. <paramref name="unconditionalEnd"/> is true when it ends with
+    /// <c>;</c>, a newline or the end of text (not <c>&amp;&amp;</c>, <c>||</c>, <c>|</c>, <c>&amp;</c>).
+    /// </summary>
+    private void FinishCommand(Expect next, bool unconditionalEnd)
     {
+        // NAME=value before a command is that command's environment; alone it sets a shell variable.
+        foreach (var assigned in _pendingAssignments)
+        {
+            _commandConstructs.Add(new Construct(_words.Count == 0 ? ConstructNames.ShellVariable : ConstructNames.Assignment, assigned));
+        }
+
+        if (_words.Count > 0)
+        {
+            _pendingNumericAssignment = null;
+        }
+
+        _pendingAssignments.Clear();
         if (!CurrentCommandEmpty)
         {
-            _commands.Add(new SimpleCommand(_words.ToArray(), _commandConstructs.ToArray()));
+            _commands.Add(new SimpleCommand(_words.ToArray(), _commandConstructs.ToArray(), _redirects.ToArray()));
         }
         else
         {
@@ -301,8 +370,26 @@ internal sealed class ShellParser
             _scriptConstructs.AddRange(_commandConstructs);
         }
 
+        // An assignment that runs whenever later top-level statements do (no condition, no subshell) makes
+        // its variable a known number for them.
+        var unconditional = unconditionalEnd && !_conditionalStatement && _frames.Count == 0 && _parent is null;
+        if (_pendingNumericAssignment is { } name && unconditional)
+        {
+            _variables.DefinitelyNumeric(name);
+        }
+
+        if (_pendingLiteralAssignment is { } literal && unconditional && _words.Count == 0)
+        {
+            _variables.BindLiteral(literal.Name, literal.Pattern);
+        }
+
+        CountBuiltinAssignments();
+        _pendingNumericAssignment = null;
+        _pendingLiteralAssignment = null;
+        _conditionalStatement = !unconditionalEnd;
         _words.Clear();
         _commandConstructs.Clear();
+        _redirects.Clear();
         _commandHasContent = false;
         _expect = next;
     }
@@ -313,20 +400,15 @@ internal sealed class ShellParser
         {
             if (Peek(1) == '(')
             {
-                var close = FindClosingParen(_pos);
-                if (close < 0)
-                {
-                    return Fail("unclosed '(('", incomplete: true);
-                }
+                return ReadArithmeticCommand();
+            }
 
-                _scriptConstructs.Add(new Construct(ConstructNames.ArithmeticCommand, _text[_pos..(close + 1)]));
-                _pos = close + 1;
-                _expect = Expect.Nothing;
-                return true;
+            if (!PushFrame(new Frame(FrameKind.Paren, "(", ")")))
+            {
+                return false;
             }
 
             AddUnique(_scriptConstructs, new Construct(ConstructNames.Subshell, null));
-            _parenDepth++;
             _pos++;
             _expect = Expect.ListStart;
             return true;
@@ -372,21 +454,49 @@ internal sealed class ShellParser
         }
     }
 
+    private void SkipBlanksAndNewlines()
+    {
+        while (true)
+        {
+            SkipBlanks();
+            if (Peek() == '\n')
+            {
+                _pos++;
+                if (!ReadHeredocBodies())
+                {
+                    return;
+                }
+            }
+            else if (Peek() == '#')
+            {
+                while (!AtEnd && _text[_pos] != '\n')
+                {
+                    _pos++;
+                }
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
     private bool ReadWordInCommand()
     {
         var start = _pos;
-        if (!ReadWord(out var word))
+        if (!ReadWord(out var word, WordMode.Command))
         {
             return false;
         }
 
-        // A word of digits straight before '<' or '>' is the file descriptor of a redirection.
-        if (!AtEnd && _text[_pos] is '<' or '>' && Peek(1) != '(' && !_wordQuoted && word.Length > 0 && word.All(char.IsAsciiDigit))
+        // A word of digits, or {name}, straight before '<' or '>' is the descriptor of a redirection.
+        if (!AtEnd && _text[_pos] is '<' or '>' && Peek(1) != '(' && !_wordQuoted && word.Value.Length > 0
+            && (word.Value.All(char.IsAsciiDigit) || (word.Value[0] == '{' && word.Value[^1] == '}' && _pos - start == word.Value.Length)))
         {
-            return ReadRedirection(word);
+            return ReadRedirection(word.Value);
         }
 
-        if (word.Length == 0 && !_wordQuoted && _pos > start && _wordLiteral)
+        if (word.Value.Length == 0 && !_wordQuoted && _pos > start && word.IsLiteral)
         {
             return true;
         }
@@ -397,714 +507,92 @@ internal sealed class ShellParser
             return true;
         }
 
-        if (CurrentCommandEmpty && !_wordQuoted && _wordLiteral && IsReservedWord(word))
+        if (CurrentCommandEmpty && !_wordQuoted && word.IsLiteral && IsReservedWord(word.Value))
         {
-            return HandleReservedWord(word);
+            return HandleReservedWord(word.Value);
         }
 
         if (_words.Count == 0 && _wordAssignment is not null)
         {
-            _commandConstructs.Add(new Construct(ConstructNames.Assignment, _wordAssignment));
+            RecordAssignment(_wordAssignment, start, word);
             _commandHasContent = true;
             return true;
         }
 
-        _words.Add(new ShellWord(word, _wordLiteral));
+        AddWord(word);
         _expect = Expect.Nothing;
         return true;
     }
 
-    private static bool IsReservedWord(string word) => word is "{" or "}" or "!" or "function" or "if" or "then" or "else" or "elif"
-        or "do" or "while" or "until" or "for" or "select" or "case" or "coproc" or "[[" or "in" or "fi" or "done" or "esac" or "]]";
-
-    /// <summary>Records a reserved word in command position; false when it cannot appear here.</summary>
-    private bool HandleReservedWord(string word)
+    /// <summary>Adds a word, brace-expanded into several when bash would (and the pieces are few enough to list).</summary>
+    private void AddWord(ShellWord word)
     {
-        switch (word)
+        if (_wordBraceExpansion is { } expansions)
         {
-            case "{":
-                AddUnique(_scriptConstructs, new Construct(ConstructNames.Group, null));
-                _groupDepth++;
-                _expect = Expect.ListStart;
-                return true;
-            case "}":
-                if (_groupDepth == 0 || _expect == Expect.AfterOperator)
-                {
-                    return Fail("unexpected '}'");
-                }
-
-                _groupDepth--;
-                _expect = Expect.Nothing;
-                return true;
-            case "!":
-                AddUnique(_scriptConstructs, new Construct(ConstructNames.Negation, null));
-                _expect = Expect.AfterOperator;
-                return true;
-            case "function":
-                _scriptConstructs.Add(new Construct(ConstructNames.FunctionDefinition, null));
-                _dropNextWord = true;
-                _expect = Expect.ListStart;
-                return true;
-            case "if" or "then" or "else" or "elif" or "do" or "while" or "until" or "for" or "select" or "case" or "coproc" or "[[" or "in":
-                AddUnique(_scriptConstructs, new Construct(ConstructNames.CompoundCommand, word));
-                _expect = Expect.ListStart;
-                return true;
-            default:
-                AddUnique(_scriptConstructs, new Construct(ConstructNames.CompoundCommand, word));
-                _expect = Expect.Nothing;
-                return true;
+            _words.AddRange(expansions);
+            return;
         }
+
+        _words.Add(word);
     }
 
-    private bool ReadRedirection(string? fd)
+    private Frame? Top => _frames.Count > 0 ? _frames[^1] : null;
+
+    private bool PushFrame(Frame frame)
     {
-        string? op = null;
-        foreach (var candidate in RedirectionOperators)
+        if (_frames.Count >= MaxBlockDepth)
         {
-            if (string.CompareOrdinal(_text, _pos, candidate, 0, candidate.Length) == 0)
-            {
-                op = candidate;
-                break;
-            }
+            return Fail("compound commands are nested too deeply");
         }
 
-        if (op is null)
-        {
-            return Fail("unexpected character at offset " + _pos.ToString(CultureInfo.InvariantCulture));
-        }
-
-        _pos += op.Length;
-        SkipBlanks();
-        if (AtEnd || _text[_pos] is '\n' or ';' or '|' or '&' or '<' or '>' or '(' or ')')
-        {
-            return Fail($"'{op}' has no target");
-        }
-
-        if (!ReadWord(out var target))
-        {
-            return false;
-        }
-
-        _commandHasContent = true;
-        if (op is "<<" or "<<-")
-        {
-            _heredocs.Add(new PendingHeredoc(target, op == "<<-", !_wordQuoted));
-            _commandConstructs.Add(new Construct(ConstructNames.Heredoc, op + target));
-        }
-        else if (op == "<<<")
-        {
-            _commandConstructs.Add(new Construct(ConstructNames.HereString, op + target));
-        }
-        else
-        {
-            _commandConstructs.Add(new Construct(ConstructNames.Redirection, fd + op + target));
-        }
-
+        _frames.Add(frame);
         return true;
     }
 
-    private bool ReadHeredocBodies()
+    private void PopFrame()
     {
-        foreach (var heredoc in _heredocs)
+        var frame = _frames[^1];
+        _frames.RemoveAt(_frames.Count - 1);
+        if (frame.Bound is not null)
         {
-            var bodyStart = _pos;
-            while (true)
-            {
-                if (AtEnd)
-                {
-                    return Fail($"here-document '{heredoc.Delimiter}' is not terminated", incomplete: true);
-                }
-
-                var lineEnd = _text.IndexOf('\n', _pos);
-                var line = lineEnd < 0 ? _text[_pos..] : _text[_pos..lineEnd];
-                var lineStart = _pos;
-                _pos = lineEnd < 0 ? _text.Length : lineEnd + 1;
-                if ((heredoc.StripTabs ? line.TrimStart('\t') : line) == heredoc.Delimiter)
-                {
-                    if (heredoc.Expands)
-                    {
-                        ReportHeredocExpansions(_text[bodyStart..lineStart]);
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        _heredocs.Clear();
-        return true;
-    }
-
-    private void ReportHeredocExpansions(string body)
-    {
-        if (body.Contains("$(", StringComparison.Ordinal))
-        {
-            AddUnique(_scriptConstructs, new Construct(ConstructNames.CommandSubstitution, "in here-document"));
-        }
-
-        if (body.Contains('`', StringComparison.Ordinal))
-        {
-            AddUnique(_scriptConstructs, new Construct(ConstructNames.BacktickSubstitution, "in here-document"));
-        }
-
-        if (body.Contains('$', StringComparison.Ordinal))
-        {
-            AddUnique(_scriptConstructs, new Construct(ConstructNames.ParameterExpansion, "in here-document"));
+            _variables.PopScope();
         }
     }
 
-    private bool ReadWord(out string value)
+    private static readonly HashSet<string> AssigningBuiltins = new(StringComparer.Ordinal)
     {
-        _word.Clear();
-        _wordQuoted = false;
-        _wordLiteral = true;
-        _wordAssignment = null;
-        value = string.Empty;
-        var braceDepth = 0;
-        var braceAlternatives = false;
-        var assignmentDecided = false;
-        var globReported = false;
-        var noClosingBracketBefore = 0;
+        "read", "mapfile", "readarray", "getopts", "wait", "declare", "typeset", "local", "export", "readonly", "unset", "printf", "let",
+    };
 
-        while (!AtEnd)
+    /// <summary>Built-ins that assign the names they are given count as assignments (so no earlier value is relied on).</summary>
+    private void CountBuiltinAssignments()
+    {
+        var first = 0;
+        while (first < _words.Count && _words[first].IsLiteral && _words[first].Value is "command" or "builtin")
         {
-            var c = _text[_pos];
-            switch (c)
+            first++;
+        }
+
+        if (first >= _words.Count || !_words[first].IsLiteral || !AssigningBuiltins.Contains(_words[first].Value))
+        {
+            return;
+        }
+
+        for (var i = first + 1; i < _words.Count; i++)
+        {
+            var text = _words[i].Value;
+            var end = 0;
+            while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_'))
             {
-                case ' ' or '\t' or '\n' or ';' or '&' or '|' or ')':
-                    goto done;
-                case '(':
-                    if (_wordAssignment is not null && _word[^1] == '=')
-                    {
-                        if (!AppendBalanced(ConstructNames.ArrayAssignment))
-                        {
-                            return false;
-                        }
-
-                        continue;
-                    }
-
-                    if (_word.Length > 0 && _word[^1] is '?' or '*' or '+' or '@' or '!')
-                    {
-                        if (!AppendBalanced(ConstructNames.Glob))
-                        {
-                            return false;
-                        }
-
-                        continue;
-                    }
-
-                    goto done;
-                case '<' or '>':
-                    if (Peek(1) != '(')
-                    {
-                        goto done;
-                    }
-
-                    if (!AppendSubstitution(ConstructNames.ProcessSubstitution, _pos + 1, prefixLength: 1))
-                    {
-                        return false;
-                    }
-
-                    continue;
-                case '\\':
-                    if (_pos + 1 >= _text.Length)
-                    {
-                        return Fail("the command line ends with a backslash", incomplete: true);
-                    }
-
-                    if (_text[_pos + 1] != '\n')
-                    {
-                        _word.Append(_text[_pos + 1]);
-                        _wordQuoted = true;
-                    }
-
-                    _pos += 2;
-                    continue;
-                case '\'':
-                    {
-                        var close = _text.IndexOf('\'', _pos + 1);
-                        if (close < 0)
-                        {
-                            return Fail("unclosed single quote", incomplete: true);
-                        }
-
-                        _word.Append(_text, _pos + 1, close - _pos - 1);
-                        _wordQuoted = true;
-                        _pos = close + 1;
-                        continue;
-                    }
-
-                case '"':
-                    if (!ReadDoubleQuoted())
-                    {
-                        return false;
-                    }
-
-                    continue;
-                case '$':
-                    if (!ReadDollar(inDoubleQuotes: false))
-                    {
-                        return false;
-                    }
-
-                    continue;
-                case '`':
-                    if (!ReadBacktick())
-                    {
-                        return false;
-                    }
-
-                    continue;
-                case '*' or '?':
-                    ReportGlob(ref globReported);
-                    break;
-                case '[' when !globReported && _pos >= noClosingBracketBefore:
-                    var closing = FindClosingBracket(out var wordEnd);
-                    if (closing)
-                    {
-                        ReportGlob(ref globReported);
-                    }
-                    else
-                    {
-                        // No ']' before the word ends: later '[' of this word need not scan again.
-                        noClosingBracketBefore = wordEnd;
-                    }
-
-                    break;
-                case '{':
-                    braceDepth++;
-                    break;
-                case ',' when braceDepth > 0:
-                    braceAlternatives = true;
-                    break;
-                case '.' when braceDepth > 0 && Peek(1) == '.':
-                    braceAlternatives = true;
-                    break;
-                case '}' when braceDepth > 0:
-                    braceDepth--;
-                    if (braceAlternatives)
-                    {
-                        _commandConstructs.Add(new Construct(ConstructNames.BraceExpansion, null));
-                        _wordLiteral = false;
-                        braceAlternatives = false;
-                    }
-
-                    break;
-                case '~' when (_word.Length == 0 && !_wordQuoted) || (_wordAssignment is not null && _word[^1] is '=' or ':'):
-                    _commandConstructs.Add(new Construct(ConstructNames.TildeExpansion, null));
-                    _wordLiteral = false;
-                    break;
-                case '!' when IsHistoryExpansion():
-                    ReportHistoryExpansion();
-                    break;
-                case '=' when !assignmentDecided:
-                    assignmentDecided = true;
-                    if (!_wordQuoted && _wordLiteral && IsAssignmentName(_word))
-                    {
-                        _wordAssignment = _word.ToString().TrimEnd('+');
-                    }
-
-                    break;
-                default:
-                    break;
+                end++;
             }
 
-            _word.Append(c);
-            _pos++;
-        }
-
-    done:
-        value = _word.ToString();
-        return true;
-    }
-
-    private void ReportGlob(ref bool reported)
-    {
-        _wordLiteral = false;
-        if (!reported)
-        {
-            reported = true;
-            _commandConstructs.Add(new Construct(ConstructNames.Glob, null));
-        }
-    }
-
-    private bool FindClosingBracket(out int wordEnd)
-    {
-        for (var i = _pos + 1; i < _text.Length; i++)
-        {
-            var c = _text[i];
-            if (c == ']')
+            if (end > 0)
             {
-                wordEnd = i;
-                return true;
-            }
-
-            if (c is ' ' or '\t' or '\n' or ';' or '&' or '|' or '(' or ')' or '<' or '>')
-            {
-                wordEnd = i;
-                return false;
+                _variables.Assigned(text[..end]);
+                _variables.AssignedText(text[..end]);
             }
         }
-
-        wordEnd = _text.Length;
-        return false;
-    }
-
-    private static bool IsAssignmentName(StringBuilder word)
-    {
-        var length = word.Length > 0 && word[^1] == '+' ? word.Length - 1 : word.Length;
-        if (length == 0 || !(char.IsAsciiLetter(word[0]) || word[0] == '_'))
-        {
-            return false;
-        }
-
-        for (var i = 1; i < length; i++)
-        {
-            if (!(char.IsAsciiLetterOrDigit(word[i]) || word[i] == '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private bool ReadDoubleQuoted()
-    {
-        _wordQuoted = true;
-        _pos++;
-        while (true)
-        {
-            if (AtEnd)
-            {
-                return Fail("unclosed double quote", incomplete: true);
-            }
-
-            var c = _text[_pos];
-            switch (c)
-            {
-                case '"':
-                    _pos++;
-                    return true;
-                case '\\':
-                    var next = Peek(1);
-                    if (next is '$' or '`' or '"' or '\\')
-                    {
-                        _word.Append(next);
-                        _pos += 2;
-                    }
-                    else if (next == '\n')
-                    {
-                        _pos += 2;
-                    }
-                    else
-                    {
-                        _word.Append('\\');
-                        _pos++;
-                    }
-
-                    break;
-                case '$':
-                    if (!ReadDollar(inDoubleQuotes: true))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case '`':
-                    if (!ReadBacktick())
-                    {
-                        return false;
-                    }
-
-                    break;
-                default:
-                    if (c == '!' && IsHistoryExpansion())
-                    {
-                        ReportHistoryExpansion();
-                    }
-
-                    _word.Append(c);
-                    _pos++;
-                    break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Interactive bash expands <c>!</c> from its history (outside single quotes) unless a blank, <c>=</c>, <c>(</c>,
-    /// a closing double quote or the end follows; what it expands to is invisible to the policy.
-    /// </summary>
-    private bool IsHistoryExpansion() => Peek(1) is not (' ' or '\t' or '\n' or '=' or '(' or '"' or '\0');
-
-    private void ReportHistoryExpansion()
-    {
-        _wordLiteral = false;
-        _commandConstructs.Add(new Construct(ConstructNames.HistoryExpansion, _text[_pos..Math.Min(_pos + 2, _text.Length)]));
-    }
-
-    private bool ReadDollar(bool inDoubleQuotes)
-    {
-        var next = Peek(1);
-        switch (next)
-        {
-            case '(' when Peek(2) == '(':
-                {
-                    var close = FindClosingParen(_pos + 1);
-                    if (close < 0)
-                    {
-                        return Fail("unclosed '$(('", incomplete: true);
-                    }
-
-                    AppendExpansion(ConstructNames.ArithmeticExpansion, close + 1);
-                    return true;
-                }
-
-            case '(':
-                return AppendSubstitution(ConstructNames.CommandSubstitution, _pos + 1, prefixLength: 1);
-            case '{':
-                {
-                    var close = FindClosing(_pos + 1, '{', '}');
-                    if (close < 0)
-                    {
-                        return Fail("unclosed '${'", incomplete: true);
-                    }
-
-                    AppendExpansion(ConstructNames.ParameterExpansion, close + 1);
-                    return true;
-                }
-
-            case '[':
-                {
-                    var close = FindClosing(_pos + 1, '[', ']');
-                    if (close < 0)
-                    {
-                        return Fail("unclosed '$['", incomplete: true);
-                    }
-
-                    AppendExpansion(ConstructNames.ArithmeticExpansion, close + 1);
-                    return true;
-                }
-
-            case '\'' when !inDoubleQuotes:
-                {
-                    var i = _pos + 2;
-                    while (i < _text.Length && _text[i] != '\'')
-                    {
-                        i += _text[i] == '\\' ? 2 : 1;
-                    }
-
-                    if (i >= _text.Length)
-                    {
-                        return Fail("unclosed $'…' string", incomplete: true);
-                    }
-
-                    AppendExpansion(ConstructNames.AnsiCString, i + 1);
-                    return true;
-                }
-
-            case '"' when !inDoubleQuotes:
-                _commandConstructs.Add(new Construct(ConstructNames.LocaleString, null));
-                _wordLiteral = false;
-                _pos++;
-                return ReadDoubleQuoted();
-            default:
-                if (char.IsAsciiLetter(next) || next == '_')
-                {
-                    var end = _pos + 2;
-                    while (end < _text.Length && (char.IsAsciiLetterOrDigit(_text[end]) || _text[end] == '_'))
-                    {
-                        end++;
-                    }
-
-                    AppendExpansion(ConstructNames.ParameterExpansion, end);
-                    return true;
-                }
-
-                if (char.IsAsciiDigit(next) || next is '@' or '*' or '#' or '?' or '-' or '$' or '!')
-                {
-                    AppendExpansion(ConstructNames.ParameterExpansion, _pos + 2);
-                    return true;
-                }
-
-                _word.Append('$');
-                _pos++;
-                return true;
-        }
-    }
-
-    private void AppendExpansion(string construct, int end)
-    {
-        var raw = _text[_pos..end];
-        _commandConstructs.Add(new Construct(construct, raw));
-        var inner = raw.AsSpan(1);
-        if (construct != ConstructNames.AnsiCString && (inner.IndexOf("$(", StringComparison.Ordinal) >= 0 || inner.Contains('`')))
-        {
-            _commandConstructs.Add(new Construct(ConstructNames.CommandSubstitution, raw));
-        }
-
-        _word.Append(raw);
-        _wordLiteral = false;
-        _pos = end;
-    }
-
-    /// <summary>Appends <c>$(…)</c> or <c>&lt;(…)</c> (the opening parenthesis at <paramref name="open"/>) and parses its inside.</summary>
-    private bool AppendSubstitution(string construct, int open, int prefixLength)
-    {
-        var close = FindClosingParen(open);
-        if (close < 0)
-        {
-            return Fail($"unclosed '{_text[(open - prefixLength)..(open + 1)]}'", incomplete: true);
-        }
-
-        if (!ParseNested(_text[(open + 1)..close]))
-        {
-            return false;
-        }
-
-        var raw = _text[(open - prefixLength)..(close + 1)];
-        _commandConstructs.Add(new Construct(construct, raw));
-        _word.Append(raw);
-        _wordLiteral = false;
-        _pos = close + 1;
-        return true;
-    }
-
-    private bool AppendBalanced(string construct)
-    {
-        var close = FindClosingParen(_pos);
-        if (close < 0)
-        {
-            return Fail("unclosed '('", incomplete: true);
-        }
-
-        var raw = _text[_pos..(close + 1)];
-        _commandConstructs.Add(new Construct(construct, raw));
-        _word.Append(raw);
-        _wordLiteral = false;
-        _pos = close + 1;
-        return true;
-    }
-
-    private bool ReadBacktick()
-    {
-        var inner = new StringBuilder();
-        var i = _pos + 1;
-        while (i < _text.Length && _text[i] != '`')
-        {
-            if (_text[i] == '\\' && i + 1 < _text.Length && _text[i + 1] is '`' or '\\' or '$')
-            {
-                inner.Append(_text[i + 1]);
-                i += 2;
-            }
-            else
-            {
-                inner.Append(_text[i]);
-                i++;
-            }
-        }
-
-        if (i >= _text.Length)
-        {
-            return Fail("unclosed backtick", incomplete: true);
-        }
-
-        if (!ParseNested(inner.ToString()))
-        {
-            return false;
-        }
-
-        var raw = _text[_pos..(i + 1)];
-        _commandConstructs.Add(new Construct(ConstructNames.BacktickSubstitution, raw));
-        _word.Append(raw);
-        _wordLiteral = false;
-        _pos = i + 1;
-        return true;
-    }
-
-    private bool ParseNested(string inner)
-    {
-        if (_nesting + 1 >= MaxNesting)
-        {
-            return Fail("substitutions are nested too deeply");
-        }
-
-        var nested = new ShellParser(inner, _nesting + 1);
-        var result = nested.Run();
-        if (!result.Succeeded)
-        {
-            return Fail("inside a substitution: " + result.Error);
-        }
-
-        _commands.AddRange(result.Script!.Commands);
-        foreach (var construct in result.Script.Constructs)
-        {
-            AddUnique(_scriptConstructs, construct);
-        }
-
-        return true;
-    }
-
-    private int FindClosingParen(int open) => FindClosing(open, '(', ')');
-
-    /// <summary>Finds the bracket that closes the one at <paramref name="open"/>, skipping quoted text.</summary>
-    private int FindClosing(int open, char opening, char closing)
-    {
-        var depth = 0;
-        var i = open;
-        while (i < _text.Length)
-        {
-            var c = _text[i];
-            if (c == '\\')
-            {
-                i += 2;
-                continue;
-            }
-
-            if (c is '\'' or '"' or '`' && opening != c)
-            {
-                var end = SkipQuoted(i);
-                if (end < 0)
-                {
-                    return -1;
-                }
-
-                i = end + 1;
-                continue;
-            }
-
-            if (c == opening)
-            {
-                depth++;
-            }
-            else if (c == closing && --depth == 0)
-            {
-                return i;
-            }
-
-            i++;
-        }
-
-        return -1;
-    }
-
-    private int SkipQuoted(int start)
-    {
-        var quote = _text[start];
-        var i = start + 1;
-        while (i < _text.Length)
-        {
-            var c = _text[i];
-            if (c == quote)
-            {
-                return i;
-            }
-
-            i += c == '\\' && quote != '\'' ? 2 : 1;
-        }
-
-        return -1;
     }
 
     private readonly record struct PendingHeredoc(string Delimiter, bool StripTabs, bool Expands);

@@ -14,8 +14,10 @@ public sealed class PolicyDocument
         IReadOnlyList<RoleDefinition> roles,
         IReadOnlyList<string> observerGroups,
         IReadOnlyList<string> operatorGroups,
-        StsDefinition sts)
+        StsDefinition sts,
+        Catalog.ProgramCatalog? catalog = null)
     {
+        Catalog = catalog ?? Broker.Policy.Catalog.ProgramCatalog.Default;
         FileName = fileName;
         SystemDirectories = systemDirectories;
         Issuers = issuers;
@@ -26,6 +28,9 @@ public sealed class PolicyDocument
         OperatorGroups = operatorGroups;
         Sts = sts;
     }
+
+    /// <summary>The program catalog: the shipped one with the policy's own <c>programs:</c> entries over it.</summary>
+    internal Catalog.ProgramCatalog Catalog { get; }
 
     /// <summary>The file the policy was loaded from.</summary>
     public string FileName { get; }

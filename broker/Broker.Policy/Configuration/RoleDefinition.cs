@@ -34,6 +34,12 @@ public sealed record RoleDefinition
     /// <summary>Who approves commands held for review, or null when nobody can (review then behaves as deny).</summary>
     public ApproverSettings? Approvers { get; init; }
 
+    /// <summary>
+    /// Paths no command of the role may read, write, list or recurse into, whatever the program (patterns with
+    /// <c>*</c>, <c>?</c>, <c>**</c>, starting with <c>/</c>, <c>~/</c> or <c>**/</c>).
+    /// </summary>
+    public IReadOnlyList<string> ProtectedPaths { get; init; } = [];
+
     /// <summary>The command rules, in file order.</summary>
     public IReadOnlyList<PolicyRule> Rules { get; init; } = [];
 }

@@ -32,6 +32,11 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
                 continue;
             }
 
+            if (id == PolicyEngine.DefaultRuleId || id.StartsWith('('))
+            {
+                reader.Error(idNode ?? item, $"rule id '{id}' is reserved for the broker's own decisions");
+            }
+
             if (!ids.Add(id))
             {
                 reader.Error(item, $"rule id '{id}' is used twice in role '{role}'");
@@ -47,7 +52,7 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
             }
 
             var (actionName, action) = actions[0];
-            var matcher = ReadMatcher(fields[actionName], id);
+            var matcher = ReadMatcher(fields[actionName], id, action);
             if (matcher is null)
             {
                 continue;
@@ -88,9 +93,9 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
         }
     }
 
-    private RuleMatcher? ReadMatcher(YamlNode node, string id)
+    private RuleMatcher? ReadMatcher(YamlNode node, string id, Verdict action)
     {
-        var fields = reader.Mapping(node, $"the conditions of rule '{id}'", "programs", "subcommands", "flags", "args", "min_positionals", "aws", "redirections", "constructs");
+        var fields = reader.Mapping(node, $"the conditions of rule '{id}'", "programs", "subcommands", "flags", "args", "min_positionals", "aws", "effects", "redirections", "constructs");
         if (fields is null)
         {
             return null;
@@ -108,15 +113,20 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
             AwsActions = fields.TryGetValue("aws", out var awsNode)
                 ? reader.StringList(awsNode, "aws").Select(p => new AwsActionPattern(p)).ToArray()
                 : [],
-            Redirections = fields.TryGetValue("redirections", out var redirectionsNode)
-                ? reader.StringList(redirectionsNode, "redirections").Select(r => new GlobPattern(string.Concat(r.Where(c => !char.IsWhiteSpace(c))))).ToArray()
-                : [],
+            Effects = fields.TryGetValue("effects", out var effectsNode) ? ReadEffects(effectsNode) : [],
+            Redirections = fields.TryGetValue("redirections", out var redirectionsNode) ? ReadRedirections(redirectionsNode) : [],
             Constructs = fields.TryGetValue("constructs", out var constructsNode) ? ReadConstructs(constructsNode) : [],
         };
 
         if (!matcher.IsCommandRule && !matcher.HasConstructList)
         {
-            reader.Error(node, $"rule '{id}' needs 'programs', 'aws', 'constructs' or 'redirections'");
+            reader.Error(node, $"rule '{id}' needs 'programs', 'aws', 'effects', 'constructs' or 'redirections'");
+            return null;
+        }
+
+        if (matcher.Effects.Length > 0 && action == Verdict.Allow)
+        {
+            reader.Error(fields["effects"], $"rule '{id}': 'effects' lists what a command may do, so it can only deny or review");
             return null;
         }
 
@@ -132,6 +142,35 @@ internal sealed class RuleReader(YamlReader reader, PolicyEngine engine)
         }
 
         return matcher;
+    }
+
+    private string[] ReadEffects(YamlNode node)
+    {
+        var names = reader.StringList(node, "effects");
+        foreach (var name in names.Where(n => !RuleMatcher.EffectNames.Contains(n)))
+        {
+            reader.Error(node, $"unknown effect '{name}' (one of {string.Join(", ", RuleMatcher.EffectNames)})");
+        }
+
+        return [.. names];
+    }
+
+    private RedirectionPattern[] ReadRedirections(YamlNode node)
+    {
+        var patterns = new List<RedirectionPattern>();
+        foreach (var text in reader.StringList(node, "redirections"))
+        {
+            if (RedirectionPattern.Parse(text) is { } pattern)
+            {
+                patterns.Add(pattern);
+            }
+            else
+            {
+                reader.Error(node, $"redirection '{text}' has no operator (<, >, >>, 2>&1, …)");
+            }
+        }
+
+        return [.. patterns];
     }
 
     private string[] ReadFlags(YamlNode node)

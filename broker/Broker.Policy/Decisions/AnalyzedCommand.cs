@@ -10,4 +10,7 @@ internal sealed class AnalyzedCommand(IReadOnlyList<CommandUnit> units, IReadOnl
     public string? ParseError { get; } = parseError;
 
     public DecisionFacts Facts { get; } = facts;
+
+    /// <summary>Where a shell may be after the command ran (its <c>cd</c>s applied).</summary>
+    public CommandContext ContextAfter { get; init; } = CommandContext.Unknown;
 }

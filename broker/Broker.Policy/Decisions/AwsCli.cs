@@ -1,4 +1,5 @@
 using System.Text;
+using Broker.Policy.Catalog;
 
 namespace Broker.Policy.Decisions;
 
@@ -56,7 +57,7 @@ internal static class AwsCli
         "textract", "timestream-query", "timestream-write", "transcribe", "transfer", "translate", "waf", "wafv2", "xray",
     };
 
-    public static void Analyze(ResolvedCommand command, List<Construct> constructs)
+    public static void Analyze(ResolvedCommand command, List<Construct> constructs, AwsSecrets secrets)
     {
         var arguments = command.Arguments;
         string? service = null;
@@ -181,12 +182,22 @@ internal static class AwsCli
             else
             {
                 command.AwsActions = actions;
+                if (operation == "presign")
+                {
+                    // A presigned URL is a credential for whoever holds it.
+                    command.SecretActions = ["s3:PresignUrl"];
+                }
             }
 
             return;
         }
 
-        command.AwsActions = [prefix + ":" + ToPascalCase(operation)];
+        var action = secrets.Commands.TryGetValue(service + " " + operation, out var mapped) ? mapped : prefix + ":" + ToPascalCase(operation);
+        command.AwsActions = [action];
+        if (secrets.Reveals(action, options))
+        {
+            command.SecretActions = [action];
+        }
     }
 
     private static string[]? S3HighLevel(string operation, List<string> operands, HashSet<string> options)

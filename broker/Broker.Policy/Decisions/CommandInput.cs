@@ -15,6 +15,16 @@ public sealed class CommandInput
     /// <summary>The argv, when the command is run without a shell.</summary>
     public IReadOnlyList<string>? Arguments { get; }
 
+    /// <summary>Where the command runs (working directories, home), for resolving relative paths and <c>~</c>.</summary>
+    public CommandContext Context { get; private init; } = CommandContext.Unknown;
+
+    /// <summary>The same command, run in <paramref name="context"/>.</summary>
+    public CommandInput In(CommandContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new CommandInput(Text, Arguments) { Context = context };
+    }
+
     /// <summary>True for an argv command.</summary>
     public bool IsArgv => Arguments is not null;
 

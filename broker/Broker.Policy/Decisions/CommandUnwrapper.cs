@@ -1,16 +1,21 @@
+using Broker.Policy.Catalog;
 using Broker.Policy.Commands;
 
 namespace Broker.Policy.Decisions;
 
 /// <summary>
-/// Turns a simple command into what actually runs: strips wrappers, resolves the program against the system
-/// directories, parses <c>sh -c</c> scripts recursively and analyses <c>aws</c> invocations.
+/// Turns a simple command into what actually runs: reads each wrapper's own options with its catalog entry (so
+/// <c>time -o FILE</c> writes FILE and <c>nohup</c> writes <c>nohup.out</c>), strips it, resolves the program against
+/// the system directories, interprets the program's arguments with the catalog, parses <c>sh -c</c> scripts
+/// recursively and analyses <c>aws</c> invocations.
 /// </summary>
-internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories)
+internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories, ProgramCatalog catalog)
 {
     private const int MaxDepth = 8;
 
     private static readonly HashSet<string> Shells = new(StringComparer.Ordinal) { "sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh" };
+
+    public ProgramCatalog Catalog => catalog;
 
     public void Unwrap(SimpleCommand command, List<CommandUnit> units) => Unwrap(command, units, 0);
 
@@ -22,10 +27,10 @@ internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories)
         var start = 0;
         var hiddenArguments = false;
 
-        if (words.Count == 0)
+        if (words.Count == 0 || command.IsWordList)
         {
-            // Only assignments or redirections: nothing runs, but the constructs still need a rule.
-            units.Add(new CommandUnit(wrappers, new ResolvedCommand(null, string.Empty, [], false), constructs, null));
+            // Only assignments or redirections, or a loop's word list: nothing runs, but the constructs still need a rule.
+            units.Add(new CommandUnit(wrappers, new ResolvedCommand(null, string.Empty, [], false), constructs, null, command.Redirects));
             return;
         }
 
@@ -33,45 +38,95 @@ internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories)
         {
             var word = words[start];
             var program = Resolve(word);
-            var programWord = word.Value.Length == 0 ? word with { Value = "''" } : word;
-            if (!programWord.IsLiteral)
+            var programWord = word.Value.Length == 0 ? "''" : word.Value;
+            if (!word.IsLiteral)
             {
-                constructs.Add(new Construct(ConstructNames.DynamicProgram, programWord.Value));
+                constructs.Add(new Construct(ConstructNames.DynamicProgram, programWord));
             }
 
-            var arguments = Literal(words, start + 1);
-            if (program is not null && WrapperSpec.All.TryGetValue(program, out var spec))
+            var spec = program is null ? null : catalog.Find(program);
+            var interpretation = ArgumentInterpreter.Interpret(spec, words, start + 1);
+            if (spec is { IsWrapper: true })
             {
-                var inner = FindInnerCommand(spec, words, start + 1, constructs);
-                if (inner > 0)
+                foreach (var assignment in interpretation.Assignments)
+                {
+                    constructs.Add(new Construct(ConstructNames.Assignment, assignment[..assignment.IndexOf('=', StringComparison.Ordinal)]));
+                }
+
+                if (interpretation.OpaqueAt is { } opaque)
+                {
+                    constructs.Add(new Construct(ConstructNames.OpaqueWrapper, opaque));
+                }
+                else if (interpretation.CommandStart > start && !interpretation.NoCommand)
                 {
                     if (wrappers.Count >= MaxDepth)
                     {
                         constructs.Add(new Construct(ConstructNames.NestingTooDeep, program));
-                        units.Add(new CommandUnit(wrappers, new ResolvedCommand(program, programWord.Value, arguments, hiddenArguments), constructs, null));
-                        return;
                     }
-
-                    wrappers.Add(new ResolvedCommand(program, programWord.Value, Literal(words, start + 1, inner), hiddenArguments));
-                    hiddenArguments |= spec.SuppliesArguments;
-                    start = inner;
-                    continue;
+                    else
+                    {
+                        var wrapper = new ResolvedCommand(program, programWord, Slice(words, start + 1, interpretation.CommandStart), hiddenArguments)
+                        {
+                            Interpretation = interpretation,
+                        };
+                        AddOutputFile(spec, wrapper, command.Redirects);
+                        wrappers.Add(wrapper);
+                        hiddenArguments |= spec.SuppliesArguments;
+                        start = interpretation.CommandStart;
+                        continue;
+                    }
                 }
             }
 
-            var target = new ResolvedCommand(program, programWord.Value, arguments, hiddenArguments);
-            if (program == "aws")
+            var target = new ResolvedCommand(program, programWord, Slice(words, start + 1, words.Count), hiddenArguments) { Interpretation = interpretation };
+            if (spec is not null)
             {
-                AwsCli.Analyze(target, constructs);
+                AddOutputFile(spec, target, command.Redirects);
             }
 
-            units.Add(new CommandUnit(wrappers, target, constructs, null));
+            if (hiddenArguments)
+            {
+                AddHiddenOperands(spec, target);
+            }
+
+            if (program == "aws")
+            {
+                AwsCli.Analyze(target, constructs, catalog.Aws);
+            }
+
+            units.Add(new CommandUnit(wrappers, target, constructs, null, command.Redirects));
             if (program is not null && Shells.Contains(program))
             {
-                UnwrapShellScript(arguments, units, depth);
+                UnwrapShellScript(target.Arguments, units, depth);
             }
 
             return;
+        }
+    }
+
+    /// <summary><c>nohup</c> writes <c>nohup.out</c> (in the working directory, else the home directory) unless standard output goes to a file.</summary>
+    private static void AddOutputFile(ProgramSpec spec, ResolvedCommand command, IReadOnlyList<Redirect> redirects)
+    {
+        if (spec.WritesUnlessOutputRedirected is not { } file || redirects.Any(r => r.WritesFile && r.EffectiveDescriptor.Contains('1', StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        command.Interpretation.Effects.Add(new CommandEffect(ArgumentKind.Writes, new ShellWord(file, true), spec.Name));
+        command.Interpretation.Effects.Add(new CommandEffect(ArgumentKind.Writes, new ShellWord("~/" + file, false, Patterns.TextPattern.Home + "/" + file, false), spec.Name));
+    }
+
+    /// <summary>Arguments xargs adds at run time may be any operand: a path the program reads, lists or writes.</summary>
+    private static void AddHiddenOperands(ProgramSpec? spec, ResolvedCommand command)
+    {
+        var unknown = new ShellWord("(arguments from xargs)", false);
+        var kinds = spec is null ? [ArgumentKind.Reads] : spec.Operands.Count == 0 ? [ArgumentKind.Reads] : spec.Operands.Distinct().ToArray();
+        foreach (var kind in kinds)
+        {
+            if (kind is ArgumentKind.Reads or ArgumentKind.Writes or ArgumentKind.Lists or ArgumentKind.Recurses)
+            {
+                command.Interpretation.Effects.Add(new CommandEffect(kind, unknown, "xargs"));
+            }
         }
     }
 
@@ -137,128 +192,17 @@ internal sealed class CommandUnwrapper(IReadOnlySet<string> systemDirectories)
         return null;
     }
 
-    /// <summary>Index of the wrapped command's program word, 0 when the wrapper runs nothing.</summary>
-    private static int FindInnerCommand(WrapperSpec spec, IReadOnlyList<ShellWord> words, int index, List<Construct> constructs)
+    private static ShellWord[] Slice(IReadOnlyList<ShellWord> words, int from, int to)
     {
-        while (index < words.Count)
-        {
-            var word = words[index].Value;
-            if (word == "--")
-            {
-                index++;
-                break;
-            }
-
-            if (spec.TakesAssignments && IsAssignment(word))
-            {
-                constructs.Add(new Construct(ConstructNames.Assignment, word[..word.IndexOf('=', StringComparison.Ordinal)]));
-                index++;
-                continue;
-            }
-
-            if (word.StartsWith("--", StringComparison.Ordinal))
-            {
-                var equals = word.IndexOf('=', StringComparison.Ordinal);
-                var name = equals < 0 ? word : word[..equals];
-                if (spec.LongWithValue.Contains(name))
-                {
-                    index += equals < 0 ? 2 : 1;
-                }
-                else if (spec.LongFlags.Contains(name))
-                {
-                    index++;
-                }
-                else
-                {
-                    return Opaque(constructs, word);
-                }
-
-                continue;
-            }
-
-            if (word.Length > 1 && word[0] == '-')
-            {
-                if (spec.TakesNumericOption && word.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0)
-                {
-                    index++;
-                    continue;
-                }
-
-                var consumed = 1;
-                for (var j = 1; j < word.Length; j++)
-                {
-                    var option = word[j];
-                    if (spec.ShortNoCommand.Contains(option, StringComparison.Ordinal))
-                    {
-                        return 0;
-                    }
-
-                    if (spec.ShortWithValue.Contains(option, StringComparison.Ordinal))
-                    {
-                        consumed = j == word.Length - 1 ? 2 : 1;
-                        break;
-                    }
-
-                    if (!spec.ShortFlags.Contains(option, StringComparison.Ordinal))
-                    {
-                        return Opaque(constructs, word);
-                    }
-                }
-
-                index += consumed;
-                continue;
-            }
-
-            if (word == "-" && spec.TakesAssignments)
-            {
-                index++;
-                continue;
-            }
-
-            break;
-        }
-
-        index += spec.LeadingOperands;
-        return index < words.Count ? index : 0;
-    }
-
-    private static int Opaque(List<Construct> constructs, string option)
-    {
-        constructs.Add(new Construct(ConstructNames.OpaqueWrapper, option));
-        return 0;
-    }
-
-    private static bool IsAssignment(string word)
-    {
-        var equals = word.IndexOf('=', StringComparison.Ordinal);
-        if (equals <= 0 || !(char.IsAsciiLetter(word[0]) || word[0] == '_'))
-        {
-            return false;
-        }
-
-        for (var i = 1; i < equals; i++)
-        {
-            if (!(char.IsAsciiLetterOrDigit(word[i]) || word[i] == '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static string[] Literal(IReadOnlyList<ShellWord> words, int from, int to = -1)
-    {
-        var end = to < 0 ? words.Count : to;
-        if (end <= from)
+        if (to <= from)
         {
             return [];
         }
 
-        var result = new string[end - from];
-        for (var i = from; i < end; i++)
+        var result = new ShellWord[to - from];
+        for (var i = from; i < to; i++)
         {
-            result[i - from] = words[i].Value;
+            result[i - from] = words[i];
         }
 
         return result;

@@ -16,10 +16,17 @@ public sealed class Decision
         Facts = facts;
     }
 
+    /// <summary>A denial by a check of the broker's own (<paramref name="ruleId"/> in parentheses, e.g. a line-mode limit), before any rule.</summary>
+    public static Decision Refused(string ruleId, string reason) => new(Verdict.Deny, ruleId, reason, null, new DecisionFacts([], [], []));
+
     /// <summary>Allow, review or deny.</summary>
     public Verdict Verdict { get; }
 
-    /// <summary>The rule that decided, or null when the role's default or a built-in check (parse error, construct) decided.</summary>
+    /// <summary>
+    /// The rule that decided: a rule id of the policy, <c>default</c> for the role's default, or a built-in check in
+    /// parentheses (<c>(parse)</c>, <c>(construct)</c>, <c>(evaluation-context)</c>, <c>(shell-variable)</c>,
+    /// <c>(protected-path)</c>, <c>(no-role)</c>, <c>(line-mode) …</c>). Null only for an empty command's allow.
+    /// </summary>
     public string? RuleId { get; }
 
     /// <summary>A human reason.</summary>
@@ -75,6 +82,14 @@ public sealed class Decision
             }
 
             writer.WriteEndArray();
+            writer.WriteStartArray("effects");
+            foreach (var effect in Facts.Effects)
+            {
+                writer.WriteStringValue(effect);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("secret_output", Facts.SecretOutput);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

@@ -4,6 +4,7 @@ namespace Broker.Policy.Decisions;
 internal sealed class GlobPattern
 {
     private readonly StringComparison _comparison;
+    private string? _textPattern;
 
     public GlobPattern(string pattern, bool ignoreCase = false)
     {
@@ -13,6 +14,9 @@ internal sealed class GlobPattern
     }
 
     public string Pattern { get; }
+
+    /// <summary>The glob as a <see cref="Patterns.TextPattern"/>, to intersect with what an unknown word may be.</summary>
+    public string AsTextPattern => _textPattern ??= Patterns.TextPattern.FromRuleGlob(Pattern);
 
     public bool IsLiteral { get; }
 

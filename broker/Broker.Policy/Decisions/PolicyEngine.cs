@@ -1,28 +1,67 @@
+using Broker.Policy.Catalog;
 using Broker.Policy.Commands;
 using Broker.Policy.Decisions;
 
 namespace Broker.Policy;
 
 /// <summary>
-/// Decides commands under a set of roles: parse, unwrap, resolve, then match every simple command against the
-/// role's rules. A line's verdict is the strictest over its commands and constructs; with several roles the most
-/// permissive role's verdict applies. Unknown programs get the role's default; unallowed constructs are denied.
-/// The engine holds no mutable state: one instance serves every session and thread.
+/// Decides commands under a set of roles: parse, unwrap, resolve, interpret arguments with the program catalog, then
+/// match every simple command against the role's rules. Checks no rule can lift come first: text bash would evaluate
+/// as code, variables that change what runs, and the role's protected paths. A line's verdict is the strictest over
+/// its commands and constructs; with several roles the most permissive role's verdict applies. Unknown programs get
+/// the role's default; unallowed constructs are denied. The engine holds no mutable state: one instance serves every
+/// session and thread.
 /// </summary>
-public sealed class PolicyEngine
+public sealed partial class PolicyEngine
 {
+    /// <summary>The rule id of a decision made by the role's default (no rule matched).</summary>
+    public const string DefaultRuleId = "default";
+
+    /// <summary>The rule id of a decision on text that cannot be parsed.</summary>
+    public const string ParseRuleId = "(parse)";
+
+    /// <summary>The rule id of a decision on a construct no rule allows.</summary>
+    public const string ConstructRuleId = "(construct)";
+
+    /// <summary>The rule id of a decision on text bash would evaluate as code.</summary>
+    public const string EvaluationRuleId = "(evaluation-context)";
+
+    /// <summary>The rule id of a decision on a variable that changes what runs.</summary>
+    public const string VariableRuleId = "(shell-variable)";
+
+    /// <summary>The rule id of a decision on a protected path.</summary>
+    public const string ProtectedPathRuleId = "(protected-path)";
+
+    /// <summary>The rule id of a decision for an identity without a role.</summary>
+    public const string NoRoleRuleId = "(no-role)";
+
     private readonly CommandUnwrapper _unwrapper;
+    private readonly Paths.ProtectedPaths _alwaysProtected;
+    private readonly Dictionary<RoleDefinition, Paths.ProtectedPaths> _protected = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock _protectedGate = new();
 
-    /// <summary>Creates an engine for a loaded policy (it uses the policy's system directories).</summary>
+    /// <summary>Creates an engine for a loaded policy (it uses the policy's system directories and program catalog).</summary>
     public PolicyEngine(PolicyDocument policy)
-        : this(policy?.SystemDirectories ?? throw new ArgumentNullException(nameof(policy)))
+        : this(policy?.SystemDirectories ?? throw new ArgumentNullException(nameof(policy)), policy.Catalog)
     {
     }
 
-    internal PolicyEngine(IReadOnlySet<string> systemDirectories)
+    /// <summary>
+    /// Creates an engine for a loaded policy whose roles all protect <paramref name="alwaysProtected"/> as well
+    /// (the broker's data directory, its keys).
+    /// </summary>
+    public PolicyEngine(PolicyDocument policy, IReadOnlyList<string> alwaysProtected)
+        : this(policy?.SystemDirectories ?? throw new ArgumentNullException(nameof(policy)), policy.Catalog, alwaysProtected)
     {
-        _unwrapper = new CommandUnwrapper(systemDirectories);
     }
+
+    internal PolicyEngine(IReadOnlySet<string> systemDirectories, ProgramCatalog? catalog = null, IReadOnlyList<string>? alwaysProtected = null)
+    {
+        _unwrapper = new CommandUnwrapper(systemDirectories, catalog ?? ProgramCatalog.Default);
+        _alwaysProtected = new Paths.ProtectedPaths(alwaysProtected ?? []);
+    }
+
+    internal CommandUnwrapper Unwrapper => _unwrapper;
 
     /// <summary>Decides <paramref name="command"/> under <paramref name="roles"/> (normally the roles granting the target).</summary>
     public Decision Decide(IReadOnlyList<RoleDefinition> roles, CommandInput command)
@@ -32,7 +71,7 @@ public sealed class PolicyEngine
         var analysis = Analyze(command);
         if (roles.Count == 0)
         {
-            return new Decision(Verdict.Deny, null, "no role applies to this identity", null, analysis.Facts);
+            return new Decision(Verdict.Deny, NoRoleRuleId, "no role applies to this identity", null, analysis.Facts);
         }
 
         Decision? best = null;
@@ -48,85 +87,18 @@ public sealed class PolicyEngine
         return best!;
     }
 
-    internal AnalyzedCommand Analyze(CommandInput command)
+    /// <summary>The directories a shell may be in after <paramref name="command"/> ran there (for a session that goes on).</summary>
+    public CommandContext ContextAfter(CommandInput command)
     {
-        var units = new List<CommandUnit>();
-        IReadOnlyList<Construct> lineConstructs = [];
-        if (command.IsArgv)
-        {
-            if (command.Arguments!.Count == 0)
-            {
-                return new AnalyzedCommand([], [], "the argv is empty", new DecisionFacts([], [], []));
-            }
-
-            _unwrapper.Unwrap(SimpleCommand.FromArgv(command.Arguments), units);
-        }
-        else
-        {
-            var parsed = ShellParser.Parse(command.Text!);
-            if (!parsed.Succeeded)
-            {
-                return new AnalyzedCommand([], [], parsed.Error, new DecisionFacts([], [], []));
-            }
-
-            lineConstructs = parsed.Script!.Constructs;
-            foreach (var simple in parsed.Script.Commands)
-            {
-                _unwrapper.Unwrap(simple, units);
-            }
-        }
-
-        return new AnalyzedCommand(units, lineConstructs, null, CollectFacts(units, lineConstructs));
+        ArgumentNullException.ThrowIfNull(command);
+        return Analyze(command).ContextAfter;
     }
 
-    private static DecisionFacts CollectFacts(List<CommandUnit> units, IReadOnlyList<Construct> lineConstructs)
-    {
-        var programs = new List<string>();
-        var actions = new List<string>();
-        var constructs = new List<Construct>(lineConstructs);
-        foreach (var unit in units)
-        {
-            foreach (var wrapper in unit.Wrappers)
-            {
-                AddDistinct(programs, wrapper.Program ?? wrapper.ProgramWord);
-            }
-
-            var name = unit.Target.Program ?? unit.Target.ProgramWord;
-            if (name.Length > 0)
-            {
-                AddDistinct(programs, name);
-            }
-
-            foreach (var action in unit.Target.AwsActions)
-            {
-                AddDistinct(actions, action);
-            }
-
-            foreach (var construct in unit.Constructs)
-            {
-                if (!constructs.Contains(construct))
-                {
-                    constructs.Add(construct);
-                }
-            }
-        }
-
-        return new DecisionFacts(programs, actions, constructs);
-    }
-
-    private static void AddDistinct(List<string> list, string value)
-    {
-        if (!list.Contains(value))
-        {
-            list.Add(value);
-        }
-    }
-
-    private static Decision DecideForRole(RoleDefinition role, AnalyzedCommand analysis)
+    private Decision DecideForRole(RoleDefinition role, AnalyzedCommand analysis)
     {
         if (analysis.ParseError is not null)
         {
-            return new Decision(Verdict.Deny, null, "the command cannot be parsed: " + analysis.ParseError, role.Name, analysis.Facts);
+            return new Decision(Verdict.Deny, ParseRuleId, "the command cannot be parsed: " + analysis.ParseError, role.Name, analysis.Facts);
         }
 
         var best = new Outcome(Verdict.Allow, null, "empty command");
@@ -140,24 +112,38 @@ public sealed class PolicyEngine
             }
         }
 
+        var protectedPaths = ProtectedFor(role);
         foreach (var construct in analysis.LineConstructs)
         {
-            Consider(ConstructOutcome(role, construct, null));
+            Consider(BuiltInOutcome(construct) ?? ConstructOutcome(role, construct, null));
         }
 
         foreach (var unit in analysis.Units)
         {
             if (unit.Error is not null)
             {
-                Consider(new Outcome(Verdict.Deny, null, unit.Error));
+                Consider(new Outcome(Verdict.Deny, ParseRuleId, unit.Error));
                 continue;
+            }
+
+            if ((NetworkRedirectionOutcome(unit) ?? ProtectedPathOutcome(unit, protectedPaths)) is { } hit)
+            {
+                Consider(hit);
             }
 
             foreach (var wrapper in unit.Wrappers)
             {
-                if (CommandOutcome(role, wrapper) is { } outcome && outcome.Verdict != Verdict.Allow)
+                // A wrapper is transparent, unless its own options do something (time -o writes, nohup.out):
+                // then it is decided like any command.
+                var outcome = CommandOutcome(role, wrapper);
+                if (outcome is null && wrapper.Interpretation.Effects.Count > 0)
                 {
-                    Consider(outcome);
+                    outcome = DefaultOutcome(role, $"no rule matches '{wrapper.Program}', whose own options {wrapper.Interpretation.Effects[0]}");
+                }
+
+                if (outcome is { } wrapped && wrapped.Verdict != Verdict.Allow)
+                {
+                    Consider(wrapped);
                 }
             }
 
@@ -173,15 +159,52 @@ public sealed class PolicyEngine
 
             foreach (var construct in unit.Constructs)
             {
-                Consider(ConstructOutcome(role, construct, target));
+                Consider((ReadsWithItsOwnSeparator(unit, construct) ? null : BuiltInOutcome(construct)) ?? ConstructOutcome(role, construct, target));
             }
         }
 
         return new Decision(best.Verdict, best.RuleId, best.Reason, role.Name, analysis.Facts);
     }
 
+    /// <summary>Decisions no rule can change: evaluation contexts and variables that change what runs.</summary>
+    private static Outcome? BuiltInOutcome(Construct construct)
+    {
+        if (construct.Name == ConstructNames.EvaluationContext)
+        {
+            return new Outcome(Verdict.Deny, EvaluationRuleId, $"bash would evaluate text as code here, which could run any program ({construct.Detail})");
+        }
+
+        if (construct.Name is ConstructNames.Assignment or ConstructNames.ShellVariable && construct.Detail is { } name && ShellVariables.IsProtected(name))
+        {
+            return new Outcome(Verdict.Deny, VariableRuleId, $"assigning '{name}' changes what runs or how; it is never allowed");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <c>IFS= read -r line</c>: a prefix assignment to a built-in that is not special lasts for that built-in only, and
+    /// <c>read</c> uses IFS just to split what it reads.
+    /// </summary>
+    private static bool ReadsWithItsOwnSeparator(CommandUnit unit, Construct construct) =>
+        construct is { Name: ConstructNames.Assignment, Detail: "IFS" } && unit.Wrappers.Count == 0 && unit.Target.Program is "read" or "mapfile" or "readarray";
+
+    private Paths.ProtectedPaths ProtectedFor(RoleDefinition role)
+    {
+        lock (_protectedGate)
+        {
+            if (!_protected.TryGetValue(role, out var paths))
+            {
+                paths = new Paths.ProtectedPaths([.. role.ProtectedPaths, .. _alwaysProtected.Patterns]);
+                _protected[role] = paths;
+            }
+
+            return paths;
+        }
+    }
+
     private static Outcome DefaultOutcome(RoleDefinition role, string why) =>
-        new(role.Default, null, $"{why}; the default of role '{role.Name}' is {(role.Default == Verdict.Review ? "review" : "deny")}");
+        new(role.Default, DefaultRuleId, $"{why}; the default of role '{role.Name}' is {(role.Default == Verdict.Review ? "review" : "deny")}");
 
     /// <summary>The strictest matching rule over every AWS action of the command; null when no rule matches.</summary>
     private static Outcome? CommandOutcome(RoleDefinition role, ResolvedCommand command)
@@ -234,7 +257,7 @@ public sealed class PolicyEngine
         }
 
         return matched is null
-            ? new Outcome(Verdict.Deny, null, $"{construct.Name}{(construct.Detail is null ? "" : " '" + construct.Detail + "'")} is not allowed by any rule")
+            ? new Outcome(Verdict.Deny, ConstructRuleId, $"{construct.Name}{(construct.Detail is null ? "" : " '" + construct.Detail + "'")} is not allowed by any rule")
             : RuleOutcome(matched);
     }
 

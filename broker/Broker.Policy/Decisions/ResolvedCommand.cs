@@ -1,15 +1,25 @@
+using Broker.Policy.Catalog;
+using Broker.Policy.Commands;
+
 namespace Broker.Policy.Decisions;
 
-/// <summary>One program invocation after wrapper unwrapping: the resolved program name and its arguments.</summary>
+/// <summary>One program invocation after wrapper unwrapping: the resolved program, its argument words and what they do.</summary>
 internal sealed class ResolvedCommand
 {
     private HashSet<string>? _flags;
     private List<string>? _positionals;
 
-    public ResolvedCommand(string? program, string programWord, IReadOnlyList<string> arguments, bool hiddenArguments)
+    public ResolvedCommand(string? program, string programWord, IReadOnlyList<ShellWord> words, bool hiddenArguments)
     {
         Program = program;
         ProgramWord = programWord;
+        Words = words;
+        var arguments = new string[words.Count];
+        for (var i = 0; i < words.Count; i++)
+        {
+            arguments[i] = words[i].Value;
+        }
+
         Arguments = arguments;
         HasHiddenArguments = hiddenArguments;
     }
@@ -20,16 +30,30 @@ internal sealed class ResolvedCommand
     /// <summary>The program word as written.</summary>
     public string ProgramWord { get; }
 
+    /// <summary>The argument words (what each may expand to).</summary>
+    public IReadOnlyList<ShellWord> Words { get; }
+
+    /// <summary>The argument words as written (quotes removed).</summary>
     public IReadOnlyList<string> Arguments { get; }
 
     /// <summary>True when arguments are supplied at run time (by <c>xargs</c>) and cannot be seen.</summary>
     public bool HasHiddenArguments { get; }
 
+    /// <summary>True when some argument's value is unknown (an expansion, a glob).</summary>
+    public bool HasUnknownArguments => Words.Any(w => !w.IsLiteral);
+
     public IReadOnlyList<string> AwsActions { get; set; } = [];
+
+    /// <summary>The AWS actions of the command that print a secret or mint a credential.</summary>
+    public IReadOnlyList<string> SecretActions { get; set; } = [];
+
+    /// <summary>What the arguments mean under the program catalog.</summary>
+    public InterpretedArguments Interpretation { get; set; } = new();
 
     /// <summary>Every flag: <c>--long</c> without its value, each letter of <c>-abc</c> as <c>-a</c>…, and the token itself.</summary>
     public HashSet<string> Flags => _flags ??= ComputeFlags();
 
+    /// <summary>The literal arguments that are not options (an unknown word counts as its text).</summary>
     public List<string> Positionals => _positionals ??= ComputePositionals();
 
     private HashSet<string> ComputeFlags()

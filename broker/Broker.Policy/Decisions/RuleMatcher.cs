@@ -1,12 +1,21 @@
+using Broker.Policy.Catalog;
+using Broker.Policy.Commands;
+using Broker.Policy.Patterns;
+
 namespace Broker.Policy.Decisions;
 
 /// <summary>
-/// The conditions of one rule. Command matchers (programs, AWS actions, subcommands, flags, arguments) must all hold.
-/// A rule with construct lists decides only those constructs (on every command, or on the commands its command
-/// matchers select); a rule without them decides commands.
+/// The conditions of one rule. Command matchers (programs, AWS actions, effects, subcommands, flags, arguments) must
+/// all hold. A rule with construct lists decides only those constructs (on every command, or on the commands its
+/// command matchers select); a rule without them decides commands. A deny or review rule's conditions hold when
+/// they <em>may</em> hold: an argument whose value is unknown may be the flag, the argument or the subcommand it
+/// lists. An allow rule's conditions must hold for certain.
 /// </summary>
 internal sealed class RuleMatcher
 {
+    /// <summary>The names the <c>effects:</c> matcher accepts.</summary>
+    public static readonly string[] EffectNames = ["reads", "writes", "lists", "recurses", "runs", "changes", "reveals-secret"];
+
     public GlobPattern[] Programs { get; init; } = [];
 
     public string[][] Subcommands { get; init; } = [];
@@ -17,14 +26,17 @@ internal sealed class RuleMatcher
 
     public AwsActionPattern[] AwsActions { get; init; } = [];
 
+    /// <summary>Effects (what the command may do, from the program catalog), any of which must be present.</summary>
+    public string[] Effects { get; init; } = [];
+
     /// <summary>At least this many positional arguments (0: no condition).</summary>
     public int MinPositionals { get; init; }
 
-    public GlobPattern[] Redirections { get; init; } = [];
+    public RedirectionPattern[] Redirections { get; init; } = [];
 
     public string[] Constructs { get; init; } = [];
 
-    public bool IsCommandRule => Programs.Length > 0 || AwsActions.Length > 0;
+    public bool IsCommandRule => Programs.Length > 0 || AwsActions.Length > 0 || Effects.Length > 0;
 
     public bool HasConstructList => Redirections.Length > 0 || Constructs.Length > 0;
 
@@ -36,12 +48,12 @@ internal sealed class RuleMatcher
             return true;
         }
 
-        return construct.Name == ConstructNames.Redirection && construct.Detail is not null && GlobPattern.AnyMatch(Redirections, construct.Detail);
+        return construct.Name == ConstructNames.Redirection && construct.Detail is not null && RedirectionPattern.AnyMatch(Redirections, construct.Detail);
     }
 
     /// <summary>
-    /// Whether the command matchers hold for <paramref name="command"/> doing <paramref name="awsAction"/>.
-    /// When arguments are supplied at run time, argument conditions of deny and review rules count as met.
+    /// Whether the command matchers hold for <paramref name="command"/> doing <paramref name="awsAction"/>. For a deny
+    /// or review rule they hold when they may (unknown words, arguments supplied at run time by <c>xargs</c>).
     /// </summary>
     public bool Matches(ResolvedCommand command, string? awsAction, Verdict action)
     {
@@ -60,23 +72,29 @@ internal sealed class RuleMatcher
             return false;
         }
 
-        var assumeHidden = command.HasHiddenArguments && action != Verdict.Allow;
-        if (Subcommands.Length > 0 && !assumeHidden && !MatchesSubcommand(command.Positionals))
+        if (Effects.Length > 0 && !HasEffect(command))
         {
             return false;
         }
 
-        if (Flags.Length > 0 && !assumeHidden && !MatchesFlag(command.Flags))
+        var may = action != Verdict.Allow;
+        var hidden = command.HasHiddenArguments && may;
+        if (Subcommands.Length > 0 && !hidden && !MatchesSubcommand(command, may))
         {
             return false;
         }
 
-        if (MinPositionals > 0 && !assumeHidden && command.Positionals.Count < MinPositionals)
+        if (Flags.Length > 0 && !hidden && !MatchesFlag(command.Flags) && !(may && MayBeFlag(command)))
         {
             return false;
         }
 
-        if (Arguments.Length > 0 && !assumeHidden && !MatchesArgument(command.Arguments))
+        if (MinPositionals > 0 && !hidden && PositionalCount(command, may) < MinPositionals)
+        {
+            return false;
+        }
+
+        if (Arguments.Length > 0 && !hidden && !MatchesArgument(command, may))
         {
             return false;
         }
@@ -84,19 +102,44 @@ internal sealed class RuleMatcher
         return true;
     }
 
-    private bool MatchesSubcommand(List<string> positionals)
+    private bool HasEffect(ResolvedCommand command)
     {
+        foreach (var effect in Effects)
+        {
+            if (effect == "reveals-secret" ? command.SecretActions.Count > 0 : command.Interpretation.Effects.Any(e => ArgumentKinds.Name(e.Kind) == effect))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchesSubcommand(ResolvedCommand command, bool may)
+    {
+        var words = PositionalWords(command);
         foreach (var path in Subcommands)
         {
-            if (positionals.Count < path.Length)
-            {
-                continue;
-            }
-
             var matched = true;
             for (var i = 0; i < path.Length && matched; i++)
             {
-                matched = positionals[i] == path[i];
+                if (i >= words.Count)
+                {
+                    matched = false;
+                }
+                else if (!words[i].IsLiteral)
+                {
+                    // An unknown word may be this subcommand (or shift the ones after it): certain only for deny/review.
+                    matched = may;
+                    if (may)
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    matched = words[i].Value == path[i];
+                }
             }
 
             if (matched)
@@ -106,6 +149,48 @@ internal sealed class RuleMatcher
         }
 
         return false;
+    }
+
+    private static List<ShellWord> PositionalWords(ResolvedCommand command)
+    {
+        var positionals = new List<ShellWord>();
+        var afterDashDash = false;
+        foreach (var word in command.Words)
+        {
+            if (!afterDashDash && word.IsLiteral && word.Value == "--")
+            {
+                afterDashDash = true;
+            }
+            else if (afterDashDash || !word.IsLiteral || word.Value.Length < 2 || word.Value[0] != '-')
+            {
+                positionals.Add(word);
+            }
+        }
+
+        return positionals;
+    }
+
+    private static int PositionalCount(ResolvedCommand command, bool may)
+    {
+        var count = 0;
+        foreach (var word in PositionalWords(command))
+        {
+            if (word.IsLiteral)
+            {
+                count++;
+            }
+            else if (may)
+            {
+                // An unknown word may be any number of operands.
+                return int.MaxValue;
+            }
+            else if (!word.MaySplit && !word.MayBeOption)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private bool MatchesFlag(HashSet<string> flags)
@@ -138,11 +223,45 @@ internal sealed class RuleMatcher
         return false;
     }
 
-    private bool MatchesArgument(IReadOnlyList<string> arguments)
+    /// <summary>Whether a word whose value is unknown could be one of the listed flags.</summary>
+    private bool MayBeFlag(ResolvedCommand command)
     {
-        foreach (var argument in arguments)
+        foreach (var word in command.Words)
         {
-            if (GlobPattern.AnyMatch(Arguments, argument))
+            if (word.IsLiteral || !word.MayBeOption)
+            {
+                continue;
+            }
+
+            var prefix = TextPattern.LiteralPrefix(word.Pattern);
+            foreach (var flag in Flags)
+            {
+                if (prefix.Length <= 1 || flag.AsSpan().StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(flag, StringComparison.Ordinal)
+                    || (!prefix.StartsWith("--", StringComparison.Ordinal) && flag.Length == 2))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchesArgument(ResolvedCommand command, bool may)
+    {
+        foreach (var word in command.Words)
+        {
+            if (word.IsLiteral)
+            {
+                if (GlobPattern.AnyMatch(Arguments, word.Value))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (may && Arguments.Any(glob => PatternIntersection.Intersects(word.Pattern, glob.AsTextPattern)))
             {
                 return true;
             }

@@ -24,7 +24,12 @@ public sealed class CommandLineAssembler
     private static readonly byte[] Interrupted = "^C\r\n"u8.ToArray();
 
     private readonly List<byte> _line = [];
+    // Parsing a command's text again and again as lines arrive may cost at most this many characters in all.
+    private const long MaxParseWork = 64L * 1024 * 1024;
+
     private readonly StringBuilder _pending = new();
+    private string? _awaiting;
+    private long _parseWork;
     private EscapeState _escape;
     private bool _afterCarriageReturn;
 
@@ -73,6 +78,8 @@ public sealed class CommandLineAssembler
                 case 0x03:
                     _line.Clear();
                     _pending.Clear();
+                    _awaiting = null;
+                    _parseWork = 0;
                     echo.Write(Interrupted);
                     break;
                 case 0x08 or 0x7F:
@@ -114,6 +121,8 @@ public sealed class CommandLineAssembler
     {
         _line.Clear();
         _pending.Clear();
+        _awaiting = null;
+        _parseWork = 0;
         _escape = EscapeState.None;
         _afterCarriageReturn = false;
     }
@@ -135,19 +144,39 @@ public sealed class CommandLineAssembler
 
     private void EndLine(IBufferWriter<byte> echo, ICollection<string> commands)
     {
-        var text = _pending.Length == 0
-            ? Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(_line))
-            : _pending + Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(_line));
+        var line = Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(_line));
         _line.Clear();
-        var parsed = ShellParser.Parse(text);
-        if (!parsed.Succeeded && parsed.IsIncomplete)
+        var continuing = _pending.Length > 0;
+        _pending.Append(line);
+
+        // Linear time for long continuations: the whole text is parsed again only when this line could complete it.
+        // When the parser said what closes the open construct (a quote, 'done', a here-document's delimiter), a line
+        // without that text cannot; and the total parsing work for one command is bounded.
+        if (continuing && _awaiting is { } closer && !line.Contains(closer, StringComparison.Ordinal) && _pending.Length <= ShellParser.MaxLength)
         {
-            _pending.Clear().Append(text).Append('\n');
+            _pending.Append('\n');
             echo.Write(ContinuationPrompt);
             return;
         }
 
+        _parseWork += _pending.Length;
+        if (_parseWork <= MaxParseWork && _pending.Length <= ShellParser.MaxLength)
+        {
+            var parsed = ShellParser.Parse(_pending.ToString());
+            if (!parsed.Succeeded && parsed.IsIncomplete)
+            {
+                _awaiting = parsed.Awaiting;
+                _pending.Append('\n');
+                echo.Write(ContinuationPrompt);
+                return;
+            }
+        }
+
+        // Complete (or too costly to follow further: then it goes to the policy as it stands, which refuses it).
+        var text = _pending.ToString();
         _pending.Clear();
+        _awaiting = null;
+        _parseWork = 0;
         echo.Write(NewLine);
         commands.Add(text);
     }

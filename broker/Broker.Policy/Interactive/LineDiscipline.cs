@@ -7,7 +7,8 @@ namespace Broker.Policy;
 /// <param name="Allowed">Whether the command goes to the shell.</param>
 /// <param name="Message">For a refused command: the line shown on the agent's terminal.</param>
 /// <param name="Handle">Identifies the command when its exit status arrives (see <see cref="ILineModeGate.Finished"/>).</param>
-public readonly record struct LineVerdict(bool Allowed, string? Message, long Handle);
+/// <param name="SecretOutput">What the allowed command prints is secret (it reads a secret or mints a credential): the session masks it.</param>
+public readonly record struct LineVerdict(bool Allowed, string? Message, long Handle, bool SecretOutput = false);
 
 /// <summary>Decides commands typed in a line-mode session and hears how they ended.</summary>
 public interface ILineModeGate
@@ -34,6 +35,9 @@ public abstract record LineAction
 
     /// <summary>Turns the terminal's own echo on (a program runs) or off (the broker edits the line).</summary>
     public sealed record TerminalEcho(bool Enabled) : LineAction;
+
+    /// <summary>Everything the next command prints, up to the next prompt, is secret.</summary>
+    public sealed record SecretOutput : LineAction;
 }
 
 /// <summary>
@@ -258,6 +262,11 @@ public sealed class LineDiscipline
         }
 
         _running = verdict.Handle;
+        if (verdict.SecretOutput)
+        {
+            actions.Add(new LineAction.SecretOutput());
+        }
+
         SendToShell(Encoding.UTF8.GetBytes(command + "\n"), actions, LineState.AwaitingStart);
     }
 

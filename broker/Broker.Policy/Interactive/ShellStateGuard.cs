@@ -16,14 +16,45 @@ public static class ShellStateGuard
 
     private static readonly FrozenSet<string> StateBuiltins = FrozenSet.ToFrozenSet(
         [
-            "alias", "bind", "builtin", "caller", "command", "compgen", "complete", "compopt", "declare", "disown", "enable",
+            "alias", "bind", "builtin", "caller", "compgen", "complete", "compopt", "declare", "disown", "enable",
             "eval", "exec", "export", "fc", "hash", "help", "history", "local", "readonly", "set", "shopt", "source", ".",
-            "trap", "type", "typeset", "unalias", "unset", "fg", "bg", "jobs", "wait", "suspend", "coproc", "mapfile", "readarray",
+            "trap", "typeset", "unalias", "unset", "fg", "bg", "jobs", "wait", "suspend", "coproc", "mapfile", "readarray",
         ],
         StringComparer.Ordinal);
 
     /// <summary>Whether <paramref name="program"/> is one of the refused built-ins.</summary>
     public static bool IsStateBuiltin(string program) => StateBuiltins.Contains(program);
+
+    /// <summary>
+    /// Returns <paramref name="decision"/>, or a denial if it would run a refused built-in. <c>type</c> and <c>command</c>
+    /// are allowed to describe programs (<c>type git</c>, <c>command -v git</c>) when every name they are given is
+    /// literal and none is the broker's (its prompt function holds the sync token).
+    /// </summary>
+    public static Decision Apply(Decision decision, PolicyEngine engine, CommandInput command)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(command);
+        var guarded = Apply(decision);
+        if (guarded.Verdict == Verdict.Deny || !decision.Facts.Programs.Any(p => p is "type" or "command"))
+        {
+            return guarded;
+        }
+
+        foreach (var unit in engine.Analyze(command).Units)
+        {
+            foreach (var invocation in unit.Wrappers.Append(unit.Target))
+            {
+                if (invocation.Program is "type" or "command"
+                    && invocation.Words.Any(w => !w.IsLiteral || (!w.Value.StartsWith('-') && w.Value.StartsWith("__broker", StringComparison.Ordinal))))
+                {
+                    return new Decision(Verdict.Deny, RuleId, $"'{invocation.Program}' may describe the broker's own shell functions here", decision.Role, decision.Facts);
+                }
+            }
+        }
+
+        return guarded;
+    }
 
     /// <summary>Returns <paramref name="decision"/>, or a denial if it would run a refused built-in.</summary>
     public static Decision Apply(Decision decision)

@@ -18,6 +18,15 @@ internal interface IAccessPolicy
     /// <summary>Decides a command for a session holding <paramref name="roles"/>.</summary>
     Decision Decide(IReadOnlyList<string> roles, CommandInput command);
 
+    /// <summary>A command typed in a line-mode session: decided, then refused if it touches the shell state line mode relies on.</summary>
+    Decision DecideLine(IReadOnlyList<string> roles, CommandInput command);
+
+    /// <summary>Where <paramref name="target"/>'s sessions start (relative paths and <c>~</c> are resolved there).</summary>
+    CommandContext ContextFor(string target);
+
+    /// <summary>Where a shell may be after <paramref name="command"/> ran (its <c>cd</c>s followed).</summary>
+    CommandContext ContextAfter(CommandInput command);
+
     /// <summary>The definitions of the named roles in the current snapshot.</summary>
     IReadOnlyList<RoleDefinition> Roles(IReadOnlyList<string> names);
 }

@@ -6,6 +6,9 @@ namespace Broker.Server.Access;
 /// <summary>A policy document and the engine built from it, swapped as one.</summary>
 internal sealed record PolicySnapshot(PolicyDocument Document, PolicyEngine Engine);
 
+/// <summary>Where a target's sessions start: the working directory and home directory their shell gets.</summary>
+internal sealed record TargetPlace(string Target, string WorkingDirectory, string? Home);
+
 /// <summary>
 /// Access and command decisions from the policy file. The snapshot is immutable and swapped
 /// atomically on reload, so a decision never sees half of an old file and half of a new one,
@@ -13,16 +16,36 @@ internal sealed record PolicySnapshot(PolicyDocument Document, PolicyEngine Engi
 /// </summary>
 internal sealed class PolicyAccess : IAccessPolicy
 {
+    private readonly IReadOnlyList<string> _alwaysProtected;
+    private readonly IReadOnlyList<TargetPlace> _places;
     private PolicySnapshot _current;
 
-    public PolicyAccess(PolicyDocument document)
+    /// <summary>
+    /// Access from <paramref name="document"/>; every role also protects <paramref name="alwaysProtected"/> (the
+    /// broker's data directory: its keys and recordings), and commands are decided where <paramref name="places"/>
+    /// says each target's sessions start.
+    /// </summary>
+    public PolicyAccess(PolicyDocument document, IReadOnlyList<string>? alwaysProtected = null, IReadOnlyList<TargetPlace>? places = null)
     {
-        _current = new PolicySnapshot(document, new PolicyEngine(document));
+        _alwaysProtected = alwaysProtected ?? [];
+        _places = places ?? [];
+        _current = new PolicySnapshot(document, new PolicyEngine(document, _alwaysProtected));
     }
 
     public PolicySnapshot Current => Volatile.Read(ref _current);
 
-    public void Replace(PolicyDocument document) => Volatile.Write(ref _current, new PolicySnapshot(document, new PolicyEngine(document)));
+    public void Replace(PolicyDocument document) => Volatile.Write(ref _current, new PolicySnapshot(document, new PolicyEngine(document, _alwaysProtected)));
+
+    public CommandContext ContextFor(string target) =>
+        _places.FirstOrDefault(p => p.Target == target) is { } place ? CommandContext.At(place.WorkingDirectory, place.Home) : CommandContext.Unknown;
+
+    public Decision DecideLine(IReadOnlyList<string> roles, CommandInput command)
+    {
+        var snapshot = Current;
+        return ShellStateGuard.Apply(snapshot.Engine.Decide(RolesNamed(snapshot.Document, roles), command), snapshot.Engine, command);
+    }
+
+    public CommandContext ContextAfter(CommandInput command) => Current.Engine.ContextAfter(command);
 
     public AccessDecision Authorize(Tokens.CallerIdentity caller, string target)
     {

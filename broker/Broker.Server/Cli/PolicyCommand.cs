@@ -25,8 +25,15 @@ internal static class PolicyCommand
         var issuer = new Option<string?>("--issuer") { Description = "Issuer of the identity (default: the claims' iss, or the policy's only issuer)" };
         var target = new Option<string?>("--target") { Description = "Target the command runs on" };
         var argv = new Option<bool>("--argv") { Description = "Decide the arguments as an argv instead of one script string" };
+        var cwd = new Option<string?>("--cwd") { Description = "Working directory the command runs in (default: the current directory)" };
+        var home = new Option<string?>("--home") { Description = "Home directory of the session (default: $HOME)" };
         var command = new Argument<string[]>("command") { Description = "The command (after --)", Arity = ArgumentArity.OneOrMore };
-        var check = new Command("check", "Decide one command and print the decision as JSON") { config, subject, groups, claims, issuer, target, argv, command };
+        var check = new Command(
+            "check",
+            $"Decide one command and print the decision as JSON. Exit code: {AllowExit} allow, {ReviewExit} review, {DenyExit} deny, 2 usage or policy error")
+        {
+            config, subject, groups, claims, issuer, target, argv, cwd, home, command,
+        };
         check.SetAction(parse =>
         {
             var document = Load(parse.GetValue(config));
@@ -43,16 +50,34 @@ internal static class PolicyCommand
 
             var words = parse.GetValue(command)!;
             var input = parse.GetValue(argv) ? CommandInput.Argv(words) : CommandInput.Script(string.Join(' ', words));
-            Console.WriteLine(PolicyAuthoring.CheckToJson(document, identity, parse.GetValue(target), input));
-            return 0;
+            var context = CommandContext.At(
+                Path.GetFullPath(parse.GetValue(cwd) ?? Environment.CurrentDirectory),
+                parse.GetValue(home) ?? Environment.GetEnvironmentVariable("HOME"));
+            var decision = PolicyAuthoring.Check(document, identity, parse.GetValue(target), input.In(context));
+            Console.WriteLine(decision.ToJson());
+            return decision.Verdict switch
+            {
+                Verdict.Allow => AllowExit,
+                Verdict.Review => ReviewExit,
+                _ => DenyExit,
+            };
         });
         return check;
     }
 
+    /// <summary>Exit codes of <c>broker policy check</c> (2 is a usage error, as for every command).</summary>
+    internal const int AllowExit = 0;
+
+    internal const int ReviewExit = 10;
+
+    internal const int DenyExit = 11;
+
     private static Command CreateTest()
     {
         var config = new Option<FileInfo?>("--config") { Description = "Policy file (default: the embedded dev policy)" };
-        var test = new Command("test", "Run every rule's inline examples; non-zero exit on any failure") { config };
+        var test = new Command(
+            "test",
+            "Run every rule's and the program catalog's examples (non-zero exit on any failure), and print how many of the shipped ordinary and hostile commands each role allows") { config };
         test.SetAction(parse =>
         {
             var document = Load(parse.GetValue(config));

@@ -83,14 +83,17 @@ internal static class ServeCommand
             using var ownedContainment = containment;
             await using var app = BrokerHost.Build(settings, containment);
             await app.StartAsync(ct).ConfigureAwait(false);
+            // Created now, so that it remembers the file as it was loaded (a later in-place edit is told apart).
+            var reloader = app.Services.GetRequiredService<PolicyReloader>();
+            var hangupIgnored = ReloadSignal.IgnoredAtStart();
             using var reload = settings.ConfigFile is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
             {
                 // SIGHUP would end the process by default; here it means "reload the policy file".
                 signal.Cancel = true;
-                var reloader = app.Services.GetRequiredService<PolicyReloader>();
                 _ = Task.Run(reloader.Reload, CancellationToken.None);
             });
             Console.Error.WriteLine($"broker: listening on {string.Join(", ", BrokerHost.BoundAddresses(app))}; data in {dataDirectory}; processes contained by {containment.Description}");
+            Console.Error.WriteLine(ReloadSignal.Describe(settings.ConfigFile, Environment.ProcessId, reloader.LoadedSha256, hangupIgnored));
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;
         });

@@ -16,14 +16,16 @@ internal static class SettingsLoader
     private const string DevPolicyResource = "Broker.Server.dev-policy.yaml";
 
     /// <summary>Loads settings; returns the errors (file:line:column: reason) instead when the configuration is invalid.</summary>
-    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls)
+    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls, string? configText = null)
     {
         if (configFile is null && !dev)
         {
             return (null, ["either --config FILE or --dev is required"]);
         }
 
-        var loaded = configFile is not null ? PolicyLoader.LoadFile(configFile) : PolicyLoader.Parse(ReadDevPolicy(), "dev-policy.yaml (embedded)");
+        var loaded = configFile is null ? PolicyLoader.Parse(ReadDevPolicy(), "dev-policy.yaml (embedded)")
+            : configText is null ? PolicyLoader.LoadFile(configFile)
+            : PolicyLoader.Parse(configText, configFile);
         if (!loaded.Succeeded)
         {
             return (null, [.. loaded.Errors.Select(e => e.ToString())]);
@@ -91,7 +93,10 @@ internal static class SettingsLoader
             Urls = urls is null ? [DevUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Issuers = issuers,
             Targets = targets,
-            Access = new PolicyAccess(document),
+            Access = new PolicyAccess(
+                document,
+                [Path.GetFullPath(dataDirectory).TrimEnd('/') + "/**"],
+                [.. targets.Select(t => new TargetPlace(t.Name, t.StartDirectory, t.Environment.GetValueOrDefault("HOME")))]),
             Sts = document.Sts,
         }, []);
     }

@@ -30,10 +30,12 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly SessionAwsCredentials _credentials;
     private readonly SessionTokenWatches _tokens;
     private readonly TimeProvider _time;
+    private readonly OpenSessions _open;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingCatalog recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingCatalog recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, OpenSessions open, ILogger<SessionGrpcService> logger)
     {
+        _open = open;
         _sessions = sessions;
         _access = access;
         _masking = masking;
@@ -63,13 +65,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
         var access = Authorize(caller, open.Target);
         var raw = _access.Roles(access.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw);
-        var request = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
+        var (request, secrets) = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
         // The shell reports its prompt through markers only this session knows. In line mode every
         // command typed at that prompt is decided before the shell sees it; a raw terminal's
         // commands are rebuilt from the keystrokes and recorded as audited, not enforced.
         var integration = raw ? ShellIntegration.CreateForAudit() : ShellIntegration.Create();
-        var line = raw ? null : new LineModeSession(integration);
-        var auditor = raw ? new RawCommandAuditor(integration, _access, access.Roles, (RecordingJournal)request.Journal) : null;
+        var line = raw ? null : new LineModeSession(integration, secrets);
+        var roles = new SessionRoles(access.Roles);
+        var auditor = raw ? new RawCommandAuditor(integration, _access, roles, (RecordingJournal)request.Journal) : null;
         var masking = request.CreateFilter;
         request = request with
         {
@@ -80,6 +83,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
+        _open.Track(session, caller, open.Target, roles, raw);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
         using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
@@ -87,7 +91,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         session.PostNotice(NoticeKind.Info, raw
             ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
             : "line mode: each command typed at the prompt is decided by the policy before the shell sees it");
-        var lineMode = line?.RunAsync(session, new PolicyLineGate(_access, access.Roles, (RecordingJournal)request.Journal, session.PostDecision, caller.Subject, _logger));
+        var lineMode = line?.RunAsync(session, new PolicyLineGate(_access, roles, _access.ContextFor(open.Target), (RecordingJournal)request.Journal, session.PostDecision, caller.Subject, _logger));
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var input = PumpInteractiveInputAsync(requestStream, session, line, auditor, tokenWatch, stopInput.Token);
         bool inputEndedFirst;
@@ -192,7 +196,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         var access = Authorize(caller, start.Target);
-        var request = Prepare(caller, start.Target, access.Roles, "exec", 0, 0, string.Empty);
+        var (request, secrets) = Prepare(caller, start.Target, access.Roles, "exec", 0, 0, string.Empty);
         var journal = (RecordingJournal)request.Journal;
         var (input, text) = command switch
         {
@@ -200,7 +204,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             TargetCommand.Script script => (Broker.Policy.CommandInput.Script(script.Text), script.Text),
             _ => throw Invalid("unknown command shape"),
         };
-        var decision = _access.Decide(request.Roles, input);
+        var decision = _access.Decide(request.Roles, input.In(_access.ContextFor(start.Target)));
         LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
         journal.ExecCommand(CommandRecords.For(text, decision));
         // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
@@ -216,6 +220,13 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             return;
         }
 
+        if (decision.Facts.SecretOutput)
+        {
+            // The command prints a secret: nobody sees its output, and the value is masked wherever it shows up.
+            var masking = request.CreateFilter;
+            request = request with { CreateFilter = stream => new ChainedOutputFilter(new SecretOutputCapture(secrets), masking(stream)) };
+        }
+
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenCommandAsync(r, command, ct), context.CancellationToken).ConfigureAwait(false);
         if (result.Failure == OpenFailureKind.StartFailed && result.Session is null)
         {
@@ -226,6 +237,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         var session = ThrowIfFailed(result);
+        _open.Track(session, caller, start.Target, new SessionRoles(access.Roles), rawTerminal: false);
         LogOpened(_logger, session.Id, caller.Subject, session.Target, "exec");
         using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
@@ -356,7 +368,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     }
 
     /// <summary>Builds the session's masking and opens its recording before anything runs.</summary>
-    private OpenRequest Prepare(CallerIdentity caller, string target, IReadOnlyList<string> roles, string kind, int columns, int rows, string term)
+    private (OpenRequest Request, Broker.Masking.SecretRegistry Secrets) Prepare(CallerIdentity caller, string target, IReadOnlyList<string> roles, string kind, int columns, int rows, string term)
     {
         var masking = _masking.For(_access.Roles(roles));
         if (masking.Profile is not { } profile)
@@ -394,7 +406,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
         var aws = _credentials.Reserve(caller, _access.Roles(roles), id, secrets);
 
-        return new OpenRequest
+        return (new OpenRequest
         {
             Id = id,
             Owner = new SessionOwner(caller.Issuer, caller.Subject),
@@ -403,7 +415,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             Environment = SessionEnvironment.For(caller, aws?.Environment),
             CreateFilter = _ => journal.Track(new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay)),
             Journal = journal,
-        };
+        }, secrets);
     }
 
     /// <summary>Opens the session (after its AWS credentials, if any, were issued); when it cannot open, the recording is closed with the reason.</summary>

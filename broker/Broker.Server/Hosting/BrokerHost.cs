@@ -56,6 +56,7 @@ internal static class BrokerHost
         services.AddSingleton(settings);
         services.AddSingleton(settings.Time);
         services.AddSingleton(settings.Access);
+        services.AddSingleton<OpenSessions>();
         services.AddSingleton(sp => new TokenValidator(settings.Issuers, settings.Time, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
         services.AddSingleton(sp => new SessionManager(
             settings.Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),

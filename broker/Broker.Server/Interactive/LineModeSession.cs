@@ -15,12 +15,20 @@ internal sealed class LineModeSession
     private readonly Channel<Step> _steps = Channel.CreateUnbounded<Step>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<LineAction> _actions = [];
     private readonly ShellIntegration _integration;
+    private readonly SecretOutputCapture _capture;
     private LineDiscipline? _discipline;
 
-    public LineModeSession(ShellIntegration integration) => _integration = integration;
+    public LineModeSession(ShellIntegration integration, Broker.Masking.SecretRegistry secrets)
+    {
+        _integration = integration;
+        _capture = new SecretOutputCapture(secrets, integration.Nonce, marker => _steps.Writer.TryWrite(new Step.Marker(marker)));
+    }
 
-    /// <summary>The output filter that strips this session's prompt markers and feeds them here.</summary>
-    public IOutputFilter CreateMarkerFilter() => new ShellMarkerFilter(_integration.Nonce, marker => _steps.Writer.TryWrite(new Step.Marker(marker)));
+    /// <summary>
+    /// The output filter that strips this session's prompt markers and feeds them here, and holds back the output
+    /// of a command whose output is secret.
+    /// </summary>
+    public IOutputFilter CreateMarkerFilter() => _capture;
 
     /// <summary>Queues keystrokes from the agent.</summary>
     public InputResult Input(ReadOnlyMemory<byte> data, SessionLimits limits)
@@ -79,6 +87,9 @@ internal sealed class LineModeSession
                         break;
                     case LineAction.TerminalEcho echo:
                         session.SetTerminalEcho(echo.Enabled);
+                        break;
+                    case LineAction.SecretOutput:
+                        _capture.Arm();
                         break;
                 }
             }

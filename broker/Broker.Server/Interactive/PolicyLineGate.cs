@@ -1,3 +1,4 @@
+using System.Text;
 using Broker.Core.Sessions;
 using Broker.Policy;
 using Broker.Server.Access;
@@ -5,20 +6,33 @@ using Broker.Server.Recording;
 
 namespace Broker.Server.Interactive;
 
-/// <summary>Decides each command typed in a line-mode session with the caller's roles, and records it.</summary>
+/// <summary>
+/// Decides each command typed in a line-mode session with the caller's roles (re-derived on every policy reload), and
+/// records it. Commands are decided where the shell is: the target's start directory, then wherever the allowed
+/// commands' <c>cd</c>s may have taken it. A line longer than the terminal's canonical limit is refused whole: the
+/// terminal would cut it, and bash would run a shorter command than the one decided.
+/// </summary>
 internal sealed partial class PolicyLineGate : ILineModeGate
 {
+    /// <summary>The longest line a Linux terminal in canonical mode delivers whole (N_TTY_BUF_SIZE less the newline).</summary>
+    internal const int CanonicalLineLimit = 4095;
+
+    /// <summary>The rule id of a line refused for its length.</summary>
+    internal const string LineLimitRuleId = "(line-mode) line-limit";
+
     private readonly IAccessPolicy _access;
-    private readonly IReadOnlyList<string> _roles;
+    private readonly SessionRoles _roles;
     private readonly RecordingJournal _journal;
     private readonly Action<ICommandDecision> _announce;
     private readonly string _subject;
     private readonly ILogger _logger;
+    private CommandContext _context;
 
-    public PolicyLineGate(IAccessPolicy access, IReadOnlyList<string> roles, RecordingJournal journal, Action<ICommandDecision> announce, string subject, ILogger logger)
+    public PolicyLineGate(IAccessPolicy access, SessionRoles roles, CommandContext context, RecordingJournal journal, Action<ICommandDecision> announce, string subject, ILogger logger)
     {
         _access = access;
         _roles = roles;
+        _context = context;
         _journal = journal;
         _announce = announce;
         _subject = subject;
@@ -27,19 +41,37 @@ internal sealed partial class PolicyLineGate : ILineModeGate
 
     public LineVerdict Decide(string command)
     {
-        var decision = ShellStateGuard.Apply(_access.Decide(_roles, CommandInput.Script(command)));
+        var input = CommandInput.Script(command).In(_context);
+        var decision = LongestLine(command) > CanonicalLineLimit
+            ? Decision.Refused(
+                LineLimitRuleId,
+                $"a line of this command is longer than the terminal delivers whole ({CanonicalLineLimit} bytes); split it with backslash-newline or run it with exec --script")
+            : _access.DecideLine(_roles.Current, input);
         LogDecision(_logger, _subject, decision.VerdictName, decision.RuleId ?? "-");
         var handle = _journal.Command(CommandRecords.For(command, decision));
         _announce(new TypedCommandDecision(command, decision));
         if (decision.Verdict == Verdict.Allow)
         {
-            return new LineVerdict(true, null, handle);
+            _context = _access.ContextAfter(input);
+            return new LineVerdict(true, null, handle, decision.Facts.SecretOutput);
         }
 
         return new LineVerdict(false, CommandRecords.Refusal(decision), handle);
     }
 
     public void Finished(long handle, int exitStatus) => _journal.CommandExit(handle, exitStatus);
+
+    /// <summary>The UTF-8 length of the longest line of <paramref name="command"/>, as the terminal counts it.</summary>
+    internal static int LongestLine(string command)
+    {
+        var longest = 0;
+        foreach (var line in command.Split('\n'))
+        {
+            longest = Math.Max(longest, Encoding.UTF8.GetByteCount(line));
+        }
+
+        return longest;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Typed command by {Subject}: {Verdict} (rule {Rule})")]
     private static partial void LogDecision(ILogger logger, string subject, string verdict, string rule);

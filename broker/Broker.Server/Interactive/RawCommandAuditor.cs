@@ -19,7 +19,7 @@ internal sealed class RawCommandAuditor
     private readonly Lock _gate = new();
     private readonly ShellIntegration _integration;
     private readonly IAccessPolicy _access;
-    private readonly IReadOnlyList<string> _roles;
+    private readonly SessionRoles _roles;
     private readonly RecordingJournal _journal;
     private readonly CommandLineAssembler _assembler = new();
     private readonly ArrayBufferWriter<byte> _echo = new(256);
@@ -27,7 +27,7 @@ internal sealed class RawCommandAuditor
     private bool _atPrompt;
     private long? _lastCommand;
 
-    public RawCommandAuditor(ShellIntegration integration, IAccessPolicy access, IReadOnlyList<string> roles, RecordingJournal journal)
+    public RawCommandAuditor(ShellIntegration integration, IAccessPolicy access, SessionRoles roles, RecordingJournal journal)
     {
         _integration = integration;
         _access = access;
@@ -78,7 +78,7 @@ internal sealed class RawCommandAuditor
                     _assembler.Reset();
                     if (text.Length > 0)
                     {
-                        var decision = _access.Decide(_roles, CommandInput.Script(text));
+                        var decision = _access.Decide(_roles.Current, CommandInput.Script(text));
                         _lastCommand = _journal.Command(CommandRecords.Audited(text, decision));
                     }
 

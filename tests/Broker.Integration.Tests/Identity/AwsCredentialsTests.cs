@@ -56,7 +56,7 @@ public sealed class AwsCredentialsTests : IClassFixture<AwsBrokerFixture>
     {
         var result = await RunAsync(
             "agent-3",
-            $"{Aws} configure export-credentials --format env; curl -sS -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"");
+            $"{Aws} configure export-credentials --format env; curl -sS -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" --url \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"");
 
         result.Exit!.Code.Should().Be(0, result.StderrText);
         var issued = _broker.CallsFor(result.SessionId).Should().ContainSingle().Subject.Issued;
@@ -82,9 +82,9 @@ public sealed class AwsCredentialsTests : IClassFixture<AwsBrokerFixture>
                 Target = "local",
                 Script = """
                     echo "uri=$AWS_CONTAINER_CREDENTIALS_FULL_URI"
-                    echo "none=$(curl -s -o /dev/null -w '%{http_code}' "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
-                    echo "wrong=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: not-the-token' "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
-                    echo "right=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
+                    echo "none=$(curl -s -o /dev/null -w '%{http_code}' --url "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
+                    echo "wrong=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: not-the-token' --url "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
+                    echo "right=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" --url "$AWS_CONTAINER_CREDENTIALS_FULL_URI")"
                     read -r line
                     """,
             },

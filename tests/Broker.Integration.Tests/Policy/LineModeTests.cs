@@ -39,7 +39,7 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
     [InlineData("touch {0}", Verdict.Review)]
     [InlineData("bash -c 'touch {0}'", Verdict.Deny)]
     [InlineData("ls; touch {0}", Verdict.Review)]
-    [InlineData("echo $(touch {0})", Verdict.Deny)]
+    [InlineData("echo $(touch {0})", Verdict.Review)]
     [InlineData("r\\m -f {0}x; touch {0}", Verdict.Review)]
     public async Task A_refused_command_never_reaches_the_shell_and_the_session_goes_on(string template, Verdict verdict)
     {

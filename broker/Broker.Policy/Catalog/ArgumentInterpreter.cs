@@ -1,0 +1,481 @@
+using Broker.Policy.Commands;
+using Broker.Policy.Patterns;
+
+namespace Broker.Policy.Catalog;
+
+/// <summary>What a program's arguments mean: the effects of its options and operands, and where a wrapped command starts.</summary>
+internal sealed class InterpretedArguments
+{
+    public List<CommandEffect> Effects { get; } = [];
+
+    /// <summary>Some word whose value is unknown could be an option: any option it is compatible with may be given.</summary>
+    public bool MayBeAnyOption { get; set; }
+
+    /// <summary>The literal prefixes of the unknown words that may be options (<c>-</c>, <c>--col</c>, or empty).</summary>
+    public List<string> UnknownOptionPrefixes { get; } = [];
+
+    /// <summary>The unknown words that may be options, each with the word after it (which may be such an option's value).</summary>
+    public List<(ShellWord Word, ShellWord? Next)> UnknownOptionWords { get; } = [];
+
+    /// <summary>For a wrapper: the index of the wrapped command's program word; -1 when it runs none.</summary>
+    public int CommandStart { get; set; } = -1;
+
+    /// <summary>For a wrapper: the word after which the wrapped command cannot be told (an unknown option, an unknown word where it starts).</summary>
+    public string? OpaqueAt { get; set; }
+
+    /// <summary>A wrapper was told to run nothing (<c>command -v</c>): its operands are names.</summary>
+    public bool NoCommand { get; set; }
+
+    /// <summary><c>NAME=value</c> words given to the wrapper (<c>env</c>).</summary>
+    public List<string> Assignments { get; } = [];
+
+    /// <summary>The fewest and most operands the words may make (<see cref="int.MaxValue"/>: no bound).</summary>
+    public int MinOperands { get; set; }
+
+    public int MaxOperands { get; set; }
+}
+
+/// <summary>
+/// Reads a program's arguments with its catalog entry the way the program's option parser would (GNU permutation unless
+/// options end at the first operand, <c>--</c>, clustered short options, attached and separate values, unambiguous long
+/// prefixes), and reports every effect it may have. A word whose value is unknown is decided as every thing it could be:
+/// an option (any option its literal prefix allows, taking the next word as a value), or one or more operands at
+/// any position it could land on.
+/// </summary>
+internal static class ArgumentInterpreter
+{
+    public static InterpretedArguments Interpret(ProgramSpec? spec, IReadOnlyList<ShellWord> words, int from)
+    {
+        var result = new InterpretedArguments();
+        if (spec is null)
+        {
+            Uncatalogued(words, from, result);
+            return result;
+        }
+
+        if (spec.Always is { } always)
+        {
+            Add(result, new CommandEffect(always, null, spec.Name));
+        }
+
+        var operands = new List<(ShellWord Word, int Min, int Max)>();
+        var optionsEnded = false;
+        var mayBeEnded = false;
+        var recursive = false;
+        var replacesFirst = false;
+        int min = 0, max = 0;
+        for (var i = from; i < words.Count; i++)
+        {
+            var word = words[i];
+            if (!optionsEnded && word.IsLiteral && word.Value == "--")
+            {
+                optionsEnded = true;
+                continue;
+            }
+
+            if (!optionsEnded && word.IsLiteral && word.Value.Length > 1 && word.Value[0] == '-')
+            {
+                if (spec.NumericOption && word.Value.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0)
+                {
+                    continue;
+                }
+
+                if (mayBeEnded)
+                {
+                    // An earlier unknown word may have been '--': this may be an operand too.
+                    operands.Add((word, min, max == int.MaxValue ? max : max + 1));
+                }
+
+                i = Option(spec, words, i, result, ref recursive, ref replacesFirst);
+                if (result.OpaqueAt is not null)
+                {
+                    return result;
+                }
+
+                continue;
+            }
+
+            if (!optionsEnded && !word.IsLiteral && word.MayBeOption)
+            {
+                result.MayBeAnyOption = true;
+                result.UnknownOptionPrefixes.Add(TextPattern.LiteralPrefix(word.Pattern).ToString());
+                result.UnknownOptionWords.Add((word, i + 1 < words.Count ? words[i + 1] : null));
+                mayBeEnded = true;
+                if (spec.IsWrapper)
+                {
+                    result.OpaqueAt = word.Value;
+                    return result;
+                }
+
+                // As operands it may be none, one or (split) many; as an option it may take the next word as its value.
+                operands.Add((word, min, word.MaySplit ? int.MaxValue : max));
+                max = word.MaySplit || max == int.MaxValue ? int.MaxValue : max + 1;
+                continue;
+            }
+
+            if (spec.TakesAssignments && result.CommandStart < 0 && word.IsLiteral && IsAssignment(word.Value))
+            {
+                result.Assignments.Add(word.Value);
+                continue;
+            }
+
+            if (spec.IsWrapper && !result.NoCommand && spec.OperandKind(min) == ArgumentKind.Command)
+            {
+                if (min != max)
+                {
+                    result.OpaqueAt = word.Value;
+                    return result;
+                }
+
+                result.CommandStart = i;
+                break;
+            }
+
+            operands.Add((word, min, word.MaySplit || max == int.MaxValue ? int.MaxValue : max));
+            if (!word.MaySplit)
+            {
+                min++;
+            }
+
+            max = word.MaySplit || max == int.MaxValue ? int.MaxValue : max + 1;
+            if (spec.OptionsEndAtOperand)
+            {
+                optionsEnded = true;
+            }
+        }
+
+        result.MinOperands = min;
+        result.MaxOperands = max;
+        var mayRecurse = recursive || (result.MayBeAnyOption && spec.Recursive.Count > 0);
+        foreach (var (word, low, high) in operands)
+        {
+            // An unknown word may stand for the option that replaces the first operand, but then it is not that operand.
+            var others = result.UnknownOptionWords.Count(u => u.Word != word);
+            var mayReplaceFirst = replacesFirst || (others > 0 && spec.ReplacesFirstOperand.Count > 0);
+            var first = replacesFirst ? low + 1 : low;
+            var last = high == int.MaxValue ? int.MaxValue : mayReplaceFirst ? high + 1 : high;
+            foreach (var kind in KindsBetween(spec, first, last))
+            {
+                AddOperandEffect(result, kind, word, recursive, mayRecurse);
+            }
+        }
+
+        if (spec.DefaultOperand is { } fallback && !spec.IsWrapper)
+        {
+            // No path given: the program works on its default (the working directory).
+            var position = 0;
+            while (position < spec.Operands.Count && spec.Operands[position] == ArgumentKind.Text)
+            {
+                position++;
+            }
+
+            if (min <= position)
+            {
+                var kind = spec.OperandKind(position);
+                var word = new ShellWord(fallback, true);
+                if (kind != ArgumentKind.Reads)
+                {
+                    AddOperandEffect(result, kind, word, recursive, mayRecurse);
+                }
+                else if (mayRecurse)
+                {
+                    Add(result, new CommandEffect(ArgumentKind.Recurses, word, null));
+                }
+            }
+        }
+
+        if (result.MayBeAnyOption)
+        {
+            AddUnknownOptionEffects(spec, result);
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads the option word at <paramref name="i"/> (and its value); returns the index of the last word used.</summary>
+    private static int Option(ProgramSpec spec, IReadOnlyList<ShellWord> words, int i, InterpretedArguments result, ref bool recursive, ref bool replacesFirst)
+    {
+        var text = words[i].Value;
+        if (text.StartsWith("--", StringComparison.Ordinal) || spec.WholeWordOptions)
+        {
+            var equals = text.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? text : text[..equals];
+            var option = spec.FindOption(name);
+            if (option is null)
+            {
+                // Options listed only as recursive (ls -R) or the like are flags without effect of their own.
+                recursive |= spec.Recursive.Contains(name);
+                result.NoCommand |= spec.NoCommand.Contains(name);
+                if (spec.IsWrapper && !spec.NoCommand.Contains(name))
+                {
+                    result.OpaqueAt = text;
+                }
+
+                return i;
+            }
+
+            recursive |= spec.Recursive.Contains(option.Name);
+            replacesFirst |= spec.ReplacesFirstOperand.Contains(option.Name);
+            result.NoCommand |= spec.NoCommand.Contains(option.Name);
+            if (!option.TakesValue)
+            {
+                AddFlagEffect(result, option);
+                return i;
+            }
+
+            if (equals >= 0)
+            {
+                AddValueEffect(result, option, new ShellWord(text[(equals + 1)..], true));
+                return i;
+            }
+
+            if (option.OptionalValue)
+            {
+                return i;
+            }
+
+            if (i + 1 < words.Count)
+            {
+                AddValueEffect(result, option, words[i + 1]);
+            }
+
+            return i + 1;
+        }
+
+        for (var j = 1; j < text.Length; j++)
+        {
+            var option = spec.FindOption("-" + text[j]);
+            if (option is null)
+            {
+                var flag = "-" + text[j];
+                recursive |= spec.Recursive.Contains(flag);
+                result.NoCommand |= spec.NoCommand.Contains(flag);
+                if (spec.IsWrapper && !spec.NoCommand.Contains(flag))
+                {
+                    result.OpaqueAt = text;
+                    return i;
+                }
+
+                continue;
+            }
+
+            recursive |= spec.Recursive.Contains(option.Name);
+            replacesFirst |= spec.ReplacesFirstOperand.Contains(option.Name);
+            result.NoCommand |= spec.NoCommand.Contains(option.Name);
+            if (!option.TakesValue)
+            {
+                AddFlagEffect(result, option);
+                continue;
+            }
+
+            if (j + 1 < text.Length)
+            {
+                AddValueEffect(result, option, new ShellWord(text[(j + 1)..], true));
+                return i;
+            }
+
+            if (option.OptionalValue)
+            {
+                return i;
+            }
+
+            if (i + 1 < words.Count)
+            {
+                AddValueEffect(result, option, words[i + 1]);
+            }
+
+            return i + 1;
+        }
+
+        return i;
+    }
+
+    private static void AddFlagEffect(InterpretedArguments result, OptionSpec option)
+    {
+        if (option.Kind != ArgumentKind.Text)
+        {
+            Add(result, new CommandEffect(option.Kind, null, option.Name));
+        }
+    }
+
+    private static void AddValueEffect(InterpretedArguments result, OptionSpec option, ShellWord value)
+    {
+        switch (option.Kind)
+        {
+            case ArgumentKind.Text:
+                return;
+            case ArgumentKind.Runs or ArgumentKind.Changes or ArgumentKind.Evaluates:
+                Add(result, new CommandEffect(option.Kind, null, option.Name));
+                return;
+            default:
+                Add(result, new CommandEffect(option.Kind, value, option.Name));
+                return;
+        }
+    }
+
+    private static void AddOperandEffect(InterpretedArguments result, ArgumentKind kind, ShellWord word, bool recursive, bool mayRecurse)
+    {
+        switch (kind)
+        {
+            case ArgumentKind.Text or ArgumentKind.Command:
+                return;
+            case ArgumentKind.DateOrSet:
+                if (!word.IsLiteral || !word.Value.StartsWith('+'))
+                {
+                    Add(result, new CommandEffect(ArgumentKind.Changes, null, "sets " + word.Value));
+                }
+
+                return;
+            case ArgumentKind.Runs or ArgumentKind.Changes or ArgumentKind.Evaluates:
+                Add(result, new CommandEffect(kind, null, word.Value));
+                return;
+            case ArgumentKind.Reads or ArgumentKind.Lists when recursive:
+                Add(result, new CommandEffect(ArgumentKind.Recurses, word, null));
+                return;
+            case ArgumentKind.Reads or ArgumentKind.Lists when mayRecurse:
+                Add(result, new CommandEffect(kind, word, null));
+                Add(result, new CommandEffect(ArgumentKind.Recurses, word, null));
+                return;
+            default:
+                Add(result, new CommandEffect(kind, word, null));
+                return;
+        }
+    }
+
+    /// <summary>
+    /// Every effect an option compatible with an unknown word's prefix could have. Its value is either attached (the
+    /// rest of the unknown word: a file name when the word is a glob without '/', any text otherwise) or the next word.
+    /// </summary>
+    private static void AddUnknownOptionEffects(ProgramSpec spec, InterpretedArguments result)
+    {
+        foreach (var (word, next) in result.UnknownOptionWords)
+        {
+            var prefix = TextPattern.LiteralPrefix(word.Pattern).ToString();
+            var attached = AttachedValue(word);
+            foreach (var option in spec.Options.Values)
+            {
+                if (option.Kind == ArgumentKind.Text || !Compatible(prefix, option.Name))
+                {
+                    continue;
+                }
+
+                if (!option.TakesValue || option.Kind is ArgumentKind.Runs or ArgumentKind.Changes or ArgumentKind.Evaluates)
+                {
+                    Add(result, new CommandEffect(option.Kind, null, option.Name));
+                    continue;
+                }
+
+                if (!spec.NoAttachedValues)
+                {
+                    Add(result, new CommandEffect(option.Kind, attached, option.Name));
+                }
+
+                if (next is { } value && !option.OptionalValue)
+                {
+                    Add(result, new CommandEffect(option.Kind, value, option.Name));
+                }
+            }
+        }
+    }
+
+    /// <summary>What an option's attached value may be when the option is spelled by an unknown word.</summary>
+    private static ShellWord AttachedValue(ShellWord word)
+    {
+        // Only the values that can be an option matter (an unmatched glob's own text cannot start with '-').
+        var optionLike = TextPattern.Alternatives(word.Pattern).Where(a => TextPattern.MayStartWith(a, "-")).ToList();
+        var pattern = optionLike.Count == 1 ? optionLike[0] : word.Pattern;
+        var last = pattern.AsSpan().LastIndexOfAnyInRange(TextPattern.AnyText, TextPattern.Or);
+        if (pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal) || pattern.Contains(TextPattern.Home, StringComparison.Ordinal)
+            || pattern.Contains(TextPattern.Or, StringComparison.Ordinal) || pattern.Contains('/', StringComparison.Ordinal) || last < 0)
+        {
+            return new ShellWord("…", false);
+        }
+
+        // A glob without '/': the value is a file name in the working directory ending like the word.
+        return new ShellWord(word.Value, false, TextPattern.SegmentRun + pattern[(last + 1)..], false);
+    }
+
+    /// <summary>Whether a word starting with <paramref name="prefix"/> could be (or, for short options, contain) <paramref name="option"/>.</summary>
+    private static bool Compatible(string prefix, string option)
+    {
+        if (prefix.Length <= 1 || option.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(option, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        // "-x…" is a cluster of short options: any short option may follow.
+        return !prefix.StartsWith("--", StringComparison.Ordinal) && !option.StartsWith("--", StringComparison.Ordinal);
+    }
+
+    private static HashSet<ArgumentKind> KindsBetween(ProgramSpec spec, int first, int last)
+    {
+        var kinds = new HashSet<ArgumentKind>();
+        var end = spec.Operands.Count == 0 ? first : Math.Min(last, Math.Max(first, spec.Operands.Count - 1));
+        for (var position = first; position <= end; position++)
+        {
+            kinds.Add(spec.OperandKind(position));
+        }
+
+        return kinds;
+    }
+
+    /// <summary>A program the catalog does not describe: every argument that is not an option may be a path it reads.</summary>
+    private static void Uncatalogued(IReadOnlyList<ShellWord> words, int from, InterpretedArguments result)
+    {
+        for (var i = from; i < words.Count; i++)
+        {
+            var word = words[i];
+            if (word.IsLiteral)
+            {
+                var equals = word.Value.IndexOf('=', StringComparison.Ordinal);
+                if (word.Value.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+                {
+                    Add(result, new CommandEffect(ArgumentKind.Reads, new ShellWord(word.Value[(equals + 1)..], true), null));
+                }
+                else if (word.Value.Length > 0 && word.Value[0] != '-')
+                {
+                    Add(result, new CommandEffect(ArgumentKind.Reads, word, null));
+                }
+
+                continue;
+            }
+
+            if (word.MayBeOption)
+            {
+                result.MayBeAnyOption = true;
+                result.UnknownOptionPrefixes.Add(TextPattern.LiteralPrefix(word.Pattern).ToString());
+            }
+
+            Add(result, new CommandEffect(ArgumentKind.Reads, word, null));
+        }
+
+        result.MaxOperands = int.MaxValue;
+    }
+
+    private static void Add(InterpretedArguments result, CommandEffect effect)
+    {
+        if (!result.Effects.Contains(effect))
+        {
+            result.Effects.Add(effect);
+        }
+    }
+
+    internal static bool IsAssignment(string word)
+    {
+        var equals = word.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || !(char.IsAsciiLetter(word[0]) || word[0] == '_'))
+        {
+            return false;
+        }
+
+        for (var i = 1; i < equals; i++)
+        {
+            if (!(char.IsAsciiLetterOrDigit(word[i]) || word[i] == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text;
+using Broker.Policy.Commands;
+using Broker.Policy.Patterns;
+
+namespace Broker.Policy.Paths;
+
+/// <summary>
+/// Turns a path word into the absolute, normalised paths it may name: <c>~</c> becomes the home directory, a relative
+/// path is joined to every possible working directory (any directory when none is known), and <c>.</c>, <c>..</c>
+/// and <c>//</c> are resolved. A word whose value is unknown text may climb anywhere with <c>..</c>: it may be any path.
+/// </summary>
+internal static class PathResolver
+{
+    private static readonly string AnyPath = TextPattern.AnyText.ToString();
+
+    /// <summary>The patterns of every absolute path <paramref name="word"/> may name.</summary>
+    public static List<string> Resolve(ShellWord word, CommandContext context)
+    {
+        var results = new List<string>(2);
+        foreach (var alternative in TextPattern.Alternatives(word.IsLiteral ? TextPattern.Literal(word.Value) : word.Pattern))
+        {
+            foreach (var absolute in Absolute(alternative, context))
+            {
+                foreach (var normal in Normalise(absolute))
+                {
+                    if (!results.Contains(normal))
+                    {
+                        results.Add(normal);
+                    }
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static IEnumerable<string> Absolute(string pattern, CommandContext context)
+    {
+        if (pattern.Length == 0)
+        {
+            yield break;
+        }
+
+        if (pattern[0] == TextPattern.Home)
+        {
+            yield return (context.HomeDirectory ?? "/" + TextPattern.Directories) + pattern[1..];
+            yield break;
+        }
+
+        if (pattern[0] == '/' || pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal))
+        {
+            yield return pattern;
+            yield break;
+        }
+
+        if (context.WorkingDirectories.Count == 0)
+        {
+            yield return "/" + TextPattern.Directories + pattern;
+            yield break;
+        }
+
+        foreach (var directory in context.WorkingDirectories)
+        {
+            yield return directory.TrimEnd('/') + "/" + pattern;
+        }
+    }
+
+    // A glob component that may be '.' or '..' doubles the paths to follow; past this many, any path.
+    private const int MaxBranches = 16;
+
+    /// <summary>
+    /// Resolves <c>.</c>, <c>..</c> and empty components of an absolute pattern. A glob component that may match
+    /// <c>..</c> (or <c>.</c>) is followed both ways: as the parent (or the same) directory, and as a name.
+    /// </summary>
+    internal static List<string> Normalise(string path)
+    {
+        if (path.Contains(TextPattern.AnyText, StringComparison.Ordinal) || path.Contains(TextPattern.Home, StringComparison.Ordinal))
+        {
+            return [AnyPath];
+        }
+
+        if (TextPattern.IsLiteral(path) && !path.Contains("/.", StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal) && (path.Length == 1 || path[^1] != '/'))
+        {
+            return [path];
+        }
+
+        var branches = new List<(List<string> Components, bool Floating)> { ([], false) };
+        foreach (var component in path.Split('/'))
+        {
+            if (component.Length == 0 || component == ".")
+            {
+                continue;
+            }
+
+            var next = new List<(List<string>, bool)>();
+            foreach (var (components, floating) in branches)
+            {
+                if (component[0] == TextPattern.Directories)
+                {
+                    // Any number of directories (an unknown working directory): '..' after it stays inside "any".
+                    var rest = component[1..];
+                    next.Add((rest.Length > 0 ? [rest] : [], true));
+                    continue;
+                }
+
+                if (component == "..")
+                {
+                    next.Add((Pop(components), floating));
+                    continue;
+                }
+
+                if (!TextPattern.IsLiteral(component))
+                {
+                    if (PatternIntersection.Matches(component, ".."))
+                    {
+                        next.Add((Pop(components), floating));
+                    }
+
+                    if (PatternIntersection.Matches(component, "."))
+                    {
+                        next.Add(([.. components], floating));
+                    }
+                }
+
+                next.Add(([.. components, component], floating));
+            }
+
+            if (next.Count > MaxBranches)
+            {
+                return [AnyPath];
+            }
+
+            branches = next;
+        }
+
+        var results = new List<string>(branches.Count);
+        foreach (var (components, floating) in branches)
+        {
+            var builder = new StringBuilder(path.Length);
+            builder.Append('/');
+            if (floating)
+            {
+                builder.Append(TextPattern.Directories);
+            }
+
+            builder.AppendJoin('/', components);
+            var text = builder.ToString();
+            if (!results.Contains(text))
+            {
+                results.Add(text);
+            }
+        }
+
+        return results;
+    }
+
+    private static List<string> Pop(List<string> components) => components.Count > 0 ? components[..^1] : [];
+}
