@@ -85,16 +85,14 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
         await using (stream.ConfigureAwait(false))
         {
             using var reader = OpenReader(stream, request.SessionId);
-            try
+            await foreach (var recorded in reader.ReadEventsAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                await foreach (var recorded in reader.ReadEventsAsync(context.CancellationToken).ConfigureAwait(false))
-                {
-                    await responseStream.WriteAsync(new V1.StreamRecordingResponse { Event = recorded.ToProto() }, context.CancellationToken).ConfigureAwait(false);
-                }
+                await responseStream.WriteAsync(new V1.StreamRecordingResponse { Event = recorded.ToProto() }, context.CancellationToken).ConfigureAwait(false);
             }
-            catch (RecordingFormatException ex)
+
+            if (reader.Damage is { } damage)
             {
-                throw new RpcException(new Status(StatusCode.DataLoss, $"the recording is damaged: {ex.Message}"));
+                throw new RpcException(new Status(StatusCode.DataLoss, $"the recording is damaged at record {damage.RecordIndex}: {UntrustedText.Neutralize(damage.Reason)}"));
             }
         }
     }

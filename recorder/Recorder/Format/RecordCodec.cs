@@ -78,6 +78,12 @@ internal static class RecordCodec
     public static RecordedEvent? TryDecode(long index, byte type, long offset, ReadOnlySpan<byte> payload, out string? error)
     {
         error = null;
+        if (type is >= (byte)RecordType.Command and <= (byte)RecordType.CommandExit && payload.Length > RecordingWriter.MaxStructuredPayloadBytes)
+        {
+            error = $"a {(RecordType)type} record of {payload.Length} bytes is longer than the {RecordingWriter.MaxStructuredPayloadBytes} the writer allows";
+            return null;
+        }
+
         try
         {
             switch ((RecordType)type)
@@ -133,7 +139,7 @@ internal static class RecordCodec
                     return new UnknownEvent(index, offset, type, payload.ToArray());
             }
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
             error = $"record payload is not valid: {e.Message}";
             return null;
@@ -166,7 +172,7 @@ internal static class RecordCodec
             "decided" => ApprovalEventKind.Decided,
             "executed" => ApprovalEventKind.Executed,
             "closed" => ApprovalEventKind.Closed,
-            var other => throw new FormatException($"unknown approval kind '{other}'"),
+            var other => throw new FormatException($"unknown approval kind '{UntrustedText.Neutralize(other, 64)}'"),
         };
         return new ApprovalEvent(index, offset, new ApprovalRecord
         {
