@@ -10,7 +10,8 @@ namespace Recorder;
 /// and icon changes, queries whose answers the terminal would type into the person's shell (device
 /// attributes, status reports, DECRQSS, XTGETTCAP, colour queries, ENQ...), colour table and font
 /// changes, keyboard and mouse mode changes, and everything not known to only draw (an allow-list).
-/// C1 controls count in both their 8-bit and UTF-8 forms; what passes is valid UTF-8. Sequences may
+/// C1 controls (U+0080..U+009F, UTF-8 encoded) act as their ESC forms; bytes that are not UTF-8,
+/// 8-bit C1 bytes included, become U+FFFD, as in a UTF-8 terminal; what passes is valid UTF-8. Sequences may
 /// be split across writes in any way; the state is a few hundred bytes, whatever the input.
 /// </summary>
 /// <remarks>Not thread-safe: one filter per output stream.</remarks>

@@ -14,9 +14,10 @@ internal enum TerminalParserMode
 
 /// <summary>
 /// A streaming parser of terminal output after the DEC/ECMA-48 state machine that terminals
-/// implement (vt100.net, "A parser for DEC's ANSI-compatible video terminals"), made UTF-8 aware:
-/// sequences may be split across any chunks, C1 controls count whether sent as single bytes or
-/// UTF-8 encoded, and what it emits is valid UTF-8 in which every sequence was seen whole and judged.
+/// implement (vt100.net, "A parser for DEC's ANSI-compatible video terminals"), made UTF-8 aware
+/// as a UTF-8 terminal is: sequences may be split across any chunks, C1 controls (U+0080..U+009F)
+/// act as their ESC equivalents, bytes that are not UTF-8 (8-bit C1 bytes included) become U+FFFD,
+/// and what it emits is valid UTF-8 in which every sequence was seen whole and judged.
 /// The state is bounded: a sequence whose parameters exceed <see cref="MaxCollected"/> bytes is
 /// dropped whole, and strings are never buffered (dropped ones are skipped, passed ones streamed).
 /// </summary>
@@ -478,12 +479,8 @@ internal sealed class TerminalParser(TerminalParserMode mode, bool carriageRetur
             return;
         }
 
-        if (b <= 0x9F)
-        {
-            C1(b, output); // a lone 8-bit C1 control
-            return;
-        }
-
+        // Not the start of a character: in a UTF-8 terminal a lone byte, 8-bit C1 controls included,
+        // shows as U+FFFD and acts on nothing. C1 controls act when UTF-8 encoded (U+0080..U+009F).
         _utf8Length = 0;
         InvalidCharacter(output);
     }
