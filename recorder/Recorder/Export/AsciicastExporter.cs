@@ -68,12 +68,12 @@ internal sealed class AsciicastExporter(Stream output, int version, bool passEsc
 
                     _filtered.ResetWrittenCount();
                     stream.Filter.Write(output.Data.Span, _filtered);
-                    WriteEvent(micros, "o", stream.Decoder.Decode(_filtered.WrittenSpan));
+                    WriteEvent(micros, "o", stream.Decoder.DecodeToSpan(_filtered.WrittenSpan));
                     break;
                 }
 
             case InputEvent input:
-                WriteEvent(micros, "i", _inputDecoder.Decode(input.Data.Span));
+                WriteEvent(micros, "i", _inputDecoder.DecodeToSpan(input.Data.Span));
                 break;
             case ResizeEvent resize:
                 WriteEvent(micros, "r", string.Create(CultureInfo.InvariantCulture, $"{resize.Columns}x{resize.Rows}"));
@@ -110,29 +110,33 @@ internal sealed class AsciicastExporter(Stream output, int version, bool passEsc
         {
             _filtered.ResetWrittenCount();
             filter.Complete(_filtered);
-            WriteEvent(_lastMicroseconds, "o", decoder.Decode(_filtered.WrittenSpan, final: true));
+            WriteEvent(_lastMicroseconds, "o", decoder.DecodeToSpan(_filtered.WrittenSpan, final: true));
         }
 
         output.Flush();
     }
 
-    private void WriteEvent(long micros, string code, string data)
+    private void WriteEvent(long micros, string code, ReadOnlySpan<char> data)
     {
-        if (data.Length == 0)
+        if (data.IsEmpty)
         {
             return;
         }
 
         var time = version == 2 ? micros : micros - _previousMicroseconds;
         _previousMicroseconds = micros;
-        WriteLine(json =>
+        _line.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(_line, JsonText.WriterOptions))
         {
             json.WriteStartArray();
             json.WriteNumberValue(time / 1_000_000m);
             json.WriteStringValue(code);
             json.WriteStringValue(data);
             json.WriteEndArray();
-        });
+        }
+
+        _line.Write("\n"u8);
+        output.Write(_line.WrittenSpan);
     }
 
     private void WriteLine(Action<Utf8JsonWriter> write)

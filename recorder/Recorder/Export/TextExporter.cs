@@ -15,6 +15,8 @@ internal sealed class TextExporter(Stream output) : IEventExporter
     private readonly StringBuilder _text = new();
     private readonly TranscriptLines _lines = new();
     private readonly List<TranscriptLine> _completed = [];
+    private char[] _chars = new char[64 * 1024];
+    private byte[] _bytes = new byte[64 * 1024];
     private long _last;
 
     public void WriteHeader(RecordingHeader header)
@@ -71,9 +73,23 @@ internal sealed class TextExporter(Stream output) : IEventExporter
         }
     }
 
+    /// <summary>Writes the text held so far through buffers that are reused, so a long transcript makes no garbage in proportion to its size.</summary>
     private void Drain()
     {
-        output.Write(Encoding.UTF8.GetBytes(_text.ToString()));
+        if (_chars.Length < _text.Length)
+        {
+            _chars = new char[Math.Max(_text.Length, _chars.Length * 2)];
+        }
+
+        _text.CopyTo(0, _chars, _text.Length);
+        var chars = _chars.AsSpan(0, _text.Length);
+        var needed = Encoding.UTF8.GetMaxByteCount(chars.Length);
+        if (_bytes.Length < needed)
+        {
+            _bytes = new byte[Math.Max(needed, _bytes.Length * 2)];
+        }
+
+        output.Write(_bytes, 0, Encoding.UTF8.GetBytes(chars, _bytes));
         _text.Clear();
     }
 

@@ -86,7 +86,7 @@ public sealed class RecordingReader : IDisposable
         }
 
         _read = true;
-        var cursor = new SegmentCursor();
+        var cursor = new SegmentCursor { ShareData = _options.ShareDataBuffers };
         while (true)
         {
             var (status, frame) = await _frames.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -192,6 +192,8 @@ public sealed class RecordingReader : IDisposable
 
         public long Next { get; set; }
 
+        public bool ShareData { get; init; }
+
         public long LastOffset { get; private set; }
 
         /// <summary>Why the segment could not be read to its end, once <see cref="TryRead"/> returned false.</summary>
@@ -236,7 +238,7 @@ public sealed class RecordingReader : IDisposable
                 return false;
             }
 
-            var decoded = RecordCodec.TryDecode(Next, record.Type, record.OffsetNanoseconds, span.Slice(record.PayloadStart, record.PayloadLength), out error);
+            var decoded = RecordCodec.TryDecode(Next, record.Type, record.OffsetNanoseconds, _records.Slice(record.PayloadStart, record.PayloadLength), copyData: !ShareData, out error);
             if (decoded is null)
             {
                 Error = error;

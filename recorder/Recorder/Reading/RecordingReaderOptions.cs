@@ -16,4 +16,13 @@ public sealed record RecordingReaderOptions
     /// that each decompress to the 16 MiB maximum) can take. Default: no limit.
     /// </summary>
     public long MaxDecompressedBytes { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// Input, output and unknown records' data points into the reader's buffer instead of a copy:
+    /// valid only until the next event is read. For callers that consume each event before asking
+    /// for the next (the replay tool); it saves a copy of every byte of a recording, and the garbage
+    /// that would make a long recording's read take memory in proportion to its size before the
+    /// garbage collector catches up. Default: copied.
+    /// </summary>
+    public bool ShareDataBuffers { get; init; }
 }

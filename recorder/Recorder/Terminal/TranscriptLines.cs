@@ -19,8 +19,12 @@ public readonly record struct TranscriptLine(long OffsetNanoseconds, string Text
 /// </summary>
 public sealed class TranscriptLines
 {
-    /// <summary>Default budget: characters of one line held before a piece is handed out.</summary>
-    public const int DefaultMaxLineCharacters = 64 * 1024;
+    /// <summary>
+    /// Default budget: characters of one line held before a piece is handed out. 32 Ki characters keep
+    /// each piece's strings below the large object heap's threshold, so even a line of gigabytes makes
+    /// only short-lived garbage.
+    /// </summary>
+    public const int DefaultMaxLineCharacters = 32 * 1024;
 
     private readonly TerminalParser _parser;
     private readonly int _maxLineCharacters;

@@ -35,6 +35,20 @@ public static class UntrustedText
         return IsSafe(text, keepTabs: false) ? text : Neutralize(text.AsSpan(), int.MaxValue, keepTabs: false);
     }
 
+    /// <summary>The text with every unsafe character made visible, cut to about <paramref name="maxLength"/> characters; the text itself when nothing needs changing.</summary>
+    /// <param name="text">Text from an agent, a program or a file.</param>
+    /// <param name="maxLength">Longest result before the cut marker (see the span overload).</param>
+    /// <param name="keepTabs">Keep horizontal tabs.</param>
+    public static string Neutralize(string? text, int maxLength = int.MaxValue, bool keepTabs = false)
+    {
+        if (text is null)
+        {
+            return string.Empty;
+        }
+
+        return text.Length <= maxLength && IsSafe(text, keepTabs) ? text : Neutralize(text.AsSpan(), maxLength, keepTabs);
+    }
+
     /// <summary>The text with every unsafe character made visible, cut to about <paramref name="maxLength"/> characters.</summary>
     /// <param name="text">Text from an agent, a program or a file.</param>
     /// <param name="maxLength">

@@ -5,23 +5,24 @@ namespace Replay.Cli;
 
 /// <summary>
 /// Lays out `replay commands` as events stream past: each command with its decision, exit code, rule
-/// and reason, then its approval steps. A command waits for its exit code and approvals, which come
-/// after it; the waiting commands are bounded in number and size, and past the budget the oldest is
-/// printed with what is known so far (anything about it that comes later gets a line of its own).
+/// and reason, then its approval steps, in the order things happened. A command waits for its exit
+/// code and approvals, which come after it; what waits is bounded in number and size, and past the
+/// budget the oldest is printed with what is known so far (anything about it that comes later gets
+/// a line of its own, as do steps of commands the recording does not hold).
 /// </summary>
 internal sealed class CommandTimeline(Action<string> writeLine)
 {
-    /// <summary>Commands held back waiting for their exit code and approvals.</summary>
-    public const int MaxPendingCommands = 256;
+    /// <summary>Entries (commands and lines of their own) held back waiting for exit codes and approvals.</summary>
+    public const int MaxPendingEntries = 256;
 
-    /// <summary>Characters of text held back in waiting commands.</summary>
+    /// <summary>Characters of text held back.</summary>
     public const long MaxPendingCharacters = 4L * 1024 * 1024;
 
     /// <summary>Approval steps kept with one waiting command; later ones get lines of their own.</summary>
     public const int MaxApprovalsPerCommand = 16;
 
-    private readonly Queue<Pending> _pending = new();
-    private readonly Dictionary<long, Pending> _byNumber = [];
+    private readonly Queue<Entry> _pending = new();
+    private readonly Dictionary<long, Entry> _commands = [];
     private long _pendingCharacters;
     private ExitEvent? _sessionExit;
 
@@ -30,21 +31,24 @@ internal sealed class CommandTimeline(Action<string> writeLine)
         switch (recorded)
         {
             case CommandEvent command:
-                Hold(command);
+                var entry = new Entry(command, null);
+                _commands[command.Command.Number] = entry;
+                Hold(entry);
                 break;
-            case CommandExitEvent exit when _byNumber.TryGetValue(exit.CommandNumber, out var pending):
-                pending.ExitCode = exit.ExitCode;
+            case CommandExitEvent exit when _commands.TryGetValue(exit.CommandNumber, out var waiting):
+                waiting.ExitCode = exit.ExitCode;
                 break;
             case CommandExitEvent exit:
-                writeLine($"      {TerminalText.FormatOffset(exit.OffsetNanoseconds)}  #{exit.CommandNumber} exited with {exit.ExitCode}");
+                Hold(new Entry(null, $"      {TerminalText.FormatOffset(exit.OffsetNanoseconds)}  #{exit.CommandNumber} exited with {exit.ExitCode}"));
                 break;
-            case ApprovalEvent approval when _byNumber.TryGetValue(approval.Approval.CommandNumber, out var pending) && pending.Approvals.Count < MaxApprovalsPerCommand:
-                pending.Approvals.Add(approval);
-                _pendingCharacters += Size(approval.Approval);
+            case ApprovalEvent approval when _commands.TryGetValue(approval.Approval.CommandNumber, out var waiting) && waiting.Approvals.Count < MaxApprovalsPerCommand:
+                var line = ApprovalLine(approval);
+                waiting.Approvals.Add(line);
+                _pendingCharacters += line.Length;
                 Trim();
                 break;
             case ApprovalEvent approval:
-                WriteApproval(approval);
+                Hold(new Entry(null, ApprovalLine(approval)));
                 break;
             case ExitEvent exit:
                 _sessionExit = exit;
@@ -52,7 +56,7 @@ internal sealed class CommandTimeline(Action<string> writeLine)
         }
     }
 
-    /// <summary>Prints every command still waiting, then the session's exit.</summary>
+    /// <summary>Prints everything still waiting, then the session's exit.</summary>
     public void Complete()
     {
         while (_pending.Count > 0)
@@ -66,18 +70,16 @@ internal sealed class CommandTimeline(Action<string> writeLine)
         }
     }
 
-    private void Hold(CommandEvent command)
+    private void Hold(Entry entry)
     {
-        var pending = new Pending(command);
-        _pending.Enqueue(pending);
-        _byNumber[command.Command.Number] = pending;
-        _pendingCharacters += pending.Characters;
+        _pending.Enqueue(entry);
+        _pendingCharacters += entry.Characters;
         Trim();
     }
 
     private void Trim()
     {
-        while (_pending.Count > MaxPendingCommands || (_pending.Count > 1 && _pendingCharacters > MaxPendingCharacters))
+        while (_pending.Count > MaxPendingEntries || (_pending.Count > 1 && _pendingCharacters > MaxPendingCharacters))
         {
             Release();
         }
@@ -85,16 +87,22 @@ internal sealed class CommandTimeline(Action<string> writeLine)
 
     private void Release()
     {
-        var pending = _pending.Dequeue();
-        _pendingCharacters -= pending.Characters + pending.Approvals.Sum(a => Size(a.Approval));
-        var record = pending.Command.Command;
-        if (_byNumber.TryGetValue(record.Number, out var indexed) && ReferenceEquals(indexed, pending))
+        var entry = _pending.Dequeue();
+        _pendingCharacters -= entry.Characters + entry.Approvals.Sum(a => (long)a.Length);
+        if (entry.Command is not { } command)
         {
-            _byNumber.Remove(record.Number);
+            writeLine(entry.Line!);
+            return;
         }
 
-        var exit = pending.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-";
-        writeLine($"#{record.Number,-4} {TerminalText.FormatOffset(pending.Command.OffsetNanoseconds)}  {UntrustedText.Neutralize(record.Decision),-7} exit {exit,-4} {UntrustedText.Neutralize(record.Text)}");
+        var record = command.Command;
+        if (_commands.TryGetValue(record.Number, out var indexed) && ReferenceEquals(indexed, entry))
+        {
+            _commands.Remove(record.Number);
+        }
+
+        var exit = entry.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "-";
+        writeLine($"#{record.Number,-4} {TerminalText.FormatOffset(command.OffsetNanoseconds)}  {UntrustedText.Neutralize(record.Decision),-7} exit {exit,-4} {UntrustedText.Neutralize(record.Text)}");
         if (!string.IsNullOrEmpty(record.RuleId) || !string.IsNullOrEmpty(record.Reason))
         {
             // A command decided by no rule (the policy's default) says so rather than leaving the label empty.
@@ -103,27 +111,27 @@ internal sealed class CommandTimeline(Action<string> writeLine)
             writeLine($"      {new string(' ', 14)}  rule {rule}{reason}");
         }
 
-        foreach (var approval in pending.Approvals)
+        foreach (var approval in entry.Approvals)
         {
-            WriteApproval(approval);
+            writeLine(approval);
         }
     }
 
-    private void WriteApproval(ApprovalEvent approval) =>
-        writeLine($"      {TerminalText.FormatOffset(approval.OffsetNanoseconds)}  {RecordingExporter.DescribeApproval(approval.Approval)}");
+    private static string ApprovalLine(ApprovalEvent approval) =>
+        $"      {TerminalText.FormatOffset(approval.OffsetNanoseconds)}  {RecordingExporter.DescribeApproval(approval.Approval)}";
 
-    private static long Size(ApprovalRecord approval) =>
-        approval.ApprovalId.Length + (approval.Approver?.Length ?? 0) + (approval.Decision?.Length ?? 0) + (approval.Reason?.Length ?? 0);
-
-    private sealed class Pending(CommandEvent command)
+    /// <summary>A command waiting for its exit code and approvals, or a line of its own waiting its turn.</summary>
+    private sealed class Entry(CommandEvent? command, string? line)
     {
-        public CommandEvent Command => command;
+        public CommandEvent? Command => command;
+
+        public string? Line => line;
 
         public int? ExitCode { get; set; }
 
-        public List<ApprovalEvent> Approvals { get; } = [];
+        public List<string> Approvals { get; } = [];
 
-        public long Characters { get; } = command.Command.Text.Length + command.Command.Decision.Length
-            + (command.Command.RuleId?.Length ?? 0) + (command.Command.Reason?.Length ?? 0);
+        public long Characters { get; } = line?.Length ?? (command!.Command.Text.Length + command.Command.Decision.Length
+            + (command.Command.RuleId?.Length ?? 0) + (command.Command.Reason?.Length ?? 0));
     }
 }

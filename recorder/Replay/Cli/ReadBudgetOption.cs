@@ -19,13 +19,16 @@ internal static class ReadBudgetOption
         Description = "Stop reading a recording after this many bytes of decompressed records (e.g. 500M, 64G; default 64G).",
     };
 
-    /// <summary>Sets the loader's budget from the option; false (after reporting) when the value is not a size.</summary>
+    /// <summary>
+    /// Sets the loader's budget from the option; false (after reporting) when the value is not a size.
+    /// Every command consumes each event before reading the next, so data is not copied out of the reader.
+    /// </summary>
     public static bool TryApply(ParseResult parse, Option<string?> option, RecordingLoader loader, ReplayConsole console)
     {
         var text = parse.GetValue(option);
         if (text is null)
         {
-            loader.ReaderOptions = new RecordingReaderOptions { MaxDecompressedBytes = DefaultBytes };
+            loader.ReaderOptions = new RecordingReaderOptions { MaxDecompressedBytes = DefaultBytes, ShareDataBuffers = true };
             return true;
         }
 
@@ -35,7 +38,7 @@ internal static class ReadBudgetOption
             return false;
         }
 
-        loader.ReaderOptions = new RecordingReaderOptions { MaxDecompressedBytes = bytes };
+        loader.ReaderOptions = new RecordingReaderOptions { MaxDecompressedBytes = bytes, ShareDataBuffers = true };
         return true;
     }
 

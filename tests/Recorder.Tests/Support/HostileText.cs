@@ -46,12 +46,12 @@ internal static class HostileText
 
     /// <summary>True for a character no neutralized text may contain (tabs allowed or not).</summary>
     public static bool IsUnsafe(Rune rune, bool allowTab = false) =>
-        (rune.Value < 0x20 && !(allowTab && rune.Value == '\t'))
+        !(allowTab && rune.Value == '\t') && (rune.Value < 0x20
         || rune.Value == 0x7F
         || (rune.Value is >= 0x80 and <= 0x9F)
         || rune.Value is >= 0xFE00 and <= 0xFE0D or >= 0xE0100 and <= 0xE01EF or 0x115F or 0x1160 or 0x3164 or 0xFFA0
         || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
-            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate;
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate);
 
     /// <summary>
     /// The first unsafe thing in <paramref name="bytes"/>, read as a person's terminal would (UTF-8;

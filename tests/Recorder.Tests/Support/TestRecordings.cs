@@ -29,11 +29,12 @@ internal static class TestRecordings
         Action<RecordingWriter, FakeTimeProvider> script,
         RecordingWriterOptions? options = null,
         bool seal = true,
-        string sessionId = "s-1")
+        string sessionId = "s-1",
+        RecordingHeader? header = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
         var destination = new MemoryStream();
-        var writer = RecordingWriter.Create(destination, Header(sessionId), key, (options ?? new RecordingWriterOptions()) with { LeaveOpen = true }, time);
+        var writer = RecordingWriter.Create(destination, header ?? Header(sessionId), key, (options ?? new RecordingWriterOptions()) with { LeaveOpen = true }, time);
         await using (writer)
         {
             script(writer, time);
