@@ -3,21 +3,7 @@ namespace Recorder.Tests.Support;
 /// <summary>The committed regression recordings (tests/Recorder.Tests/Regressions) and the key that signs them.</summary>
 internal static class Regressions
 {
-    public static string Directory
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Broker.sln")))
-            {
-                directory = directory.Parent;
-            }
-
-            return directory is null
-                ? throw new DirectoryNotFoundException("Broker.sln not found above the test binaries")
-                : Path.Combine(directory.FullName, "tests", "Recorder.Tests", "Regressions");
-        }
-    }
+    public static string Directory => Path.Combine(Repository.Root, "tests", "Recorder.Tests", "Regressions");
 
     public static RecordingSigningKey Key() => RecordingSigningKey.FromPrivateKeyPem(File.ReadAllText(Path.Combine(Directory, "regression-signing-key.pem")));
 
