@@ -1,6 +1,7 @@
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
+using Broker.Server.Logging;
 using Broker.Server.Recording;
 using Grpc.Core;
 using Recorder;
@@ -121,7 +122,7 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
         var caller = Authorize(context, "watch sessions");
         var feed = _feed.Open(request.SessionId, request.FromStart)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"session '{request.SessionId}' does not exist"));
-        LogAttached(_logger, caller.Subject, request.SessionId, request.FromStart);
+        LogAttached(_logger, new LoggedText(caller.Subject), new LoggedText(request.SessionId), request.FromStart);
         await foreach (var item in feed.WithCancellation(context.CancellationToken).ConfigureAwait(false))
         {
             var frame = item switch
@@ -172,5 +173,5 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Subject} attached to session {SessionId} (from start: {FromStart})")]
-    private static partial void LogAttached(ILogger logger, string subject, string sessionId, bool fromStart);
+    private static partial void LogAttached(ILogger logger, LoggedText subject, LoggedText sessionId, bool fromStart);
 }

@@ -1,6 +1,7 @@
 using Broker.Core.Sessions;
 using Broker.Policy;
 using Broker.Server.Access;
+using Broker.Server.Logging;
 using Broker.Server.Recording;
 
 namespace Broker.Server.Interactive;
@@ -28,7 +29,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
     public LineVerdict Decide(string command)
     {
         var decision = ShellStateGuard.Apply(_access.Decide(_roles, CommandInput.Script(command)));
-        LogDecision(_logger, _subject, decision.VerdictName, decision.RuleId ?? "-");
+        LogDecision(_logger, new LoggedText(_subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
         var handle = _journal.Command(CommandRecords.For(command, decision));
         _announce(new TypedCommandDecision(command, decision));
         if (decision.Verdict == Verdict.Allow)
@@ -42,7 +43,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
     public void Finished(long handle, int exitStatus) => _journal.CommandExit(handle, exitStatus);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Typed command by {Subject}: {Verdict} (rule {Rule})")]
-    private static partial void LogDecision(ILogger logger, string subject, string verdict, string rule);
+    private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);
 }
 
 /// <summary>A typed command and the policy's decision, as the session's event log carries it.</summary>
