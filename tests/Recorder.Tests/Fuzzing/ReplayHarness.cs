@@ -163,6 +163,15 @@ internal sealed class ReplayHarness(string publicKeyPem)
     private sealed class InMemoryResolver(byte[] recording) : IRecordingSourceResolver
     {
         public ValueTask<SourceResolution?> ResolveAsync(string location, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<SourceResolution?>(location == Location ? new SourceResolution([new MemoryRecordingSource(Location, recording)]) : null);
+            ValueTask.FromResult<SourceResolution?>(location == Location ? new SourceResolution([new InMemorySource(recording)]) : null);
+    }
+
+    private sealed class InMemorySource(byte[] recording) : IRecordingSource
+    {
+        public string Name => Location;
+
+        public long? Length => recording.Length;
+
+        public ValueTask<Stream> OpenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<Stream>(new MemoryStream(recording, writable: false));
     }
 }
