@@ -18,13 +18,9 @@ internal static class CraftedRecordings
     /// <summary>The text of a denied command that would make the auditor's screen lie about the decision.</summary>
     public const string FakeDecision = "rm -rf /\r\u001b[2K#1    +00:00:00.000  allow   exit 0    ls";
 
-    /// <summary>
-    /// No timed flush or checkpoint during a test session: segments are cut by size alone and
-    /// checkpoints written only at the end, so a file is the same on every run (signatures aside).
-    /// </summary>
-    private static readonly RecordingWriterOptions OneSegment = new() { FlushInterval = TimeSpan.FromHours(1), CheckpointInterval = TimeSpan.FromHours(1) };
+    private static readonly RecordingWriterOptions OneSegment = TestRecordings.OneSegment;
 
-    /// <summary>As <see cref="OneSegment"/>, in segments of 4 KiB.</summary>
+    /// <summary>As <see cref="TestRecordings.OneSegment"/>, in segments of 4 KiB.</summary>
     private static readonly RecordingWriterOptions SmallSegments = OneSegment with { SegmentBytes = 4096 };
 
     public static IReadOnlyList<(string Name, Func<RecordingSigningKey, Task<byte[]>> Build)> All { get; } =

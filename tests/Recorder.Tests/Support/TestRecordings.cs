@@ -8,6 +8,13 @@ internal static class TestRecordings
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// No timed flush or checkpoint during a test session: segments are cut by size alone and
+    /// checkpoints written only at the end, so a session is one segment and the same on every run
+    /// (signatures aside).
+    /// </summary>
+    public static readonly RecordingWriterOptions OneSegment = new() { FlushInterval = TimeSpan.FromHours(1), CheckpointInterval = TimeSpan.FromHours(1) };
+
     public static RecordingHeader Header(string sessionId = "s-1") => new()
     {
         SessionId = sessionId,
