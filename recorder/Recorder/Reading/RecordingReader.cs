@@ -232,16 +232,18 @@ public sealed class RecordingReader : IDisposable
                 return false;
             }
 
+            // In a segment that did not decompress whole, what follows the damage is garbled: its
+            // first bad record is blamed on the compressed data, the cause.
             if (record.OffsetNanoseconds < LastOffset)
             {
-                Error = "its time offset goes backwards";
+                Error = _decodeError ?? "its time offset goes backwards";
                 return false;
             }
 
             var decoded = RecordCodec.TryDecode(Next, record.Type, record.OffsetNanoseconds, _records.Slice(record.PayloadStart, record.PayloadLength), copyData: !ShareData, out error);
             if (decoded is null)
             {
-                Error = error;
+                Error = _decodeError ?? error;
                 return false;
             }
 
