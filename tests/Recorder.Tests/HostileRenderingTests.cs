@@ -136,6 +136,21 @@ public sealed class HostileRenderingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_directory_holding_a_named_pipe_is_verified_without_waiting_on_the_pipe()
+    {
+        var store = _directory.CreateSubdirectory("with-pipe");
+        await System.IO.File.WriteAllBytesAsync(Path.Combine(store.FullName, "a.brkrec"), await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession));
+        var (made, _, error) = await ExternalProcess.RunAsync("mkfifo", Path.Combine(store.FullName, "b.brkrec"));
+        made.Should().Be(0, error);
+
+        var verify = await RunAsync("verify", store.FullName);
+
+        verify.Code.Should().Be(ExitCodes.Success);
+        verify.Output.Should().StartWith($"{Path.Combine(store.FullName, "a.brkrec")}: intact and sealed").And.EndWith("\n");
+        verify.Output.Count(c => c == '\n').Should().Be(1, "the pipe is no recording");
+    }
+
+    [Fact]
     public async Task Damage_warnings_quote_the_file_as_text()
     {
         var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession, TestRecordings.OneSegment);
