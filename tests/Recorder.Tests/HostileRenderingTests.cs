@@ -103,15 +103,7 @@ public sealed class HostileRenderingTests : IDisposable
     [Fact]
     public async Task Verify_shows_a_verdict_that_quotes_the_file_as_text()
     {
-        var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession, TestRecordings.OneSegment);
-        var file = RecordingFile.Parse(bytes);
-        var segment = file.Segments.First();
-        var (first, records) = RecordingFile.DecodeSegment(segment);
-        var approval = records.FindIndex(r => r[0] == (byte)RecordType.Approval);
-        records[approval] = RecordingFile.EncodeRecord((byte)RecordType.Approval, 2_820_000_000, Encoding.UTF8.GetBytes("{\"kind\":\"\\u001b]52;c;eA==\\u0007\",\"commandNumber\":2,\"approvalId\":\"a\"}"));
-        file.Frames[file.Frames.IndexOf(segment)] = RecordingFile.EncodeSegment(first, records);
-        var damaged = Path.Combine(_directory.FullName, "quoted.brkrec");
-        await System.IO.File.WriteAllBytesAsync(damaged, file.ToBytes());
+        var damaged = await WithApprovalKindAsync("quoted.brkrec", "\\u001b]52;c;eA==\\u0007");
 
         var verify = await RunAsync("verify", damaged);
 
@@ -153,15 +145,7 @@ public sealed class HostileRenderingTests : IDisposable
     [Fact]
     public async Task Damage_warnings_quote_the_file_as_text()
     {
-        var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession, TestRecordings.OneSegment);
-        var file = RecordingFile.Parse(bytes);
-        var segment = file.Segments.First();
-        var (first, records) = RecordingFile.DecodeSegment(segment);
-        var approval = records.FindIndex(r => r[0] == (byte)RecordType.Approval);
-        records[approval] = RecordingFile.EncodeRecord((byte)RecordType.Approval, 2_820_000_000, Encoding.UTF8.GetBytes("{\"kind\":\"\\u009b2J\\u001b[c\",\"commandNumber\":2,\"approvalId\":\"a\"}"));
-        file.Frames[file.Frames.IndexOf(segment)] = RecordingFile.EncodeSegment(first, records);
-        var damaged = Path.Combine(_directory.FullName, "warned.brkrec");
-        await System.IO.File.WriteAllBytesAsync(damaged, file.ToBytes());
+        var damaged = await WithApprovalKindAsync("warned.brkrec", "\\u009b2J\\u001b[c");
 
         var commands = await RunAsync("commands", damaged);
 
@@ -175,12 +159,21 @@ public sealed class HostileRenderingTests : IDisposable
         HostileText.FindUnsafe(run.Error).Should().BeNull();
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        ReplayRun.RunAsync(name => _environment.GetValueOrDefault(name), TimeProvider.System, args);
+
+    /// <summary>A shell session whose first approval record has <paramref name="kind"/> (JSON-escaped text) for its kind: a record that does not decode.</summary>
+    private async Task<string> WithApprovalKindAsync(string name, string kind)
     {
-        var output = new MemoryStream();
-        var error = new StringWriter { NewLine = "\n" };
-        var console = new ReplayConsole(output, error, name => _environment.GetValueOrDefault(name), TimeProvider.System);
-        var code = await new ReplayApplication(console, ReplayApplication.DefaultResolvers).RunAsync(args, CancellationToken.None).WaitAsync(TestRecordings.Timeout);
-        return (code, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
+        var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession, TestRecordings.OneSegment);
+        var file = RecordingFile.Parse(bytes);
+        var segment = file.Segments.First();
+        var (first, records) = RecordingFile.DecodeSegment(segment);
+        var approval = records.FindIndex(r => r[0] == (byte)RecordType.Approval);
+        records[approval] = RecordingFile.EncodeRecord((byte)RecordType.Approval, 2_820_000_000, Encoding.UTF8.GetBytes($"{{\"kind\":\"{kind}\",\"commandNumber\":2,\"approvalId\":\"a\"}}"));
+        file.Frames[file.Frames.IndexOf(segment)] = RecordingFile.EncodeSegment(first, records);
+        var path = Path.Combine(_directory.FullName, name);
+        await System.IO.File.WriteAllBytesAsync(path, file.ToBytes());
+        return path;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Recorder.Format;
 using Recorder.Integrity;
 using Recorder.Tests.Fuzzing;
@@ -138,12 +137,6 @@ public sealed class RegressionFileTests : IDisposable
 
     private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunAsync(TimeProvider.System, args);
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(TimeProvider time, params string[] args)
-    {
-        var output = new MemoryStream();
-        var error = new StringWriter { NewLine = "\n" };
-        var console = new ReplayConsole(output, error, name => _environment.GetValueOrDefault(name), time);
-        var code = await new ReplayApplication(console, ReplayApplication.DefaultResolvers).RunAsync(args, CancellationToken.None).WaitAsync(TestRecordings.Timeout);
-        return (code, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
-    }
+    private Task<(int Code, string Output, string Error)> RunAsync(TimeProvider time, params string[] args) =>
+        ReplayRun.RunAsync(name => _environment.GetValueOrDefault(name), time, args);
 }

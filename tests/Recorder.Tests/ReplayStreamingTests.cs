@@ -193,12 +193,6 @@ public sealed class ReplayStreamingTests : IDisposable
         play.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle();
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var output = new MemoryStream();
-        var error = new StringWriter { NewLine = "\n" };
-        var console = new ReplayConsole(output, error, _ => null, new InstantTimeProvider());
-        var code = await new ReplayApplication(console, ReplayApplication.DefaultResolvers).RunAsync(args, CancellationToken.None).WaitAsync(TestRecordings.Timeout);
-        return (code, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        ReplayRun.RunAsync(_ => null, new InstantTimeProvider(), args);
 }
