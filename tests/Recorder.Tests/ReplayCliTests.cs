@@ -139,7 +139,7 @@ public sealed class ReplayCliTests : IDisposable
 
         commands.ExitCode.Should().Be(ExitCodes.Success);
         commands.Output.Should().Contain("ls -la");
-        commands.Error.Should().StartWith("replay: warning: ").And.Contain("damaged after record");
+        commands.Error.Should().StartWith("replay: warning: ").And.Contain("damaged at record");
         verify.ExitCode.Should().Be(ExitCodes.Tampered);
         verify.Output.Should().Contain("does not decompress");
     }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Recorder;
 
 namespace AgentClient.Cli;
 
@@ -28,13 +29,14 @@ internal static class ExitCodes
             StatusCode.DeadlineExceeded => (Unavailable, "timed out"),
             _ => (Failed, ex.StatusCode.ToString()),
         };
-        Console.Error.WriteLine($"agent-client: {what}: {ex.Status.Detail}");
+        // The detail is the broker's text, which can quote what a client sent (a target name, a session id).
+        Console.Error.WriteLine($"agent-client: {what}: {UntrustedText.Neutralize(ex.Status.Detail)}");
         return code;
     }
 
     public static int Report(int code, string message)
     {
-        Console.Error.WriteLine($"agent-client: {message}");
+        Console.Error.WriteLine($"agent-client: {UntrustedText.Neutralize(message)}");
         return code;
     }
 }

@@ -5,6 +5,7 @@ using AgentClient.Connection;
 using Broker.Protocol.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using Recorder;
 
 namespace AgentClient.Cli;
 
@@ -143,7 +144,7 @@ internal static class ExecCommand
                     _stderr.Flush();
                     break;
                 case ExecResponse.FrameOneofCase.Notice:
-                    Console.Error.WriteLine($"agent-client: notice: {frame.Notice.Message}");
+                    Console.Error.WriteLine($"agent-client: notice: {UntrustedText.Neutralize(frame.Notice.Message)}");
                     break;
             }
         }

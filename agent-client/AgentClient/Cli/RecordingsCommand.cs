@@ -3,6 +3,7 @@ using System.Globalization;
 using AgentClient.Connection;
 using Broker.Protocol.V1;
 using Grpc.Core;
+using Recorder;
 
 namespace AgentClient.Cli;
 
@@ -42,7 +43,7 @@ internal static class RecordingsCommand
                 foreach (var r in response.Recordings)
                 {
                     var exit = r.HasExitCode ? r.ExitCode.ToString(CultureInfo.InvariantCulture) : "-";
-                    Console.WriteLine($"{r.SessionId,-36} {r.Subject,-20} {r.Target,-12} {r.Kind,-6} {State(r.State),-8} {r.StartedAt.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}  {exit,-5} {r.CommandCount,4} {r.AllowedCount,5} {r.DeniedCount,4} {r.ReviewCount,6}");
+                    Console.WriteLine($"{UntrustedText.Neutralize(r.SessionId),-36} {UntrustedText.Neutralize(r.Subject),-20} {UntrustedText.Neutralize(r.Target),-12} {UntrustedText.Neutralize(r.Kind),-6} {State(r.State),-8} {r.StartedAt.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}  {exit,-5} {r.CommandCount,4} {r.AllowedCount,5} {r.DeniedCount,4} {r.ReviewCount,6}");
                 }
 
                 return 0;

@@ -3,6 +3,7 @@ using System.Globalization;
 using AgentClient.Connection;
 using Broker.Protocol.V1;
 using Grpc.Core;
+using Recorder;
 
 namespace AgentClient.Cli;
 
@@ -20,7 +21,7 @@ internal static class SessionsCommand
             foreach (var s in response.Sessions)
             {
                 var exit = s.Exit is null ? "-" : s.Exit.Code.ToString(CultureInfo.InvariantCulture);
-                Console.WriteLine($"{s.SessionId,-36} {s.Subject,-20} {s.Target,-12} {Kind(s.Kind),-12} {State(s.State),-8} {s.StartedAt.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}  {exit}");
+                Console.WriteLine($"{UntrustedText.Neutralize(s.SessionId),-36} {UntrustedText.Neutralize(s.Subject),-20} {UntrustedText.Neutralize(s.Target),-12} {Kind(s.Kind),-12} {State(s.State),-8} {s.StartedAt.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}  {exit}");
             }
 
             return 0;
@@ -32,7 +33,7 @@ internal static class SessionsCommand
         terminate.SetAction((parse, ct) => WithClient(client, parse, async c =>
         {
             var response = await c.TerminateSessionAsync(new TerminateSessionRequest { SessionId = parse.GetValue(id)!, Reason = parse.GetValue(reason) ?? string.Empty }, cancellationToken: ct).ConfigureAwait(false);
-            Console.WriteLine($"{response.Session.SessionId} {State(response.Session.State)} exit {response.Session.Exit?.Code}");
+            Console.WriteLine($"{UntrustedText.Neutralize(response.Session.SessionId)} {State(response.Session.State)} exit {response.Session.Exit?.Code}");
             return 0;
         }));
 

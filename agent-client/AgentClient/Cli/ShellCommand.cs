@@ -5,6 +5,7 @@ using AgentClient.Terminal;
 using Broker.Protocol.V1;
 using Google.Protobuf;
 using Grpc.Core;
+using Recorder;
 
 namespace AgentClient.Cli;
 
@@ -63,7 +64,7 @@ internal static class ShellCommand
                         stdout.Flush();
                         break;
                     case InteractResponse.FrameOneofCase.Notice:
-                        Console.Error.Write($"\r\n[broker] {frame.Notice.Message}\r\n");
+                        Console.Error.Write($"\r\n[broker] {UntrustedText.Neutralize(frame.Notice.Message)}\r\n");
                         if (frame.Notice.Kind == NoticeKind.TokenExpiring && renewal() is { } fresh)
                         {
                             await writer.WriteAsync(new InteractRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Broker.Core.Sessions;
 using Broker.Identity.Tokens;
+using Broker.Server.Logging;
 
 namespace Broker.Server.Auth;
 
@@ -95,7 +96,7 @@ internal sealed partial class SessionTokenWatch : IDisposable
             }
         }
 
-        LogExpired(_logger, _session.Id, _caller.Subject);
+        LogExpired(_logger, _session.Id, new LoggedText(_caller.Subject));
         _session.Terminate(SessionEndReason.TokenExpired, "the caller's token expired and was not renewed");
     }
 
@@ -112,7 +113,7 @@ internal sealed partial class SessionTokenWatch : IDisposable
     private static partial void LogRenewalRefused(ILogger logger, string sessionId, TokenFailureKind reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} of {Subject} ends: its token expired and was not renewed")]
-    private static partial void LogExpired(ILogger logger, string sessionId, string subject);
+    private static partial void LogExpired(ILogger logger, string sessionId, LoggedText subject);
 }
 
 /// <summary>Creates the token watch of each session.</summary>

@@ -2,6 +2,7 @@ using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Recorder;
 using V1 = Broker.Protocol.V1;
 
 namespace Broker.Server.Grpc;
@@ -37,8 +38,9 @@ internal static class ProtocolMapping
     public static V1.ExitStatus ToProto(this SessionEvent.Ended ended) =>
         new() { Code = ended.Code, SignalNumber = ended.Signal, Reason = ended.Reason.ToProto() };
 
+    /// <summary>A notice as the client gets it: clients print notices to a terminal, so the message is visible text only.</summary>
     public static V1.Notice ToProto(this SessionEvent.Notice notice) =>
-        new() { Kind = notice.Kind.ToProto(), Message = notice.Message };
+        new() { Kind = notice.Kind.ToProto(), Message = UntrustedText.Neutralize(notice.Message) };
 
     public static TargetSignal? FromProto(this V1.Signal signal) => signal switch
     {

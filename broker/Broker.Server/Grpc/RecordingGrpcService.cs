@@ -1,6 +1,7 @@
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
 using Broker.Server.Auth;
+using Broker.Server.Logging;
 using Broker.Server.Recording;
 using Grpc.Core;
 using Recorder;
@@ -85,16 +86,14 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
         await using (stream.ConfigureAwait(false))
         {
             using var reader = OpenReader(stream, request.SessionId);
-            try
+            await foreach (var recorded in reader.ReadEventsAsync(context.CancellationToken).ConfigureAwait(false))
             {
-                await foreach (var recorded in reader.ReadEventsAsync(context.CancellationToken).ConfigureAwait(false))
-                {
-                    await responseStream.WriteAsync(new V1.StreamRecordingResponse { Event = recorded.ToProto() }, context.CancellationToken).ConfigureAwait(false);
-                }
+                await responseStream.WriteAsync(new V1.StreamRecordingResponse { Event = recorded.ToProto() }, context.CancellationToken).ConfigureAwait(false);
             }
-            catch (RecordingFormatException ex)
+
+            if (reader.Damage is { } damage)
             {
-                throw new RpcException(new Status(StatusCode.DataLoss, $"the recording is damaged: {ex.Message}"));
+                throw new RpcException(new Status(StatusCode.DataLoss, $"the recording is damaged at record {damage.RecordIndex}: {UntrustedText.Neutralize(damage.Reason)}"));
             }
         }
     }
@@ -123,7 +122,7 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
         var caller = Authorize(context, "watch sessions");
         var feed = _feed.Open(request.SessionId, request.FromStart)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"session '{request.SessionId}' does not exist"));
-        LogAttached(_logger, caller.Subject, request.SessionId, request.FromStart);
+        LogAttached(_logger, new LoggedText(caller.Subject), new LoggedText(request.SessionId), request.FromStart);
         await foreach (var item in feed.WithCancellation(context.CancellationToken).ConfigureAwait(false))
         {
             var frame = item switch
@@ -174,5 +173,5 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Subject} attached to session {SessionId} (from start: {FromStart})")]
-    private static partial void LogAttached(ILogger logger, string subject, string sessionId, bool fromStart);
+    private static partial void LogAttached(ILogger logger, LoggedText subject, LoggedText sessionId, bool fromStart);
 }

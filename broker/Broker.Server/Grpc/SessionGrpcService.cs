@@ -6,6 +6,7 @@ using Broker.Server.Access;
 using Broker.Server.Auth;
 using Broker.Server.Credentials;
 using Broker.Server.Interactive;
+using Broker.Server.Logging;
 using Broker.Server.Masking;
 using Broker.Server.Recording;
 using Recorder;
@@ -22,6 +23,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 {
     private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
+    private const int MaxTerminateReasonLength = 1024;
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;
@@ -84,7 +86,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
         _open.Track(session, caller, open.Target, roles, raw);
-        LogOpened(_logger, session.Id, caller.Subject, session.Target, "interactive");
+        LogOpened(_logger, session.Id, new LoggedText(caller.Subject), new LoggedText(session.Target), "interactive");
         using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
@@ -205,7 +207,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             _ => throw Invalid("unknown command shape"),
         };
         var decision = _access.Decide(request.Roles, input.In(_access.ContextFor(start.Target)));
-        LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
+        LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
         journal.ExecCommand(CommandRecords.For(text, decision));
         // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
         responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
@@ -238,7 +240,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
         var session = ThrowIfFailed(result);
         _open.Track(session, caller, start.Target, new SessionRoles(access.Roles), rawTerminal: false);
-        LogOpened(_logger, session.Id, caller.Subject, session.Target, "exec");
+        LogOpened(_logger, session.Id, new LoggedText(caller.Subject), new LoggedText(session.Target), "exec");
         using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
@@ -319,9 +321,11 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     {
         var caller = context.Caller();
         var session = FindVisible(caller, request.SessionId);
-        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : request.Reason;
-        LogTerminated(_logger, session.Id, caller.Subject, reason);
-        session.Terminate(SessionEndReason.Terminated, $"terminated by {caller.Subject}: {reason}");
+        // The reason reaches the agent's terminal, observers and the log: only as visible text, and one line.
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : UntrustedText.Neutralize(request.Reason, MaxTerminateReasonLength);
+        var subject = UntrustedText.Neutralize(caller.Subject);
+        LogTerminated(_logger, session.Id, subject, reason);
+        session.Terminate(SessionEndReason.Terminated, $"terminated by {subject}: {reason}");
 
         // The kill is under way either way: a session still ending after the wait is reported as it
         // stands (RUNNING), never as a failed call, so an operator does not take a slow kill for a refused one.
@@ -563,13 +567,13 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Subject} on {Target} ({Kind})")]
-    private static partial void LogOpened(ILogger logger, string sessionId, string subject, string target, string kind);
+    private static partial void LogOpened(ILogger logger, string sessionId, LoggedText subject, LoggedText target, string kind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended: {Exit}")]
     private static partial void LogEnded(ILogger logger, string sessionId, SessionEvent.Ended? exit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command of {Subject}: {Verdict} ({Rule})")]
-    private static partial void LogDecision(ILogger logger, string subject, string verdict, string rule);
+    private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} terminated by {Subject}: {Reason}")]
     private static partial void LogTerminated(ILogger logger, string sessionId, string subject, string reason);

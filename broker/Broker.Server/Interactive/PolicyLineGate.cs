@@ -2,6 +2,7 @@ using System.Text;
 using Broker.Core.Sessions;
 using Broker.Policy;
 using Broker.Server.Access;
+using Broker.Server.Logging;
 using Broker.Server.Recording;
 
 namespace Broker.Server.Interactive;
@@ -47,7 +48,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
                 LineLimitRuleId,
                 $"a line of this command is longer than the terminal delivers whole ({CanonicalLineLimit} bytes); split it with backslash-newline or run it with exec --script")
             : _access.DecideLine(_roles.Current, input);
-        LogDecision(_logger, _subject, decision.VerdictName, decision.RuleId ?? "-");
+        LogDecision(_logger, new LoggedText(_subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
         var handle = _journal.Command(CommandRecords.For(command, decision));
         _announce(new TypedCommandDecision(command, decision));
         if (decision.Verdict == Verdict.Allow)
@@ -74,7 +75,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Typed command by {Subject}: {Verdict} (rule {Rule})")]
-    private static partial void LogDecision(ILogger logger, string subject, string verdict, string rule);
+    private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);
 }
 
 /// <summary>A typed command and the policy's decision, as the session's event log carries it.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Broker.Server.Logging;
 using Recorder;
 
 namespace Broker.Server.Recording;
@@ -47,7 +48,7 @@ internal sealed partial class RecordingCatalog
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
         {
             // The file is the record; the index is rebuilt from it at the next start.
-            LogIndexFailed(_logger, header.SessionId, ex.Message);
+            LogIndexFailed(_logger, new LoggedText(header.SessionId), new LoggedText(ex.Message));
         }
 
         return journal;
@@ -115,7 +116,7 @@ internal sealed partial class RecordingCatalog
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                LogDeleteFailed(_logger, entry.SessionId, ex.Message);
+                LogDeleteFailed(_logger, new LoggedText(entry.SessionId), new LoggedText(ex.Message));
             }
         }
 
@@ -136,7 +137,8 @@ internal sealed partial class RecordingCatalog
         }
         catch (Exception ex) when (ex is RecordingFormatException or IOException or UnauthorizedAccessException)
         {
-            LogUnreadable(_logger, location, ex.Message);
+            // A file in the recordings directory is not necessarily the broker's: what it says is shown as text.
+            LogUnreadable(_logger, new LoggedText(location), new LoggedText(ex.Message));
             return false;
         }
     }
@@ -164,16 +166,16 @@ internal sealed partial class RecordingCatalog
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
         {
-            LogIndexFailed(_logger, header.SessionId, ex.Message);
+            LogIndexFailed(_logger, new LoggedText(header.SessionId), new LoggedText(ex.Message));
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording index not updated for session {SessionId}: {Reason}")]
-    private static partial void LogIndexFailed(ILogger logger, string sessionId, string reason);
+    private static partial void LogIndexFailed(ILogger logger, LoggedText sessionId, LoggedText reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Location} could not be indexed: {Reason}")]
-    private static partial void LogUnreadable(ILogger logger, string location, string reason);
+    private static partial void LogUnreadable(ILogger logger, LoggedText location, LoggedText reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expired recording of session {SessionId} could not be deleted: {Reason}")]
-    private static partial void LogDeleteFailed(ILogger logger, string sessionId, string reason);
+    private static partial void LogDeleteFailed(ILogger logger, LoggedText sessionId, LoggedText reason);
 }

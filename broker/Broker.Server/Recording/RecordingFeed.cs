@@ -152,34 +152,15 @@ internal sealed class RecordingFeed
                 yield return new FeedItem.Started(reader.Header, Live: false);
             }
 
-            var events = reader.ReadEventsAsync(from, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            await using (events.ConfigureAwait(false))
+            // A damaged file ends the catch-up where the damage starts; the caller reports the records it lacks.
+            await foreach (var recorded in reader.ReadEventsAsync(from, cancellationToken).ConfigureAwait(false))
             {
-                while (true)
+                if (recorded.Index >= to)
                 {
-                    RecordedEvent recorded;
-                    try
-                    {
-                        if (!await events.MoveNextAsync().ConfigureAwait(false))
-                        {
-                            yield break;
-                        }
-
-                        recorded = events.Current;
-                    }
-                    catch (RecordingFormatException)
-                    {
-                        // A damaged file ends the catch-up here; the caller reports the records it lacks.
-                        yield break;
-                    }
-
-                    if (recorded.Index >= to)
-                    {
-                        yield break;
-                    }
-
-                    yield return new FeedItem.Event(recorded);
+                    yield break;
                 }
+
+                yield return new FeedItem.Event(recorded);
             }
         }
     }

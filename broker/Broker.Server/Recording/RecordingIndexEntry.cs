@@ -70,34 +70,29 @@ internal sealed record RecordingIndexEntry
         var counts = RecordingCounts.None;
         ExitEvent? exit = null;
         long lastOffset = 0;
-        try
+
+        // A damaged tail still leaves a row: what precedes it is indexed, and verify tells the rest.
+        await foreach (var recorded in reader.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var recorded in reader.ReadEventsAsync(cancellationToken).ConfigureAwait(false))
+            lastOffset = recorded.OffsetNanoseconds;
+            switch (recorded)
             {
-                lastOffset = recorded.OffsetNanoseconds;
-                switch (recorded)
-                {
-                    case CommandEvent command:
-                        counts = counts.WithCommand(command.Command.Decision);
-                        break;
-                    case ApprovalEvent approval when approval.Approval.Kind == ApprovalEventKind.Requested:
-                        counts = counts with { Approvals = counts.Approvals + 1 };
-                        break;
-                    case ExitEvent ended:
-                        exit = ended;
-                        break;
-                }
+                case CommandEvent command:
+                    counts = counts.WithCommand(command.Command.Decision);
+                    break;
+                case ApprovalEvent approval when approval.Approval.Kind == ApprovalEventKind.Requested:
+                    counts = counts with { Approvals = counts.Approvals + 1 };
+                    break;
+                case ExitEvent ended:
+                    exit = ended;
+                    break;
             }
-        }
-        catch (RecordingFormatException)
-        {
-            // A damaged tail still leaves a row: what precedes it is indexed, and verify tells the rest.
         }
 
         var duration = reader.Sealed ? reader.Duration : TimeSpan.FromTicks(lastOffset / 100);
         return Started(reader.Header, location) with
         {
-            EndedAt = reader.Header.StartedAt + duration,
+            EndedAt = duration < DateTimeOffset.MaxValue - reader.Header.StartedAt ? reader.Header.StartedAt + duration : DateTimeOffset.MaxValue,
             SizeBytes = size,
             ExitCode = exit?.Code,
             EndReason = exit?.Reason ?? CrashedReason,

@@ -7,12 +7,15 @@ namespace Recorder.Export;
 
 /// <summary>
 /// asciicast v2 (absolute event times) or v3 (time since the previous event, plus <c>x</c> for the
-/// exit status). Times are whole microseconds so v3 intervals add up exactly.
+/// exit status). Times are whole microseconds so v3 intervals add up exactly. A player writes the
+/// output events to a terminal, so they pass through a <see cref="TerminalOutputFilter"/> unless told
+/// to pass everything; markers and the title are neutralized text.
 /// </summary>
-internal sealed class AsciicastExporter(Stream output, int version) : IEventExporter
+internal sealed class AsciicastExporter(Stream output, int version, bool passEscapes) : IEventExporter
 {
     private readonly ArrayBufferWriter<byte> _line = new(4096);
-    private readonly Dictionary<OutputStream, StreamTextDecoder> _outputDecoders = [];
+    private readonly ArrayBufferWriter<byte> _filtered = new(4096);
+    private readonly Dictionary<OutputStream, (TerminalOutputFilter Filter, StreamTextDecoder Decoder)> _outputs = [];
     private readonly StreamTextDecoder _inputDecoder = new();
     private long _previousMicroseconds;
     private long _lastMicroseconds;
@@ -33,16 +36,16 @@ internal sealed class AsciicastExporter(Stream output, int version) : IEventExpo
                 json.WriteStartObject("term");
                 json.WriteNumber("cols", header.Columns);
                 json.WriteNumber("rows", header.Rows);
-                json.WriteString("type", header.Term);
+                json.WriteString("type", UntrustedText.Neutralize(header.Term));
                 json.WriteEndObject();
             }
 
             json.WriteNumber("timestamp", header.StartedAt.ToUnixTimeSeconds());
-            json.WriteString("title", $"{header.Subject} on {header.Target} (session {header.SessionId})");
+            json.WriteString("title", UntrustedText.Neutralize($"{header.Subject} on {header.Target} (session {header.SessionId})"));
             if (version == 2)
             {
                 json.WriteStartObject("env");
-                json.WriteString("TERM", header.Term);
+                json.WriteString("TERM", UntrustedText.Neutralize(header.Term));
                 json.WriteEndObject();
             }
 
@@ -57,18 +60,20 @@ internal sealed class AsciicastExporter(Stream output, int version) : IEventExpo
         {
             case OutputEvent output:
                 {
-                    if (!_outputDecoders.TryGetValue(output.Stream, out var decoder))
+                    if (!_outputs.TryGetValue(output.Stream, out var stream))
                     {
-                        decoder = new StreamTextDecoder();
-                        _outputDecoders[output.Stream] = decoder;
+                        stream = (new TerminalOutputFilter(passEscapes), new StreamTextDecoder());
+                        _outputs[output.Stream] = stream;
                     }
 
-                    WriteEvent(micros, "o", decoder.Decode(output.Data.Span));
+                    _filtered.ResetWrittenCount();
+                    stream.Filter.Write(output.Data.Span, _filtered);
+                    WriteEvent(micros, "o", stream.Decoder.DecodeToSpan(_filtered.WrittenSpan));
                     break;
                 }
 
             case InputEvent input:
-                WriteEvent(micros, "i", _inputDecoder.Decode(input.Data.Span));
+                WriteEvent(micros, "i", _inputDecoder.DecodeToSpan(input.Data.Span));
                 break;
             case ResizeEvent resize:
                 WriteEvent(micros, "r", string.Create(CultureInfo.InvariantCulture, $"{resize.Columns}x{resize.Rows}"));
@@ -83,16 +88,16 @@ internal sealed class AsciicastExporter(Stream output, int version) : IEventExpo
                 WriteEvent(micros, "m", RecordingExporter.DescribeApproval(approval.Approval));
                 break;
             case NoticeEvent notice:
-                WriteEvent(micros, "m", $"notice {notice.Kind}: {notice.Message}");
+                WriteEvent(micros, "m", RecordingExporter.DescribeNotice(notice.Kind, notice.Message));
                 break;
             case MarkerEvent marker:
-                WriteEvent(micros, "m", marker.Label);
+                WriteEvent(micros, "m", UntrustedText.Neutralize(marker.Label));
                 break;
             case ExitEvent exit when version == 3:
                 WriteEvent(micros, "x", exit.Code.ToString(CultureInfo.InvariantCulture));
                 break;
             case ExitEvent exit:
-                WriteEvent(micros, "m", string.Create(CultureInfo.InvariantCulture, $"exit {exit.Code}{(exit.Signal != 0 ? $" (signal {exit.Signal})" : "")}: {exit.Reason}"));
+                WriteEvent(micros, "m", string.Create(CultureInfo.InvariantCulture, $"exit {exit.Code}{(exit.Signal != 0 ? $" (signal {exit.Signal})" : "")}: {UntrustedText.Neutralize(exit.Reason)}"));
                 break;
         }
 
@@ -101,31 +106,37 @@ internal sealed class AsciicastExporter(Stream output, int version) : IEventExpo
 
     public void Complete()
     {
-        foreach (var decoder in _outputDecoders.Values)
+        foreach (var (filter, decoder) in _outputs.Values)
         {
-            WriteEvent(_lastMicroseconds, "o", decoder.Decode([], final: true));
+            _filtered.ResetWrittenCount();
+            filter.Complete(_filtered);
+            WriteEvent(_lastMicroseconds, "o", decoder.DecodeToSpan(_filtered.WrittenSpan, final: true));
         }
 
         output.Flush();
     }
 
-    private void WriteEvent(long micros, string code, string data)
+    private void WriteEvent(long micros, string code, ReadOnlySpan<char> data)
     {
-        if (data.Length == 0)
+        if (data.IsEmpty)
         {
             return;
         }
 
         var time = version == 2 ? micros : micros - _previousMicroseconds;
         _previousMicroseconds = micros;
-        WriteLine(json =>
+        _line.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(_line, JsonText.WriterOptions))
         {
             json.WriteStartArray();
             json.WriteNumberValue(time / 1_000_000m);
             json.WriteStringValue(code);
             json.WriteStringValue(data);
             json.WriteEndArray();
-        });
+        }
+
+        _line.Write("\n"u8);
+        output.Write(_line.WrittenSpan);
     }
 
     private void WriteLine(Action<Utf8JsonWriter> write)

@@ -5,65 +5,64 @@ namespace Recorder.Export;
 
 /// <summary>
 /// A readable transcript: every line starts with the time offset; commands, decisions, approvals
-/// and notices are written as they happened, output as plain lines with terminal escape sequences removed.
+/// and notices are written as they happened, output as plain lines (<see cref="TranscriptLines"/>:
+/// no escape sequences or controls, invisible characters made visible). Every field is neutralized.
+/// An output line longer than the line budget is written in pieces, each after the first marked
+/// <c>+</c> instead of <c>|</c>, so memory stays bounded.
 /// </summary>
 internal sealed class TextExporter(Stream output) : IEventExporter
 {
     private readonly StringBuilder _text = new();
-    private readonly StreamTextDecoder _decoder = new();
-    private readonly StringBuilder _line = new();
-    private long _lineStart = -1;
+    private readonly TranscriptLines _lines = new();
+    private readonly List<TranscriptLine> _completed = [];
+    private char[] _chars = new char[64 * 1024];
+    private byte[] _bytes = new byte[64 * 1024];
     private long _last;
 
     public void WriteHeader(RecordingHeader header)
     {
-        WriteLine($"# session {header.SessionId}");
-        WriteLine($"# subject {header.Subject} (issuer {header.Issuer}), roles {string.Join(",", header.Roles)}");
-        WriteLine($"# target {header.Target}, kind {header.Kind}, terminal {header.Columns}x{header.Rows} {header.Term}");
-        WriteLine($"# started {header.StartedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}, broker {header.BrokerVersion}");
+        WriteLine($"# session {Field(header.SessionId)}");
+        WriteLine($"# subject {Field(header.Subject)} (issuer {Field(header.Issuer)}), roles {string.Join(",", header.Roles.Select(Field))}");
+        WriteLine($"# target {Field(header.Target)}, kind {Field(header.Kind)}, terminal {header.Columns}x{header.Rows} {Field(header.Term)}");
+        WriteLine($"# started {header.StartedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}, broker {Field(header.BrokerVersion)}");
     }
 
     public void Write(RecordedEvent recorded)
     {
         _last = recorded.OffsetNanoseconds;
-        switch (recorded)
+        if (recorded is OutputEvent output)
         {
-            case OutputEvent output:
-                AppendOutput(recorded.OffsetNanoseconds, _decoder.Decode(output.Data.Span));
-                break;
-            case CommandEvent command:
-                Event(recorded, RecordingExporter.DescribeCommand(command.Command));
-                break;
-            case CommandExitEvent commandExit:
-                Event(recorded, $"#{commandExit.CommandNumber} exited with {commandExit.ExitCode}");
-                break;
-            case ApprovalEvent approval:
-                Event(recorded, RecordingExporter.DescribeApproval(approval.Approval));
-                break;
-            case NoticeEvent notice:
-                Event(recorded, $"notice {notice.Kind}: {notice.Message}");
-                break;
-            case MarkerEvent marker:
-                Event(recorded, $"marker {marker.Label}");
-                break;
-            case ResizeEvent resize:
-                Event(recorded, $"resize {resize.Columns}x{resize.Rows}");
-                break;
-            case MaskingCountsEvent masking:
-                Event(recorded, $"masked {string.Join(", ", masking.Counts.Select(c => $"{c.Key}={c.Value}"))}");
-                break;
-            case ExitEvent exit:
-                Event(recorded, $"exit {exit.Code}{(exit.Signal != 0 ? $" signal {exit.Signal}" : "")}: {exit.Reason}");
-                break;
+            _lines.Push(recorded.OffsetNanoseconds, output.Data.Span, _completed);
+            WriteCompletedLines();
+            return;
+        }
+
+        var text = recorded switch
+        {
+            CommandEvent command => RecordingExporter.DescribeCommand(command.Command),
+            CommandExitEvent commandExit => $"#{commandExit.CommandNumber} exited with {commandExit.ExitCode}",
+            ApprovalEvent approval => RecordingExporter.DescribeApproval(approval.Approval),
+            NoticeEvent notice => RecordingExporter.DescribeNotice(notice.Kind, notice.Message),
+            MarkerEvent marker => $"marker {Field(marker.Label)}",
+            ResizeEvent resize => $"resize {resize.Columns}x{resize.Rows}",
+            MaskingCountsEvent masking => $"masked {string.Join(", ", masking.Counts.Select(c => $"{Field(c.Key)}={c.Value}"))}",
+            ExitEvent exit => $"exit {exit.Code}{(exit.Signal != 0 ? $" signal {exit.Signal}" : "")}: {Field(exit.Reason)}",
+            _ => null,
+        };
+        if (text is not null)
+        {
+            Event(recorded, text);
         }
     }
 
     public void Complete()
     {
-        AppendOutput(_last, _decoder.Decode([], final: true));
-        EndLine();
+        _lines.Complete(_last, _completed);
+        WriteCompletedLines();
         Drain();
     }
+
+    private static string Field(string value) => UntrustedText.Neutralize(value);
 
     private void WriteLine(string line)
     {
@@ -74,57 +73,47 @@ internal sealed class TextExporter(Stream output) : IEventExporter
         }
     }
 
+    /// <summary>Writes the text held so far through buffers that are reused, so a long transcript makes no garbage in proportion to its size.</summary>
     private void Drain()
     {
-        output.Write(Encoding.UTF8.GetBytes(_text.ToString()));
+        if (_chars.Length < _text.Length)
+        {
+            _chars = new char[Math.Max(_text.Length, _chars.Length * 2)];
+        }
+
+        _text.CopyTo(0, _chars, _text.Length);
+        var chars = _chars.AsSpan(0, _text.Length);
+        var needed = Encoding.UTF8.GetMaxByteCount(chars.Length);
+        if (_bytes.Length < needed)
+        {
+            _bytes = new byte[Math.Max(needed, _bytes.Length * 2)];
+        }
+
+        output.Write(_bytes, 0, Encoding.UTF8.GetBytes(chars, _bytes));
         _text.Clear();
     }
 
+    /// <summary>An event line; it ends the output line in progress, as the old transcript did.</summary>
     private void Event(RecordedEvent recorded, string text)
     {
-        EndLine();
+        _lines.Break(_completed);
+        WriteCompletedLines();
         _text.Append('[');
         _text.Append(TerminalText.FormatOffset(recorded.OffsetNanoseconds));
         _text.Append("] ");
         WriteLine(text);
     }
 
-    private void AppendOutput(long offset, string text)
+    private void WriteCompletedLines()
     {
-        var start = 0;
-        while (true)
+        foreach (var line in _completed)
         {
-            var newline = text.IndexOf('\n', start);
-            var piece = newline < 0 ? text.AsSpan(start) : text.AsSpan(start, newline - start);
-            if ((piece.Length > 0 || newline >= 0) && _lineStart < 0)
-            {
-                _lineStart = offset;
-            }
-
-            _line.Append(piece);
-            if (newline < 0)
-            {
-                return;
-            }
-
-            EndLine();
-            start = newline + 1;
-        }
-    }
-
-    private void EndLine()
-    {
-        if (_line.Length == 0 && _lineStart < 0)
-        {
-            return;
+            _text.Append('[');
+            _text.Append(TerminalText.FormatOffset(line.OffsetNanoseconds));
+            _text.Append(line.IsContinuation ? "] + " : "] | ");
+            WriteLine(line.Text);
         }
 
-        var line = TerminalText.StripControls(_line.ToString());
-        _text.Append('[');
-        _text.Append(TerminalText.FormatOffset(Math.Max(_lineStart, 0)));
-        _text.Append("] | ");
-        WriteLine(line);
-        _line.Clear();
-        _lineStart = -1;
+        _completed.Clear();
     }
 }

@@ -19,6 +19,9 @@ internal static class FileLayout
     public const byte CompressionNone = 0;
     public const byte CompressionZstd = 1;
 
+    /// <summary>Shortest record: a type byte, a one-byte offset and a one-byte length.</summary>
+    public const int MinRecordLength = 3;
+
     /// <summary>Longest record header: type (1), offset varint (10), length varint (5).</summary>
     public const int MaxRecordHeaderLength = 16;
 

@@ -72,7 +72,7 @@ internal static class HeaderCodec
                 SigningKeyId = root.GetProperty("signingKeyId").GetString() ?? "",
             };
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
             error = $"the header is not valid: {e.Message}";
             return null;

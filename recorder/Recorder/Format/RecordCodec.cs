@@ -74,16 +74,27 @@ internal static class RecordCodec
         json.WriteNumber("exitCode", exitCode);
     });
 
-    /// <summary>Decodes one record's payload into an event; null (with an error) when the payload is malformed.</summary>
-    public static RecordedEvent? TryDecode(long index, byte type, long offset, ReadOnlySpan<byte> payload, out string? error)
+    /// <summary>
+    /// Decodes one record's payload into an event; null (with an error) when the payload is malformed.
+    /// Input, output and unknown records' data is <paramref name="payloadMemory"/> itself unless
+    /// <paramref name="copyData"/>: no copy when the caller lets go of the event before the buffer is reused.
+    /// </summary>
+    public static RecordedEvent? TryDecode(long index, byte type, long offset, ReadOnlyMemory<byte> payloadMemory, bool copyData, out string? error)
     {
         error = null;
+        var payload = payloadMemory.Span;
+        if (type is >= (byte)RecordType.Command and <= (byte)RecordType.CommandExit && payload.Length > RecordingWriter.MaxStructuredPayloadBytes)
+        {
+            error = $"a {(RecordType)type} record of {payload.Length} bytes is longer than the {RecordingWriter.MaxStructuredPayloadBytes} the writer allows";
+            return null;
+        }
+
         try
         {
             switch ((RecordType)type)
             {
                 case RecordType.Input:
-                    return new InputEvent(index, offset, payload.ToArray());
+                    return new InputEvent(index, offset, copyData ? payload.ToArray() : payloadMemory);
                 case RecordType.Output:
                     if (payload.Length < 1 || payload[0] > (byte)OutputStream.Stderr)
                     {
@@ -91,7 +102,7 @@ internal static class RecordCodec
                         return null;
                     }
 
-                    return new OutputEvent(index, offset, (OutputStream)payload[0], payload[1..].ToArray());
+                    return new OutputEvent(index, offset, (OutputStream)payload[0], copyData ? payload[1..].ToArray() : payloadMemory[1..]);
                 case RecordType.Resize:
                     if (payload.Length != 8)
                     {
@@ -101,28 +112,28 @@ internal static class RecordCodec
 
                     return new ResizeEvent(index, offset, (int)BinaryPrimitives.ReadUInt32LittleEndian(payload), (int)BinaryPrimitives.ReadUInt32LittleEndian(payload[4..]));
                 case RecordType.Command:
-                    return DecodeCommand(index, offset, payload);
+                    return DecodeCommand(index, offset, payloadMemory);
                 case RecordType.Approval:
-                    return DecodeApproval(index, offset, payload);
+                    return DecodeApproval(index, offset, payloadMemory);
                 case RecordType.MaskingCounts:
-                    return DecodeMaskingCounts(index, offset, payload);
+                    return DecodeMaskingCounts(index, offset, payloadMemory);
                 case RecordType.Notice:
                     {
-                        using var document = JsonDocument.Parse(payload.ToArray());
+                        using var document = JsonDocument.Parse(payloadMemory);
                         var root = document.RootElement;
                         return new NoticeEvent(index, offset, root.GetProperty("kind").GetString() ?? "", root.GetProperty("message").GetString() ?? "");
                     }
 
                 case RecordType.Exit:
                     {
-                        using var document = JsonDocument.Parse(payload.ToArray());
+                        using var document = JsonDocument.Parse(payloadMemory);
                         var root = document.RootElement;
                         return new ExitEvent(index, offset, root.GetProperty("code").GetInt32(), root.GetProperty("signal").GetInt32(), root.GetProperty("reason").GetString() ?? "");
                     }
 
                 case RecordType.CommandExit:
                     {
-                        using var document = JsonDocument.Parse(payload.ToArray());
+                        using var document = JsonDocument.Parse(payloadMemory);
                         var root = document.RootElement;
                         return new CommandExitEvent(index, offset, root.GetProperty("commandNumber").GetInt64(), root.GetProperty("exitCode").GetInt32());
                     }
@@ -130,19 +141,19 @@ internal static class RecordCodec
                 case RecordType.Marker:
                     return new MarkerEvent(index, offset, Encoding.UTF8.GetString(payload));
                 default:
-                    return new UnknownEvent(index, offset, type, payload.ToArray());
+                    return new UnknownEvent(index, offset, type, copyData ? payload.ToArray() : payloadMemory);
             }
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
             error = $"record payload is not valid: {e.Message}";
             return null;
         }
     }
 
-    private static CommandEvent DecodeCommand(long index, long offset, ReadOnlySpan<byte> payload)
+    private static CommandEvent DecodeCommand(long index, long offset, ReadOnlyMemory<byte> payloadMemory)
     {
-        using var document = JsonDocument.Parse(payload.ToArray());
+        using var document = JsonDocument.Parse(payloadMemory);
         var root = document.RootElement;
         var facts = root.GetProperty("facts");
         return new CommandEvent(index, offset, new CommandRecord
@@ -156,9 +167,9 @@ internal static class RecordCodec
         });
     }
 
-    private static ApprovalEvent DecodeApproval(long index, long offset, ReadOnlySpan<byte> payload)
+    private static ApprovalEvent DecodeApproval(long index, long offset, ReadOnlyMemory<byte> payloadMemory)
     {
-        using var document = JsonDocument.Parse(payload.ToArray());
+        using var document = JsonDocument.Parse(payloadMemory);
         var root = document.RootElement;
         var kind = root.GetProperty("kind").GetString() switch
         {
@@ -166,7 +177,7 @@ internal static class RecordCodec
             "decided" => ApprovalEventKind.Decided,
             "executed" => ApprovalEventKind.Executed,
             "closed" => ApprovalEventKind.Closed,
-            var other => throw new FormatException($"unknown approval kind '{other}'"),
+            var other => throw new FormatException($"unknown approval kind '{UntrustedText.Neutralize(other, 64)}'"),
         };
         return new ApprovalEvent(index, offset, new ApprovalRecord
         {
@@ -179,9 +190,9 @@ internal static class RecordCodec
         });
     }
 
-    private static MaskingCountsEvent DecodeMaskingCounts(long index, long offset, ReadOnlySpan<byte> payload)
+    private static MaskingCountsEvent DecodeMaskingCounts(long index, long offset, ReadOnlyMemory<byte> payloadMemory)
     {
-        using var document = JsonDocument.Parse(payload.ToArray());
+        using var document = JsonDocument.Parse(payloadMemory);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var property in document.RootElement.GetProperty("counts").EnumerateObject())
         {

@@ -20,7 +20,10 @@ internal sealed class SegmentCodec : IDisposable
         destination[16] = info.Compression;
     }
 
-    /// <summary>Reads a segment body's prefix without decompressing anything; false when it is cut short or out of range.</summary>
+    /// <summary>
+    /// Reads a segment body's prefix without decompressing anything; false when it is cut short or
+    /// cannot be true: a length over the maximum, or more records than its length could hold.
+    /// </summary>
     public static bool TryReadPrefix(ReadOnlySpan<byte> body, out SegmentInfo info)
     {
         info = default;
@@ -34,10 +37,19 @@ internal sealed class SegmentCodec : IDisposable
             BinaryPrimitives.ReadInt32LittleEndian(body[8..]),
             BinaryPrimitives.ReadInt32LittleEndian(body[12..]),
             body[16]);
-        return info.RecordCount >= 0 && info.UncompressedLength >= 0 && info.UncompressedLength <= FileLayout.MaxFrameBodyLength;
+        return info.FirstRecord >= 0
+            && info.RecordCount >= 0
+            && info.UncompressedLength >= 0
+            && info.UncompressedLength <= FileLayout.MaxFrameBodyLength
+            && info.RecordCount <= info.UncompressedLength / FileLayout.MinRecordLength;
     }
 
-    /// <summary>Decompresses a segment body; the returned memory is valid until the next call.</summary>
+    /// <summary>
+    /// Decompresses a segment body into a buffer of at most its declared length (never more than
+    /// the format's maximum); the returned memory is valid until the next call. On failure,
+    /// <paramref name="records"/> holds what decompressed before the damage (possibly nothing), so a
+    /// reader can still show the records that precede it.
+    /// </summary>
     public bool TryDecode(ReadOnlySpan<byte> body, out SegmentInfo info, out ReadOnlyMemory<byte> records, out string? error)
     {
         records = default;
@@ -49,17 +61,19 @@ internal sealed class SegmentCodec : IDisposable
         }
 
         var payload = body[FileLayout.SegmentPrefixLength..];
+        var declared = info.UncompressedLength;
+        EnsureBuffer(declared);
         if (info.Compression == FileLayout.CompressionNone)
         {
-            if (payload.Length != info.UncompressedLength)
+            var kept = Math.Min(payload.Length, declared);
+            payload[..kept].CopyTo(_buffer);
+            records = _buffer.AsMemory(0, kept);
+            if (payload.Length != declared)
             {
                 error = "uncompressed segment length does not match its prefix";
                 return false;
             }
 
-            EnsureBuffer(payload.Length);
-            payload.CopyTo(_buffer);
-            records = _buffer.AsMemory(0, payload.Length);
             return true;
         }
 
@@ -69,33 +83,66 @@ internal sealed class SegmentCodec : IDisposable
             return false;
         }
 
-        EnsureBuffer(info.UncompressedLength);
         try
         {
-            var length = _decompressor.Unwrap(payload, _buffer.AsSpan(0, info.UncompressedLength));
-            if (length != info.UncompressedLength)
+            var length = _decompressor.Unwrap(payload, _buffer.AsSpan(0, declared));
+            records = _buffer.AsMemory(0, length);
+            if (length != declared)
             {
-                error = "decompressed length does not match the segment prefix";
+                error = $"segment decompresses to {length} bytes, not the {declared} its prefix declares";
                 return false;
             }
 
-            records = _buffer.AsMemory(0, length);
             return true;
         }
-        catch (ZstdException e)
+        catch (Exception e) when (IsDecompressionFailure(e))
         {
-            error = $"segment does not decompress ({e.Message})";
+            // Damaged, or bigger than declared: decompress again as a stream to keep what precedes the damage.
+            var salvaged = Salvage(payload, declared, out error);
+            records = _buffer.AsMemory(0, salvaged);
+            error ??= $"segment does not decompress ({e.Message})";
             return false;
         }
     }
 
     public void Dispose() => _decompressor.Dispose();
 
+    private int Salvage(ReadOnlySpan<byte> payload, int declared, out string? error)
+    {
+        error = null;
+        var total = 0;
+        using var input = new MemoryStream(payload.ToArray(), writable: false);
+        using var stream = new DecompressionStream(input);
+        try
+        {
+            int read;
+            while (total < declared && (read = stream.Read(_buffer, total, declared - total)) > 0)
+            {
+                total += read;
+            }
+
+            Span<byte> more = stackalloc byte[1];
+            if (total == declared && stream.Read(more) > 0)
+            {
+                error = $"segment decompresses to more than the {declared} bytes its prefix declares";
+            }
+        }
+        catch (Exception e) when (IsDecompressionFailure(e))
+        {
+            error = $"segment does not decompress after {total} bytes ({e.Message})";
+        }
+
+        return total;
+    }
+
+    private static bool IsDecompressionFailure(Exception e) =>
+        e is ZstdException or EndOfStreamException or InvalidDataException or ArgumentException or IOException;
+
     private void EnsureBuffer(int length)
     {
         if (_buffer.Length < length)
         {
-            _buffer = new byte[Math.Max(length, _buffer.Length * 2)];
+            _buffer = new byte[Math.Min(FileLayout.MaxFrameBodyLength, Math.Max(length, _buffer.Length * 2))];
         }
     }
 }

@@ -8,6 +8,9 @@ public static class RecordingFiles
     /// <summary>The extension the broker gives recording files.</summary>
     public const string Extension = ".brkrec";
 
+    /// <summary>Bytes of the magic every recording starts with; a shorter file is not a recording.</summary>
+    public const int MagicLength = 8;
+
     /// <summary>True when <paramref name="stream"/> starts with the recording magic (reads 8 bytes).</summary>
     public static bool HasMagic(Stream stream)
     {

@@ -10,9 +10,15 @@ internal sealed class InfoCommand(ReplayConsole console, RecordingLoader loader,
     public Command Build(Option<string?> publicKey)
     {
         var location = new Argument<string>("recording") { Description = "A recording file or a directory of recordings." };
-        var command = new Command("info", "Show a recording's header, duration, size, event counts and verification status.") { location, publicKey };
+        var budget = ReadBudgetOption.Create();
+        var command = new Command("info", "Show a recording's header, duration, size, event counts and verification status.") { location, publicKey, budget };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!ReadBudgetOption.TryApply(parse, budget, loader, console))
+            {
+                return ExitCodes.Usage;
+            }
+
             var (sources, exitCode) = await loader.ResolveAsync(parse.GetRequiredValue(location), cancellationToken).ConfigureAwait(false);
             if (exitCode != ExitCodes.Success)
             {
@@ -23,8 +29,18 @@ internal sealed class InfoCommand(ReplayConsole console, RecordingLoader loader,
             var worst = ExitCodes.Success;
             foreach (var source in sources)
             {
-                var (recording, code) = await loader.LoadAsync(source, cancellationToken).ConfigureAwait(false);
-                if (recording is null)
+                var summary = new RecordingSummary();
+                OpenedRecording? read = null;
+                var code = await loader.ReadAsync(source, async recording =>
+                {
+                    await foreach (var recorded in recording.Events.ConfigureAwait(false))
+                    {
+                        summary.Add(recorded);
+                    }
+
+                    read = recording;
+                }, cancellationToken).ConfigureAwait(false);
+                if (read is null)
                 {
                     worst = Math.Max(worst, code);
                     continue;
@@ -39,10 +55,10 @@ internal sealed class InfoCommand(ReplayConsole console, RecordingLoader loader,
                         return verifyCode;
                     }
 
-                    integrity = result.Detail;
+                    integrity = UntrustedText.Neutralize(result.Detail);
                 }
 
-                Print(recording, integrity);
+                Print(read, summary, integrity);
             }
 
             return worst;
@@ -50,33 +66,32 @@ internal sealed class InfoCommand(ReplayConsole console, RecordingLoader loader,
         return command;
     }
 
-    private void Print(LoadedRecording recording, string integrity)
+    private void Print(OpenedRecording recording, RecordingSummary summary, string integrity)
     {
         var header = recording.Header;
-        var events = recording.Events;
-        var commands = recording.Commands.ToList();
-        var output = events.OfType<OutputEvent>().Sum(e => (long)e.Data.Length);
-        var input = events.OfType<InputEvent>().Sum(e => (long)e.Data.Length);
-        var decisions = commands.GroupBy(c => c.Command.Decision, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}");
-        var exit = events.OfType<ExitEvent>().LastOrDefault();
-        var counts = events.GroupBy(e => e.GetType().Name.Replace("Event", "", StringComparison.Ordinal).ToLowerInvariant(), StringComparer.Ordinal)
-            .Select(g => $"{g.Key} {g.Count()}");
-        Line("recording", recording.Source.Name);
-        Line("session", header.SessionId);
-        Line("subject", $"{header.Subject} (issuer {header.Issuer})");
-        Line("roles", string.Join(", ", header.Roles));
-        Line("target", $"{header.Target} ({header.Kind})");
-        Line("terminal", $"{header.Columns}x{header.Rows} {header.Term}");
-        Line("broker", header.BrokerVersion);
+        var exit = summary.Exit;
+        Line("recording", Field(recording.Source.Name));
+        Line("session", Field(header.SessionId));
+        Line("subject", $"{Field(header.Subject)} (issuer {Field(header.Issuer)})");
+        Line("roles", string.Join(", ", header.Roles.Take(MaxRoles).Select(Field)) + (header.Roles.Count > MaxRoles ? $", {UntrustedText.Ellipsis}(+{header.Roles.Count - MaxRoles} roles)" : ""));
+        Line("target", $"{Field(header.Target)} ({Field(header.Kind)})");
+        Line("terminal", $"{header.Columns}x{header.Rows} {Field(header.Term)}");
+        Line("broker", Field(header.BrokerVersion));
         Line("started", header.StartedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
         Line("duration", TerminalText.FormatOffset(recording.Duration.Ticks * 100).TrimStart('+') + (recording.Sealed ? "" : " (no seal: incomplete)"));
-        Line("size", recording.Source.Length is { } length ? $"{length} bytes on disk, {output} bytes of output, {input} bytes of input" : $"{output} bytes of output, {input} bytes of input");
-        Line("events", $"{events.Count} ({string.Join(", ", counts)})");
-        Line("commands", commands.Count == 0 ? "0" : $"{commands.Count} ({string.Join(", ", decisions)})");
-        Line("exit", exit is null ? "none recorded" : $"{exit.Code}{(exit.Signal != 0 ? $" signal {exit.Signal}" : "")} ({exit.Reason})");
+        Line("size", recording.Source.Length is { } length ? $"{length} bytes on disk, {summary.OutputBytes} bytes of output, {summary.InputBytes} bytes of input" : $"{summary.OutputBytes} bytes of output, {summary.InputBytes} bytes of input");
+        Line("events", $"{summary.Events} ({summary.DescribeTypes()})" + (recording.Damage is null ? "" : $" (reading stopped at record {recording.Damage.RecordIndex})"));
+        Line("commands", summary.Commands == 0 ? "0" : $"{summary.Commands} ({summary.DescribeDecisions()})");
+        Line("exit", exit is null ? "none recorded" : $"{exit.Code}{(exit.Signal != 0 ? $" signal {exit.Signal}" : "")} ({Field(exit.Reason)})");
         Line("integrity", integrity);
         console.WriteLine("");
     }
 
+    /// <summary>A header or event field: neutralized, and cut so that a crafted header cannot flood the screen.</summary>
+    private static string Field(string value) => UntrustedText.Neutralize(value, MaxFieldLength);
+
     private void Line(string name, string value) => console.WriteLine($"{name,-10} {value}");
+
+    private const int MaxFieldLength = 1024;
+    private const int MaxRoles = 64;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Recorder;
 using Replay.Player;
 
 namespace Replay.Cli;
@@ -13,9 +14,16 @@ internal sealed class PlayCommand(ReplayConsole console, RecordingLoader loader)
         var idleLimit = new Option<double?>("--idle-limit", "-i") { Description = "Longest pause, in seconds, between two outputs." };
         var from = new Option<string?>("--from") { Description = "Start at a time (90, 1:30, 0:01:30.5) or a command (#3); earlier output is shown at once." };
         var to = new Option<string?>("--to") { Description = "Stop at a time or just before a command (#5)." };
-        var command = new Command("play", "Play a recording's output with its original timing. Keys: space pause, n next command, + / - speed, q quit.") { location, speed, idleLimit, from, to };
+        var passEscapes = PassEscapesOption.Create();
+        var budget = ReadBudgetOption.Create();
+        var command = new Command("play", "Play a recording's output with its original timing. Keys: space pause, n next command, + / - speed, q quit.") { location, speed, idleLimit, from, to, passEscapes, budget };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (!ReadBudgetOption.TryApply(parse, budget, loader, console))
+            {
+                return ExitCodes.Usage;
+            }
+
             var factor = parse.GetValue(speed);
             if (factor is <= 0 or > 1024 || double.IsNaN(factor))
             {
@@ -57,21 +65,48 @@ internal sealed class PlayCommand(ReplayConsole console, RecordingLoader loader)
                 return exitCode;
             }
 
-            var (recording, loadCode) = await loader.LoadAsync(source, cancellationToken).ConfigureAwait(false);
-            if (recording is null)
+            var commands = new Dictionary<long, long>();
+            var wanted = new[] { start?.Command, end?.Command }.OfType<long>().ToHashSet();
+            if (wanted.Count > 0)
             {
-                return loadCode;
+                // A first pass finds the commands named by --from/--to (nothing else is kept), so a wrong number is a usage error before anything plays.
+                var count = 0L;
+                var scanned = await loader.ReadAsync(source, async recording =>
+                {
+                    await foreach (var recorded in recording.Events.ConfigureAwait(false))
+                    {
+                        if (recorded is CommandEvent c)
+                        {
+                            count++;
+                            if (wanted.Contains(c.Command.Number))
+                            {
+                                commands.TryAdd(c.Command.Number, c.OffsetNanoseconds);
+                            }
+                        }
+                    }
+                }, cancellationToken, warnIfDamaged: false).ConfigureAwait(false);
+                if (scanned != ExitCodes.Success)
+                {
+                    return scanned;
+                }
+
+                if (commands.Count < wanted.Count)
+                {
+                    return console.Fail(ExitCodes.Usage, $"the recording has {count} commands");
+                }
             }
 
-            var fromNanoseconds = start is { } s ? s.Resolve(recording) : 0;
-            var toNanoseconds = end is { } e ? e.Resolve(recording) - (e.Command is null ? 0 : 1) : long.MaxValue;
-            if (fromNanoseconds is null || toNanoseconds is null)
+            var fromNanoseconds = start is { } s ? s.Resolve(commands)!.Value : 0;
+            var toNanoseconds = end is { } e ? e.Resolve(commands)!.Value - (e.Command is null ? 0 : 1) : long.MaxValue;
+            var idle = parse.GetValue(idleLimit) is { } seconds ? TimeSpan.FromSeconds(Math.Min(seconds, 1e9)) : (TimeSpan?)null;
+            var options = new PlaybackOptions(factor, idle, fromNanoseconds, toNanoseconds, parse.GetValue(passEscapes));
+            var player = new TerminalPlayer(console);
+            var code = await loader.ReadAsync(source, recording => player.PlayAsync(recording, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (code != ExitCodes.Success)
             {
-                return console.Fail(ExitCodes.Usage, $"the recording has {recording.Commands.Count()} commands");
+                return code;
             }
 
-            var idle = parse.GetValue(idleLimit) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-            await new TerminalPlayer(console).PlayAsync(recording, new PlaybackOptions(factor, idle, fromNanoseconds.Value, toNanoseconds.Value), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

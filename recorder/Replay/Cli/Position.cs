@@ -26,6 +26,13 @@ internal readonly record struct Position(TimeSpan? Time, long? Command)
         var seconds = text.EndsWith('s') ? text[..^1] : text;
         if (double.TryParse(seconds, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
         {
+            // TimeSpan holds about 29,000 years; a time past it is not a position in any recording.
+            if (value > MaxSeconds)
+            {
+                error = $"'{text}' is later than any recording can last";
+                return false;
+            }
+
             position = new Position(TimeSpan.FromSeconds(value), null);
             return true;
         }
@@ -41,15 +48,13 @@ internal readonly record struct Position(TimeSpan? Time, long? Command)
         return false;
     }
 
-    /// <summary>The offset in nanoseconds this position names in <paramref name="recording"/>, or null when the command does not exist.</summary>
-    public long? Resolve(LoadedRecording recording)
-    {
-        if (Time is { } time)
-        {
-            return time.Ticks * 100;
-        }
+    /// <summary>
+    /// The offset in nanoseconds this position names, given the offsets of the commands a first pass
+    /// found; null when the command does not exist.
+    /// </summary>
+    public long? Resolve(IReadOnlyDictionary<long, long> commandOffsets) =>
+        Time is { } time ? Math.Min(time.Ticks, long.MaxValue / 100) * 100 : commandOffsets.TryGetValue(Command!.Value, out var offset) ? offset : null;
 
-        var number = Command;
-        return recording.Commands.FirstOrDefault(c => c.Command.Number == number)?.OffsetNanoseconds;
-    }
+    /// <summary>Longest time accepted, in seconds (one hundred years; offsets are 64-bit nanoseconds).</summary>
+    private const double MaxSeconds = 100 * 365.25 * 24 * 3600;
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Recorder;
 
 namespace Replay.Cli;
 
@@ -30,16 +31,24 @@ internal sealed class ReplayConsole(Stream output, TextWriter error, Func<string
         };
     }
 
+    /// <summary>Reports a failure in one line (its text may quote a file or a path, so it is neutralized) and returns the exit code.</summary>
     public int Fail(int exitCode, string message)
     {
-        Error.WriteLine($"replay: {message}");
+        Error.WriteLine($"replay: {UntrustedText.Neutralize(message)}");
         return exitCode;
     }
 
-    /// <summary>Writes text to <see cref="Output"/> as UTF-8.</summary>
+    /// <summary>Reports something the user should know about in one neutralized line; the command goes on.</summary>
+    public void Warn(string message) => Error.WriteLine($"replay: warning: {UntrustedText.Neutralize(message)}");
+
+    /// <summary>
+    /// Writes one line of text to <see cref="Output"/> as UTF-8. Callers neutralize the fields they
+    /// put in it; the line is neutralized again (tabs kept) so that nothing unsafe can reach a
+    /// terminal even through a field that was missed.
+    /// </summary>
     public void WriteLine(string line)
     {
-        Output.Write(global::System.Text.Encoding.UTF8.GetBytes(line + "\n"));
+        Output.Write(global::System.Text.Encoding.UTF8.GetBytes(UntrustedText.Neutralize(line, keepTabs: true) + "\n"));
     }
 
     private static class ConsoleKeys

@@ -31,7 +31,8 @@ internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loade
                 var (result, code) = await VerifyAsync(source, pem, cancellationToken).ConfigureAwait(false);
                 if (result is not null)
                 {
-                    console.WriteLine($"{source.Name}: {result.Detail}");
+                    // The verdict can quote the file (a field that does not parse), and the name is a path anyone could choose.
+                    console.WriteLine($"{UntrustedText.Neutralize(source.Name)}: {UntrustedText.Neutralize(result.Detail)}");
                 }
 
                 worst = Math.Max(worst, code);

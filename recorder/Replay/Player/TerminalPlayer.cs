@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Recorder;
 using Replay.Cli;
@@ -5,30 +6,53 @@ using Replay.Cli;
 namespace Replay.Player;
 
 /// <summary>
-/// Writes a recording's output with its original timing. Output before the start of the window is
-/// written at once (so the screen is as it was), then gaps are waited out, divided by the speed and
-/// capped by the idle limit. Keys: space pauses, n jumps to the next command, + and - change speed, q stops.
+/// Writes a recording's output with its original timing, streaming (nothing of the recording is held).
+/// Output before the start of the window is written at once (so the screen is as it was), then gaps
+/// are waited out, divided by the speed and capped by the idle limit. The output passes through a
+/// <see cref="TerminalOutputFilter"/>: what acts outside the screen never reaches the auditor's
+/// terminal unless asked for. Keys: space pauses, n jumps to the next command, + and - change speed, q stops.
 /// </summary>
 internal sealed class TerminalPlayer(ReplayConsole console)
 {
     private const double MinSpeed = 1.0 / 64;
     private const double MaxSpeed = 1024;
 
-    public async Task PlayAsync(LoadedRecording recording, PlaybackOptions options, CancellationToken cancellationToken)
+    /// <summary>Longest single timer; a longer gap (a recording may claim centuries) is waited out in several.</summary>
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
+
+    public async Task PlayAsync(OpenedRecording recording, PlaybackOptions options, CancellationToken cancellationToken)
     {
         var speed = options.Speed;
         var keys = console.OpenKeys();
-        var commands = recording.Commands.Select(c => c.OffsetNanoseconds).ToArray();
+        var filter = new TerminalOutputFilter(options.PassEscapes);
+        var filtered = new ArrayBufferWriter<byte>(16 * 1024);
         var position = options.FromNanoseconds;
-        var skipUntil = -1L;
-        foreach (var output in recording.Events.OfType<OutputEvent>())
+        var skipping = false;
+        await foreach (var recorded in recording.Events.ConfigureAwait(false))
         {
+            if (recorded is CommandEvent command)
+            {
+                // 'n' was pressed: the next command is where timing resumes.
+                if (skipping)
+                {
+                    skipping = false;
+                    position = Math.Max(position, command.OffsetNanoseconds);
+                }
+
+                continue;
+            }
+
+            if (recorded is not OutputEvent output)
+            {
+                continue;
+            }
+
             if (output.OffsetNanoseconds > options.ToNanoseconds)
             {
                 break;
             }
 
-            if (output.OffsetNanoseconds > position && output.OffsetNanoseconds > skipUntil)
+            if (output.OffsetNanoseconds > position && !skipping)
             {
                 var gap = output.OffsetNanoseconds - position;
                 if (options.IdleLimit is { } limit)
@@ -43,17 +67,33 @@ internal sealed class TerminalPlayer(ReplayConsole console)
                     break;
                 }
 
-                if (outcome.NextCommand)
-                {
-                    var next = Array.FindIndex(commands, c => c > position);
-                    skipUntil = next < 0 ? long.MaxValue : commands[next];
-                }
+                skipping = outcome.NextCommand;
             }
 
-            await console.Output.WriteAsync(output.Data, cancellationToken).ConfigureAwait(false);
-            await console.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            filtered.ResetWrittenCount();
+            filter.Write(output.Data.Span, filtered);
+            await WriteAsync(filtered, cancellationToken).ConfigureAwait(false);
             position = Math.Max(position, output.OffsetNanoseconds);
         }
+
+        filtered.ResetWrittenCount();
+        filter.Complete(filtered);
+        await WriteAsync(filtered, cancellationToken).ConfigureAwait(false);
+        if (filter.Filtered.Total > 0)
+        {
+            await console.Error.WriteLineAsync($"replay: not passed to the terminal: {filter.Filtered.Describe()} (--pass-escapes passes them)").ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteAsync(ArrayBufferWriter<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (bytes.WrittenCount == 0)
+        {
+            return;
+        }
+
+        await console.Output.WriteAsync(bytes.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        await console.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits out <paramref name="gap"/> nanoseconds of recording time, reacting to keys.</summary>
@@ -65,25 +105,34 @@ internal sealed class TerminalPlayer(ReplayConsole console)
         {
             var started = console.Time.GetTimestamp();
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var chunk = Math.Min(remaining, LongestTimer.Ticks * 100.0 * speed);
             var delay = paused
                 ? Task.Delay(Timeout.InfiniteTimeSpan, console.Time, wake.Token)
-                : Task.Delay(TimeSpan.FromTicks((long)(remaining / speed / 100)), console.Time, wake.Token);
+                : Task.Delay(TimeSpan.FromTicks((long)(chunk / speed / 100)), console.Time, wake.Token);
             var key = keys is null ? null : keys.WaitToReadAsync(wake.Token).AsTask();
             var finished = key is null ? await Task.WhenAny(delay).ConfigureAwait(false) : await Task.WhenAny(delay, key).ConfigureAwait(false);
             await wake.CancelAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            if (finished == delay && !paused)
+            {
+                // The timer ran its course: that much recording time has passed.
+                remaining -= chunk;
+                continue;
+            }
+
             if (!paused)
             {
                 remaining -= console.Time.GetElapsedTime(started).Ticks * 100 * speed;
             }
 
-            if (finished == delay || keys is null || !keys.TryRead(out var pressed))
+            if (finished == key && !key.Result)
             {
-                if (finished == delay && !paused)
-                {
-                    break;
-                }
+                keys = null; // the keyboard is gone: play on without keys
+                continue;
+            }
 
+            if (keys is null || !keys.TryRead(out var pressed))
+            {
                 continue;
             }
 

@@ -6,10 +6,14 @@ namespace Replay.Sources;
 
 /// <summary>
 /// A session id read from a running broker's RecordingService: the recording file is downloaded
-/// whole and then read like a local file, so verification happens here, not on the broker.
+/// whole and then read like a local file, so verification happens here, not on the broker. The
+/// download streams to a private temporary file (removed when the tool is done), never into
+/// memory: a recording can be larger than the memory of the auditor's machine.
 /// </summary>
 internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordingSourceResolver, IDisposable
 {
+    private readonly List<string> _downloads = [];
+
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(broker, new GrpcChannelOptions
     {
         Credentials = ChannelCredentials.Create(
@@ -34,17 +38,32 @@ internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordi
         {
             var client = new RecordingService.RecordingServiceClient(_channel);
             using var call = client.DownloadRecording(new DownloadRecordingRequest { SessionId = location }, cancellationToken: cancellationToken);
-            using var file = new MemoryStream();
-            await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():n}.brkrec");
+            _downloads.Add(path);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
             {
-                file.Write(chunk.Chunk.Span);
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            return new SourceResolution([new MemoryRecordingSource($"session {location} ({broker})", file.ToArray())]);
+            var file = new FileStream(path, options);
+            await using (file.ConfigureAwait(false))
+            {
+                await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await file.WriteAsync(chunk.Chunk.Memory, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return new SourceResolution([new FileRecordingSource(path, $"session {location} ({broker})")]);
         }
         catch (RpcException e)
         {
             return SourceResolution.Failed($"session {location} on {broker}: {Describe(e)}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return SourceResolution.Failed($"session {location}: cannot store the download: {e.Message}");
         }
     }
 
@@ -63,7 +82,21 @@ internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordi
         }
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _channel.Dispose();
+        foreach (var path in _downloads)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: the file is private to this user and in the temporary directory.
+            }
+        }
+    }
 
     private static string Describe(RpcException e) => e.StatusCode switch
     {
@@ -73,17 +106,6 @@ internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordi
         StatusCode.Unavailable => "the broker is unavailable",
         _ => $"{e.StatusCode}: {e.Status.Detail}",
     };
-}
-
-/// <summary>A recording held in memory (downloaded from a broker).</summary>
-internal sealed class MemoryRecordingSource(string name, byte[] content) : IRecordingSource
-{
-    public string Name => name;
-
-    public long? Length => content.Length;
-
-    public ValueTask<Stream> OpenAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<Stream>(new MemoryStream(content, writable: false));
 }
 
 /// <summary>What a broker session id looks like (so paths are never mistaken for ids).</summary>

@@ -1,8 +1,9 @@
 namespace Replay.Sources;
 
-internal sealed class FileRecordingSource(string path) : IRecordingSource
+/// <summary>A recording file; named by its path, or by what it stands for (a downloaded session).</summary>
+internal sealed class FileRecordingSource(string path, string? name = null) : IRecordingSource
 {
-    public string Name => path;
+    public string Name => name ?? path;
 
     public long? Length => new FileInfo(path).Length;
 

@@ -4,7 +4,9 @@ namespace Replay.Sources;
 
 /// <summary>
 /// A file is one recording; a directory is every recording below it (found by their magic, so
-/// file names do not matter), in path order.
+/// file names do not matter), in path order. A directory may hold anything: subdirectories that
+/// cannot be read are skipped, and so is anything without the size of a recording's magic (a named
+/// pipe or a device reports none, and would block or never end if opened).
 /// </summary>
 internal sealed class FileSystemSourceResolver : IRecordingSourceResolver
 {
@@ -20,7 +22,8 @@ internal sealed class FileSystemSourceResolver : IRecordingSourceResolver
             return ValueTask.FromResult<SourceResolution?>(null);
         }
 
-        var files = Directory.EnumerateFiles(location, "*", SearchOption.AllDirectories)
+        var walk = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        var files = Directory.EnumerateFiles(location, "*", walk)
             .Where(IsRecording)
             .Order(StringComparer.Ordinal)
             .Select(path => (IRecordingSource)new FileRecordingSource(path))
@@ -34,6 +37,11 @@ internal sealed class FileSystemSourceResolver : IRecordingSourceResolver
     {
         try
         {
+            if (new FileInfo(path).Length < RecordingFiles.MagicLength)
+            {
+                return false;
+            }
+
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             return RecordingFiles.HasMagic(file);
         }

@@ -8,6 +8,13 @@ internal static class TestRecordings
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// No timed flush or checkpoint during a test session: segments are cut by size alone and
+    /// checkpoints written only at the end, so a session is one segment and the same on every run
+    /// (signatures aside).
+    /// </summary>
+    public static readonly RecordingWriterOptions OneSegment = new() { FlushInterval = TimeSpan.FromHours(1), CheckpointInterval = TimeSpan.FromHours(1) };
+
     public static RecordingHeader Header(string sessionId = "s-1") => new()
     {
         SessionId = sessionId,
@@ -29,11 +36,12 @@ internal static class TestRecordings
         Action<RecordingWriter, FakeTimeProvider> script,
         RecordingWriterOptions? options = null,
         bool seal = true,
-        string sessionId = "s-1")
+        string sessionId = "s-1",
+        RecordingHeader? header = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
         var destination = new MemoryStream();
-        var writer = RecordingWriter.Create(destination, Header(sessionId), key, (options ?? new RecordingWriterOptions()) with { LeaveOpen = true }, time);
+        var writer = RecordingWriter.Create(destination, header ?? Header(sessionId), key, (options ?? new RecordingWriterOptions()) with { LeaveOpen = true }, time);
         await using (writer)
         {
             script(writer, time);
