@@ -183,7 +183,7 @@ public sealed class StreamingMasker
         {
             var m = items[i];
             var shorter = (1L << 24) - 1 - Math.Min(m.End - m.Start, (1 << 24) - 1);
-            keys[i] = ((long)m.Start << 29) | (shorter << 5) | (long)Math.Min(DetectorNames.Rank(m.Name), 31);
+            keys[i] = ((long)m.Start << 30) | (shorter << 6) | (long)Math.Min(DetectorNames.Rank(m.Name), 63);
         }
 
         keys.Sort(items);
