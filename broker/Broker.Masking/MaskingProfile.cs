@@ -31,7 +31,7 @@ public sealed class MaskingProfile
         MaxHoldBytes = settings.MaxHoldBytes;
         EnabledDetectors = enabled;
         var all = detectors.ToArray();
-        _scanners = [.. all.Where(d => d.Needles.Count == 0 || d is EmailDetector)];
+        _scanners = [.. all.Where(d => d.Scans)];
         var entries = all.SelectMany(d => d.Needles.Select(n => new NeedleEntry(n, d))).ToArray();
         for (var c = 0; c < _needlesByFirstChar.Length; c++)
         {
@@ -56,7 +56,7 @@ public sealed class MaskingProfile
     /// <summary>The built-in and custom detectors this profile runs.</summary>
     public IReadOnlyList<string> EnabledDetectors { get; }
 
-    /// <summary>How long a held-back candidate waits for more output before <see cref="StreamingMasker.FlushHeld"/> should be called.</summary>
+    /// <summary>How long a held-back candidate waits for more output before <see cref="StreamingMasker.FlushHeld(System.Buffers.IBufferWriter{byte})"/> should be called.</summary>
     public TimeSpan HoldDelay { get; }
 
     /// <summary>The bound of the held-back tail, in raw bytes.</summary>
@@ -142,11 +142,30 @@ public sealed class MaskingProfile
         return MaskingProfileResult.Success(new MaskingProfile(settings, enabledNames, detectors));
     }
 
-    /// <summary>A masker for one output stream of a session whose exact secrets are in <paramref name="secrets"/>.</summary>
-    public StreamingMasker CreateMasker(SecretRegistry secrets)
+    /// <summary>A masker for the output of a session whose exact secrets are in <paramref name="secrets"/>, with the screen followed.</summary>
+    public StreamingMasker CreateMasker(SecretRegistry secrets) => CreateMasker(secrets, MaskerOptions.Default);
+
+    /// <summary>A masker for the output of a session whose exact secrets are in <paramref name="secrets"/>.</summary>
+    public StreamingMasker CreateMasker(SecretRegistry secrets, MaskerOptions options)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        return new StreamingMasker(this, secrets);
+        ArgumentNullException.ThrowIfNull(options);
+        return new StreamingMasker(this, secrets, options);
+    }
+
+    /// <summary>
+    /// Masks a whole text that is not terminal output (a command line, a policy decision's reason); returns it
+    /// with every secret replaced, and how many regions each detector masked.
+    /// </summary>
+    public MaskedText MaskText(string text, SecretRegistry secrets)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var masker = CreateMasker(secrets, MaskerOptions.TextOnly);
+        var output = new ArrayBufferWriter<byte>(text.Length + 32);
+        masker.Push(System.Text.Encoding.UTF8.GetBytes(text), output);
+        masker.Complete(output);
+        var counts = masker.Counts;
+        return counts.Count == 0 ? new MaskedText(text, counts) : new MaskedText(System.Text.Encoding.UTF8.GetString(output.WrittenSpan), counts);
     }
 
     internal static bool IsValidName(string name) =>

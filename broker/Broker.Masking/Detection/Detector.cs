@@ -17,6 +17,9 @@ internal abstract class Detector
     /// <summary>Whether a needle's proper prefix at the end of the text is itself a candidate (the needle is part of the secret).</summary>
     public virtual bool HoldsNeedlePrefix => false;
 
+    /// <summary>Whether <see cref="Scan"/> must run (every detector without needles, and those that also look at the text as a whole).</summary>
+    public virtual bool Scans => Needles.Count == 0;
+
     /// <summary>How far before <see cref="ScanText.From"/> a needle may sit and still lead to a new match.</summary>
     public virtual int Lookback => 0;
 

@@ -1,7 +1,10 @@
 namespace Broker.Masking.Detection;
 
-/// <summary>A decided match: shadow range [<paramref name="Start"/>, <paramref name="End"/>) is masked as <paramref name="Name"/>.</summary>
-internal readonly record struct Match(int Start, int End, string Name, bool Latch);
+/// <summary>
+/// A decided match: shadow range [<paramref name="Start"/>, <paramref name="End"/>) is masked as <paramref name="Name"/>.
+/// <paramref name="Latch"/>, when set, says the region goes on past <paramref name="End"/> until that continuation ends it.
+/// </summary>
+internal readonly record struct Match(int Start, int End, string Name, Continuation? Latch);
 
 /// <summary>
 /// A candidate that needs more output: it may become a match starting at <paramref name="Start"/>.
@@ -33,7 +36,7 @@ internal sealed class Findings
         Candidates.Clear();
     }
 
-    public void AddMatch(int start, int end, string name, bool latch = false)
+    public void AddMatch(int start, int end, string name, Continuation? latch = null)
     {
         if (start >= _from && end > start)
         {
