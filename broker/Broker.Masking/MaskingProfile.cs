@@ -15,6 +15,7 @@ public sealed class MaskingProfile
     private const int MinimumHoldBytes = 1024;
 
     private readonly Detector[] _scanners;
+    private readonly AnchoredHeads? _anchored;
     private readonly NeedleEntry[][] _needlesByFirstChar = new NeedleEntry[128][];
     private readonly NeedleEntry[][] _heldPrefixesByFirstChar = new NeedleEntry[128][];
     // Two searches, not one: a single case-insensitive search over every needle falls off the vectorised path.
@@ -32,6 +33,8 @@ public sealed class MaskingProfile
         EnabledDetectors = enabled;
         var all = detectors.ToArray();
         _scanners = [.. all.Where(d => d.Scans)];
+        var anchored = new AnchoredHeads(all);
+        _anchored = anchored.IsEmpty ? null : anchored;
         var entries = all.SelectMany(d => d.Needles.Select(n => new NeedleEntry(n, d))).ToArray();
         for (var c = 0; c < _needlesByFirstChar.Length; c++)
         {
@@ -195,6 +198,7 @@ public sealed class MaskingProfile
             ScanNeedlePrefixes(text, findings);
         }
 
+        _anchored?.Scan(text, findings);
         foreach (var scanner in _scanners)
         {
             scanner.Scan(text, findings);
@@ -276,12 +280,27 @@ public sealed class MaskingProfile
 
         if (enabled(DetectorNames.AwsAccessKeyId) || enabled(DetectorNames.AwsSecretAccessKey))
         {
-            yield return new AwsAccessKeyDetector(enabled(DetectorNames.AwsAccessKeyId), enabled(DetectorNames.AwsSecretAccessKey));
+            yield return new AwsAccessKeyDetector(enabled(DetectorNames.AwsAccessKeyId), enabled(DetectorNames.AwsSecretAccessKey), enabled(DetectorNames.AwsSessionToken));
+        }
+
+        if (enabled(DetectorNames.PrivateKeyBody))
+        {
+            yield return new KeyMaterialDetector();
         }
 
         if (TokenPrefixDetector.Create(enabled) is { } tokens)
         {
             yield return tokens;
+        }
+
+        if (enabled(DetectorNames.VendorToken))
+        {
+            yield return new InfixTokenDetector();
+        }
+
+        if (enabled(DetectorNames.WebhookUrl) || enabled(DetectorNames.AzureStorageKey))
+        {
+            yield return new UrlSecretDetector(enabled(DetectorNames.WebhookUrl), enabled(DetectorNames.AzureStorageKey));
         }
 
         if (enabled(DetectorNames.Jwt))
@@ -297,7 +316,7 @@ public sealed class MaskingProfile
         string[] keyValueNames =
         [
             DetectorNames.AwsSecretAccessKey, DetectorNames.AwsSessionToken, DetectorNames.JsonSecretField,
-            DetectorNames.ConnectionStringPassword, DetectorNames.KeywordSecret,
+            DetectorNames.ConnectionStringPassword, DetectorNames.KeywordSecret, DetectorNames.AzureStorageKey,
         ];
         if (keyValueNames.Any(enabled))
         {

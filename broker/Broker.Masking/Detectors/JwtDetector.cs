@@ -15,7 +15,7 @@ internal sealed class JwtDetector : Detector
     // Enough base64url characters to decode a brace, several white-space bytes and the opening quote.
     private const int HeaderProbe = 16;
 
-    public override IReadOnlyList<string> Needles { get; } = ["eyJ", "eyA", "ewo", "ew0", "ewk"];
+    public override IReadOnlyList<string> AnchoredNeedles { get; } = ["eyJ", "eyA", "ewo", "ew0", "ewk"];
 
     public override bool HoldsNeedlePrefix => true;
 

@@ -26,7 +26,9 @@ internal sealed class KeyMaterialDetector : Detector
     // openssh-key-v1, the SSH2 magic 3f6ff9eb, and "-----BEGIN" in base64.
     private static readonly string[] s_magic = ["b3BlbnNzaC1rZXktdjE", "P2/56w", "LS0tLS1CRUdJTi"];
 
-    public override IReadOnlyList<string> Needles { get; } = [.. s_der, .. s_magic, PuttyPrivate];
+    public override IReadOnlyList<string> Needles { get; } = [PuttyPrivate];
+
+    public override IReadOnlyList<string> AnchoredNeedles { get; } = [.. s_der, .. s_magic];
 
     public override bool HoldsNeedlePrefix => true;
 

@@ -19,10 +19,10 @@ internal sealed class TokenPrefixDetector : Detector
     private TokenPrefixDetector(IEnumerable<TokenRule> rules)
     {
         _rules = rules.ToDictionary(r => r.Prefix, StringComparer.Ordinal);
-        Needles = [.. _rules.Keys];
+        AnchoredNeedles = [.. _rules.Keys];
     }
 
-    public override IReadOnlyList<string> Needles { get; }
+    public override IReadOnlyList<string> AnchoredNeedles { get; }
 
     public override bool HoldsNeedlePrefix => true;
 
