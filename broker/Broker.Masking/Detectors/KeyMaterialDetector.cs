@@ -20,6 +20,7 @@ internal sealed class KeyMaterialDetector : Detector
     private const int BlockLines = 3;
     private const double MinLineEntropy = 4.7;
     private const int LongestLine = 72;
+    private const int ShortestHeld = 4;
 
     // A DER SEQUENCE (0x30) encodes as 'M', its length byte as the next character: short lengths A-H, long forms I.
     private static readonly string[] s_der = ["MA", "MB", "MC", "MD", "ME", "MF", "MG", "MH", "MI"];
@@ -182,7 +183,9 @@ internal sealed class KeyMaterialDetector : Detector
             held++;
         }
 
-        if (open.BodyLength > 0 || held > 0)
+        // A lone short word at a line start (a keystroke's echo) is not held: at most three characters of a block
+        // cut right there show, and the block is masked from the fourth on.
+        if (open.BodyLength >= ShortestHeld || held > 0)
         {
             findings.AddCandidate(start, DetectorNames.PrivateKeyBody, distinctive: held > 0, Continuation.UntilBlockEnd);
         }
