@@ -13,6 +13,7 @@ internal sealed class AnchoredHeads
     private readonly Dictionary<int, Head[]> _byPair;
     private readonly Head[][] _byFirst = new Head[256][];
     private readonly Detector[] _everyAnchor;
+    private readonly int _longestHead;
 
     public AnchoredHeads(IReadOnlyList<Detector> detectors)
     {
@@ -30,6 +31,7 @@ internal sealed class AnchoredHeads
         }
 
         _everyAnchor = [.. detectors.Where(d => d.AtEveryAnchor)];
+        _longestHead = heads.Length == 0 ? 8 : Math.Max(8, heads.Max(h => h.Text.Length));
         IsEmpty = heads.Length == 0 && _everyAnchor.Length == 0;
     }
 
@@ -39,13 +41,15 @@ internal sealed class AnchoredHeads
     {
         var bytes = text.Bytes;
         var tail = text.Final ? bytes.Length : TokenRuns.TailStart(bytes);
+        // A head cut by the previous chunk and released (too short to hold) starts a little before the new text.
+        var from = Math.Max(0, text.From - _longestHead);
         var visitor = new AnchorVisitor(this, text, findings);
-        TokenRuns.ForEachAnchor(bytes, text.From, tail, ref visitor);
+        TokenRuns.ForEachAnchor(bytes, from, tail, ref visitor);
 
         // The run the text ends with may still grow into a token, however short it is yet: every anchor of it counts.
         for (var anchor = tail; anchor < bytes.Length; anchor++)
         {
-            if (anchor >= text.From && (anchor == tail || !ByteClass.IsAlnum(bytes[anchor - 1])))
+            if (anchor >= from && (anchor == tail || !ByteClass.IsAlnum(bytes[anchor - 1])))
             {
                 Check(text, anchor, findings);
             }

@@ -80,8 +80,9 @@ internal static class Continuations
 
             if (j >= bytes.Length)
             {
+                // The line feed itself belongs to the body only if the line after it turns out to.
                 resume = i;
-                undecided = line;
+                undecided = i;
                 return final ? (j > body ? bytes.Length : i) : -1;
             }
 

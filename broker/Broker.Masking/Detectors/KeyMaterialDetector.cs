@@ -21,6 +21,8 @@ internal sealed class KeyMaterialDetector : Detector
     private const double MinLineEntropy = 4.7;
     private const int LongestLine = 72;
     private const int ShortestHeld = 4;
+    // How far up a block of base64 lines is followed to its first line (64 lines: a 4096-bit key, a long chain certificate).
+    private const int MaxLinesAbove = 64;
 
     // A DER SEQUENCE (0x30) encodes as 'M', its length byte as the next character: short lengths A-H, long forms I.
     private static readonly string[] s_der = ["MA", "MB", "MC", "MD", "ME", "MF", "MG", "MH", "MI"];
@@ -147,9 +149,23 @@ internal sealed class KeyMaterialDetector : Detector
             lines++;
         }
 
-        if (KeyShapes.Judge(bytes.Slice(first.BodyStart, first.BodyLength), complete: true) != KeyShape.Public)
+        // The block may go on from lines above that are base64 of the same width but less random (a certificate's first
+        // line is full of small numbers): what it is, its first line says.
+        var top = first;
+        for (var above = 0; above < MaxLinesAbove && top.BodyStart > 1; above++)
         {
-            findings.AddMatch(first.BodyStart, line.BodyStart + line.BodyLength, DetectorNames.PrivateKeyBody, Continuation.UntilBlockEnd);
+            var previous = Line(bytes, LineStart(bytes, LineStart(bytes, top.BodyStart) - 1));
+            if (previous.BodyLength != width || bytes.Slice(previous.BodyStart, previous.BodyLength).IndexOfAnyExcept(s_base64) >= 0)
+            {
+                break;
+            }
+
+            top = previous;
+        }
+
+        if (KeyShapes.Judge(bytes.Slice(top.BodyStart, top.BodyLength), complete: true) != KeyShape.Public)
+        {
+            findings.AddMatch(top.BodyStart, line.BodyStart + line.BodyLength, DetectorNames.PrivateKeyBody, Continuation.UntilBlockEnd);
         }
 
         return line.End;
@@ -166,28 +182,34 @@ internal sealed class KeyMaterialDetector : Detector
             return;
         }
 
-        // Start the hold at the block the open line continues, if any, so a block cut anywhere is masked whole.
+        // Hold from the start of the base64 lines it continues, so a block cut anywhere is masked whole; a block whose
+        // first line is a certificate's or a public key's is not a key.
         var start = open.BodyStart;
-        var held = 0;
-        var previousEnd = last - 1;
-        while (previousEnd > 0 && held < BlockLines - 1)
+        var top = open;
+        var shaped = 0;
+        for (var above = 0; above < MaxLinesAbove && top.BodyStart > 1; above++)
         {
-            var previous = Line(bytes, LineStart(bytes, previousEnd));
-            if (!Shaped(previous, bytes))
+            var previous = Line(bytes, LineStart(bytes, LineStart(bytes, top.BodyStart) - 1));
+            if (previous.BodyLength is not (64 or 70 or 72) || bytes.Slice(previous.BodyStart, previous.BodyLength).IndexOfAnyExcept(s_base64) >= 0)
             {
                 break;
             }
 
+            shaped += Shaped(previous, bytes) ? 1 : 0;
+            top = previous;
             start = previous.BodyStart;
-            previousEnd = LineStart(bytes, previousEnd) - 1;
-            held++;
+        }
+
+        if (top.BodyLength > 0 && KeyShapes.Judge(bytes.Slice(top.BodyStart, top.BodyLength), complete: top.End < bytes.Length) == KeyShape.Public)
+        {
+            return;
         }
 
         // A lone short word at a line start (a keystroke's echo) is not held: at most three characters of a block
         // cut right there show, and the block is masked from the fourth on.
-        if (open.BodyLength >= ShortestHeld || held > 0)
+        if (open.BodyLength >= ShortestHeld || start < open.BodyStart)
         {
-            findings.AddCandidate(start, DetectorNames.PrivateKeyBody, distinctive: held > 0, Continuation.UntilBlockEnd);
+            findings.AddCandidate(start, DetectorNames.PrivateKeyBody, distinctive: shaped >= BlockLines - 1, Continuation.UntilBlockEnd);
         }
     }
 
