@@ -110,7 +110,7 @@ public sealed class StreamingMasker
         if (_channels?[channel] is { } view)
         {
             view.FinishParsing();
-            view.Ended = true;
+            view.End();
             Process(output, final: false);
             Compact();
         }
@@ -134,7 +134,9 @@ public sealed class StreamingMasker
         _parser.Finish(new CombinedSink(_combined, _screen, _payloads));
         foreach (var channel in _channels ?? [])
         {
+            // Every channel's own text ends here: decided as it stands, as if its stream had closed.
             channel?.FinishParsing();
+            channel?.End();
         }
 
         Process(output, final: false);
@@ -162,7 +164,7 @@ public sealed class StreamingMasker
         {
             // Until now the combined text was the first channel's own: it goes on as that channel's view.
             _channels = new LinearView?[MaxChannels];
-            _channels[_firstChannel] = _combined.Fork(_parser);
+            _channels[_firstChannel] = _combined.Fork(_parser, _firstChannel, _raw);
             _views.Add(_channels[_firstChannel]!);
         }
 
@@ -171,7 +173,7 @@ public sealed class StreamingMasker
         {
             if (_channels[channel] is not { } own)
             {
-                own = new LinearView(_profile, _secrets);
+                own = new LinearView(_profile, _secrets, channel, _raw);
                 _channels[channel] = own;
                 _views.Add(own);
             }

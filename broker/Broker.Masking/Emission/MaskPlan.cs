@@ -46,6 +46,27 @@ internal sealed class MaskPlan
         _intervals.Insert(i, added);
     }
 
+    /// <summary>
+    /// Masks the bytes of <paramref name="channel"/> in raw [<paramref name="start"/>, <paramref name="end"/>): a secret one
+    /// channel's own text holds is masked there, and what the other channels wrote in between stays.
+    /// </summary>
+    public void Add(long start, long end, string name, bool silent, int channel, Text.RawLog raw)
+    {
+        var from = Math.Max(start, raw.Base);
+        while (from < end)
+        {
+            var (owner, runEnd) = raw.ChannelAt(from);
+            var to = Math.Min(end, runEnd);
+            if (owner == channel)
+            {
+                Add(from, to, name, silent);
+                silent = true;
+            }
+
+            from = to;
+        }
+    }
+
     /// <summary>Forgets ranges that end at or before <paramref name="released"/>.</summary>
     public void DropBefore(long released)
     {

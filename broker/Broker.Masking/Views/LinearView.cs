@@ -32,6 +32,8 @@ internal sealed class LinearView : IMaskView, ITerminalSink
     private long _latchFrom;
     private long _latchRawStart;
     private string _latchName = string.Empty;
+    private readonly int _channel = -1;
+    private readonly RawLog? _raw;
 
     public LinearView(MaskingProfile profile, SecretRegistry secrets, int maskEndExtra = 0)
     {
@@ -40,14 +42,24 @@ internal sealed class LinearView : IMaskView, ITerminalSink
         MaskEndExtra = maskEndExtra;
     }
 
+    /// <summary>A view of one channel's own text: what it masks is that channel's bytes (see <see cref="MaskPlan.Add(long, long, string, bool, int, RawLog)"/>).</summary>
+    public LinearView(MaskingProfile profile, SecretRegistry secrets, int channel, RawLog raw)
+        : this(profile, secrets)
+    {
+        _channel = channel;
+        _raw = raw;
+    }
+
     /// <summary>The shadow text (the screen view reads the combined view's).</summary>
     public ShadowText Text => _text;
 
     /// <summary>Raw bytes after a masked range's last character that still carry bits of it (base64: one).</summary>
     public int MaskEndExtra { get; }
 
-    /// <summary>No more text will come to this view (its channel ended).</summary>
-    public bool Ended { get; set; }
+    /// <summary>No more text will come to this view (its channel ended): what it holds is decided as end of stream.</summary>
+    public bool Ended { get; private set; }
+
+    public void End() => Ended = true;
 
     /// <summary>Parses terminal output of this view's own stream.</summary>
     public void Feed(ReadOnlySpan<byte> chunk, long rawStart) => _parser.Feed(chunk, rawStart, this);
@@ -97,10 +109,10 @@ internal sealed class LinearView : IMaskView, ITerminalSink
     /// <summary>At the end of the stream, a character the parser still held goes out as it is.</summary>
     public void FinishParsing() => _parser.Finish(this);
 
-    /// <summary>A copy with the same text and state, for a channel that had the output to itself until now; <paramref name="parser"/> is where its parsing stands.</summary>
-    public LinearView Fork(TerminalParser parser)
+    /// <summary>A copy with the same text and state, for <paramref name="channel"/>, which had the output to itself until now; <paramref name="parser"/> is where its parsing stands.</summary>
+    public LinearView Fork(TerminalParser parser, int channel, RawLog raw)
     {
-        var fork = new LinearView(_profile, _secrets, MaskEndExtra)
+        var fork = new LinearView(_profile, _secrets, channel, raw)
         {
             _text = _text.Clone(),
             _parser = parser,
@@ -152,7 +164,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
                     continue;
                 }
 
-                plan.Add(_text.RawOf(region.Start), RawEnd(region.End), region.Name, silent: false);
+                Mask(plan, _text.RawOf(region.Start), RawEnd(region.End), region.Name, silent: false);
                 if (region.Latch is { } kind)
                 {
                     StartLatch(kind, region.LatchFrom, _text.RawOf(region.Start), region.Name);
@@ -176,7 +188,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
     {
         if (_latch is not null)
         {
-            plan.Add(_latchRawStart, rawEnd, _latchName, silent: true);
+            Mask(plan, _latchRawStart, rawEnd, _latchName, silent: true);
             return;
         }
 
@@ -193,7 +205,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
 
         if (chosen is { } mask)
         {
-            plan.Add(_text.RawOf(mask.Start), RawEnd(end), mask.Name, silent: false);
+            Mask(plan, _text.RawOf(mask.Start), RawEnd(end), mask.Name, silent: false);
         }
     }
 
@@ -214,7 +226,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
         }
 
         var rawStart = _text.RawOf(first.Start);
-        plan.Add(rawStart, rawEnd, first.Name, silent: false);
+        Mask(plan, rawStart, rawEnd, first.Name, silent: false);
         StartLatch(first.Continuation, _text.End, rawStart, first.Name);
         _scanFrom = _text.End;
         _held.Clear();
@@ -255,6 +267,18 @@ internal sealed class LinearView : IMaskView, ITerminalSink
 
     private long RawEnd(long shadowEnd) => _text.RawOf(shadowEnd - 1) + 1 + MaskEndExtra;
 
+    private void Mask(MaskPlan plan, long start, long end, string name, bool silent)
+    {
+        if (_raw is null)
+        {
+            plan.Add(start, end, name, silent);
+        }
+        else
+        {
+            plan.Add(start, end, name, silent, _channel, _raw);
+        }
+    }
+
     private void StartLatch(Continuation kind, long from, long rawStart, string name)
     {
         _latch = kind;
@@ -275,7 +299,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
             // Everything before the undecided tail is inside the region; the tail (a line that may or may not
             // continue a key's body) waits.
             var swallowTo = undecided >= bytes.Length ? rawEnd : _text.RawOf(origin + undecided);
-            plan.Add(_latchRawStart, swallowTo, _latchName, silent: true);
+            Mask(plan, _latchRawStart, swallowTo, _latchName, silent: true);
             _latchFrom = origin + resume;
             _scanFrom = _latchFrom;
             if (final)
@@ -289,7 +313,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
 
         if (origin + end > _released && end > 0)
         {
-            plan.Add(_latchRawStart, RawEnd(origin + end), _latchName, silent: true);
+            Mask(plan, _latchRawStart, RawEnd(origin + end), _latchName, silent: true);
         }
 
         _latch = null;

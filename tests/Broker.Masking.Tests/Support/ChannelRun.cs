@@ -39,6 +39,9 @@ internal sealed class ChannelRun : IMaskedOutput
         return run;
     }
 
+    /// <summary>An output to drive a masker with by hand.</summary>
+    public static ChannelRun Create() => new();
+
     public static ChannelRun Of(params (int Channel, string Text)[] pushes) => Of(pushes.Select(p => (p.Channel, Encoding.UTF8.GetBytes(p.Text))));
 
     /// <summary>What <paramref name="channel"/> received.</summary>
