@@ -225,7 +225,8 @@ public sealed class StreamingMasker
             frontier = Math.Min(frontier, _frontiers[i]);
         }
 
-        return frontier;
+        // An escape sequence not yet whole waits: what it will do to the screen is not known yet.
+        return _parser.PendingSequence is >= 0 and var pending && !final ? Math.Min(frontier, pending) : frontier;
     }
 
     private void FlushViews(IMaskedOutput output)

@@ -25,7 +25,7 @@ internal sealed class MaskPlan
 
         var added = new MaskInterval(start, end, name, end - start, silent);
         var i = 0;
-        while (i < _intervals.Count && _intervals[i].End < start)
+        while (i < _intervals.Count && _intervals[i].End <= start)
         {
             i++;
         }

@@ -11,10 +11,10 @@ internal interface ITerminalSink
     /// <summary>A C0 control other than TAB, LF and ESC (CR, BS, VT, FF…), or DEL.</summary>
     void Control(byte control, long rawOffset);
 
-    /// <summary>A complete control sequence (<c>ESC [ … final</c>).</summary>
+    /// <summary>A complete control sequence (<c>ESC [ … final</c>); <paramref name="rawOffset"/> is its final byte's, <see cref="CsiSequence.Start"/> its ESC's.</summary>
     void Csi(in CsiSequence sequence, long rawOffset);
 
-    /// <summary>A complete escape sequence other than CSI and the string introducers (<c>ESC 7</c>, <c>ESC D</c>…).</summary>
+    /// <summary>A complete escape sequence other than CSI and the string introducers (<c>ESC 7</c>, <c>ESC D</c>…); <paramref name="rawOffset"/> is its ESC's.</summary>
     void Escape(byte intermediate, byte final, long rawOffset);
 
     /// <summary>An OSC, DCS, SOS, PM or APC string starts; <paramref name="introducer"/> is <c>]</c>, <c>P</c>, <c>X</c>, <c>^</c> or <c>_</c>.</summary>
@@ -31,6 +31,9 @@ internal interface ITerminalSink
 internal struct CsiSequence
 {
     public const int MaxParameters = 4;
+
+    /// <summary>Raw offset of the sequence's ESC.</summary>
+    public long Start;
 
     public byte Private;
     public byte Intermediate;
@@ -75,6 +78,7 @@ internal struct TerminalParser
     private int _pendingLength;
     private int _pendingNeeded;
     private long _pendingRaw;
+    private long _sequenceStart;
 
     private enum State : byte
     {
@@ -109,6 +113,7 @@ internal struct TerminalParser
                         if (b == Escape)
                         {
                             _state = State.Escape;
+                            _sequenceStart = rawStart + i;
                         }
                         else if (b < 0x20 || b == 0x7F)
                         {
@@ -165,6 +170,7 @@ internal struct TerminalParser
                         // terminator, any other escape sequence starts there), as terminals parse it.
                         sink.StringEnd(rawStart + i);
                         _state = b == Escape ? State.Escape : State.Ground;
+                        _sequenceStart = rawStart + i;
                         i++;
                         break;
                     }
@@ -176,6 +182,12 @@ internal struct TerminalParser
             }
         }
     }
+
+    /// <summary>
+    /// Raw offset of an escape or control sequence begun but not finished (-1 when none): it is held back until it is
+    /// whole, so that what it does can be judged (and masked as a unit) before any of it goes out.
+    /// </summary>
+    public readonly long PendingSequence => _state is State.Escape or State.EscapeIntermediate or State.Csi ? _sequenceStart : -1;
 
     /// <summary>What is held at the end of the stream goes out as it is.</summary>
     public void Finish<TSink>(TSink sink)
@@ -224,6 +236,7 @@ internal struct TerminalParser
                 {
                     case (byte)'[':
                         _csi = default;
+                        _csi.Start = _sequenceStart;
                         _state = State.Csi;
                         break;
                     case (byte)']' or (byte)'P' or (byte)'X' or (byte)'^' or (byte)'_':
@@ -236,10 +249,11 @@ internal struct TerminalParser
                         _state = State.EscapeIntermediate;
                         break;
                     case Escape:
+                        _sequenceStart = raw;
                         break;
                     default:
                         _state = State.Ground;
-                        sink.Escape(0, b, raw);
+                        sink.Escape(0, b, _sequenceStart);
                         break;
                 }
 
@@ -248,7 +262,7 @@ internal struct TerminalParser
                 if (b is < 0x20 or > 0x2F)
                 {
                     _state = State.Ground;
-                    sink.Escape(_escapeIntermediate, b, raw);
+                    sink.Escape(_escapeIntermediate, b, _sequenceStart);
                 }
 
                 break;
@@ -295,6 +309,7 @@ internal struct TerminalParser
                 break;
             case Escape:
                 _state = State.Escape;
+                _sequenceStart = raw;
                 break;
             case >= 0x40 and <= 0x7E:
                 _csi.Final = b;

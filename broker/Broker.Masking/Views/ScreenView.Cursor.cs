@@ -10,6 +10,7 @@ internal sealed partial class ScreenView
 
     public void Csi(in CsiSequence sequence, long rawOffset)
     {
+        _operations.Add((sequence.Start, rawOffset + 1));
         if (sequence.Private != 0)
         {
             // The alternate screen (1049, 1047, 47) is a fresh screen; other private modes move nothing.
@@ -36,8 +37,12 @@ internal sealed partial class ScreenView
             case (byte)'F':
                 MoveToRow(CurrentRow() - n, 0);
                 break;
-            case (byte)'d':
+            case (byte)'d' when n - 1 != CurrentRow():
                 MoveToRow(n - 1, Column());
+                break;
+            case (byte)'H' or (byte)'f' when n - 1 == CurrentRow():
+                // The same row: a column move, and the row's cells stay.
+                MoveToColumn(sequence.Get(1, 1) - 1);
                 break;
             case (byte)'H' or (byte)'f':
                 MoveToRow(n - 1, sequence.Get(1, 1) - 1);
@@ -229,6 +234,7 @@ internal sealed partial class ScreenView
 
         _row.Clear();
         _held.Clear();
+        _operations.Clear();
         _detailed = false;
         _carriageReturn = false;
         _column = toColumn;
@@ -287,7 +293,10 @@ internal sealed partial class ScreenView
                 column = 0;
             }
 
-            _row.Put(column, character, length, _shadow.RawOf(p));
+            _lastRaw = _shadow.RawOf(p);
+            _lastCharacter = character;
+            _lastLength = length;
+            _row.Put(column, character, length, _lastRaw);
             column += width;
             p += length;
         }

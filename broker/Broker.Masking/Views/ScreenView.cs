@@ -28,6 +28,9 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     private readonly List<Held> _held = [];
     private readonly ScreenRow _row;
     private readonly List<(long Raw, int Length)> _cells = [];
+    // The cursor movements and edits since the row was last scanned: when a secret appears on the screen and every
+    // character of it is already out, masking the edit that brought the pieces together keeps it from happening.
+    private readonly List<(long Start, long End)> _operations = [];
     private byte[] _text = new byte[512];
     private char[] _chars = new char[512];
     private int[] _columnOf = new int[512];
@@ -93,6 +96,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public void Control(byte control, long rawOffset)
     {
+        _operations.Add((rawOffset, rawOffset + 1));
         switch (control)
         {
             case (byte)'\r':
@@ -118,6 +122,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public void Escape(byte intermediate, byte final, long rawOffset)
     {
+        _operations.Add((rawOffset, rawOffset + (intermediate != 0 ? 3 : 2)));
         if (intermediate != 0)
         {
             return;
@@ -173,7 +178,17 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         var frontier = rawEnd;
         foreach (var held in _held)
         {
-            frontier = Math.Min(frontier, FirstUnreleased(held.Column));
+            var first = FirstUnreleased(held.Column);
+            if (first == long.MaxValue)
+            {
+                // Everything of it is out: what can still be held is the edits that may complete it.
+                foreach (var (start, _) in _operations)
+                {
+                    first = start >= _released ? Math.Min(first, start) : first;
+                }
+            }
+
+            frontier = Math.Min(frontier, first);
         }
 
         return frontier;
@@ -236,7 +251,10 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         _held.Clear();
         foreach (var match in _findings.Matches)
         {
-            MaskCells(_columnOf[match.Start], _columnOf[match.End - 1] + 1, match.Name);
+            if (!MaskCells(_columnOf[match.Start], _columnOf[match.End - 1] + 1, match.Name))
+            {
+                MaskOperations(match.Name);
+            }
         }
 
         if (!final)
@@ -246,10 +264,16 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
                 _held.Add(new Held(_columnOf[candidate.Start], candidate.Name, candidate.Distinctive));
             }
         }
+
+        // Edits are kept while something on the row is undecided: they may be what completes it.
+        if (_held.Count == 0)
+        {
+            _operations.Clear();
+        }
     }
 
-    /// <summary>Masks the bytes that drew columns [<paramref name="from"/>, <paramref name="to"/>) and are not yet released.</summary>
-    private void MaskCells(int from, int to, string name)
+    /// <summary>Masks the bytes that drew columns [<paramref name="from"/>, <paramref name="to"/>) and are not yet released; false when there are none.</summary>
+    private bool MaskCells(int from, int to, string name)
     {
         _cells.Clear();
         for (var c = from; c < to; c++)
@@ -276,6 +300,22 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             // One region: the first piece carries the marker, the pieces drawn elsewhere in the stream go silently.
             _plan.Add(start, end, name, silent);
             silent = true;
+        }
+
+        return silent;
+    }
+
+    /// <summary>Masks the edits since the last scan that are not yet released, so the terminal never performs them.</summary>
+    private void MaskOperations(string name)
+    {
+        var silent = false;
+        foreach (var (start, end) in _operations)
+        {
+            if (start >= _released)
+            {
+                _plan.Add(start, end, name, silent);
+                silent = true;
+            }
         }
     }
 
