@@ -1,6 +1,7 @@
 using Broker.Core.Sessions;
 using Broker.Policy;
 using Broker.Server.Access;
+using Broker.Server.Masking;
 using Broker.Server.Recording;
 
 namespace Broker.Server.Interactive;
@@ -30,7 +31,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
         var decision = ShellStateGuard.Apply(_access.Decide(_roles, CommandInput.Script(command)));
         LogDecision(_logger, _subject, decision.VerdictName, decision.RuleId ?? "-");
         var handle = _journal.Command(CommandRecords.For(command, decision));
-        _announce(new TypedCommandDecision(command, decision));
+        _announce(new TypedCommandDecision(MaskedDecision.Of(decision, command, _journal.Masking)));
         if (decision.Verdict == Verdict.Allow)
         {
             return new LineVerdict(true, null, handle);
@@ -45,8 +46,10 @@ internal sealed partial class PolicyLineGate : ILineModeGate
     private static partial void LogDecision(ILogger logger, string subject, string verdict, string rule);
 }
 
-/// <summary>A typed command and the policy's decision, as the session's event log carries it.</summary>
-internal sealed record TypedCommandDecision(string Command, Decision Decision) : ICommandDecision
+/// <summary>A typed command and the policy's decision, masked, as the session's event log carries it.</summary>
+internal sealed record TypedCommandDecision(MaskedDecision Masked) : ICommandDecision
 {
-    public bool Allowed => Decision.Verdict == Verdict.Allow;
+    public string Command => Masked.Command;
+
+    public bool Allowed => Masked.Decision.Verdict == Verdict.Allow;
 }
