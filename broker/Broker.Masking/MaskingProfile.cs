@@ -15,6 +15,7 @@ public sealed class MaskingProfile
     private const int MinimumHoldBytes = 1024;
 
     private readonly Detector[] _scanners;
+    private readonly AnchoredHeads? _anchored;
     private readonly NeedleEntry[][] _needlesByFirstChar = new NeedleEntry[128][];
     private readonly NeedleEntry[][] _heldPrefixesByFirstChar = new NeedleEntry[128][];
     // Two searches, not one: a single case-insensitive search over every needle falls off the vectorised path.
@@ -31,7 +32,9 @@ public sealed class MaskingProfile
         MaxHoldBytes = settings.MaxHoldBytes;
         EnabledDetectors = enabled;
         var all = detectors.ToArray();
-        _scanners = [.. all.Where(d => d.Needles.Count == 0 || d is EmailDetector)];
+        _scanners = [.. all.Where(d => d.Scans)];
+        var anchored = new AnchoredHeads(all);
+        _anchored = anchored.IsEmpty ? null : anchored;
         var entries = all.SelectMany(d => d.Needles.Select(n => new NeedleEntry(n, d))).ToArray();
         for (var c = 0; c < _needlesByFirstChar.Length; c++)
         {
@@ -56,7 +59,7 @@ public sealed class MaskingProfile
     /// <summary>The built-in and custom detectors this profile runs.</summary>
     public IReadOnlyList<string> EnabledDetectors { get; }
 
-    /// <summary>How long a held-back candidate waits for more output before <see cref="StreamingMasker.FlushHeld"/> should be called.</summary>
+    /// <summary>How long a held-back candidate waits for more output before <see cref="StreamingMasker.FlushHeld(System.Buffers.IBufferWriter{byte})"/> should be called.</summary>
     public TimeSpan HoldDelay { get; }
 
     /// <summary>The bound of the held-back tail, in raw bytes.</summary>
@@ -142,11 +145,30 @@ public sealed class MaskingProfile
         return MaskingProfileResult.Success(new MaskingProfile(settings, enabledNames, detectors));
     }
 
-    /// <summary>A masker for one output stream of a session whose exact secrets are in <paramref name="secrets"/>.</summary>
-    public StreamingMasker CreateMasker(SecretRegistry secrets)
+    /// <summary>A masker for the output of a session whose exact secrets are in <paramref name="secrets"/>, with the screen followed.</summary>
+    public StreamingMasker CreateMasker(SecretRegistry secrets) => CreateMasker(secrets, MaskerOptions.Default);
+
+    /// <summary>A masker for the output of a session whose exact secrets are in <paramref name="secrets"/>.</summary>
+    public StreamingMasker CreateMasker(SecretRegistry secrets, MaskerOptions options)
     {
         ArgumentNullException.ThrowIfNull(secrets);
-        return new StreamingMasker(this, secrets);
+        ArgumentNullException.ThrowIfNull(options);
+        return new StreamingMasker(this, secrets, options);
+    }
+
+    /// <summary>
+    /// Masks a whole text that is not terminal output (a command line, a policy decision's reason); returns it
+    /// with every secret replaced, and how many regions each detector masked.
+    /// </summary>
+    public MaskedText MaskText(string text, SecretRegistry secrets)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var masker = CreateMasker(secrets, MaskerOptions.TextOnly);
+        var output = new ArrayBufferWriter<byte>(text.Length + 32);
+        masker.Push(System.Text.Encoding.UTF8.GetBytes(text), output);
+        masker.Complete(output);
+        var counts = masker.Counts;
+        return counts.Count == 0 ? new MaskedText(text, counts) : new MaskedText(System.Text.Encoding.UTF8.GetString(output.WrittenSpan), counts);
     }
 
     internal static bool IsValidName(string name) =>
@@ -176,6 +198,7 @@ public sealed class MaskingProfile
             ScanNeedlePrefixes(text, findings);
         }
 
+        _anchored?.Scan(text, findings);
         foreach (var scanner in _scanners)
         {
             scanner.Scan(text, findings);
@@ -257,12 +280,27 @@ public sealed class MaskingProfile
 
         if (enabled(DetectorNames.AwsAccessKeyId) || enabled(DetectorNames.AwsSecretAccessKey))
         {
-            yield return new AwsAccessKeyDetector(enabled(DetectorNames.AwsAccessKeyId), enabled(DetectorNames.AwsSecretAccessKey));
+            yield return new AwsAccessKeyDetector(enabled(DetectorNames.AwsAccessKeyId), enabled(DetectorNames.AwsSecretAccessKey), enabled(DetectorNames.AwsSessionToken));
+        }
+
+        if (enabled(DetectorNames.PrivateKeyBody))
+        {
+            yield return new KeyMaterialDetector();
         }
 
         if (TokenPrefixDetector.Create(enabled) is { } tokens)
         {
             yield return tokens;
+        }
+
+        if (enabled(DetectorNames.VendorToken))
+        {
+            yield return new InfixTokenDetector();
+        }
+
+        if (enabled(DetectorNames.WebhookUrl) || enabled(DetectorNames.AzureStorageKey))
+        {
+            yield return new UrlSecretDetector(enabled(DetectorNames.WebhookUrl), enabled(DetectorNames.AzureStorageKey));
         }
 
         if (enabled(DetectorNames.Jwt))
@@ -278,7 +316,7 @@ public sealed class MaskingProfile
         string[] keyValueNames =
         [
             DetectorNames.AwsSecretAccessKey, DetectorNames.AwsSessionToken, DetectorNames.JsonSecretField,
-            DetectorNames.ConnectionStringPassword, DetectorNames.KeywordSecret,
+            DetectorNames.ConnectionStringPassword, DetectorNames.KeywordSecret, DetectorNames.AzureStorageKey,
         ];
         if (keyValueNames.Any(enabled))
         {

@@ -23,7 +23,7 @@ public sealed record MaskingSettings
     /// <summary>How a masked region is replaced.</summary>
     public ReplacementStyle Replacement { get; init; } = ReplacementStyle.Named;
 
-    /// <summary>How long a held-back candidate may wait for more output before the session calls <see cref="StreamingMasker.FlushHeld"/>.</summary>
+    /// <summary>How long a held-back candidate may wait for more output before the session calls <see cref="StreamingMasker.FlushHeld(System.Buffers.IBufferWriter{byte})"/>.</summary>
     public TimeSpan HoldDelay { get; init; } = DefaultHoldDelay;
 
     /// <summary>Upper bound of the raw bytes a masker holds back; a longer candidate is masked from its start on.</summary>

@@ -178,7 +178,7 @@ public class FastPathTests
     [InlineData("ab", 1.0)]
     public void Entropy_is_shannon_entropy_in_bits_per_character(string value, double expected)
     {
-        KeyValueDetector.Entropy(Encoding.ASCII.GetBytes(value)).Should().BeApproximately(expected, 1e-12);
+        SecretKeys.Entropy(Encoding.ASCII.GetBytes(value)).Should().BeApproximately(expected, 1e-12);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public class FastPathTests
             }
 
             var expected = value.GroupBy(b => b).Sum(g => -((double)g.Count() / n) * Math.Log2((double)g.Count() / n));
-            KeyValueDetector.Entropy(value).Should().BeApproximately(expected, 1e-9, $"length {n}");
+            SecretKeys.Entropy(value).Should().BeApproximately(expected, 1e-9, $"length {n}");
         }
     }
 

@@ -21,6 +21,7 @@ internal sealed class ShellMarkerFilter : IOutputFilter
     private readonly Action<ShellMarker> _onMarker;
     private readonly ArrayBufferWriter<byte> _held = new(64);
     private readonly int _maxLength;
+    private OutputChannel _channel = OutputChannel.Terminal;
 
     public ShellMarkerFilter(string nonce, Action<ShellMarker> onMarker)
     {
@@ -33,21 +34,41 @@ internal sealed class ShellMarkerFilter : IOutputFilter
 
     public bool HasHeldBytes => _held.WrittenCount > 0;
 
-    public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+    // Markers come from the one stream a terminal has; other channels pass as they are.
+    public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output)
     {
+        if (channel != OutputChannel.Terminal)
+        {
+            output.Channel(channel).Write(chunk);
+            return;
+        }
+
+        _channel = channel;
         if (_held.WrittenCount == 0)
         {
-            Scan(chunk, output);
+            Scan(chunk, output.Channel(channel));
             return;
         }
 
         _held.Write(chunk);
         var data = _held.WrittenSpan.ToArray();
         _held.ResetWrittenCount();
-        Scan(data, output);
+        Scan(data, output.Channel(channel));
     }
 
-    public void FlushHeld(IBufferWriter<byte> output)
+    public void EndChannel(OutputChannel channel, IOutputSink output)
+    {
+        if (channel == _channel)
+        {
+            Complete(output);
+        }
+    }
+
+    public void FlushHeld(IOutputSink output) => FlushHeld(output.Channel(_channel));
+
+    public void Complete(IOutputSink output) => Complete(output.Channel(_channel));
+
+    private void FlushHeld(IBufferWriter<byte> output)
     {
         // A fragment that already carries part of the nonce is this session's marker cut by a pause
         // (no program knows the nonce): shown, it would give part of the nonce away, so it waits for
@@ -61,7 +82,7 @@ internal sealed class ShellMarkerFilter : IOutputFilter
         _held.ResetWrittenCount();
     }
 
-    public void Complete(IBufferWriter<byte> output)
+    private void Complete(IBufferWriter<byte> output)
     {
         // The stream ended inside a marker: the fragment is dropped, never shown.
         if (!CarriesNonce)

@@ -30,6 +30,7 @@ internal static unsafe partial class LibC
     public const int TermiosSize = 64;
     public const int TermiosLocalFlagsOffset = 12;
     public const uint ECHO = 0x8;
+    public const uint ICANON = 0x2;
     public const int TCSANOW = 0;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;

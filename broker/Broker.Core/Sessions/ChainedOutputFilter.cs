@@ -2,12 +2,12 @@ using System.Buffers;
 
 namespace Broker.Core.Sessions;
 
-/// <summary>Two output filters in a row: what the first releases is what the second sees.</summary>
+/// <summary>Two output filters in a row: what the first releases, run by run, is what the second sees, in the same order.</summary>
 public sealed class ChainedOutputFilter : IOutputFilter
 {
     private readonly IOutputFilter _first;
     private readonly IOutputFilter _second;
-    private readonly ArrayBufferWriter<byte> _between = new(4096);
+    private readonly Between _between = new();
 
     /// <summary>Chains <paramref name="first"/> before <paramref name="second"/>.</summary>
     public ChainedOutputFilter(IOutputFilter first, IOutputFilter second)
@@ -24,14 +24,14 @@ public sealed class ChainedOutputFilter : IOutputFilter
     public bool HasHeldBytes => _first.HasHeldBytes || _second.HasHeldBytes;
 
     /// <inheritdoc/>
-    public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+    public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output)
     {
-        _first.Push(chunk, _between);
+        _first.Push(channel, chunk, _between);
         PassOn(output);
     }
 
     /// <inheritdoc/>
-    public void FlushHeld(IBufferWriter<byte> output)
+    public void FlushHeld(IOutputSink output)
     {
         _first.FlushHeld(_between);
         PassOn(output);
@@ -39,19 +39,79 @@ public sealed class ChainedOutputFilter : IOutputFilter
     }
 
     /// <inheritdoc/>
-    public void Complete(IBufferWriter<byte> output)
+    public void EndChannel(OutputChannel channel, IOutputSink output)
+    {
+        _first.EndChannel(channel, _between);
+        PassOn(output);
+        _second.EndChannel(channel, output);
+    }
+
+    /// <inheritdoc/>
+    public void Complete(IOutputSink output)
     {
         _first.Complete(_between);
         PassOn(output);
         _second.Complete(output);
     }
 
-    private void PassOn(IBufferWriter<byte> output)
+    /// <inheritdoc/>
+    public void Resize(int columns, int rows)
     {
-        if (_between.WrittenCount > 0)
+        _first.Resize(columns, rows);
+        _second.Resize(columns, rows);
+    }
+
+    private void PassOn(IOutputSink output)
+    {
+        foreach (var (channel, start, length) in _between.Runs)
         {
-            _second.Push(_between.WrittenSpan, output);
-            _between.ResetWrittenCount();
+            _second.Push(channel, _between.Bytes.Slice(start, length), output);
+        }
+
+        _between.Clear();
+    }
+
+    /// <summary>What the first filter released, as runs of one channel each, in order.</summary>
+    private sealed class Between : IOutputSink
+    {
+        private readonly ArrayBufferWriter<byte> _bytes = new(4096);
+        private readonly List<(OutputChannel Channel, int Start, int Length)> _runs = [];
+        private readonly RunWriter _writer;
+
+        public Between() => _writer = new RunWriter(this);
+
+        public ReadOnlySpan<byte> Bytes => _bytes.WrittenSpan;
+
+        public IReadOnlyList<(OutputChannel Channel, int Start, int Length)> Runs => _runs;
+
+        public IBufferWriter<byte> Channel(OutputChannel channel)
+        {
+            if (_runs.Count == 0 || _runs[^1].Channel != channel)
+            {
+                _runs.Add((channel, _bytes.WrittenCount, 0));
+            }
+
+            return _writer;
+        }
+
+        public void Clear()
+        {
+            _bytes.ResetWrittenCount();
+            _runs.Clear();
+        }
+
+        private sealed class RunWriter(Between between) : IBufferWriter<byte>
+        {
+            public void Advance(int count)
+            {
+                between._bytes.Advance(count);
+                var last = between._runs[^1];
+                between._runs[^1] = last with { Length = last.Length + count };
+            }
+
+            public Memory<byte> GetMemory(int sizeHint = 0) => between._bytes.GetMemory(sizeHint);
+
+            public Span<byte> GetSpan(int sizeHint = 0) => between._bytes.GetSpan(sizeHint);
         }
     }
 }

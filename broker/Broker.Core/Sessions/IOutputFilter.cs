@@ -3,9 +3,21 @@ using System.Buffers;
 namespace Broker.Core.Sessions;
 
 /// <summary>
-/// A stateful transform on one output stream, between the target and every reader (the
-/// masker is one). It may hold back a tail it cannot decide on yet; the session calls
-/// <see cref="FlushHeld"/> when no more output came within <see cref="HoldDelay"/>.
+/// Where an output filter writes: runs of bytes, each for one channel, in order. The writer returned for a channel
+/// must be written to before the next call, which may start a new run (a new event).
+/// </summary>
+public interface IOutputSink
+{
+    /// <summary>The writer for the next bytes of <paramref name="channel"/>.</summary>
+    IBufferWriter<byte> Channel(OutputChannel channel);
+}
+
+/// <summary>
+/// A stateful transform on a session's output, between the target and every reader (the masker is one). Every
+/// channel the session has (a terminal; a command's stdout and stderr) goes through the one filter in arrival order,
+/// so it can treat them as the one view the client sees; what it releases may belong to any channel. It may hold
+/// back a tail it cannot decide on yet; the session calls <see cref="FlushHeld"/> when no more output came within
+/// <see cref="HoldDelay"/>.
 /// </summary>
 public interface IOutputFilter
 {
@@ -15,14 +27,22 @@ public interface IOutputFilter
     /// <summary>Whether bytes are held back.</summary>
     bool HasHeldBytes { get; }
 
-    /// <summary>Transforms a chunk; writes what can be released.</summary>
-    void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output);
+    /// <summary>Transforms a chunk of <paramref name="channel"/>; writes what can be released.</summary>
+    void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output);
 
     /// <summary>Releases (or masks) what is held because the delay passed.</summary>
-    void FlushHeld(IBufferWriter<byte> output);
+    void FlushHeld(IOutputSink output);
 
-    /// <summary>End of stream: writes what is left.</summary>
-    void Complete(IBufferWriter<byte> output);
+    /// <summary><paramref name="channel"/> has ended; the others may go on.</summary>
+    void EndChannel(OutputChannel channel, IOutputSink output);
+
+    /// <summary>End of all output: writes what is left.</summary>
+    void Complete(IOutputSink output);
+
+    /// <summary>The terminal was resized (what is drawn from now on wraps at the new width).</summary>
+    void Resize(int columns, int rows)
+    {
+    }
 }
 
 /// <summary>The identity transform.</summary>
@@ -38,15 +58,24 @@ public sealed class PassThroughFilter : IOutputFilter
     public bool HasHeldBytes => false;
 
     /// <inheritdoc/>
-    public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => output.Write(chunk);
+    public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Channel(channel).Write(chunk);
+    }
 
     /// <inheritdoc/>
-    public void FlushHeld(IBufferWriter<byte> output)
+    public void FlushHeld(IOutputSink output)
     {
     }
 
     /// <inheritdoc/>
-    public void Complete(IBufferWriter<byte> output)
+    public void EndChannel(OutputChannel channel, IOutputSink output)
+    {
+    }
+
+    /// <inheritdoc/>
+    public void Complete(IOutputSink output)
     {
     }
 }

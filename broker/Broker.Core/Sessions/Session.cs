@@ -25,12 +25,15 @@ internal sealed record SessionContext
     /// <summary>The recording of the session.</summary>
     public ISessionJournal Journal { get; init; } = DiscardingJournal.Instance;
 
-    /// <summary>Creates the filter for one output stream (a fresh one per stream).</summary>
-    public Func<OutputChannel, IOutputFilter> CreateFilter { get; init; } = _ => PassThroughFilter.Instance;
+    /// <summary>Creates the session's output filter: one for all its channels, which the client sees together.</summary>
+    public Func<IOutputFilter> CreateFilter { get; init; } = () => PassThroughFilter.Instance;
+
+    /// <summary>Creates the filter the session's input goes through on its way to the recording.</summary>
+    public Func<IInputFilter> CreateInputFilter { get; init; } = () => PassThroughInputFilter.Instance;
 }
 
 /// <summary>
-/// One running session: a target process, its output pumped through per-stream filters into
+/// One running session: a target process, its output pumped through the session's filter into
 /// an ordered event stream, its input, its limits. Everything the client sees comes from
 /// <see cref="Events"/>; the last event is always <see cref="SessionEvent.Ended"/>.
 /// </summary>
@@ -54,10 +57,11 @@ internal sealed class Session : IDisposable
     private readonly ITimer _watchdog;
     private readonly SemaphoreSlim _inputGate = new(1, 1);
 
-    // Held by the terminal's pump from filtering a read until its output is queued, and by ShowAsync: what the line
-    // editor shows in answer to a prompt marker (found while filtering) then comes after the prompt that carried it.
-    // Never disposed: a pump left running after the session ended may still release it (it holds no OS handle).
-    private readonly SemaphoreSlim _terminalOutputGate = new(1, 1);
+    // Every channel's reads and ShowAsync go through it one at a time, from filtering until the output is queued: the
+    // filter sees the channels as one view, and what the line editor shows in answer to a prompt marker (found while
+    // filtering) comes after the prompt that carried it.
+    private readonly SessionOutput _output;
+    private readonly InputRecorder _input;
     private readonly Task _completion;
     private long _lastActivityTicks;
     private long _idleWarnedForTicks;
@@ -76,6 +80,8 @@ internal sealed class Session : IDisposable
         StartedAt = context.Time.GetUtcNow();
         _lastActivityTicks = StartedAt.UtcTicks;
         _watchdog = context.Time.CreateTimer(_ => OnWatchdog(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _output = new SessionOutput(context.CreateFilter(), process.ErrorOutput is null ? 1 : 2, context.Journal, _events.Writer, context.Time, FilterFailed, _abandon.Token);
+        _input = new InputRecorder(context.CreateInputFilter(), context.Journal, context.Time);
         ScheduleWatchdog(StartedAt);
         _ = context.Journal.Faulted.ContinueWith(
             t => Terminate(SessionEndReason.ControlFailed, $"the session recording cannot be written ({t.Result.Message}); the session was ended"),
@@ -123,11 +129,11 @@ internal sealed class Session : IDisposable
         }
 
         Touch();
-        return WriteToTargetAsync(data, record: true, cancellationToken);
+        return WriteToTargetAsync(data, InputRecording.Typed, cancellationToken);
     }
 
-    /// <summary>Writes to the program's input; <paramref name="record"/> is false for control bytes that must stay out of the recording.</summary>
-    public async ValueTask<InputResult> WriteToTargetAsync(ReadOnlyMemory<byte> data, bool record, CancellationToken cancellationToken)
+    /// <summary>Writes to the program's input and records it as <paramref name="record"/> says.</summary>
+    public async ValueTask<InputResult> WriteToTargetAsync(ReadOnlyMemory<byte> data, InputRecording record, CancellationToken cancellationToken)
     {
         if (_ended)
         {
@@ -137,14 +143,17 @@ internal sealed class Session : IDisposable
         await _inputGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The terminal's modes when the input reaches it: a program reading a password may turn echo back on as
+            // soon as it has read the line.
+            var redact = record == InputRecording.Typed && _process.InputMode == TerminalInputMode.NoEchoLine;
             if (!await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false))
             {
                 return InputResult.Ended;
             }
 
-            if (record)
+            if (record != InputRecording.None)
             {
-                _context.Journal.Input(data.Span);
+                _input.Record(data.Span, redact);
             }
 
             return InputResult.Accepted;
@@ -155,7 +164,10 @@ internal sealed class Session : IDisposable
         }
     }
 
-    /// <summary>Shows the client terminal output that the broker itself produced (its line editor's echo), in order with the rest.</summary>
+    /// <summary>
+    /// Shows the client terminal output that the broker itself produced (its line editor's echo), in order with the
+    /// rest and through the same filter: what the agent types is masked like what the program prints.
+    /// </summary>
     public async ValueTask ShowAsync(OutputChannel stream, ReadOnlyMemory<byte> data)
     {
         if (_ended || _abandon.IsCancellationRequested)
@@ -165,25 +177,15 @@ internal sealed class Session : IDisposable
 
         try
         {
-            await _terminalOutputGate.WaitAsync(_abandon.Token).ConfigureAwait(false);
+            await _output.ShowAsync(stream, data).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        try
-        {
-            _context.Journal.Output(stream, data.Span);
-            await _events.Writer.WriteAsync(new SessionEvent.Output(stream, data), _abandon.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or ObjectDisposedException)
         {
             // The client left or the session ended meanwhile.
         }
-        finally
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _terminalOutputGate.Release();
+            FilterFailed(ex);
         }
     }
 
@@ -233,6 +235,7 @@ internal sealed class Session : IDisposable
 
         Volatile.Write(ref _columns, (int)columns);
         Volatile.Write(ref _rows, (int)rows);
+        _output.Resize((int)columns, (int)rows);
         _context.Journal.Resize((int)columns, (int)rows);
         Touch();
         return InputResult.Accepted;
@@ -309,6 +312,8 @@ internal sealed class Session : IDisposable
 
         _ended = true;
         _watchdog.Dispose();
+        _output.Dispose();
+        _input.Complete();
         EndedAt = _context.Time.GetUtcNow();
         ExitStatus = new SessionEvent.Ended(exit.Code, exit.Signal, reason);
         _context.Journal.Ended(ExitStatus);
@@ -338,60 +343,27 @@ internal sealed class Session : IDisposable
 
     private async Task PumpAsync(PipeReader reader, OutputChannel stream)
     {
-        var filter = _context.CreateFilter(stream);
-        var gate = stream == OutputChannel.Terminal ? _terminalOutputGate : null;
-        // Rented on first output and handed over with each event: idle sessions hold no buffer.
-        var buffer = new PooledOutputBuffer();
-        using var holdTimer = filter.HoldDelay > TimeSpan.Zero
-            ? _context.Time.CreateTimer(_ => reader.CancelPendingRead(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
-            : null;
         try
         {
             while (true)
             {
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var data = result.Buffer;
-                // A cancelled empty read is the hold timer: release (mask) what the filter held back.
-                var holdExpired = result.IsCanceled && data.IsEmpty;
-                if (holdExpired && _outputAbandoned)
+                // A cancelled empty read: the session gave up waiting for this output (something outside it holds it open).
+                if (result.IsCanceled && data.IsEmpty)
                 {
-                    break;
+                    if (_outputAbandoned)
+                    {
+                        break;
+                    }
+
+                    continue;
                 }
 
+                // Events stay below the large-object threshold; the rest of a large read is taken next time round.
                 var take = data.Length > MaxEventBytes ? data.Slice(0, MaxEventBytes) : data;
-                var completed = !holdExpired && result.IsCompleted && take.Length == data.Length;
-                if (gate is not null)
-                {
-                    await gate.WaitAsync(_abandon.Token).ConfigureAwait(false);
-                }
-
-                try
-                {
-                    if (holdExpired)
-                    {
-                        filter.FlushHeld(buffer);
-                    }
-                    else
-                    {
-                        foreach (var segment in take)
-                        {
-                            filter.Push(segment.Span, buffer);
-                        }
-
-                        reader.AdvanceTo(take.End);
-                        if (completed)
-                        {
-                            filter.Complete(buffer);
-                        }
-                    }
-
-                    await EmitAsync(stream, buffer).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate?.Release();
-                }
-
+                var completed = result.IsCompleted && take.Length == data.Length;
+                await _output.WriteAsync(stream, reader, take, completed).ConfigureAwait(false);
                 if (!take.IsEmpty)
                 {
                     Touch();
@@ -401,8 +373,6 @@ internal sealed class Session : IDisposable
                 {
                     break;
                 }
-
-                holdTimer?.Change(filter.HasHeldBytes ? filter.HoldDelay : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
         }
         catch (OperationCanceledException)
@@ -411,9 +381,7 @@ internal sealed class Session : IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // A filter that cannot decide must not let output through: end the session instead.
-            _outputAbandoned = true;
-            Terminate(SessionEndReason.ControlFailed, $"output filtering failed ({ex.GetType().Name}); the session was ended so that nothing unfiltered is shown");
+            FilterFailed(ex);
         }
         finally
         {
@@ -421,24 +389,11 @@ internal sealed class Session : IDisposable
         }
     }
 
-    private async ValueTask EmitAsync(OutputChannel stream, PooledOutputBuffer buffer)
+    /// <summary>A filter that cannot decide must not let output through: the session ends instead.</summary>
+    private void FilterFailed(Exception ex)
     {
-        if (buffer.WrittenCount == 0)
-        {
-            return;
-        }
-
-        var output = buffer.Detach(stream);
-        _context.Journal.Output(stream, output.Data.Span);
-        try
-        {
-            await _events.Writer.WriteAsync(output, _abandon.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            output.Release();
-            throw;
-        }
+        _outputAbandoned = true;
+        Terminate(SessionEndReason.ControlFailed, $"output filtering failed ({ex.GetType().Name}); the session was ended so that nothing unfiltered is shown");
     }
 
     private void Publish(SessionEvent.Notice notice)

@@ -35,7 +35,11 @@ internal sealed record OpenRequest
 
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
-    public Func<OutputChannel, IOutputFilter> CreateFilter { get; init; } = _ => PassThroughFilter.Instance;
+    /// <summary>Creates the session's output filter (one for all its channels).</summary>
+    public Func<IOutputFilter> CreateFilter { get; init; } = () => PassThroughFilter.Instance;
+
+    /// <summary>Creates the filter the session's input goes through on its way to the recording.</summary>
+    public Func<IInputFilter> CreateInputFilter { get; init; } = () => PassThroughInputFilter.Instance;
 }
 
 /// <summary>Opens sessions on targets, within the limits, and registers them.</summary>
@@ -125,6 +129,7 @@ internal sealed class SessionManager
             Limits = target.Limits,
             Time = _time,
             CreateFilter = request.CreateFilter,
+            CreateInputFilter = request.CreateInputFilter,
             Journal = request.Journal,
         };
         var session = new Session(context, started.Process, columns, rows);

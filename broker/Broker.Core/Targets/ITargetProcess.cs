@@ -34,6 +34,25 @@ public enum TargetSignal
     Suspend = 20,
 }
 
+/// <summary>How a terminal treats what is typed, as its local modes say.</summary>
+public enum TerminalInputMode
+{
+    /// <summary>Pipes, not a terminal: nothing is known.</summary>
+    NotATerminal,
+
+    /// <summary>Typed characters are echoed.</summary>
+    Echo,
+
+    /// <summary>
+    /// No echo, a line at a time (ECHO off, ICANON on): a program reading a secret (<c>read -s</c>, sudo, ssh,
+    /// passwd, getpass). Editors and line editors turn echo off too, but read a character at a time.
+    /// </summary>
+    NoEchoLine,
+
+    /// <summary>No echo, a character at a time: the program echoes what it wants itself (readline, an editor).</summary>
+    NoEchoCharacters,
+}
+
 /// <summary>A running program on a target: its byte streams, its size, its signals, its end.</summary>
 public interface ITargetProcess : IAsyncDisposable
 {
@@ -57,6 +76,9 @@ public interface ITargetProcess : IAsyncDisposable
 
     /// <summary>Turns the terminal's own echo of input on or off. Returns false when there is no terminal or the call failed.</summary>
     bool SetEcho(bool enabled);
+
+    /// <summary>How the terminal treats input right now (its modes, read when asked), or <see cref="TerminalInputMode.NotATerminal"/>.</summary>
+    TerminalInputMode InputMode { get; }
 
     /// <summary>Delivers a signal to the foreground process group.</summary>
     bool Signal(TargetSignal signal);

@@ -105,6 +105,8 @@ internal sealed class PipeCommandProcess : ITargetProcess
 
     public bool SetEcho(bool enabled) => false;
 
+    public TerminalInputMode InputMode => TerminalInputMode.NotATerminal;
+
     public bool Resize(int columns, int rows) => false;
 
     public bool Signal(TargetSignal signal) => _child.SignalGroup((int)signal);

@@ -98,6 +98,24 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         return LibC.tcsetattr(_masterFd.Fd, LibC.TCSANOW, termios) == 0;
     }
 
+    public unsafe TerminalInputMode InputMode
+    {
+        get
+        {
+            // The slave's modes, read through the master: what the program reading input set them to.
+            var termios = stackalloc byte[LibC.TermiosSize];
+            if (LibC.tcgetattr(_masterFd.Fd, termios) != 0)
+            {
+                return TerminalInputMode.NotATerminal;
+            }
+
+            var localFlags = *(uint*)(termios + LibC.TermiosLocalFlagsOffset);
+            return (localFlags & LibC.ECHO) != 0 ? TerminalInputMode.Echo
+                : (localFlags & LibC.ICANON) != 0 ? TerminalInputMode.NoEchoLine
+                : TerminalInputMode.NoEchoCharacters;
+        }
+    }
+
     private static unsafe bool SetSize(int fd, int columns, int rows)
     {
         var size = new LibC.WinSize { Columns = (ushort)columns, Rows = (ushort)rows };

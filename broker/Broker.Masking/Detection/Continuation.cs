@@ -14,4 +14,10 @@ internal enum Continuation
 
     /// <summary>Up to the end of the <c>-----END … PRIVATE KEY-----</c> line.</summary>
     UntilPemEnd,
+
+    /// <summary>Up to the end of the <c>---- END SSH2 … PRIVATE KEY ----</c> line.</summary>
+    UntilSsh2End,
+
+    /// <summary>Up to the first line that is not base64 (a key body printed without its BEGIN and END lines).</summary>
+    UntilBlockEnd,
 }

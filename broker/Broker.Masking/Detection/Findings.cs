@@ -1,7 +1,10 @@
 namespace Broker.Masking.Detection;
 
-/// <summary>A decided match: shadow range [<paramref name="Start"/>, <paramref name="End"/>) is masked as <paramref name="Name"/>.</summary>
-internal readonly record struct Match(int Start, int End, string Name, bool Latch);
+/// <summary>
+/// A decided match: shadow range [<paramref name="Start"/>, <paramref name="End"/>) is masked as <paramref name="Name"/>.
+/// <paramref name="Latch"/>, when set, says the region goes on past <paramref name="End"/> until that continuation ends it.
+/// </summary>
+internal readonly record struct Match(int Start, int End, string Name, Continuation? Latch);
 
 /// <summary>
 /// A candidate that needs more output: it may become a match starting at <paramref name="Start"/>.
@@ -33,19 +36,23 @@ internal sealed class Findings
         Candidates.Clear();
     }
 
-    public void AddMatch(int start, int end, string name, bool latch = false)
+    /// <summary>
+    /// A match that ends before the scan's start was decided by an earlier scan. One that starts before it and ends
+    /// after it began in text released when nothing there could yet be told from ordinary output (a prefix cut after
+    /// its first characters): the part not yet released is masked.
+    /// </summary>
+    public void AddMatch(int start, int end, string name, Continuation? latch = null)
     {
-        if (start >= _from && end > start)
+        start = Math.Max(start, _from);
+        if (end > start)
         {
             Matches.Add(new Match(start, end, name, latch));
         }
     }
 
+    /// <summary>A candidate that starts in released text holds what is not released yet (see <see cref="AddMatch"/>).</summary>
     public void AddCandidate(int start, string name, bool distinctive, Continuation continuation = Continuation.UntilWhitespace)
     {
-        if (start >= _from)
-        {
-            Candidates.Add(new Candidate(start, name, distinctive, continuation));
-        }
+        Candidates.Add(new Candidate(Math.Max(start, _from), name, distinctive, continuation));
     }
 }

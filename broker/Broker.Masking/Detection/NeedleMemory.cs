@@ -46,4 +46,11 @@ internal sealed class NeedleMemory
     }
 
     public void Hit(long origin, int index) => _hits.Add(origin + index);
+
+    /// <summary>The text changed in place (a screen row redrawn): the next search covers all of it.</summary>
+    public void Forget()
+    {
+        _coveredFrom = long.MaxValue;
+        _hits.Clear();
+    }
 }

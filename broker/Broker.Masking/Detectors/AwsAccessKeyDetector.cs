@@ -5,13 +5,16 @@ namespace Broker.Masking.Detectors;
 /// <summary>
 /// AWS access key ids (<c>AKIA</c>, <c>ASIA</c>, <c>ABIA</c>, <c>ACCA</c>, <c>A3T?</c> + 16 upper-case
 /// letters or digits, word-bounded) and, when enabled, a 40-character secret access key that follows
-/// one within <see cref="SecretZone"/> bytes (credentials CSV, <c>aws configure</c> style listings).
+/// one within <see cref="SecretZone"/> bytes (credentials CSV, <c>aws configure</c> style listings), and the session
+/// token right after such a secret.
 /// </summary>
-internal sealed class AwsAccessKeyDetector(bool ids, bool secrets) : Detector
+internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionTokens) : Detector
 {
     private const int KeyLength = 20;
     private const int SecretLength = 40;
     private const int SecretZone = 128;
+    // Session tokens are several hundred characters; a shorter run after a secret is something else.
+    private const int MinSessionToken = 100;
 
     // AWS's documentation example pair: printed in tutorials and never a live credential.
     private static readonly byte[] s_exampleId = "AKIAIOSFODNN7EXAMPLE"u8.ToArray();
@@ -21,7 +24,7 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets) : Detector
 
     public override bool HoldsNeedlePrefix => ids;
 
-    public override int Lookback => KeyLength + SecretZone + SecretLength;
+    public override int Lookback => KeyLength + SecretZone + SecretLength + 4;
 
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
@@ -107,7 +110,7 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets) : Detector
         return upper && lower;
     }
 
-    private static void FindSecretNear(in ScanText text, int keyEnd, Findings findings)
+    private void FindSecretNear(in ScanText text, int keyEnd, Findings findings)
     {
         var bytes = text.Bytes;
         var limit = Math.Min(bytes.Length, keyEnd + SecretZone);
@@ -146,7 +149,50 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets) : Detector
             if (i - start == SecretLength && text.At(i) != (byte)'=' && IsSecretAccessKey(bytes[start..i]))
             {
                 findings.AddMatch(start, i, DetectorNames.AwsSecretAccessKey);
+                if (sessionTokens)
+                {
+                    FindSessionTokenAfter(text, i, findings);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// A session token right after the secret, separated only by white space or a comma, as in the text and CSV output
+    /// of <c>aws sts get-session-token</c> and <c>assume-role</c> (<c>CREDENTIALS  ASIA…  date  secret  token</c>).
+    /// </summary>
+    private static void FindSessionTokenAfter(in ScanText text, int secretEnd, Findings findings)
+    {
+        var bytes = text.Bytes;
+        var start = secretEnd;
+        while (start < bytes.Length && start - secretEnd < 4 && bytes[start] is (byte)'\t' or (byte)' ' or (byte)',')
+        {
+            start++;
+        }
+
+        if (start == secretEnd || start >= bytes.Length)
+        {
+            if (start > secretEnd && text.Open(start))
+            {
+                findings.AddCandidate(start, DetectorNames.AwsSessionToken, distinctive: false);
+            }
+
+            return;
+        }
+
+        var end = start;
+        while (end < bytes.Length && (ByteClass.IsBase64(bytes[end]) || bytes[end] == (byte)'='))
+        {
+            end++;
+        }
+
+        if (text.Open(end))
+        {
+            findings.AddCandidate(start, DetectorNames.AwsSessionToken, distinctive: end - start >= MinSessionToken);
+        }
+        else if (end - start >= MinSessionToken)
+        {
+            findings.AddMatch(start, end, DetectorNames.AwsSessionToken);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Broker.Masking.Detectors;
 
 /// <summary>
 /// Payment card numbers: 13–19 digits, either contiguous or in the printed groupings (4-4-4-4[-3],
-/// 4-6-5, 4-6-4) with one consistent space or dash, starting with an issuer digit 2–6, word-bounded,
+/// 4-6-5, 4-6-4) with one consistent space, dash or dot, starting with an issuer digit 2–6, word-bounded,
 /// and Luhn-valid.
 /// </summary>
 internal sealed class CreditCardDetector : Detector
@@ -72,7 +72,7 @@ internal sealed class CreditCardDetector : Detector
                 var v = Vector512.LoadUnsafe(ref origin, (nuint)p);
                 var judged = Shape(
                     Vector512.LessThan(v - Vector512.Create((byte)'0'), Vector512.Create((byte)10)).ExtractMostSignificantBits(),
-                    (Vector512.Equals(v, Vector512.Create((byte)' ')) | Vector512.Equals(v, Vector512.Create((byte)'-'))).ExtractMostSignificantBits(),
+                    (Vector512.Equals(v, Vector512.Create((byte)' ')) | Vector512.Equals(v, Vector512.Create((byte)'-')) | Vector512.Equals(v, Vector512.Create((byte)'.'))).ExtractMostSignificantBits(),
                     Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector512<byte>.Count);
                 if (judged != 0)
                 {
@@ -92,7 +92,7 @@ internal sealed class CreditCardDetector : Detector
                 var v = Vector256.LoadUnsafe(ref origin, (nuint)p);
                 var judged = Shape(
                     Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10)).ExtractMostSignificantBits(),
-                    (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'-'))).ExtractMostSignificantBits(),
+                    (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'-')) | Vector256.Equals(v, Vector256.Create((byte)'.'))).ExtractMostSignificantBits(),
                     Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector256<byte>.Count);
                 if (judged != 0)
                 {
@@ -117,7 +117,7 @@ internal sealed class CreditCardDetector : Detector
     private static bool HasShape(ReadOnlySpan<byte> b, int p) =>
         b[p] is >= (byte)'2' and <= (byte)'6' && ByteClass.IsDigit(b[p + 1]) && ByteClass.IsDigit(b[p + 2]) && ByteClass.IsDigit(b[p + 3]) &&
         ByteClass.IsDigit(b[p + 5]) && ByteClass.IsDigit(b[p + 6]) && ByteClass.IsDigit(b[p + 7]) &&
-        (ByteClass.IsDigit(b[p + 4]) || (b[p + 4] is (byte)' ' or (byte)'-' && ByteClass.IsDigit(b[p + 8])));
+        (ByteClass.IsDigit(b[p + 4]) || (IsSeparator(b[p + 4]) && ByteClass.IsDigit(b[p + 8])));
 
     /// <summary>Bit k set where the issuer, digit and separator masks show the shape starting at byte k.</summary>
     private static ulong Shape(ulong d, ulong s, ulong issuer) =>
@@ -163,7 +163,7 @@ internal sealed class CreditCardDetector : Detector
                 continue;
             }
 
-            if ((b == (byte)' ' || b == (byte)'-') && groupLength > 0 && (separator == 0 || separator == b) && groupLength <= 6)
+            if (IsSeparator(b) && groupLength > 0 && (separator == 0 || separator == b) && groupLength <= 6)
             {
                 if (text.Open(i + 1))
                 {
@@ -193,6 +193,8 @@ internal sealed class CreditCardDetector : Detector
 
         return end;
     }
+
+    private static bool IsSeparator(byte b) => b is (byte)' ' or (byte)'-' or (byte)'.';
 
     private static bool Grouped(ReadOnlySpan<int> groups)
     {

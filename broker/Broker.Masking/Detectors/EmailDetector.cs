@@ -15,6 +15,8 @@ internal sealed class EmailDetector : Detector
 
     public override int Lookback => MaxLocal + 1;
 
+    public override bool Scans => true;
+
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
         var bytes = text.Bytes;

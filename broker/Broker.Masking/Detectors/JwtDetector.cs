@@ -3,14 +3,19 @@ using Broker.Masking.Detection;
 namespace Broker.Masking.Detectors;
 
 /// <summary>
-/// JSON Web Tokens in compact form: <c>eyJ…</c> header, payload and signature in base64url joined by dots.
+/// JSON Web Tokens in compact form: header, payload and signature in base64url joined by dots. The header is
+/// base64url of a JSON object: <c>eyJ…</c> for <c>{"</c>, and <c>eyA</c>, <c>ewo</c>, <c>ew0</c>, <c>ewk</c>
+/// when white space follows the brace (a header serialised with spaces or line breaks). Those are checked by
+/// decoding the header's start: a brace, white space, then a quote.
 /// </summary>
 internal sealed class JwtDetector : Detector
 {
     private const int MinHeader = 10;
     private const int MinPayload = 4;
+    // Enough base64url characters to decode a brace, several white-space bytes and the opening quote.
+    private const int HeaderProbe = 16;
 
-    public override IReadOnlyList<string> Needles { get; } = ["eyJ"];
+    public override IReadOnlyList<string> AnchoredNeedles { get; } = ["eyJ", "eyA", "ewo", "ew0", "ewk"];
 
     public override bool HoldsNeedlePrefix => true;
 
@@ -22,7 +27,8 @@ internal sealed class JwtDetector : Detector
         }
 
         var headerEnd = Run(text, index);
-        if (Undecided(text, index, headerEnd, findings) || text.At(headerEnd) != (byte)'.' || headerEnd - index < MinHeader)
+        if (Undecided(text, index, headerEnd, findings) || text.At(headerEnd) != (byte)'.' || headerEnd - index < MinHeader ||
+            (needle[2] != 'J' && !OpensJsonObject(text.Bytes.Slice(index, Math.Min(HeaderProbe, headerEnd - index)))))
         {
             return;
         }
@@ -58,6 +64,43 @@ internal sealed class JwtDetector : Detector
         findings.AddCandidate(start, DetectorNames.Jwt, distinctive: true);
         return true;
     }
+
+    /// <summary>Whether base64url <paramref name="encoded"/> decodes to a brace, optional white space and a double quote.</summary>
+    private static bool OpensJsonObject(ReadOnlySpan<byte> encoded)
+    {
+        Span<byte> decoded = stackalloc byte[HeaderProbe];
+        var n = 0;
+        var bits = 0;
+        var buffer = 0;
+        foreach (var c in encoded)
+        {
+            buffer = (buffer << 6) | Base64UrlValue(c);
+            bits += 6;
+            if (bits >= 8)
+            {
+                bits -= 8;
+                decoded[n++] = (byte)(buffer >> bits);
+                buffer &= (1 << bits) - 1;
+            }
+        }
+
+        var i = 1;
+        while (i < n && decoded[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            i++;
+        }
+
+        return n > 0 && decoded[0] == (byte)'{' && i < n && decoded[i] == (byte)'"';
+    }
+
+    private static int Base64UrlValue(byte c) => c switch
+    {
+        >= (byte)'A' and <= (byte)'Z' => c - 'A',
+        >= (byte)'a' and <= (byte)'z' => c - 'a' + 26,
+        >= (byte)'0' and <= (byte)'9' => c - '0' + 52,
+        (byte)'-' => 62,
+        _ => 63,
+    };
 
     private static int Run(in ScanText text, int from)
     {

@@ -6,41 +6,25 @@ namespace Broker.Masking.Detectors;
 
 /// <summary>
 /// Secrets named by their key: <c>key=value</c>, <c>key: value</c>, <c>"key": "value"</c>, <c>--key=value</c>,
-/// <c>Password=…;</c> in connection strings. The key decides the detector: AWS secret keys and session
-/// tokens, JSON secret fields, connection-string passwords, and otherwise any key containing a secret
-/// keyword, whose value must then clear a length and entropy threshold.
+/// <c>--key value</c>, <c>key&lt;TAB&gt;value</c>, <c>&lt;Key&gt;value&lt;/Key&gt;</c>, <c>Password=…;</c> in
+/// connection strings. The key decides the detector (see <see cref="SecretKeys"/>): AWS secret keys and session
+/// tokens, Azure account keys, JSON secret fields, connection-string passwords, and otherwise any key ending
+/// in a secret keyword, whose value must then clear a length and entropy threshold.
 /// </summary>
 internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 {
     private const int MaxKey = 128;
-    private const int MinKeywordValue = 6;
-    private const double MinEntropyBitsPerChar = 2.5;
-
-    private static readonly HashSet<string> s_awsSecretKeys = ["awssecretaccesskey", "secretaccesskey"];
-    private static readonly HashSet<string> s_awsSessionKeys = ["awssessiontoken", "sessiontoken", "awssecuritytoken"];
-    private static readonly HashSet<string> s_jsonFields =
-    [
-        "password", "passwd", "secret", "token", "privatekey", "clientsecret", "accesstoken", "refreshtoken",
-        "idtoken", "apikey", "secretkey", "authtoken",
-    ];
-    private static readonly HashSet<string> s_connectionKeys = ["password", "pwd", "passwd"];
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_awsSecretLookup = s_awsSecretKeys.GetAlternateLookup<ReadOnlySpan<char>>();
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_awsSessionLookup = s_awsSessionKeys.GetAlternateLookup<ReadOnlySpan<char>>();
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_jsonLookup = s_jsonFields.GetAlternateLookup<ReadOnlySpan<char>>();
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> s_connectionLookup = s_connectionKeys.GetAlternateLookup<ReadOnlySpan<char>>();
-    private static readonly string[] s_keywords = ["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
 
     private static readonly string[] s_authSchemes = ["bearer ", "basic ", "token ", "digest "];
     private static readonly int LongestScheme = s_authSchemes.Max(s => s.Length);
+    private static readonly SearchValues<byte> s_terminators = SearchValues.Create(" \t\n\r\f\v,;\"'&)]}<>"u8);
+    private static readonly SearchValues<byte> s_xmlTerminators = SearchValues.Create("<\n\r"u8);
+    private static readonly SearchValues<byte> s_metavariable = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ_"u8);
 
-    private readonly bool _awsSecret = enabled(DetectorNames.AwsSecretAccessKey);
-    private readonly bool _awsSession = enabled(DetectorNames.AwsSessionToken);
-    private readonly bool _json = enabled(DetectorNames.JsonSecretField);
-    private readonly bool _connection = enabled(DetectorNames.ConnectionStringPassword);
-    private readonly bool _keyword = enabled(DetectorNames.KeywordSecret);
+    private readonly SecretKeys _keys = new(enabled);
 
     public override IReadOnlyList<string> Needles { get; } =
-        ["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "private_key", "privatekey", "authorization"];
+        ["pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "accountkey", "private_key", "privatekey", "authorization"];
 
     public override bool NeedlesIgnoreCase => true;
 
@@ -67,55 +51,30 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
             return;
         }
 
-        var q = keyEnd;
-        var keyQuote = text.At(keyStart - 1);
-        var jsonKey = keyQuote == (byte)'"' && text.At(q) == (byte)'"';
-        if ((keyQuote is (byte)'"' or (byte)'\'') && text.At(q) == keyQuote)
-        {
-            q++;
-        }
-
-        q = SkipBlanks(text, q);
-        var separator = text.At(q);
-        if (separator is not ((byte)'=' or (byte)':'))
-        {
-            return;
-        }
-
-        q++;
-        if (text.At(q) is (byte)'=' or (byte)'>')
-        {
-            q++;
-        }
-
-        q = SkipBlanks(text, q);
-        if (q >= bytes.Length)
+        var shape = Separate(text, keyStart, keyEnd);
+        if (shape.Kind == ValueKind.None || shape.ValueStart >= bytes.Length)
         {
             return;
         }
 
         // A quote and the longest auth scheme are all that can lie between here and the value: a value that must start
         // before From was decided by an earlier scan, its key only re-entered the look-behind.
-        if (q + 1 + LongestScheme < text.From)
+        if (shape.ValueStart + 1 + LongestScheme < text.From)
         {
             return;
         }
 
         Span<char> keyBuffer = stackalloc char[MaxKey * 2 + 16];
-        var key = Normalize(bytes[keyStart..keyEnd], keyBuffer);
+        var rawKey = bytes[keyStart..keyEnd];
+        var key = SecretKeys.Normalize(rawKey, keyBuffer);
         var isAuthorization = key.EndsWith("authorization", StringComparison.Ordinal);
+        var q = shape.ValueStart;
         var quote = bytes[q];
         int valueStart, valueEnd;
         Continuation continuation;
-        if (quote is (byte)'"' or (byte)'\'')
+        if (shape.Kind != ValueKind.Xml && quote is (byte)'"' or (byte)'\'')
         {
-            valueStart = q + 1;
-            if (isAuthorization)
-            {
-                valueStart = SkipScheme(bytes, valueStart);
-            }
-
-            // A value that starts before From was decided by an earlier scan; its key only re-entered the look-behind.
+            valueStart = isAuthorization ? SkipScheme(bytes, q + 1) : q + 1;
             if (valueStart < text.From)
             {
                 return;
@@ -130,7 +89,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         }
         else
         {
-            if (jsonKey || bytes[q] is (byte)'\n' or (byte)'\r')
+            if (shape.JsonKey || bytes[q] is (byte)'\n' or (byte)'\r' || (shape.Kind == ValueKind.Option && !PlausibleOptionValue(bytes[q])))
             {
                 return;
             }
@@ -141,15 +100,15 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
                 return;
             }
 
-            var length = bytes[valueStart..].IndexOfAny(s_terminators);
+            var length = bytes[valueStart..].IndexOfAny(shape.Kind == ValueKind.Xml ? s_xmlTerminators : s_terminators);
             valueEnd = length < 0 ? bytes.Length : valueStart + length;
-
             continuation = Continuation.UntilWhitespace;
         }
 
+        var connectionForm = PrecededBySemicolon(bytes, keyStart);
         if (text.Open(valueEnd))
         {
-            var provisional = ProvisionalName(key, jsonKey, PrecededBySemicolon(bytes, keyStart));
+            var provisional = _keys.Provisional(key, rawKey, bytes[valueStart..valueEnd], new SecretKeys.Form(shape.JsonKey, connectionForm));
             if (provisional is not null)
             {
                 findings.AddCandidate(valueStart, provisional, distinctive: true, continuation);
@@ -159,165 +118,82 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         }
 
         var value = bytes[valueStart..valueEnd];
-        var name = Classify(key, value, jsonKey && quote == (byte)'"', text.At(valueEnd) == (byte)';' || PrecededBySemicolon(bytes, keyStart));
+        if (shape.Kind == ValueKind.Option && IsMetavariable(value))
+        {
+            return;
+        }
+
+        var name = _keys.Classify(key, rawKey, value, shape.JsonKey && quote == (byte)'"', text.At(valueEnd) == (byte)';' || connectionForm);
         if (name is not null)
         {
             findings.AddMatch(valueStart, valueEnd, name);
         }
     }
 
-    private string? ProvisionalName(ReadOnlySpan<char> key, bool jsonKey, bool connectionForm)
+    /// <summary>How the key at [<paramref name="keyStart"/>, <paramref name="keyEnd"/>) is separated from its value, and where the value starts.</summary>
+    private static Shape Separate(in ScanText text, int keyStart, int keyEnd)
     {
-        if (_awsSecret && s_awsSecretLookup.Contains(key))
+        var before = text.At(keyStart - 1);
+        if (before == (byte)'<' && text.At(keyEnd) == (byte)'>')
         {
-            return DetectorNames.AwsSecretAccessKey;
+            return new Shape(ValueKind.Xml, keyEnd + 1, JsonKey: false);
         }
 
-        if (_awsSession && s_awsSessionLookup.Contains(key))
+        var q = keyEnd;
+        var jsonKey = before == (byte)'"' && text.At(q) == (byte)'"';
+        if ((before is (byte)'"' or (byte)'\'') && text.At(q) == before)
         {
-            return DetectorNames.AwsSessionToken;
+            q++;
         }
 
-        if (_json && jsonKey && s_jsonLookup.Contains(key))
+        var gap = q;
+        var tabs = 0;
+        var spaces = 0;
+        while (text.At(q) is (byte)' ' or (byte)'\t')
         {
-            return DetectorNames.JsonSecretField;
+            tabs += text.At(q) == (byte)'\t' ? 1 : 0;
+            spaces += text.At(q) == (byte)' ' ? 1 : 0;
+            q++;
         }
 
-        if (_connection && s_connectionLookup.Contains(key) && (connectionForm || !_keyword || !IsKeywordKey(key)))
+        if (text.Open(q))
         {
-            return DetectorNames.ConnectionStringPassword;
+            return new Shape(ValueKind.None, q, jsonKey);
         }
 
-        return _keyword && IsKeywordKey(key) ? DetectorNames.KeywordSecret : null;
-    }
-
-    private string? Classify(ReadOnlySpan<char> key, ReadOnlySpan<byte> value, bool jsonString, bool connectionForm)
-    {
-        if (value.IsEmpty || AwsAccessKeyDetector.IsDocumentationExample(value))
+        var separator = text.At(q);
+        if (separator is (byte)'=' or (byte)':')
         {
-            return null;
-        }
-
-        if (_awsSecret && s_awsSecretLookup.Contains(key) && AwsAccessKeyDetector.IsSecretAccessKey(value))
-        {
-            return DetectorNames.AwsSecretAccessKey;
-        }
-
-        if (_awsSession && s_awsSessionLookup.Contains(key) && value.Length >= 16 && IsBase64Text(value))
-        {
-            return DetectorNames.AwsSessionToken;
-        }
-
-        if (_json && jsonString && s_jsonLookup.Contains(key))
-        {
-            return DetectorNames.JsonSecretField;
-        }
-
-        if (_connection && connectionForm && s_connectionLookup.Contains(key))
-        {
-            return DetectorNames.ConnectionStringPassword;
-        }
-
-        return _keyword && IsKeywordKey(key) && value.Length >= MinKeywordValue && Entropy(value) >= MinEntropyBitsPerChar
-            ? DetectorNames.KeywordSecret
-            : null;
-    }
-
-    // The keyword must end the key, or be followed only by one of these (`SECRET_KEY_BASE`, `token_value`):
-    // a key that merely mentions one (`HttpTokens`, `password_policy`) describes rather than holds a secret.
-    private static readonly string[] s_keywordTails = ["", "key", "keybase", "value", "string", "hash", "salt"];
-
-    private static bool IsKeywordKey(ReadOnlySpan<char> key)
-    {
-        if (key is "pwd" or "oldpwd")
-        {
-            return false;
-        }
-
-        foreach (var keyword in s_keywords)
-        {
-            foreach (var tail in s_keywordTails)
+            q++;
+            if (text.At(q) is (byte)'=' or (byte)'>')
             {
-                if (key.Length >= keyword.Length + tail.Length && key.EndsWith(tail, StringComparison.Ordinal) &&
-                    key[..^tail.Length].EndsWith(keyword, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Shannon entropy in bits per character.</summary>
-    /// <remarks>
-    /// H = log2(n) − Σ c·log2(c) / n over the byte counts c. Only the counts of bytes in the value are touched
-    /// (cleared before and after), so a short value costs a few dozen operations, not a 256-entry table.
-    /// </remarks>
-    [SkipLocalsInit]
-    internal static double Entropy(ReadOnlySpan<byte> value)
-    {
-        if (value.IsEmpty)
-        {
-            return 0;
-        }
-
-        Span<int> counts = stackalloc int[256];
-        foreach (var b in value)
-        {
-            counts[b] = 0;
-        }
-
-        foreach (var b in value)
-        {
-            counts[b]++;
-        }
-
-        var sum = 0.0;
-        foreach (var b in value)
-        {
-            var count = counts[b];
-            if (count > 0)
-            {
-                sum += count < s_countLog2Count.Length ? s_countLog2Count[count] : count * Math.Log2(count);
-                counts[b] = 0;
-            }
-        }
-
-        return Math.Log2(value.Length) - (sum / value.Length);
-    }
-
-    private static readonly double[] s_countLog2Count = [.. Enumerable.Range(0, 128).Select(c => c == 0 ? 0 : c * Math.Log2(c))];
-
-    private static bool IsBase64Text(ReadOnlySpan<byte> value)
-    {
-        foreach (var b in value)
-        {
-            if (!ByteClass.IsBase64(b) && b != (byte)'=')
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    // Lower-case without separators, so `SecretAccessKey`, `secret_access_key` and `secret-access-key` compare equal.
-    private static ReadOnlySpan<char> Normalize(ReadOnlySpan<byte> key, Span<char> buffer)
-    {
-        var n = 0;
-        foreach (var b in key)
-        {
-            if (b is (byte)'_' or (byte)'-' or (byte)'.')
-            {
-                continue;
+                q++;
             }
 
-            buffer[n++] = (char)(ByteClass.IsUpper(b) ? b + 32 : b);
+            return new Shape(ValueKind.Separated, SkipBlanks(text, q), jsonKey);
         }
 
-        return buffer[..n];
+        // Columns of a tab-separated listing (`aws_secret_access_key<TAB>value`): the tab is the separator.
+        if (tabs > 0 && spaces == 0 && q > gap && !jsonKey)
+        {
+            return new Shape(ValueKind.Separated, q, JsonKey: false);
+        }
+
+        // `--password VALUE`: a long option and its argument, one space apart.
+        // (The key's own characters include dashes, so the two dashes start it.)
+        if (spaces == 1 && tabs == 0 && text.At(keyStart) == (byte)'-' && text.At(keyStart + 1) == (byte)'-' && !jsonKey)
+        {
+            return new Shape(ValueKind.Option, q, JsonKey: false);
+        }
+
+        return new Shape(ValueKind.None, q, jsonKey);
     }
+
+    // The next option, a variable reference or a placeholder are not an option's secret value.
+    private static bool PlausibleOptionValue(byte first) => first is not ((byte)'-' or (byte)'$' or (byte)'<' or (byte)'[' or (byte)'{' or (byte)'|' or (byte)'\\');
+
+    /// <summary>`PASSWORD`, `TOKEN_FILE`: a help text's name for the argument, not a value.</summary>
+    private static bool IsMetavariable(ReadOnlySpan<byte> value) => value.IndexOfAnyExcept(s_metavariable) < 0;
 
     private static int SkipBlanks(in ScanText text, int i)
     {
@@ -376,5 +252,13 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         return i >= 0 && bytes[i] == (byte)';';
     }
 
-    private static readonly SearchValues<byte> s_terminators = SearchValues.Create(" \t\n\r\f\v,;\"'&)]}<>"u8);
+    private enum ValueKind
+    {
+        None,
+        Separated,
+        Option,
+        Xml,
+    }
+
+    private readonly record struct Shape(ValueKind Kind, int ValueStart, bool JsonKey);
 }

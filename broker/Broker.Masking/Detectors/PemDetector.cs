@@ -3,41 +3,42 @@ using Broker.Masking.Detection;
 namespace Broker.Masking.Detectors;
 
 /// <summary>
-/// PEM private-key blocks. The <c>-----BEGIN … PRIVATE KEY-----</c> line is a latching match: the
-/// masker masks from there on, across chunks, until the matching END line (or the end of the stream).
+/// Private-key blocks with armour lines: PEM (<c>-----BEGIN … PRIVATE KEY-----</c>, which includes PGP private key
+/// blocks) and SSH2 / RFC 4716 (<c>---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----</c>). The BEGIN line is a latching
+/// match: the masker masks from there on, across chunks, until the matching END line (or the end of the stream).
 /// </summary>
 internal sealed class PemDetector : Detector
 {
-    private const string Begin = "-----BEGIN ";
-    private const string End = "-----END ";
-    private const string Dashes = "-----";
+    private const string PemBegin = "-----BEGIN ";
+    private const string Ssh2Begin = "---- BEGIN ";
     private const int MaxLabel = 48;
 
-    public override IReadOnlyList<string> Needles { get; } = [Begin];
+    public override IReadOnlyList<string> Needles { get; } = [PemBegin, Ssh2Begin];
 
     public override bool HoldsNeedlePrefix => true;
 
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
-        if (!ByteClass.MatchesAt(text.Bytes, index, Begin))
+        if (!ByteClass.MatchesAt(text.Bytes, index, needle))
         {
             return;
         }
 
-        var (state, end, isPrivate) = Label(text, index + Begin.Length);
+        var ssh2 = needle == Ssh2Begin;
+        var (state, end, isPrivate) = Label(text, index + needle.Length, ssh2);
         if (state == LabelState.Open)
         {
             findings.AddCandidate(index, DetectorNames.PemPrivateKey, distinctive: false, Continuation.UntilPemEnd);
         }
         else if (state == LabelState.Complete && isPrivate)
         {
-            findings.AddMatch(index, end, DetectorNames.PemPrivateKey, latch: true);
+            findings.AddMatch(index, end, DetectorNames.PemPrivateKey, ssh2 ? Continuation.UntilSsh2End : Continuation.UntilPemEnd);
         }
     }
 
     public override void OnNeedlePrefix(in ScanText text, int index, string needle, Findings findings)
     {
-        if (ByteClass.MatchesAt(text.Bytes, index, Begin))
+        if (ByteClass.MatchesAt(text.Bytes, index, needle))
         {
             findings.AddCandidate(index, DetectorNames.PemPrivateKey, distinctive: false, Continuation.UntilPemEnd);
         }
@@ -47,21 +48,22 @@ internal sealed class PemDetector : Detector
     /// Finds the end of the END line at or after <paramref name="from"/>: its index, or -1 with
     /// <paramref name="resume"/> set to where the next search must start (a partial END line is searched again).
     /// </summary>
-    public static int FindEnd(ReadOnlySpan<byte> bytes, int from, bool final, out int resume)
+    public static int FindEnd(ReadOnlySpan<byte> bytes, int from, bool final, bool ssh2, out int resume)
     {
+        ReadOnlySpan<byte> endLine = ssh2 ? "---- END "u8 : "-----END "u8;
         var i = from;
         while (true)
         {
-            var hit = bytes[i..].IndexOf("-----END "u8);
+            var hit = bytes[i..].IndexOf(endLine);
             if (hit < 0)
             {
-                resume = Math.Max(i, bytes.Length - End.Length);
+                resume = Math.Max(i, bytes.Length - endLine.Length);
                 return -1;
             }
 
             hit += i;
             var text = new ScanText(bytes, default, hit, final);
-            var (state, end, _) = Label(text, hit + End.Length);
+            var (state, end, _) = Label(text, hit + endLine.Length, ssh2);
             if (state == LabelState.Complete)
             {
                 resume = end;
@@ -78,8 +80,9 @@ internal sealed class PemDetector : Detector
         }
     }
 
-    private static (LabelState State, int End, bool IsPrivate) Label(in ScanText text, int from)
+    private static (LabelState State, int End, bool IsPrivate) Label(in ScanText text, int from, bool ssh2)
     {
+        var dashes = ssh2 ? 4 : 5;
         var i = from;
         while (i < text.Length && i - from <= MaxLabel && (ByteClass.IsUpper(text.Bytes[i]) || ByteClass.IsDigit(text.Bytes[i]) || text.Bytes[i] == (byte)' '))
         {
@@ -91,7 +94,7 @@ internal sealed class PemDetector : Detector
             return (LabelState.Invalid, i, false);
         }
 
-        for (var k = 0; k < Dashes.Length; k++)
+        for (var k = 0; k < dashes; k++)
         {
             if (text.Open(i + k))
             {
@@ -105,7 +108,7 @@ internal sealed class PemDetector : Detector
         }
 
         var isPrivate = text.Bytes[from..i].IndexOf("PRIVATE KEY"u8) >= 0;
-        return (LabelState.Complete, i + Dashes.Length, isPrivate);
+        return (LabelState.Complete, i + dashes, isPrivate);
     }
 
     private enum LabelState

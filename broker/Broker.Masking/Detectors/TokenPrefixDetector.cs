@@ -3,40 +3,32 @@ using Broker.Masking.Detection;
 namespace Broker.Masking.Detectors;
 
 /// <summary>
-/// Tokens that announce themselves with a fixed prefix (GitHub, Slack, <c>sk-</c> API keys, Stripe,
-/// npm): the prefix, case-sensitive, at a word start, then at least a minimum run of body characters.
+/// Tokens that announce themselves with a fixed prefix (GitHub, GitLab, Slack, <c>sk-</c> API keys, Stripe,
+/// npm, Google API keys and the long tail in <see cref="TokenRules"/>): the prefix, case-sensitive, then at
+/// least a minimum run of body characters. Distinctive prefixes are found glued to the text before them
+/// (<c>MY_ghp_…</c>); short ones only where no letter or digit precedes them.
 /// </summary>
 internal sealed class TokenPrefixDetector : Detector
 {
+    // A glued prefix cut after fewer characters than this is not held: every word ending in `g` or `s` would
+    // otherwise wait for the hold delay. At most that many characters of the prefix (never of the body) show.
+    private const int ShortestGluedHold = 3;
+
     private readonly Dictionary<string, TokenRule> _rules;
 
     private TokenPrefixDetector(IEnumerable<TokenRule> rules)
     {
-        _rules = rules.ToDictionary(r => r.Prefix, StringComparer.OrdinalIgnoreCase);
-        Needles = [.. _rules.Keys];
+        _rules = rules.ToDictionary(r => r.Prefix, StringComparer.Ordinal);
+        AnchoredNeedles = [.. _rules.Keys];
     }
 
-    public override IReadOnlyList<string> Needles { get; }
+    public override IReadOnlyList<string> AnchoredNeedles { get; }
 
     public override bool HoldsNeedlePrefix => true;
 
     public static TokenPrefixDetector? Create(Func<string, bool> enabled)
     {
-        var rules = new List<TokenRule>();
-        void Add(string name, BodyClass body, int minBody, params string[] prefixes)
-        {
-            if (enabled(name))
-            {
-                rules.AddRange(prefixes.Select(p => new TokenRule(p, name, body, minBody)));
-            }
-        }
-
-        Add(DetectorNames.GitHubToken, BodyClass.Alnum, 36, "ghp_", "gho_", "ghu_", "ghs_", "ghr_");
-        Add(DetectorNames.GitHubToken, BodyClass.AlnumUnderscore, 22, "github_pat_");
-        Add(DetectorNames.SlackToken, BodyClass.AlnumDash, 10, "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxr-", "xoxs-", "xapp-");
-        Add(DetectorNames.SkApiKey, BodyClass.AlnumDashUnderscore, 20, "sk-");
-        Add(DetectorNames.StripeKey, BodyClass.Alnum, 10, "sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_");
-        Add(DetectorNames.NpmToken, BodyClass.Alnum, 36, "npm_");
+        var rules = TokenRules.For(enabled).ToList();
         return rules.Count == 0 ? null : new TokenPrefixDetector(rules);
     }
 
@@ -44,23 +36,19 @@ internal sealed class TokenPrefixDetector : Detector
     {
         var rule = _rules[needle];
         var bytes = text.Bytes;
-        if (index < text.From || !ByteClass.MatchesAt(bytes, index, rule.Prefix) || IsWordChar(text.At(index - 1)))
+        if (index < text.From || !ByteClass.MatchesAt(bytes, index, rule.Prefix) || !Bounded(rule, text.At(index - 1)))
         {
             return;
         }
 
         var bodyStart = index + rule.Prefix.Length;
-        var end = bodyStart;
-        while (end < bytes.Length && InBody(rule.Body, bytes[end]))
-        {
-            end++;
-        }
-
+        var run = bytes[bodyStart..].IndexOfAnyExcept(rule.Body);
+        var end = run < 0 ? bytes.Length : bodyStart + run;
         if (text.Open(end))
         {
             findings.AddCandidate(index, rule.Name, distinctive: true);
         }
-        else if (end - bodyStart >= rule.MinBody)
+        else if (end - bodyStart >= rule.MinBody && (rule.MinEntropy == 0 || SecretKeys.Entropy(bytes[bodyStart..end]) >= rule.MinEntropy))
         {
             findings.AddMatch(index, end, rule.Name);
         }
@@ -69,29 +57,21 @@ internal sealed class TokenPrefixDetector : Detector
     public override void OnNeedlePrefix(in ScanText text, int index, string needle, Findings findings)
     {
         var rule = _rules[needle];
-        if (ByteClass.MatchesAt(text.Bytes, index, rule.Prefix) && !IsWordChar(text.At(index - 1)))
+        if (!ByteClass.MatchesAt(text.Bytes, index, rule.Prefix))
+        {
+            return;
+        }
+
+        var cut = text.Length - index;
+        var wordStart = Bounded(TokenBoundary.WordStart, text.At(index - 1));
+        if ((wordStart && cut >= rule.HoldFrom) || (rule.Boundary == TokenBoundary.Glued && cut >= Math.Max(rule.HoldFrom, ShortestGluedHold)))
         {
             findings.AddCandidate(index, rule.Name, distinctive: false);
         }
     }
 
-    private static bool IsWordChar(byte b) => ByteClass.IsAlnum(b) || b is (byte)'_' or (byte)'-';
+    private static bool Bounded(TokenRule rule, byte previous) => Bounded(rule.Boundary, previous);
 
-    private static bool InBody(BodyClass body, byte b) => body switch
-    {
-        BodyClass.Alnum => ByteClass.IsAlnum(b),
-        BodyClass.AlnumUnderscore => ByteClass.IsAlnum(b) || b == (byte)'_',
-        BodyClass.AlnumDash => ByteClass.IsAlnum(b) || b == (byte)'-',
-        _ => ByteClass.IsAlnum(b) || b is (byte)'-' or (byte)'_',
-    };
-
-    private enum BodyClass
-    {
-        Alnum,
-        AlnumUnderscore,
-        AlnumDash,
-        AlnumDashUnderscore,
-    }
-
-    private sealed record TokenRule(string Prefix, string Name, BodyClass Body, int MinBody);
+    private static bool Bounded(TokenBoundary boundary, byte previous) =>
+        boundary == TokenBoundary.Glued || !(ByteClass.IsAlnum(previous) || previous is (byte)'+' or (byte)'/');
 }

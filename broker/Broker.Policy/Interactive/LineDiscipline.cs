@@ -27,8 +27,11 @@ public abstract record LineAction
     {
     }
 
-    /// <summary>Bytes for the shell's terminal; <paramref name="Record"/> is false for the secret sync line.</summary>
-    public sealed record ToShell(byte[] Data, bool Record) : LineAction;
+    /// <summary>
+    /// Bytes for the shell's terminal; <paramref name="Record"/> is false for the secret sync line, <paramref name="Typed"/>
+    /// is true for keys going to a running program (which may be reading a password) rather than a command line the broker decided.
+    /// </summary>
+    public sealed record ToShell(byte[] Data, bool Record, bool Typed = false) : LineAction;
 
     /// <summary>Bytes shown to the agent as terminal output (the broker's own echo and messages).</summary>
     public sealed record ToAgent(byte[] Data) : LineAction;
@@ -144,7 +147,7 @@ public sealed class LineDiscipline
         {
             if (!data.IsEmpty)
             {
-                actions.Add(new LineAction.ToShell(data.ToArray(), Record: true));
+                actions.Add(new LineAction.ToShell(data.ToArray(), Record: true, Typed: true));
             }
 
             return true;
@@ -184,7 +187,7 @@ public sealed class LineDiscipline
         if (_endRequested && !_endSentToProgram && _pending.WrittenCount == 0)
         {
             _endSentToProgram = true;
-            actions.Add(new LineAction.ToShell(EndOfFileByte, Record: true));
+            actions.Add(new LineAction.ToShell(EndOfFileByte, Record: true, Typed: true));
         }
     }
 

@@ -56,11 +56,13 @@ internal static class ProtocolMapping
         _ => null,
     };
 
-    public static V1.CommandDecision ToProto(this Broker.Policy.Decision decision, string command)
+    /// <summary>The decision frame: the command and what was found in it as masked for the session.</summary>
+    public static V1.CommandDecision ToProto(this Masking.MaskedDecision masked)
     {
+        var decision = masked.Decision;
         var proto = new V1.CommandDecision
         {
-            Command = command,
+            Command = masked.Command,
             Verdict = decision.Verdict switch
             {
                 Broker.Policy.Verdict.Allow => V1.Verdict.Allow,
@@ -68,12 +70,12 @@ internal static class ProtocolMapping
                 _ => V1.Verdict.Deny,
             },
             Rule = decision.RuleId ?? string.Empty,
-            Reason = decision.Reason,
+            Reason = masked.Reason,
             Role = decision.Role ?? string.Empty,
         };
-        proto.Programs.AddRange(decision.Facts.Programs);
+        proto.Programs.AddRange(masked.Programs);
         proto.AwsActions.AddRange(decision.Facts.AwsActions);
-        proto.Constructs.AddRange(decision.Facts.Constructs.Select(c => new V1.Construct { Name = c.Name, Detail = c.Detail ?? string.Empty }));
+        proto.Constructs.AddRange(masked.Constructs.Select(c => new V1.Construct { Name = c.Name, Detail = c.Detail ?? string.Empty }));
         return proto;
     }
 

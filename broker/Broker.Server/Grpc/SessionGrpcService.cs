@@ -76,12 +76,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var roles = new SessionRoles(access.Roles);
         var auditor = raw ? new RawCommandAuditor(integration, _access, roles, (RecordingJournal)request.Journal) : null;
         var masking = request.CreateFilter;
-        request = request with
-        {
-            CreateFilter = stream => stream == OutputChannel.Terminal
-                ? new ChainedOutputFilter(line?.CreateMarkerFilter() ?? auditor!.CreateMarkerFilter(), masking(stream))
-                : masking(stream),
-        };
+        request = request with { CreateFilter = () => new ChainedOutputFilter(line?.CreateMarkerFilter() ?? auditor!.CreateMarkerFilter(), masking()) };
 
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
         var session = ThrowIfFailed(result);
@@ -103,7 +98,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             {
                 SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
                 SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
-                SessionEvent.Decision { Value: TypedCommandDecision typed } => new V1.InteractResponse { Decision = typed.Decision.ToProto(typed.Command) },
+                SessionEvent.Decision { Value: TypedCommandDecision typed } => new V1.InteractResponse { Decision = typed.Masked.ToProto() },
                 SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
                 _ => throw new System.Diagnostics.UnreachableException(),
             }, context.CancellationToken).ConfigureAwait(false);
@@ -211,11 +206,11 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         journal.ExecCommand(CommandRecords.For(text, decision));
         // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
         responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
-        await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
+        await responseStream.WriteAsync(new V1.ExecResponse { Decision = MaskedDecision.Of(decision, text, journal.Masking).ToProto() }).ConfigureAwait(false);
         responseStream.WriteOptions = null;
         if (decision.Verdict != Broker.Policy.Verdict.Allow)
         {
-            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(CommandRecords.Refusal(decision) + "\n") }).ConfigureAwait(false);
+            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(journal.Masking.Text(CommandRecords.Refusal(decision)) + "\n") }).ConfigureAwait(false);
             await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
             await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
             _credentials.Release(request.Id);
@@ -374,14 +369,14 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     /// <summary>Builds the session's masking and opens its recording before anything runs.</summary>
     private (OpenRequest Request, Broker.Masking.SecretRegistry Secrets) Prepare(CallerIdentity caller, string target, IReadOnlyList<string> roles, string kind, int columns, int rows, string term)
     {
-        var masking = _masking.For(_access.Roles(roles));
-        if (masking.Profile is not { } profile)
+        var profiles = _masking.For(_access.Roles(roles));
+        if (profiles.Profile is not { } profile)
         {
             // Masking is configured but cannot be built: refuse rather than show unmasked output.
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"output masking for this session cannot be enforced: {string.Join("; ", masking.Errors)}"));
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"output masking for this session cannot be enforced: {string.Join("; ", profiles.Errors)}"));
         }
 
-        var secrets = new Broker.Masking.SecretRegistry();
+        var masking = new SessionMasking(profile, new Broker.Masking.SecretRegistry(), columns, rows);
         var id = SessionIds.New(_time);
         var header = new RecordingHeader
         {
@@ -408,7 +403,8 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw new RpcException(new Status(StatusCode.Unavailable, $"the session cannot be recorded: {ex.Message}"));
         }
 
-        var aws = _credentials.Reserve(caller, _access.Roles(roles), id, secrets);
+        journal.Masking = masking;
+        var aws = _credentials.Reserve(caller, _access.Roles(roles), id, masking.Secrets);
 
         return (new OpenRequest
         {
@@ -417,7 +413,8 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             Roles = roles,
             Target = target,
             Environment = SessionEnvironment.For(caller, aws?.Environment),
-            CreateFilter = _ => journal.Track(new MaskingFilter(profile.CreateMasker(secrets), profile.HoldDelay)),
+            CreateFilter = masking.CreateOutputFilter,
+            CreateInputFilter = masking.CreateInputFilter,
             Journal = journal,
         }, secrets);
     }

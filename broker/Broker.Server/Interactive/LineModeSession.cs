@@ -80,7 +80,8 @@ internal sealed class LineModeSession
                 switch (action)
                 {
                     case LineAction.ToShell toShell:
-                        await session.WriteToTargetAsync(toShell.Data, toShell.Record, CancellationToken.None).ConfigureAwait(false);
+                        var record = !toShell.Record ? InputRecording.None : toShell.Typed ? InputRecording.Typed : InputRecording.Command;
+                        await session.WriteToTargetAsync(toShell.Data, record, CancellationToken.None).ConfigureAwait(false);
                         break;
                     case LineAction.ToAgent toAgent:
                         await session.ShowAsync(OutputChannel.Terminal, toAgent.Data).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Broker.Core.Sessions;
 using Broker.Policy;
 using Broker.Server.Access;
 using Broker.Server.Logging;
+using Broker.Server.Masking;
 using Broker.Server.Recording;
 
 namespace Broker.Server.Interactive;
@@ -50,7 +51,7 @@ internal sealed partial class PolicyLineGate : ILineModeGate
             : _access.DecideLine(_roles.Current, input);
         LogDecision(_logger, new LoggedText(_subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
         var handle = _journal.Command(CommandRecords.For(command, decision));
-        _announce(new TypedCommandDecision(command, decision));
+        _announce(new TypedCommandDecision(MaskedDecision.Of(decision, command, _journal.Masking)));
         if (decision.Verdict == Verdict.Allow)
         {
             _context = _access.ContextAfter(input);
@@ -78,8 +79,10 @@ internal sealed partial class PolicyLineGate : ILineModeGate
     private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);
 }
 
-/// <summary>A typed command and the policy's decision, as the session's event log carries it.</summary>
-internal sealed record TypedCommandDecision(string Command, Decision Decision) : ICommandDecision
+/// <summary>A typed command and the policy's decision, masked, as the session's event log carries it.</summary>
+internal sealed record TypedCommandDecision(MaskedDecision Masked) : ICommandDecision
 {
-    public bool Allowed => Decision.Verdict == Verdict.Allow;
+    public string Command => Masked.Command;
+
+    public bool Allowed => Masked.Decision.Verdict == Verdict.Allow;
 }

@@ -4,10 +4,11 @@ using Broker.Masking;
 
 namespace Broker.Server.Masking;
 
-/// <summary>Adapts the streaming masker to the session's output filter seam.</summary>
-internal sealed class MaskingFilter : IOutputFilter
+/// <summary>Adapts the streaming masker to the session's output filter seam: every channel of the session through one masker.</summary>
+internal sealed class MaskingFilter : IOutputFilter, IMaskedOutput
 {
     private readonly StreamingMasker _masker;
+    private IOutputSink? _output;
 
     public MaskingFilter(StreamingMasker masker, TimeSpan holdDelay)
     {
@@ -21,9 +22,21 @@ internal sealed class MaskingFilter : IOutputFilter
 
     public IReadOnlyDictionary<string, long> Counts => _masker.Counts;
 
-    public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => _masker.Push(chunk, output);
+    public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output) => _masker.Push((int)channel, chunk, To(output));
 
-    public void FlushHeld(IBufferWriter<byte> output) => _masker.FlushHeld(output);
+    public void FlushHeld(IOutputSink output) => _masker.FlushHeld(To(output));
 
-    public void Complete(IBufferWriter<byte> output) => _masker.Complete(output);
+    public void EndChannel(OutputChannel channel, IOutputSink output) => _masker.EndChannel((int)channel, To(output));
+
+    public void Complete(IOutputSink output) => _masker.Complete(To(output));
+
+    public void Resize(int columns, int rows) => _masker.Resize(columns, rows);
+
+    IBufferWriter<byte> IMaskedOutput.Channel(int channel) => _output!.Channel((OutputChannel)channel);
+
+    private MaskingFilter To(IOutputSink output)
+    {
+        _output = output;
+        return this;
+    }
 }

@@ -16,8 +16,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
     private readonly Action<RecordingJournal>? _completed;
-    private readonly List<MaskingFilter> _filters = [];
-    private readonly Lock _gate = new();
+    private SessionMasking? _masking;
     // Appends and subscriptions take this lock so a record index is either in the file before a
     // subscription starts or delivered to it live, never neither.
     private readonly Lock _live = new();
@@ -64,20 +63,20 @@ internal sealed partial class RecordingJournal : ISessionJournal
     /// </summary>
     public SessionEvent.Ended? Exit { get; private set; }
 
-    /// <summary>Remembers a masker of the session so its counts are recorded when the session ends.</summary>
-    public MaskingFilter Track(MaskingFilter filter)
+    /// <summary>
+    /// The session's masking: command lines, reasons and facts are masked with it before they are recorded (observers
+    /// and exports read the records), and its counts are recorded when the session ends.
+    /// </summary>
+    public SessionMasking Masking
     {
-        lock (_gate)
-        {
-            _filters.Add(filter);
-        }
-
-        return filter;
+        get => _masking ?? throw new InvalidOperationException("the journal has no masking");
+        set => _masking = value;
     }
 
     /// <summary>Records the one command of an exec session; its exit code is recorded with the session's end.</summary>
     public void ExecCommand(CommandRecord command)
     {
+        command = Masked(command);
         lock (_live)
         {
             if (Exit is not null)
@@ -95,6 +94,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
     /// <summary>Records a command typed in an interactive session; returns its number for <see cref="CommandExit"/>.</summary>
     public long Command(CommandRecord command)
     {
+        command = Masked(command);
         lock (_live)
         {
             if (Exit is not null)
@@ -200,15 +200,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     public void Ended(SessionEvent.Ended ended)
     {
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        lock (_gate)
-        {
-            foreach (var (name, count) in _filters.SelectMany(f => f.Counts))
-            {
-                counts[name] = counts.GetValueOrDefault(name) + count;
-            }
-        }
-
+        var counts = _masking?.Counts ?? new Dictionary<string, long>();
         lock (_live)
         {
             if (counts.Count > 0)
@@ -343,6 +335,13 @@ internal sealed partial class RecordingJournal : ISessionJournal
             LogSealFailed(_logger, Path, fault.Message);
         }
     }
+
+    private CommandRecord Masked(CommandRecord command) => _masking is not { } masking ? command : command with
+    {
+        Text = masking.Text(command.Text),
+        Reason = command.Reason is null ? null : masking.Text(command.Reason),
+        FactsJson = command.FactsJson is null ? null : masking.Json(command.FactsJson),
+    };
 
     private long Offset()
     {

@@ -13,10 +13,10 @@ public sealed class ShellMarkerFilterTests
     {
         var markers = new List<ShellMarker>();
         var filter = new ShellMarkerFilter(Nonce, markers.Add);
-        var output = new ArrayBufferWriter<byte>();
+        var output = new OneChannel();
         foreach (var chunk in chunks)
         {
-            filter.Push(chunk, output);
+            filter.Push(OutputChannel.Terminal, chunk, output);
             if (flushBetween)
             {
                 filter.FlushHeld(output);
@@ -24,7 +24,7 @@ public sealed class ShellMarkerFilterTests
         }
 
         filter.Complete(output);
-        return (Encoding.UTF8.GetString(output.WrittenSpan), markers);
+        return (output.Text, markers);
     }
 
     private static string Marker(char kind, int? status = null) =>
@@ -90,15 +90,15 @@ public sealed class ShellMarkerFilterTests
     {
         var markers = new List<ShellMarker>();
         var filter = new ShellMarkerFilter(Nonce, markers.Add);
-        var output = new ArrayBufferWriter<byte>();
-        filter.Push("text\u001b]133;A;"u8, output);
+        var output = new OneChannel();
+        filter.Push(OutputChannel.Terminal, "text\u001b]133;A;"u8, output);
         filter.HasHeldBytes.Should().BeTrue();
-        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text");
+        output.Text.Should().Be("text");
 
         filter.FlushHeld(output);
 
         filter.HasHeldBytes.Should().BeFalse();
-        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("text\u001b]133;A;");
+        output.Text.Should().Be("text\u001b]133;A;");
         markers.Should().BeEmpty();
     }
 
@@ -129,16 +129,30 @@ public sealed class ShellMarkerFilterTests
     {
         var markers = new List<ShellMarker>();
         var chain = new ChainedOutputFilter(new ShellMarkerFilter(Nonce, markers.Add), new UpperCaseFilter());
-        var output = new ArrayBufferWriter<byte>();
+        var output = new OneChannel();
         var bytes = Encoding.UTF8.GetBytes("ab" + Marker('B') + "cd");
         foreach (var b in bytes)
         {
-            chain.Push([b], output);
+            chain.Push(OutputChannel.Terminal, [b], output);
         }
 
         chain.Complete(output);
-        Encoding.UTF8.GetString(output.WrittenSpan).Should().Be("ABCD");
+        output.Text.Should().Be("ABCD");
         markers.Should().ContainSingle();
+    }
+
+    [Fact]
+    public void Chained_filters_keep_each_channel_and_the_order_of_the_runs()
+    {
+        var chain = new ChainedOutputFilter(PassThroughFilter.Instance, new UpperCaseFilter());
+        var output = new Runs();
+
+        chain.Push(OutputChannel.Stdout, "one "u8, output);
+        chain.Push(OutputChannel.Stderr, "two "u8, output);
+        chain.Push(OutputChannel.Stdout, "three"u8, output);
+        chain.Complete(output);
+
+        output.Written.Should().Equal((OutputChannel.Stdout, "ONE "), (OutputChannel.Stderr, "TWO "), (OutputChannel.Stdout, "THREE"));
     }
 
     private sealed class UpperCaseFilter : IOutputFilter
@@ -147,14 +161,47 @@ public sealed class ShellMarkerFilterTests
 
         public bool HasHeldBytes => false;
 
-        public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => output.Write(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(chunk).ToUpperInvariant()));
+        public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output) =>
+            output.Channel(channel).Write(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(chunk).ToUpperInvariant()));
 
-        public void FlushHeld(IBufferWriter<byte> output)
+        public void FlushHeld(IOutputSink output)
         {
         }
 
-        public void Complete(IBufferWriter<byte> output)
+        public void EndChannel(OutputChannel channel, IOutputSink output)
         {
+        }
+
+        public void Complete(IOutputSink output)
+        {
+        }
+    }
+
+    /// <summary>A terminal's one channel, collected.</summary>
+    private sealed class OneChannel : IOutputSink
+    {
+        private readonly ArrayBufferWriter<byte> _bytes = new();
+
+        public string Text => Encoding.UTF8.GetString(_bytes.WrittenSpan);
+
+        public IBufferWriter<byte> Channel(OutputChannel channel) => _bytes;
+    }
+
+    /// <summary>Every channel's writes, as the runs they came in.</summary>
+    private sealed class Runs : IOutputSink
+    {
+        private readonly List<(OutputChannel Channel, ArrayBufferWriter<byte> Bytes)> _runs = [];
+
+        public IReadOnlyList<(OutputChannel, string)> Written => [.. _runs.Where(r => r.Bytes.WrittenCount > 0).Select(r => (r.Channel, Encoding.UTF8.GetString(r.Bytes.WrittenSpan)))];
+
+        public IBufferWriter<byte> Channel(OutputChannel channel)
+        {
+            if (_runs.Count == 0 || _runs[^1].Channel != channel)
+            {
+                _runs.Add((channel, new ArrayBufferWriter<byte>()));
+            }
+
+            return _runs[^1].Bytes;
         }
     }
 }

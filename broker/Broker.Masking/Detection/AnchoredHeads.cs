@@ -1,0 +1,120 @@
+namespace Broker.Masking.Detection;
+
+/// <summary>
+/// The heads of token-shaped secrets (a prefix such as <c>ghp_</c>, a JWT's <c>eyJ</c>, a DER key's <c>MI</c>) and
+/// where they are looked for: only where a run of token characters starts or goes on after a separator
+/// (<c>MY_ghp_…</c>), and only in runs long enough to hold a token (<see cref="TokenRuns"/>) or in the run the text
+/// ends with, which may still grow. That keeps a search for some two hundred heads off the ordinary text: a pair
+/// table of first two bytes answers almost every anchor at once.
+/// </summary>
+internal sealed class AnchoredHeads
+{
+    private readonly ulong[] _pairs = new ulong[1024];
+    private readonly Dictionary<int, Head[]> _byPair;
+    private readonly Head[][] _byFirst = new Head[256][];
+    private readonly Detector[] _everyAnchor;
+    private readonly int _longestHead;
+
+    public AnchoredHeads(IReadOnlyList<Detector> detectors)
+    {
+        var heads = detectors.SelectMany(d => d.AnchoredNeedles.Select(n => new Head(n, d))).ToArray();
+        foreach (var head in heads)
+        {
+            var pair = Pair(head.Text[0], head.Text[1]);
+            _pairs[pair >> 6] |= 1UL << (pair & 63);
+        }
+
+        _byPair = heads.GroupBy(h => Pair(h.Text[0], h.Text[1])).ToDictionary(g => g.Key, g => g.ToArray());
+        for (var b = 0; b < _byFirst.Length; b++)
+        {
+            _byFirst[b] = [.. heads.Where(h => h.Text[0] == b)];
+        }
+
+        _everyAnchor = [.. detectors.Where(d => d.AtEveryAnchor)];
+        _longestHead = heads.Length == 0 ? 8 : Math.Max(8, heads.Max(h => h.Text.Length));
+        IsEmpty = heads.Length == 0 && _everyAnchor.Length == 0;
+    }
+
+    public bool IsEmpty { get; }
+
+    public void Scan(in ScanText text, Findings findings)
+    {
+        var bytes = text.Bytes;
+        var tail = text.Final ? bytes.Length : TokenRuns.TailStart(bytes);
+        // A head cut by the previous chunk and released (too short to hold) starts a little before the new text.
+        var from = Math.Max(0, text.From - _longestHead);
+        var visitor = new AnchorVisitor(this, text, findings);
+        TokenRuns.ForEachAnchor(bytes, from, tail, ref visitor);
+
+        // The run the text ends with may still grow into a token, however short it is yet: every anchor of it counts.
+        for (var anchor = tail; anchor < bytes.Length; anchor++)
+        {
+            if (anchor >= from && (anchor == tail || !ByteClass.IsAlnum(bytes[anchor - 1])))
+            {
+                Check(text, anchor, findings);
+            }
+        }
+    }
+
+    private void Check(in ScanText text, int anchor, Findings findings)
+    {
+        var bytes = text.Bytes;
+        foreach (var detector in _everyAnchor)
+        {
+            detector.OnAnchor(text, anchor, findings);
+        }
+
+        var left = bytes.Length - anchor;
+        if (left >= 2)
+        {
+            var pair = Pair(bytes[anchor], bytes[anchor + 1]);
+            if ((_pairs[pair >> 6] & (1UL << (pair & 63))) == 0 || !_byPair.TryGetValue(pair, out var heads))
+            {
+                return;
+            }
+
+            foreach (var head in heads)
+            {
+                Offer(text, anchor, head, findings);
+            }
+
+            return;
+        }
+
+        if (left == 1 && !text.Final)
+        {
+            foreach (var head in _byFirst[bytes[anchor]])
+            {
+                Offer(text, anchor, head, findings);
+            }
+        }
+    }
+
+    /// <summary>The head is there whole (a needle), or the text ends inside it (a prefix that may still become one).</summary>
+    private static void Offer(in ScanText text, int anchor, Head head, Findings findings)
+    {
+        var rest = text.Bytes[anchor..];
+        if (rest.Length >= head.Text.Length)
+        {
+            if (ByteClass.MatchesAt(rest, 0, head.Text))
+            {
+                head.Detector.OnNeedle(text, anchor, head.Text, findings);
+            }
+        }
+        else if (!text.Final && head.Detector.HoldsNeedlePrefix && ByteClass.MatchesAt(rest, 0, head.Text))
+        {
+            head.Detector.OnNeedlePrefix(text, anchor, head.Text, findings);
+        }
+    }
+
+    private static int Pair(int first, int second) => (first & 0xFF) | ((second & 0xFF) << 8);
+
+    private sealed record Head(string Text, Detector Detector);
+
+    private readonly ref struct AnchorVisitor(AnchoredHeads heads, ScanText text, Findings findings) : IAnchorVisitor
+    {
+        private readonly ScanText _text = text;
+
+        public void Anchor(int position) => heads.Check(_text, position, findings);
+    }
+}

@@ -1,0 +1,66 @@
+using Broker.Masking.Detection;
+
+namespace Broker.Masking.Detectors;
+
+/// <summary>
+/// Tokens recognised by a marker in their middle rather than a prefix: Azure AD client secrets
+/// (<c>abc8Q~</c> then 31–34 characters, checked at every anchor of a long token run) and Telegram bot tokens
+/// (<c>123456789:AA</c> then 33 characters; the run starts at <c>AA</c>, after the colon).
+/// </summary>
+internal sealed class InfixTokenDetector : Detector
+{
+    private const string TelegramHead = "AA";
+
+    public override IReadOnlyList<string> AnchoredNeedles { get; } = [TelegramHead];
+
+    public override bool AtEveryAnchor => true;
+
+    public override void OnAnchor(in ScanText text, int index, Findings findings)
+    {
+        // Three characters of [A-Za-z0-9_~.-], a digit, then the marker.
+        if (text.At(index + 4) == (byte)'Q' && text.At(index + 5) == (byte)'~' && ByteClass.IsDigit(text.At(index + 3)) &&
+            IsAzureChar(text.At(index)) && IsAzureChar(text.At(index + 1)) && IsAzureChar(text.At(index + 2)))
+        {
+            Report(text, index, index + 6, 31, IsAzureChar, findings);
+        }
+    }
+
+    public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
+    {
+        if (text.At(index - 1) != (byte)':')
+        {
+            return;
+        }
+
+        var digits = index - 1;
+        while (digits > 0 && index - 1 - digits < 16 && ByteClass.IsDigit(text.At(digits - 1)))
+        {
+            digits--;
+        }
+
+        if (index - 1 - digits is >= 5 and <= 16 && !ByteClass.IsAlnum(text.At(digits - 1)))
+        {
+            Report(text, Math.Max(digits, text.From), index + needle.Length, 33, ByteClass.IsBase64Url, findings);
+        }
+    }
+
+    private static void Report(in ScanText text, int start, int bodyStart, int minBody, Func<byte, bool> inBody, Findings findings)
+    {
+        var end = bodyStart;
+        while (end < text.Length && inBody(text.Bytes[end]))
+        {
+            end++;
+        }
+
+        if (text.Open(end))
+        {
+            findings.AddCandidate(start, DetectorNames.VendorToken, distinctive: true);
+        }
+        else if (end - bodyStart >= minBody)
+        {
+            findings.AddMatch(start, end, DetectorNames.VendorToken);
+        }
+    }
+
+    private static bool IsAzureChar(byte b) => ByteClass.IsAlnum(b) || b is (byte)'_' or (byte)'~' or (byte)'.' or (byte)'-';
+}

@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Text;
+
+namespace Broker.Masking.Text;
+
+/// <summary>
+/// The text one view's detectors match on: the characters a terminal shows, without the escape sequences
+/// and control characters around them, each remembering the raw byte it came from (by runs of consecutive
+/// raw offsets). The same text widened to Latin-1 chars serves the multi-string searches. Positions are
+/// absolute so they survive compaction.
+/// </summary>
+internal sealed class ShadowText
+{
+    private const int InitialSize = 4096;
+
+    private byte[] _bytes = ArrayPool<byte>.Shared.Rent(InitialSize);
+    private char[] _chars = ArrayPool<char>.Shared.Rent(InitialSize);
+    private int _length;
+    private Segment[] _segments = new Segment[64];
+    private int _segmentCount;
+
+    /// <summary>Absolute position of the first character kept.</summary>
+    public long Base { get; private set; }
+
+    public long End => Base + _length;
+
+    public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, _length);
+
+    public ReadOnlySpan<char> Chars => _chars.AsSpan(0, _length);
+
+    public void Append(ReadOnlySpan<byte> text, long rawOffset)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        if (_segmentCount == 0 || RawOfEnd() != rawOffset)
+        {
+            if (_segmentCount == _segments.Length)
+            {
+                Array.Resize(ref _segments, _segments.Length * 2);
+            }
+
+            _segments[_segmentCount++] = new Segment(End, rawOffset);
+        }
+
+        if (_length + text.Length > _bytes.Length)
+        {
+            var size = Math.Max(_bytes.Length * 2, _length + text.Length);
+            Grow(ref _bytes, _length, size);
+            Grow(ref _chars, _length, size);
+        }
+
+        text.CopyTo(_bytes.AsSpan(_length));
+        // Latin-1 widening keeps one char per byte, so char and byte positions stay the same.
+        Encoding.Latin1.GetChars(text, _chars.AsSpan(_length));
+        _length += text.Length;
+    }
+
+    public void Append(byte character, long rawOffset) => Append([character], rawOffset);
+
+    /// <summary>Raw offset of the byte behind position <paramref name="position"/>.</summary>
+    public long RawOf(long position)
+    {
+        var segment = _segments[SegmentOf(position)];
+        return segment.RawStart + (position - segment.Start);
+    }
+
+    /// <summary>The first position whose raw byte is at or after <paramref name="rawOffset"/> (<see cref="End"/> when none).</summary>
+    public long PositionOf(long rawOffset)
+    {
+        if (_segmentCount == 0)
+        {
+            return End;
+        }
+
+        int lo = 0, hi = _segmentCount - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) >> 1;
+            if (_segments[mid].RawStart <= rawOffset)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        var segment = _segments[lo];
+        var segmentEnd = lo + 1 < _segmentCount ? _segments[lo + 1].Start : End;
+        if (rawOffset < segment.RawStart)
+        {
+            return segment.Start;
+        }
+
+        return Math.Min(segmentEnd, segment.Start + (rawOffset - segment.RawStart));
+    }
+
+    /// <summary>Drops everything before <paramref name="keep"/>.</summary>
+    public void Compact(long keep)
+    {
+        var drop = (int)(keep - Base);
+        if (drop <= 0)
+        {
+            return;
+        }
+
+        _bytes.AsSpan(drop, _length - drop).CopyTo(_bytes);
+        _chars.AsSpan(drop, _length - drop).CopyTo(_chars);
+        _length -= drop;
+        Base = keep;
+        var first = 0;
+        while (first + 1 < _segmentCount && _segments[first + 1].Start <= keep)
+        {
+            first++;
+        }
+
+        if (first > 0)
+        {
+            _segments.AsSpan(first, _segmentCount - first).CopyTo(_segments);
+            _segmentCount -= first;
+        }
+    }
+
+    /// <summary>An independent copy (a channel's own view, forked from the combined one when a second channel appears).</summary>
+    public ShadowText Clone()
+    {
+        var copy = new ShadowText { Base = Base };
+        copy.Append(Bytes, 0);
+        copy._segments = (Segment[])_segments.Clone();
+        copy._segmentCount = _segmentCount;
+        return copy;
+    }
+
+    /// <summary>Gives the buffers back to the pool, cleared (they held unmasked output); nothing may be appended afterwards.</summary>
+    public void Release()
+    {
+        Return(ref _bytes);
+        Return(ref _chars);
+        Base += _length;
+        _length = 0;
+    }
+
+    private int SegmentOf(long position)
+    {
+        int lo = 0, hi = _segmentCount - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) >> 1;
+            if (_segments[mid].Start <= position)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo;
+    }
+
+    private long RawOfEnd()
+    {
+        var last = _segments[_segmentCount - 1];
+        return last.RawStart + (End - last.Start);
+    }
+
+    private static void Grow<T>(ref T[] array, int used, int size)
+    {
+        var grown = ArrayPool<T>.Shared.Rent(size);
+        array.AsSpan(0, used).CopyTo(grown);
+        Return(ref array);
+        array = grown;
+    }
+
+    private static void Return<T>(ref T[] array)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(array, clearArray: true);
+        }
+
+        array = [];
+    }
+
+    private readonly record struct Segment(long Start, long RawStart);
+}

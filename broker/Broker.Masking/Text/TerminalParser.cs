@@ -1,0 +1,364 @@
+using System.Buffers;
+
+namespace Broker.Masking.Text;
+
+/// <summary>What a <see cref="TerminalParser"/> found in the byte stream, in order, with the raw offset of each piece.</summary>
+internal interface ITerminalSink
+{
+    /// <summary>Printable text (TAB and LF included); zero-width characters are left out.</summary>
+    void Visible(ReadOnlySpan<byte> text, long rawOffset);
+
+    /// <summary>A C0 control other than TAB, LF and ESC (CR, BS, VT, FF…), or DEL.</summary>
+    void Control(byte control, long rawOffset);
+
+    /// <summary>A complete control sequence (<c>ESC [ … final</c>); <paramref name="rawOffset"/> is its final byte's, <see cref="CsiSequence.Start"/> its ESC's.</summary>
+    void Csi(in CsiSequence sequence, long rawOffset);
+
+    /// <summary>A complete escape sequence other than CSI and the string introducers (<c>ESC 7</c>, <c>ESC D</c>…); <paramref name="rawOffset"/> is its ESC's.</summary>
+    void Escape(byte intermediate, byte final, long rawOffset);
+
+    /// <summary>An OSC, DCS, SOS, PM or APC string starts; <paramref name="introducer"/> is <c>]</c>, <c>P</c>, <c>X</c>, <c>^</c> or <c>_</c>.</summary>
+    void StringStart(byte introducer, long rawOffset);
+
+    /// <summary>Payload bytes of the current string.</summary>
+    void StringBytes(ReadOnlySpan<byte> payload, long rawOffset);
+
+    /// <summary>The current string ended (terminated or aborted) at <paramref name="rawOffset"/>.</summary>
+    void StringEnd(long rawOffset);
+}
+
+/// <summary>A CSI sequence: private marker, up to <see cref="MaxParameters"/> numeric parameters, final byte.</summary>
+internal struct CsiSequence
+{
+    public const int MaxParameters = 4;
+
+    /// <summary>Raw offset of the sequence's ESC.</summary>
+    public long Start;
+
+    public byte Private;
+    public byte Intermediate;
+    public byte Final;
+    public int Count;
+    public int P0;
+    public int P1;
+    public int P2;
+    public int P3;
+
+    /// <summary>Parameter <paramref name="index"/>, or <paramref name="fallback"/> when absent or zero.</summary>
+    public readonly int Get(int index, int fallback)
+    {
+        var value = index switch { 0 => P0, 1 => P1, 2 => P2, 3 => P3, _ => 0 };
+        return index < Count && value > 0 ? value : fallback;
+    }
+}
+
+/// <summary>
+/// ECMA-48 just far enough to know what a terminal prints: a byte state machine carried across chunks, so
+/// a sequence split anywhere is handled the same. UTF-8 characters that render with no width (zero-width
+/// spaces and joiners, bidi controls, variation selectors, combining marks, tag characters, the soft hyphen)
+/// are dropped from the visible text: a token with one inside looks whole on a screen.
+/// </summary>
+internal struct TerminalParser
+{
+    private const byte Escape = 0x1B;
+
+    // C0 controls except TAB and LF, ESC, DEL, and the lead bytes of the zero-width characters: the rest is
+    // visible text, found by one vectorised search.
+    private static readonly SearchValues<byte> s_special = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127,
+            0xC2, 0xCC, 0xCD, 0xD8, 0xE1, 0xE2, 0xEF, 0xF3]);
+
+    private static readonly SearchValues<byte> s_stringStops = SearchValues.Create([0x07, 0x18, 0x1A, Escape]);
+
+    private State _state;
+    private byte _introducer;
+    private byte _escapeIntermediate;
+    private CsiSequence _csi;
+    private uint _pending;
+    private int _pendingLength;
+    private int _pendingNeeded;
+    private long _pendingRaw;
+    private long _sequenceStart;
+
+    private enum State : byte
+    {
+        Ground,
+        Escape,
+        EscapeIntermediate,
+        Csi,
+        String,
+        Utf8,
+    }
+
+    public void Feed<TSink>(ReadOnlySpan<byte> chunk, long rawStart, TSink sink)
+        where TSink : ITerminalSink
+    {
+        var i = 0;
+        while (i < chunk.Length)
+        {
+            var b = chunk[i];
+            switch (_state)
+            {
+                case State.Ground:
+                    {
+                        var run = chunk[i..].IndexOfAny(s_special);
+                        var visible = run < 0 ? chunk.Length - i : run;
+                        if (visible > 0)
+                        {
+                            sink.Visible(chunk.Slice(i, visible), rawStart + i);
+                            i += visible;
+                            continue;
+                        }
+
+                        if (b == Escape)
+                        {
+                            _state = State.Escape;
+                            _sequenceStart = rawStart + i;
+                        }
+                        else if (b < 0x20 || b == 0x7F)
+                        {
+                            sink.Control(b, rawStart + i);
+                        }
+                        else
+                        {
+                            _pending = b;
+                            _pendingLength = 1;
+                            _pendingNeeded = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+                            _pendingRaw = rawStart + i;
+                            _state = State.Utf8;
+                        }
+
+                        i++;
+                        break;
+                    }
+
+                case State.Utf8:
+                    if ((b & 0xC0) != 0x80)
+                    {
+                        // Not a complete character: what was held is ordinary (if invalid) text.
+                        FlushPending(sink);
+                        _state = State.Ground;
+                        continue;
+                    }
+
+                    _pending |= (uint)b << (8 * _pendingLength++);
+                    i++;
+                    if (_pendingLength == _pendingNeeded)
+                    {
+                        if (!IsZeroWidth(_pending))
+                        {
+                            FlushPending(sink);
+                        }
+
+                        _state = State.Ground;
+                    }
+
+                    break;
+
+                case State.String:
+                    {
+                        var run = chunk[i..].IndexOfAny(s_stringStops);
+                        var payload = run < 0 ? chunk.Length - i : run;
+                        if (payload > 0)
+                        {
+                            sink.StringBytes(chunk.Slice(i, payload), rawStart + i);
+                            i += payload;
+                            continue;
+                        }
+
+                        // BEL, CAN and SUB end the string; so does ESC, whatever follows it (an ESC \ is the string
+                        // terminator, any other escape sequence starts there), as terminals parse it.
+                        sink.StringEnd(rawStart + i);
+                        _state = b == Escape ? State.Escape : State.Ground;
+                        _sequenceStart = rawStart + i;
+                        i++;
+                        break;
+                    }
+
+                default:
+                    Step(b, rawStart + i, sink);
+                    i++;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Raw offset of an escape or control sequence begun but not finished (-1 when none): it is held back until it is
+    /// whole, so that what it does can be judged (and masked as a unit) before any of it goes out.
+    /// </summary>
+    public readonly long PendingSequence => _state is State.Escape or State.EscapeIntermediate or State.Csi ? _sequenceStart : -1;
+
+    /// <summary>What is held at the end of the stream goes out as it is.</summary>
+    public void Finish<TSink>(TSink sink)
+        where TSink : ITerminalSink
+    {
+        if (_state == State.Utf8)
+        {
+            FlushPending(sink);
+            _state = State.Ground;
+        }
+    }
+
+    private void FlushPending<TSink>(TSink sink)
+        where TSink : ITerminalSink
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        for (var k = 0; k < _pendingLength; k++)
+        {
+            bytes[k] = (byte)(_pending >> (8 * k));
+        }
+
+        sink.Visible(bytes[.._pendingLength], _pendingRaw);
+    }
+
+    private void Step<TSink>(byte b, long raw, TSink sink)
+        where TSink : ITerminalSink
+    {
+        if (b is 0x18 or 0x1A)
+        {
+            // CAN and SUB abort any sequence.
+            _state = State.Ground;
+            return;
+        }
+
+        if (b < 0x20 && b != Escape)
+        {
+            // C0 controls act at once inside an escape or control sequence, which then goes on.
+            Execute(b, raw, sink);
+            return;
+        }
+
+        switch (_state)
+        {
+            case State.Escape:
+                switch (b)
+                {
+                    case (byte)'[':
+                        _csi = default;
+                        _csi.Start = _sequenceStart;
+                        _state = State.Csi;
+                        break;
+                    case (byte)']' or (byte)'P' or (byte)'X' or (byte)'^' or (byte)'_':
+                        _introducer = b;
+                        _state = State.String;
+                        sink.StringStart(b, raw);
+                        break;
+                    case >= 0x20 and <= 0x2F:
+                        _escapeIntermediate = b;
+                        _state = State.EscapeIntermediate;
+                        break;
+                    case Escape:
+                        _sequenceStart = raw;
+                        break;
+                    default:
+                        _state = State.Ground;
+                        sink.Escape(0, b, _sequenceStart);
+                        break;
+                }
+
+                break;
+            case State.EscapeIntermediate:
+                if (b is < 0x20 or > 0x2F)
+                {
+                    _state = State.Ground;
+                    sink.Escape(_escapeIntermediate, b, _sequenceStart);
+                }
+
+                break;
+            case State.Csi:
+                StepCsi(b, raw, sink);
+                break;
+        }
+    }
+
+    private static void Execute<TSink>(byte control, long raw, TSink sink)
+        where TSink : ITerminalSink
+    {
+        if (control is (byte)'\t' or (byte)'\n')
+        {
+            sink.Visible(control == (byte)'\t' ? "\t"u8 : "\n"u8, raw);
+        }
+        else
+        {
+            sink.Control(control, raw);
+        }
+    }
+
+    private void StepCsi<TSink>(byte b, long raw, TSink sink)
+        where TSink : ITerminalSink
+    {
+        switch (b)
+        {
+            case >= (byte)'0' and <= (byte)'9':
+                if (_csi.Count == 0)
+                {
+                    _csi.Count = 1;
+                }
+
+                AddDigit(b - '0');
+                break;
+            case (byte)';' or (byte)':':
+                _csi.Count = Math.Min(_csi.Count == 0 ? 2 : _csi.Count + 1, CsiSequence.MaxParameters + 1);
+                break;
+            case >= 0x3C and <= 0x3F:
+                _csi.Private = b;
+                break;
+            case >= 0x20 and <= 0x2F:
+                _csi.Intermediate = b;
+                break;
+            case Escape:
+                _state = State.Escape;
+                _sequenceStart = raw;
+                break;
+            case >= 0x40 and <= 0x7E:
+                _csi.Final = b;
+                _csi.Count = Math.Min(_csi.Count, CsiSequence.MaxParameters);
+                _state = State.Ground;
+                sink.Csi(_csi, raw);
+                break;
+            case >= 0x80:
+                // Not part of any sequence: the sequence is dropped.
+                _state = State.Ground;
+                break;
+        }
+    }
+
+    private void AddDigit(int digit)
+    {
+        switch (_csi.Count - 1)
+        {
+            case 0: _csi.P0 = Grow(_csi.P0, digit); break;
+            case 1: _csi.P1 = Grow(_csi.P1, digit); break;
+            case 2: _csi.P2 = Grow(_csi.P2, digit); break;
+            case 3: _csi.P3 = Grow(_csi.P3, digit); break;
+        }
+
+        static int Grow(int value, int digit) => Math.Min((value * 10) + digit, 99_999);
+    }
+
+    /// <summary>Whether the UTF-8 character (bytes packed little-endian) renders with no width.</summary>
+    private static bool IsZeroWidth(uint packed)
+    {
+        var b0 = (byte)packed;
+        var b1 = (byte)(packed >> 8);
+        var b2 = (byte)(packed >> 16);
+        var b3 = (byte)(packed >> 24);
+        return b0 switch
+        {
+            0xC2 => b1 == 0xAD,                                          // U+00AD soft hyphen
+            0xCC => true,                                                // U+0300–U+033F combining marks
+            0xCD => b1 <= 0xAF,                                          // U+0340–U+036F
+            0xD8 => b1 == 0x9C,                                          // U+061C Arabic letter mark
+            0xE1 => (b1 == 0xA0 && b2 is >= 0x8B and <= 0x8F) ||         // U+180B–U+180F
+                    (b1 == 0xAA && b2 >= 0xB0) || b1 == 0xAB ||          // U+1AB0–U+1AFF
+                    b1 == 0xB7,                                          // U+1DC0–U+1DFF
+            0xE2 => (b1 == 0x80 && (b2 is >= 0x8B and <= 0x8F || b2 is >= 0xAA and <= 0xAE)) || // U+200B–U+200F, U+202A–U+202E
+                    (b1 == 0x81 && b2 is >= 0xA0 and <= 0xAF) ||         // U+2060–U+206F
+                    (b1 == 0x83 && b2 >= 0x90),                          // U+20D0–U+20FF
+            0xEF => (b1 == 0xB8 && b2 <= 0x8F) || (b1 == 0xBB && b2 == 0xBF), // U+FE00–U+FE0F, U+FEFF
+            0xF3 => b1 == 0xA0 && (b2 is 0x80 or 0x81 || (b2 is >= 0x84 and <= 0x87 && b3 >= 0x80)), // U+E0000–U+E007F, U+E0100–U+E01EF
+            _ => false,
+        };
+    }
+}

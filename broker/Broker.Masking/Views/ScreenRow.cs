@@ -1,0 +1,152 @@
+namespace Broker.Masking.Views;
+
+/// <summary>
+/// The cells of the terminal row the cursor is on: for each column, the character drawn there (its UTF-8
+/// bytes) and the raw offset of the bytes that drew it. Blank cells were never drawn or were erased.
+/// </summary>
+internal sealed class ScreenRow
+{
+    private const int Blank = -1;
+
+    private uint[] _characters = new uint[128];
+    private byte[] _lengths = new byte[128];
+    private long[] _raw = new long[128];
+
+    public ScreenRow(int maxColumns) => MaxColumns = maxColumns;
+
+    /// <summary>Columns beyond this are not kept (a row wider than any terminal).</summary>
+    public int MaxColumns { get; }
+
+    /// <summary>Columns in use: one past the rightmost cell ever drawn since the row was cleared.</summary>
+    public int Width { get; private set; }
+
+    /// <summary>Changed since it was last scanned.</summary>
+    public bool Dirty { get; set; }
+
+    public void Clear()
+    {
+        Array.Fill(_lengths, (byte)0, 0, Width);
+        Width = 0;
+        Dirty = false;
+    }
+
+    /// <summary>Draws a character of <paramref name="length"/> UTF-8 bytes (packed little-endian) at <paramref name="column"/>.</summary>
+    public void Put(int column, uint character, int length, long raw)
+    {
+        if (column >= MaxColumns)
+        {
+            return;
+        }
+
+        Ensure(column + 1);
+        _characters[column] = character;
+        _lengths[column] = (byte)length;
+        _raw[column] = raw;
+        Width = Math.Max(Width, column + 1);
+        Dirty = true;
+    }
+
+    /// <summary>Blanks [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public void Erase(int from, int to)
+    {
+        to = Math.Min(to, Width);
+        if (from >= to)
+        {
+            return;
+        }
+
+        Array.Fill(_lengths, (byte)0, from, to - from);
+        while (Width > 0 && _lengths[Width - 1] == 0)
+        {
+            Width--;
+        }
+
+        Dirty = true;
+    }
+
+    /// <summary>Deletes <paramref name="count"/> cells at <paramref name="column"/>; the cells right of them move left.</summary>
+    public void Delete(int column, int count)
+    {
+        if (column >= Width)
+        {
+            return;
+        }
+
+        count = Math.Min(count, Width - column);
+        Array.Copy(_characters, column + count, _characters, column, Width - column - count);
+        Array.Copy(_lengths, column + count, _lengths, column, Width - column - count);
+        Array.Copy(_raw, column + count, _raw, column, Width - column - count);
+        Erase(Width - count, Width);
+        Dirty = true;
+    }
+
+    /// <summary>Inserts <paramref name="count"/> blank cells at <paramref name="column"/>; the cells right of them move right.</summary>
+    public void Insert(int column, int count)
+    {
+        if (column >= Width)
+        {
+            return;
+        }
+
+        var moved = Math.Min(Width - column, MaxColumns - column - count);
+        if (moved > 0)
+        {
+            Ensure(column + count + moved);
+            Array.Copy(_characters, column, _characters, column + count, moved);
+            Array.Copy(_lengths, column, _lengths, column + count, moved);
+            Array.Copy(_raw, column, _raw, column + count, moved);
+            Width = column + count + moved;
+        }
+
+        Array.Fill(_lengths, (byte)0, column, Math.Min(count, Width - column));
+        while (Width > 0 && _lengths[Width - 1] == 0)
+        {
+            Width--;
+        }
+
+        Dirty = true;
+    }
+
+    /// <summary>The character at <paramref name="column"/> (blank: -1) and the raw offset and length of the bytes that drew it.</summary>
+    public (long Character, int Length, long Raw) At(int column) =>
+        column < Width && _lengths[column] > 0 ? (_characters[column], _lengths[column], _raw[column]) : (Blank, 0, 0);
+
+    /// <summary>
+    /// The row as text for the detectors (a blank cell reads as a space), with, for each byte of it, the column it
+    /// belongs to; returns the length.
+    /// </summary>
+    public int Render(Span<byte> text, Span<int> columns)
+    {
+        var n = 0;
+        for (var c = 0; c < Width && n + 4 <= text.Length; c++)
+        {
+            if (_lengths[c] == 0)
+            {
+                columns[n] = c;
+                text[n++] = (byte)' ';
+                continue;
+            }
+
+            for (var k = 0; k < _lengths[c]; k++)
+            {
+                columns[n] = c;
+                text[n++] = (byte)(_characters[c] >> (8 * k));
+            }
+        }
+
+        return n;
+    }
+
+    private void Ensure(int size)
+    {
+        if (size <= _lengths.Length)
+        {
+            return;
+        }
+
+        var grown = Math.Min(MaxColumns, Math.Max(size, _lengths.Length * 2));
+        Array.Resize(ref _characters, grown);
+        Array.Resize(ref _lengths, grown);
+        Array.Resize(ref _raw, grown);
+    }
+}

@@ -1,0 +1,361 @@
+using Broker.Masking.Detection;
+using Broker.Masking.Emission;
+using Broker.Masking.Text;
+
+namespace Broker.Masking.Views;
+
+/// <summary>
+/// The row of the terminal screen the cursor is on, as a terminal would draw it: cursor movement, carriage
+/// returns, backspaces, erasing, inserting and deleting characters are followed, so a secret assembled on the
+/// screen from pieces printed out of order (<c>\e[5GREST\rghp_</c>) is seen whole and the bytes that drew it
+/// are masked (those not yet released: a piece already shown stays, but the secret is never complete on the screen).
+/// A row drawn left to right is the combined text itself, which the linear view already reads: only a row the
+/// cursor moved about in ("disturbed") is modelled cell by cell and scanned again as it changes. Moving to another
+/// row ends the row; rows are not remembered (see docs/masking.md).
+/// </summary>
+internal sealed partial class ScreenView : IMaskView, ITerminalSink
+{
+    // Without a known width a row is cut here (no terminal is wider); a longer line is followed in its last part.
+    private const int MaxColumns = 4096;
+    private const int ShortestLeak = 4;
+    private const int TabWidth = 8;
+
+    private readonly MaskingProfile _profile;
+    private readonly SecretRegistry _secrets;
+    private readonly ShadowText _shadow;
+    private readonly MaskPlan _plan;
+    private readonly Findings _findings = new();
+    private readonly List<Held> _held = [];
+    private readonly ScreenRow _row;
+    private readonly List<(long Raw, int Length)> _cells = [];
+    // The cursor movements and edits since the row was last scanned: when a secret appears on the screen and every
+    // character of it is already out, masking the edit that brought the pieces together keeps it from happening.
+    private readonly List<(long Start, long End)> _operations = [];
+    private byte[] _text = new byte[512];
+    private char[] _chars = new char[512];
+    private int[] _columnOf = new int[512];
+    private int _columns;
+    private int _rows;
+    private long _released;
+    private bool _detailed;
+    private int _column;
+    private bool _carriageReturn;
+    private long _rowStart;
+    private int _rowGeneration;
+    private int _anchorRow;
+    private long _anchorShadow;
+    private Saved? _saved;
+    private uint _lastCharacter = ' ';
+    private int _lastLength = 1;
+    private long _lastRaw = -1;
+    private uint _partial;
+    private int _partialLength;
+    private int _partialNeeded;
+    private long _partialRaw;
+
+    public ScreenView(MaskingProfile profile, SecretRegistry secrets, ShadowText shadow, MaskPlan plan, int columns, int rows)
+    {
+        _profile = profile;
+        _secrets = secrets;
+        _shadow = shadow;
+        _plan = plan;
+        _columns = columns;
+        _rows = rows;
+        _row = new ScreenRow(columns > 0 ? Math.Min(columns, MaxColumns) : MaxColumns);
+    }
+
+    /// <summary>The terminal was resized: rows wrap at the new width from now on.</summary>
+    public void Resize(int columns, int rows)
+    {
+        FinishRow(toColumn: 0);
+        _columns = columns;
+        _rows = rows;
+    }
+
+    public void Visible(ReadOnlySpan<byte> text, long rawOffset)
+    {
+        if (!_detailed)
+        {
+            if (!_carriageReturn)
+            {
+                return;
+            }
+
+            // Text after a carriage return overwrites the row; a line feed right after it does not.
+            if (text[0] == (byte)'\n')
+            {
+                _carriageReturn = false;
+                return;
+            }
+
+            Materialize();
+        }
+
+        Draw(text, rawOffset);
+    }
+
+    public void Control(byte control, long rawOffset)
+    {
+        _operations.Add((rawOffset, rawOffset + 1));
+        switch (control)
+        {
+            case (byte)'\r':
+                if (_detailed)
+                {
+                    _column = 0;
+                }
+                else
+                {
+                    _carriageReturn = true;
+                }
+
+                break;
+            case 0x08:
+                Materialize();
+                _column = Math.Max(0, Math.Min(_column, LastColumn) - 1);
+                break;
+            case 0x0B or 0x0C:
+                MoveToRow(CurrentRow() + 1, 0);
+                break;
+        }
+    }
+
+    public void Escape(byte intermediate, byte final, long rawOffset)
+    {
+        _operations.Add((rawOffset, rawOffset + (intermediate != 0 ? 3 : 2)));
+        if (intermediate != 0)
+        {
+            return;
+        }
+
+        switch (final)
+        {
+            case (byte)'7':
+                Save();
+                break;
+            case (byte)'8':
+                Restore();
+                break;
+            case (byte)'D':
+                MoveToRow(CurrentRow() + 1, Column());
+                break;
+            case (byte)'E':
+                MoveToRow(CurrentRow() + 1, 0);
+                break;
+            case (byte)'M':
+                MoveToRow(CurrentRow() - 1, Column());
+                break;
+            case (byte)'c':
+                MoveToRow(0, 0);
+                break;
+        }
+    }
+
+    public void StringStart(byte introducer, long rawOffset)
+    {
+    }
+
+    public void StringBytes(ReadOnlySpan<byte> payload, long rawOffset)
+    {
+    }
+
+    public void StringEnd(long rawOffset)
+    {
+    }
+
+    public long Decide(MaskPlan plan, long rawEnd, bool final)
+    {
+        if (!_detailed)
+        {
+            return rawEnd;
+        }
+
+        if (_row.Dirty || final)
+        {
+            Scan(final);
+        }
+
+        var frontier = rawEnd;
+        foreach (var held in _held)
+        {
+            var first = FirstUnreleased(held.Column);
+            if (first == long.MaxValue)
+            {
+                // Everything of it is out: what can still be held is the edits that may complete it.
+                foreach (var (start, _) in _operations)
+                {
+                    first = start >= _released ? Math.Min(first, start) : first;
+                }
+            }
+
+            frontier = Math.Min(frontier, first);
+        }
+
+        return frontier;
+    }
+
+    public void Flush(MaskPlan plan, long rawEnd)
+    {
+        foreach (var held in _held)
+        {
+            if (held.Distinctive && TextLength(held.Column) >= ShortestLeak)
+            {
+                MaskCells(held.Column, _row.Width, held.Name);
+                return;
+            }
+        }
+    }
+
+    public bool Commit(MaskPlan plan, long rawEnd)
+    {
+        if (_held.Count == 0)
+        {
+            return false;
+        }
+
+        var first = _held.MinBy(h => h.Column);
+        MaskCells(first.Column, _row.Width, first.Name);
+        _held.Clear();
+        return true;
+    }
+
+    public void Released(long rawReleased) => _released = rawReleased;
+
+    public void Compact(long keepAtLeast)
+    {
+    }
+
+    public void Release()
+    {
+    }
+
+    /// <summary>Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about.</summary>
+    public long KeepFrom() => _detailed ? long.MaxValue : RowStart();
+
+    /// <summary>The end of the stream: the row is decided as it stands.</summary>
+    public void Finish() => FinishRow(toColumn: 0);
+
+    private int LastColumn => _columns > 0 ? Math.Min(_columns, MaxColumns) - 1 : MaxColumns - 1;
+
+    private void Scan(bool final)
+    {
+        var width = _row.Width;
+        EnsureBuffers((width * 4) + 4);
+        var length = _row.Render(_text, _columnOf);
+        System.Text.Encoding.Latin1.GetChars(_text.AsSpan(0, length), _chars);
+        var text = new ScanText(_text.AsSpan(0, length), _chars.AsSpan(0, length), 0, final);
+        _findings.Reset(0, 0);
+        _findings.Needles.Forget();
+        _profile.Scan(text, _secrets.Snapshot, _findings);
+        _row.Dirty = false;
+        _held.Clear();
+        foreach (var match in _findings.Matches)
+        {
+            if (!MaskCells(_columnOf[match.Start], _columnOf[match.End - 1] + 1, match.Name))
+            {
+                MaskOperations(match.Name);
+            }
+        }
+
+        if (!final)
+        {
+            foreach (var candidate in _findings.Candidates)
+            {
+                _held.Add(new Held(_columnOf[candidate.Start], candidate.Name, candidate.Distinctive));
+            }
+        }
+
+        // Edits are kept while something on the row is undecided: they may be what completes it.
+        if (_held.Count == 0)
+        {
+            _operations.Clear();
+        }
+    }
+
+    /// <summary>Masks the bytes that drew columns [<paramref name="from"/>, <paramref name="to"/>) and are not yet released; false when there are none.</summary>
+    private bool MaskCells(int from, int to, string name)
+    {
+        _cells.Clear();
+        for (var c = from; c < to; c++)
+        {
+            var (_, length, raw) = _row.At(c);
+            if (length > 0 && raw >= _released)
+            {
+                _cells.Add((raw, length));
+            }
+        }
+
+        _cells.Sort();
+        var silent = false;
+        var i = 0;
+        while (i < _cells.Count)
+        {
+            var start = _cells[i].Raw;
+            var end = start + _cells[i].Length;
+            while (++i < _cells.Count && _cells[i].Raw <= end)
+            {
+                end = Math.Max(end, _cells[i].Raw + _cells[i].Length);
+            }
+
+            // One region: the first piece carries the marker, the pieces drawn elsewhere in the stream go silently.
+            _plan.Add(start, end, name, silent);
+            silent = true;
+        }
+
+        return silent;
+    }
+
+    /// <summary>Masks the edits since the last scan that are not yet released, so the terminal never performs them.</summary>
+    private void MaskOperations(string name)
+    {
+        var silent = false;
+        foreach (var (start, end) in _operations)
+        {
+            if (start >= _released)
+            {
+                _plan.Add(start, end, name, silent);
+                silent = true;
+            }
+        }
+    }
+
+    private long FirstUnreleased(int from)
+    {
+        var first = long.MaxValue;
+        for (var c = from; c < _row.Width; c++)
+        {
+            var (_, length, raw) = _row.At(c);
+            if (length > 0 && raw >= _released)
+            {
+                first = Math.Min(first, raw);
+            }
+        }
+
+        return first;
+    }
+
+    private int TextLength(int from)
+    {
+        var n = 0;
+        for (var c = from; c < _row.Width; c++)
+        {
+            n += Math.Max(1, _row.At(c).Length);
+        }
+
+        return n;
+    }
+
+    private void EnsureBuffers(int size)
+    {
+        if (_text.Length < size)
+        {
+            _text = new byte[size * 2];
+            _chars = new char[size * 2];
+            _columnOf = new int[size * 2];
+        }
+    }
+
+    private readonly record struct Held(int Column, string Name, bool Distinctive);
+
+    private readonly record struct Saved(int Row, int Column, long Shadow, int Generation);
+}
