@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AgentClient.Cli;
 using AgentClient.Terminal;
+using Broker.CommandLine;
 
 var options = new ClientOptions();
 using var signals = TerminationSignals.Register();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using AgentClient.Connection;
 using AgentClient.Terminal;
+using Broker.CommandLine;
 using Broker.Protocol.V1;
 using Google.Protobuf;
 using Grpc.Core;
