@@ -43,7 +43,7 @@ public sealed class SessionCommandsTests : IClassFixture<BrokerProcess>
     {
         var (_, session) = await EndedExecSessionAsync("logged");
 
-        var log = await WaitForLogAsync($"Session {session} ended");
+        var log = await _broker.WaitForLogAsync($"Session {session} ended");
         log.Should().MatchRegex($"Session {session} ended: exit code 0, signal 0, Exited");
         log.Should().NotContain("Ended {");
     }
@@ -98,21 +98,5 @@ public sealed class SessionCommandsTests : IClassFixture<BrokerProcess>
         var session = new Regex(@"^(\S+)\s+" + Regex.Escape(subject) + @"\s", RegexOptions.Multiline).Match(list);
         session.Success.Should().BeTrue(list);
         return (subject, session.Groups[1].Value);
-    }
-
-    private async Task<string> WaitForLogAsync(string text)
-    {
-        var limit = System.Diagnostics.Stopwatch.StartNew();
-        while (!_broker.Log.Contains(text, StringComparison.Ordinal))
-        {
-            if (limit.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"the broker never logged '{text}':\n{_broker.Log}");
-            }
-
-            await Task.Delay(50);
-        }
-
-        return _broker.Log;
     }
 }

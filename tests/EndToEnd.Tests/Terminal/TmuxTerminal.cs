@@ -26,8 +26,12 @@ public sealed class TmuxTerminal : IAsyncDisposable
     /// <summary>A fresh directory of this terminal's own (removed on disposal), writable by every account.</summary>
     public string Directory { get; }
 
-    /// <summary>Starts tmux with a <paramref name="columns"/>×<paramref name="rows"/> window whose shell has <paramref name="environment"/> and the prompt "$ ".</summary>
-    public static async Task<TmuxTerminal> StartAsync(IReadOnlyDictionary<string, string> environment, int columns = 100, int rows = 30)
+    /// <summary>
+    /// Starts tmux with a <paramref name="columns"/>×<paramref name="rows"/> window whose shell has
+    /// <paramref name="environment"/>, runs in <paramref name="workingDirectory"/> (else this
+    /// terminal's directory) and shows <paramref name="prompt"/> (a PS1 value ending in "$ ").
+    /// </summary>
+    public static async Task<TmuxTerminal> StartAsync(IReadOnlyDictionary<string, string> environment, int columns = 100, int rows = 30, string? workingDirectory = null, string prompt = "$ ")
     {
         var directory = Path.Combine(Path.GetTempPath(), "e2e-tmux-" + Guid.NewGuid().ToString("n"));
         System.IO.Directory.CreateDirectory(directory);
@@ -36,11 +40,17 @@ public sealed class TmuxTerminal : IAsyncDisposable
             // Sessions may run as an account of their own: they must be able to write here.
             File.SetUnixFileMode(directory, (UnixFileMode)0x1FF);
         }
+
         var terminal = new TmuxTerminal(directory);
-        var args = new List<string> { "-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", Text(columns), "-y", Text(rows) };
+        var args = new List<string>
+        {
+            "-f", "/dev/null", "start-server", ";", "set-option", "-g", "history-limit", "100000", ";",
+            "new-session", "-d", "-s", "main", "-x", Text(columns), "-y", Text(rows), "-c", workingDirectory ?? directory,
+        };
+
         // The shell's variables come from an rc file of its own (bash ignores a PS1 from the
         // environment, and tmux's own environment handling differs between versions).
-        var rc = new StringBuilder("PS1='$ '\nunset HISTFILE\n");
+        var rc = new StringBuilder($"PS1='{prompt}'\nunset HISTFILE\n");
         foreach (var (key, value) in environment)
         {
             rc.Append(CultureInfo.InvariantCulture, $"export {key}='{value.Replace("'", "'\\''", StringComparison.Ordinal)}'\n");
@@ -49,9 +59,17 @@ public sealed class TmuxTerminal : IAsyncDisposable
         var rcFile = Path.Combine(directory, "bashrc");
         await File.WriteAllTextAsync(rcFile, rc.ToString());
         args.Add($"exec bash --noprofile --rcfile {rcFile}");
-        await terminal.TmuxAsync(args);
-        await terminal.WaitForAsync(screen => screen.TrimEnd().EndsWith('$'), "the shell's first prompt");
-        return terminal;
+        try
+        {
+            await terminal.TmuxAsync(args);
+            await terminal.WaitForAsync(screen => screen.TrimEnd().EndsWith('$'), "the shell's first prompt");
+            return terminal;
+        }
+        catch
+        {
+            await terminal.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Types <paramref name="text"/> as it is (one write to the terminal) without Enter.</summary>
@@ -131,6 +149,10 @@ public sealed class TmuxTerminal : IAsyncDisposable
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    private static bool IsTestRunnerVariable(string name) =>
+        name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase) || name is "DOTNET_HOST_PATH";
+
     private async Task<string> TmuxAsync(IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("tmux") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -141,9 +163,15 @@ public sealed class TmuxTerminal : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        // The test runner's own terminal settings must not leak into the pane.
+        // The pane is a person's terminal: nothing of the test runner's own (its terminal, the
+        // MSBuild and test host variables `dotnet test` sets, which would steer a `dotnet build`
+        // typed in the pane) leaks into it.
         info.Environment.Remove("TMUX");
         info.Environment["TERM"] = "xterm-256color";
+        foreach (var name in info.Environment.Keys.Where(IsTestRunnerVariable).ToList())
+        {
+            info.Environment.Remove(name);
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
