@@ -24,7 +24,7 @@ public sealed class WalkthroughReadmeTests
         new("--json -- id", 0, "\"type\":\"exit\""),
         new("rm -rf /tmp/x", 0, "exit code: 126", "file-changes"),
         new("bash -c \"id\"", 126, "shells-and-interpreters"),
-        new("policy check", null, "\"decision\":\"deny\""),
+        new("policy check", null, "\"decision\":", "\"programs\":[\"rm\"]"),
         new("sessions list --all", 0, "alice"),
         new("sessions terminate", 0, "terminated"),
         new("replay verify", 0, "intact and sealed"),
