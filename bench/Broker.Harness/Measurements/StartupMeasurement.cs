@@ -22,35 +22,25 @@ internal sealed class StartupMeasurement(IReadOnlyList<ProcessVariant> variants,
     public async Task<Dictionary<string, StartupSamples>> RunAsync(int count, CancellationToken cancellationToken)
     {
         var results = variants.ToDictionary(v => v.Name, _ => new StartupSamples([], [], 0));
-        foreach (var variant in variants)
+        await Interleaving.InBlocksAsync(variants, Warmup, count, BlockSize, async (variant, timed) =>
         {
-            for (var i = 0; i < Warmup; i++)
+            var run = await OnceAsync(variant, cancellationToken).ConfigureAwait(false);
+            if (!timed)
             {
-                await OnceAsync(variant, cancellationToken).ConfigureAwait(false);
+                return;
             }
-        }
 
-        var blocks = (count + BlockSize - 1) / BlockSize;
-        for (var block = 0; block < blocks; block++)
-        {
-            var size = Math.Min(BlockSize, count - (block * BlockSize));
-            foreach (var variant in Interleaving.Round(variants, block))
+            var samples = results[variant.Name];
+            if (run is { } measured)
             {
-                for (var i = 0; i < size; i++)
-                {
-                    var samples = results[variant.Name];
-                    if (await OnceAsync(variant, cancellationToken).ConfigureAwait(false) is { } run)
-                    {
-                        samples.WallMilliseconds.Add(run.Wall);
-                        samples.CpuMilliseconds.Add(run.Cpu);
-                    }
-                    else
-                    {
-                        results[variant.Name] = samples with { Failures = samples.Failures + 1 };
-                    }
-                }
+                samples.WallMilliseconds.Add(measured.Wall);
+                samples.CpuMilliseconds.Add(measured.Cpu);
             }
-        }
+            else
+            {
+                results[variant.Name] = samples with { Failures = samples.Failures + 1 };
+            }
+        }).ConfigureAwait(false);
 
         return results;
     }
