@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
 
-// The client drives POSIX terminals (termios, SIGWINCH).
+// The client drives Linux terminals: termios through glibc/musl's layout, ioctl numbers, read(2) and poll(2).
 [assembly: SupportedOSPlatform("linux")]
-[assembly: SupportedOSPlatform("macos")]

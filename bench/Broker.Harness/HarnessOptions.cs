@@ -22,6 +22,9 @@ internal sealed record HarnessOptions
     /// <summary>The built <c>agent-client</c>, which drives the broker's load-generating sessions from a process of their own.</summary>
     public required string AgentClient { get; init; }
 
+    /// <summary>The Native AOT <c>agent-client</c> (bench/run publishes it), measured as a whole process; null leaves it out.</summary>
+    public string? AgentClientAot { get; init; }
+
     public required string OutputPath { get; init; }
 
     public string Target { get; init; } = "local";
@@ -54,6 +57,11 @@ internal sealed record HarnessOptions
 
     public int ExecCount => ExecRuns ?? (Quick ? 30 : 1_000);
 
+    /// <summary>Whole-process runs per variant in the start-up measurement; null means the mode's default.</summary>
+    public int? StartupRuns { get; init; }
+
+    public int StartupCount => StartupRuns ?? (Quick ? 5 : 200);
+
     public IReadOnlyList<int> SessionCounts => Quick ? [1, 10] : [1, 100, 500, 1_000];
 
     public TimeSpan ConcurrencyWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
@@ -64,7 +72,7 @@ internal sealed record HarnessOptions
     public IReadOnlySet<string> Selected { get; init; } = new HashSet<string>(Measurements, StringComparer.Ordinal);
 
     /// <summary>The names --only accepts.</summary>
-    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "echo", "exec", "concurrency"];
+    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "echo", "exec", "startup", "concurrency"];
 
     public bool Runs(string measurement) => Selected.Contains(measurement);
 
@@ -111,7 +119,7 @@ internal sealed record HarnessOptions
             return (null, "--ssh-max-sessions must be a positive number");
         }
 
-        int? rounds = null, execRuns = null;
+        int? rounds = null, execRuns = null, startupRuns = null;
         if (values.TryGetValue("rounds", out var r))
         {
             if (!int.TryParse(r, out var n) || n < 1)
@@ -130,6 +138,16 @@ internal sealed record HarnessOptions
             }
 
             execRuns = n;
+        }
+
+        if (values.TryGetValue("startup-count", out var startup))
+        {
+            if (!int.TryParse(startup, out var n) || n < 1)
+            {
+                return (null, "--startup-count must be a positive number");
+            }
+
+            startupRuns = n;
         }
 
         var selected = new HashSet<string>(Measurements, StringComparer.Ordinal);
@@ -153,6 +171,7 @@ internal sealed record HarnessOptions
             SshdProcessId = sshdPid,
             WorkDirectory = values["work"],
             AgentClient = values["agent-client"],
+            AgentClientAot = values.GetValueOrDefault("agent-client-aot"),
             OutputPath = values["out"],
             Target = values.GetValueOrDefault("target", "local"),
             TokenGroups = values.TryGetValue("token-groups", out var groups) ? groups.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
@@ -160,6 +179,7 @@ internal sealed record HarnessOptions
             SshMaxSessions = sshMax,
             Rounds = rounds,
             ExecRuns = execRuns,
+            StartupRuns = startupRuns,
             Selected = selected,
         }, null);
     }

@@ -65,6 +65,21 @@ if (options.Runs("exec"))
         results.Exec = await new ExecMeasurement(runners, log).RunAsync(options.ExecCount, token).ConfigureAwait(false)).ConfigureAwait(false);
 }
 
+if (options.Runs("startup"))
+{
+    var variants = new List<ProcessVariant>();
+    if (options.AgentClientAot is { } aot)
+    {
+        variants.Add(new ProcessVariant(MarkdownReport.ClientAot, () => brokerSystem.ClientExecTrue(aot)));
+    }
+
+    variants.Add(new ProcessVariant(MarkdownReport.ClientJit, () => brokerSystem.ClientExecTrue(options.AgentClient)));
+    variants.Add(new ProcessVariant(MarkdownReport.SshExec, () => ssh.ExecTrue(null)));
+    variants.Add(new ProcessVariant(MarkdownReport.SshMuxExec, () => ssh.ExecTrue(options.SshControlPath)));
+    await Step("whole-process start-up", async () =>
+        results.Startup = await new StartupMeasurement(variants, log).RunAsync(options.StartupCount, token).ConfigureAwait(false)).ConfigureAwait(false);
+}
+
 var concurrency = new ConcurrencyMeasurement(log);
 foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
 {

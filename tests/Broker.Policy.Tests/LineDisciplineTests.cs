@@ -72,6 +72,39 @@ public sealed class LineDisciplineTests
         _gate.Decided.Should().Equal("cat");
     }
 
+    [Theory]
+    [InlineData("\u0003")]
+    [InlineData("\u001c")]
+    [InlineData("\u001a")]
+    public void A_signal_key_typed_before_the_command_started_reaches_it_when_it_starts(string key)
+    {
+        AtPrompt();
+        Type("tail -f /dev/null\r");
+        _actions.Clear();
+
+        Type("ls" + key);
+        _actions.Should().BeEmpty("the command has not started yet");
+        _line.CommandStarted(_actions);
+
+        Described.Should().Equal("echo on", "shell:" + key);
+        _line.ProgramRunning.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Keys_typed_after_an_early_interrupt_still_wait_for_the_next_prompt()
+    {
+        AtPrompt();
+        Type("tail -f /dev/null\r");
+        Type("\u0003id\r");
+        _line.CommandStarted(_actions);
+        _actions.Clear();
+
+        _line.PromptStarted(130, _actions);
+        _line.PromptShown(_actions);
+
+        _gate.Decided.Should().Equal("tail -f /dev/null", "id");
+    }
+
     [Fact]
     public void A_refused_command_shows_the_message_and_only_an_empty_line_reaches_the_shell()
     {

@@ -184,6 +184,23 @@ public sealed class BrokerProcess : IAsyncLifetime
         }
     }
 
+    /// <summary>Polls the broker's log until it holds <paramref name="text"/>; returns the log.</summary>
+    public async Task<string> WaitForLogAsync(string text)
+    {
+        var limit = Stopwatch.StartNew();
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (limit.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"the broker never logged '{text}'; its log:\n{Log}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return Log;
+    }
+
     public Task<string> TokenAsync(string subject, params string[] groups) => TokenWithLifetimeAsync(subject, "1h", groups);
 
     public async Task<string> TokenWithLifetimeAsync(string subject, string ttl, params string[] groups)

@@ -22,7 +22,9 @@ public sealed class TokenRenewalTests : IAsyncLifetime
             ["--broker", _broker.Url, "--token-file", tokenFile, "shell", "--target", "local"],
             "sleep 22; echo after-$((20+1))\nexit 3\n",
             timeoutSeconds: 90);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        // Only once the session runs on the first token (the client has read the file) does the file get the fresh one.
+        await _broker.WaitForLogAsync("opened by renewer");
         await File.WriteAllTextAsync(tokenFile, fresh);
         var (code, stdout, stderr) = await client;
 
@@ -56,7 +58,7 @@ public sealed class ExecTokenRenewalTests : IAsyncLifetime
             ["--broker", _broker.Url, "--token-file", tokenFile, "exec", "--target", "local", "--script", "sleep 22 && echo outlived-the-token"],
             string.Empty,
             timeoutSeconds: 90);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await _broker.WaitForLogAsync("opened by exec-renewer");
         await File.WriteAllTextAsync(tokenFile, fresh);
         var (code, stdout, stderr) = await client;
 

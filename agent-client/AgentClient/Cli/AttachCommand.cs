@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentClient.Connection;
+using AgentClient.Terminal;
 using Broker.Protocol.V1;
 using Grpc.Core;
 using UntrustedText = Recorder.UntrustedText;
@@ -19,72 +19,62 @@ internal static class AttachCommand
         var fromStart = new Option<bool>("--from-start") { Description = "Replay the session from its start, then follow it live" };
         var passEscapes = new Option<bool>("--pass-escapes") { Description = "Pass every escape sequence of the output to your terminal, including clipboard writes, title changes and queries (by default only sequences that draw pass)" };
         var command = new Command("attach", "Watch a session read-only (observers and operators)") { id, fromStart, passEscapes };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => BrokerCall.RunAsync(client, parse, async broker =>
         {
-            var (broker, token, problem) = client.Resolve(parse);
-            if (problem is not null)
-            {
-                return ExitCodes.Report(ExitCodes.Usage, problem);
-            }
+            var recordings = new RecordingService.RecordingServiceClient(broker.Connection.Channel);
+            using var call = recordings.Attach(new AttachRequest { SessionId = parse.GetValue(id)!, FromStart = parse.GetValue(fromStart) }, cancellationToken: ct);
 
-            using var connection = BrokerConnection.Open(broker!, token!);
-            var recordings = new RecordingService.RecordingServiceClient(connection.Channel);
+            // An observer types nothing: keys are read and dropped as they come (Ctrl-C still ends the
+            // watch), and none is left behind for the user's own shell when the terminal is restored.
+            using var terminal = LocalTerminal.Enter(TerminalMode.Watch);
+            using var stopDiscarding = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var discard = terminal is null ? Task.CompletedTask : DiscardKeysAsync(stopDiscarding.Token);
             try
             {
-                using var call = recordings.Attach(new AttachRequest { SessionId = parse.GetValue(id)!, FromStart = parse.GetValue(fromStart) }, cancellationToken: ct);
                 return await RenderAsync(call.ResponseStream, parse.GetValue(passEscapes), ct).ConfigureAwait(false);
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
+            finally
             {
-                return 130;
+                await stopDiscarding.CancelAsync().ConfigureAwait(false);
+                await discard.ConfigureAwait(false);
             }
-            catch (RpcException ex)
-            {
-                return ExitCodes.Report(ex);
-            }
-        });
+        }, ct));
         return command;
     }
 
     private static async Task<int> RenderAsync(IAsyncStreamReader<AttachResponse> frames, bool passEscapes, CancellationToken cancellationToken)
     {
-        var stdout = Console.OpenStandardOutput();
-        var stderr = Console.OpenStandardError();
-        await using (stdout.ConfigureAwait(false))
-        await using (stderr.ConfigureAwait(false))
+        var output = new AttachOutput(StandardStreams.Output, StandardStreams.Error, passEscapes);
+        var ended = false;
+        await foreach (var frame in frames.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            var output = new AttachOutput(stdout, stderr, passEscapes);
-            var ended = false;
-            await foreach (var frame in frames.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            switch (frame.FrameCase)
             {
-                switch (frame.FrameCase)
-                {
-                    case AttachResponse.FrameOneofCase.Started:
-                        var s = frame.Started;
-                        Note($"watching session {Shown(s.SessionId)} of {Shown(s.Subject)} on {Shown(s.Target)} ({(s.Live ? "live" : "ended")})");
-                        break;
-                    case AttachResponse.FrameOneofCase.Gap:
-                        Note($"records {frame.Gap.FromRecord}..{frame.Gap.ToRecord - 1} are missing: {Shown(frame.Gap.Reason)}");
-                        break;
-                    case AttachResponse.FrameOneofCase.Event:
-                        ended |= await RenderEventAsync(frame.Event, output, cancellationToken).ConfigureAwait(false);
-                        break;
-                }
+                case AttachResponse.FrameOneofCase.Started:
+                    var s = frame.Started;
+                    Note($"watching session {Shown(s.SessionId)} of {Shown(s.Subject)} on {Shown(s.Target)} ({(s.Live ? "live" : "ended")})");
+                    break;
+                case AttachResponse.FrameOneofCase.Gap:
+                    Note($"records {frame.Gap.FromRecord}..{frame.Gap.ToRecord - 1} are missing: {Shown(frame.Gap.Reason)}");
+                    break;
+                case AttachResponse.FrameOneofCase.Event:
+                    ended |= await RenderEventAsync(frame.Event, output, cancellationToken).ConfigureAwait(false);
+                    break;
             }
-
-            if (await output.CompleteAsync(cancellationToken).ConfigureAwait(false) is { } filtered)
-            {
-                Note(filtered);
-            }
-
-            if (!ended)
-            {
-                Note("the stream ended before the session did");
-                return ExitCodes.Unavailable;
-            }
-
-            return 0;
         }
+
+        if (await output.CompleteAsync(cancellationToken).ConfigureAwait(false) is { } filtered)
+        {
+            Note(filtered);
+        }
+
+        if (!ended)
+        {
+            Note("the stream ended before the session did");
+            return ExitCodes.Unavailable;
+        }
+
+        return 0;
     }
 
     /// <summary>Writes one event; true when it is the session's end.</summary>
@@ -117,7 +107,22 @@ internal static class AttachCommand
         }
     }
 
-    private static void Note(string text) => Console.Error.WriteLine($"[attach] {text}");
+    private static async Task DiscardKeysAsync(CancellationToken cancellationToken)
+    {
+        var scratch = new byte[256];
+        try
+        {
+            while (await StandardStreams.Input.ReadAsync(scratch, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Watching is over, or there is no terminal to read any more.
+        }
+    }
+
+    private static void Note(string text) => StandardStreams.Err.WriteLine($"[attach] {text}");
 
     /// <summary>Text that came from the session (its agent, its programs, its operator), made safe to print.</summary>
     private static string Shown(string text) => UntrustedText.Neutralize(text);

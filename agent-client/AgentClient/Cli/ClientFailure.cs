@@ -1,9 +1,11 @@
+using AgentClient.Connection;
+using AgentClient.Terminal;
 using Grpc.Core;
 using Recorder;
 
 namespace AgentClient.Cli;
 
-/// <summary>Exit codes of agent-client's own failures (remote exit codes pass through unchanged).</summary>
+/// <summary>Exit codes of agent-client's own failures (remote exit codes pass through unchanged); docs/cli.md lists them.</summary>
 internal static class ExitCodes
 {
     public const int Usage = 2;
@@ -15,9 +17,21 @@ internal static class ExitCodes
     public const int LimitReached = 8;
     public const int Failed = 9;
 
-    /// <summary>Prints one line naming the problem and returns its exit code.</summary>
-    public static int Report(RpcException ex)
+    /// <summary><c>shell</c>: the user ended the session with the <c>~.</c> escape.</summary>
+    public const int ClosedByEscape = 10;
+
+    /// <summary><c>sessions terminate</c>: the session had already ended; nothing was killed.</summary>
+    public const int AlreadyEnded = 11;
+
+    /// <summary>Prints one line naming the problem (and, for a broker it cannot reach, the URL and why) and returns its exit code.</summary>
+    public static async Task<int> ReportAsync(RpcException ex, Uri broker)
     {
+        ArgumentNullException.ThrowIfNull(ex);
+        if (await ConnectionFailure.ExplainAsync(ex, broker).ConfigureAwait(false) is { } unreachable)
+        {
+            return Report(Unavailable, unreachable);
+        }
+
         var (code, what) = ex.StatusCode switch
         {
             StatusCode.Unauthenticated => (Unauthenticated, "not authenticated"),
@@ -29,14 +43,12 @@ internal static class ExitCodes
             StatusCode.DeadlineExceeded => (Unavailable, "timed out"),
             _ => (Failed, ex.StatusCode.ToString()),
         };
-        // The detail is the broker's text, which can quote what a client sent (a target name, a session id).
-        Console.Error.WriteLine($"agent-client: {what}: {UntrustedText.Neutralize(ex.Status.Detail)}");
-        return code;
+        return Report(code, $"{what}: {ex.Status.Detail}");
     }
 
     public static int Report(int code, string message)
     {
-        Console.Error.WriteLine($"agent-client: {UntrustedText.Neutralize(message)}");
+        StandardStreams.Err.WriteLine($"agent-client: {UntrustedText.Neutralize(message)}");
         return code;
     }
 }

@@ -20,34 +20,24 @@ internal sealed class ExecMeasurement
     public async Task<Dictionary<string, EchoSamples>> RunAsync(int count, CancellationToken cancellationToken)
     {
         var results = _runners.ToDictionary(r => r.Name, _ => new EchoSamples([], 0));
-        foreach (var runner in _runners)
+        await Interleaving.InBlocksAsync(_runners, Warmup, count, BlockSize, async (runner, timed) =>
         {
-            for (var i = 0; i < Warmup; i++)
+            var started = Stopwatch.GetTimestamp();
+            var ok = await OnceAsync(runner, cancellationToken).ConfigureAwait(false);
+            if (!timed)
             {
-                await OnceAsync(runner, cancellationToken).ConfigureAwait(false);
+                return;
             }
-        }
 
-        var blocks = (count + BlockSize - 1) / BlockSize;
-        for (var block = 0; block < blocks; block++)
-        {
-            var size = Math.Min(BlockSize, count - (block * BlockSize));
-            foreach (var runner in Interleaving.Round(_runners, block))
+            if (ok)
             {
-                for (var i = 0; i < size; i++)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    if (await OnceAsync(runner, cancellationToken).ConfigureAwait(false))
-                    {
-                        results[runner.Name].Latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    }
-                    else
-                    {
-                        results[runner.Name] = results[runner.Name] with { Misses = results[runner.Name].Misses + 1 };
-                    }
-                }
+                results[runner.Name].Latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
-        }
+            else
+            {
+                results[runner.Name] = results[runner.Name] with { Misses = results[runner.Name].Misses + 1 };
+            }
+        }).ConfigureAwait(false);
 
         return results;
     }

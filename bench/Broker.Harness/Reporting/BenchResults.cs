@@ -11,6 +11,8 @@ internal sealed class BenchResults
 
     public Dictionary<string, EchoSamples>? Exec { get; set; }
 
+    public Dictionary<string, StartupSamples>? Startup { get; set; }
+
     public List<ConcurrencyResult> Concurrency { get; } = [];
 
     public List<string> Failures { get; } = [];

@@ -12,6 +12,8 @@ internal static class MarkdownReport
     public const string Direct = "direct PTY";
     public const string SshExec = "ssh host true";
     public const string SshMuxExec = "ssh host true (ControlMaster)";
+    public const string ClientAot = "agent-client exec (Native AOT)";
+    public const string ClientJit = "agent-client exec (JIT build)";
     public const string TextData = "terminal text";
     public const string RandomData = "random printable";
     public const string Idle = "idle";
@@ -23,6 +25,7 @@ internal static class MarkdownReport
         Throughput(md, results, options);
         Echo(md, results, options);
         Exec(md, results, options);
+        Startup(md, results, options);
         Concurrency(md, results, options);
         Goals(md, results);
         if (results.Notes.Count > 0 || results.Failures.Count > 0)
@@ -107,6 +110,28 @@ internal static class MarkdownReport
         md.AppendLine();
     }
 
+    private static void Startup(StringBuilder md, BenchResults results, HarnessOptions options)
+    {
+        if (results.Startup is not { } startup)
+        {
+            return;
+        }
+
+        md.AppendLine("## 3b. Whole-process start-up").AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"`true` run {options.StartupCount} times per variant as a process of its own, the way an agent runs one command (start the client, connect, authenticate, run, exit), in interleaved blocks of 20: `agent-client exec --target local -- true` (the Native AOT executable and the JIT build), `ssh host true` with a new connection, and `ssh host true` over a ControlMaster socket. Wall time from starting the process to its exit; CPU is the client process's own (user + system, from getrusage of the waited-for child), not the server's.")
+          .AppendLine()
+          .AppendLine("| variant | runs | wall p50 ms | wall p99 ms | CPU p50 ms | failed |")
+          .AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (variant, samples) in startup)
+        {
+            var wall = Percentiles.Of(samples.WallMilliseconds);
+            var cpu = Percentiles.Of(samples.CpuMilliseconds);
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {variant} | {wall?.Count ?? 0} | {F(wall?.P50, "F1")} | {F(wall?.P99, "F1")} | {F(cpu?.P50, "F1")} | {samples.Failures} |");
+        }
+
+        md.AppendLine();
+    }
+
     private static void Concurrency(StringBuilder md, BenchResults results, HarnessOptions options)
     {
         md.AppendLine("## 4. Concurrency and memory").AppendLine()
@@ -152,6 +177,14 @@ internal static class MarkdownReport
             var mux = Percentiles.Of(exec.GetValueOrDefault(SshMuxExec)?.Latencies ?? []);
             Row(md, "exec p50 ≤ 5 ms", $"{F(broker?.P50, "F3")} ms", broker?.P50 <= 5.0);
             Row(md, "exec p50 below multiplexed OpenSSH", $"{F(broker?.P50, "F3")} ms vs {F(mux?.P50, "F3")} ms ({F(Ratio(broker?.P50, mux?.P50))}×)", broker?.P50 < mux?.P50);
+        }
+
+        if (results.Startup is { } startup && startup.TryGetValue(ClientAot, out var aot))
+        {
+            var client = Percentiles.Of(aot.WallMilliseconds);
+            var mux = Percentiles.Of(startup.GetValueOrDefault(SshMuxExec)?.WallMilliseconds ?? []);
+            Row(md, "agent-client exec as a whole process (Native AOT), wall p50 < 50 ms", $"{F(client?.P50, "F1")} ms", client?.P50 < 50.0);
+            Row(md, "agent-client exec as a whole process below ssh ControlMaster", $"{F(client?.P50, "F1")} ms vs {F(mux?.P50, "F1")} ms ({F(Ratio(client?.P50, mux?.P50))}×)", client?.P50 < mux?.P50);
         }
 
         var largest = results.Concurrency.Where(r => r.System == Broker).MaxBy(r => r.Requested);

@@ -88,6 +88,15 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
         return await TerminalReadiness.ReadyAsync(terminal, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary><c>agent-client exec --target T -- true</c> with <paramref name="executable"/>, a process of its own, as an agent runs it.</summary>
+    public ProcessStartInfo ClientExecTrue(string executable)
+    {
+        var start = new ProcessStartInfo(executable) { ArgumentList = { "exec", "--target", _target, "--", "true" } };
+        start.Environment["BROKER_URL"] = _address.ToString();
+        start.Environment["BROKER_TOKEN"] = _execToken;
+        return start;
+    }
+
     private static GrpcChannel NewChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
     {
         MaxReceiveMessageSize = 16 * 1024 * 1024,

@@ -57,6 +57,11 @@ internal sealed class SshSystem : ISystemUnderTest
     /// <summary><c>ssh host true</c>, a new connection each time, or over a ControlMaster socket.</summary>
     public IExecRunner Exec(string? controlPath) => new SshExec(this, controlPath);
 
+    /// <summary>The <c>ssh host true</c> command line, a new connection, or over <paramref name="controlPath"/>'s ControlMaster.</summary>
+    public ProcessStartInfo ExecTrue(string? controlPath) => controlPath is null
+        ? Client("-o", "ControlPath=none", _host, "true")
+        : Client("-o", "ControlMaster=no", "-o", "ControlPath=" + controlPath, _host, "true");
+
     private sealed class SshExec : IExecRunner
     {
         private readonly SshSystem _ssh;
@@ -72,9 +77,7 @@ internal sealed class SshSystem : ISystemUnderTest
 
         public async Task<string?> RunTrueAsync(CancellationToken cancellationToken)
         {
-            var start = _controlPath is null
-                ? _ssh.Client("-o", "ControlPath=none", _ssh._host, "true")
-                : _ssh.Client("-o", "ControlMaster=no", "-o", "ControlPath=" + _controlPath, _ssh._host, "true");
+            var start = _ssh.ExecTrue(_controlPath);
             start.RedirectStandardInput = false;
             using var process = Process.Start(start) ?? throw new IOException("ssh did not start");
             var errors = process.StandardError.ReadToEndAsync(cancellationToken);

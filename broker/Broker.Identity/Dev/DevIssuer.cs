@@ -40,6 +40,7 @@ public sealed class DevIssuer
             Audience = Audience,
             Algorithms = [SecurityAlgorithms.EcdsaSha256],
             SigningKeys = [publicKey],
+            UnknownKeyHint = "the dev issuer's key lives in the broker's data directory: mint tokens with `broker token --data DIR` naming the directory `broker serve --dev` uses",
         };
     }
 
@@ -48,6 +49,11 @@ public sealed class DevIssuer
 
     /// <summary>The key id (RFC 7638 thumbprint) in every minted token's header.</summary>
     public string KeyId => _signingKey.KeyId;
+
+    /// <summary>Whether <paramref name="dataDirectory"/> holds a dev issuer key (a dev broker has used it, or one was created with <c>broker token --init</c>).</summary>
+    /// <param name="dataDirectory">The broker's data directory.</param>
+    /// <returns>True when the key file exists.</returns>
+    public static bool ExistsIn(string dataDirectory) => File.Exists(Path.Combine(dataDirectory, KeyFileName));
 
     /// <summary>Loads the dev key from <paramref name="dataDirectory"/>, creating it (mode 0600) if missing.</summary>
     /// <param name="dataDirectory">The broker's data directory; created if missing.</param>

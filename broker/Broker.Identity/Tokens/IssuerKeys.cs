@@ -18,15 +18,20 @@ internal abstract class IssuerKeys
 }
 
 /// <summary>Keys fixed in configuration (the dev issuer, air-gapped installs).</summary>
-internal sealed class StaticIssuerKeys(IReadOnlyList<SecurityKey> keys) : IssuerKeys
+internal sealed class StaticIssuerKeys(IssuerSettings settings, IReadOnlyList<SecurityKey> keys) : IssuerKeys
 {
     private readonly IReadOnlyList<SecurityKey> _keys = keys.Where(IsAsymmetric).ToArray();
 
     public override ValueTask<KeyLookup> FindAsync(string? keyId, CancellationToken cancellationToken)
     {
         var matching = KeyLookup.Select(_keys, keyId);
-        return ValueTask.FromResult(matching.Count == 0
-            ? KeyLookup.Refused(TokenFailureKind.UnknownKey, "the token's key id is not one of the issuer's keys")
-            : KeyLookup.Found(matching));
+        if (matching.Count > 0)
+        {
+            return ValueTask.FromResult(KeyLookup.Found(matching));
+        }
+
+        // Names the issuer (a token that verifies against no key is most often one minted for another broker).
+        var reason = $"the token's key id is not one of the keys of issuer '{settings.Issuer}'";
+        return ValueTask.FromResult(KeyLookup.Refused(TokenFailureKind.UnknownKey, settings.UnknownKeyHint is { } hint ? $"{reason}; {hint}" : reason));
     }
 }

@@ -39,6 +39,12 @@ public sealed record IssuerSettings
     /// <summary>Whether discovery and JWKS must be fetched over https (turn off only for loopback tests).</summary>
     public bool RequireHttps { get; init; } = true;
 
+    /// <summary>
+    /// A sentence added to the refusal of a token whose key id is not one of <see cref="SigningKeys"/>,
+    /// saying where this issuer's keys come from (the dev issuer: the broker's data directory).
+    /// </summary>
+    public string? UnknownKeyHint { get; init; }
+
     /// <summary>Static verification keys; when set, no discovery happens for this issuer.</summary>
     public IReadOnlyList<SecurityKey>? SigningKeys { get; init; }
 

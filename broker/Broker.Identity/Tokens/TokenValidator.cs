@@ -49,7 +49,7 @@ public sealed partial class TokenValidator : IDisposable
             }
 
             IssuerKeys keys = settings.SigningKeys is { } staticKeys
-                ? new StaticIssuerKeys(staticKeys)
+                ? new StaticIssuerKeys(settings, staticKeys)
                 : new DiscoveryIssuerKeys(settings, _http, time, logger);
             if (!trusted.TryAdd(settings.Issuer, new TrustedIssuer(settings, keys)))
             {

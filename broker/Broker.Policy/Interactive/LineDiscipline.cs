@@ -60,6 +60,9 @@ public sealed class LineDiscipline
     private const byte EndOfFile = 0x04;
 
     private static readonly SearchValues<byte> LineEnds = SearchValues.Create([(byte)'\r', (byte)'\n', Interrupt, EndOfFile]);
+
+    // Ctrl-C, Ctrl-\ and Ctrl-Z: the keys a terminal turns into a signal for the program in the foreground.
+    private static readonly SearchValues<byte> SignalKeys = SearchValues.Create([Interrupt, 0x1C, 0x1A]);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private static readonly byte[] EndOfFileByte = [EndOfFile];
 
@@ -133,9 +136,19 @@ public sealed class LineDiscipline
         }
 
         // Keys already waiting were typed before the program existed: they wait for the next prompt.
+        // A signal key among them is the exception: it was meant for this command (Ctrl-C pressed
+        // right after Enter), so the program gets it now, and, as a terminal's interrupt flushes its
+        // input queue, the keys typed before it go.
         _state = LineState.Running;
         _endSentToProgram = false;
         actions.Add(new LineAction.TerminalEcho(true));
+        var signal = _pending.WrittenSpan.LastIndexOfAny(SignalKeys);
+        if (signal >= 0)
+        {
+            actions.Add(new LineAction.ToShell([_pending.WrittenSpan[signal]], Record: true));
+            Consume(signal + 1);
+        }
+
         DeliverEndToProgram(actions);
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Broker.Core.Processes;
 using Broker.Server.Access;
@@ -14,7 +15,7 @@ internal static class ServeCommand
     {
         var config = new Option<FileInfo?>("--config") { Description = "Policy/configuration file (YAML)" };
         var dev = new Option<bool>("--dev") { Description = "Embedded default: dev token issuer, local shell target 'local', the dev policy, loopback only" };
-        var data = new Option<DirectoryInfo?>("--data") { Description = "Data directory (default ./.broker-data)" };
+        var data = DataDirectory.CreateOption("Data directory (default ./.broker-data)");
         var urls = new Option<string?>("--urls") { Description = $"Listen URLs, ';'-separated (default {SettingsLoader.DevUrl})" };
         var grace = new Option<int?>("--token-grace-seconds") { Description = "How long a session outlives its caller's expired token without a renewal (default 300)" };
         var retention = new Option<int?>("--recording-retention-days") { Description = "Delete recordings of sessions that started more than this many days ago (default: keep)" };
@@ -28,7 +29,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace, retention, containmentMode };
         command.SetAction(async (parse, ct) =>
         {
-            var dataDirectory = parse.GetValue(data)?.FullName ?? Path.GetFullPath(".broker-data");
+            var dataDirectory = DataDirectory.Resolve(parse.GetValue(data));
             var (settings, errors) = SettingsLoader.Load(parse.GetValue(config)?.FullName, parse.GetValue(dev), dataDirectory, parse.GetValue(urls));
             if (settings is null)
             {
@@ -62,6 +63,12 @@ internal static class ServeCommand
                 settings = settings with { RecordingRetention = TimeSpan.FromDays(days) };
             }
 
+            if (ListenAddresses.FindProblem(settings.Urls) is { } listenProblem)
+            {
+                Console.Error.WriteLine($"broker: {listenProblem}");
+                return ExitCodes.CannotListen;
+            }
+
             var mode = parse.GetValue(containmentMode) switch
             {
                 "cgroup" => ContainmentMode.Cgroup,
@@ -82,7 +89,17 @@ internal static class ServeCommand
 
             using var ownedContainment = containment;
             await using var app = BrokerHost.Build(settings, containment);
-            await app.StartAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (IOException e) when (e.InnerException is SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Another program took the address between the check above and now.
+                Console.Error.WriteLine($"broker: {e.Message}");
+                return ExitCodes.CannotListen;
+            }
+
             // Created now, so that it remembers the file as it was loaded (a later in-place edit is told apart).
             var reloader = app.Services.GetRequiredService<PolicyReloader>();
             var hangupIgnored = ReloadSignal.IgnoredAtStart();

@@ -316,6 +316,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     {
         var caller = context.Caller();
         var session = FindVisible(caller, request.SessionId);
+        if (!MayEnd(caller, session))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"session '{session.Id}' is not yours: observers may watch sessions, only operators may end other identities' sessions"));
+        }
+
+        if (session.ExitStatus is { } ended)
+        {
+            // Nothing to kill: say so rather than answer as if this call had ended it.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"session '{session.Id}' had already ended (exit code {ended.Code}, {ended.Reason}); nothing was terminated"));
+        }
+
         // The reason reaches the agent's terminal, observers and the log: only as visible text, and one line.
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : UntrustedText.Neutralize(request.Reason, MaxTerminateReasonLength);
         var subject = UntrustedText.Neutralize(caller.Subject);
@@ -342,7 +353,11 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         return session;
     }
 
-    private bool MaySee(CallerIdentity caller, Session session) =>
+    /// <summary>Owners see their sessions; operators and observers see every session (observers may attach to any).</summary>
+    private bool MaySee(CallerIdentity caller, Session session) => MayEnd(caller, session) || _access.IsObserver(caller);
+
+    /// <summary>Owners may end their sessions; operators may end any.</summary>
+    private bool MayEnd(CallerIdentity caller, Session session) =>
         (session.Owner.Issuer == caller.Issuer && session.Owner.Subject == caller.Subject) || _access.IsOperator(caller);
 
     private AccessDecision Authorize(CallerIdentity caller, string target)
@@ -528,7 +543,10 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
 
         await session.Completion.ConfigureAwait(false);
-        LogEnded(_logger, session.Id, session.ExitStatus);
+        if (session.ExitStatus is { } exit)
+        {
+            LogEnded(_logger, session.Id, exit.Code, exit.Signal, exit.Reason);
+        }
     }
 
     private static async Task<T> ReadFirstAsync<T>(IAsyncStreamReader<T> requests, ServerCallContext context)
@@ -566,8 +584,8 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Subject} on {Target} ({Kind})")]
     private static partial void LogOpened(ILogger logger, string sessionId, LoggedText subject, LoggedText target, string kind);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended: {Exit}")]
-    private static partial void LogEnded(ILogger logger, string sessionId, SessionEvent.Ended? exit);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended: exit code {ExitCode}, signal {Signal}, {Reason}")]
+    private static partial void LogEnded(ILogger logger, string sessionId, int exitCode, int signal, SessionEndReason reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command of {Subject}: {Verdict} ({Rule})")]
     private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);

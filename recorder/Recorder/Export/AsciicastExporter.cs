@@ -20,22 +20,26 @@ internal sealed class AsciicastExporter(Stream output, int version, bool passEsc
     private long _previousMicroseconds;
     private long _lastMicroseconds;
 
+    /// <summary>The size an exec session (no terminal, recorded as 0×0) plays at: players need one, and 80×24 is a terminal's default.</summary>
+    private static readonly (int Columns, int Rows) NoTerminalSize = (80, 24);
+
     public void WriteHeader(RecordingHeader header)
     {
+        var (columns, rows) = header.Columns > 0 && header.Rows > 0 ? (header.Columns, header.Rows) : NoTerminalSize;
         WriteLine(json =>
         {
             json.WriteStartObject();
             json.WriteNumber("version", version);
             if (version == 2)
             {
-                json.WriteNumber("width", header.Columns);
-                json.WriteNumber("height", header.Rows);
+                json.WriteNumber("width", columns);
+                json.WriteNumber("height", rows);
             }
             else
             {
                 json.WriteStartObject("term");
-                json.WriteNumber("cols", header.Columns);
-                json.WriteNumber("rows", header.Rows);
+                json.WriteNumber("cols", columns);
+                json.WriteNumber("rows", rows);
                 json.WriteString("type", UntrustedText.Neutralize(header.Term));
                 json.WriteEndObject();
             }

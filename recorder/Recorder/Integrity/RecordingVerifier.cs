@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Recorder.Format;
 using Recorder.Integrity;
@@ -81,7 +82,7 @@ public static class RecordingVerifier
                 switch (status)
                 {
                     case FrameReadStatus.End when _sealed:
-                        return Result(VerificationStatus.IntactAndSealed, $"intact and sealed: {_records} records, {_checkpoint} signatures, all valid");
+                        return Result(VerificationStatus.IntactAndSealed, $"intact and sealed: {Count(_records, "record")}, {Count(_checkpoint, "signature")}, all valid");
                     case FrameReadStatus.End or FrameReadStatus.Incomplete:
                         return Truncated(status == FrameReadStatus.Incomplete ? "the last frame is incomplete" : "there is no seal");
                     case FrameReadStatus.Corrupt:
@@ -203,8 +204,8 @@ public static class RecordingVerifier
 
         private VerificationResult Truncated(string why) =>
             Result(VerificationStatus.TruncatedAfterCheckpoint, _checkpoint == 0
-                ? $"truncated before the first checkpoint ({why}); {_records} records read, none verifiable"
-                : $"intact up to checkpoint {_checkpoint} ({_verified} records), then truncated ({why}); {_records - _verified} later records are not signed");
+                ? $"truncated before the first checkpoint ({why}); {Count(_records, "record")} read, none verifiable"
+                : $"intact up to checkpoint {_checkpoint} ({Count(_verified, "record")}), then truncated ({why}); {Count(_records - _verified, "later record")} not signed");
 
         private VerificationResult Tampered(long first, long last, long? position, string detail) =>
             Result(VerificationStatus.Tampered, $"tampered at record {first}: {detail}") with
@@ -213,6 +214,10 @@ public static class RecordingVerifier
                 TamperedThroughRecord = Math.Max(first, last),
                 FilePosition = position,
             };
+
+        /// <summary>"1 record", "2 records".</summary>
+        private static string Count(long count, string noun) =>
+            string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
 
         private VerificationResult Result(VerificationStatus status, string detail) => new()
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Broker.CommandLine;
 using Replay.Sources;
 
 namespace Replay.Cli;
@@ -31,15 +32,11 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
         root.Options.Add(token);
         root.Options.Add(data);
 
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        // No response files: a recording may well be named @something.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (UsageErrors.Find(parse) is { } problem)
         {
-            foreach (var error in parse.Errors)
-            {
-                console.Fail(ExitCodes.Usage, error.Message);
-            }
-
-            return ExitCodes.Usage;
+            return console.Fail(ExitCodes.Usage, problem);
         }
 
         if (parse.GetValue(data) is { } directory)

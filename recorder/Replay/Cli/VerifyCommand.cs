@@ -4,13 +4,13 @@ using Replay.Sources;
 
 namespace Replay.Cli;
 
-/// <summary>`replay verify PATH`: exit 0 only when every recording is intact and sealed.</summary>
+/// <summary>`replay verify LOCATION...`: exit 0 only when every recording is intact and sealed; otherwise the worst code of them all.</summary>
 internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loader)
 {
     public Command Build(Option<string?> publicKey)
     {
-        var location = new Argument<string>("recording") { Description = "A recording file or a directory of recordings." };
-        var command = new Command("verify", "Check hash chain and signatures: exit 0 intact and sealed, 10 truncated, 11 tampered.") { location, publicKey };
+        var locations = new Argument<string[]>("recording") { Description = "Recording files, directories of recordings, or session ids.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("verify", "Check hash chain and signatures: exit 0 intact and sealed, 10 truncated, 11 tampered.") { locations, publicKey };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var pem = PublicKeyOption.Load(parse.GetValue(publicKey), console, out var keyError);
@@ -19,23 +19,23 @@ internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loade
                 return console.Fail(ExitCodes.PublicKeyUnavailable, keyError!);
             }
 
-            var (sources, exitCode) = await loader.ResolveAsync(parse.GetRequiredValue(location), cancellationToken).ConfigureAwait(false);
-            if (exitCode != ExitCodes.Success)
-            {
-                return exitCode;
-            }
-
+            // Every location is checked even after a bad one, so one run reports on all of them.
             var worst = ExitCodes.Success;
-            foreach (var source in sources)
+            foreach (var location in parse.GetRequiredValue(locations))
             {
-                var (result, code) = await VerifyAsync(source, pem, cancellationToken).ConfigureAwait(false);
-                if (result is not null)
+                var (sources, exitCode) = await loader.ResolveAsync(location, cancellationToken).ConfigureAwait(false);
+                worst = Worse(worst, exitCode);
+                foreach (var source in sources)
                 {
-                    // The verdict can quote the file (a field that does not parse), and the name is a path anyone could choose.
-                    console.WriteLine($"{UntrustedText.Neutralize(source.Name)}: {UntrustedText.Neutralize(result.Detail)}");
-                }
+                    var (result, code) = await VerifyAsync(source, pem, cancellationToken).ConfigureAwait(false);
+                    if (result is not null)
+                    {
+                        // The verdict can quote the file (a field that does not parse), and the name is a path anyone could choose.
+                        console.WriteLine($"{UntrustedText.Neutralize(source.Name)}: {UntrustedText.Neutralize(result.Detail)}");
+                    }
 
-                worst = Math.Max(worst, code);
+                    worst = Worse(worst, code);
+                }
             }
 
             return worst;
@@ -64,6 +64,9 @@ internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loade
             return (null, console.Fail(ExitCodes.SourceNotFound, $"{source.Name}: {e.Message}"));
         }
     }
+
+    /// <summary>Of two exit codes, the one that says more is wrong: tampered over truncated over a source that could not be read.</summary>
+    private static int Worse(int a, int b) => Math.Max(a, b);
 
     public static int ExitCodeOf(VerificationStatus status) => status switch
     {

@@ -6,7 +6,7 @@ namespace Broker.Core.Tests.Processes;
 
 public sealed class SessionKillerTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Theory]
     [InlineData("1234 (bash) S 1 1234 1234 34816 1234 4194560", 1234)]

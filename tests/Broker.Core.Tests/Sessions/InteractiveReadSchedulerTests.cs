@@ -17,7 +17,7 @@ public sealed class InteractiveReadSchedulerTests
             ranOn = Environment.CurrentManagedThreadId;
             done.Set();
         }, null);
-        done.Wait(TimeSpan.FromSeconds(10)).Should().BeTrue();
+        done.Wait(TimeSpan.FromSeconds(60)).Should().BeTrue();
         return ranOn == thread;
     }
 

@@ -32,16 +32,15 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
     public async Task Ctrl_c_interrupts_a_running_program_and_the_shell_survives()
     {
         await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token()));
-        await terminal.SendAsync("sleep 100; echo after-$((40+2))\r");
-        await terminal.WaitForOutputAsync("sleep 100");
-        await Task.Delay(300);
+        // The interrupt is sent once the list runs (its first output is there), so it reaches sleep, not bash's line editor.
+        await terminal.SendAsync("echo started-$((6*7)); sleep 100; echo after-$((40+2))\r");
+        await terminal.WaitForOutputAsync("started-42");
         await terminal.SendAsync("\u0003");
         await terminal.SendAsync("echo alive-$((20+3))\r");
         await terminal.WaitForOutputAsync("alive-23");
         terminal.Output.Should().NotContain("after-42");
-        await terminal.SendAsync("sleep 200; echo late-$((50+5))\r");
-        await terminal.WaitForOutputAsync("sleep 200");
-        await Task.Delay(300);
+        await terminal.SendAsync("echo waiting-$((7*7)); sleep 200; echo late-$((50+5))\r");
+        await terminal.WaitForOutputAsync("waiting-49");
         await terminal.SendAsync(new InteractRequest { Signal = Signal.Interrupt });
         await terminal.WaitForOutputAsync("@broker:~# ", occurrences: 4);
         await terminal.SendAsync("echo still-$((30+3))\r");

@@ -1,0 +1,16 @@
+namespace Broker.Server.Cli;
+
+/// <summary>The broker executable's own exit codes; docs/cli.md lists them with every command's.</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>A bad command line or configuration (one line on stderr names the problem).</summary>
+    public const int Usage = 2;
+
+    /// <summary><c>serve</c>: it could not listen on an address (in use, not on this machine, not permitted).</summary>
+    public const int CannotListen = 3;
+
+    /// <summary><c>token</c>: the data directory holds no dev issuer key (and --init was not given).</summary>
+    public const int NoIssuerKey = 4;
+}
