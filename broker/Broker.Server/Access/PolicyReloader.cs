@@ -33,7 +33,7 @@ internal sealed partial class PolicyReloader
 
         lock (_gate)
         {
-            var (loaded, errors) = SettingsLoader.Load(_settings.ConfigFile, _settings.DevMode, _settings.DataDirectory, null);
+            var (loaded, errors) = SettingsLoader.Load(_settings.ConfigFile, _settings.DevMode, _settings.DataDirectory, null, _settings);
             if (loaded?.Access is not PolicyAccess fresh)
             {
                 foreach (var error in errors)

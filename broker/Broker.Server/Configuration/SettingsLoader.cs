@@ -1,3 +1,4 @@
+using Broker.Core.Accounts;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Identity.Dev;
@@ -15,8 +16,12 @@ internal static class SettingsLoader
 
     private const string DevPolicyResource = "Broker.Server.dev-policy.yaml";
 
-    /// <summary>Loads settings; returns the errors (file:line:column: reason) instead when the configuration is invalid.</summary>
-    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls)
+    /// <summary>
+    /// Loads settings; returns the errors (file:line:column: reason) instead when the configuration is invalid. At
+    /// start (<paramref name="running"/> null) the data directory is secured and the dev issuer's key read; a reload
+    /// passes the running settings, whose key is used again: keys are read from disk once.
+    /// </summary>
+    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls, BrokerSettings? running = null)
     {
         if (configFile is null && !dev)
         {
@@ -30,8 +35,19 @@ internal static class SettingsLoader
         }
 
         var document = loaded.Document!;
-        Directory.CreateDirectory(dataDirectory);
-        var devIssuer = dev ? DevIssuer.LoadOrCreate(dataDirectory) : null;
+        var notes = new List<(string Text, bool Warning)>();
+        if (running is null)
+        {
+            var (warnings, insecure) = DataDirectoryAccess.Secure(dataDirectory);
+            if (insecure is not null)
+            {
+                return (null, [insecure]);
+            }
+
+            notes.AddRange(warnings.Select(w => (w, true)));
+        }
+
+        var devIssuer = dev ? running?.DevIssuer ?? DevIssuer.LoadOrCreate(dataDirectory) : null;
         var issuers = new List<IssuerSettings>();
         foreach (var issuer in document.Issuers)
         {
@@ -68,20 +84,34 @@ internal static class SettingsLoader
             issuers.Add(devIssuer.Settings);
         }
 
-        var targets = document.Targets.Select(t => new LocalShellSettings
+        var targets = new List<LocalShellSettings>();
+        var canSwitch = AccountPrivileges.CanSwitchAccounts;
+        foreach (var t in document.Targets)
         {
-            Name = t.Name,
-            Shell = t.Shell,
-            InteractiveArguments = t.Args,
-            WorkingDirectory = t.WorkingDirectory,
-            Environment = Merge(LocalShellSettings.DefaultEnvironment(), t.Environment),
-            Limits = new SessionLimits
+            var (account, description, warning, accountError) = TargetAccounts.Resolve(t, canSwitch, AccountPrivileges.BrokerUid);
+            if (account is null)
             {
-                MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
-                IdleTimeout = t.IdleTimeout,
-                MaxDuration = t.MaxDuration,
-            },
-        }).ToList();
+                return (null, [accountError!]);
+            }
+
+            notes.Add((description!, warning));
+            targets.Add(new LocalShellSettings
+            {
+                Name = t.Name,
+                Shell = t.Shell,
+                InteractiveArguments = t.Args,
+                WorkingDirectory = t.WorkingDirectory,
+                Environment = Merge(LocalShellSettings.DefaultEnvironment(), t.Environment),
+                RunAs = account,
+                Umask = t.Account.Umask ?? LocalShellSettings.DefaultUmask,
+                Limits = new SessionLimits
+                {
+                    MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
+                    IdleTimeout = t.IdleTimeout,
+                    MaxDuration = t.MaxDuration,
+                },
+            });
+        }
 
         return (new BrokerSettings
         {
@@ -93,6 +123,8 @@ internal static class SettingsLoader
             Targets = targets,
             Access = new PolicyAccess(document),
             Sts = document.Sts,
+            StartupNotes = notes,
+            DevIssuer = devIssuer,
         }, []);
     }
 

@@ -60,7 +60,7 @@ public class BrokerFixture : IAsyncLifetime
         }
 
         settings = Configure(settings);
-        Issuer = DevIssuer.LoadOrCreate(DataDirectory);
+        Issuer = settings.DevIssuer!;
         var (containment, error, _) = ProcessContainment.Create(ContainmentMode.Auto);
         _containment = containment ?? throw new InvalidOperationException(error);
         _app = BrokerHost.Build(settings, _containment, logging => logging.SetMinimumLevel(LogLevel.Warning));

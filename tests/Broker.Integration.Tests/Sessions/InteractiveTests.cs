@@ -43,7 +43,7 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         await terminal.WaitForOutputAsync("sleep 200");
         await Task.Delay(300);
         await terminal.SendAsync(new InteractRequest { Signal = Signal.Interrupt });
-        await terminal.WaitForOutputAsync("@broker:~# ", occurrences: 4);
+        await terminal.WaitForOutputAsync("@broker:~$ ", occurrences: 4);
         await terminal.SendAsync("echo still-$((30+3))\r");
         await terminal.WaitForOutputAsync("still-33");
         terminal.Output.Should().NotContain("late-55");
