@@ -159,6 +159,12 @@ internal sealed unsafe class SpawnHelper : IDisposable
 
             for (var attempt = 0; ; attempt++)
             {
+                if (_socket is not null && HasExitedLocked())
+                {
+                    // It died since the last request (killed, out of memory): a new one serves this request.
+                    StopLocked();
+                }
+
                 if (_socket is null && StartLocked() is { } startError)
                 {
                     return (null, startError);
@@ -321,6 +327,19 @@ internal sealed unsafe class SpawnHelper : IDisposable
         _socket = new UnixFileDescriptor(ends[0]);
         _pid = spawned.ProcessId;
         return null;
+    }
+
+    /// <summary>Whether the helper has exited (it is then reaped, and its pid forgotten).</summary>
+    private bool HasExitedLocked()
+    {
+        int status;
+        if (_pid <= 0 || LibC.waitpid(_pid, &status, LibC.WNOHANG) == 0)
+        {
+            return false;
+        }
+
+        _pid = 0;
+        return true;
     }
 
     /// <summary>Closes the socket (the helper exits at end of file) and reaps the helper.</summary>

@@ -155,6 +155,14 @@ static __attribute__((noreturn)) void child_fail(const struct job *job, int stag
     _exit(127);
 }
 
+/* The kernel's struct sigaction (handler, flags, restorer, mask): the same on x86-64 and arm64. */
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
 static int reset_signals(void)
 {
     sigset_t none;
@@ -162,15 +170,16 @@ static int reset_signals(void)
     if (sigprocmask(SIG_SETMASK, &none, NULL) != 0) {
         return -1;
     }
-    struct sigaction dfl;
+    /* The system call itself, not sigaction(3): the C library refuses to touch the two real-time signals it keeps
+       for itself (32 and 33), and an ignored disposition of them would survive exec. */
+    struct kernel_sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
+    dfl.handler = SIG_DFL;
+    for (int sig = 1; sig <= 64; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) {
             continue;
         }
-        /* glibc reserves a few real-time signals (EINVAL): they keep their default anyway. */
-        if (sigaction(sig, &dfl, NULL) != 0 && errno != EINVAL) {
+        if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask) != 0) {
             return -1;
         }
     }
