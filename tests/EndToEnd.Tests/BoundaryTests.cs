@@ -27,7 +27,7 @@ public sealed class BoundaryTests
 
         var (_, stdout, stderr) = await broker.ClientAsync(token, null, "exec", "--target", "local", "--script",
             $"grep -v -e ----- {keys[0]}; base64 -w0 {keys[1]}; head -c 3000 {keys[0]}; cut -c2- {keys[1]}; ls -la {data}; "
-            + $"tr '\\0' '\\n' < /proc/{pid}/environ; ls -l /proc/{pid}/fd; rm -rf {data}/recordings; touch {data}/forged; "
+            + $"cat /proc/{pid}/environ; grep -a -r --include=environ . /proc/{pid}/; ls -l /proc/{pid}/fd; rm -rf {data}/recordings; touch {data}/forged; "
             + $"kill -STOP {pid}; kill -KILL {pid}; echo attack-done");
         var output = stdout + stderr;
 
@@ -121,8 +121,12 @@ public sealed class BoundaryTests
         keys.Should().OnlyContain(k => !File.Exists(k), "neither the reload nor a session read a key file again");
         var recordings = Directory.EnumerateFiles(Path.Combine(broker.DataDirectory, "recordings"), "*.brkrec", SearchOption.AllDirectories).ToList();
         recordings.Should().NotBeEmpty();
-        var (code, stdout, stderr) = await BuiltTools.RunAsync(BuiltTools.Replay, ["verify", .. recordings],
-            environment: new Dictionary<string, string> { ["BROKER_RECORDING_PUBLIC_KEY"] = Path.Combine(broker.DataDirectory, "recording-key.pub.pem") });
-        code.Should().Be(0, stdout + stderr);
+        foreach (var recording in recordings)
+        {
+            var (code, stdout, stderr) = await BuiltTools.RunAsync(BuiltTools.Replay, ["verify", recording],
+                environment: new Dictionary<string, string> { ["BROKER_RECORDING_PUBLIC_KEY"] = Path.Combine(broker.DataDirectory, "recording-key.pub.pem") });
+            code.Should().Be(0, stdout + stderr);
+            stdout.Should().Contain("intact and sealed", "the recording was signed with the key read at start");
+        }
     }
 }
