@@ -18,6 +18,7 @@ internal static unsafe class DataDirectoryAccess
     /// <summary>Secures <paramref name="dataDirectory"/> (created if missing); the warnings to log, or the reason it cannot be secured.</summary>
     public static (IReadOnlyList<string> Warnings, string? Error) Secure(string dataDirectory)
     {
+        var existed = Directory.Exists(dataDirectory);
         try
         {
             Directory.CreateDirectory(dataDirectory);
@@ -34,7 +35,8 @@ internal static unsafe class DataDirectoryAccess
         var owner = AccountPrivileges.BrokerUid;
         var tightened = 0;
         var error = Secure(path, owner, warnings, ref tightened);
-        if (error is null && tightened > 0)
+        // A directory made just now got the process's umask: tightening it is no news.
+        if (error is null && tightened > 0 && existed)
         {
             warnings.Add($"the data directory {dataDirectory} had {tightened} entries open to other accounts or owned by them; they are now the broker's alone");
         }
