@@ -23,6 +23,7 @@ internal sealed class SessionAccountPool
     private readonly Lock _gate = new();
     private readonly HashSet<uint> _held = [];
     private readonly HashSet<uint> _unusable = [];
+    private readonly ConcurrentDictionary<uint, bool> _verified = new();
     private readonly Dictionary<uint, LeaseState> _known = [];
     private readonly TimeProvider _time;
     private bool _prepared;
@@ -114,8 +115,8 @@ internal sealed class SessionAccountPool
 
                 if (file is null)
                 {
-                    // Held by another broker process.
-                    _known[uid] = new LeaseState(LeaseStatus.Leased, "", long.MaxValue);
+                    // Held by another broker process: what it wrote there is the best guess of what comes next.
+                    _known[uid] = LeaseFile.Peek(LeasePath(uid)) ?? new LeaseState(LeaseStatus.Leased, "", 0);
                     continue;
                 }
 
@@ -161,13 +162,18 @@ internal sealed class SessionAccountPool
         string? problem;
         try
         {
-            problem = await SystemAccounts.EnsureSessionAccountAsync(account.Name, uid, account.Home, cancellationToken).ConfigureAwait(false);
+            // An account found (or made) once stays: later leases do not ask the account database again.
+            problem = _verified.ContainsKey(uid) ? null : await SystemAccounts.EnsureSessionAccountAsync(account.Name, uid, account.Home, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
             {
-                _unusable.Add(uid);
+                lock (_gate)
+                {
+                    _unusable.Add(uid);
+                }
             }
             else
             {
+                _verified[uid] = true;
                 problem = await PrepareAsync(account, previous, identity, helper).ConfigureAwait(false);
             }
         }

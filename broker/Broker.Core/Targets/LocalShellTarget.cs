@@ -23,37 +23,29 @@ internal sealed class LocalShellTarget : ITarget
 
     public Sessions.SessionLimits Limits => _settings.Limits;
 
-    public async ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken)
+    public ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken)
     {
         if (start.Integration is { Enforced: true } && !ShellIntegration.Supports(_settings.Shell))
         {
-            return TargetStartResult.Failed($"line mode follows the prompt of bash; target '{Name}' runs {_settings.Shell}", 126);
+            return ValueTask.FromResult(TargetStartResult.Failed($"line mode follows the prompt of bash; target '{Name}' runs {_settings.Shell}", 126));
         }
 
-        var (assignment, accountError) = await AccountAssignment.ForAsync(_settings.RunAs, start.Owner, _containment.Helper, cancellationToken).ConfigureAwait(false);
-        if (assignment is null)
-        {
-            return TargetStartResult.Failed(accountError!, 126);
-        }
-
-        var result = StartTerminal(start, assignment);
-        if (result.Process is null && assignment.Lease is { } lease)
-        {
-            await lease.DisposeAsync().ConfigureAwait(false);
-        }
-
-        return result;
+        return StartAsAccountAsync(start.Owner, assignment => StartTerminal(start, assignment), cancellationToken);
     }
 
-    public async ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken)
+    public ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken) =>
+        StartAsAccountAsync(start.Owner, assignment => StartCommand(start, assignment), cancellationToken);
+
+    /// <summary>Assigns the session its account, starts the program as it, and gives a leased account back if the start failed.</summary>
+    private async ValueTask<TargetStartResult> StartAsAccountAsync(Sessions.SessionOwner? owner, Func<AccountAssignment, TargetStartResult> start, CancellationToken cancellationToken)
     {
-        var (assignment, accountError) = await AccountAssignment.ForAsync(_settings.RunAs, start.Owner, _containment.Helper, cancellationToken).ConfigureAwait(false);
+        var (assignment, accountError) = await AccountAssignment.ForAsync(_settings.RunAs, owner, _containment.Helper, cancellationToken).ConfigureAwait(false);
         if (assignment is null)
         {
             return TargetStartResult.Failed(accountError!, 126);
         }
 
-        var result = StartCommand(start, assignment);
+        var result = start(assignment);
         if (result.Process is null && assignment.Lease is { } lease)
         {
             await lease.DisposeAsync().ConfigureAwait(false);

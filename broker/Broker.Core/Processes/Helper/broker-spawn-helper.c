@@ -501,6 +501,49 @@ static int remove_ipc(uid_t uid)
     return failures;
 }
 
+/* Whether a live (not zombie) process other than this one has `uid` as its real, effective, saved or file uid. */
+static int account_has_processes(uid_t uid)
+{
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) {
+        return 1;
+    }
+    int found = 0;
+    pid_t self = getpid();
+    struct dirent *entry;
+    while (!found && (entry = readdir(proc)) != NULL) {
+        char *end;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0 || pid == (long)self) {
+            continue;
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/status", pid);
+        FILE *status = fopen(path, "re");
+        if (status == NULL) {
+            continue;
+        }
+        char line[256];
+        int zombie = 0;
+        long ids[4] = { -1, -1, -1, -1 };
+        while (fgets(line, sizeof line, status) != NULL) {
+            char state = 0;
+            if (strncmp(line, "State:", 6) == 0 && sscanf(line + 6, " %c", &state) == 1) {
+                zombie = state == 'Z' || state == 'X';
+            } else if (strncmp(line, "Uid:", 4) == 0) {
+                sscanf(line + 4, "%ld %ld %ld %ld", &ids[0], &ids[1], &ids[2], &ids[3]);
+                break;
+            }
+        }
+        fclose(status);
+        for (int i = 0; i < 4 && !zombie; i++) {
+            found |= ids[i] == (long)uid;
+        }
+    }
+    closedir(proc);
+    return found;
+}
+
 /*
  * Runs as the account itself, so that nothing the account planted (a symbolic link, a directory it
  * cannot leave) can make a privileged process touch anything but the account's own files. The exit
@@ -516,16 +559,21 @@ static __attribute__((noreturn)) void clean_account(const struct job *job)
     if (switch_account(job, &stage) != 0) {
         _exit(stage);
     }
-    /* kill(-1) as the account reaches every process of the account and nothing else; zombies keep it succeeding. */
-    for (int attempt = 0; attempt < 200; attempt++) {
-        if (kill(-1, SIGKILL) != 0) {
-            if (errno != ESRCH) {
-                _exit(ST_KILL);
-            }
-            break;
+    /* kill(-1) as the account reaches every process of the account and nothing else. Its result says nothing (it
+       succeeds while any other process exists, signalled or not), so /proc tells when they are all gone. */
+    int gone = 0;
+    for (int attempt = 0; attempt < 2000 && !gone; attempt++) {
+        if (kill(-1, SIGKILL) != 0 && errno != ESRCH) {
+            _exit(ST_KILL);
         }
-        struct timespec pause = { 0, 2 * 1000 * 1000 };
-        nanosleep(&pause, NULL);
+        gone = !account_has_processes((uid_t)req->uid);
+        if (!gone) {
+            struct timespec pause = { 0, 1000 * 1000 };
+            nanosleep(&pause, NULL);
+        }
+    }
+    if (!gone) {
+        _exit(ST_KILL);
     }
     int failures = 0;
     if (job->home[0] != '\0') {
