@@ -106,6 +106,15 @@ public sealed class BrokerProcess : IAsyncLifetime
     /// <summary>A policy file to serve (with <c>--config</c>, besides <c>--dev</c>), or null for the embedded dev policy.</summary>
     public string? PolicyYaml { get; init; }
 
+    /// <summary>Variables added to the broker's environment.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A program (and its arguments) the broker is started through, such as setpriv to start it without root; empty for none.</summary>
+    public IReadOnlyList<string> Launcher { get; init; } = [];
+
+    /// <summary>The account (uid:gid) the data directory is given to before the broker starts, for a broker that does not run as root.</summary>
+    public string? DataOwner { get; init; }
+
     /// <summary>The policy file written from <see cref="PolicyYaml"/>.</summary>
     public string PolicyFile => Path.Combine(DataDirectory, "policy.yaml");
 
@@ -132,16 +141,25 @@ public sealed class BrokerProcess : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Url = $"http://127.0.0.1:{BuiltTools.FreePort()}";
-        var info = new ProcessStartInfo(BuiltTools.Broker)
+        var info = new ProcessStartInfo(Launcher.Count > 0 ? Launcher[0] : BuiltTools.Broker)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
-            ArgumentList = { "serve", "--dev", "--data", DataDirectory, "--urls", Url },
         };
-        foreach (var argument in ExtraArguments)
+        foreach (var argument in Launcher.Skip(1).Concat(Launcher.Count > 0 ? [BuiltTools.Broker] : []))
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in new[] { "serve", "--dev", "--data", DataDirectory, "--urls", Url }.Concat(ExtraArguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
         }
 
         if (PolicyYaml is not null)
@@ -150,6 +168,12 @@ public sealed class BrokerProcess : IAsyncLifetime
             await File.WriteAllTextAsync(PolicyFile, PolicyYaml);
             info.ArgumentList.Add("--config");
             info.ArgumentList.Add(PolicyFile);
+        }
+
+        if (DataOwner is not null)
+        {
+            Directory.CreateDirectory(DataDirectory);
+            (await BuiltTools.RunAsync("chown", ["-R", DataOwner, DataDirectory])).Code.Should().Be(0);
         }
 
         _process = Process.Start(info)!;

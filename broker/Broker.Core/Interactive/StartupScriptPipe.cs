@@ -9,12 +9,15 @@ namespace Broker.Core.Interactive;
 /// </summary>
 internal static class StartupScriptPipe
 {
-    private const int F_DUPFD_CLOEXEC = 1030;
     // A pipe holds 64 KiB before a writer blocks; the script is written before the reader exists.
     private const int PipeCapacity = 64 * 1024;
 
-    /// <summary>The read end, holding the whole script; null (with errno set) if it cannot be made.</summary>
-    public static unsafe UnixFileDescriptor? Create(string script)
+    /// <summary>
+    /// The read end, holding the whole script; null (with errno set) if it cannot be made. The shell reads it as
+    /// <c>/dev/fd/3</c>, which opens the pipe again and checks its owner: with <paramref name="owner"/> the pipe is
+    /// given to the account the shell runs as.
+    /// </summary>
+    public static unsafe UnixFileDescriptor? Create(string script, Processes.SpawnAccount? owner = null)
     {
         var bytes = Encoding.UTF8.GetBytes(script);
         if (bytes.Length >= PipeCapacity)
@@ -40,20 +43,15 @@ internal static class StartupScriptPipe
             }
         }
 
-        var read = fds[0];
-        if (read == 3)
+        var read = new UnixFileDescriptor(fds[0]);
+        if (owner is { } account && LibC.fchown(read.Fd, account.Uid, account.Gid) != 0)
         {
-            // The spawner maps the script to fd 3 with dup2, which keeps close-on-exec when source and target are equal.
-            var moved = LibC.fcntl(read, F_DUPFD_CLOEXEC, 10);
-            LibC.close(read);
-            if (moved < 0)
-            {
-                return null;
-            }
-
-            read = moved;
+            var errno = LibC.LastError;
+            read.Dispose();
+            System.Runtime.InteropServices.Marshal.SetLastPInvokeError(errno);
+            return null;
         }
 
-        return new UnixFileDescriptor(read);
+        return read;
     }
 }

@@ -147,9 +147,6 @@ internal static unsafe partial class LibC
     public static partial int posix_spawn_file_actions_destroy(void* fileActions);
 
     [LibraryImport(Lib, SetLastError = true)]
-    public static partial int posix_spawn_file_actions_addopen(void* fileActions, int fd, byte* path, int flags, uint mode);
-
-    [LibraryImport(Lib, SetLastError = true)]
     public static partial int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newFd);
 
     [LibraryImport(Lib, SetLastError = true)]

@@ -9,10 +9,8 @@ namespace Broker.Core.Processes;
 /// <c>cgroup.kill</c>, whatever the number of processes on the machine.
 /// </summary>
 /// <remarks>
-/// <c>posix_spawn</c> in this glibc cannot place a child in a cgroup (no <c>CLONE_INTO_CGROUP</c>), and a child
-/// moved after it started could fork before the move. So the broker moves itself into the session's cgroup for
-/// the length of the spawn and back out: the child inherits the cgroup at birth. Moves are serialised for the
-/// whole process, since a move takes every thread of the process with it.
+/// The spawn helper creates each program with <c>clone3(CLONE_INTO_CGROUP)</c>: it is born inside its session's
+/// cgroup, so it cannot fork before being placed, and the broker itself never enters a session's cgroup.
 /// </remarks>
 internal sealed class CgroupTree : IDisposable
 {
@@ -24,37 +22,30 @@ internal sealed class CgroupTree : IDisposable
     /// </summary>
     private static readonly string OwnerPrefix = $"{BranchPrefix}{PidNamespace()}-";
 
-    /// <summary>
-    /// Held by every spawn of the process, with or without a cgroup, so that no program the broker starts is born
-    /// in another session's cgroup while the broker is inside it.
-    /// </summary>
-    internal static readonly Lock SpawnLock = new();
     private static int s_branches;
 
-    private readonly string _home;
     private long _sessions;
     private int _disposed;
 
     private CgroupTree(string home, string branch)
     {
-        _home = home;
+        Home = home;
         Branch = branch;
     }
+
+    /// <summary>The cgroup the broker runs in (the branch's parent).</summary>
+    public string Home { get; }
 
     /// <summary>The directory holding this broker's session cgroups.</summary>
     public string Branch { get; }
 
-    /// <summary>Sets up the branch under the broker's own cgroup, or says why this host does not allow it.</summary>
-    public static (CgroupTree? Tree, string? Error) TryCreate()
+    /// <summary>
+    /// Sets up the branch under the broker's own cgroup, or says why this host does not allow it. The probe starts a
+    /// program in a throwaway cgroup through <paramref name="helper"/>, as every session's program will be started.
+    /// </summary>
+    public static (CgroupTree? Tree, string? Error) TryCreate(SpawnHelper helper)
     {
-        // Under the spawn lock: while another tree spawns, this process sits in that tree's session cgroup for a
-        // moment, and a home read then would nest this branch in a session (whose end would kill the broker).
-        string? home, error;
-        lock (SpawnLock)
-        {
-            home = FindOwnCgroup(out error);
-        }
-
+        var home = FindOwnCgroup(out var error);
         if (home is null)
         {
             return (null, error);
@@ -72,7 +63,7 @@ internal sealed class CgroupTree : IDisposable
         }
 
         var tree = new CgroupTree(home, branch);
-        if (tree.Probe() is { } problem)
+        if (tree.Probe(helper) is { } problem)
         {
             tree.Dispose();
             return (null, problem);
@@ -82,8 +73,8 @@ internal sealed class CgroupTree : IDisposable
         return (tree, null);
     }
 
-    /// <summary>Runs <paramref name="spawn"/> so that the program it starts is born in a new session cgroup.</summary>
-    public ContainedSpawn Spawn(Func<SpawnResult> spawn)
+    /// <summary>Starts <paramref name="request"/> through <paramref name="helper"/>, born in a new session cgroup.</summary>
+    public ContainedSpawn Spawn(SpawnHelper helper, SpawnRequest request, SpawnStdio stdio)
     {
         var path = Path.Combine(Branch, "s" + Interlocked.Increment(ref _sessions).ToString(CultureInfo.InvariantCulture));
         try
@@ -96,32 +87,15 @@ internal sealed class CgroupTree : IDisposable
         }
 
         var cgroup = new SessionCgroup(path);
-        SpawnResult result;
-        lock (SpawnLock)
-        {
-            if (MoveBrokerInto(path) is { } error)
-            {
-                cgroup.TryRemove();
-                return new(SpawnResult.Failed($"cannot enter the session's cgroup: {error}"), null);
-            }
-
-            try
-            {
-                result = spawn();
-            }
-            finally
-            {
-                ReturnHome();
-            }
-        }
-
+        var result = helper.Spawn(request, stdio, path);
         if (!result.Succeeded)
         {
-            cgroup.TryRemove();
+            // A helper that died between its clone and its answer may have left a program behind: only here.
+            cgroup.Kill();
+            cgroup.TryRemove(TimeSpan.FromSeconds(2));
             return new(result, null);
         }
 
-        ReturnStrays(path, result.ProcessId);
         return new(result, cgroup);
     }
 
@@ -234,8 +208,11 @@ internal sealed class CgroupTree : IDisposable
         return result.ToString();
     }
 
-    /// <summary>Checks on a throwaway cgroup that the broker may move itself and that <c>cgroup.kill</c> exists.</summary>
-    private string? Probe()
+    /// <summary>
+    /// Checks on a throwaway cgroup that <c>cgroup.kill</c> exists and that the spawn helper can start a program inside
+    /// a session's cgroup (it starts itself with <c>--exit</c> there).
+    /// </summary>
+    private unsafe string? Probe(SpawnHelper helper)
     {
         var probe = Path.Combine(Branch, "probe");
         try
@@ -254,92 +231,22 @@ internal sealed class CgroupTree : IDisposable
                 return "this kernel has no cgroup.kill (Linux 5.14 or later is needed)";
             }
 
-            lock (SpawnLock)
+            using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+            var fd = (int)devNull.DangerousGetHandle();
+            var request = new SpawnRequest { Path = helper.ExecutablePath, Arguments = [helper.ExecutablePath, "--exit"], Environment = new Dictionary<string, string>() };
+            var started = helper.Spawn(request, new SpawnStdio.Pipes(fd, fd, fd), probe);
+            if (!started.Succeeded)
             {
-                if (MoveBrokerInto(probe) is { } error)
-                {
-                    return $"the broker may not move itself between cgroups: {error}";
-                }
-
-                ReturnHome();
+                return $"programs cannot be started in a session's cgroup: {started.Error}";
             }
 
-            return null;
+            int status;
+            Native.LibC.waitpid(started.ProcessId, &status, 0);
+            return Native.LibC.DecodeWaitStatus(status) == (0, 0) ? null : "the probe started in a session's cgroup did not exit cleanly";
         }
         finally
         {
-            new SessionCgroup(probe).TryRemove();
-        }
-    }
-
-    // Called with SpawnLock held: "0" moves the whole calling process, every thread of it.
-    private static string? MoveBrokerInto(string cgroup) => CgroupFiles.Write(Path.Combine(cgroup, "cgroup.procs"), "0");
-
-    // Called with SpawnLock held. Failing to leave would leave the broker inside a session's cgroup; that session's
-    // kill then finds the broker in the cgroup's process list and is refused (SessionCgroup.Kill).
-    private void ReturnHome()
-    {
-        string? error = null;
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            error = MoveBrokerInto(_home);
-            if (error is null)
-            {
-                return;
-            }
-        }
-
-        throw new InvalidOperationException($"the broker could not return to its own cgroup {_home}: {error}");
-    }
-
-    /// <summary>
-    /// While the broker was inside the session's cgroup, another of its threads may have started an unrelated
-    /// program (System.Diagnostics.Process, a credential helper), which may itself have started others. Those
-    /// descend from the broker without passing through the session's leader: they go back to the broker's cgroup.
-    /// A process whose line of parents is broken (an orphan) stays: a session's double-forked daemon looks the same.
-    /// </summary>
-    private void ReturnStrays(string cgroup, int leader)
-    {
-        var self = Environment.ProcessId;
-        foreach (var pid in CgroupFiles.ReadProcesses(cgroup))
-        {
-            if (pid != leader && DescendsFromBrokerOnly(pid, leader, self))
-            {
-                CgroupFiles.Write(Path.Combine(_home, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
-            }
-        }
-    }
-
-    private static bool DescendsFromBrokerOnly(int pid, int leader, int self)
-    {
-        for (var depth = 0; depth < 64 && pid > 1; depth++)
-        {
-            pid = ParentOf(pid);
-            if (pid == leader)
-            {
-                return false;
-            }
-
-            if (pid == self)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
-        {
-            return -1;
+            new SessionCgroup(probe).TryRemove(TimeSpan.FromSeconds(2));
         }
     }
 
@@ -352,7 +259,7 @@ internal sealed class CgroupTree : IDisposable
         IEnumerable<string> branches;
         try
         {
-            branches = Directory.EnumerateDirectories(_home, OwnerPrefix + "*").ToList();
+            branches = Directory.EnumerateDirectories(Home, OwnerPrefix + "*").ToList();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

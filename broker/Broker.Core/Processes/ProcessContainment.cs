@@ -1,24 +1,36 @@
 namespace Broker.Core.Processes;
 
 /// <summary>
-/// Where target sessions' processes are kept so that each session's can all be killed: a cgroup per session when
-/// the host allows it, the POSIX session id otherwise. Chosen once, when the broker starts.
+/// How target programs are started and kept together so that each session's can all be killed: every program is
+/// started by the spawn helper, in a cgroup per session when the host allows it, under the POSIX session id
+/// otherwise. Chosen once, when the broker starts.
 /// </summary>
 internal sealed class ProcessContainment : IDisposable
 {
+    private static readonly Lazy<ProcessContainment> s_bySessionId = new(() => new(null, new SpawnHelper(), SessionIdDescription));
+
+    private const string SessionIdDescription = "POSIX session id (processes that call setsid escape)";
+
     private readonly CgroupTree? _cgroups;
 
-    private ProcessContainment(CgroupTree? cgroups, string description)
+    private ProcessContainment(CgroupTree? cgroups, SpawnHelper helper, string description)
     {
         _cgroups = cgroups;
+        Helper = helper;
         Description = description;
     }
 
-    /// <summary>Containment by POSIX session id: needs nothing from the host; processes that call setsid escape it.</summary>
-    public static ProcessContainment BySessionId { get; } = new(null, "POSIX session id (processes that call setsid escape)");
+    /// <summary>
+    /// Containment by POSIX session id with a spawn helper of its own, started at the first spawn and never stopped
+    /// (it exits with the process): for tools and tests that start programs without a broker.
+    /// </summary>
+    public static ProcessContainment BySessionId => s_bySessionId.Value;
 
     /// <summary>What is in use, for the start-up log.</summary>
     public string Description { get; }
+
+    /// <summary>The helper that starts this containment's programs (and cleans session accounts).</summary>
+    public SpawnHelper Helper { get; }
 
     /// <summary>Whether sessions get their own cgroup.</summary>
     public bool UsesCgroups => _cgroups is not null;
@@ -27,40 +39,46 @@ internal sealed class ProcessContainment : IDisposable
     public string? CgroupBranch => _cgroups?.Branch;
 
     /// <summary>
-    /// Sets up containment for <paramref name="mode"/>. <see cref="ContainmentMode.Auto"/> falls back to session ids
-    /// and says why in <c>Fallback</c>; <see cref="ContainmentMode.Cgroup"/> fails with the reason instead.
+    /// Starts the spawn helper and sets up containment for <paramref name="mode"/>. <see cref="ContainmentMode.Auto"/>
+    /// falls back to session ids and says why in <c>Fallback</c>; <see cref="ContainmentMode.Cgroup"/> fails with the
+    /// reason instead. A helper that cannot start fails every mode: no program could be started.
     /// </summary>
-    public static (ProcessContainment? Containment, string? Error, string? Fallback) Create(ContainmentMode mode)
+    public static (ProcessContainment? Containment, string? Error, string? Fallback) Create(ContainmentMode mode, SpawnHelper? helper = null)
     {
+        helper ??= new SpawnHelper();
+        if (helper.EnsureStarted() is { } helperError)
+        {
+            helper.Dispose();
+            return (null, helperError, null);
+        }
+
         if (mode == ContainmentMode.SessionId)
         {
-            return (BySessionId, null, null);
+            return (new ProcessContainment(null, helper, SessionIdDescription), null, null);
         }
 
-        var (tree, error) = CgroupTree.TryCreate();
+        var (tree, error) = CgroupTree.TryCreate(helper);
         if (tree is not null)
         {
-            return (new ProcessContainment(tree, $"a cgroup per session under {tree.Branch}"), null, null);
+            return (new ProcessContainment(tree, helper, $"a cgroup per session under {tree.Branch}"), null, null);
         }
 
-        return mode == ContainmentMode.Cgroup
-            ? (null, $"cgroup containment is unavailable: {error}", null)
-            : (BySessionId, null, error);
+        if (mode == ContainmentMode.Cgroup)
+        {
+            helper.Dispose();
+            return (null, $"cgroup containment is unavailable: {error}", null);
+        }
+
+        return (new ProcessContainment(null, helper, SessionIdDescription), null, error);
     }
 
-    /// <summary>Starts a program through <paramref name="spawn"/> inside this containment.</summary>
-    public ContainedSpawn Spawn(Func<SpawnResult> spawn)
+    /// <summary>Starts a program inside this containment.</summary>
+    public ContainedSpawn Spawn(SpawnRequest request, SpawnStdio stdio) =>
+        _cgroups is not null ? _cgroups.Spawn(Helper, request, stdio) : new(Helper.Spawn(request, stdio, null), null);
+
+    public void Dispose()
     {
-        if (_cgroups is not null)
-        {
-            return _cgroups.Spawn(spawn);
-        }
-
-        lock (CgroupTree.SpawnLock)
-        {
-            return new(spawn(), null);
-        }
+        _cgroups?.Dispose();
+        Helper.Dispose();
     }
-
-    public void Dispose() => _cgroups?.Dispose();
 }

@@ -2,18 +2,21 @@ namespace Broker.Core.Processes;
 
 /// <summary>
 /// Every process a target's program starts, killed together: through the session's cgroup when it has one,
-/// otherwise by the POSIX session id the program leads (which processes that call setsid leave).
+/// otherwise by the POSIX session id the program leads (which processes that call setsid leave). A session account
+/// leased for the session is released last, when nothing of the session runs any more.
 /// </summary>
 internal sealed class ProcessSession
 {
     private readonly ChildProcess _leader;
     private readonly SessionCgroup? _cgroup;
+    private readonly IAsyncDisposable? _account;
     private int _empty;
 
-    public ProcessSession(ChildProcess leader, SessionCgroup? cgroup)
+    public ProcessSession(ChildProcess leader, SessionCgroup? cgroup, IAsyncDisposable? account)
     {
         _leader = leader;
         _cgroup = cgroup;
+        _account = account;
     }
 
     /// <summary>
@@ -40,10 +43,18 @@ internal sealed class ProcessSession
         }
     }
 
-    /// <summary>Kills what is left and removes the session's cgroup once it is empty.</summary>
-    public Task ReleaseAsync()
+    /// <summary>Kills what is left, removes the session's cgroup once it is empty, and releases the session's account.</summary>
+    public async Task ReleaseAsync()
     {
         KillAll();
-        return _cgroup?.RemoveAsync() ?? Task.CompletedTask;
+        if (_cgroup is not null)
+        {
+            await _cgroup.RemoveAsync().ConfigureAwait(false);
+        }
+
+        if (_account is not null)
+        {
+            await _account.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -5,29 +5,13 @@ using Broker.Core.Native;
 namespace Broker.Core.Processes;
 
 /// <summary>
-/// Starts programs with <c>posix_spawn</c> as session leaders (<c>POSIX_SPAWN_SETSID</c>), so
-/// that every process they start can be found and killed by session id, with default signal
-/// dispositions and an empty signal mask (the runtime ignores SIGPIPE; children must not inherit that).
+/// Starts a program with glibc's <c>posix_spawn</c> (vfork semantics: safe from a multi-threaded runtime) as a
+/// session leader (<c>POSIX_SPAWN_SETSID</c>), with default signal dispositions and an empty signal mask (the
+/// runtime ignores SIGPIPE; children must not inherit that). The broker starts only its spawn helper this way:
+/// target programs need what posix_spawn cannot do (another account, a cgroup at birth), which the helper does.
 /// </summary>
 internal static unsafe class ProcessSpawner
 {
-    /// <summary>Spawns with the PTY slave at <paramref name="slavePath"/> as stdin, stdout, stderr and controlling terminal.</summary>
-    public static SpawnResult SpawnOnTerminal(SpawnRequest request, string slavePath)
-    {
-        var slave = Encoding.UTF8.GetBytes(slavePath + "\0");
-        return Spawn(request, (actions) =>
-        {
-            fixed (byte* path = slave)
-            {
-                // A session leader without a terminal acquires the first terminal it opens.
-                Check(LibC.posix_spawn_file_actions_addopen((void*)actions, 0, path, LibC.O_RDWR, 0), "addopen");
-            }
-
-            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, 0, 1), "adddup2");
-            Check(LibC.posix_spawn_file_actions_adddup2((void*)actions, 0, 2), "adddup2");
-        });
-    }
-
     /// <summary>Spawns with the given pipe ends as stdin, stdout and stderr.</summary>
     public static SpawnResult SpawnOnPipes(SpawnRequest request, int stdinRead, int stdoutWrite, int stderrWrite) =>
         Spawn(request, (actions) =>

@@ -22,19 +22,9 @@ internal sealed class SessionCgroup
             return true;
         }
 
-        string? error;
-        lock (CgroupTree.SpawnLock)
-        {
-            // Never true in practice: only if the broker could not leave this cgroup after a spawn. Exact under the
-            // spawn lock, while no spawn can move the broker.
-            if (CgroupFiles.ReadProcesses(Path).Contains(Environment.ProcessId))
-            {
-                return false;
-            }
-
-            error = CgroupFiles.Write(System.IO.Path.Combine(Path, "cgroup.kill"), "1");
-        }
-
+        // The broker never enters a session's cgroup (its programs are born there through the spawn helper), so
+        // this kill cannot reach it.
+        var error = CgroupFiles.Write(System.IO.Path.Combine(Path, "cgroup.kill"), "1");
         return error is null || !Directory.Exists(Path);
     }
 

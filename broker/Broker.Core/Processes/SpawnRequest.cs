@@ -13,4 +13,29 @@ internal sealed record SpawnRequest
 
     /// <summary>A descriptor the program receives as fd 3 (for example a pipe carrying a start-up script); every other one above 2 is closed.</summary>
     public int? InheritedDescriptor { get; init; }
+
+    /// <summary>The account the program runs as; null keeps the broker's own.</summary>
+    public SpawnAccount? Account { get; init; }
+
+    /// <summary>The program's file mode creation mask.</summary>
+    public uint Umask { get; init; } = Targets.LocalShellSettings.DefaultUmask;
+}
+
+/// <summary>The numeric identity a program switches to before exec (no supplementary groups).</summary>
+/// <param name="Uid">User id.</param>
+/// <param name="Gid">Primary group id.</param>
+internal readonly record struct SpawnAccount(uint Uid, uint Gid);
+
+/// <summary>A program's standard descriptors: a terminal (which becomes its controlling terminal) or three pipe ends.</summary>
+internal abstract record SpawnStdio
+{
+    private SpawnStdio()
+    {
+    }
+
+    /// <summary>The PTY slave, as stdin, stdout, stderr and controlling terminal.</summary>
+    public sealed record Terminal(int Slave) : SpawnStdio;
+
+    /// <summary>Three descriptors for stdin, stdout and stderr.</summary>
+    public sealed record Pipes(int Stdin, int Stdout, int Stderr) : SpawnStdio;
 }

@@ -71,7 +71,7 @@ internal sealed class SessionManager
             SessionKind.Interactive,
             (int)columns,
             (int)rows,
-            (target, ct) => target.StartTerminalAsync(new TerminalStart((int)columns, (int)rows, term, request.Environment, integration), ct),
+            (target, ct) => target.StartTerminalAsync(new TerminalStart((int)columns, (int)rows, term, request.Environment, integration, request.Owner), ct),
             cancellationToken);
     }
 
@@ -81,7 +81,7 @@ internal sealed class SessionManager
             SessionKind.Exec,
             0,
             0,
-            (target, ct) => target.StartCommandAsync(new CommandStart(command, request.Environment), ct),
+            (target, ct) => target.StartCommandAsync(new CommandStart(command, request.Environment, request.Owner), ct),
             cancellationToken);
 
     private async ValueTask<OpenResult> OpenAsync(

@@ -25,12 +25,14 @@ public interface ITarget
 /// <param name="Term">The TERM value.</param>
 /// <param name="Environment">Variables the session adds (credentials endpoint, markers).</param>
 /// <param name="Integration">For a line-mode session: the prompt markers and sync handshake the shell must run.</param>
-public sealed record TerminalStart(int Columns, int Rows, string Term, IReadOnlyDictionary<string, string> Environment, Interactive.ShellIntegration? Integration = null);
+/// <param name="Owner">Whose session it is (a target with an account per session keeps identities apart by it).</param>
+public sealed record TerminalStart(int Columns, int Rows, string Term, IReadOnlyDictionary<string, string> Environment, Interactive.ShellIntegration? Integration = null, Sessions.SessionOwner? Owner = null);
 
 /// <summary>Parameters of a command start.</summary>
 /// <param name="Command">What to run.</param>
 /// <param name="Environment">Variables the session adds.</param>
-public sealed record CommandStart(TargetCommand Command, IReadOnlyDictionary<string, string> Environment);
+/// <param name="Owner">Whose session it is (a target with an account per session keeps identities apart by it).</param>
+public sealed record CommandStart(TargetCommand Command, IReadOnlyDictionary<string, string> Environment, Sessions.SessionOwner? Owner = null);
 
 /// <summary>A command: an argv run directly, or a script run by the target's shell.</summary>
 public abstract record TargetCommand

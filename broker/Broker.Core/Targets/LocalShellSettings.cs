@@ -15,12 +15,24 @@ public sealed record LocalShellSettings
     /// <summary>Arguments for an interactive shell (after argv[0]).</summary>
     public IReadOnlyList<string> InteractiveArguments { get; init; } = [];
 
-    /// <summary>Working directory; null means the broker's home directory.</summary>
+    /// <summary>Working directory; null means the home directory of the account the programs run as.</summary>
     public string? WorkingDirectory { get; init; }
 
-    /// <summary>The directory programs start in: <see cref="WorkingDirectory"/>, else HOME when it exists, else <c>/</c>.</summary>
+    /// <summary>
+    /// The directory the policy judges commands from: <see cref="WorkingDirectory"/>, else the configured HOME when it
+    /// exists, else <c>/</c>. A session account's programs start in that account's home when no directory is configured.
+    /// </summary>
     public string StartDirectory =>
         WorkingDirectory ?? (Environment.TryGetValue("HOME", out var home) && Directory.Exists(home) ? home : "/");
+
+    /// <summary>The account the target's programs run as (the loader applies the configuration's rules; the default here is the broker's own).</summary>
+    public Accounts.TargetAccount RunAs { get; init; } = new Accounts.TargetAccount.Broker { Reason = "no account was configured" };
+
+    /// <summary>The default file mode creation mask: 077, what a session creates is its own.</summary>
+    public static uint DefaultUmask { get; } = Convert.ToUInt32("077", 8);
+
+    /// <summary>The file mode creation mask of the target's programs.</summary>
+    public uint Umask { get; init; } = DefaultUmask;
 
     /// <summary>
     /// The whole environment the target's programs see, before session additions. The broker's

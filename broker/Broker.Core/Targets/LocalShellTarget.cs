@@ -1,10 +1,11 @@
+using Broker.Core.Accounts;
 using Broker.Core.Interactive;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 
 namespace Broker.Core.Targets;
 
-/// <summary>A shell on this machine: interactive sessions on a PTY, commands on pipes.</summary>
+/// <summary>A shell on this machine: interactive sessions on a PTY, commands on pipes, under the target's account.</summary>
 internal sealed class LocalShellTarget : ITarget
 {
     private readonly LocalShellSettings _settings;
@@ -24,36 +25,54 @@ internal sealed class LocalShellTarget : ITarget
 
     public ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken)
     {
-        var environment = Merge(start.Environment);
-        environment["TERM"] = start.Term;
-        environment["SHELL"] = _settings.Shell;
-        var request = new SpawnRequest
+        if (start.Integration is { Enforced: true } && !ShellIntegration.Supports(_settings.Shell))
         {
-            Path = _settings.Shell,
-            Arguments = [_settings.Shell, .. _settings.InteractiveArguments],
-            Environment = environment,
-            WorkingDirectory = WorkingDirectory(),
-        };
+            return ValueTask.FromResult(TargetStartResult.Failed($"line mode follows the prompt of bash; target '{Name}' runs {_settings.Shell}", 126));
+        }
+
+        return StartAsAccountAsync(start.Owner, assignment => StartTerminal(start, assignment), cancellationToken);
+    }
+
+    public ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken) =>
+        StartAsAccountAsync(start.Owner, assignment => StartCommand(start, assignment), cancellationToken);
+
+    /// <summary>Assigns the session its account, starts the program as it, and gives a leased account back if the start failed.</summary>
+    private async ValueTask<TargetStartResult> StartAsAccountAsync(Sessions.SessionOwner? owner, Func<AccountAssignment, TargetStartResult> start, CancellationToken cancellationToken)
+    {
+        var (assignment, accountError) = await AccountAssignment.ForAsync(_settings.RunAs, owner, _containment.Helper, cancellationToken).ConfigureAwait(false);
+        if (assignment is null)
+        {
+            return TargetStartResult.Failed(accountError!, 126);
+        }
+
+        var result = start(assignment);
+        if (result.Process is null && assignment.Lease is { } lease)
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private TargetStartResult StartTerminal(TerminalStart start, AccountAssignment assignment)
+    {
+        var environment = Environment(start.Environment, assignment);
+        environment["TERM"] = start.Term;
+        var request = Request(_settings.Shell, [_settings.Shell, .. _settings.InteractiveArguments], environment, assignment);
         if (start.Integration is not { } integration || (!integration.Enforced && !ShellIntegration.Supports(_settings.Shell)))
         {
             // Auditing a raw terminal is best effort: a shell without the integration still runs, unaudited.
-            return ValueTask.FromResult(PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop, _containment));
+            return PtyTerminalProcess.Start(request, start.Columns, start.Rows, _loop, _containment, assignment.Lease);
         }
 
-        if (!ShellIntegration.Supports(_settings.Shell))
-        {
-            return ValueTask.FromResult(TargetStartResult.Failed(
-                $"line mode follows the prompt of bash; target '{Name}' runs {_settings.Shell}", 126));
-        }
-
-        using var script = StartupScriptPipe.Create(integration.StartupScript);
+        using var script = StartupScriptPipe.Create(integration.StartupScript, assignment.SpawnAccount);
         if (script is null)
         {
-            return ValueTask.FromResult(TargetStartResult.Failed($"cannot pass the shell its start-up script: {LibC.Describe(LibC.LastError)}", 126));
+            return TargetStartResult.Failed($"cannot pass the shell its start-up script: {LibC.Describe(LibC.LastError)}", 126);
         }
 
         // The configured interactive arguments are replaced: the integration brings its own start-up script.
-        return ValueTask.FromResult(PtyTerminalProcess.Start(
+        return PtyTerminalProcess.Start(
             request with
             {
                 Arguments = [_settings.Shell, .. integration.BashArguments],
@@ -63,12 +82,13 @@ internal sealed class LocalShellTarget : ITarget
             start.Columns,
             start.Rows,
             _loop,
-            _containment));
+            _containment,
+            assignment.Lease);
     }
 
-    public ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken)
+    private TargetStartResult StartCommand(CommandStart start, AccountAssignment assignment)
     {
-        var environment = Merge(start.Environment);
+        var environment = Environment(start.Environment, assignment);
         IReadOnlyList<string> argv;
         string path;
         switch (start.Command)
@@ -81,29 +101,34 @@ internal sealed class LocalShellTarget : ITarget
                 var resolved = ResolveProgram(command.Arguments[0], environment);
                 if (resolved is null)
                 {
-                    return ValueTask.FromResult(TargetStartResult.Failed($"{command.Arguments[0]}: command not found", 127));
+                    return TargetStartResult.Failed($"{command.Arguments[0]}: command not found", 127);
                 }
 
                 path = resolved;
                 argv = command.Arguments;
                 break;
             default:
-                return ValueTask.FromResult(TargetStartResult.Failed("empty command", 127));
+                return TargetStartResult.Failed("empty command", 127);
         }
 
-        var request = new SpawnRequest
-        {
-            Path = path,
-            Arguments = argv,
-            Environment = environment,
-            WorkingDirectory = WorkingDirectory(),
-        };
-        return ValueTask.FromResult(PipeCommandProcess.Start(request, _loop, _containment));
+        return PipeCommandProcess.Start(Request(path, argv, environment, assignment), _loop, _containment, assignment.Lease);
     }
 
-    private Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> additions)
+    private SpawnRequest Request(string path, IReadOnlyList<string> argv, Dictionary<string, string> environment, AccountAssignment assignment) => new()
+    {
+        Path = path,
+        Arguments = argv,
+        Environment = environment,
+        WorkingDirectory = _settings.WorkingDirectory ?? (environment.TryGetValue("HOME", out var home) && Directory.Exists(home) ? home : "/"),
+        Account = assignment.SpawnAccount,
+        Umask = _settings.Umask,
+    };
+
+    /// <summary>The target's environment, the account's identity over it, then what the session adds.</summary>
+    private Dictionary<string, string> Environment(IReadOnlyDictionary<string, string> additions, AccountAssignment assignment)
     {
         var environment = new Dictionary<string, string>(_settings.Environment, StringComparer.Ordinal);
+        assignment.Describe(environment, _settings.Shell);
         foreach (var (key, value) in additions)
         {
             environment[key] = value;
@@ -111,8 +136,6 @@ internal sealed class LocalShellTarget : ITarget
 
         return environment;
     }
-
-    private string WorkingDirectory() => _settings.StartDirectory;
 
     /// <summary>Finds a program the way execvp would, but on the target's PATH, not the broker's.</summary>
     private static string? ResolveProgram(string program, Dictionary<string, string> environment)

@@ -15,16 +15,17 @@ internal sealed class PipeCommandProcess : ITargetProcess
     private FdChannel? _stdin;
     private int _disposed;
 
-    private PipeCommandProcess(FdChannel stdin, FdChannel stdout, FdChannel stderr, ChildProcess child, SessionCgroup? cgroup)
+    private PipeCommandProcess(FdChannel stdin, FdChannel stdout, FdChannel stderr, ChildProcess child, SessionCgroup? cgroup, IAsyncDisposable? account)
     {
         _stdin = stdin;
         _stdout = stdout;
         _stderr = stderr;
         _child = child;
-        _session = new ProcessSession(child, cgroup);
+        _session = new ProcessSession(child, cgroup, account);
     }
 
-    public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop, ProcessContainment containment)
+    /// <summary>Starts the program on three pipes; <paramref name="account"/> is released when the process is disposed.</summary>
+    public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop, ProcessContainment containment, IAsyncDisposable? account = null)
     {
         var fds = stackalloc int[6];
         if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)
@@ -47,7 +48,7 @@ internal sealed class PipeCommandProcess : ITargetProcess
         }
 
         int stdinRead = fds[0], stdoutWrite = fds[3], stderrWrite = fds[5];
-        var (spawned, cgroup) = containment.Spawn(() => ProcessSpawner.SpawnOnPipes(request, stdinRead, stdoutWrite, stderrWrite));
+        var (spawned, cgroup) = containment.Spawn(request, new SpawnStdio.Pipes(stdinRead, stdoutWrite, stderrWrite));
         // The child's ends are closed here whatever happened: the parent must never hold them,
         // or end of file would never arrive.
         LibC.close(fds[0]);
@@ -70,7 +71,8 @@ internal sealed class PipeCommandProcess : ITargetProcess
             FdChannel.ForReading(stdout, loop),
             FdChannel.ForReading(stderr, loop),
             child,
-            cgroup));
+            cgroup,
+            account));
     }
 
     public PipeReader Output => _stdout.Output;

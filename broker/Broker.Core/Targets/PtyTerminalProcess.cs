@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Text;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 
@@ -9,6 +8,7 @@ namespace Broker.Core.Targets;
 internal sealed class PtyTerminalProcess : ITargetProcess
 {
     private static readonly byte[] s_endOfFile = [0x04];
+    private static readonly uint OwnerReadWrite = Convert.ToUInt32("600", 8);
 
     private readonly FdChannel _master;
     private readonly UnixFileDescriptor _masterFd;
@@ -16,15 +16,20 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     private readonly ProcessSession _session;
     private int _disposed;
 
-    private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child, SessionCgroup? cgroup)
+    private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child, SessionCgroup? cgroup, IAsyncDisposable? account)
     {
         _masterFd = masterFd;
         _master = master;
         _child = child;
-        _session = new ProcessSession(child, cgroup);
+        _session = new ProcessSession(child, cgroup, account);
     }
 
-    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment)
+    /// <summary>
+    /// Starts the program on a new terminal. With an account to switch to, the terminal's slave side is given to that
+    /// account (mode 0600), as login does, so that no other account can open it. <paramref name="account"/> is
+    /// released when the process is disposed (not when the start fails: then it is the caller's).
+    /// </summary>
+    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment, IAsyncDisposable? account = null)
     {
         var fd = LibC.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
         if (fd < 0)
@@ -33,38 +38,68 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         }
 
         var master = new UnixFileDescriptor(fd);
-        string slavePath;
-        var name = stackalloc byte[128];
-        if (LibC.grantpt(fd) != 0 || LibC.unlockpt(fd) != 0 || LibC.ptsname_r(fd, name, 128) != 0)
+        if (LibC.grantpt(fd) != 0 || LibC.unlockpt(fd) != 0)
         {
             var error = LibC.Describe(LibC.LastError);
             master.Dispose();
             return TargetStartResult.Failed($"cannot prepare the terminal: {error}", 126);
         }
 
-        slavePath = Encoding.UTF8.GetString(new ReadOnlySpan<byte>(name, IndexOfNul(name)));
-        SetSize(fd, columns, rows);
-        var (spawned, cgroup) = containment.Spawn(() => ProcessSpawner.SpawnOnTerminal(request, slavePath));
-        if (!spawned.Succeeded)
+        var slave = OpenSlave(fd);
+        if (slave < 0)
+        {
+            var error = LibC.Describe(LibC.LastError);
+            master.Dispose();
+            return TargetStartResult.Failed($"cannot open the terminal: {error}", 126);
+        }
+
+        ContainedSpawn spawn;
+        try
+        {
+            if (request.Account is { } owner && (LibC.fchown(slave, owner.Uid, owner.Gid) != 0 || LibC.fchmod(slave, OwnerReadWrite) != 0))
+            {
+                var error = LibC.Describe(LibC.LastError);
+                master.Dispose();
+                return TargetStartResult.Failed($"cannot give the terminal to the session's account: {error}", 126);
+            }
+
+            SetSize(fd, columns, rows);
+            spawn = containment.Spawn(request, new SpawnStdio.Terminal(slave));
+        }
+        finally
+        {
+            // The broker only ever holds the master: the slave lives in the program from here on.
+            LibC.close(slave);
+        }
+
+        if (!spawn.Result.Succeeded)
         {
             master.Dispose();
-            return TargetStartResult.Failed(spawned.Error!, 127);
+            return TargetStartResult.Failed(spawn.Result.Error!, 127);
         }
 
-        var child = new ChildProcess(spawned.ProcessId, loop);
+        var child = new ChildProcess(spawn.Result.ProcessId, loop);
         var channel = FdChannel.ForReading(master, loop);
-        return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child, cgroup));
+        return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child, spawn.Cgroup, account));
     }
 
-    private static unsafe int IndexOfNul(byte* name)
+    /// <summary>The slave side of the master <paramref name="master"/>, opened without a path lookup where the kernel can.</summary>
+    private static unsafe int OpenSlave(int master)
     {
-        var i = 0;
-        while (i < 128 && name[i] != 0)
+        var slave = LibC.ioctl_value(master, LibC.TIOCGPTPEER, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
+        if (slave >= 0 || LibC.LastError != LibC.EINVAL)
         {
-            i++;
+            return slave;
         }
 
-        return i;
+        // Before Linux 4.13: by name.
+        var name = stackalloc byte[128];
+        if (LibC.ptsname_r(master, name, 128) != 0)
+        {
+            return -1;
+        }
+
+        return LibC.open(name, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
     }
 
     /// <summary>The shell's pid, which is also its session id.</summary>

@@ -11,7 +11,7 @@ internal sealed partial class PolicyDocumentReader
         var targets = new List<TargetDefinition>();
         foreach (var item in reader.Sequence(node, "targets"))
         {
-            var fields = reader.Mapping(item, "a target", "name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration");
+            var fields = reader.Mapping(item, "a target", ["name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration", .. TargetAccountReader.Keys]);
             if (fields is null)
             {
                 continue;
@@ -33,7 +33,7 @@ internal sealed partial class PolicyDocumentReader
                 reader.Error(kindNode, $"target kind '{kind}' is not supported; use local-shell");
             }
 
-            var target = new TargetDefinition { Name = name ?? string.Empty };
+            var target = new TargetDefinition { Name = name ?? string.Empty, Account = TargetAccountReader.Read(reader, fileName, fields, item) };
             if (fields.TryGetValue("shell", out var shellNode) && reader.String(shellNode, "shell") is { } shell)
             {
                 if (!shell.StartsWith('/'))

@@ -36,4 +36,7 @@ public sealed record TargetDefinition
 
     /// <summary>A session is closed after this long.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>The account the target's programs run as (<c>run_as</c> and the keys that go with it).</summary>
+    public TargetAccountDefinition Account { get; init; } = new();
 }

@@ -63,7 +63,7 @@ internal sealed partial class PolicyReloader
                     + "write the new policy to another file and rename it over this one (mv new.yaml policy.yaml), then send SIGHUP again"]);
             }
 
-            var (loaded, errors) = SettingsLoader.Load(path, _settings.DevMode, _settings.DataDirectory, null, version.Text);
+            var (loaded, errors) = SettingsLoader.Load(path, _settings.DevMode, _settings.DataDirectory, null, version.Text, _settings);
             if (loaded?.Access is not PolicyAccess fresh)
             {
                 return Refuse(errors.Count > 0 ? errors : ["the policy could not be loaded"]);

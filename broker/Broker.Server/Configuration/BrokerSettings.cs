@@ -48,6 +48,12 @@ internal sealed record BrokerSettings
     /// <summary>How STS is reached (from the policy's <c>sts</c> section).</summary>
     public Broker.Policy.StsDefinition Sts { get; init; } = new();
 
+    /// <summary>Lines for the start-up log: what account each target runs its sessions as, what was fixed in the data directory; warnings where there is no boundary.</summary>
+    public IReadOnlyList<(string Text, bool Warning)> StartupNotes { get; init; } = [];
+
+    /// <summary>The dev issuer (with <c>--dev</c>), its key read once at start.</summary>
+    public Broker.Identity.Dev.DevIssuer? DevIssuer { get; init; }
+
     /// <summary>The broker's own AWS credentials for AssumeRole; null for the SDK's default chain (environment, profile, instance role).</summary>
     public Amazon.Runtime.AWSCredentials? AwsBaseCredentials { get; init; }
 }

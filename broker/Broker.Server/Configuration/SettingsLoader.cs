@@ -1,3 +1,4 @@
+using Broker.Core.Accounts;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Identity.Dev;
@@ -15,8 +16,13 @@ internal static class SettingsLoader
 
     private const string DevPolicyResource = "Broker.Server.dev-policy.yaml";
 
-    /// <summary>Loads settings; returns the errors (file:line:column: reason) instead when the configuration is invalid.</summary>
-    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls, string? configText = null)
+    /// <summary>
+    /// Loads settings; returns the errors (file:line:column: reason) instead when the configuration is invalid.
+    /// <paramref name="configText"/> is the file's content when the caller has already read it whole (a reload).
+    /// At start (<paramref name="running"/> null) the data directory is secured and the dev issuer's key read; a
+    /// reload passes the running settings, whose key is used again: keys are read from disk once.
+    /// </summary>
+    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls, string? configText = null, BrokerSettings? running = null)
     {
         if (configFile is null && !dev)
         {
@@ -32,8 +38,19 @@ internal static class SettingsLoader
         }
 
         var document = loaded.Document!;
-        Directory.CreateDirectory(dataDirectory);
-        var devIssuer = dev ? DevIssuer.LoadOrCreate(dataDirectory) : null;
+        var notes = new List<(string Text, bool Warning)>();
+        if (running is null)
+        {
+            var (warnings, insecure) = DataDirectoryAccess.Secure(dataDirectory);
+            if (insecure is not null)
+            {
+                return (null, [insecure]);
+            }
+
+            notes.AddRange(warnings.Select(w => (w, true)));
+        }
+
+        var devIssuer = dev ? running?.DevIssuer ?? DevIssuer.LoadOrCreate(dataDirectory) : null;
         var issuers = new List<IssuerSettings>();
         foreach (var issuer in document.Issuers)
         {
@@ -70,20 +87,34 @@ internal static class SettingsLoader
             issuers.Add(devIssuer.Settings);
         }
 
-        var targets = document.Targets.Select(t => new LocalShellSettings
+        var targets = new List<LocalShellSettings>();
+        var canSwitch = AccountPrivileges.CanSwitchAccounts;
+        foreach (var t in document.Targets)
         {
-            Name = t.Name,
-            Shell = t.Shell,
-            InteractiveArguments = t.Args,
-            WorkingDirectory = t.WorkingDirectory,
-            Environment = Merge(LocalShellSettings.DefaultEnvironment(), t.Environment),
-            Limits = new SessionLimits
+            var (account, description, warning, accountError) = TargetAccounts.Resolve(t, canSwitch, AccountPrivileges.BrokerUid);
+            if (account is null)
             {
-                MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
-                IdleTimeout = t.IdleTimeout,
-                MaxDuration = t.MaxDuration,
-            },
-        }).ToList();
+                return (null, [accountError!]);
+            }
+
+            notes.Add((description!, warning));
+            targets.Add(new LocalShellSettings
+            {
+                Name = t.Name,
+                Shell = t.Shell,
+                InteractiveArguments = t.Args,
+                WorkingDirectory = t.WorkingDirectory,
+                Environment = Merge(LocalShellSettings.DefaultEnvironment(), t.Environment),
+                RunAs = account,
+                Umask = t.Account.Umask ?? LocalShellSettings.DefaultUmask,
+                Limits = new SessionLimits
+                {
+                    MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
+                    IdleTimeout = t.IdleTimeout,
+                    MaxDuration = t.MaxDuration,
+                },
+            });
+        }
 
         return (new BrokerSettings
         {
@@ -98,6 +129,8 @@ internal static class SettingsLoader
                 [Path.GetFullPath(dataDirectory).TrimEnd('/') + "/**"],
                 [.. targets.Select(t => new TargetPlace(t.Name, t.StartDirectory, t.Environment.GetValueOrDefault("HOME")))]),
             Sts = document.Sts,
+            StartupNotes = notes,
+            DevIssuer = devIssuer,
         }, []);
     }
 

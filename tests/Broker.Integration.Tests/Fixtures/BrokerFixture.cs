@@ -37,6 +37,12 @@ public class BrokerFixture : IAsyncLifetime
     /// <summary>Live records buffered per observer before it catches up from the file, or null for the default.</summary>
     public int? AttachBufferEvents { get; protected init; }
 
+    /// <summary>How the broker contains sessions' processes (a cgroup per session where the host allows it, by default).</summary>
+    private protected ContainmentMode ContainmentMode { get; init; } = ContainmentMode.Auto;
+
+    /// <summary>The settings the broker runs with.</summary>
+    internal BrokerSettings Settings { get; private set; } = null!;
+
     public virtual async Task InitializeAsync()
     {
         string? config = null;
@@ -60,8 +66,9 @@ public class BrokerFixture : IAsyncLifetime
         }
 
         settings = Configure(settings);
-        Issuer = DevIssuer.LoadOrCreate(DataDirectory);
-        var (containment, error, _) = ProcessContainment.Create(ContainmentMode.Auto);
+        Settings = settings;
+        Issuer = settings.DevIssuer!;
+        var (containment, error, _) = ProcessContainment.Create(ContainmentMode);
         _containment = containment ?? throw new InvalidOperationException(error);
         _app = BrokerHost.Build(settings, _containment, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -120,5 +127,15 @@ public sealed class PermissiveBrokerFixture : BrokerFixture
     public PermissiveBrokerFixture()
     {
         PolicyYaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "permissive-policy.yaml"));
+    }
+}
+
+/// <summary>The permissive broker told not to use cgroups (<c>--containment session-id</c>), as on hosts without them.</summary>
+public sealed class SessionIdBrokerFixture : BrokerFixture
+{
+    public SessionIdBrokerFixture()
+    {
+        PolicyYaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "permissive-policy.yaml"));
+        ContainmentMode = ContainmentMode.SessionId;
     }
 }

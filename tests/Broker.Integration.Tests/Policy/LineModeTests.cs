@@ -7,7 +7,8 @@ namespace Broker.Integration.Tests.Policy;
 /// <summary>Interactive sessions of a line-mode role (the dev policy's agent): every typed command is decided first.</summary>
 public sealed class LineModeTests : IClassFixture<BrokerFixture>
 {
-    private const string Prompt = "# ";
+    // The dev policy's PS1 ends in \$: sessions run as accounts of their own (or, without root, as the broker's), never as root.
+    private const string Prompt = "$ ";
 
     private readonly BrokerFixture _broker;
 

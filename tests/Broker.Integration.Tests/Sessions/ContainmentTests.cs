@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Integration.Tests.Fixtures;
+using Microsoft.Win32.SafeHandles;
 
 namespace Broker.Integration.Tests.Sessions;
 
@@ -15,16 +16,16 @@ namespace Broker.Integration.Tests.Sessions;
 public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFixture>, IDisposable
 {
     private readonly BrokerFixture _broker;
-    private readonly string _scratch = Directory.CreateTempSubdirectory("broker-containment-").FullName;
+    private readonly SessionScratch _scratch = new("broker-containment-");
 
     public ContainmentTests(PermissiveBrokerFixture broker) => _broker = broker;
 
-    public void Dispose() => Directory.Delete(_scratch, recursive: true);
+    public void Dispose() => _scratch.Dispose();
 
     [Fact]
     public async Task A_daemon_that_called_setsid_dies_when_its_exec_session_ends()
     {
-        var pidFile = Path.Combine(_scratch, "exec-daemon.pid");
+        var pidFile = _scratch.File("exec-daemon.pid");
         var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token()),
             $"setsid sh -c 'echo $$ > {pidFile}; exec sleep 301' </dev/null >/dev/null 2>&1 & "
             + $"while [ ! -s {pidFile} ]; do sleep 0.02; done; echo leader:$$");
@@ -38,7 +39,7 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
     [Fact]
     public async Task A_double_forked_setsid_daemon_dies_when_the_client_leaves_its_terminal()
     {
-        var pidFile = Path.Combine(_scratch, "terminal-daemon.pid");
+        var pidFile = _scratch.File("terminal-daemon.pid");
         var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token()));
         await terminal.SendAsync($"(setsid sh -c 'echo $$ > {pidFile}; exec sleep 302' </dev/null >/dev/null 2>&1 &); echo leader:$$\r");
         await terminal.WaitUntilAsync(() => LeaderPattern().IsMatch(terminal.Output) && File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n'), "the daemon's pid");
@@ -60,7 +61,7 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
         results.Should().OnlyContain(r => r.Exit!.Code == 0);
         if (!_broker.Containment.UsesCgroups)
         {
-            _broker.Containment.Should().BeSameAs(ProcessContainment.BySessionId);
+            _broker.Containment.CgroupBranch.Should().BeNull();
             return;
         }
 
@@ -76,94 +77,106 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
     }
 
     [Fact]
-    public unsafe void A_program_the_broker_process_starts_during_a_spawn_is_returned_to_the_brokers_own_cgroup()
+    public async Task Programs_are_born_in_their_session_cgroup_and_the_broker_never_enters_one()
     {
-        using var tree = TreeOrNoneWhereTheBrokerHasNone();
+        using var helper = new SpawnHelper();
+        using var tree = TreeOrNoneWhereTheBrokerHasNone(helper);
         if (tree is null)
         {
             return;
         }
 
-        Process? stray = null;
-        var (spawned, cgroup) = tree.Spawn(() =>
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        var home = CgroupOf(Environment.ProcessId);
+        var seen = new HashSet<string>();
+        using var sampling = new CancellationTokenSource();
+        // While sessions spawn, the broker's own cgroup is sampled as fast as it can be read.
+        var sampler = Task.Factory.StartNew(() =>
         {
-            // Started by another part of the process while the broker is inside the session's cgroup; it forks too.
-            stray = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 303 & exec sleep 304"]))!;
-            WaitUntil(() => Children(stray.Id).Count > 0);
-            return SpawnSleep("305");
-        });
-        spawned.Succeeded.Should().BeTrue(spawned.Error);
-        var strayChild = Children(stray!.Id).Single();
+            while (!sampling.IsCancellationRequested)
+            {
+                seen.Add(CgroupOf(Environment.ProcessId));
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var stray = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 303 & exec sleep 304"]))!;
+        var spawns = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => tree.Spawn(helper, SleepRequest($"30{i}"), DevNullStdio(devNull)))));
+        await sampling.CancelAsync();
+        await sampler.WaitAsync(TimeSpan.FromSeconds(20));
         try
         {
-            var home = BrokersOwnCgroup();
-            CgroupOf(spawned.ProcessId).Should().NotBe(home).And.EndWith(Path.GetFileName(cgroup!.Path));
-            CgroupOf(stray.Id).Should().Be(home);
-            CgroupOf(strayChild).Should().Be(home);
+            seen.Should().Equal([home], "the broker never leaves its own cgroup to start a program");
+            foreach (var (spawned, cgroup) in spawns)
+            {
+                spawned.Succeeded.Should().BeTrue(spawned.Error);
+                CgroupOf(spawned.ProcessId).Should().EndWith("/" + Path.GetFileName(cgroup!.Path));
+            }
 
-            cgroup.Kill().Should().BeTrue();
-            int status;
-            LibC.waitpid(spawned.ProcessId, &status, 0).Should().Be(spawned.ProcessId);
-            ProcessProbe.IsAlive(stray.Id).Should().BeTrue("the session's kill must not reach a program it did not start");
-            ProcessProbe.IsAlive(strayChild).Should().BeTrue();
-            cgroup.TryRemove(TimeSpan.FromSeconds(10)).Should().BeTrue();
+            WaitUntil(() => Children(stray.Id).Count > 0);
+            CgroupOf(stray.Id).Should().Be(home);
+            foreach (var (spawned, cgroup) in spawns)
+            {
+                cgroup!.Kill().Should().BeTrue();
+                ReapBlocking(spawned.ProcessId);
+                cgroup.TryRemove(TimeSpan.FromSeconds(10)).Should().BeTrue();
+            }
+
+            ProcessProbe.IsAlive(stray.Id).Should().BeTrue("a session's kill must not reach a program it did not start");
+            ProcessProbe.IsAlive(Children(stray.Id).Single()).Should().BeTrue();
         }
         finally
         {
-            LibC.kill(strayChild, 9);
+            foreach (var child in Children(stray.Id))
+            {
+                LibC.kill(child, 9);
+            }
+
             stray.Kill();
             stray.WaitForExit(10_000);
         }
     }
 
     [Fact]
-    public async Task A_branch_set_up_while_another_spawns_is_made_in_the_brokers_own_cgroup_not_in_that_session()
+    public async Task A_branch_set_up_while_sessions_spawn_is_made_in_the_brokers_own_cgroup()
     {
-        using var tree = TreeOrNoneWhereTheBrokerHasNone();
+        using var helper = new SpawnHelper();
+        using var tree = TreeOrNoneWhereTheBrokerHasNone(helper);
         if (tree is null)
         {
             return;
         }
 
-        var home = BrokersOwnCgroup();
-        Task<(CgroupTree? Tree, string? Error)>? second = null;
-        var nested = new List<string>();
-        var (spawned, cgroup) = tree.Spawn(() =>
-        {
-            // While this process sits in the session's cgroup, another part of it sets up its own branch. Unguarded,
-            // that branch appears inside the session's cgroup within moments; give it half a second to do so.
-            var session = CgroupTree.FindOwnCgroup(out _)!;
-            second = Task.Factory.StartNew(CgroupTree.TryCreate, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            var deadline = DateTime.UtcNow.AddMilliseconds(500);
-            while (nested.Count == 0 && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(5);
-                nested.AddRange(Directory.EnumerateDirectories(session));
-            }
-
-            return SpawnSleep("306");
-        });
-        spawned.Succeeded.Should().BeTrue(spawned.Error);
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        var spawning = Task.Run(() => Enumerable.Range(0, 6).Select(i => tree.Spawn(helper, SleepRequest($"31{i}"), DevNullStdio(devNull))).ToList());
+        var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => CgroupTree.TryCreate(helper))));
+        var spawns = await spawning.WaitAsync(TimeSpan.FromSeconds(60));
         try
         {
-            var (other, otherError) = await second!.WaitAsync(TimeSpan.FromSeconds(20));
-            using var ownedOther = other;
-            nested.Should().BeEmpty("nothing may be created inside a session's cgroup but by its own processes");
-            other.Should().NotBeNull(otherError);
-            Path.GetDirectoryName(other!.Branch).Should().Be(Path.GetDirectoryName(tree.Branch), "both branches belong under the broker's own cgroup");
-            BrokersOwnCgroup().Should().Be(home, "the broker went back to its own cgroup after both");
+            foreach (var (other, error) in others)
+            {
+                using var owned = other;
+                other.Should().NotBeNull(error);
+                Path.GetDirectoryName(other!.Branch).Should().Be(tree.Home, "every branch belongs under the broker's own cgroup");
+            }
         }
         finally
         {
-            LibC.kill(spawned.ProcessId, 9);
-            await Task.Run(() => ReapBlocking(spawned.ProcessId)).WaitAsync(TimeSpan.FromSeconds(20));
+            foreach (var (spawned, cgroup) in spawns)
+            {
+                cgroup?.Kill();
+                if (spawned.Succeeded)
+                {
+                    await Task.Run(() => ReapBlocking(spawned.ProcessId)).WaitAsync(TimeSpan.FromSeconds(20));
+                }
+
+                cgroup?.TryRemove(TimeSpan.FromSeconds(10));
+            }
         }
     }
 
     /// <summary>A cgroup tree of the test's own, or null (checked) where the host gave the broker none either.</summary>
-    private CgroupTree? TreeOrNoneWhereTheBrokerHasNone()
+    private CgroupTree? TreeOrNoneWhereTheBrokerHasNone(SpawnHelper helper)
     {
-        var (tree, error) = CgroupTree.TryCreate();
+        var (tree, error) = CgroupTree.TryCreate(helper);
         if (tree is null)
         {
             _broker.Containment.UsesCgroups.Should().BeFalse(error);
@@ -172,27 +185,19 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
         return tree;
     }
 
-    private static unsafe SpawnResult SpawnSleep(string seconds)
+    private static SpawnRequest SleepRequest(string seconds) =>
+        new() { Path = "/bin/sleep", Arguments = ["sleep", seconds], Environment = new Dictionary<string, string>() };
+
+    private static SpawnStdio.Pipes DevNullStdio(SafeFileHandle devNull)
     {
-        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         var fd = (int)devNull.DangerousGetHandle();
-        return ProcessSpawner.SpawnOnPipes(
-            new SpawnRequest { Path = "/bin/sleep", Arguments = ["sleep", seconds], Environment = new Dictionary<string, string>() }, fd, fd, fd);
+        return new SpawnStdio.Pipes(fd, fd, fd);
     }
 
     private static unsafe void ReapBlocking(int pid)
     {
         int status;
         LibC.waitpid(pid, &status, 0);
-    }
-
-    /// <summary>This process's cgroup, read while no spawn (of any fixture running in parallel) has moved it.</summary>
-    private static string BrokersOwnCgroup()
-    {
-        lock (CgroupTree.SpawnLock)
-        {
-            return CgroupOf(Environment.ProcessId);
-        }
     }
 
     private static string CgroupOf(int pid) =>
@@ -214,13 +219,14 @@ public sealed partial class ContainmentTests : IClassFixture<PermissiveBrokerFix
     private async Task ExpectGoneOrDocumentedEscapeAsync(int daemon, int leader)
     {
         ProcessProbe.SessionMembers(leader).Should().NotContain(daemon, "the daemon left the POSIX session with setsid");
-        if (_broker.Containment.UsesCgroups)
+        // A cgroup per session finds it; so does an account per session (its cleaning kills every process of it).
+        if (_broker.Containment.UsesCgroups || _broker.Settings.Targets[0].RunAs is Broker.Core.Accounts.TargetAccount.PerSession)
         {
             await ProcessProbe.WaitGoneAsync(daemon);
             return;
         }
 
-        // Without a cgroup per session, only the session id finds processes: the daemon is the documented escape.
+        // Without either, only the session id finds processes: the daemon is the documented escape.
         await ProcessProbe.WaitGoneAsync(leader);
         ProcessProbe.IsAlive(daemon).Should().BeTrue();
         Process.GetProcessById(daemon).Kill();

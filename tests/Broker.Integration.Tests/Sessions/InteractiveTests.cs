@@ -42,7 +42,7 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         await terminal.SendAsync("echo waiting-$((7*7)); sleep 200; echo late-$((50+5))\r");
         await terminal.WaitForOutputAsync("waiting-49");
         await terminal.SendAsync(new InteractRequest { Signal = Signal.Interrupt });
-        await terminal.WaitForOutputAsync("@broker:~# ", occurrences: 4);
+        await terminal.WaitForOutputAsync("@broker:~$ ", occurrences: 4);
         await terminal.SendAsync("echo still-$((30+3))\r");
         await terminal.WaitForOutputAsync("still-33");
         terminal.Output.Should().NotContain("late-55");

@@ -1,0 +1,25 @@
+namespace Broker.Integration.Tests.Fixtures;
+
+/// <summary>
+/// A temporary directory of the test's that sessions may write in. Sessions run as accounts of their own, which a
+/// directory of the test's (root's, mode 0700) would shut out; this one is world-writable and sticky, like /tmp.
+/// </summary>
+public sealed class SessionScratch : IDisposable
+{
+    public SessionScratch(string prefix)
+    {
+        Path = Directory.CreateTempSubdirectory(prefix).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            System.IO.File.SetUnixFileMode(Path, UnixFileMode.StickyBit | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        }
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
