@@ -130,7 +130,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                 var frame = requests.Current;
                 var result = frame.FrameCase switch
                 {
-                    V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? line.Input(frame.Input.Memory, session.Limits) : InputResult.Ended,
+                    V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? await line.InputAsync(frame.Input.Memory, session.Limits, cancellationToken).ConfigureAwait(false) : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Input => await SendAuditedAsync(session, auditor, frame.Input.Memory, cancellationToken).ConfigureAwait(false),
                     V1.InteractRequest.FrameOneofCase.EndOfInput when line is not null => session.IsRunning ? line.EndOfInput() : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),

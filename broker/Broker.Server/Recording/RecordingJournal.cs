@@ -43,6 +43,8 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     public Task<Exception> Faulted => _writer.WhenFaulted;
 
+    public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => _writer.WaitForCapacityAsync(cancellationToken);
+
     /// <summary>Completes once the recording is sealed (the file then holds every record; see <see cref="WriterClosed"/> for the disk).</summary>
     public Task Completion => _completion.Task;
 
