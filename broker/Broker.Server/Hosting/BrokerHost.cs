@@ -23,9 +23,10 @@ internal static class BrokerHost
 {
     /// <summary>
     /// Builds the host. <paramref name="containment"/> stays the caller's: it outlives the host so that the
-    /// sessions ended at shutdown can still remove their cgroups.
+    /// sessions ended at shutdown can still remove their cgroups. <paramref name="replaceServices"/> runs
+    /// after every registration, so a test can put its own part in place of one (a slow recording store).
     /// </summary>
-    public static WebApplication Build(BrokerSettings settings, ProcessContainment containment, Action<ILoggingBuilder>? configureLogging = null)
+    public static WebApplication Build(BrokerSettings settings, ProcessContainment containment, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? replaceServices = null)
     {
         // The broker reads no appsettings files. Left on, the default reload-on-change watcher
         // watches the content root recursively: started from / it walks the whole file system
@@ -78,6 +79,7 @@ internal static class BrokerHost
             grpc.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
+        replaceServices?.Invoke(services);
 
         var app = builder.Build();
         app.MapGrpcService<SessionGrpcService>();
