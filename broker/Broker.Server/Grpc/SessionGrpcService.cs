@@ -200,20 +200,40 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             TargetCommand.Script script => (Broker.Policy.CommandInput.Script(script.Text), script.Text),
             _ => throw Invalid("unknown command shape"),
         };
-        var decision = _access.Decide(request.Roles, input);
-        LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
-        journal.ExecCommand(CommandRecords.For(text, decision));
-        // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
-        responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
-        await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
-        responseStream.WriteOptions = null;
-        if (decision.Verdict != Broker.Policy.Verdict.Allow)
+        Broker.Policy.Decision decision;
+        try
         {
-            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(CommandRecords.Refusal(decision) + "\n") }).ConfigureAwait(false);
-            await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
-            await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+            if (!CommandRecords.TextFits(text))
+            {
+                // What cannot be recorded does not run: the refusal (with the command's start) is the record.
+                journal.ExecCommand(CommandRecords.Oversized(text));
+                await CloseUnopenedAsync(journal, 126, SessionEndReason.ControlFailed, "INVALID_ARGUMENT: " + CommandRecords.OversizedReason(text)).ConfigureAwait(false);
+                _credentials.Release(request.Id);
+                throw Invalid(CommandRecords.OversizedReason(text));
+            }
+
+            decision = _access.Decide(request.Roles, input);
+            LogDecision(_logger, caller.Subject, decision.VerdictName, decision.RuleId ?? "-");
+            journal.ExecCommand(CommandRecords.For(text, decision));
+            // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
+            responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
+            await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto(text) }).ConfigureAwait(false);
+            responseStream.WriteOptions = null;
+            if (decision.Verdict != Broker.Policy.Verdict.Allow)
+            {
+                await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(CommandRecords.Refusal(decision) + "\n") }).ConfigureAwait(false);
+                await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
+                await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+                _credentials.Release(request.Id);
+                return;
+            }
+        }
+        catch (Exception) when (!journal.Completion.IsCompleted)
+        {
+            // The client left (a failed write) or deciding failed: the recording still ends, sealed, and its file is closed.
             _credentials.Release(request.Id);
-            return;
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
+            throw;
         }
 
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenCommandAsync(r, command, ct), context.CancellationToken).ConfigureAwait(false);

@@ -213,6 +213,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             if (counts.Count > 0)
             {
                 var index = _writer.EventCount;
@@ -281,9 +286,18 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     public async Task CompleteAsync()
     {
+        bool closing;
         lock (_live)
         {
+            closing = _closed;
             _closed = true;
+        }
+
+        if (closing)
+        {
+            // Closed once: a second close (an error path after the first) waits for the first.
+            await Completion.ConfigureAwait(false);
+            return;
         }
 
         var sealedOk = false;
