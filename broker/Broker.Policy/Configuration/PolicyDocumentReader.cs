@@ -19,7 +19,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
 
     public PolicyDocument? Read(YamlNode root)
     {
-        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts");
+        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts", "server");
         if (fields is null)
         {
             return null;
@@ -57,8 +57,9 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
         var observers = fields.TryGetValue("observers", out var observersNode) ? ReadGroups(observersNode, "observers") : [];
         var operators = fields.TryGetValue("operators", out var operatorsNode) ? ReadGroups(operatorsNode, "operators") : [];
         var sts = fields.TryGetValue("sts", out var stsNode) ? ReadSts(stsNode) : new StsDefinition();
+        var server = fields.TryGetValue("server", out var serverNode) ? new ServerSectionReader(reader, fileName).Read(serverNode) : new ServerDefinition();
 
-        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts);
+        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts) { Server = server };
     }
 
     private List<string> ReadGroups(YamlNode node, string what)
@@ -134,7 +135,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
         var targets = new List<TargetDefinition>();
         foreach (var item in reader.Sequence(node, "targets"))
         {
-            var fields = reader.Mapping(item, "a target", "name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration");
+            var fields = reader.Mapping(item, "a target", "name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration", "max_recording_size");
             if (fields is null)
             {
                 continue;
@@ -204,6 +205,12 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
             if (fields.TryGetValue("max_duration", out var durationNode) && reader.Duration(durationNode, "max_duration", TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)) is { } duration)
             {
                 target = target with { MaxDuration = duration };
+            }
+
+            if (fields.TryGetValue("max_recording_size", out var capNode)
+                && new ServerSectionReader(reader, fileName).Size(capNode, "max_recording_size", 64 * 1024, long.MaxValue) is { } cap)
+            {
+                target = target with { MaxRecordingBytes = cap };
             }
 
             if (name is not null)

@@ -36,4 +36,7 @@ public sealed record TargetDefinition
 
     /// <summary>A session is closed after this long.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>A session whose recording reaches this size is ended (sealed, with the reason). Default 1 GiB.</summary>
+    public long MaxRecordingBytes { get; init; } = 1L << 30;
 }

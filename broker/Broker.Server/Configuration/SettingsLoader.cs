@@ -80,6 +80,7 @@ internal static class SettingsLoader
                 MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
                 IdleTimeout = t.IdleTimeout,
                 MaxDuration = t.MaxDuration,
+                MaxRecordingBytes = t.MaxRecordingBytes,
             },
         }).ToList();
 
@@ -88,11 +89,13 @@ internal static class SettingsLoader
             ConfigFile = configFile,
             DevMode = dev,
             DataDirectory = dataDirectory,
-            Urls = urls is null ? [DevUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Urls = urls is not null ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : document.Server.Urls ?? [DevUrl],
             Issuers = issuers,
             Targets = targets,
             Access = new PolicyAccess(document),
             Sts = document.Sts,
+            Server = document.Server,
+            Recording = new Recorder.RecordingWriterOptions { StallTimeout = document.Server.Recording.StallTimeout },
         }, []);
     }
 

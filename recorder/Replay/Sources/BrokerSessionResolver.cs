@@ -8,10 +8,12 @@ namespace Replay.Sources;
 /// A session id read from a running broker's RecordingService: the recording file is downloaded
 /// whole and then read like a local file, so verification happens here, not on the broker.
 /// </summary>
-internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordingSourceResolver, IDisposable
+internal sealed class BrokerSessionResolver(Uri broker, string token, HttpMessageHandler? handler = null) : IRecordingSourceResolver, IDisposable
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(broker, new GrpcChannelOptions
     {
+        HttpHandler = handler,
+        DisposeHttpClient = true,
         Credentials = ChannelCredentials.Create(
             broker.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
             CallCredentials.FromInterceptor((_, metadata) =>
