@@ -67,6 +67,7 @@ internal sealed class Session : IDisposable
     private bool _durationWarned;
     private volatile bool _ended;
     private volatile bool _outputAbandoned;
+    private volatile bool _outputStopped;
     private long _bytesRead;
     private int _journalWaits;
     private int _columns;
@@ -83,7 +84,9 @@ internal sealed class Session : IDisposable
         _watchdog = context.Time.CreateTimer(_ => OnWatchdog(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         ScheduleWatchdog(StartedAt);
         _ = context.Journal.Faulted.ContinueWith(
-            t => Terminate(SessionEndReason.ControlFailed, $"the session recording cannot be written ({t.Result.Message}); the session was ended"),
+            t => Terminate(
+                t.Result is JournalLimitException ? SessionEndReason.RecordingLimit : SessionEndReason.ControlFailed,
+                t.Result is JournalLimitException limit ? $"{limit.Message}; the session was ended and its recording sealed" : $"the session recording cannot be written ({t.Result.Message}); the session was ended"),
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
@@ -304,6 +307,12 @@ internal sealed class Session : IDisposable
         }
 
         // The session is over when its program is: background jobs it left behind die with it.
+        if (reason == SessionEndReason.RecordingLimit)
+        {
+            // Whatever the program wrote past the limit is neither recorded nor shown.
+            _outputStopped = true;
+        }
+
         _process.KillAll();
         var exit = await _process.Exited.ConfigureAwait(false);
         await DrainAsync(Task.WhenAll(pumps)).ConfigureAwait(false);
@@ -389,6 +398,11 @@ internal sealed class Session : IDisposable
                 // While the recording is behind, the program's output is not read: the pipe fills and the
                 // program blocks, as it does for a slow client. A slow recorder slows the session, never ends it.
                 await WaitForJournalAsync().ConfigureAwait(false);
+                if (_outputStopped)
+                {
+                    break;
+                }
+
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var data = result.Buffer;
                 // A cancelled empty read is the hold timer: release (mask) what the filter held back.

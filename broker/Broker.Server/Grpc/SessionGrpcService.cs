@@ -385,6 +385,12 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"output masking for this session cannot be enforced: {string.Join("; ", masking.Errors)}"));
         }
 
+        if (_recordings.Limits.RefuseNewSessions() is { } shortage)
+        {
+            // A session that could not be recorded to its end does not start.
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, shortage));
+        }
+
         var secrets = new Broker.Masking.SecretRegistry();
         var id = SessionIds.New(_time);
         var header = new RecordingHeader

@@ -32,9 +32,30 @@ internal sealed class BrokerSessionResolver(Uri broker, string token, HttpMessag
             return null;
         }
 
+        var client = new RecordingService.RecordingServiceClient(_channel);
+        var name = $"session {location} ({broker})";
+        RecordingSummary? row;
         try
         {
-            var client = new RecordingService.RecordingServiceClient(_channel);
+            // The index row first: what the recording must be, or that its file is gone.
+            row = (await client.GetRecordingAsync(new GetRecordingRequest { SessionId = location, SummaryOnly = true }, cancellationToken: cancellationToken).ConfigureAwait(false)).Recording;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            row = null;
+        }
+        catch (RpcException e)
+        {
+            return SourceResolution.Failed($"session {location} on {broker}: {Describe(e)}");
+        }
+
+        if (row?.State == RecordingState.Missing)
+        {
+            return new SourceResolution([new MissingRecordingSource(name, $"the broker's index lists it, but its file is gone{Sealed(row)}")]);
+        }
+
+        try
+        {
             using var call = client.DownloadRecording(new DownloadRecordingRequest { SessionId = location }, cancellationToken: cancellationToken);
             using var file = new MemoryStream();
             await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -42,7 +63,14 @@ internal sealed class BrokerSessionResolver(Uri broker, string token, HttpMessag
                 file.Write(chunk.Chunk.Span);
             }
 
-            return new SourceResolution([new MemoryRecordingSource($"session {location} ({broker})", file.ToArray())]);
+            var expected = row?.Seal is { } seal
+                ? new RecordingExpectation(location, seal.RecordCount, Convert.ToHexStringLower(seal.ChainHash.Span), seal.SizeBytes)
+                : RecordingExpectation.ForSession(location);
+            return new SourceResolution([new IndexedRecordingSource(new MemoryRecordingSource(name, file.ToArray()), expected)]);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && row is not null)
+        {
+            return new SourceResolution([new MissingRecordingSource(name, $"the broker's index lists it, but its file is gone{Sealed(row)}")]);
         }
         catch (RpcException e)
         {
@@ -66,6 +94,9 @@ internal sealed class BrokerSessionResolver(Uri broker, string token, HttpMessag
     }
 
     public void Dispose() => _channel.Dispose();
+
+    private static string Sealed(RecordingSummary row) =>
+        row.Seal is { } seal ? $"; it was sealed over {seal.RecordCount} records, {seal.SizeBytes} bytes" : string.Empty;
 
     private static string Describe(RpcException e) => e.StatusCode switch
     {
