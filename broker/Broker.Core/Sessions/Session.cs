@@ -398,8 +398,10 @@ internal sealed class Session : IDisposable
                 // While the recording is behind, the program's output is not read: the pipe fills and the
                 // program blocks, as it does for a slow client. A slow recorder slows the session, never ends it.
                 await WaitForJournalAsync().ConfigureAwait(false);
-                if (_outputStopped)
+                if (_outputStopped || _context.Journal.Faulted is { IsCompletedSuccessfully: true, Result: JournalLimitException })
                 {
+                    // Past the journal's limit nothing more is read: the session is ending, and what the program
+                    // writes now would be shown unrecorded or recorded past the cap.
                     break;
                 }
 

@@ -10,8 +10,9 @@ namespace Broker.Server.Recording;
 /// </summary>
 internal sealed partial class DataDirectorySpace : IDisposable
 {
-    // A recording re-reads the free space after this much growth, whatever the clock says.
-    private const long RecheckAfterBytes = 8L * 1024 * 1024;
+    // The free space is read again after this much growth of the recordings, whatever the clock says: a
+    // statvfs per MiB costs nothing next to writing it, and keeps the overshoot past the floor small.
+    private const long RecheckAfterBytes = 1024 * 1024;
     private readonly string _directory;
     private readonly ITimer _timer;
     private readonly ILogger<DataDirectorySpace> _logger;

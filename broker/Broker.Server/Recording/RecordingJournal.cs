@@ -194,7 +194,8 @@ internal sealed partial class RecordingJournal : ISessionJournal
         var written = _writer.BytesWritten;
         _quota.Space?.Grew(written - _bytesAtLastCheck);
         _bytesAtLastCheck = written;
-        if (_quota.Reached(written) is { } limit)
+        // What waits for the writer counts too: it reaches the disk whatever happens next.
+        if (_quota.Reached(written + _writer.UnwrittenBytes) is { } limit)
         {
             LogLimitReached(_logger, Header.SessionId, limit);
             _stopped.TrySetResult(new JournalLimitException(limit));

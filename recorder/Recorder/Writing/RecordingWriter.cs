@@ -92,6 +92,18 @@ public sealed class RecordingWriter : IAsyncDisposable
     /// <summary>Bytes appended and handed to the background task but not yet written.</summary>
     public long PendingBytes => _backlog.PendingBytes;
 
+    /// <summary>Bytes appended and not yet written: <see cref="PendingBytes"/> and the batch still being filled.</summary>
+    public long UnwrittenBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _backlog.PendingBytes + _batchLength;
+            }
+        }
+    }
+
     /// <summary>What the seal committed to (records, final chain hash, length); null until the seal is written.</summary>
     public RecordingSeal? Seal => Volatile.Read(ref _seal);
 
