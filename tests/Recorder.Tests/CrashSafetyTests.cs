@@ -121,32 +121,6 @@ public sealed class CrashSafetyTests : IDisposable
     }
 
     [Fact]
-    public async Task A_destination_that_stops_accepting_writes_faults_the_writer_instead_of_blocking_appends()
-    {
-        var time = new FakeTimeProvider();
-        using var destination = new TestStream(holdWrites: true);
-        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, new RecordingWriterOptions { SegmentBytes = 4096, MaxPendingBytes = 16384, LeaveOpen = true }, time);
-        try
-        {
-            var data = new byte[4000];
-            for (var i = 0; i < 50; i++)
-            {
-                writer.AppendOutput(OutputStream.Terminal, data);
-            }
-
-            writer.Fault.Should().BeOfType<RecordingFaultException>().Which.Message.Should().Contain("fell more than 16384 bytes behind");
-            (await writer.WhenFaulted.WaitAsync(TestRecordings.Timeout)).Should().BeSameAs(writer.Fault);
-        }
-        finally
-        {
-            destination.ReleaseWrites();
-            await writer.DisposeAsync().AsTask().WaitAsync(TestRecordings.Timeout);
-        }
-
-        TestRecordings.Verify(destination.Snapshot(), _key).Status.Should().Be(VerificationStatus.TruncatedAfterCheckpoint);
-    }
-
-    [Fact]
     public async Task Disposing_without_sealing_leaves_a_checkpointed_truncated_recording()
     {
         var bytes = await TestRecordings.WriteAsync(_key, TestRecordings.ShellSession, seal: false);

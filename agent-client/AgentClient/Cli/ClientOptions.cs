@@ -1,4 +1,6 @@
 using System.CommandLine;
+using AgentClient.Connection;
+using Broker.Protocol.Transport;
 
 namespace AgentClient.Cli;
 
@@ -11,11 +13,20 @@ internal sealed class ClientOptions
 
     public Option<FileInfo?> TokenFile { get; } = new("--token-file") { Description = "Read the bearer token from a file", Recursive = true };
 
+    public Option<FileInfo?> CaFile { get; } = new("--ca-file") { Description = "Trust only these CA certificates (PEM) for the broker's TLS certificate (default: $BROKER_CA_FILE, else the system's CAs)", Recursive = true };
+
+    public Option<FileInfo?> ClientCertificate { get; } = new("--client-cert") { Description = "Present this client certificate (PEM) for mutual TLS (default: $BROKER_CLIENT_CERT)", Recursive = true };
+
+    public Option<FileInfo?> ClientKey { get; } = new("--client-key") { Description = "The client certificate's private key (PEM) (default: $BROKER_CLIENT_KEY)", Recursive = true };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Broker);
         command.Options.Add(Token);
         command.Options.Add(TokenFile);
+        command.Options.Add(CaFile);
+        command.Options.Add(ClientCertificate);
+        command.Options.Add(ClientKey);
     }
 
     /// <summary>
@@ -51,6 +62,24 @@ internal sealed class ClientOptions
         {
             return (null, null, $"'{url}' is not an http(s) URL");
         }
+
+        var tls = new ClientTls(
+            parse.GetValue(CaFile)?.FullName ?? Environment.GetEnvironmentVariable("BROKER_CA_FILE"),
+            parse.GetValue(ClientCertificate)?.FullName ?? Environment.GetEnvironmentVariable("BROKER_CLIENT_CERT"),
+            parse.GetValue(ClientKey)?.FullName ?? Environment.GetEnvironmentVariable("BROKER_CLIENT_KEY"));
+        var (handler, problem) = tls.CreateHandler();
+        handler?.Dispose();
+        if (problem is not null)
+        {
+            return (null, null, problem);
+        }
+
+        if (tls.IsCustom && broker.Scheme != Uri.UriSchemeHttps)
+        {
+            return (null, null, $"--ca-file and --client-cert need an https:// broker URL, not '{url}'");
+        }
+
+        BrokerConnection.Tls = tls;
 
         var token = parse.GetValue(Token);
         if (token is null && parse.GetValue(TokenFile) is { } file)

@@ -3,12 +3,20 @@ namespace Broker.Core.Sessions;
 /// <summary>
 /// The durable reader of a session's event log (the recording). Calls come from the session's
 /// own threads and must not block; a journal that can no longer write reports it through
-/// <see cref="Faulted"/>, and the session ends rather than run unrecorded.
+/// <see cref="Faulted"/>, and the session ends rather than run unrecorded. A journal that is
+/// behind holds the session through <see cref="WaitForCapacityAsync"/>: the program is then not
+/// read (and the client not served) until it has caught up.
 /// </summary>
 public interface ISessionJournal
 {
     /// <summary>Completes with the error once the journal cannot write any more.</summary>
     Task<Exception> Faulted { get; }
+
+    /// <summary>
+    /// Completes when the journal can take more: at once unless it is behind. It also completes when
+    /// the journal faults (then <see cref="Faulted"/> ends the session), so a waiter is never stranded.
+    /// </summary>
+    ValueTask WaitForCapacityAsync(CancellationToken cancellationToken);
 
     /// <summary>Input delivered to the target.</summary>
     void Input(ReadOnlySpan<byte> data);
@@ -37,6 +45,9 @@ public sealed class DiscardingJournal : ISessionJournal
 
     /// <inheritdoc/>
     public Task<Exception> Faulted { get; } = new TaskCompletionSource<Exception>().Task;
+
+    /// <inheritdoc/>
+    public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <inheritdoc/>
     public void Input(ReadOnlySpan<byte> data)

@@ -44,6 +44,9 @@ internal sealed class Session : IDisposable
     // Below the large-object threshold (85,000 bytes) so event buffers stay in the young generations.
     private const int MaxEventBytes = 64 * 1024;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+    // Output still read after the program exited, past which a pump that keeps reading is cut off: what was
+    // buffered at the exit (the kernel's pipe, the channel's 1 MiB, the recording's backlog) is far less.
+    private const long MaxDrainBytes = 32L * 1024 * 1024;
 
     private readonly SessionContext _context;
     private readonly ITargetProcess _process;
@@ -68,6 +71,9 @@ internal sealed class Session : IDisposable
     private bool _durationWarned;
     private volatile bool _ended;
     private volatile bool _outputAbandoned;
+    private volatile bool _outputStopped;
+    private long _bytesRead;
+    private int _journalWaits;
     private int _columns;
     private int _rows;
 
@@ -84,7 +90,9 @@ internal sealed class Session : IDisposable
         _input = new InputRecorder(context.CreateInputFilter(), context.Journal, context.Time);
         ScheduleWatchdog(StartedAt);
         _ = context.Journal.Faulted.ContinueWith(
-            t => Terminate(SessionEndReason.ControlFailed, $"the session recording cannot be written ({t.Result.Message}); the session was ended"),
+            t => Terminate(
+                t.Result is JournalLimitException ? SessionEndReason.RecordingLimit : SessionEndReason.ControlFailed,
+                t.Result is JournalLimitException limit ? $"{limit.Message}; the session was ended and its recording sealed" : $"the session recording cannot be written ({t.Result.Message}); the session was ended"),
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
@@ -138,6 +146,12 @@ internal sealed class Session : IDisposable
         if (_ended)
         {
             return InputResult.Ended;
+        }
+
+        if (record)
+        {
+            // Input is recorded as it is delivered: while the recording is behind, the client waits.
+            await _context.Journal.WaitForCapacityAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await _inputGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -296,19 +310,15 @@ internal sealed class Session : IDisposable
         }
 
         // The session is over when its program is: background jobs it left behind die with it.
+        if (reason == SessionEndReason.RecordingLimit)
+        {
+            // Whatever the program wrote past the limit is neither recorded nor shown.
+            _outputStopped = true;
+        }
+
         _process.KillAll();
         var exit = await _process.Exited.ConfigureAwait(false);
-        try
-        {
-            await Task.WhenAll(pumps).WaitAsync(DrainTimeout, _abandon.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
-        {
-            // Something outside the session (a process that called setsid) still holds the output open.
-            _outputAbandoned = true;
-            _process.Output.CancelPendingRead();
-            _process.ErrorOutput?.CancelPendingRead();
-        }
+        await DrainAsync(Task.WhenAll(pumps)).ConfigureAwait(false);
 
         _ended = true;
         _watchdog.Dispose();
@@ -334,6 +344,42 @@ internal sealed class Session : IDisposable
         await _process.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Waits for the output the program left behind to be read. A pump that reads, or waits for a recording
+    /// that is catching up, is still draining; one that does neither for <see cref="DrainTimeout"/> is waiting
+    /// on something outside the session (a process that called setsid holds the output open) and is cut off.
+    /// </summary>
+    private async Task DrainAsync(Task pumps)
+    {
+        var readAtExit = Volatile.Read(ref _bytesRead);
+        while (true)
+        {
+            var readBefore = Volatile.Read(ref _bytesRead);
+            try
+            {
+                await pumps.WaitAsync(DrainTimeout, _abandon.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                var read = Volatile.Read(ref _bytesRead);
+                if (read - readAtExit < MaxDrainBytes && (read != readBefore || Volatile.Read(ref _journalWaits) > 0))
+                {
+                    continue;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The client is gone: nobody reads the rest.
+            }
+
+            _outputAbandoned = true;
+            _process.Output.CancelPendingRead();
+            _process.ErrorOutput?.CancelPendingRead();
+            return;
+        }
+    }
+
     /// <summary>Releases what the session kept after it ended (call once <see cref="Completion"/> is done).</summary>
     public void Dispose()
     {
@@ -347,6 +393,16 @@ internal sealed class Session : IDisposable
         {
             while (true)
             {
+                // While the recording is behind, the program's output is not read: the pipe fills and the
+                // program blocks, as it does for a slow client. A slow recorder slows the session, never ends it.
+                await WaitForJournalAsync().ConfigureAwait(false);
+                if (_outputStopped || _context.Journal.Faulted is { IsCompletedSuccessfully: true, Result: JournalLimitException })
+                {
+                    // Past the journal's limit nothing more is read: the session is ending, and what the program
+                    // writes now would be shown unrecorded or recorded past the cap.
+                    break;
+                }
+
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var data = result.Buffer;
                 // A cancelled empty read: the session gave up waiting for this output (something outside it holds it open).
@@ -366,6 +422,7 @@ internal sealed class Session : IDisposable
                 await _output.WriteAsync(stream, reader, take, completed).ConfigureAwait(false);
                 if (!take.IsEmpty)
                 {
+                    Interlocked.Add(ref _bytesRead, take.Length);
                     Touch();
                 }
 
@@ -386,6 +443,26 @@ internal sealed class Session : IDisposable
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask WaitForJournalAsync()
+    {
+        var capacity = _context.Journal.WaitForCapacityAsync(_abandon.Token);
+        if (capacity.IsCompleted)
+        {
+            await capacity.ConfigureAwait(false);
+            return;
+        }
+
+        Interlocked.Increment(ref _journalWaits);
+        try
+        {
+            await capacity.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _journalWaits);
         }
     }
 

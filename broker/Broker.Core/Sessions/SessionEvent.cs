@@ -64,6 +64,9 @@ public enum SessionEndReason
 
     /// <summary>The caller's token expired and was not renewed within the grace period.</summary>
     TokenExpired,
+
+    /// <summary>The session's recording reached its size cap, or its storage the free-space floor; the recording is sealed.</summary>
+    RecordingLimit,
 }
 
 /// <summary>One entry of a session's ordered event log, as its readers see it.</summary>

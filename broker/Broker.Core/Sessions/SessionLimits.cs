@@ -18,6 +18,9 @@ public sealed record SessionLimits
     /// <summary>Largest input chunk a client may send in one frame.</summary>
     public int MaxInputFrameBytes { get; init; } = 64 * 1024;
 
+    /// <summary>A session whose recording reaches this many bytes is ended, its recording sealed.</summary>
+    public long MaxRecordingBytes { get; init; } = 1L << 30;
+
     /// <summary>Largest terminal width accepted.</summary>
     public int MaxColumns { get; init; } = 1000;
 

@@ -59,6 +59,9 @@ public sealed class PolicyDocument
     /// <summary>How STS is reached for roles with <c>aws</c> settings (defaults when the file has no <c>sts</c> section).</summary>
     public StsDefinition Sts { get; }
 
+    /// <summary>How the broker itself runs (the <c>server</c> section; defaults when the file has none).</summary>
+    public ServerDefinition Server { get; internal init; } = new();
+
     /// <summary>
     /// The roles granted to <paramref name="identity"/>: its issuer must be trusted and meet the issuer's required
     /// claims; then every identity rule of that issuer whose claims all match grants its roles (distinct, file order).

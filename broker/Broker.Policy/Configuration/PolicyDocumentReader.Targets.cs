@@ -11,7 +11,7 @@ internal sealed partial class PolicyDocumentReader
         var targets = new List<TargetDefinition>();
         foreach (var item in reader.Sequence(node, "targets"))
         {
-            var fields = reader.Mapping(item, "a target", ["name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration", .. TargetAccountReader.Keys]);
+            var fields = reader.Mapping(item, "a target", ["name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration", "max_recording_size", .. TargetAccountReader.Keys]);
             if (fields is null)
             {
                 continue;
@@ -81,6 +81,12 @@ internal sealed partial class PolicyDocumentReader
             if (fields.TryGetValue("max_duration", out var durationNode) && reader.Duration(durationNode, "max_duration", TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)) is { } duration)
             {
                 target = target with { MaxDuration = duration };
+            }
+
+            if (fields.TryGetValue("max_recording_size", out var capNode)
+                && new ServerSectionReader(reader, fileName).Size(capNode, "max_recording_size", 64 * 1024, long.MaxValue) is { } cap)
+            {
+                target = target with { MaxRecordingBytes = cap };
             }
 
             if (name is not null)

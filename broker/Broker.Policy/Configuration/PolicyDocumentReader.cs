@@ -12,7 +12,7 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
 
     public PolicyDocument? Read(YamlNode root)
     {
-        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "programs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts");
+        var fields = reader.Mapping(root, "the policy", "version", "system_dirs", "programs", "issuers", "targets", "identities", "observers", "operators", "roles", "sts", "server");
         if (fields is null)
         {
             return null;
@@ -63,8 +63,9 @@ internal sealed partial class PolicyDocumentReader(YamlReader reader, string fil
         var observers = fields.TryGetValue("observers", out var observersNode) ? ReadGroups(observersNode, "observers") : [];
         var operators = fields.TryGetValue("operators", out var operatorsNode) ? ReadGroups(operatorsNode, "operators") : [];
         var sts = fields.TryGetValue("sts", out var stsNode) ? ReadSts(stsNode) : new StsDefinition();
+        var server = fields.TryGetValue("server", out var serverNode) ? new ServerSectionReader(reader, fileName).Read(serverNode) : new ServerDefinition();
 
-        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts, catalog);
+        return new PolicyDocument(fileName, systemDirectories, issuers, targets, identities, roles, observers, operators, sts, catalog) { Server = server };
     }
 
     private static bool ProgramListed(YamlNode programs, string name) =>

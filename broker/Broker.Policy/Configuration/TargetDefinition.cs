@@ -39,4 +39,7 @@ public sealed record TargetDefinition
 
     /// <summary>The account the target's programs run as (<c>run_as</c> and the keys that go with it).</summary>
     public TargetAccountDefinition Account { get; init; } = new();
+
+    /// <summary>A session whose recording reaches this size is ended (sealed, with the reason). Default 1 GiB.</summary>
+    public long MaxRecordingBytes { get; init; } = 1L << 30;
 }

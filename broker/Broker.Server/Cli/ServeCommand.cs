@@ -8,7 +8,7 @@ using Broker.Server.Hosting;
 
 namespace Broker.Server.Cli;
 
-/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N] [--recording-retention-days N] [--containment MODE]</c>; SIGHUP reloads the policy file.</summary>
+/// <summary><c>broker serve [--config FILE] [--dev] [--data DIR] [--urls URL] [--token-grace-seconds N] [--recording-retention-days N] [--containment MODE] [--allow-plaintext]</c>; SIGHUP reloads the policy file.</summary>
 internal static class ServeCommand
 {
     public static Command Create()
@@ -26,7 +26,11 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "auto",
         };
         containmentMode.AcceptOnlyFromAmong("auto", "cgroup", "session-id");
-        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace, retention, containmentMode };
+        var allowPlaintext = new Option<bool>("--allow-plaintext")
+        {
+            Description = "Listen without TLS on a non-loopback address (bearer tokens then cross the network in clear); same as server.allow_plaintext: true",
+        };
+        var command = new Command("serve", "Run the broker") { config, dev, data, urls, grace, retention, containmentMode, allowPlaintext };
         command.SetAction(async (parse, ct) =>
         {
             // Whatever the broker creates (recordings, the index, keys) is its own: the data directory is never
@@ -70,6 +74,22 @@ internal static class ServeCommand
             {
                 Console.Error.WriteLine($"broker: {listenProblem}");
                 return ExitCodes.CannotListen;
+            }
+
+            if (parse.GetValue(allowPlaintext))
+            {
+                settings = settings with { Server = settings.Server with { AllowPlaintext = true } };
+            }
+
+            var (plan, planErrors) = BrokerHost.Plan(settings);
+            if (plan is null)
+            {
+                foreach (var error in planErrors)
+                {
+                    Console.Error.WriteLine($"broker: {error}");
+                }
+
+                return 2;
             }
 
             var mode = parse.GetValue(containmentMode) switch
@@ -122,6 +142,7 @@ internal static class ServeCommand
             });
             Console.Error.WriteLine($"broker: listening on {string.Join(", ", BrokerHost.BoundAddresses(app))}; data in {dataDirectory}; processes contained by {containment.Description}");
             Console.Error.WriteLine(ReloadSignal.Describe(settings.ConfigFile, Environment.ProcessId, reloader.LoadedSha256, hangupIgnored));
+            Console.Error.WriteLine($"broker: {plan.Budget.Describe()}");
             await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;
         });

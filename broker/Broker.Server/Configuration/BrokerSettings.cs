@@ -56,4 +56,10 @@ internal sealed record BrokerSettings
 
     /// <summary>The broker's own AWS credentials for AssumeRole; null for the SDK's default chain (environment, profile, instance role).</summary>
     public Amazon.Runtime.AWSCredentials? AwsBaseCredentials { get; init; }
+
+    /// <summary>TLS, plaintext permission, connection limits and recording storage (the policy's <c>server</c> section).</summary>
+    public Broker.Policy.ServerDefinition Server { get; init; } = new();
+
+    /// <summary>The recording signing key's path: the configured one, or <c>recording-key.pem</c> in the data directory.</summary>
+    public string SigningKeyPath => Server.Recording.SigningKey ?? Path.Combine(DataDirectory, "recording-key.pem");
 }

@@ -112,6 +112,7 @@ internal static class SettingsLoader
                     MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
                     IdleTimeout = t.IdleTimeout,
                     MaxDuration = t.MaxDuration,
+                    MaxRecordingBytes = t.MaxRecordingBytes,
                 },
             });
         }
@@ -121,7 +122,7 @@ internal static class SettingsLoader
             ConfigFile = configFile,
             DevMode = dev,
             DataDirectory = dataDirectory,
-            Urls = urls is null ? [DevUrl] : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Urls = urls is not null ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : document.Server.Urls ?? [DevUrl],
             Issuers = issuers,
             Targets = targets,
             Access = new PolicyAccess(
@@ -131,6 +132,8 @@ internal static class SettingsLoader
             Sts = document.Sts,
             StartupNotes = notes,
             DevIssuer = devIssuer,
+            Server = document.Server,
+            Recording = new Recorder.RecordingWriterOptions { StallTimeout = document.Server.Recording.StallTimeout },
         }, []);
     }
 

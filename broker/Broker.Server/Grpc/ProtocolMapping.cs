@@ -32,6 +32,7 @@ internal static class ProtocolMapping
         SessionEndReason.ControlFailed => V1.ExitReason.ControlFailed,
         SessionEndReason.PolicyDenied => V1.ExitReason.PolicyDenied,
         SessionEndReason.TokenExpired => V1.ExitReason.TokenExpired,
+        SessionEndReason.RecordingLimit => V1.ExitReason.RecordingLimit,
         _ => V1.ExitReason.Unspecified,
     };
 

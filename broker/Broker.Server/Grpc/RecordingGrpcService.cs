@@ -51,6 +51,12 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task<V1.GetRecordingResponse> GetRecording(V1.GetRecordingRequest request, ServerCallContext context)
     {
         Authorize(context, "read recordings");
+        if (request.SummaryOnly && _catalog.Index.Get(request.SessionId) is { } row)
+        {
+            // The row as the index keeps it, whether or not its file is still there.
+            return new V1.GetRecordingResponse { Recording = row.ToProto(_catalog.Running(row.SessionId) is not null) };
+        }
+
         var location = FindOrThrow(request.SessionId);
         var stream = _catalog.Storage.OpenRead(location);
         await using (stream.ConfigureAwait(false))

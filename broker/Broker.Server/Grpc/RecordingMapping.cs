@@ -20,6 +20,7 @@ internal static class RecordingMapping
             Kind = entry.Kind,
             StartedAt = Timestamp.FromDateTimeOffset(entry.StartedAt),
             State = running ? V1.RecordingState.Running
+                : entry.MissingSince is not null ? V1.RecordingState.Missing
                 : entry.EndReason == RecordingIndexEntry.CrashedReason ? V1.RecordingState.Crashed
                 : entry.EndedAt is null ? V1.RecordingState.Running
                 : V1.RecordingState.Ended,
@@ -39,6 +40,11 @@ internal static class RecordingMapping
         if (entry.ExitCode is { } code)
         {
             summary.ExitCode = code;
+        }
+
+        if (entry.Seal is { } seal)
+        {
+            summary.Seal = new V1.RecordingSeal { RecordCount = seal.RecordCount, ChainHash = ByteString.CopyFrom(Convert.FromHexString(seal.ChainHash)), SizeBytes = seal.SizeBytes };
         }
 
         return summary;

@@ -131,7 +131,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
                 var frame = requests.Current;
                 var result = frame.FrameCase switch
                 {
-                    V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? line.Input(frame.Input.Memory, session.Limits) : InputResult.Ended,
+                    V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? await line.InputAsync(frame.Input.Memory, session.Limits, cancellationToken).ConfigureAwait(false) : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Input => await SendAuditedAsync(session, auditor, frame.Input.Memory, cancellationToken).ConfigureAwait(false),
                     V1.InteractRequest.FrameOneofCase.EndOfInput when line is not null => session.IsRunning ? line.EndOfInput() : InputResult.Ended,
                     V1.InteractRequest.FrameOneofCase.Resize => session.Resize(frame.Resize.Columns, frame.Resize.Rows),
@@ -201,20 +201,40 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             TargetCommand.Script script => (Broker.Policy.CommandInput.Script(script.Text), script.Text),
             _ => throw Invalid("unknown command shape"),
         };
-        var decision = _access.Decide(request.Roles, input.In(_access.ContextFor(start.Target)));
-        LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
-        journal.ExecCommand(CommandRecords.For(text, decision));
-        // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
-        responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
-        await responseStream.WriteAsync(new V1.ExecResponse { Decision = MaskedDecision.Of(decision, text, journal.Masking).ToProto() }).ConfigureAwait(false);
-        responseStream.WriteOptions = null;
-        if (decision.Verdict != Broker.Policy.Verdict.Allow)
+        Broker.Policy.Decision decision;
+        try
         {
-            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(journal.Masking.Text(CommandRecords.Refusal(decision)) + "\n") }).ConfigureAwait(false);
-            await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
-            await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+            if (!CommandRecords.TextFits(text))
+            {
+                // What cannot be recorded does not run: the refusal (with the command's start) is the record.
+                journal.ExecCommand(CommandRecords.Oversized(text));
+                await CloseUnopenedAsync(journal, 126, SessionEndReason.ControlFailed, "INVALID_ARGUMENT: " + CommandRecords.OversizedReason(text)).ConfigureAwait(false);
+                _credentials.Release(request.Id);
+                throw Invalid(CommandRecords.OversizedReason(text));
+            }
+
+            decision = _access.Decide(request.Roles, input.In(_access.ContextFor(start.Target)));
+            LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
+            journal.ExecCommand(CommandRecords.For(text, decision));
+            // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
+            responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
+            await responseStream.WriteAsync(new V1.ExecResponse { Decision = MaskedDecision.Of(decision, text, journal.Masking).ToProto() }).ConfigureAwait(false);
+            responseStream.WriteOptions = null;
+            if (decision.Verdict != Broker.Policy.Verdict.Allow)
+            {
+                await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(journal.Masking.Text(CommandRecords.Refusal(decision)) + "\n") }).ConfigureAwait(false);
+                await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
+                await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+                _credentials.Release(request.Id);
+                return;
+            }
+        }
+        catch (Exception) when (!journal.Completion.IsCompleted)
+        {
+            // The client left (a failed write) or deciding failed: the recording still ends, sealed, and its file is closed.
             _credentials.Release(request.Id);
-            return;
+            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
+            throw;
         }
 
         if (decision.Facts.SecretOutput)
@@ -389,6 +409,12 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         {
             // Masking is configured but cannot be built: refuse rather than show unmasked output.
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"output masking for this session cannot be enforced: {string.Join("; ", profiles.Errors)}"));
+        }
+
+        if (_recordings.Limits.RefuseNewSessions() is { } shortage)
+        {
+            // A session that could not be recorded to its end does not start.
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, shortage));
         }
 
         var masking = new SessionMasking(profile, new Broker.Masking.SecretRegistry(), columns, rows);

@@ -14,6 +14,7 @@ using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Broker.Server.Hosting;
@@ -21,12 +22,36 @@ namespace Broker.Server.Hosting;
 /// <summary>Builds the ASP.NET Core host: a thin gRPC layer over the core session model.</summary>
 internal static class BrokerHost
 {
+    // Health requests carry a service name: a few bytes. Anything near this is not a health check.
+    private const int MaxHealthMessageBytes = 4096;
+
+    /// <summary>
+    /// Works out where and how the broker listens (the URLs against the TLS rule, the connection budget
+    /// within the descriptor limit, which it raises first); the errors name what to change.
+    /// </summary>
+    public static (HostPlan? Plan, IReadOnlyList<string> Errors) Plan(BrokerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var (endpoints, errors) = ListenEndpoint.Plan(settings.Urls, settings.Server.Tls is not null, settings.Server.AllowPlaintext);
+        var (budget, budgetError) = ConnectionBudget.Plan(settings.Server.Limits, DescriptorLimit.Raise());
+        IReadOnlyList<string> all = budgetError is null ? errors : [.. errors, budgetError];
+        return all.Count > 0 ? (null, all) : (new HostPlan(endpoints, budget!), all);
+    }
+
     /// <summary>
     /// Builds the host. <paramref name="containment"/> stays the caller's: it outlives the host so that the
-    /// sessions ended at shutdown can still remove their cgroups.
+    /// sessions ended at shutdown can still remove their cgroups. <paramref name="replaceServices"/> runs
+    /// after every registration, so a test can put its own part in place of one (a slow recording store).
     /// </summary>
-    public static WebApplication Build(BrokerSettings settings, ProcessContainment containment, Action<ILoggingBuilder>? configureLogging = null)
+    /// <exception cref="InvalidOperationException">The settings cannot be served (see <see cref="Plan"/>).</exception>
+    public static WebApplication Build(BrokerSettings settings, ProcessContainment containment, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? replaceServices = null)
     {
+        var (plan, errors) = Plan(settings);
+        if (plan is null)
+        {
+            throw new InvalidOperationException(string.Join("; ", errors));
+        }
+
         // The broker reads no appsettings files. Left on, the default reload-on-change watcher
         // watches the content root recursively: started from / it walks the whole file system
         // before listening, and every file written under the working directory (recordings
@@ -41,23 +66,28 @@ internal static class BrokerHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
-        builder.WebHost.UseUrls([.. settings.Urls]);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            // Plain-text HTTP/2 (h2c): gRPC clients connect with prior knowledge.
-            kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2);
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, plan));
 
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(settings.Time);
         services.AddSingleton(settings.Access);
         services.AddSingleton<OpenSessions>();
+        services.AddSingleton(plan.Budget);
+        // Connection deadlines are wall-clock: a test's fake session clock must not close its connections.
+        services.AddSingleton(sp => new ConnectionAdmission(plan.Budget, TimeProvider.System, sp.GetRequiredService<ILogger<ConnectionAdmission>>()));
+        if (settings.Server.Tls is { } tls)
+        {
+            services.AddSingleton(sp => new TlsCertificates(tls, TimeProvider.System, sp.GetRequiredService<ILogger<TlsCertificates>>()));
+        }
+
         services.AddSingleton(sp => new TokenValidator(settings.Issuers, settings.Time, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
+        // The authentication core without AddAuthentication's data protection, which would write keys to the
+        // service account's home directory: bearer tokens need neither cookies nor key rings.
+        services.AddAuthenticationCore(options => options.DefaultScheme = BearerTokenHandler.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
             settings.Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
             settings.Time));
@@ -77,14 +107,19 @@ internal static class BrokerHost
             grpc.MaxReceiveMessageSize = settings.MaxReceiveMessageBytes;
             grpc.MaxSendMessageSize = null;
             grpc.EnableDetailedErrors = false;
-        });
+        }).AddServiceOptions<HealthServiceImpl>(health => health.MaxReceiveMessageSize = MaxHealthMessageBytes);
         services.AddGrpcReflection();
+        replaceServices?.Invoke(services);
 
         var app = builder.Build();
-        app.MapGrpcService<SessionGrpcService>();
-        app.MapGrpcService<RecordingGrpcService>();
+        // Before routing reaches a gRPC handler, so no request body is read for a caller without a valid token.
+        app.UseCompressedRequestRefusal();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGrpcService<SessionGrpcService>().RequireAuthorization();
+        app.MapGrpcService<RecordingGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
-        app.MapGrpcReflectionService();
+        app.MapGrpcReflectionService().RequireAuthorization();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
@@ -101,7 +136,48 @@ internal static class BrokerHost
         return app;
     }
 
+    /// <summary>Every endpoint of the plan, behind the connection admission (and TLS where the URL says https).</summary>
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, HostPlan plan)
+    {
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxConcurrentConnections = plan.Budget.MaxConnections;
+        kestrel.Limits.RequestHeadersTimeout = plan.Budget.RequestHeadersTimeout;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = plan.Budget.MaxStreamsPerConnection;
+        kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+        kestrel.Limits.Http2.InitialStreamWindowSize = 1024 * 1024;
+        var admission = kestrel.ApplicationServices.GetRequiredService<ConnectionAdmission>();
+        foreach (var endpoint in plan.Endpoints)
+        {
+            void Configure(ListenOptions listen)
+            {
+                // gRPC clients speak HTTP/2 with prior knowledge on h2c, and by ALPN over TLS.
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(admission.Middleware);
+                if (endpoint.Tls)
+                {
+                    listen.UseHttps(kestrel.ApplicationServices.GetRequiredService<TlsCertificates>().HttpsOptions(plan.Budget.RequestHeadersTimeout));
+                }
+            }
+
+            if (endpoint.Localhost)
+            {
+                kestrel.ListenLocalhost(endpoint.Port, Configure);
+            }
+            else if (endpoint.Address is null)
+            {
+                kestrel.ListenAnyIP(endpoint.Port, Configure);
+            }
+            else
+            {
+                kestrel.Listen(endpoint.Address, endpoint.Port, Configure);
+            }
+        }
+    }
+
     /// <summary>The addresses Kestrel actually bound (port 0 resolves to a real port).</summary>
     public static IReadOnlyList<string> BoundAddresses(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 }
+
+/// <summary>Where the broker listens and how many connections it takes.</summary>
+internal sealed record HostPlan(IReadOnlyList<ListenEndpoint> Endpoints, ConnectionBudget Budget);

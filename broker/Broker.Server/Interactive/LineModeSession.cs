@@ -12,7 +12,12 @@ namespace Broker.Server.Interactive;
 /// </summary>
 internal sealed class LineModeSession
 {
+    /// <summary>Client input that may wait for the line editor; more waits in the client (see <see cref="QueuedInputBudget"/>).</summary>
+    public const int MaxQueuedInputBytes = 256 * 1024;
+
+    // Unbounded in items, bounded in bytes: keystrokes through the budget, markers by the shell's own prompts.
     private readonly Channel<Step> _steps = Channel.CreateUnbounded<Step>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly QueuedInputBudget _budget = new(MaxQueuedInputBytes);
     private readonly List<LineAction> _actions = [];
     private readonly ShellIntegration _integration;
     private readonly SecretOutputCapture _capture;
@@ -30,15 +35,29 @@ internal sealed class LineModeSession
     /// </summary>
     public IOutputFilter CreateMarkerFilter() => _capture;
 
-    /// <summary>Queues keystrokes from the agent.</summary>
-    public InputResult Input(ReadOnlyMemory<byte> data, SessionLimits limits)
+    /// <summary>Bytes of client input waiting for the line editor.</summary>
+    public int QueuedInputBytes => _budget.Queued;
+
+    /// <summary>Queues keystrokes from the agent, waiting while <see cref="MaxQueuedInputBytes"/> are already queued.</summary>
+    public async ValueTask<InputResult> InputAsync(ReadOnlyMemory<byte> data, SessionLimits limits, CancellationToken cancellationToken)
     {
         if (limits.CheckInputFrame(data.Length) is { } problem)
         {
             return InputResult.Rejected(problem);
         }
 
-        return _steps.Writer.TryWrite(new Step.Keys(data)) ? InputResult.Accepted : InputResult.Ended;
+        if (!await _budget.TakeAsync(data.Length, cancellationToken).ConfigureAwait(false))
+        {
+            return InputResult.Ended;
+        }
+
+        if (_steps.Writer.TryWrite(new Step.Keys(data)))
+        {
+            return InputResult.Accepted;
+        }
+
+        _budget.Return(data.Length);
+        return InputResult.Ended;
     }
 
     /// <summary>Queues the agent's end of input.</summary>
@@ -48,7 +67,15 @@ internal sealed class LineModeSession
     public async Task RunAsync(Session session, ILineModeGate gate)
     {
         _discipline = new LineDiscipline(gate, _integration.SyncLine.Span);
-        _ = session.Completion.ContinueWith(_ => _steps.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _ = session.Completion.ContinueWith(
+            _ =>
+            {
+                _steps.Writer.TryComplete();
+                _budget.Close();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
         await foreach (var step in _steps.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             _actions.Clear();
@@ -93,6 +120,13 @@ internal sealed class LineModeSession
                         _capture.Arm();
                         break;
                 }
+            }
+
+            // The keys are spent only once what they produced reached the shell: a program that does not
+            // read its input holds the writes above, and so the client.
+            if (step is Step.Keys spent)
+            {
+                _budget.Return(spent.Data.Length);
             }
         }
     }

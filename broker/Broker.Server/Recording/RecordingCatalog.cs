@@ -15,17 +15,21 @@ internal sealed partial class RecordingCatalog
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingCatalog> _logger;
 
-    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger)
+    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger, RecordingLimits? limits = null)
     {
         Storage = storage;
         Index = index;
         _time = time;
         _logger = logger;
+        Limits = limits ?? RecordingLimits.None;
     }
 
     public IRecordingStorage Storage { get; }
 
     public IRecordingIndex Index { get; }
+
+    /// <summary>Each target's recording cap and the data directory's free-space floor.</summary>
+    public RecordingLimits Limits { get; }
 
     /// <summary>Opens the recording of a new session, indexes it as started and makes it attachable.</summary>
     /// <exception cref="IOException">The recording cannot be created.</exception>
@@ -39,7 +43,7 @@ internal sealed partial class RecordingCatalog
 
         var writer = Storage.Create(header, _time);
         var path = Storage.PathFor(header.SessionId, writer.Header.StartedAt);
-        var journal = new RecordingJournal(writer, path, logger, _time, Closed);
+        var journal = new RecordingJournal(writer, path, logger, _time, Closed, Limits.QuotaFor(header.Target));
         _running[header.SessionId] = journal;
         try
         {
@@ -64,33 +68,37 @@ internal sealed partial class RecordingCatalog
 
     /// <summary>
     /// Brings the index in line with the files at start-up: rows without an end (the broker died
-    /// while their sessions ran) and files without a row are read back from the file; rows whose
-    /// file is gone are dropped.
+    /// while their sessions ran) and files without a row are read back from the file. A row whose
+    /// file is gone is never dropped: it is marked missing (and reported by <c>replay verify</c>), so a
+    /// recording deleted behind the broker's back leaves a trace. A missing file that comes back is
+    /// indexed again, and checked against the seal the row kept.
     /// </summary>
     public async Task<int> RepairAsync(CancellationToken cancellationToken)
     {
         var repaired = 0;
-        var known = Index.SessionIds();
+        var rows = Index.SessionIds().Select(Index.Get).OfType<RecordingIndexEntry>().ToDictionary(e => e.SessionId, StringComparer.Ordinal);
         var stale = Index.Unended().Where(e => !_running.ContainsKey(e.SessionId)).Select(e => e.Location).ToHashSet(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var location in Storage.EnumerateAll())
         {
             var id = System.IO.Path.GetFileNameWithoutExtension(location);
             seen.Add(id);
-            if ((known.Contains(id) && !stale.Contains(location)) || _running.ContainsKey(id))
+            var row = rows.GetValueOrDefault(id);
+            if ((row is not null && row.MissingSince is null && !stale.Contains(location)) || _running.ContainsKey(id))
             {
                 continue;
             }
 
-            if (await IndexFileAsync(location, cancellationToken).ConfigureAwait(false))
+            if (await IndexFileAsync(location, id, row, cancellationToken).ConfigureAwait(false))
             {
                 repaired++;
             }
         }
 
-        foreach (var id in known.Where(id => !seen.Contains(id) && !_running.ContainsKey(id)))
+        foreach (var row in rows.Values.Where(r => r.MissingSince is null && !seen.Contains(r.SessionId) && !_running.ContainsKey(r.SessionId)))
         {
-            Index.Remove(id);
+            LogMissing(_logger, row.SessionId, row.Location);
+            Index.Upsert(row with { MissingSince = _time.GetUtcNow() });
             repaired++;
         }
 
@@ -123,7 +131,7 @@ internal sealed partial class RecordingCatalog
         return deleted;
     }
 
-    private async Task<bool> IndexFileAsync(string location, CancellationToken cancellationToken)
+    private async Task<bool> IndexFileAsync(string location, string sessionId, RecordingIndexEntry? known, CancellationToken cancellationToken)
     {
         try
         {
@@ -131,6 +139,20 @@ internal sealed partial class RecordingCatalog
             await using (stream.ConfigureAwait(false))
             {
                 var entry = await RecordingIndexEntry.FromRecordingAsync(stream, location, Storage.SizeOf(location), cancellationToken).ConfigureAwait(false);
+                if (entry.SessionId != sessionId)
+                {
+                    // Another session's recording under this one's name: it indexes neither (verify by id reports it).
+                    LogForeign(_logger, location, entry.SessionId);
+                    return false;
+                }
+
+                stream.Position = 0;
+                var verified = RecordingVerifier.Verify(stream, Storage.PublicKeyPem);
+                // The seal a row kept stays: it is what the file is checked against. A row rebuilt from the
+                // file alone takes the file's own seal (trusted as found; replay verify checks the signature).
+                entry = known?.Seal is { } kept
+                    ? entry with { Seal = kept }
+                    : entry with { Seal = verified.Status == VerificationStatus.IntactAndSealed ? new IndexedSeal(verified.VerifiedRecords, Convert.ToHexStringLower(verified.VerifiedChainHash.Span), entry.SizeBytes) : null };
                 Index.Upsert(entry);
                 return true;
             }
@@ -155,13 +177,15 @@ internal sealed partial class RecordingCatalog
         var exit = journal.Exit;
         try
         {
+            var seal = journal.Seal;
             Index.Upsert(RecordingIndexEntry.Started(header, journal.Path) with
             {
                 EndedAt = _time.GetUtcNow(),
-                SizeBytes = Storage.SizeOf(journal.Path),
+                SizeBytes = seal?.Length ?? Storage.SizeOf(journal.Path),
                 ExitCode = exit?.Code,
                 EndReason = exit?.Reason.ToString(),
                 Counts = journal.Counts,
+                Seal = seal is null ? null : new IndexedSeal(seal.RecordCount, seal.ChainHashHex, seal.Length),
             });
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
@@ -172,6 +196,12 @@ internal sealed partial class RecordingCatalog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording index not updated for session {SessionId}: {Reason}")]
     private static partial void LogIndexFailed(ILogger logger, LoggedText sessionId, LoggedText reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The recording of session {SessionId} is gone from {Location}: its index row is kept and marked missing")]
+    private static partial void LogMissing(ILogger logger, string sessionId, string location);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Location} holds the recording of session {Other}, not the one its name says: not indexed")]
+    private static partial void LogForeign(ILogger logger, string location, string other);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording {Location} could not be indexed: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, LoggedText location, LoggedText reason);

@@ -47,6 +47,12 @@ internal sealed record RecordingIndexEntry
 
     public RecordingCounts Counts { get; init; } = RecordingCounts.None;
 
+    /// <summary>What the recording's seal committed to when it was written; null until sealed (and for a session cut by a crash).</summary>
+    public IndexedSeal? Seal { get; init; }
+
+    /// <summary>When the broker found the recording's file gone; null while it is there.</summary>
+    public DateTimeOffset? MissingSince { get; init; }
+
     /// <summary>The row of a session that just started.</summary>
     public static RecordingIndexEntry Started(RecordingHeader header, string location) => new()
     {
@@ -100,6 +106,15 @@ internal sealed record RecordingIndexEntry
         };
     }
 }
+
+/// <summary>
+/// A sealed recording as the index remembers it: a file replaced by another validly signed recording,
+/// or cut and re-sealed, no longer matches.
+/// </summary>
+/// <param name="RecordCount">Records the seal covers.</param>
+/// <param name="ChainHash">The final chain hash, lowercase hex.</param>
+/// <param name="SizeBytes">The file's length at the seal.</param>
+internal sealed record IndexedSeal(long RecordCount, string ChainHash, long SizeBytes);
 
 /// <summary>Which rows <see cref="IRecordingIndex.List"/> returns; empty fields do not filter.</summary>
 internal sealed record RecordingQuery

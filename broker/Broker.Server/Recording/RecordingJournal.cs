@@ -21,12 +21,15 @@ internal sealed partial class RecordingJournal : ISessionJournal
     // subscription starts or delivered to it live, never neither.
     private readonly Lock _live = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Exception> _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RecordingQuota _quota;
     private RecordingSubscription[] _subscribers = [];
     private bool _closed;
     private long _execCommand;
+    private long _bytesAtLastCheck;
     private RecordingCounts _counts = RecordingCounts.None;
 
-    public RecordingJournal(RecordingWriter writer, string path, ILogger logger, TimeProvider time, Action<RecordingJournal>? completed)
+    public RecordingJournal(RecordingWriter writer, string path, ILogger logger, TimeProvider time, Action<RecordingJournal>? completed, RecordingQuota? quota = null)
     {
         _writer = writer;
         Path = path;
@@ -34,13 +37,21 @@ internal sealed partial class RecordingJournal : ISessionJournal
         _time = time;
         _startTimestamp = time.GetTimestamp();
         _completed = completed;
+        _quota = quota ?? RecordingQuota.Unlimited;
+        _ = writer.WhenFaulted.ContinueWith(t => _stopped.TrySetResult(t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public string Path { get; }
 
     public RecordingHeader Header => _writer.Header;
 
-    public Task<Exception> Faulted => _writer.WhenFaulted;
+    /// <summary>Completes when the recording cannot go on: the writer failed, or a limit of <see cref="RecordingQuota"/> was reached (a <see cref="JournalLimitException"/>).</summary>
+    public Task<Exception> Faulted => _stopped.Task;
+
+    /// <summary>What the seal committed to, once the recording is sealed.</summary>
+    public RecordingSeal? Seal => _writer.Seal;
+
+    public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => _writer.WaitForCapacityAsync(cancellationToken);
 
     /// <summary>Completes once the recording is sealed (the file then holds every record; see <see cref="WriterClosed"/> for the disk).</summary>
     public Task Completion => _completion.Task;
@@ -141,6 +152,8 @@ internal sealed partial class RecordingJournal : ISessionJournal
             {
                 Publish(new InputEvent(index, Offset(), data.ToArray()));
             }
+
+            CheckQuotaLocked();
         }
     }
 
@@ -165,6 +178,27 @@ internal sealed partial class RecordingJournal : ISessionJournal
             {
                 Publish(new OutputEvent(index, Offset(), stream, data.ToArray()));
             }
+
+            CheckQuotaLocked();
+        }
+    }
+
+    /// <summary>Ends the session (through <see cref="Faulted"/>) once the recording reaches its cap or the disk its floor.</summary>
+    private void CheckQuotaLocked()
+    {
+        if (_stopped.Task.IsCompleted)
+        {
+            return;
+        }
+
+        var written = _writer.BytesWritten;
+        _quota.Space?.Grew(written - _bytesAtLastCheck);
+        _bytesAtLastCheck = written;
+        // What waits for the writer counts too: it reaches the disk whatever happens next.
+        if (_quota.Reached(written + _writer.UnwrittenBytes) is { } limit)
+        {
+            LogLimitReached(_logger, Header.SessionId, limit);
+            _stopped.TrySetResult(new JournalLimitException(limit));
         }
     }
 
@@ -203,6 +237,11 @@ internal sealed partial class RecordingJournal : ISessionJournal
         var counts = _masking?.Counts ?? new Dictionary<string, long>();
         lock (_live)
         {
+            if (Exit is not null)
+            {
+                return;
+            }
+
             if (counts.Count > 0)
             {
                 var index = _writer.EventCount;
@@ -271,9 +310,18 @@ internal sealed partial class RecordingJournal : ISessionJournal
 
     public async Task CompleteAsync()
     {
+        bool closing;
         lock (_live)
         {
+            closing = _closed;
             _closed = true;
+        }
+
+        if (closing)
+        {
+            // Closed once: a second close (an error path after the first) waits for the first.
+            await Completion.ConfigureAwait(false);
+            return;
         }
 
         var sealedOk = false;
@@ -374,6 +422,9 @@ internal sealed partial class RecordingJournal : ISessionJournal
             _subscribers = [.. _subscribers.Where(s => s.ResumeFrom is null)];
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} ends: {Limit}")]
+    private static partial void LogLimitReached(ILogger logger, string sessionId, string limit);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording {Path} could not be sealed: {Reason}")]
     private static partial void LogSealFailed(ILogger logger, string path, string reason);

@@ -10,12 +10,18 @@ internal sealed class RecordingStore : IRecordingStorage, IDisposable
 {
     public const string Extension = ".brkrec";
 
-    public RecordingStore(string dataDirectory, RecordingWriterOptions options)
+    /// <param name="dataDirectory">The data directory: recordings go under it, the public key next to them.</param>
+    /// <param name="options">How recordings are written.</param>
+    /// <param name="signingKeyPath">
+    /// The signing key's file, or null for <c>recording-key.pem</c> in the data directory. A path outside the
+    /// data directory keeps the key away from whatever can reach the recordings (a backup, a shared volume).
+    /// </param>
+    public RecordingStore(string dataDirectory, RecordingWriterOptions options, string? signingKeyPath = null)
     {
         Directory = Path.Combine(dataDirectory, "recordings");
         System.IO.Directory.CreateDirectory(Directory);
         Options = options;
-        Key = RecordingSigningKey.LoadOrCreate(Path.Combine(dataDirectory, "recording-key.pem"));
+        Key = RecordingSigningKey.LoadOrCreate(signingKeyPath ?? Path.Combine(dataDirectory, "recording-key.pem"));
         PublicKeyPath = Path.Combine(dataDirectory, "recording-key.pub.pem");
         var publicKey = Key.ExportPublicKeyPem();
         if (!File.Exists(PublicKeyPath) || File.ReadAllText(PublicKeyPath) != publicKey)

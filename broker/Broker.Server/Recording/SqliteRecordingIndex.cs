@@ -12,7 +12,16 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
     public const string FileName = "recordings.db";
 
     private const string Columns =
-        "session_id, location, issuer, subject, target, kind, started_at, ended_at, size_bytes, exit_code, end_reason, commands, allowed, denied, review, approvals";
+        "session_id, location, issuer, subject, target, kind, started_at, ended_at, size_bytes, exit_code, end_reason, commands, allowed, denied, review, approvals, "
+        + "sealed_records, sealed_chain_hash, missing_since";
+
+    // Columns added after the first release; an older index gains them when it is opened.
+    private static readonly (string Name, string Type)[] AddedColumns =
+    [
+        ("sealed_records", "INTEGER NULL"),
+        ("sealed_chain_hash", "TEXT NULL"),
+        ("missing_since", "INTEGER NULL"),
+    ];
 
     private readonly Lock _gate = new();
     private readonly SqliteConnection _connection;
@@ -44,6 +53,7 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
               approvals INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS recordings_started ON recordings(started_at);
             """);
+        AddMissingColumns();
     }
 
     public void Upsert(RecordingIndexEntry entry)
@@ -52,7 +62,7 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
         {
             using var command = _connection.CreateCommand();
             command.CommandText = $"INSERT OR REPLACE INTO recordings ({Columns}) VALUES " +
-                "($id, $location, $issuer, $subject, $target, $kind, $started, $ended, $size, $exit, $reason, $commands, $allowed, $denied, $review, $approvals)";
+                "($id, $location, $issuer, $subject, $target, $kind, $started, $ended, $size, $exit, $reason, $commands, $allowed, $denied, $review, $approvals, $records, $hash, $missing)";
             command.Parameters.AddWithValue("$id", entry.SessionId);
             command.Parameters.AddWithValue("$location", entry.Location);
             command.Parameters.AddWithValue("$issuer", entry.Issuer);
@@ -69,6 +79,9 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
             command.Parameters.AddWithValue("$denied", entry.Counts.Denied);
             command.Parameters.AddWithValue("$review", entry.Counts.Review);
             command.Parameters.AddWithValue("$approvals", entry.Counts.Approvals);
+            command.Parameters.AddWithValue("$records", entry.Seal is { } seal ? seal.RecordCount : DBNull.Value);
+            command.Parameters.AddWithValue("$hash", (object?)entry.Seal?.ChainHash ?? DBNull.Value);
+            command.Parameters.AddWithValue("$missing", entry.MissingSince is { } missing ? missing.ToUnixTimeMilliseconds() : DBNull.Value);
             command.ExecuteNonQuery();
         }
     }
@@ -182,10 +195,31 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
                     ExitCode = reader.IsDBNull(9) ? null : reader.GetInt32(9),
                     EndReason = reader.IsDBNull(10) ? null : reader.GetString(10),
                     Counts = new RecordingCounts(reader.GetInt32(11), reader.GetInt32(12), reader.GetInt32(13), reader.GetInt32(14), reader.GetInt32(15)),
+                    Seal = reader.IsDBNull(16) || reader.IsDBNull(17) ? null : new IndexedSeal(reader.GetInt64(16), reader.GetString(17), reader.GetInt64(8)),
+                    MissingSince = reader.IsDBNull(18) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(18)),
                 });
             }
 
             return rows;
+        }
+    }
+
+    private void AddMissingColumns()
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name FROM pragma_table_info('recordings')";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var (name, type) in AddedColumns.Where(c => !present.Contains(c.Name)))
+        {
+            Execute($"ALTER TABLE recordings ADD COLUMN {name} {type}");
         }
     }
 

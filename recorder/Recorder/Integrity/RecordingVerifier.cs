@@ -46,6 +46,7 @@ public static class RecordingVerifier
         private long _checkpoint;
         private long _verified;
         private long _verifiedOffset;
+        private byte[] _verifiedHash = [];
         private bool _sealed;
 
         public VerificationResult Verify()
@@ -198,6 +199,7 @@ public static class RecordingVerifier
             _checkpoint = expected;
             _verified = _records;
             _verifiedOffset = checkpoint.OffsetNanoseconds;
+            _verifiedHash = checkpoint.ChainHash;
             _sealed = frame.Kind == FrameKind.Seal;
             return null;
         }
@@ -226,6 +228,7 @@ public static class RecordingVerifier
             Header = _header,
             LastValidCheckpoint = _checkpoint,
             VerifiedRecords = _verified,
+            VerifiedChainHash = _verifiedHash,
             RecordsRead = _records,
             VerifiedDuration = TimeSpan.FromTicks(_verifiedOffset / 100),
         };

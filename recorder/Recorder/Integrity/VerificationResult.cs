@@ -34,6 +34,13 @@ public sealed record VerificationResult
     /// <summary>Records covered by valid signatures.</summary>
     public long VerifiedRecords { get; init; }
 
+    /// <summary>
+    /// The chain hash the last valid checkpoint (or the seal) signed, over <see cref="VerifiedRecords"/>
+    /// records; empty when none verified. The broker's index keeps the seal's, to tell this recording from
+    /// another validly signed one.
+    /// </summary>
+    public ReadOnlyMemory<byte> VerifiedChainHash { get; init; }
+
     /// <summary>Records found in complete segments (verified or not).</summary>
     public long RecordsRead { get; init; }
 

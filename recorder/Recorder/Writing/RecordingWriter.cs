@@ -11,8 +11,12 @@ namespace Recorder;
 
 /// <summary>
 /// Writes one session's recording. Appends only copy the event into an in-memory batch (under a
-/// short lock); a background task hashes, compresses, writes and signs. Appends never wait for I/O:
-/// if the destination fails or falls too far behind, <see cref="Fault"/> is set and the session is
+/// short lock); a background task hashes, compresses, writes and signs. Appends never wait for I/O;
+/// a producer that can wait (the session's output and input) calls <see cref="WaitForCapacityAsync"/>
+/// first, which holds it while the background task is more than
+/// <see cref="RecordingWriterOptions.MaxPendingBytes"/> behind: a slow destination slows the session
+/// instead of ending it. If the destination fails, or makes no progress at all for
+/// <see cref="RecordingWriterOptions.StallTimeout"/>, <see cref="Fault"/> is set and the session is
 /// expected to end. Thread-safe.
 /// </summary>
 public sealed class RecordingWriter : IAsyncDisposable
@@ -29,6 +33,7 @@ public sealed class RecordingWriter : IAsyncDisposable
     private readonly byte[] _headerBody;
     private readonly int _maxChunk;
     private readonly Channel<WriterWork> _queue;
+    private readonly WriterBacklog _backlog;
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer _flushTimer;
     private readonly Task _pump;
@@ -44,6 +49,7 @@ public sealed class RecordingWriter : IAsyncDisposable
     private bool _closed;
     private Exception? _fault;
     private long _bytesWritten;
+    private RecordingSeal? _seal;
 
     private RecordingWriter(Stream destination, RecordingHeader header, RecordingSigningKey key, RecordingWriterOptions options, TimeProvider time)
     {
@@ -60,12 +66,10 @@ public sealed class RecordingWriter : IAsyncDisposable
         _headerBody = HeaderCodec.Encode(Header);
         _maxChunk = options.SegmentBytes - FileLayout.MaxRecordHeaderLength - 1;
         _batch = ArrayPool<byte>.Shared.Rent(options.SegmentBytes);
-        var capacity = (int)Math.Clamp(options.MaxPendingBytes / options.SegmentBytes, 2, int.MaxValue);
-        _queue = Channel.CreateBounded<WriterWork>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // The queue itself is unbounded: the backlog bounds it in bytes, and appends are never refused
+        // for lack of a queue slot (they hold the writer's lock and cannot wait).
+        _queue = Channel.CreateUnbounded<WriterWork>(new UnboundedChannelOptions { SingleReader = true });
+        _backlog = new WriterBacklog(time, options.MaxPendingBytes, options.HardPendingBytes, options.StallTimeout);
         _pump = Task.Run(PumpAsync);
         _flushTimer = time.CreateTimer(static state => ((RecordingWriter)state!).OnFlushTimer(), this, options.FlushInterval, options.FlushInterval);
     }
@@ -84,6 +88,32 @@ public sealed class RecordingWriter : IAsyncDisposable
 
     /// <summary>Bytes written to the destination so far.</summary>
     public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>Bytes appended and handed to the background task but not yet written.</summary>
+    public long PendingBytes => _backlog.PendingBytes;
+
+    /// <summary>Bytes appended and not yet written: <see cref="PendingBytes"/> and the batch still being filled.</summary>
+    public long UnwrittenBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _backlog.PendingBytes + _batchLength;
+            }
+        }
+    }
+
+    /// <summary>What the seal committed to (records, final chain hash, length); null until the seal is written.</summary>
+    public RecordingSeal? Seal => Volatile.Read(ref _seal);
+
+    /// <summary>
+    /// Completes when the writer can take more without falling further behind: at once while it is
+    /// less than <see cref="RecordingWriterOptions.MaxPendingBytes"/> behind, otherwise once it has caught
+    /// up to half of that. Also completes when the writer faults or closes (appends are then dropped and
+    /// <see cref="WhenFaulted"/> tells the session to end), so a waiter is never stranded.
+    /// </summary>
+    public ValueTask WaitForCapacityAsync(CancellationToken cancellationToken) => _backlog.WaitAsync(cancellationToken);
 
     /// <summary>Starts a recording on <paramref name="destination"/>. Does no I/O on the calling thread.</summary>
     /// <param name="destination">A writable stream positioned where the recording starts, normally a new file.</param>
@@ -155,6 +185,13 @@ public sealed class RecordingWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="command"/> fits in one record (its text and facts, as JSON, within <see cref="MaxStructuredPayloadBytes"/>).</summary>
+    public static bool CommandFits(CommandRecord command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return RecordCodec.EncodeCommand(command, long.MaxValue).Length <= MaxStructuredPayloadBytes;
+    }
+
     /// <summary>Records a command and its decision; returns the command's number (1-based, in session order).</summary>
     public long AppendCommand(CommandRecord command)
     {
@@ -220,7 +257,7 @@ public sealed class RecordingWriter : IAsyncDisposable
             PostBatchLocked();
         }
 
-        await EnqueueControlAsync(new WriterWork(WriterWorkKind.Flush, Done: done), cancellationToken).ConfigureAwait(false);
+        EnqueueControl(new WriterWork(WriterWorkKind.Flush, Done: done));
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -240,8 +277,9 @@ public sealed class RecordingWriter : IAsyncDisposable
             PostBatchLocked();
         }
 
-        await EnqueueControlAsync(new WriterWork(WriterWorkKind.Seal, Done: done), cancellationToken).ConfigureAwait(false);
+        EnqueueControl(new WriterWork(WriterWorkKind.Seal, Done: done));
         _queue.Writer.TryComplete();
+        _backlog.Release();
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -258,13 +296,14 @@ public sealed class RecordingWriter : IAsyncDisposable
             {
                 _closed = true;
                 PostBatchLocked();
-                _queue.Writer.TryWrite(new WriterWork(WriterWorkKind.Flush));
+                TryPost(new WriterWork(WriterWorkKind.Flush));
             }
 
             _queue.Writer.TryComplete();
         }
 
         await _pump.ConfigureAwait(false);
+        _backlog.Release();
         ArrayPool<byte>.Shared.Return(_batch);
         if (!_options.LeaveOpen)
         {
@@ -272,18 +311,14 @@ public sealed class RecordingWriter : IAsyncDisposable
         }
     }
 
-    private async Task EnqueueControlAsync(WriterWork work, CancellationToken cancellationToken)
+    private void EnqueueControl(WriterWork work)
     {
         if (Fault is { } fault)
         {
             throw new RecordingFaultException("the recording can no longer be written", fault);
         }
 
-        try
-        {
-            await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
+        if (!TryPost(work))
         {
             throw new RecordingFaultException("the recording writer has stopped", Fault ?? new ObjectDisposedException(nameof(RecordingWriter)));
         }
@@ -384,9 +419,17 @@ public sealed class RecordingWriter : IAsyncDisposable
         }
 
         var work = new WriterWork(WriterWorkKind.Segment, _batch, _batchLength, _batchRecords, _batchFirstRecord, _lastOffset);
+        if (!_backlog.TryAdd(work.Length))
+        {
+            // Only appends that never wait for capacity can get here: the session's output and input do wait.
+            SetFault(new RecordingFaultException($"the recording fell more than {_backlog.HardLimit} bytes behind the session"));
+            return;
+        }
+
         if (!_queue.Writer.TryWrite(work))
         {
-            SetFault(new RecordingFaultException($"the recording fell more than {_options.MaxPendingBytes} bytes behind the session"));
+            _backlog.Completed(work.Length);
+            SetFault(new RecordingFaultException("the recording writer has stopped"));
             return;
         }
 
@@ -397,6 +440,13 @@ public sealed class RecordingWriter : IAsyncDisposable
 
     private void OnFlushTimer()
     {
+        if (_fault is null && _backlog.IsStalled(out var quiet))
+        {
+            // A destination that takes no bytes at all (a hung mount) would hold the session's output forever.
+            SetFault(new RecordingFaultException($"the recording made no progress for {quiet.TotalSeconds:0} s (its storage stopped taking writes)"));
+            return;
+        }
+
         lock (_gate)
         {
             if (_closed || _fault is not null || !_dirty)
@@ -405,23 +455,25 @@ public sealed class RecordingWriter : IAsyncDisposable
             }
 
             PostBatchLocked();
-
-            // When the queue is full the pump is busy writing anyway; the next tick retries.
-            _dirty = !_queue.Writer.TryWrite(new WriterWork(WriterWorkKind.Flush));
+            _dirty = !TryPost(new WriterWork(WriterWorkKind.Flush));
         }
     }
+
+    /// <summary>Queues a control item for the background task; false once it has stopped.</summary>
+    private bool TryPost(WriterWork work) => _queue.Writer.TryWrite(work);
 
     private void SetFault(Exception fault)
     {
         if (Interlocked.CompareExchange(ref _fault, fault, null) is null)
         {
+            _backlog.Release();
             _faulted.TrySetResult(fault);
         }
     }
 
     private async Task PumpAsync()
     {
-        var state = new PumpState(_headerBody, _options.CompressionLevel, _time.GetTimestamp());
+        var state = new WriterPumpState(_headerBody, _options.CompressionLevel, _time.GetTimestamp());
         try
         {
             state.StartPosition = _destination.CanSeek ? _destination.Position : 0;
@@ -446,7 +498,7 @@ public sealed class RecordingWriter : IAsyncDisposable
         }
     }
 
-    private async Task ProcessAsync(PumpState state, WriterWork work)
+    private async Task ProcessAsync(WriterPumpState state, WriterWork work)
     {
         try
         {
@@ -482,6 +534,7 @@ public sealed class RecordingWriter : IAsyncDisposable
                 case WriterWorkKind.Seal:
                     await WriteCheckpointAsync(state, FrameKind.Seal, OffsetNow(state)).ConfigureAwait(false);
                     await FlushDestinationAsync(durable: false).ConfigureAwait(false);
+                    Volatile.Write(ref _seal, new RecordingSeal(state.RecordsWritten, state.Chain.Current.ToArray(), state.CompleteLength));
                     // The sealer does not wait for the disk: a file sync costs milliseconds and
                     // would hold up the end of every session. DisposeAsync waits for it instead.
                     work.Done?.TrySetResult();
@@ -505,16 +558,21 @@ public sealed class RecordingWriter : IAsyncDisposable
             {
                 ArrayPool<byte>.Shared.Return(work.Buffer);
             }
+
+            if (work.Kind == WriterWorkKind.Segment)
+            {
+                _backlog.Completed(work.Length);
+            }
         }
     }
 
-    private long OffsetNow(PumpState state)
+    private long OffsetNow(WriterPumpState state)
     {
         var elapsed = _time.GetTimestamp() - _startTimestamp;
         return Math.Max(state.LastOffset, (long)((Int128)elapsed * 1_000_000_000 / _time.TimestampFrequency));
     }
 
-    private async Task WriteHeaderAsync(PumpState state)
+    private async Task WriteHeaderAsync(WriterPumpState state)
     {
         var frame = new byte[FileLayout.Magic.Length + FileLayout.FrameHeaderLength + _headerBody.Length];
         FileLayout.Magic.CopyTo(frame);
@@ -523,7 +581,7 @@ public sealed class RecordingWriter : IAsyncDisposable
         await WriteFrameAsync(state, frame).ConfigureAwait(false);
     }
 
-    private async Task WriteSegmentAsync(PumpState state, WriterWork work)
+    private async Task WriteSegmentAsync(WriterPumpState state, WriterWork work)
     {
         var records = work.Buffer.AsMemory(0, work.Length);
         var position = 0;
@@ -553,7 +611,7 @@ public sealed class RecordingWriter : IAsyncDisposable
         state.LastOffset = Math.Max(state.LastOffset, work.LastOffset);
     }
 
-    private async Task WriteCheckpointAsync(PumpState state, FrameKind kind, long offset)
+    private async Task WriteCheckpointAsync(WriterPumpState state, FrameKind kind, long offset)
     {
         var ordinal = state.CheckpointOrdinal + 1;
         var body = Checkpoint.CreateBody(kind, ordinal, state.RecordsWritten, offset, state.Chain.Current, _key);
@@ -566,15 +624,18 @@ public sealed class RecordingWriter : IAsyncDisposable
         state.LastCheckpointTimestamp = _time.GetTimestamp();
     }
 
-    private async Task WriteFrameAsync(PumpState state, ReadOnlyMemory<byte> frame)
+    private async Task WriteFrameAsync(WriterPumpState state, ReadOnlyMemory<byte> frame)
     {
+        _backlog.IoStarted();
         await _destination.WriteAsync(frame).ConfigureAwait(false);
+        _backlog.IoDone();
         state.CompleteLength += frame.Length;
         Interlocked.Add(ref _bytesWritten, frame.Length);
     }
 
     private async Task FlushDestinationAsync(bool durable)
     {
+        _backlog.IoStarted();
         if (durable && _destination is FileStream file)
         {
             file.Flush(flushToDisk: true);
@@ -583,10 +644,12 @@ public sealed class RecordingWriter : IAsyncDisposable
         {
             await _destination.FlushAsync().ConfigureAwait(false);
         }
+
+        _backlog.IoDone();
     }
 
     /// <summary>Best effort: cut a half-written frame off so the file ends at the last complete one.</summary>
-    private void TrimToLastFrame(PumpState state)
+    private void TrimToLastFrame(WriterPumpState state)
     {
         try
         {
@@ -598,65 +661,6 @@ public sealed class RecordingWriter : IAsyncDisposable
         catch (Exception e) when (e is IOException or NotSupportedException or ObjectDisposedException)
         {
             // Readers stop at the last complete frame anyway; the trim only tidies the tail.
-        }
-    }
-
-    private sealed class PumpState(byte[] headerBody, int compressionLevel, long startTimestamp) : IDisposable
-    {
-        private byte[] _output = [];
-
-        public HashChain Chain { get; } = new(headerBody);
-
-        public Compressor Compressor { get; } = CreateCompressor(compressionLevel);
-
-        public long StartPosition { get; set; }
-
-        public long CompleteLength { get; set; }
-
-        public long RecordsWritten { get; set; }
-
-        public long CheckpointedRecords { get; set; }
-
-        public long CheckpointOrdinal { get; set; }
-
-        public long LastCheckpointTimestamp { get; set; } = startTimestamp;
-
-        public long LastOffset { get; set; }
-
-        public bool CheckpointDue(RecordingWriterOptions options, TimeProvider time) =>
-            (options.CheckpointEveryRecords > 0 && RecordsWritten - CheckpointedRecords >= options.CheckpointEveryRecords)
-            || time.GetElapsedTime(LastCheckpointTimestamp) >= options.CheckpointInterval;
-
-        public byte[] RentOutput(int length)
-        {
-            if (_output.Length < length)
-            {
-                if (_output.Length > 0)
-                {
-                    ArrayPool<byte>.Shared.Return(_output);
-                }
-
-                _output = ArrayPool<byte>.Shared.Rent(length);
-            }
-
-            return _output;
-        }
-
-        public void Dispose()
-        {
-            Chain.Dispose();
-            Compressor.Dispose();
-            if (_output.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_output);
-            }
-        }
-
-        private static Compressor CreateCompressor(int level)
-        {
-            var compressor = new Compressor(level);
-            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-            return compressor;
         }
     }
 }

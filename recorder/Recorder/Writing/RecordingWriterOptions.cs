@@ -26,10 +26,24 @@ public sealed record RecordingWriterOptions
     public int SegmentBytes { get; init; } = 1024 * 1024;
 
     /// <summary>
-    /// Bytes of appended events that may wait for the background writer. When appends outrun the
-    /// destination by more than this, the writer faults instead of blocking the session. Default 64 MiB.
+    /// Bytes of appended events that may wait for the background writer before the session is held:
+    /// <see cref="RecordingWriter.WaitForCapacityAsync"/> (which the session's output and input call
+    /// before they append) waits while the writer is further behind than this, until it has caught up to
+    /// half of it. Default 4 MiB: a few segments, so the writer always has the next one ready.
     /// </summary>
-    public long MaxPendingBytes { get; init; } = 64L * 1024 * 1024;
+    public long MaxPendingBytes { get; init; } = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// A writer that has work and writes nothing at all for this long faults (its storage hangs), which
+    /// ends the session; a slow writer that still makes progress never does. Default 30 s.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How far appends that do not wait for capacity may outrun the writer before it faults: 16 times
+    /// <see cref="MaxPendingBytes"/>, at least 64 MiB. Only a producer that ignores back-pressure reaches it.
+    /// </summary>
+    public long HardPendingBytes => Math.Max(MaxPendingBytes * 16, 64L * 1024 * 1024);
 
     /// <summary>zstd compression level. Default 1 (level 3 is about half the speed for 1-2 % better size).</summary>
     public int CompressionLevel { get; init; } = 1;
@@ -47,6 +61,11 @@ public sealed record RecordingWriterOptions
         if (CheckpointInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "must be positive");
+        }
+
+        if (StallTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(StallTimeout), StallTimeout, "must be positive");
         }
 
         if (CheckpointEveryRecords < 0)

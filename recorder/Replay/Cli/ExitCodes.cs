@@ -23,4 +23,7 @@ internal static class ExitCodes
 
     /// <summary>verify: tampered.</summary>
     public const int Tampered = 11;
+
+    /// <summary>verify by session id: the index lists the recording but its file is gone.</summary>
+    public const int Missing = 12;
 }

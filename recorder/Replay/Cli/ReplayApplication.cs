@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Broker.CommandLine;
+using Broker.Protocol.Transport;
 using Replay.Sources;
 
 namespace Replay.Cli;
@@ -17,6 +18,9 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
         var broker = new Option<string?>("--broker") { Description = "Read session ids from this broker's RecordingService (http(s) URL); the token comes from --token or $BROKER_TOKEN.", Recursive = true };
         var token = new Option<string?>("--token") { Description = "Bearer token for --broker (an observer or operator); defaults to $BROKER_TOKEN.", Recursive = true };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Read session ids from this broker data directory (through its recording index).", Recursive = true };
+        var caFile = new Option<FileInfo?>("--ca-file") { Description = "For --broker over https: trust only these CA certificates (PEM); defaults to $BROKER_CA_FILE, else the system's CAs.", Recursive = true };
+        var clientCertificate = new Option<FileInfo?>("--client-cert") { Description = "For --broker: present this client certificate (PEM) for mutual TLS; defaults to $BROKER_CLIENT_CERT.", Recursive = true };
+        var clientKey = new Option<FileInfo?>("--client-key") { Description = "The client certificate's private key (PEM); defaults to $BROKER_CLIENT_KEY.", Recursive = true };
         var publicKey = new Option<string?>("--public-key", "-k") { Description = $"The broker's recording public key (PEM file); defaults to ${PublicKeyOption.EnvironmentVariable}." };
         var verify = new VerifyCommand(console, loader);
         var root = new RootCommand("Replay, inspect, verify, search and export broker session recordings.")
@@ -31,6 +35,9 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
         root.Options.Add(broker);
         root.Options.Add(token);
         root.Options.Add(data);
+        root.Options.Add(caFile);
+        root.Options.Add(clientCertificate);
+        root.Options.Add(clientKey);
 
         // No response files: a recording may well be named @something.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -46,7 +53,11 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
             console.DefaultPublicKey ??= local.PublicKeyPath;
         }
 
-        using var remote = await ConnectAsync(parse.GetValue(broker), parse.GetValue(token) ?? console.Environment("BROKER_TOKEN"), cancellationToken).ConfigureAwait(false);
+        var tls = new ClientTls(
+            parse.GetValue(caFile)?.FullName ?? console.Environment("BROKER_CA_FILE"),
+            parse.GetValue(clientCertificate)?.FullName ?? console.Environment("BROKER_CLIENT_CERT"),
+            parse.GetValue(clientKey)?.FullName ?? console.Environment("BROKER_CLIENT_KEY"));
+        using var remote = await ConnectAsync(parse.GetValue(broker), parse.GetValue(token) ?? console.Environment("BROKER_TOKEN"), tls, cancellationToken).ConfigureAwait(false);
         if (remote.Error is not null)
         {
             return console.Fail(ExitCodes.Usage, remote.Error);
@@ -72,7 +83,7 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
     }
 
     /// <summary>The broker resolver for --broker, with the broker's key as the default public key.</summary>
-    private async Task<RemoteBroker> ConnectAsync(string? url, string? token, CancellationToken cancellationToken)
+    private async Task<RemoteBroker> ConnectAsync(string? url, string? token, ClientTls tls, CancellationToken cancellationToken)
     {
         if (url is null)
         {
@@ -89,7 +100,18 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
             return new RemoteBroker(null, "--broker needs a token: pass --token or set BROKER_TOKEN");
         }
 
-        var resolver = new BrokerSessionResolver(address, token.Trim());
+        if (tls.IsCustom && address.Scheme != Uri.UriSchemeHttps)
+        {
+            return new RemoteBroker(null, $"--ca-file and --client-cert need an https:// broker URL, not '{url}'");
+        }
+
+        var (handler, problem) = tls.CreateHandler();
+        if (problem is not null)
+        {
+            return new RemoteBroker(null, problem);
+        }
+
+        var resolver = new BrokerSessionResolver(address, token.Trim(), handler);
         if (console.DefaultPublicKey is null && console.Environment(PublicKeyOption.EnvironmentVariable) is null)
         {
             // Convenient, but it trusts the broker; an auditor pins the key with --public-key.

@@ -10,7 +10,7 @@ internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loade
     public Command Build(Option<string?> publicKey)
     {
         var locations = new Argument<string[]>("recording") { Description = "Recording files, directories of recordings, or session ids.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("verify", "Check hash chain and signatures: exit 0 intact and sealed, 10 truncated, 11 tampered.") { locations, publicKey };
+        var command = new Command("verify", "Check hash chain and signatures (and, by session id, the index's seal): exit 0 intact and sealed, 10 truncated, 11 tampered, 12 missing.") { locations, publicKey };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var pem = PublicKeyOption.Load(parse.GetValue(publicKey), console, out var keyError);
@@ -27,6 +27,13 @@ internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loade
                 worst = Worse(worst, exitCode);
                 foreach (var source in sources)
                 {
+                    if (source is MissingRecordingSource missing)
+                    {
+                        console.WriteLine($"{UntrustedText.Neutralize(source.Name)}: missing: {UntrustedText.Neutralize(missing.Detail)}");
+                        worst = Worse(worst, ExitCodes.Missing);
+                        continue;
+                    }
+
                     var (result, code) = await VerifyAsync(source, pem, cancellationToken).ConfigureAwait(false);
                     if (result is not null)
                     {
@@ -52,6 +59,12 @@ internal sealed class VerifyCommand(ReplayConsole console, RecordingLoader loade
             await using (stream.ConfigureAwait(false))
             {
                 var result = RecordingVerifier.Verify(stream, pem);
+                if (source is IndexedRecordingSource { Expected: var expected } && expected.Mismatch(result, stream.CanSeek ? stream.Length : source.Length) is { } mismatch)
+                {
+                    // Signed, and sealed perhaps, but not the recording the broker wrote for this session.
+                    return (result with { Status = VerificationStatus.Tampered, Detail = $"tampered: {mismatch}" }, ExitCodes.Tampered);
+                }
+
                 return (result, ExitCodeOf(result.Status));
             }
         }

@@ -10,12 +10,14 @@ namespace Replay.Sources;
 /// download streams to a private temporary file (removed when the tool is done), never into
 /// memory: a recording can be larger than the memory of the auditor's machine.
 /// </summary>
-internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordingSourceResolver, IDisposable
+internal sealed class BrokerSessionResolver(Uri broker, string token, HttpMessageHandler? handler = null) : IRecordingSourceResolver, IDisposable
 {
     private readonly List<string> _downloads = [];
 
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(broker, new GrpcChannelOptions
     {
+        HttpHandler = handler,
+        DisposeHttpClient = true,
         Credentials = ChannelCredentials.Create(
             broker.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
             CallCredentials.FromInterceptor((_, metadata) =>
@@ -34,9 +36,30 @@ internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordi
             return null;
         }
 
+        var client = new RecordingService.RecordingServiceClient(_channel);
+        var name = $"session {location} ({broker})";
+        RecordingSummary? row;
         try
         {
-            var client = new RecordingService.RecordingServiceClient(_channel);
+            // The index row first: what the recording must be, or that its file is gone.
+            row = (await client.GetRecordingAsync(new GetRecordingRequest { SessionId = location, SummaryOnly = true }, cancellationToken: cancellationToken).ConfigureAwait(false)).Recording;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            row = null;
+        }
+        catch (RpcException e)
+        {
+            return SourceResolution.Failed($"session {location} on {broker}: {Describe(e)}");
+        }
+
+        if (row?.State == RecordingState.Missing)
+        {
+            return new SourceResolution([new MissingRecordingSource(name, $"the broker's index lists it, but its file is gone{Sealed(row)}")]);
+        }
+
+        try
+        {
             using var call = client.DownloadRecording(new DownloadRecordingRequest { SessionId = location }, cancellationToken: cancellationToken);
             var path = Path.Combine(Path.GetTempPath(), $"replay-{Guid.NewGuid():n}.brkrec");
             _downloads.Add(path);
@@ -55,7 +78,14 @@ internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordi
                 }
             }
 
-            return new SourceResolution([new FileRecordingSource(path, $"session {location} ({broker})")]);
+            var expected = row?.Seal is { } seal
+                ? new RecordingExpectation(location, seal.RecordCount, Convert.ToHexStringLower(seal.ChainHash.Span), seal.SizeBytes)
+                : RecordingExpectation.ForSession(location);
+            return new SourceResolution([new IndexedRecordingSource(new FileRecordingSource(path, name), expected)]);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && row is not null)
+        {
+            return new SourceResolution([new MissingRecordingSource(name, $"the broker's index lists it, but its file is gone{Sealed(row)}")]);
         }
         catch (RpcException e)
         {
@@ -97,6 +127,9 @@ internal sealed class BrokerSessionResolver(Uri broker, string token) : IRecordi
             }
         }
     }
+
+    private static string Sealed(RecordingSummary row) =>
+        row.Seal is { } seal ? $"; it was sealed over {seal.RecordCount} records, {seal.SizeBytes} bytes" : string.Empty;
 
     private static string Describe(RpcException e) => e.StatusCode switch
     {

@@ -70,13 +70,18 @@ public class BrokerFixture : IAsyncLifetime
         Issuer = settings.DevIssuer!;
         var (containment, error, _) = ProcessContainment.Create(ContainmentMode);
         _containment = containment ?? throw new InvalidOperationException(error);
-        _app = BrokerHost.Build(settings, _containment, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        _app = BrokerHost.Build(settings, _containment, logging => logging.SetMinimumLevel(LogLevel.Warning), ReplaceServices);
         await _app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Address = new Uri(BrokerHost.BoundAddresses(_app).Single());
     }
 
     /// <summary>Adjusts the loaded settings before the host is built (base credentials, a fake clock).</summary>
     private protected virtual BrokerSettings Configure(BrokerSettings settings) => settings;
+
+    /// <summary>Puts a test's own part in place of one of the broker's (registered after all of them).</summary>
+    private protected virtual void ReplaceServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+    {
+    }
 
     public string Token(string subject = "agent-1", params string[] groups) => Issuer.Mint(subject, groups, TimeSpan.FromHours(1));
 

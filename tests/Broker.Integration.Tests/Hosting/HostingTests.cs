@@ -23,4 +23,11 @@ public sealed class HostingTests : IClassFixture<BrokerFixture>
         configuration.Providers.OfType<FileConfigurationProvider>()
             .Should().OnlyContain(p => !p.Source.ReloadOnChange, "nothing reloads configuration files");
     }
+
+    [Fact]
+    public void Authentication_brings_no_key_ring_that_would_write_to_the_service_accounts_home()
+    {
+        // AddAuthentication registers data protection, which keeps keys under ~/.aspnet; bearer tokens need none.
+        _broker.Services.GetService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().Should().BeNull();
+    }
 }

@@ -89,6 +89,68 @@ public sealed class RecordingIndexMaintenanceTests : IDisposable
         rebuilt.Get("crashed-session")!.EndReason.Should().Be(RecordingIndexEntry.CrashedReason);
     }
 
+    [Fact]
+    public async Task A_sealed_recording_leaves_its_seal_in_the_index_as_the_verifier_finds_it_in_the_file()
+    {
+        using var index = new SqliteRecordingIndex(IndexPath);
+        var catalog = new RecordingCatalog(_store, index, _time, NullLogger<RecordingCatalog>.Instance);
+
+        var path = await RecordSessionAsync(catalog, "sealed-session", 0);
+
+        var seal = index.Get("sealed-session")!.Seal;
+        seal.Should().NotBeNull();
+        await using var file = File.OpenRead(path);
+        var verified = RecordingVerifier.Verify(file, _store.PublicKeyPem);
+        seal!.RecordCount.Should().Be(verified.VerifiedRecords);
+        seal.ChainHash.Should().Be(Convert.ToHexStringLower(verified.VerifiedChainHash.Span));
+        seal.SizeBytes.Should().Be(new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public async Task A_recording_deleted_behind_the_brokers_back_keeps_its_row_marked_missing_after_a_restart()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string path;
+        using (var before = new SqliteRecordingIndex(IndexPath))
+        {
+            path = await RecordSessionAsync(new RecordingCatalog(_store, before, _time, NullLogger<RecordingCatalog>.Instance), "deleted-session", 0);
+        }
+
+        File.Delete(path);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        using var after = new SqliteRecordingIndex(IndexPath);
+        var catalog = new RecordingCatalog(_store, after, _time, NullLogger<RecordingCatalog>.Instance);
+
+        (await catalog.RepairAsync(cts.Token)).Should().Be(1);
+        var row = after.Get("deleted-session")!;
+        row.MissingSince.Should().Be(_time.GetUtcNow());
+        row.Seal.Should().NotBeNull("what the recording was stays known");
+        (await catalog.RepairAsync(cts.Token)).Should().Be(0, "a missing row is marked once, and kept");
+        after.Get("deleted-session")!.MissingSince.Should().Be(row.MissingSince);
+    }
+
+    [Fact]
+    public async Task A_rebuilt_index_does_not_take_another_sessions_recording_under_a_sessions_name()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string victim;
+        using (var first = new SqliteRecordingIndex(IndexPath))
+        {
+            var catalog = new RecordingCatalog(_store, first, _time, NullLogger<RecordingCatalog>.Instance);
+            var other = await RecordSessionAsync(catalog, "other-session", 0);
+            victim = await RecordSessionAsync(catalog, "victim-session", 0);
+            await catalog.WhenClosedAsync().WaitAsync(cts.Token);
+            File.Copy(other, victim, overwrite: true);
+        }
+
+        File.Delete(IndexPath);
+        using var rebuilt = new SqliteRecordingIndex(IndexPath);
+        (await new RecordingCatalog(_store, rebuilt, _time, NullLogger<RecordingCatalog>.Instance).RepairAsync(cts.Token)).Should().Be(1);
+        rebuilt.Get("other-session").Should().NotBeNull();
+        rebuilt.Get("other-session")!.Location.Should().NotBe(victim);
+        rebuilt.Get("victim-session").Should().BeNull("the file under its name records another session");
+    }
+
     public void Dispose()
     {
         _store.Dispose();

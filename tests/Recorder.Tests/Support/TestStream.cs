@@ -9,6 +9,8 @@ internal sealed class TestStream : Stream
     private readonly Lock _gate = new();
     private readonly MemoryStream _inner = new();
     private readonly SemaphoreSlim? _writes;
+    private bool _released;
+    private int _held;
 
     public TestStream(long capacity = long.MaxValue, bool holdWrites = false)
     {
@@ -39,7 +41,23 @@ internal sealed class TestStream : Stream
 
     public override long Position { get => Length; set => throw new NotSupportedException(); }
 
-    public void ReleaseWrites() => _writes?.Release(int.MaxValue / 2);
+    public void ReleaseWrites()
+    {
+        if (!_released)
+        {
+            _released = true;
+            _writes?.Release(int.MaxValue / 2);
+        }
+    }
+
+    /// <summary>Lets <paramref name="count"/> held writes through.</summary>
+    public void ReleaseWrite(int count = 1) => _writes?.Release(count);
+
+    /// <summary>Writes that have completed.</summary>
+    public int Writes { get; private set; }
+
+    /// <summary>Writes held, waiting to be let through.</summary>
+    public int HeldWrites => Volatile.Read(ref _held);
 
     public byte[] Snapshot()
     {
@@ -53,11 +71,18 @@ internal sealed class TestStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _writes?.Wait();
+        if (_writes is not null)
+        {
+            Interlocked.Increment(ref _held);
+            _writes.Wait();
+            Interlocked.Decrement(ref _held);
+        }
+
         lock (_gate)
         {
             var room = (int)Math.Min(buffer.Length, Capacity - _inner.Length);
             _inner.Write(buffer[..room]);
+            Writes++;
             if (room < buffer.Length)
             {
                 throw new IOException("No space left on device");

@@ -1,0 +1,66 @@
+using System.Buffers;
+using Recorder.Integrity;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
+
+namespace Recorder.Writing;
+
+/// <summary>What the background task of a <see cref="RecordingWriter"/> carries from one frame to the next.</summary>
+internal sealed class WriterPumpState(byte[] headerBody, int compressionLevel, long startTimestamp) : IDisposable
+{
+    private byte[] _output = [];
+
+    public HashChain Chain { get; } = new(headerBody);
+
+    public Compressor Compressor { get; } = CreateCompressor(compressionLevel);
+
+    public long StartPosition { get; set; }
+
+    public long CompleteLength { get; set; }
+
+    public long RecordsWritten { get; set; }
+
+    public long CheckpointedRecords { get; set; }
+
+    public long CheckpointOrdinal { get; set; }
+
+    public long LastCheckpointTimestamp { get; set; } = startTimestamp;
+
+    public long LastOffset { get; set; }
+
+    public bool CheckpointDue(RecordingWriterOptions options, TimeProvider time) =>
+        (options.CheckpointEveryRecords > 0 && RecordsWritten - CheckpointedRecords >= options.CheckpointEveryRecords)
+        || time.GetElapsedTime(LastCheckpointTimestamp) >= options.CheckpointInterval;
+
+    public byte[] RentOutput(int length)
+    {
+        if (_output.Length < length)
+        {
+            if (_output.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_output);
+            }
+
+            _output = ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        return _output;
+    }
+
+    public void Dispose()
+    {
+        Chain.Dispose();
+        Compressor.Dispose();
+        if (_output.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_output);
+        }
+    }
+
+    private static Compressor CreateCompressor(int level)
+    {
+        var compressor = new Compressor(level);
+        compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+        return compressor;
+    }
+}
