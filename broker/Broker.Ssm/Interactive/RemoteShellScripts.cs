@@ -35,8 +35,8 @@ internal static class RemoteShellScripts
         $" exec env PROMPT_COMMAND='printf \"\\033]133;S;%s;ready\\007\" {tag}; IFS= read -r -d \"\" __b; eval \"$__b\"' " +
         (enforced ? "bash --norc --noprofile --noediting -i\n" : "bash --norc --noprofile -i\n");
 
-    /// <summary>Step 1's undo, when the setup gives up on a raw terminal (echo back on; the prompt shows again).</summary>
-    public const string RestoreLine = " stty echo 2>/dev/null\n";
+    /// <summary>Step 1's undo, when the setup gives up on a raw terminal: echo back on, then a "restored" marker.</summary>
+    public static string RestoreLine(string tag) => $" stty echo 2>/dev/null; printf '\\033]133;S;%s;restored\\007' {tag}\n";
 
     /// <summary>Step 3: the script, then the NUL that ends <c>read -d ""</c> and a newline that lets the terminal pass it on.</summary>
     public static byte[] ScriptInput(ShellIntegration integration, string tag)

@@ -67,13 +67,13 @@ internal sealed class RemoteShellSetup
 
             if (!TryParseVersion(probe, out var version))
             {
-                return await RefuseAsync(null, "the instance has no bash").ConfigureAwait(false);
+                return await RefuseAsync(output, null, "the instance has no bash", cancellationToken).ConfigureAwait(false);
             }
 
             var versionText = version.ToString(2);
             if (version < RemoteShellScripts.MinimumBash)
             {
-                return await RefuseAsync(versionText, $"the instance's bash {versionText} is older than {RemoteShellScripts.MinimumBash.ToString(2)} (no PS0)").ConfigureAwait(false);
+                return await RefuseAsync(output, versionText, $"the instance's bash {versionText} is older than {RemoteShellScripts.MinimumBash.ToString(2)} (no PS0)", cancellationToken).ConfigureAwait(false);
             }
 
             if (!await SendAsync(RemoteShellScripts.ExecLine(_tag, _integration.Enforced)).ConfigureAwait(false) ||
@@ -110,13 +110,14 @@ internal sealed class RemoteShellSetup
         return false;
     }
 
-    private async Task<RemoteShellSetupResult> RefuseAsync(string? version, string reason)
+    private async Task<RemoteShellSetupResult> RefuseAsync(PipeReader output, string? version, string reason, CancellationToken cancellationToken)
     {
         // A raw terminal still runs (audited on a best-effort basis, like a local shell without
-        // bash): the probe's echo-off is undone. Line mode is refused and the caller ends the session.
-        if (!_integration.Enforced)
+        // bash): the probe's echo-off is undone, and the session goes on once it has been (what the
+        // agent types next must be echoed). Line mode is refused and the caller ends the session.
+        if (!_integration.Enforced && await SendAsync(RemoteShellScripts.RestoreLine(_tag)).ConfigureAwait(false))
         {
-            await SendAsync(RemoteShellScripts.RestoreLine).ConfigureAwait(false);
+            await ReadSetupMarkerAsync(output, cancellationToken).ConfigureAwait(false);
         }
 
         return Failed(version, $"line mode follows the prompt of bash {RemoteShellScripts.MinimumBash.ToString(2)} or later; {reason}");

@@ -13,7 +13,7 @@ public sealed class RemoteShellScriptsTests
         var integration = ShellIntegration.Create();
         var sync = RemoteShellScripts.SyncToken(integration);
 
-        foreach (var line in new[] { RemoteShellScripts.ProbeLine("tag"), RemoteShellScripts.ExecLine("tag", enforced: true), RemoteShellScripts.RestoreLine })
+        foreach (var line in new[] { RemoteShellScripts.ProbeLine("tag"), RemoteShellScripts.ExecLine("tag", enforced: true), RemoteShellScripts.RestoreLine("tag") })
         {
             line.Should().NotContain(integration.Nonce).And.NotContain(sync);
             line.Should().StartWith(" ", "a leading space keeps a line out of history where HISTCONTROL ignores spaces");
