@@ -46,7 +46,10 @@ public sealed record SsmEmulatorOptions
     /// <summary>How often unacknowledged output is checked for a resend.</summary>
     public TimeSpan ResendInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>True (the agent's rule) to resend only the oldest frame per check; false to resend every expired one.</summary>
+    /// <summary>
+    /// True (the agent's rule) to resend only the oldest frame per check; false to also resend every
+    /// expired frame older than the newest acknowledged one (lost, not merely in flight).
+    /// </summary>
     public bool ResendOldestOnly { get; init; } = true;
 
     /// <summary>Unacknowledged output frames after which the program's output waits (back-pressure; the agent's buffer holds 100 000).</summary>

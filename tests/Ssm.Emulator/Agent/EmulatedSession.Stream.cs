@@ -35,6 +35,7 @@ public sealed partial class EmulatedSession
     private bool _paused;
     private long _nextSequence;
     private long _expected;
+    private long _highestAcknowledged = -1;
     private byte[]? _held;
     private TaskCompletionSource? _space;
 
@@ -174,23 +175,27 @@ public sealed partial class EmulatedSession
             var now = DateTimeOffset.UtcNow;
             for (var node = _outgoing.First; node is not null; node = node.Next)
             {
+                // The agent looks at the oldest frame only. The emulator can also resend, in the same
+                // tick, every expired frame the client has provably skipped (a later one was
+                // acknowledged); frames merely in flight are left alone, so a slow client is not
+                // buried under resends of what it is still reading.
+                var head = node == _outgoing.First;
+                if (!head && (_options.ResendOldestOnly || node.Value.SequenceNumber > _highestAcknowledged))
+                {
+                    break;
+                }
+
                 if (now - node.Value.LastSent <= _rto.Timeout)
                 {
-                    // The agent looks at the oldest frame only; the emulator can look further.
-                    if (_options.ResendOldestOnly)
-                    {
-                        return;
-                    }
-
                     continue;
                 }
 
                 node.Value = node.Value with { LastSent = now };
                 _counters.Resends++;
                 Transmit(node.Value.Frame);
-                if (_options.ResendOldestOnly || _connection is null)
+                if (_connection is null)
                 {
-                    return;
+                    break;
                 }
             }
         }
@@ -320,6 +325,7 @@ public sealed partial class EmulatedSession
             }
 
             _outgoing.Remove(node);
+            _highestAcknowledged = Math.Max(_highestAcknowledged, node.Value.SequenceNumber);
             _rto.Observe(DateTimeOffset.UtcNow - node.Value.LastSent);
             if (_space is { } space && _outgoing.Count < _options.OutgoingWindow)
             {
