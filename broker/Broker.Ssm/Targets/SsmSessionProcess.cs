@@ -32,6 +32,7 @@ internal abstract partial class SsmSessionProcess : ITargetProcess
 
     protected SsmSessionProcess(SsmSessionApi api, SsmDataChannel channel, ExitStatusMarkerFilter exitMarker, ILogger logger)
     {
+        CustomerMessage = channel.Ready.IsCompletedSuccessfully ? channel.Ready.Result.Session?.CustomerMessage : null;
         _api = api;
         Channel = channel;
         _exitMarker = exitMarker;
@@ -41,6 +42,9 @@ internal abstract partial class SsmSessionProcess : ITargetProcess
 
     /// <summary>The SSM session id.</summary>
     public string SessionId => Channel.SessionId;
+
+    /// <summary>The agent's message for the user from the handshake (AWS's plugin prints it), if any.</summary>
+    public string? CustomerMessage { get; }
 
     /// <summary>Whether our side terminated the session through the API.</summary>
     public bool TerminatedByBroker => Volatile.Read(ref _killed) != 0 && _termination is not null;

@@ -88,12 +88,13 @@ public sealed class SessionEndTests : IAsyncLifetime
     public async Task A_terminal_session_with_a_handshake_starts_like_one_without()
     {
         var rig = await RigAsync(new SsmEmulatorOptions { StandardStreamHandshake = true, CustomerMessage = "hello from the agent" });
-        var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(100, 30));
+        var shell = (SsmTerminalProcess)await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(100, 30));
         var output = new OutputCollector(shell.Output);
 
         await shell.WriteInputAsync("stty size\n"u8.ToArray(), CancellationToken.None);
 
         await output.WaitForAsync("30 100");
+        shell.CustomerMessage.Should().Be("hello from the agent");
     }
 
     [Fact]
