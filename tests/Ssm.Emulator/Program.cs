@@ -11,6 +11,7 @@ var credentials = new Option<FileInfo>("--credentials") { Description = "An AWS 
 var region = new Option<string>("--region") { Description = "The region requests are signed for", DefaultValueFactory = _ => "us-east-1" };
 var instance = new Option<string>("--instance") { Description = "The instance id", DefaultValueFactory = _ => "i-0123456789abcdef0" };
 var tags = new Option<string[]>("--tag") { Description = "A tag of the instance, KEY=VALUE (repeatable)", AllowMultipleArgumentsPerToken = false };
+var runAs = new Option<string>("--run-as") { Description = "The account the instance's programs run as (needs root), like the agent's ssm-user" };
 var shell = new Option<string>("--shell") { Description = "The shell of a terminal session", DefaultValueFactory = _ => "/bin/sh" };
 var handshake = new Option<bool>("--handshake") { Description = "Start terminal sessions with a handshake (the agent skips it unless KMS is on)" };
 var drop = new Option<double>("--drop") { Description = "Probability of losing an output frame" };
@@ -22,7 +23,7 @@ var seed = new Option<int>("--seed") { Description = "Seed of the fault injector
 
 var root = new RootCommand("AWS SSM Session Manager emulator: the SSM API and the data channel, with this machine as the instance")
 {
-    port, credentials, region, instance, tags, shell, handshake, drop, duplicate, reorder, delay, ackDelay, seed,
+    port, credentials, region, instance, tags, runAs, shell, handshake, drop, duplicate, reorder, delay, ackDelay, seed,
 };
 root.SetAction(async (parsed, cancellationToken) =>
 {
@@ -46,8 +47,16 @@ root.SetAction(async (parsed, cancellationToken) =>
         instanceTags[tag[..equals]] = tag[(equals + 1)..];
     }
 
+    Ssm.Emulator.Agent.InstanceAccount? account = null;
+    if (parsed.GetValue(runAs) is { } name && (account = Ssm.Emulator.Agent.InstanceAccount.Find(name)) is null)
+    {
+        await Console.Error.WriteLineAsync($"ssm-emulator: --run-as: no account '{name}'").ConfigureAwait(false);
+        return 2;
+    }
+
     var options = new SsmEmulatorOptions
     {
+        RunAs = account,
         Port = parsed.GetValue(port),
         Region = parsed.GetValue(region)!,
         Instances = [new EmulatedInstance(parsed.GetValue(instance)!, instanceTags)],

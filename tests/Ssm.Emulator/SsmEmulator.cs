@@ -121,6 +121,13 @@ public sealed class SsmEmulator : IAsyncDisposable
         var number = Interlocked.Increment(ref _sessionCount);
         var id = $"emulated-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(9))}";
         var home = Directory.CreateDirectory(Path.Combine(_homeRoot, id)).FullName;
+        if (Options.RunAs is { } account)
+        {
+            // The account must reach its home through the emulator's (private) temporary root.
+            Agent.InstanceAccount.OpenForTraversal(_homeRoot);
+            account.Own(home);
+        }
+
         var session = new EmulatedSession(id, instance, document, parameters, startedBy, home, number, Options);
         _sessions[id] = session;
         return session;

@@ -22,6 +22,9 @@ public sealed record SsmEmulatorOptions
     /// <summary>The shell a Standard_Stream session starts (the agent starts <c>sh</c>).</summary>
     public string Shell { get; init; } = "/bin/sh";
 
+    /// <summary>The account programs run as (null: the emulator's own). Switching needs a root emulator.</summary>
+    public Agent.InstanceAccount? RunAs { get; init; }
+
     /// <summary>PATH on the "instance".</summary>
     public string InstancePath { get; init; } = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -233,10 +233,11 @@ public sealed partial class EmulatedSession
             ["HOME"] = HomeDirectory,
             ["TERM"] = "xterm-256color",
             ["LANG"] = "C.UTF-8",
-            ["USER"] = Environment.UserName,
-            ["LOGNAME"] = Environment.UserName,
+            ["USER"] = _options.RunAs?.Name ?? Environment.UserName,
+            ["LOGNAME"] = _options.RunAs?.Name ?? Environment.UserName,
         };
-        return new SpawnRequest { Path = argv[0], Arguments = argv, Environment = environment, WorkingDirectory = HomeDirectory };
+        var command = _options.RunAs is { } account ? account.Wrap(argv) : argv;
+        return new SpawnRequest { Path = command[0], Arguments = command, Environment = environment, WorkingDirectory = HomeDirectory };
     }
 
     private string Command() =>
