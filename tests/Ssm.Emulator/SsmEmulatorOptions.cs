@@ -51,7 +51,8 @@ public sealed record SsmEmulatorOptions
 
     /// <summary>
     /// True (the agent's rule) to resend only the oldest frame per check; false to also resend every
-    /// expired frame older than the newest acknowledged one (lost, not merely in flight).
+    /// expired frame older than the newest acknowledged one (lost, not merely in flight), and, when a
+    /// client comes back after a drop, everything unacknowledged at once.
     /// </summary>
     public bool ResendOldestOnly { get; init; } = true;
 

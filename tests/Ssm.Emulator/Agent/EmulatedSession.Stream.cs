@@ -201,6 +201,29 @@ public sealed partial class EmulatedSession
         }
     }
 
+    /// <summary>
+    /// On a client's new connection: the agent's rule lets its resend timer repair what was sent into
+    /// the dropped one, one frame per tick; in the brisk mode everything unacknowledged goes again at once.
+    /// </summary>
+    private void ResendAfterReconnect()
+    {
+        if (_options.ResendOldestOnly)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var now = DateTimeOffset.UtcNow;
+            for (var node = _outgoing.First; node is not null && _connection is not null; node = node.Next)
+            {
+                node.Value = node.Value with { LastSent = now };
+                _counters.Resends++;
+                Transmit(node.Value.Frame);
+            }
+        }
+    }
+
     /// <summary>Acknowledges a data message (called under the lock).</summary>
     private void Acknowledge(ChannelMessage message)
     {

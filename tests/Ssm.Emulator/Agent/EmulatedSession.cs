@@ -220,6 +220,10 @@ public sealed partial class EmulatedSession : IAsyncDisposable
         {
             _agent = Task.Run(RunAgentAsync);
         }
+        else
+        {
+            ResendAfterReconnect();
+        }
 
         await connection.RunAsync(HandleFrameAsync).ConfigureAwait(false);
         lock (_gate)
