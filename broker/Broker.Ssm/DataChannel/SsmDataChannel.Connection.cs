@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Broker.Ssm.Protocol;
@@ -76,7 +75,7 @@ internal sealed partial class SsmDataChannel
 
     private async Task RunAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        using var reader = new WebSocketMessageReader(_settings.MaxFrameBytes);
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -92,13 +91,8 @@ internal sealed partial class SsmDataChannel
                     break;
                 }
 
-                buffer = await ReceiveFramesAsync(socket, buffer).ConfigureAwait(false);
-                if (_stop.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                if (!await ResumeAsync(socket).ConfigureAwait(false))
+                await ReceiveFramesAsync(socket, reader).ConfigureAwait(false);
+                if (_stop.IsCancellationRequested || !await ResumeAsync(socket).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -110,7 +104,6 @@ internal sealed partial class SsmDataChannel
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             End(new ChannelEnd(ChannelEndKind.Failed, $"the data channel of SSM session {SessionId} failed"));
             _outputFilter.Complete(_output.Writer);
             await _output.Writer.CompleteAsync().ConfigureAwait(false);
@@ -118,54 +111,27 @@ internal sealed partial class SsmDataChannel
         }
     }
 
-    /// <summary>Reads until the socket fails or the channel stops; returns the (possibly grown) buffer.</summary>
-    private async Task<byte[]> ReceiveFramesAsync(WebSocket socket, byte[] buffer)
+    /// <summary>Handles frames until the socket fails or the channel stops.</summary>
+    private async Task ReceiveFramesAsync(WebSocket socket, WebSocketMessageReader reader)
     {
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var length = 0;
-                var oversized = false;
-                ValueWebSocketReceiveResult result;
-                do
+                var message = await reader.ReadAsync(socket, _stop.Token).ConfigureAwait(false);
+                if (message.Type == WebSocketMessageType.Close)
                 {
-                    if (length == buffer.Length)
-                    {
-                        if (buffer.Length >= _settings.MaxFrameBytes)
-                        {
-                            oversized = true;
-                            length = 0;
-                        }
-                        else
-                        {
-                            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _settings.MaxFrameBytes));
-                            buffer.AsSpan(0, length).CopyTo(grown);
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            buffer = grown;
-                        }
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), _stop.Token).ConfigureAwait(false);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    return buffer;
+                    return;
                 }
 
-                if (oversized)
+                if (message.Oversized)
                 {
                     RejectedFrames++;
                     LogOversized(_logger, SessionId, _settings.MaxFrameBytes);
-                    continue;
                 }
-
-                if (result.MessageType == WebSocketMessageType.Binary)
+                else if (message.Type == WebSocketMessageType.Binary)
                 {
-                    await HandleFrameAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+                    await HandleFrameAsync(message.Data).ConfigureAwait(false);
                 }
             }
         }
@@ -173,8 +139,6 @@ internal sealed partial class SsmDataChannel
         {
             LogReceiveFailed(_logger, SessionId, ex.Message);
         }
-
-        return buffer;
     }
 
     private async Task<bool> ResumeAsync(WebSocket? broken)

@@ -173,24 +173,14 @@ internal sealed partial class SsmDataChannel
 
     private void HandleAcknowledge(ChannelMessage message)
     {
-        AcknowledgeContent? ack;
-        try
-        {
-            ack = JsonSerializer.Deserialize(message.Payload.Span, SsmJsonContext.Default.AcknowledgeContent);
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-
-        if (ack is null)
+        if (ControlMessages.AcknowledgedSequence(message) is not { } sequence)
         {
             return;
         }
 
         lock (_gate)
         {
-            if (_outgoing.Acknowledge(ack.AcknowledgedMessageSequenceNumber, _time.GetUtcNow()) is { } roundTrip)
+            if (_outgoing.Acknowledge(sequence, _time.GetUtcNow()) is { } roundTrip)
             {
                 _rto.Observe(roundTrip);
             }

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text.Json;
 using Broker.Ssm.Protocol;
 
 namespace Broker.Ssm.DataChannel;
@@ -12,16 +11,7 @@ internal sealed partial class SsmDataChannel
 {
     private void Acknowledge(ChannelMessage message)
     {
-        var content = new AcknowledgeContent(message.MessageType, message.MessageId.ToString(), message.SequenceNumber, true);
-        var frame = ChannelMessageCodec.Encode(new ChannelMessage(
-            MessageTypes.Acknowledge,
-            0,
-            MessageFlagBits.Syn | MessageFlagBits.Fin,
-            Guid.NewGuid(),
-            (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds(),
-            PayloadType.None,
-            JsonSerializer.SerializeToUtf8Bytes(content, SsmJsonContext.Default.AcknowledgeContent)));
-        _acks.Writer.TryWrite(frame);
+        _acks.Writer.TryWrite(ControlMessages.Acknowledgement(message, _time.GetUtcNow()));
         _wake.Writer.TryWrite(true);
     }
 

@@ -37,11 +37,7 @@ public sealed class InstanceAccountTests : IAsyncLifetime
     public async Task Line_mode_is_set_up_for_a_shell_running_as_the_instance_account()
     {
         var integration = ShellIntegration.Create();
-        var shell = (SsmTerminalProcess)await _rig.StartTerminalAsync(_rig.Target(), SsmRig.Terminal(integration: integration));
-        var output = new OutputCollector(shell.Output);
-        await output.WaitForAsync($"\u001b]133;A;{integration.Nonce};");
-        await shell.WriteInputAsync(integration.SyncLine, CancellationToken.None);
-        await output.WaitForAsync($"\u001b]133;B;{integration.Nonce}\u0007");
+        var (shell, output) = await _rig.StartAtPromptAsync(_rig.Target(), integration);
 
         await shell.WriteInputAsync(Encoding.UTF8.GetBytes("echo user=$(id -un)\n"), CancellationToken.None);
 

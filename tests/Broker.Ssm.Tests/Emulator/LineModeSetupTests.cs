@@ -31,7 +31,7 @@ public sealed class LineModeSetupTests : IAsyncLifetime
 
     private async Task<SsmRig> RigAsync(SsmEmulatorOptions options) => _rig = await SsmRig.StartAsync(options);
 
-    private static ValueTask<bool> Send(ITargetProcess process, string text) =>
+    private static ValueTask<bool> Send(SsmTerminalProcess process, string text) =>
         process.WriteInputAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
 
     [Theory]
@@ -57,12 +57,8 @@ public sealed class LineModeSetupTests : IAsyncLifetime
     {
         var rig = await RigAsync(new SsmEmulatorOptions());
         var integration = ShellIntegration.Create();
-        var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(integration: integration));
-        var output = new OutputCollector(shell.Output);
-        await output.WaitForAsync($"\u001b]133;A;{integration.Nonce};");
+        var (shell, output) = await rig.StartAtPromptAsync(rig.Target(), integration);
 
-        await shell.WriteInputAsync(integration.SyncLine, CancellationToken.None);
-        await output.WaitForAsync($"\u001b]133;B;{integration.Nonce}\u0007");
         shell.SetEcho(false).Should().BeTrue("the remote prompt hook switches echo itself");
         await Send(shell, "echo li''ne; exit 4\n");
 
@@ -79,11 +75,7 @@ public sealed class LineModeSetupTests : IAsyncLifetime
     {
         var rig = await RigAsync(new SsmEmulatorOptions());
         var integration = ShellIntegration.Create();
-        var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(integration: integration));
-        var output = new OutputCollector(shell.Output);
-        await output.WaitForAsync($"\u001b]133;A;{integration.Nonce};");
-        await shell.WriteInputAsync(integration.SyncLine, CancellationToken.None);
-        await output.WaitForAsync($"\u001b]133;B;{integration.Nonce}\u0007");
+        var (shell, output) = await rig.StartAtPromptAsync(rig.Target(), integration);
 
         await Send(shell, "cat\n");
         await output.WaitForAsync($"\u001b]133;C;{integration.Nonce}\u0007");
@@ -98,11 +90,7 @@ public sealed class LineModeSetupTests : IAsyncLifetime
     {
         var rig = await RigAsync(new SsmEmulatorOptions { Shell = "/bin/bash" });
         var integration = ShellIntegration.Create();
-        var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(integration: integration));
-        var output = new OutputCollector(shell.Output);
-        await output.WaitForAsync($"\u001b]133;A;{integration.Nonce};");
-        await shell.WriteInputAsync(integration.SyncLine, CancellationToken.None);
-        await output.WaitForAsync($"\u001b]133;B;{integration.Nonce}\u0007");
+        var (shell, output) = await rig.StartAtPromptAsync(rig.Target(), integration);
 
         await Send(shell, "echo agent-command-kept-in-history; exit\n");
         await shell.Exited.WaitAsync(Waits.Step);

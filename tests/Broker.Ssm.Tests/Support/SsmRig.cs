@@ -69,6 +69,17 @@ internal sealed class SsmRig : IAsyncDisposable
         return result.Process!;
     }
 
+    /// <summary>Starts a line-mode terminal and takes it to its first prompt: marker A, the sync line, marker B.</summary>
+    public async Task<(Broker.Ssm.Targets.SsmTerminalProcess Shell, OutputCollector Output)> StartAtPromptAsync(SsmTarget target, Broker.Core.Interactive.ShellIntegration integration)
+    {
+        var shell = (Broker.Ssm.Targets.SsmTerminalProcess)await StartTerminalAsync(target, Terminal(integration: integration));
+        var output = new OutputCollector(shell.Output);
+        await output.WaitForAsync($"\u001b]133;A;{integration.Nonce};");
+        await shell.WriteInputAsync(integration.SyncLine, CancellationToken.None);
+        await output.WaitForAsync($"\u001b]133;B;{integration.Nonce}\u0007");
+        return (shell, output);
+    }
+
     public static TerminalStart Terminal(int columns = 80, int rows = 24, Broker.Core.Interactive.ShellIntegration? integration = null) =>
         new(columns, rows, "xterm-256color", new Dictionary<string, string>(), integration);
 

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Broker.Ssm.DataChannel;
 
 namespace Ssm.Emulator.Agent;
 
@@ -57,41 +57,20 @@ internal sealed class AgentConnection : IDisposable
     public async Task RunAsync(Func<ReadOnlyMemory<byte>, ValueTask> onFrame)
     {
         var writer = WriteLoopAsync();
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        using var reader = new WebSocketMessageReader(MaxFrameBytes);
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (length == buffer.Length)
-                    {
-                        if (buffer.Length >= MaxFrameBytes)
-                        {
-                            return;
-                        }
-
-                        var grown = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, length).CopyTo(grown);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = grown;
-                    }
-
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), _stop.Token).ConfigureAwait(false);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
+                var message = await reader.ReadAsync(_socket, _stop.Token).ConfigureAwait(false);
+                if (message.Type == WebSocketMessageType.Close)
                 {
                     return;
                 }
 
-                if (result.MessageType == WebSocketMessageType.Binary)
+                if (message.Type == WebSocketMessageType.Binary && !message.Oversized)
                 {
-                    await onFrame(buffer.AsMemory(0, length)).ConfigureAwait(false);
+                    await onFrame(message.Data).ConfigureAwait(false);
                 }
             }
         }
@@ -101,7 +80,6 @@ internal sealed class AgentConnection : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             Abort();
             _outbound.Writer.TryComplete();
             await writer.ConfigureAwait(false);

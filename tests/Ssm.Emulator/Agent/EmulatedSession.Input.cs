@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Broker.Ssm.Protocol;
 
 namespace Ssm.Emulator.Agent;
@@ -110,21 +109,12 @@ public sealed partial class EmulatedSession
 
     private void HandleAcknowledge(ChannelMessage message)
     {
-        AcknowledgeContent? ack;
-        try
-        {
-            ack = JsonSerializer.Deserialize(message.Payload.Span, SsmJsonContext.Default.AcknowledgeContent);
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-
+        var sequence = ControlMessages.AcknowledgedSequence(message);
         lock (_gate)
         {
             _paused = false;
             _counters.AcksReceived++;
-            if (ack is null || !_outgoingBySequence.Remove(ack.AcknowledgedMessageSequenceNumber, out var node))
+            if (sequence is not { } acknowledged || !_outgoingBySequence.Remove(acknowledged, out var node))
             {
                 return;
             }

@@ -389,7 +389,7 @@ public sealed partial class EmulatedSession
             _program = null;
         }
 
-        connection?.Enqueue(ControlFrame(MessageTypes.ChannelClosed, ChannelClosedPayload(reason)));
+        connection?.Enqueue(ControlMessages.Frame(MessageTypes.ChannelClosed, ChannelClosedPayload(reason), DateTimeOffset.UtcNow));
         connection?.CloseAfterQueued();
         if (program is not null)
         {

@@ -227,13 +227,12 @@ public sealed partial class EmulatedSession
     /// <summary>Acknowledges a data message (called under the lock).</summary>
     private void Acknowledge(ChannelMessage message)
     {
-        var content = new AcknowledgeContent(message.MessageType, message.MessageId.ToString(), message.SequenceNumber, true);
-        var frame = ControlFrame(MessageTypes.Acknowledge, JsonSerializer.SerializeToUtf8Bytes(content, SsmJsonContext.Default.AcknowledgeContent));
         if (_connection is not { } connection)
         {
             return;
         }
 
+        var frame = ControlMessages.Acknowledgement(message, DateTimeOffset.UtcNow);
         _counters.AcksSent++;
         if (_faults.AckDelay > TimeSpan.Zero)
         {
@@ -249,12 +248,9 @@ public sealed partial class EmulatedSession
     {
         lock (_gate)
         {
-            _connection?.Enqueue(ControlFrame(messageType, payload ?? []));
+            _connection?.Enqueue(ControlMessages.Frame(messageType, payload ?? [], DateTimeOffset.UtcNow));
         }
     }
-
-    private static byte[] ControlFrame(string messageType, byte[] payload) => ChannelMessageCodec.Encode(new ChannelMessage(
-        messageType, 0, MessageFlagBits.Syn | MessageFlagBits.Fin, Guid.NewGuid(), (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), PayloadType.None, payload));
 
     /// <summary>Waits (bounded) until the client has acknowledged everything the agent sent, as the agent does before it reports the end.</summary>
     private async Task FlushOutgoingAsync(TimeSpan timeout)
