@@ -89,7 +89,7 @@ public sealed class CommandTests : IAsyncLifetime
     {
         var process = await _rig.StartCommandAsync(_rig.Target(), new TargetCommand.Argv(["true"]));
 
-        (await process.WriteInputAsync(new byte[] { 1 }, CancellationToken.None)).Should().BeFalse();
+        (await process.WriteInputAsync(new byte[] { 1 }, CancellationToken.None).AsTask().WaitAsync(Waits.Step)).Should().BeFalse();
         process.Resize(80, 24).Should().BeFalse();
         await process.Exited.WaitAsync(Waits.Step);
     }

@@ -99,7 +99,7 @@ public sealed class CredentialTests : IAsyncLifetime
         await using var big = await SsmRig.StartAsync(new SsmEmulatorOptions { Instances = instances });
         using var api = new SsmSessionApi(new SsmEndpoint("us-east-1", big.Emulator.ServiceUrl), big.Credentials);
 
-        var listed = await api.DescribeInstancesAsync(new Dictionary<string, string> { ["Fleet"] = "big" }, CancellationToken.None);
+        var listed = await api.DescribeInstancesAsync(new Dictionary<string, string> { ["Fleet"] = "big" }, CancellationToken.None).WaitAsync(Waits.Step);
 
         listed.Value!.Select(i => i.InstanceId).Should().Equal(instances.Select(i => i.InstanceId));
         big.Emulator.Calls.Count(c => c.Operation == "DescribeInstanceInformation").Should().Be(3);

@@ -32,8 +32,6 @@ public sealed class FaultToleranceTests : IAsyncLifetime
 
     private async Task<SsmRig> RigAsync(SsmEmulatorOptions options) => _rig = await SsmRig.StartAsync(options);
 
-    private static ValueTask<bool> Type(ITargetProcess process, string text) =>
-        process.WriteInputAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
 
     [Fact]
     public async Task Fifty_megabytes_arrive_complete_and_in_order_under_loss_duplication_and_reordering()
@@ -94,7 +92,7 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         var rig = await RigAsync(new SsmEmulatorOptions());
         var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal());
         var output = new OutputCollector(shell.Output);
-        await Type(shell, "echo before-cut-$((1+1))\n");
+        await Keys.TypeAsync(shell, "echo before-cut-$((1+1))\n");
         await output.WaitForAsync("before-cut-2");
         var session = rig.Emulator.Sessions[0];
 
@@ -102,7 +100,7 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         var typed = "echo after-cut-$((2+1)); echo 'x'y'z'\n";
         foreach (var c in typed)
         {
-            await Type(shell, c.ToString());
+            await Keys.TypeAsync(shell, c.ToString());
         }
 
         await output.WaitForAsync("xyz");
@@ -121,7 +119,7 @@ public sealed class FaultToleranceTests : IAsyncLifetime
 
         foreach (var c in typed)
         {
-            await Type(shell, c.ToString());
+            await Keys.TypeAsync(shell, c.ToString());
         }
 
         await output.WaitForAsync("end-of-15");
@@ -153,7 +151,7 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal());
         var output = new OutputCollector(shell.Output);
 
-        await Type(shell, "for i in 1 2 3; do echo delayed-$i; done\n");
+        await Keys.TypeAsync(shell, "for i in 1 2 3; do echo delayed-$i; done\n");
 
         await output.WaitForAsync("delayed-3");
         OutputCollector.Occurrences(output.Text, "delayed-1\r\n").Should().Be(1);
@@ -165,11 +163,11 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         var rig = await RigAsync(new SsmEmulatorOptions());
         var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal());
         var output = new OutputCollector(shell.Output);
-        await Type(shell, "echo ready-$((1))\n");
+        await Keys.TypeAsync(shell, "echo ready-$((1))\n");
         await output.WaitForAsync("ready-1");
 
         rig.Emulator.Sessions[0].PausePublication(TimeSpan.FromMilliseconds(500));
-        await Type(shell, "echo paused-$((2))\n");
+        await Keys.TypeAsync(shell, "echo paused-$((2))\n");
 
         await output.WaitForAsync("paused-2");
         OutputCollector.Occurrences(output.Text, "paused-2").Should().Be(1);
@@ -181,7 +179,7 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         var rig = await RigAsync(new SsmEmulatorOptions());
         var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal());
         var output = new OutputCollector(shell.Output);
-        await Type(shell, "echo up-$((1))\n");
+        await Keys.TypeAsync(shell, "echo up-$((1))\n");
         await output.WaitForAsync("up-1");
         var session = rig.Emulator.Sessions[0];
         session.ResumeTimesOut = true;

@@ -39,7 +39,7 @@ public sealed class InstanceAccountTests : IAsyncLifetime
         var integration = ShellIntegration.Create();
         var (shell, output) = await _rig.StartAtPromptAsync(_rig.Target(), integration);
 
-        await shell.WriteInputAsync(Encoding.UTF8.GetBytes("echo user=$(id -un)\n"), CancellationToken.None);
+        await Keys.TypeAsync(shell, "echo user=$(id -un)\n");
 
         await output.WaitForAsync("user=nobody");
         shell.Setup!.Installed.Should().BeTrue();

@@ -16,8 +16,6 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _rig.DisposeAsync();
 
-    private static ValueTask<bool> Type(ITargetProcess process, string text) =>
-        process.WriteInputAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
 
     [Fact]
     public async Task The_shell_shows_its_prompt_and_runs_a_typed_command()
@@ -26,7 +24,7 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
         var output = new OutputCollector(shell.Output);
 
         await output.WaitForAsync(o => PromptAtEnd().IsMatch(o), what: "a prompt");
-        await Type(shell, "echo hel''lo from the instance\n");
+        await Keys.TypeAsync(shell, "echo hel''lo from the instance\n");
 
         // The typed line is echoed as typed; only the shell's run of it prints the joined word.
         await output.WaitForAsync("hello from the instance");
@@ -41,7 +39,7 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
         await output.WaitForAsync(o => PromptAtEnd().IsMatch(o), what: "a prompt");
 
         shell.Resize(132, 43).Should().BeTrue();
-        await Type(shell, "stty size\n");
+        await Keys.TypeAsync(shell, "stty size\n");
 
         await output.WaitForAsync("43 132");
     }
@@ -54,10 +52,10 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
         await output.WaitForAsync(o => PromptAtEnd().IsMatch(o), what: "a prompt");
         var marker = $"{Random.Shared.Next(100_000, 999_999)}";
 
-        await Type(shell, $"sleep {marker}\n");
+        await Keys.TypeAsync(shell, $"sleep {marker}\n");
         await LocalProcesses.WaitForAsync($"sleep\0{marker}\0");
         shell.Signal(TargetSignal.Interrupt).Should().BeTrue();
-        await Type(shell, "echo st''atus=$?\n");
+        await Keys.TypeAsync(shell, "echo st''atus=$?\n");
 
         await output.WaitForAsync("status=130");
         (await LocalProcesses.CountAsync($"sleep\0{marker}\0")).Should().Be(0);
@@ -70,7 +68,7 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
         var output = new OutputCollector(shell.Output);
         await output.WaitForAsync("\u001b]133;B;");
 
-        await Type(shell, "exit 3\n");
+        await Keys.TypeAsync(shell, "exit 3\n");
 
         (await shell.Exited.WaitAsync(Waits.Step)).Should().Be(new Broker.Core.Processes.ProcessExit(3, 0));
         await output.Completed.WaitAsync(Waits.Step);
@@ -85,7 +83,7 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
         var output = new OutputCollector(shell.Output);
         await output.WaitForAsync(o => PromptAtEnd().IsMatch(o), what: "a prompt");
 
-        await Type(shell, "exit 7\n");
+        await Keys.TypeAsync(shell, "exit 7\n");
 
         (await shell.Exited.WaitAsync(Waits.Step)).Code.Should().Be(0);
         await output.Completed.WaitAsync(Waits.Step);
@@ -100,7 +98,7 @@ public sealed partial class InteractiveShellTests : IAsyncLifetime
 
         foreach (var c in "echo 'a''b''c' $((6*7))\n")
         {
-            await Type(shell, c.ToString());
+            await Keys.TypeAsync(shell, c.ToString());
         }
 
         await output.WaitForAsync("abc 42");

@@ -31,8 +31,6 @@ public sealed class LineModeSetupTests : IAsyncLifetime
 
     private async Task<SsmRig> RigAsync(SsmEmulatorOptions options) => _rig = await SsmRig.StartAsync(options);
 
-    private static ValueTask<bool> Send(SsmTerminalProcess process, string text) =>
-        process.WriteInputAsync(Encoding.UTF8.GetBytes(text), CancellationToken.None);
 
     [Theory]
     [InlineData("/bin/sh")]
@@ -60,7 +58,7 @@ public sealed class LineModeSetupTests : IAsyncLifetime
         var (shell, output) = await rig.StartAtPromptAsync(rig.Target(), integration);
 
         shell.SetEcho(false).Should().BeTrue("the remote prompt hook switches echo itself");
-        await Send(shell, "echo li''ne; exit 4\n");
+        await Keys.TypeAsync(shell, "echo li''ne; exit 4\n");
 
         await output.WaitForAsync($"\u001b]133;C;{integration.Nonce}\u0007");
         (await shell.Exited.WaitAsync(Waits.Step)).Code.Should().Be(4);
@@ -77,9 +75,9 @@ public sealed class LineModeSetupTests : IAsyncLifetime
         var integration = ShellIntegration.Create();
         var (shell, output) = await rig.StartAtPromptAsync(rig.Target(), integration);
 
-        await Send(shell, "cat\n");
+        await Keys.TypeAsync(shell, "cat\n");
         await output.WaitForAsync($"\u001b]133;C;{integration.Nonce}\u0007");
-        await Send(shell, "typed-by-the-agent\n");
+        await Keys.TypeAsync(shell, "typed-by-the-agent\n");
 
         // Once echoed by the terminal, once printed by cat.
         await output.WaitForAsync("typed-by-the-agent", count: 2);
@@ -92,7 +90,7 @@ public sealed class LineModeSetupTests : IAsyncLifetime
         var integration = ShellIntegration.Create();
         var (shell, output) = await rig.StartAtPromptAsync(rig.Target(), integration);
 
-        await Send(shell, "echo agent-command-kept-in-history; exit\n");
+        await Keys.TypeAsync(shell, "echo agent-command-kept-in-history; exit\n");
         await shell.Exited.WaitAsync(Waits.Step);
 
         var history = await File.ReadAllTextAsync(Path.Combine(rig.Emulator.Sessions[0].HomeDirectory, ".bash_history"));
@@ -141,7 +139,7 @@ public sealed class LineModeSetupTests : IAsyncLifetime
 
         var shell = (SsmTerminalProcess)await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(integration: ShellIntegration.CreateForAudit()));
         var output = new OutputCollector(shell.Output);
-        await Send(shell, "echo typed-and-echoed\n");
+        await Keys.TypeAsync(shell, "echo typed-and-echoed\n");
 
         shell.Setup!.Installed.Should().BeFalse();
         await output.WaitForAsync("typed-and-echoed", count: 2);

@@ -31,7 +31,7 @@ public sealed class SessionEndTests : IAsyncLifetime
         var shell = await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal());
         var output = new OutputCollector(shell.Output);
         var marker = $"{Random.Shared.Next(100_000, 999_999)}";
-        await shell.WriteInputAsync(Encoding.UTF8.GetBytes($"sleep {marker}\n"), CancellationToken.None);
+        await Keys.TypeAsync(shell, $"sleep {marker}\n");
         await LocalProcesses.WaitForAsync($"sleep\0{marker}\0");
 
         shell.KillAll();
@@ -91,7 +91,7 @@ public sealed class SessionEndTests : IAsyncLifetime
         var shell = (SsmTerminalProcess)await rig.StartTerminalAsync(rig.Target(), SsmRig.Terminal(100, 30));
         var output = new OutputCollector(shell.Output);
 
-        await shell.WriteInputAsync("stty size\n"u8.ToArray(), CancellationToken.None);
+        await Keys.TypeAsync(shell, "stty size\n");
 
         await output.WaitForAsync("30 100");
         shell.CustomerMessage.Should().Be("hello from the agent");

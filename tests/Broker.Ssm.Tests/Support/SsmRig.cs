@@ -75,7 +75,7 @@ internal sealed class SsmRig : IAsyncDisposable
         var shell = (Broker.Ssm.Targets.SsmTerminalProcess)await StartTerminalAsync(target, Terminal(integration: integration));
         var output = new OutputCollector(shell.Output);
         await output.WaitForAsync($"\u001b]133;A;{integration.Nonce};");
-        await shell.WriteInputAsync(integration.SyncLine, CancellationToken.None);
+        await Keys.SendAsync(shell, integration.SyncLine);
         await output.WaitForAsync($"\u001b]133;B;{integration.Nonce}\u0007");
         return (shell, output);
     }
