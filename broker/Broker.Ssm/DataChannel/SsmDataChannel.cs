@@ -130,10 +130,20 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
 
         lock (_gate)
         {
+            if (_closed.Task.IsCompleted)
+            {
+                // Closed while dialling: the new socket is not kept.
+                socket.Abort();
+                socket.Dispose();
+                _output.Writer.Complete();
+                _errors.Writer.Complete();
+                return false;
+            }
+
             _socket = socket;
+            _resendTimer = _time.CreateTimer(_ => OnResendTick(), null, _settings.ResendInterval, _settings.ResendInterval);
         }
 
-        _resendTimer = _time.CreateTimer(_ => OnResendTick(), null, _settings.ResendInterval, _settings.ResendInterval);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         _run = Task.Run(RunAsync, CancellationToken.None);
         return true;
@@ -248,10 +258,10 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
         }
 
         _ready.TrySetResult(new ChannelStart(null, end.Message ?? "the data channel closed before the session started"));
-        _resendTimer?.Dispose();
         WebSocket? socket;
         lock (_gate)
         {
+            _resendTimer?.Dispose();
             socket = _socket;
             _socket = null;
             _space?.TrySetResult();

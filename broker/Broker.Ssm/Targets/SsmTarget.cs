@@ -55,20 +55,30 @@ internal sealed partial class SsmTarget : ITarget
         }
 
         var (api, channel, marker) = opened.Session!.Value;
-        await channel.SendSizeAsync(start.Columns, start.Rows, cancellationToken).ConfigureAwait(false);
         RemoteShellSetupResult? setup = null;
-        if (start.Integration is { } integration)
+        try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_settings.SetupTimeout);
-            setup = await new RemoteShellSetup(integration, tag, data => channel.SendAsync(PayloadType.Output, data, CancellationToken.None))
-                .RunAsync(channel.Output, timeout.Token).ConfigureAwait(false);
-            LogSetup(_logger, channel.SessionId, setup.Summary);
-            if (!setup.Installed && integration.Enforced)
+            await channel.SendSizeAsync(start.Columns, start.Rows, cancellationToken).ConfigureAwait(false);
+            if (start.Integration is { } integration)
             {
-                await new SsmTerminalProcess(api, channel, marker, setup, _logger).DisposeAsync().ConfigureAwait(false);
-                return TargetStartResult.Failed($"{setup.Error} (target '{Name}')", 126);
+                using var timeout = new CancellationTokenSource(_settings.SetupTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                setup = await new RemoteShellSetup(integration, tag, data => channel.SendAsync(PayloadType.Output, data, CancellationToken.None))
+                    .RunAsync(channel.Output, linked.Token).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                LogSetup(_logger, channel.SessionId, setup.Summary);
+                if (!setup.Installed && integration.Enforced)
+                {
+                    await new SsmTerminalProcess(api, channel, marker, setup, _logger).DisposeAsync().ConfigureAwait(false);
+                    return TargetStartResult.Failed($"{setup.Error} (target '{Name}')", 126);
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up: the session on the instance must not outlive the start.
+            await new SsmTerminalProcess(api, channel, marker, setup, _logger).DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
         return TargetStartResult.Started(new SsmTerminalProcess(api, channel, marker, setup, _logger));
@@ -127,9 +137,23 @@ internal sealed partial class SsmTarget : ITarget
             _time,
             _logger,
             marker);
-        var ready = await channel.ConnectAsync(cancellationToken).ConfigureAwait(false)
-            ? await channel.Ready.WaitAsync(_settings.Channel.ReadyTimeout, _time, cancellationToken).ConfigureAwait(false)
-            : new ChannelStart(null, channel.Closed.IsCompleted ? (await channel.Closed.ConfigureAwait(false)).Message : null);
+        ChannelStart ready;
+        try
+        {
+            ready = await channel.ConnectAsync(cancellationToken).ConfigureAwait(false)
+                ? await channel.Ready.WaitAsync(_settings.Channel.ReadyTimeout, _time, cancellationToken).ConfigureAwait(false)
+                : new ChannelStart(null, (await channel.Closed.ConfigureAwait(false)).Message);
+        }
+        catch (TimeoutException)
+        {
+            ready = new ChannelStart(null, $"the agent did not start the session within {_settings.Channel.ReadyTimeout.TotalSeconds:0} s");
+        }
+        catch (OperationCanceledException)
+        {
+            await new SsmCommandProcess(api, channel, marker, _logger).DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         if (ready.Session is null)
         {
             // The session exists on the service side: terminate it rather than leave it to time out.

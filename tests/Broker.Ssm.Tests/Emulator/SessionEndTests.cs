@@ -1,4 +1,5 @@
 using System.Text;
+using Broker.Core.Interactive;
 using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Ssm.Targets;
@@ -38,6 +39,8 @@ public sealed class SessionEndTests : IAsyncLifetime
 
         (await shell.Exited.WaitAsync(Waits.Step)).Should().Be(new ProcessExit(137, 9));
         await output.Completed.WaitAsync(Waits.Step);
+        // Disposing waits for TerminateSession's answer, so the call is on the emulator's record.
+        await shell.DisposeAsync().AsTask().WaitAsync(Waits.Step);
         var session = rig.Emulator.Sessions[0];
         await session.Ended.WaitAsync(Waits.Step);
         session.TerminatedByApi.Should().BeTrue();
@@ -119,6 +122,45 @@ public sealed class SessionEndTests : IAsyncLifetime
             .StartCommandAsync(new CommandStart(new TargetCommand.Argv(["true"]), new Dictionary<string, string>()), CancellationToken.None).AsTask().WaitAsync(Waits.Step);
 
         result.Error.Should().Contain("SsmUnreachable");
+    }
+
+    [Fact]
+    public async Task A_session_whose_agent_never_says_what_it_runs_is_refused_and_terminated()
+    {
+        // cat prints no prompt, so a shell session without a handshake never shows its type.
+        var rig = await RigAsync(new SsmEmulatorOptions { Shell = "/bin/cat" });
+
+        var result = await rig.Target(s => s with { Channel = s.Channel with { ReadyTimeout = TimeSpan.FromSeconds(2) } })
+            .StartTerminalAsync(SsmRig.Terminal(), CancellationToken.None).AsTask().WaitAsync(Waits.Step);
+
+        result.Error.Should().Contain("did not start the session within 2 s");
+        await rig.Emulator.Sessions[0].Ended.WaitAsync(Waits.Step);
+        rig.Emulator.Sessions[0].TerminatedByApi.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_start_cancelled_during_the_line_mode_setup_terminates_the_session_it_opened()
+    {
+        // The probe is never answered: cat echoes nothing back that looks like a setup marker.
+        var rig = await RigAsync(new SsmEmulatorOptions { Shell = "/bin/cat", StandardStreamHandshake = true });
+        using var cancel = new CancellationTokenSource();
+        var start = rig.Target().StartTerminalAsync(SsmRig.Terminal(integration: ShellIntegration.Create()), cancel.Token).AsTask();
+        await WaitUntilAsync(() => rig.Emulator.Sessions.Count == 1 && rig.Emulator.Sessions[0].InputReceived().Length > 0);
+
+        await cancel.CancelAsync();
+
+        await start.Awaiting(t => t.WaitAsync(Waits.Step)).Should().ThrowAsync<OperationCanceledException>();
+        await rig.Emulator.Sessions[0].Ended.WaitAsync(Waits.Step);
+        rig.Emulator.Sessions[0].TerminatedByApi.Should().BeTrue();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Waits.Step);
+        while (!condition())
+        {
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     private static int FreePort()

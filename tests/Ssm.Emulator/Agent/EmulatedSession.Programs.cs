@@ -164,7 +164,12 @@ public sealed partial class EmulatedSession
             return;
         }
 
-        Started(process);
+        if (!Started(process))
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         await PumpAsync(process.Output, PayloadType.Output).ConfigureAwait(false);
         await process.Exited.ConfigureAwait(false);
     }
@@ -187,7 +192,12 @@ public sealed partial class EmulatedSession
                 return;
             }
 
-            Started(process);
+            if (!Started(process))
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
             await process.CompleteInputAsync(CancellationToken.None).ConfigureAwait(false);
             await Task.WhenAll(PumpAsync(process.Output, PayloadType.Output), PumpAsync(process.ErrorOutput!, PayloadType.StdErr)).ConfigureAwait(false);
             var exit = await process.Exited.ConfigureAwait(false);
@@ -203,7 +213,12 @@ public sealed partial class EmulatedSession
             return;
         }
 
-        Started(command);
+        if (!Started(command))
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         await command.CompleteInputAsync(CancellationToken.None).ConfigureAwait(false);
         var path = Path.Combine(HomeDirectory, ".emulator-command-output");
         var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
@@ -216,12 +231,19 @@ public sealed partial class EmulatedSession
         }
     }
 
-    private void Started(ITargetProcess process)
+    /// <summary>Makes a program the session's; false (and the caller disposes it) when the session ended meanwhile.</summary>
+    private bool Started(ITargetProcess process)
     {
         lock (_gate)
         {
+            if (State == EmulatedSessionState.Ended || _finishing != 0)
+            {
+                return false;
+            }
+
             _program = process;
             _phase = AgentPhase.Ready;
+            return true;
         }
     }
 
