@@ -1,0 +1,42 @@
+namespace Broker.Ssm.Tests.Support;
+
+/// <summary>The emulated instance is this machine: a test can look for the programs its sessions run.</summary>
+internal static class LocalProcesses
+{
+    /// <summary>How many processes have exactly this command line (arguments NUL-separated, as in /proc/PID/cmdline).</summary>
+    public static async Task<int> CountAsync(string cmdline)
+    {
+        var count = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await File.ReadAllTextAsync(Path.Combine(dir, "cmdline")) == cmdline)
+                {
+                    count++;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Polls until a process with this command line exists.</summary>
+    public static async Task WaitForAsync(string cmdline)
+    {
+        using var deadline = new CancellationTokenSource(Waits.Step);
+        while (await CountAsync(cmdline) == 0)
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+}
