@@ -148,7 +148,7 @@ internal sealed class Session : IDisposable
             return InputResult.Ended;
         }
 
-        if (record)
+        if (record != InputRecording.None)
         {
             // Input is recorded as it is delivered: while the recording is behind, the client waits.
             await _context.Journal.WaitForCapacityAsync(cancellationToken).ConfigureAwait(false);

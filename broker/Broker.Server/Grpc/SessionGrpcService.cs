@@ -241,7 +241,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         {
             // The command prints a secret: nobody sees its output, and the value is masked wherever it shows up.
             var masking = request.CreateFilter;
-            request = request with { CreateFilter = stream => new ChainedOutputFilter(new SecretOutputCapture(secrets), masking(stream)) };
+            request = request with { CreateFilter = () => new ChainedOutputFilter(new SecretOutputCapture(secrets), masking()) };
         }
 
         var result = await OpenAsync(request, (r, ct) => _sessions.OpenCommandAsync(r, command, ct), context.CancellationToken).ConfigureAwait(false);
@@ -457,7 +457,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             CreateFilter = masking.CreateOutputFilter,
             CreateInputFilter = masking.CreateInputFilter,
             Journal = journal,
-        }, secrets);
+        }, masking.Secrets);
     }
 
     /// <summary>Opens the session (after its AWS credentials, if any, were issued); when it cannot open, the recording is closed with the reason.</summary>

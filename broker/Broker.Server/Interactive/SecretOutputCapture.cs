@@ -56,29 +56,35 @@ internal sealed class SecretOutputCapture : IOutputFilter
     /// <summary>The next command's output is secret (called before the command is sent to the shell).</summary>
     public void Arm() => Volatile.Write(ref _armed, true);
 
-    public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+    public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output)
     {
-        _writer.Target = output;
+        _writer.Sink = output;
         if (_markers is null)
         {
-            _writer.Write(chunk);
+            _writer.Channel(channel).Write(chunk);
             return;
         }
 
-        _markers.Push(chunk, _writer);
+        _markers.Push(channel, chunk, _writer);
     }
 
-    public void FlushHeld(IBufferWriter<byte> output)
+    public void FlushHeld(IOutputSink output)
     {
-        _writer.Target = output;
+        _writer.Sink = output;
         _markers?.FlushHeld(_writer);
     }
 
-    public void Complete(IBufferWriter<byte> output)
+    public void EndChannel(OutputChannel channel, IOutputSink output)
     {
-        _writer.Target = output;
+        _writer.Sink = output;
+        _markers?.EndChannel(channel, _writer);
+    }
+
+    public void Complete(IOutputSink output)
+    {
+        _writer.Sink = output;
         _markers?.Complete(_writer);
-        Release(output);
+        Release();
     }
 
     private void OnMarker(ShellMarker marker)
@@ -90,12 +96,12 @@ internal sealed class SecretOutputCapture : IOutputFilter
         }
         else if (marker.Kind == ShellMarkerKind.PromptStart && _writer.Capturing)
         {
-            Release(_writer.Target!);
+            Release();
         }
     }
 
     /// <summary>Ends a capture: registers what was held and shows the one replacement line in its place.</summary>
-    private void Release(IBufferWriter<byte> output)
+    private void Release()
     {
         if (!_writer.Capturing)
         {
@@ -112,7 +118,7 @@ internal sealed class SecretOutputCapture : IOutputFilter
         }
 
         Register(text);
-        output.Write(Encoding.UTF8.GetBytes($"{Replacement} ({total} bytes)\r\n"));
+        _writer.ReleaseTarget.Write(Encoding.UTF8.GetBytes($"{Replacement} ({total} bytes)\r\n"));
     }
 
     private void Register(string text)
@@ -145,18 +151,44 @@ internal sealed class SecretOutputCapture : IOutputFilter
         }
     }
 
-    /// <summary>Passes bytes on, or holds them (bounded) while capturing.</summary>
-    private sealed class CaptureWriter : IBufferWriter<byte>
+    /// <summary>
+    /// Passes bytes on to the channel they belong to, or holds them (bounded) while capturing. The replacement
+    /// line goes to the channel the captured output came from last (a command's stdout, or the terminal).
+    /// </summary>
+    private sealed class CaptureWriter : IBufferWriter<byte>, IOutputSink
     {
         private readonly ArrayBufferWriter<byte> _scratch = new(4096);
+        private IBufferWriter<byte>? _target;
+        private OutputChannel _channel = OutputChannel.Stdout;
 
-        public IBufferWriter<byte>? Target { get; set; }
+        private IOutputSink? _sink;
+
+        /// <summary>The sink of the current call; a new call starts new runs, so no writer is kept across calls.</summary>
+        public IOutputSink? Sink
+        {
+            get => _sink;
+            set
+            {
+                _sink = value;
+                _target = null;
+            }
+        }
+
+        /// <summary>Where the replacement line is written: the last channel seen, in the current sink.</summary>
+        public IBufferWriter<byte> ReleaseTarget => Sink!.Channel(_channel);
 
         public bool Capturing { get; set; }
 
         public ArrayBufferWriter<byte> Held { get; } = new(1024);
 
         public long Total { get; private set; }
+
+        public IBufferWriter<byte> Channel(OutputChannel channel)
+        {
+            _channel = channel;
+            _target = null;
+            return this;
+        }
 
         public void Reset()
         {
@@ -183,7 +215,9 @@ internal sealed class SecretOutputCapture : IOutputFilter
         {
             if (!Capturing)
             {
-                Target!.Write(data);
+                // Fetched once per run: the sink starts a new event for each call.
+                _target ??= Sink!.Channel(_channel);
+                _target.Write(data);
                 return;
             }
 

@@ -105,7 +105,7 @@ internal sealed partial class SsmDataChannel
         finally
         {
             End(new ChannelEnd(ChannelEndKind.Failed, $"the data channel of SSM session {SessionId} failed"));
-            _outputFilter.Complete(_output.Writer);
+            _outputFilter?.Complete(_output.Writer);
             await _output.Writer.CompleteAsync().ConfigureAwait(false);
             await _errors.Writer.CompleteAsync().ConfigureAwait(false);
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
@@ -88,7 +89,14 @@ internal sealed partial class SsmDataChannel
                     _ready.TrySetResult(new ChannelStart(new SessionReady(_sessionType, true, null, null, null), null));
                 }
 
-                _outputFilter.Push(message.Payload.Span, _output.Writer);
+                if (_outputFilter is null)
+                {
+                    _output.Writer.Write(message.Payload.Span);
+                }
+                else
+                {
+                    _outputFilter.Push(message.Payload.Span, _output.Writer);
+                }
                 await _output.Writer.FlushAsync(_stop.Token).ConfigureAwait(false);
                 break;
             case PayloadType.StdErr:

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Broker.Core.Sessions;
+using Broker.Ssm.Targets;
 using Broker.Ssm.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,7 +38,7 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
     private readonly Func<Uri, CancellationToken, Task<WebSocket>> _dial;
     private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
     private readonly Pipe _errors = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
-    private readonly IOutputFilter _outputFilter;
+    private readonly ExitStatusMarkerFilter? _outputFilter;
     private readonly OutgoingStream _outgoing;
     private readonly IncomingStream _incoming;
     private readonly RoundTripEstimator _rto = new();
@@ -69,7 +70,7 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
         Func<CancellationToken, Task<ResumeOutcome>> resume,
         TimeProvider? time = null,
         ILogger? logger = null,
-        IOutputFilter? outputFilter = null,
+        ExitStatusMarkerFilter? outputFilter = null,
         Func<Uri, CancellationToken, Task<WebSocket>>? dial = null)
     {
         _endpoint = endpoint;
@@ -77,7 +78,7 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
         _resume = resume;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _outputFilter = outputFilter ?? PassThroughFilter.Instance;
+        _outputFilter = outputFilter;
         _dial = dial ?? DialAsync;
         _token = endpoint.Token;
         _outgoing = new OutgoingStream(settings.OutgoingCapacity);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using Broker.Core.Sessions;
 
 namespace Broker.Ssm.Targets;
 
@@ -12,7 +11,7 @@ namespace Broker.Ssm.Targets;
 /// still become the marker is held until more output arrives: the held bytes are the start of an
 /// escape sequence, which a terminal shows nothing of until it is complete.
 /// </summary>
-internal sealed class ExitStatusMarkerFilter : IOutputFilter
+internal sealed class ExitStatusMarkerFilter
 {
     private const byte Escape = 0x1B;
     private const byte Bell = 0x07;
@@ -28,10 +27,6 @@ internal sealed class ExitStatusMarkerFilter : IOutputFilter
 
     /// <summary>The status of the last marker seen, if any.</summary>
     public int? ExitStatus { get; private set; }
-
-    public TimeSpan HoldDelay => TimeSpan.Zero;
-
-    public bool HasHeldBytes => _held.WrittenCount > 0;
 
     /// <summary>The marker as the remote side prints it for <paramref name="tag"/> (a printf format taking the status).</summary>
     public static string PrintfFormat(string tag) => "\\033]133;X;" + tag + ";%d\\007";

@@ -55,6 +55,9 @@ internal abstract partial class SsmSessionProcess : ITargetProcess
 
     public Task<ProcessExit> Exited => _exited.Task;
 
+    // The instance's terminal modes are not visible over the data channel: typed input is recorded as typed.
+    public TerminalInputMode InputMode => TerminalInputMode.NotATerminal;
+
     protected SsmDataChannel Channel { get; }
 
     public abstract ValueTask<bool> WriteInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);

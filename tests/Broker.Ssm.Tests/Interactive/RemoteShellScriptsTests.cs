@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Broker.Core.Sessions;
 using Broker.Core.Interactive;
 using Broker.Ssm.Interactive;
 
@@ -46,18 +47,18 @@ public sealed class RemoteShellScriptsTests
         var script = Encoding.UTF8.GetString(RemoteShellScripts.ScriptInput(integration, "tag"));
         var markers = new List<ShellMarker>();
         var filter = new ShellMarkerFilter(integration.Nonce, markers.Add);
-        var output = new ArrayBufferWriter<byte>();
+        var output = new TerminalOutput();
 
         // What the script's printf and prompt strings produce, expanded as bash would.
         var printed = $"\u001b]133;A;{integration.Nonce};0\u0007bash-5.2$ \u001b]133;B;{integration.Nonce}\u0007\u001b]133;C;{integration.Nonce}\u0007";
-        filter.Push(Encoding.ASCII.GetBytes(printed), output);
+        filter.Push(OutputChannel.Terminal, Encoding.ASCII.GetBytes(printed), output);
 
         script.Should().Contain($"printf '\\033]133;A;%s;%s\\007' '{integration.Nonce}' \"$status\"")
             .And.Contain($"$'\\e]133;B;{integration.Nonce}\\a'")
             .And.Contain($"$'\\e]133;C;{integration.Nonce}\\a'")
             .And.Contain(RemoteShellScripts.SyncToken(integration));
         markers.Select(m => m.Kind).Should().Equal(ShellMarkerKind.PromptStart, ShellMarkerKind.PromptEnd, ShellMarkerKind.CommandStart);
-        Encoding.ASCII.GetString(output.WrittenSpan).Should().Be("bash-5.2$ ");
+        Encoding.ASCII.GetString(output.Bytes.WrittenSpan).Should().Be("bash-5.2$ ");
     }
 
     [Fact]
@@ -68,5 +69,13 @@ public sealed class RemoteShellScriptsTests
 
         RemoteShellScripts.ExecLine("tag", enforced: false).Should().NotContain("--noediting");
         script.Should().Contain("stty echo").And.NotContain("read -r line");
+    }
+
+    /// <summary>A terminal's one channel, collected.</summary>
+    private sealed class TerminalOutput : IOutputSink
+    {
+        public ArrayBufferWriter<byte> Bytes { get; } = new();
+
+        public IBufferWriter<byte> Channel(OutputChannel channel) => Bytes;
     }
 }
