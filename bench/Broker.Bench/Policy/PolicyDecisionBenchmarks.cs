@@ -17,7 +17,10 @@ public class PolicyDecisionBenchmarks
         "grep -rn 'TODO' src | sort | uniq -c | head -20",
         "aws ec2 describe-instances --region us-east-1 --output json",
         "timeout 5 nice -n 3 rm -rf build 2>&1",
-        "bash -c 'ls && cat /etc/hostname' > /dev/null")]
+        "bash -c 'ls && cat /etc/hostname' > /dev/null",
+        "cat ~/.ssh/id_rsa",
+        "for f in src/*.c; do wc -l \"$f\"; done",
+        "cd src && grep -n main *.c 2>/dev/null | head")]
     public string Command { get; set; } = "";
 
     [GlobalSetup]
@@ -25,15 +28,15 @@ public class PolicyDecisionBenchmarks
     {
         var path = FindPolicy();
         var document = PolicyLoader.LoadFile(path).Document ?? throw new InvalidOperationException("dev policy does not load");
-        _engine = new PolicyEngine(document);
+        _engine = new PolicyEngine(document, ["/var/lib/broker/**"]);
         _roles = document.ResolveRoles(new CallerIdentity("broker-dev", "bench", new Dictionary<string, IReadOnlyList<string>>()));
-        _input = CommandInput.Script(Command);
+        _input = CommandInput.Script(Command).In(CommandContext.At("/home/agent/project", "/home/agent"));
     }
 
     [Benchmark]
     public Verdict Decide() => _engine.Decide(_roles, _input).Verdict;
 
-    private static string FindPolicy()
+    internal static string FindPolicy()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
