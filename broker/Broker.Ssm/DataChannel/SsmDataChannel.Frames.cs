@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Broker.Ssm.Protocol;
