@@ -15,6 +15,7 @@ var runAs = new Option<string>("--run-as") { Description = "The account the inst
 var shell = new Option<string>("--shell") { Description = "The shell of a terminal session", DefaultValueFactory = _ => "/bin/sh" };
 var handshake = new Option<bool>("--handshake") { Description = "Start terminal sessions with a handshake (the agent skips it unless KMS is on)" };
 var drop = new Option<double>("--drop") { Description = "Probability of losing an output frame" };
+var corrupt = new Option<double>("--corrupt") { Description = "Probability of damaging an output frame (its digest fails)" };
 var duplicate = new Option<double>("--duplicate") { Description = "Probability of sending an output frame twice" };
 var reorder = new Option<double>("--reorder") { Description = "Probability of sending an output frame after the next one" };
 var delay = new Option<int>("--delay-ms") { Description = "Latency added to every output frame" };
@@ -23,7 +24,7 @@ var seed = new Option<int>("--seed") { Description = "Seed of the fault injector
 
 var root = new RootCommand("AWS SSM Session Manager emulator: the SSM API and the data channel, with this machine as the instance")
 {
-    port, credentials, region, instance, tags, runAs, shell, handshake, drop, duplicate, reorder, delay, ackDelay, seed,
+    port, credentials, region, instance, tags, runAs, shell, handshake, drop, corrupt, duplicate, reorder, delay, ackDelay, seed,
 };
 root.SetAction(async (parsed, cancellationToken) =>
 {
@@ -65,6 +66,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         DefaultFaults = new FaultSettings
         {
             DropOutgoing = parsed.GetValue(drop),
+            CorruptOutgoing = parsed.GetValue(corrupt),
             DuplicateOutgoing = parsed.GetValue(duplicate),
             ReorderOutgoing = parsed.GetValue(reorder),
             FrameDelay = TimeSpan.FromMilliseconds(parsed.GetValue(delay)),

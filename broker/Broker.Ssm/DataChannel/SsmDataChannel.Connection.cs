@@ -43,7 +43,7 @@ internal sealed partial class SsmDataChannel
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_settings.ConnectTimeout);
-                var socket = await _dial(_endpoint.StreamUrl, timeout.Token).ConfigureAwait(false);
+                var socket = await DialAsync(_endpoint.StreamUrl, timeout.Token).ConfigureAwait(false);
                 var open = new OpenDataChannelInput("1.0", Guid.NewGuid().ToString(), _token, s_clientId, _settings.ClientVersion);
                 await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(open, SsmJsonContext.Default.OpenDataChannelInput), WebSocketMessageType.Text, true, timeout.Token).ConfigureAwait(false);
                 return socket;

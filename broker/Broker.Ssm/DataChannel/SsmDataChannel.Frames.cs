@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Broker.Ssm.Protocol;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -35,7 +34,6 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<CancellationToken, Task<ResumeOutcome>> _resume;
-    private readonly Func<Uri, CancellationToken, Task<WebSocket>> _dial;
     private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
     private readonly Pipe _errors = new(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
     private readonly ExitStatusMarkerFilter? _outputFilter;
@@ -70,8 +68,7 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
         Func<CancellationToken, Task<ResumeOutcome>> resume,
         TimeProvider? time = null,
         ILogger? logger = null,
-        ExitStatusMarkerFilter? outputFilter = null,
-        Func<Uri, CancellationToken, Task<WebSocket>>? dial = null)
+        ExitStatusMarkerFilter? outputFilter = null)
     {
         _endpoint = endpoint;
         _settings = settings;
@@ -79,7 +76,6 @@ internal sealed partial class SsmDataChannel : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _outputFilter = outputFilter;
-        _dial = dial ?? DialAsync;
         _token = endpoint.Token;
         _outgoing = new OutgoingStream(settings.OutgoingCapacity);
         _incoming = new IncomingStream(settings.IncomingCapacity);

@@ -46,6 +46,12 @@ internal abstract partial class SsmSessionProcess : ITargetProcess
     /// <summary>The agent's message for the user from the handshake (AWS's plugin prints it), if any.</summary>
     public string? CustomerMessage { get; }
 
+    /// <summary>How many times the data channel was resumed after its WebSocket dropped.</summary>
+    internal int Resumes => Channel.Resumes;
+
+    /// <summary>How many received frames the channel dropped as malformed (they came again).</summary>
+    internal int RejectedFrames => Channel.RejectedFrames;
+
     /// <summary>Whether our side terminated the session through the API.</summary>
     public bool TerminatedByBroker => Volatile.Read(ref _killed) != 0 && _termination is not null;
 

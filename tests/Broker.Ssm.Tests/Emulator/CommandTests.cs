@@ -1,7 +1,6 @@
 using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator;
 
 namespace Broker.Ssm.Tests.Emulator;
 

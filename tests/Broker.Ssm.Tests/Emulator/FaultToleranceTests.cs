@@ -75,11 +75,12 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         const int Lines = 655_360; // 5 MiB
         var rig = await RigAsync(Brisk with { DefaultFaults = new FaultSettings { CutAfterFrames = 1500 } });
 
-        var process = await rig.StartCommandAsync(rig.Target(), new TargetCommand.Argv(["seq", "-w", "0", $"{Lines - 1}"]));
+        var process = (Broker.Ssm.Targets.SsmSessionProcess)await rig.StartCommandAsync(rig.Target(), new TargetCommand.Argv(["seq", "-w", "0", $"{Lines - 1}"]));
         var received = await StreamDigest.OfAsync(process.Output).WaitAsync(Waits.Bulk);
 
         received.Should().Be(StreamDigest.OfSeq(Lines));
         (await process.Exited.WaitAsync(Waits.Step)).Code.Should().Be(0);
+        process.Resumes.Should().Be(1);
         var session = rig.Emulator.Sessions[0];
         session.Connections.Should().Be(2);
         rig.Emulator.Calls.Should().ContainSingle(c => c.Operation == "ResumeSession")
@@ -127,6 +128,21 @@ public sealed class FaultToleranceTests : IAsyncLifetime
         Encoding.UTF8.GetString(session.InputReceived()).Should().Be(typed);
         session.Counters.DroppedIncoming.Should().BeGreaterThan(0);
         session.Counters.DuplicateInputs.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Frames_damaged_on_the_way_are_dropped_unacknowledged_and_arrive_intact_when_resent()
+    {
+        const int Lines = 65_536; // 512 KiB
+        var rig = await RigAsync(Brisk with { DefaultFaults = new FaultSettings { CorruptOutgoing = 0.05, Seed = 11 } });
+
+        var process = (Broker.Ssm.Targets.SsmSessionProcess)await rig.StartCommandAsync(rig.Target(), new TargetCommand.Argv(["seq", "-w", "0", $"{Lines - 1}"]));
+        var received = await StreamDigest.OfAsync(process.Output).WaitAsync(Waits.Bulk);
+
+        received.Should().Be(StreamDigest.OfSeq(Lines));
+        var corrupted = rig.Emulator.Sessions[0].Counters.Corrupted;
+        corrupted.Should().BeGreaterThan(0);
+        process.RejectedFrames.Should().Be((int)corrupted, "every damaged frame failed its digest check");
     }
 
     [Fact]

@@ -1,7 +1,5 @@
-using System.Text;
 using Broker.Core.Interactive;
 using Broker.Core.Targets;
-using Broker.Ssm.Targets;
 using Broker.Ssm.Tests.Support;
 using Ssm.Emulator;
 using Ssm.Emulator.Agent;

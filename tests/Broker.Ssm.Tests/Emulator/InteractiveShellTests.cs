@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Broker.Core.Interactive;
 using Broker.Core.Targets;
-using Broker.Ssm.Targets;
 using Broker.Ssm.Tests.Support;
 
 namespace Broker.Ssm.Tests.Emulator;

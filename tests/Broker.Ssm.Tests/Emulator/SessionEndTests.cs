@@ -1,4 +1,3 @@
-using System.Text;
 using Broker.Core.Interactive;
 using Broker.Core.Processes;
 using Broker.Core.Targets;

@@ -124,6 +124,16 @@ public sealed partial class EmulatedSession
             return;
         }
 
+        if (faults.CorruptOutgoing > 0 && frame.Length > ChannelMessageCodec.PayloadOffset && _random.NextDouble() < faults.CorruptOutgoing)
+        {
+            // A damaged copy goes out instead; the frame stays unacknowledged and is resent intact.
+            var damaged = (byte[])frame.Clone();
+            damaged[ChannelMessageCodec.PayloadOffset + _random.Next(frame.Length - ChannelMessageCodec.PayloadOffset)] ^= 0x20;
+            _counters.Corrupted++;
+            Deliver(connection, damaged, faults.FrameDelay);
+            return;
+        }
+
         if (_held is null && faults.ReorderOutgoing > 0 && _random.NextDouble() < faults.ReorderOutgoing)
         {
             _held = frame;

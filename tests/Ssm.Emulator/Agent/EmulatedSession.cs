@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Security.Cryptography;
-using Broker.Ssm.DataChannel;
 using Ssm.Emulator.Api;
 using Ssm.Emulator.Faults;
 

@@ -6,6 +6,7 @@ public sealed class SessionCounters
     internal long FramesSent;
     internal long Resends;
     internal long DroppedOutgoing;
+    internal long Corrupted;
     internal long DuplicatedOutgoing;
     internal long Reordered;
     internal long DroppedIncoming;
@@ -19,13 +20,14 @@ public sealed class SessionCounters
     internal long AcksSent;
 
     internal Snapshot Take(int unacknowledged) => new(
-        FramesSent, Resends, DroppedOutgoing, DuplicatedOutgoing, Reordered, DroppedIncoming, InputFrames,
+        FramesSent, Resends, DroppedOutgoing, Corrupted, DuplicatedOutgoing, Reordered, DroppedIncoming, InputFrames,
         DuplicateInputs, EarlyInputs, NotReady, BadDigests, Malformed, AcksReceived, AcksSent, unacknowledged);
 
     /// <summary>The counts at one moment.</summary>
     /// <param name="FramesSent">Output data frames put on the wire (first sends, resends and duplicates).</param>
     /// <param name="Resends">Output frames sent again after their RTO.</param>
     /// <param name="DroppedOutgoing">Output frames lost by fault injection.</param>
+    /// <param name="Corrupted">Output frames sent damaged by fault injection.</param>
     /// <param name="DuplicatedOutgoing">Extra copies sent by fault injection.</param>
     /// <param name="Reordered">Output frames held back and sent after a later one.</param>
     /// <param name="DroppedIncoming">Input frames lost by fault injection.</param>
@@ -42,6 +44,7 @@ public sealed class SessionCounters
         long FramesSent,
         long Resends,
         long DroppedOutgoing,
+        long Corrupted,
         long DuplicatedOutgoing,
         long Reordered,
         long DroppedIncoming,

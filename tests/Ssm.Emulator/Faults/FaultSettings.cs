@@ -19,6 +19,9 @@ public sealed record FaultSettings
     /// <summary>Probability that an outgoing data frame is held back and sent after the next one.</summary>
     public double ReorderOutgoing { get; init; }
 
+    /// <summary>Probability that an outgoing data frame is sent with one payload byte flipped (its digest no longer matches; the original is resent later).</summary>
+    public double CorruptOutgoing { get; init; }
+
     /// <summary>Probability that an incoming data frame from the client is lost (neither processed nor acknowledged).</summary>
     public double DropIncoming { get; init; }
 
@@ -38,6 +41,6 @@ public sealed record FaultSettings
     public int Seed { get; init; } = 1;
 
     /// <summary>Whether any probabilistic fault is on.</summary>
-    public bool Any => DropOutgoing > 0 || DuplicateOutgoing > 0 || ReorderOutgoing > 0 || DropIncoming > 0 || DuplicateIncoming > 0 ||
+    public bool Any => DropOutgoing > 0 || CorruptOutgoing > 0 || DuplicateOutgoing > 0 || ReorderOutgoing > 0 || DropIncoming > 0 || DuplicateIncoming > 0 ||
         FrameDelay > TimeSpan.Zero || AckDelay > TimeSpan.Zero || CutAfterFrames is not null;
 }
