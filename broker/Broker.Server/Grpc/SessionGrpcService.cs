@@ -21,9 +21,9 @@ namespace Broker.Server.Grpc;
 /// </summary>
 internal sealed partial class SessionGrpcService : V1.SessionService.SessionServiceBase
 {
+    private const int MaxTerminateReasonLength = 1024;
     private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
-    private const int MaxTerminateReasonLength = 1024;
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
     private readonly SessionManager _sessions;
     private readonly IAccessPolicy _access;

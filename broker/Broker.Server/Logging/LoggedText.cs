@@ -9,8 +9,8 @@ namespace Broker.Server.Logging;
 /// </summary>
 internal readonly record struct LoggedText(string? Value)
 {
-    public override string ToString() => UntrustedText.Neutralize(Value, MaxLength);
-
     /// <summary>Longest text logged as is; a longer one is cut with a count of what was left out.</summary>
     private const int MaxLength = 1024;
+
+    public override string ToString() => UntrustedText.Neutralize(Value, MaxLength);
 }

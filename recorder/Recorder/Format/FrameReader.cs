@@ -127,7 +127,7 @@ internal sealed class FrameReader(Stream stream)
     {
         if (_body.Length < length)
         {
-            _body = new byte[Math.Max(length, _body.Length * 2)];
+            _body = new byte[Math.Min(FileLayout.MaxFrameBodyLength, Math.Max(length, _body.Length * 2))];
         }
     }
 }

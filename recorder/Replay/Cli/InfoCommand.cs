@@ -7,6 +7,12 @@ namespace Replay.Cli;
 /// <summary>`replay info PATH`: header, duration, size, counts and verification status of each recording.</summary>
 internal sealed class InfoCommand(ReplayConsole console, RecordingLoader loader, VerifyCommand verifier)
 {
+    /// <summary>Longest header or event field shown; a crafted header could hold megabytes.</summary>
+    private const int MaxFieldLength = 1024;
+
+    /// <summary>Roles shown; the rest are counted.</summary>
+    private const int MaxRoles = 64;
+
     public Command Build(Option<string?> publicKey)
     {
         var location = new Argument<string>("recording") { Description = "A recording file or a directory of recordings." };
@@ -91,7 +97,4 @@ internal sealed class InfoCommand(ReplayConsole console, RecordingLoader loader,
     private static string Field(string value) => UntrustedText.Neutralize(value, MaxFieldLength);
 
     private void Line(string name, string value) => console.WriteLine($"{name,-10} {value}");
-
-    private const int MaxFieldLength = 1024;
-    private const int MaxRoles = 64;
 }

@@ -1,11 +1,13 @@
 using System.Globalization;
-using Recorder;
 
 namespace Replay.Cli;
 
 /// <summary>A point in a recording given as a time ("90", "1:30", "00:01:30.5", "90s") or a command number ("#3").</summary>
 internal readonly record struct Position(TimeSpan? Time, long? Command)
 {
+    /// <summary>Longest time accepted, in seconds (one hundred years; offsets are 64-bit nanoseconds).</summary>
+    private const double MaxSeconds = 100 * 365.25 * 24 * 3600;
+
     public static bool TryParse(string text, out Position position, out string? error)
     {
         position = default;
@@ -54,7 +56,4 @@ internal readonly record struct Position(TimeSpan? Time, long? Command)
     /// </summary>
     public long? Resolve(IReadOnlyDictionary<long, long> commandOffsets) =>
         Time is { } time ? Math.Min(time.Ticks, long.MaxValue / 100) * 100 : commandOffsets.TryGetValue(Command!.Value, out var offset) ? offset : null;
-
-    /// <summary>Longest time accepted, in seconds (one hundred years; offsets are 64-bit nanoseconds).</summary>
-    private const double MaxSeconds = 100 * 365.25 * 24 * 3600;
 }
