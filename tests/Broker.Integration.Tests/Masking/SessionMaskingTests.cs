@@ -1,0 +1,184 @@
+using System.Text;
+using Broker.Integration.Tests.Fixtures;
+using Broker.TestSupport.Terminal;
+using Recorder;
+
+namespace Broker.Integration.Tests.Masking;
+
+/// <summary>The broker with a line-mode role and a raw-terminal role (group "raw") that may run anything.</summary>
+public sealed class MaskingBrokerFixture : BrokerFixture
+{
+    public MaskingBrokerFixture()
+    {
+        PolicyYaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Masking", "masking-policy.yaml"));
+    }
+}
+
+/// <summary>
+/// The attacks of the masking issue through a real broker, a real PTY and bash: a secret split across stdout and
+/// stderr, a token assembled on the screen, and a token typed at the prompt. Each
+/// is checked where it would leak: what the agent received, what an observer received, the recording read back,
+/// and the asciicast export.
+/// </summary>
+public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
+{
+    private const string Prompt = "$ ";
+
+    private readonly MaskingBrokerFixture _broker;
+
+    public SessionMaskingTests(MaskingBrokerFixture broker) => _broker = broker;
+
+    // The random part is letters only: four digits of a token could otherwise turn up in a recorded time or size.
+    private static string NewToken() => "ghp_" + string.Concat(Guid.NewGuid().ToByteArray().Take(10).Select(b => $"{(char)('a' + (b >> 4))}{(char)('a' + (b & 15))}")) + "Xq7Zk2Lm9QwZ4vNb";
+
+    [Fact]
+    public async Task Exec_token_split_across_stdout_and_stderr_is_masked_everywhere()
+    {
+        var token = NewToken();
+        // The stdout half is read first (the sleep), so the agent's terminal would show the two halves joined. The pieces
+        // travel as octal escapes: the command line (recorded, shown to observers) must not carry the token's own text.
+        var script = $"printf '{Octal(token[..2])}'; sleep 0.2; printf '{Octal(token[2..])}\\n' >&2; echo done-$((6*7))";
+
+        var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token("split-streams")), script);
+
+        result.Exit!.Code.Should().Be(0);
+        var seen = result.Stdout.Concat(result.Stderr).ToArray();
+        SessionTraces.ShouldNotContain(seen, [token[1..]], "what the agent received");
+        result.StderrText.Should().Contain("[MASKED:github-token]");
+        result.StdoutText.Should().Contain("done-42");
+        var traces = await SessionTraces.CollectAsync(_broker, result.SessionId);
+        traces.ShouldNotLeak(token[1..]);
+        traces.Events.OfType<MaskingCountsEvent>().Should().ContainSingle().Which.Counts.Should().ContainKey("github-token");
+    }
+
+    [Fact]
+    public async Task Exec_cat_of_every_format_the_issue_found_shows_only_masks_everywhere()
+    {
+        var (file, secrets) = await FormatSecretFile.WriteAsync();
+        try
+        {
+            var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token("formats-exec")), "cat", file);
+
+            result.Exit!.Code.Should().Be(0);
+            SessionTraces.ShouldNotContain(result.Stdout, secrets, "the exec stdout");
+            FormatSecretFile.ShouldNameEveryMask(result.StdoutText);
+            result.StdoutText.Should().Contain("end of formats");
+            var traces = await SessionTraces.CollectAsync(_broker, result.SessionId);
+            traces.ShouldNotLeak([.. secrets]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Raw_terminal_cat_of_every_format_shows_only_masks_everywhere()
+    {
+        var (file, secrets) = await FormatSecretFile.WriteAsync();
+        try
+        {
+            string sessionId;
+            byte[] received;
+            await using (var terminal = await OpenAsync(raw: true))
+            {
+                sessionId = terminal.Opened!.SessionId;
+                await terminal.SendAsync($"cat {file}; echo done-$((6*7))\r");
+                await terminal.WaitForOutputAsync("done-42");
+                await terminal.SendAsync("exit\r");
+                await terminal.WaitForExitAsync();
+                received = terminal.OutputBytes;
+            }
+
+            SessionTraces.ShouldNotContain(received, secrets, "the terminal output");
+            FormatSecretFile.ShouldNameEveryMask(Encoding.UTF8.GetString(received));
+            (await SessionTraces.CollectAsync(_broker, sessionId)).ShouldNotLeak([.. secrets]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Line_mode_token_typed_at_the_prompt_is_masked_in_the_echo_the_records_the_decision_and_for_observers(bool keyByKey)
+    {
+        var token = NewToken();
+        var command = $"echo token={token} | wc -c; echo done-$((6*7))\r";
+        string sessionId;
+        byte[] received;
+        await using (var terminal = await OpenAsync(raw: false))
+        {
+            sessionId = terminal.Opened!.SessionId;
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            var (observed, call) = await ObservedSession.AttachAsync(_broker.Recordings(_broker.Token("live-observer", "observers")), sessionId, fromStart: true, cts.Token);
+            using (call)
+            {
+                foreach (var keys in keyByKey ? command.Select(c => c.ToString()) : [command])
+                {
+                    await terminal.SendAsync(keys);
+                }
+
+                await terminal.WaitForOutputAsync("done-42");
+                terminal.Decisions.Should().ContainSingle().Which.Command.Should().Contain("[MASKED:github-token]").And.NotContain(token[4..12]);
+                await terminal.SendAsync("exit\r");
+                await terminal.WaitForExitAsync();
+                await observed.ReadToEndAsync(call, cts.Token);
+            }
+
+            received = terminal.OutputBytes;
+            SessionTraces.ShouldNotContain(observed.Output, [token], "the live observer's output");
+        }
+
+        SessionTraces.ShouldNotContain(received, [token], "the agent's terminal (the broker's echo)");
+        Encoding.UTF8.GetString(received).Should().Contain("echo token=[MASKED:github-token] | wc -c");
+        var traces = await SessionTraces.CollectAsync(_broker, sessionId);
+        traces.ShouldNotLeak(token);
+        traces.Events.OfType<CommandEvent>().Should().Contain(c => c.Command.Text.StartsWith("echo token=[MASKED:github-token]", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Token_assembled_on_the_screen_by_cursor_movement_is_not_on_anyone_s_screen(bool raw)
+    {
+        var token = NewToken();
+        // The two pieces travel base64-encoded in the command, so only the program's output can put them together.
+        var body = Convert.ToBase64String(Encoding.ASCII.GetBytes(token[4..]));
+        var prefix = Convert.ToBase64String(Encoding.ASCII.GetBytes(token[..4]));
+        string sessionId;
+        byte[] received;
+        await using (var terminal = await OpenAsync(raw))
+        {
+            sessionId = terminal.Opened!.SessionId;
+            await terminal.SendAsync($"printf '\\033[5G%s\\r%s\\n' \"$(echo {body} | base64 -d)\" \"$(echo {prefix} | base64 -d)\"; echo done-$((6*7))\r");
+            await terminal.WaitForOutputAsync("done-42");
+            await terminal.SendAsync("exit\r");
+            await terminal.WaitForExitAsync();
+            received = terminal.OutputBytes;
+        }
+
+        var traces = await SessionTraces.CollectAsync(_broker, sessionId);
+        var screens = await XtermScreen.RenderAsync([(80, 24, received), (80, 24, traces.Observed.Output), (80, 24, traces.RecordedOutput)]);
+        string[] who = ["the agent", "the observer", "the recording"];
+        for (var i = 0; i < screens.Count; i++)
+        {
+            screens[i].Shows(token).Should().BeFalse($"{who[i]}'s screen must not show the token:\n{screens[i].Text}");
+            screens[i].Text.Should().Contain("done-42", "the rest of the session is rendered");
+        }
+
+        Encoding.UTF8.GetString(received).Should().Contain("[MASKED:github-token]");
+    }
+
+    private static string Octal(string text) => string.Concat(text.Select(c => "\\" + Convert.ToString((int)c, 8).PadLeft(3, '0')));
+
+    private async Task<TerminalClient> OpenAsync(bool raw)
+    {
+        var token = raw ? _broker.Token($"raw-{Guid.NewGuid():n}", "raw") : _broker.Token($"line-{Guid.NewGuid():n}");
+        var terminal = await TerminalClient.OpenAsync(_broker.Client(token));
+        await terminal.WaitForOutputAsync(Prompt);
+        return terminal;
+    }
+}

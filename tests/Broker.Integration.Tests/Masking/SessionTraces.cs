@@ -1,0 +1,77 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Broker.Integration.Tests.Fixtures;
+using Broker.Protocol.V1;
+using Recorder;
+
+namespace Broker.Integration.Tests.Masking;
+
+/// <summary>
+/// Everything a session left for people other than its agent: what an observer received (attached from the start),
+/// the sealed recording read back with the Recorder library, and its asciicast export.
+/// </summary>
+internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnlyList<RecordedEvent> Events, string Asciicast)
+{
+    public byte[] RecordedOutput => [.. Events.OfType<OutputEvent>().SelectMany(e => e.Data.ToArray())];
+
+    public byte[] RecordedInput => [.. Events.OfType<InputEvent>().SelectMany(e => e.Data.ToArray())];
+
+    /// <summary>Every recorded event as text (commands, reasons, facts, notices), without indexes and times.</summary>
+    public string RecordedText => string.Join("\n", Events.Select(e => (e with { Index = 0, OffsetNanoseconds = 0 }).ToString()));
+
+    /// <summary>What the observer received: output and input bytes decoded, commands and notices as text.</summary>
+    public string ObservedText => string.Join("\n", Observed.Events.Select(e => e.EventCase switch
+    {
+        RecordingEvent.EventOneofCase.Output => e.Output.Data.ToStringUtf8(),
+        RecordingEvent.EventOneofCase.Input => e.Input.ToStringUtf8(),
+        RecordingEvent.EventOneofCase.Command => $"{e.Command.Text} {e.Command.Reason} {e.Command.FactsJson}",
+        _ => e.ToString(),
+    }));
+
+    /// <summary>Reads what the session left once its recording is sealed.</summary>
+    public static async Task<SessionTraces> CollectAsync(BrokerFixture broker, string sessionId)
+    {
+        var events = await SealedRecording.ReadAsync(broker, sessionId);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var (observed, call) = await ObservedSession.AttachAsync(broker.Recordings(broker.Token("masking-observer", "observers")), sessionId, fromStart: true, cts.Token);
+        using (call)
+        {
+            await observed.ReadToEndAsync(call, cts.Token);
+        }
+
+        var path = await SealedRecording.WaitAsync(broker, sessionId);
+        await using var file = File.OpenRead(path);
+        using var export = new MemoryStream();
+        await RecordingExporter.ExportAsync(RecordingReader.Open(file), ExportFormat.AsciicastV2, export, cts.Token);
+        return new SessionTraces(observed, events, Encoding.UTF8.GetString(export.ToArray()));
+    }
+
+    /// <summary>No run of four characters of any secret in anything the session left.</summary>
+    public void ShouldNotLeak(params string[] secrets)
+    {
+        ShouldNotContain(Observed.Output, secrets, "the observer's output");
+        ShouldNotContain(Encoding.UTF8.GetBytes(ObservedText), secrets, "the observer's events");
+        ShouldNotContain(RecordedOutput, secrets, "the recorded output");
+        ShouldNotContain(RecordedInput, secrets, "the recorded input");
+        ShouldNotContain(Encoding.UTF8.GetBytes(RecordedText), secrets, "the recorded events");
+        ShouldNotContain(Encoding.UTF8.GetBytes(Asciicast), secrets, "the asciicast export");
+    }
+
+    /// <summary>Fails on the first run of four bytes of a secret (mask names removed first: they are not leaks).</summary>
+    public static void ShouldNotContain(byte[] bytes, IEnumerable<string> secrets, string where)
+    {
+        var text = MarkerPattern().Replace(Encoding.Latin1.GetString(bytes), "#");
+        var haystack = Encoding.Latin1.GetBytes(text);
+        foreach (var secret in secrets)
+        {
+            var secretBytes = Encoding.UTF8.GetBytes(secret);
+            for (var i = 0; i + 4 <= secretBytes.Length; i++)
+            {
+                haystack.AsSpan().IndexOf(secretBytes.AsSpan(i, 4)).Should().BeLessThan(0, $"'{Encoding.UTF8.GetString(secretBytes, i, 4)}' of '{secret}' leaked into {where}:\n{text}");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"\[MASKED:[A-Za-z0-9._-]+\]")]
+    private static partial Regex MarkerPattern();
+}
