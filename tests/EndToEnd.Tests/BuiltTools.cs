@@ -98,6 +98,9 @@ public sealed class BrokerProcess : IAsyncLifetime
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "broker-e2e-" + Guid.NewGuid().ToString("n"));
 
+    /// <summary><c>http</c>, or <c>https</c> for a policy that configures TLS.</summary>
+    public string Scheme { get; init; } = "http";
+
     public string Url { get; private set; } = string.Empty;
 
     /// <summary>More arguments for <c>broker serve</c>.</summary>
@@ -140,7 +143,7 @@ public sealed class BrokerProcess : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Url = $"http://127.0.0.1:{BuiltTools.FreePort()}";
+        Url = $"{Scheme}://127.0.0.1:{BuiltTools.FreePort()}";
         var info = new ProcessStartInfo(Launcher.Count > 0 ? Launcher[0] : BuiltTools.Broker)
         {
             RedirectStandardError = true,
