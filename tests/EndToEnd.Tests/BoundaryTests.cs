@@ -9,6 +9,7 @@ namespace EndToEnd.Tests;
 /// data directory or the broker's process, nor take the broker down with a signal; the data directory is the
 /// broker's alone; keys are read once.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BoundaryTests
 {
     private static readonly string Hole = AgentPolicy.Allowing("\"*\"");
@@ -25,10 +26,18 @@ public sealed class BoundaryTests
         var keys = new[] { Path.Combine(data, "dev-issuer-key.pem"), Path.Combine(data, "recording-key.pem") };
         var pid = broker.ProcessId.ToString(CultureInfo.InvariantCulture);
 
+        // The policy protects the data directory by name; a link it cannot see through is the hole left to the account.
+        var links = Directory.CreateTempSubdirectory("boundary-links-").FullName;
+        File.SetUnixFileMode(links, (UnixFileMode)Convert.ToInt32("1777", 8));
+        var dataLink = Path.Combine(links, "data");
+        Directory.CreateSymbolicLink(dataLink, data);
+        var keyLinks = keys.Select(k => Path.Combine(dataLink, Path.GetFileName(k))).ToArray();
+
         var (_, stdout, stderr) = await broker.ClientAsync(token, null, "exec", "--target", "local", "--script",
-            $"grep -v -e ----- {keys[0]}; base64 -w0 {keys[1]}; head -c 3000 {keys[0]}; cut -c2- {keys[1]}; ls -la {data}; "
-            + $"cat /proc/{pid}/environ; grep -a -r --include=environ . /proc/{pid}/; ls -l /proc/{pid}/fd; rm -rf {data}/recordings; touch {data}/forged; "
+            $"grep -v -e ----- {keyLinks[0]}; base64 -w0 {keyLinks[1]}; head -c 3000 {keyLinks[0]}; cut -c2- {keyLinks[1]}; ls -la {dataLink}/; "
+            + $"cat /proc/{pid}/environ; grep -a -r --include=environ . /proc/{pid}/; ls -l /proc/{pid}/fd; rm -rf {dataLink}/recordings; touch {dataLink}/forged; "
             + $"kill -STOP {pid}; kill -KILL {pid}; echo attack-done");
+        Directory.Delete(links, recursive: true);
         var output = stdout + stderr;
 
         output.Should().Contain("attack-done");
@@ -108,6 +117,10 @@ public sealed class BoundaryTests
         }
 
         (await broker.ClientAsync(token, null, "exec", "--target", "local", "--", "echo", "before-reload")).Stdout.Should().Be("before-reload\n");
+        // A changed file (replaced by rename, as reloads require): an unchanged one would not be loaded again at all.
+        var replacement = broker.PolicyFile + ".new";
+        await File.WriteAllTextAsync(replacement, AgentPolicy.Allowing("echo") + "\n# reloaded\n");
+        File.Move(replacement, broker.PolicyFile, overwrite: true);
         (await BuiltTools.RunAsync("/bin/kill", ["-HUP", broker.ProcessId.ToString(CultureInfo.InvariantCulture)])).Code.Should().Be(0);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {

@@ -15,7 +15,9 @@ public sealed class RecordingAccessTests : IClassFixture<BrokerProcess>
         var shell = _broker.ClientAsync(agent, "echo before-$((6*7)); sleep 5; echo after-$((7*7))\nexit 4\n", "shell", "--target", "local");
         var sessionId = await RunningSessionOfAsync("watched-e2e");
 
-        var (code, stdout, stderr) = await _broker.ClientAsync(observer, null, "attach", sessionId, "--from-start");
+        // --pass-escapes: the byte-for-byte comparison below includes the shell's mode changes (bracketed paste),
+        // which attach otherwise keeps from the observer's terminal.
+        var (code, stdout, stderr) = await _broker.ClientAsync(observer, null, "attach", sessionId, "--from-start", "--pass-escapes");
         var (shellCode, shellOut, _) = await shell.WaitAsync(TimeSpan.FromSeconds(60));
 
         shellCode.Should().Be(4);

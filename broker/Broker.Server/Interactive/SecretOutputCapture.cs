@@ -77,7 +77,16 @@ internal sealed class SecretOutputCapture : IOutputFilter
     public void EndChannel(OutputChannel channel, IOutputSink output)
     {
         _writer.Sink = output;
-        _markers?.EndChannel(channel, _writer);
+        if (_markers is null)
+        {
+            // An exec capture: what is held so far is replaced on the channel that ends, while it is still open;
+            // the other channel's later output is captured in turn.
+            Release(channel);
+            _writer.Capturing = true;
+            return;
+        }
+
+        _markers.EndChannel(channel, _writer);
     }
 
     public void Complete(IOutputSink output)
@@ -100,8 +109,8 @@ internal sealed class SecretOutputCapture : IOutputFilter
         }
     }
 
-    /// <summary>Ends a capture: registers what was held and shows the one replacement line in its place.</summary>
-    private void Release()
+    /// <summary>Ends a capture: registers what was held and shows the one replacement line in its place (on <paramref name="to"/>, else the channel seen last).</summary>
+    private void Release(OutputChannel? to = null)
     {
         if (!_writer.Capturing)
         {
@@ -118,7 +127,8 @@ internal sealed class SecretOutputCapture : IOutputFilter
         }
 
         Register(text);
-        _writer.ReleaseTarget.Write(Encoding.UTF8.GetBytes($"{Replacement} ({total} bytes)\r\n"));
+        var target = to is { } channel ? _writer.Sink!.Channel(channel) : _writer.ReleaseTarget;
+        target.Write(Encoding.UTF8.GetBytes($"{Replacement} ({total} bytes)\r\n"));
     }
 
     private void Register(string text)

@@ -37,7 +37,11 @@ public sealed class BrokerReachTests : IClassFixture<BoundaryBrokerFixture>
         foreach (var key in new[] { _broker.DevIssuerKey, _broker.RecordingKey })
         {
             var before = SHA256.HashData(await File.ReadAllBytesAsync(key));
-            var (output, code) = await Attack.RunAsync(_broker, string.Format(CultureInfo.InvariantCulture, form, key));
+            // Through a link: the policy protects the data directory by name, and the account must hold on its own.
+            using var scratch = new SessionScratch("key-link-");
+            var link = scratch.File("key");
+            File.CreateSymbolicLink(link, key);
+            var (output, code) = await Attack.RunAsync(_broker, string.Format(CultureInfo.InvariantCulture, form, link));
 
             code.Should().NotBe(0, "reading {0} must fail", key);
             foreach (var fragment in Attack.KeyFragments(key))
@@ -50,14 +54,22 @@ public sealed class BrokerReachTests : IClassFixture<BoundaryBrokerFixture>
     }
 
     [SkippableFact]
-    public async Task The_same_key_reading_forms_leak_the_key_where_sessions_run_as_the_broker()
+    public async Task A_key_reading_form_leaks_the_key_where_sessions_run_as_the_broker()
     {
         Skip.If(BoundaryBrokerFixture.NoBoundaryReason is not null, BoundaryBrokerFixture.NoBoundaryReason);
-        // The control: the masker does not catch these forms, only the account can.
-        var (output, _) = await Attack.RunAsync(_broker, $"grep -v -e ----- {_broker.DevIssuerKey}; base64 -w0 {_broker.RecordingKey}", target: "unconfined");
+        // The control: where sessions run as the broker, a plain copy takes both keys (checked by the copies' bytes, as
+        // the masker would hide a printed key). The policy protects the data directory by name, so the keys are
+        // reached through links it cannot see through, as an attacker would.
+        using var scratch = new SessionScratch("key-link-");
+        var devIssuerKey = scratch.File("issuer");
+        var recordingKey = scratch.File("recording");
+        File.CreateSymbolicLink(devIssuerKey, _broker.DevIssuerKey);
+        File.CreateSymbolicLink(recordingKey, _broker.RecordingKey);
+        var (output, code) = await Attack.RunAsync(_broker, $"cp {devIssuerKey} {scratch.File("issuer-copy")}; cp {recordingKey} {scratch.File("recording-copy")}", target: "unconfined");
 
-        output.Should().Contain(Attack.KeyFragments(_broker.DevIssuerKey)[0]);
-        output.Should().Contain(Attack.KeyFragments(_broker.RecordingKey)[^1]);
+        code.Should().Be(0, output);
+        (await File.ReadAllBytesAsync(scratch.File("issuer-copy"))).Should().Equal(await File.ReadAllBytesAsync(_broker.DevIssuerKey));
+        (await File.ReadAllBytesAsync(scratch.File("recording-copy"))).Should().Equal(await File.ReadAllBytesAsync(_broker.RecordingKey));
     }
 
     [SkippableFact]

@@ -4,8 +4,10 @@ using Broker.Integration.Tests.Fixtures;
 namespace Broker.Integration.Tests.Boundary;
 
 /// <summary>
-/// Under the dev policy itself, which allows read-only programs on any path: what the policy lets through, the
-/// session's account still cannot read (issue 12 read both keys with an allowed <c>grep -v</c>).
+/// Under the dev policy itself, which allows read-only programs on paths outside the broker's data directory: what
+/// the policy lets through, the session's account still cannot read (issue 12 read both keys with an allowed
+/// <c>grep -v</c>). The policy judges names, not what they resolve to, so each attack goes through a symbolic link
+/// into the data directory: a path the policy allows that is the broker's all the same.
 /// </summary>
 public sealed class DevPolicyBoundaryTests : IClassFixture<BrokerFixture>
 {
@@ -31,7 +33,10 @@ public sealed class DevPolicyBoundaryTests : IClassFixture<BrokerFixture>
         foreach (var key in new[] { "dev-issuer-key.pem", "recording-key.pem" })
         {
             var path = Path.Combine(_broker.DataDirectory, key);
-            var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")), string.Format(CultureInfo.InvariantCulture, form, path));
+            using var scratch = new SessionScratch("key-link-");
+            var link = scratch.File(key);
+            File.CreateSymbolicLink(link, path);
+            var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")), string.Format(CultureInfo.InvariantCulture, form, link));
 
             result.Exit!.Code.Should().NotBe(126, "the dev policy allows this form: what stops it must be the account ({0})", result.StderrText);
             result.Exit.Code.Should().NotBe(0);
@@ -48,7 +53,10 @@ public sealed class DevPolicyBoundaryTests : IClassFixture<BrokerFixture>
         Skip.If(BoundaryBrokerFixture.NoBoundaryReason is not null, BoundaryBrokerFixture.NoBoundaryReason);
         var pid = Environment.ProcessId;
         var client = _broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}"));
-        var listing = await ExecResult.RunArgvAsync(client, "ls", "-la", _broker.DataDirectory, Path.Combine(_broker.DataDirectory, "recordings"));
+        using var scratch = new SessionScratch("data-link-");
+        var data = scratch.File("data");
+        Directory.CreateSymbolicLink(data, _broker.DataDirectory);
+        var listing = await ExecResult.RunArgvAsync(client, "ls", "-la", data + "/", Path.Combine(data, "recordings") + "/");
         var maps = await ExecResult.RunArgvAsync(client, "head", "-c", "3000", $"/proc/{pid}/maps");
         var fds = await ExecResult.RunArgvAsync(client, "ls", "-l", $"/proc/{pid}/fd/");
 

@@ -21,7 +21,7 @@ public sealed partial class SessionAccountTests : IClassFixture<BoundaryBrokerFi
         Skip.If(BoundaryBrokerFixture.NoBoundaryReason is not null, BoundaryBrokerFixture.NoBoundaryReason);
         var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token($"ordinary-{Guid.NewGuid():n}")),
             "id -u; id -g; id -G; whoami; echo user=$USER logname=$LOGNAME home=$HOME shell=$SHELL tmp=$TMPDIR; "
-            + "cd && pwd; ls -A ~; echo note > ~/note && cat ~/note; echo temp > \"$TMPDIR/t\" && stat -c %a \"$TMPDIR/t\"; umask; "
+            + "cd && pwd; ls -A ~; echo note > ~/note && cat ~/note; echo temp > ~/tmp/t && stat -c %a ~/tmp/t; umask; "
             + "grep -E '^(CapPrm|CapEff|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status");
 
         result.Exit!.Code.Should().Be(0, result.StderrText);
@@ -48,8 +48,8 @@ public sealed partial class SessionAccountTests : IClassFixture<BoundaryBrokerFi
     {
         Skip.If(BoundaryBrokerFixture.NoBoundaryReason is not null, BoundaryBrokerFixture.NoBoundaryReason);
         var client = _broker.Client(_broker.Token($"returning-{Guid.NewGuid():n}"));
-        var first = await ExecResult.RunScriptAsync(client, "id -u; echo left > ~/left-behind; echo left > \"$TMPDIR/left-behind\"");
-        var second = await ExecResult.RunScriptAsync(client, "id -u; ls -A ~ \"$TMPDIR\"");
+        var first = await ExecResult.RunScriptAsync(client, "id -u; echo left > ~/left-behind; echo left > ~/tmp/left-behind");
+        var second = await ExecResult.RunScriptAsync(client, "id -u; ls -A ~ ~/tmp");
 
         first.Exit!.Code.Should().Be(0, first.StderrText);
         second.Exit!.Code.Should().Be(0, second.StderrText);

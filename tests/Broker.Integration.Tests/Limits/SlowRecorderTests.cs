@@ -59,6 +59,7 @@ public sealed class HungRecorderBrokerFixture : BrokerFixture
 /// recording is behind, so it arrives complete and byte-exact, only later, and the broker holds no
 /// more than the recording's backlog. Only a recorder that writes nothing at all ends the session.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SlowRecorderTests : IClassFixture<SlowRecorderBrokerFixture>
 {
     private readonly SlowRecorderBrokerFixture _broker;
@@ -69,8 +70,11 @@ public sealed class SlowRecorderTests : IClassFixture<SlowRecorderBrokerFixture>
     public async Task Output_many_times_the_backlog_arrives_complete_and_byte_exact_through_a_slow_recorder()
     {
         var content = OrdinaryText.Generate(24 * 1024 * 1024, seed: 12);
-        var file = Path.Combine(_broker.DataDirectory, "ordinary.txt");
+        // Outside the broker's data directory, readable by the session's own account.
+        using var scratch = new SessionScratch("recorder-input-");
+        var file = scratch.File("ordinary.txt");
         await File.WriteAllBytesAsync(file, content);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
         var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token("slow-recorder")), "cat", file);
 
@@ -90,6 +94,7 @@ public sealed class SlowRecorderTests : IClassFixture<SlowRecorderBrokerFixture>
 }
 
 /// <summary>A recorder that makes no progress at all for the stall timeout ends the session with the reason.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class HungRecorderTests : IClassFixture<HungRecorderBrokerFixture>
 {
     private readonly HungRecorderBrokerFixture _broker;
@@ -100,8 +105,11 @@ public sealed class HungRecorderTests : IClassFixture<HungRecorderBrokerFixture>
     public async Task A_recorder_that_writes_nothing_for_the_stall_timeout_ends_the_session_with_the_reason()
     {
         var content = OrdinaryText.Generate(8 * 1024 * 1024, seed: 5);
-        var file = Path.Combine(_broker.DataDirectory, "ordinary.txt");
+        // Outside the broker's data directory, readable by the session's own account.
+        using var scratch = new SessionScratch("recorder-input-");
+        var file = scratch.File("ordinary.txt");
         await File.WriteAllBytesAsync(file, content);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
         var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token("hung-recorder")), "cat", file);
 

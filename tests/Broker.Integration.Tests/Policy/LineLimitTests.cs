@@ -9,7 +9,8 @@ namespace Broker.Integration.Tests.Policy;
 /// </summary>
 public sealed class LineLimitTests : IClassFixture<BrokerFixture>
 {
-    private const string Prompt = "# ";
+    // Sessions run as accounts of their own (never root): bash's prompt ends in "$ ".
+    private const string Prompt = "$ ";
 
     private readonly BrokerFixture _broker;
 

@@ -12,7 +12,8 @@ namespace Broker.Integration.Tests.Policy;
 public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFixture>
 {
     private const string Secret = "s3cr3t-Pa55w0rd-9f8e7d6c";
-    private const string Prompt = "# ";
+    // Sessions run as accounts of their own (never root): bash's prompt ends in "$ ".
+    private const string Prompt = "$ ";
 
     private readonly SecretFixture _broker;
 
@@ -38,6 +39,7 @@ public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFi
     {
         var copy = Path.Combine(_broker.Bin, $"copy-{Guid.NewGuid():n}.txt");
         await File.WriteAllTextAsync(copy, $"the password is {Secret}\n");
+        File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")));
         await terminal.WaitForOutputAsync(Prompt);
 
@@ -56,12 +58,15 @@ public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFi
     }
 
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public sealed class SecretFixture : BrokerFixture
+    public sealed class SecretFixture : BrokerFixture, IDisposable
     {
+        private readonly SessionScratch _scratch;
+
         public SecretFixture()
         {
-            Bin = Path.Combine(Path.GetTempPath(), $"broker-secret-bin-{Guid.NewGuid():n}");
-            Directory.CreateDirectory(Bin);
+            // The session's account, not the test's, runs the stand-in 'aws': it lives where that account can reach.
+            _scratch = new SessionScratch("broker-secret-bin-");
+            Bin = _scratch.Path;
             var aws = Path.Combine(Bin, "aws");
             File.WriteAllText(aws, $"#!/bin/sh\ncase \"$2\" in\n  get-secret-value) printf '{{\"Name\":\"prod/db\",\"SecretString\":\"{Secret}\"}}\\n' ;;\n  *) echo listed ;;\nesac\n");
             File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -85,5 +90,7 @@ public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFi
         }
 
         public string Bin { get; }
+
+        public void Dispose() => _scratch.Dispose();
     }
 }

@@ -5,6 +5,7 @@ namespace EndToEnd.Tests.Terminal;
 /// (the dev policy's <c>shell-users</c>): keys go through one by one as typed, full-screen
 /// programs work, and the local terminal comes back exactly as it was.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
 {
     private readonly BrokerProcess _broker;
@@ -56,7 +57,10 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
     public async Task Vi_edits_and_saves_a_file()
     {
         await using var terminal = await StartAsync();
-        var file = Path.Combine(terminal.Screen.Directory, "notes.txt");
+        // The session runs as an account of its own: the file is where that account may write.
+        var directory = Directory.CreateTempSubdirectory("e2e-vi-").FullName;
+        File.SetUnixFileMode(directory, (UnixFileMode)Convert.ToInt32("1777", 8));
+        var file = Path.Combine(directory, "notes.txt");
         await terminal.OpenShellAsync();
 
         await terminal.Screen.EnterAsync($"vi {file}");
@@ -70,6 +74,7 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         await terminal.Screen.WaitForTextAsync("saved-10");
 
         (await File.ReadAllTextAsync(file)).Should().Be("typed in vi\n");
+        Directory.Delete(directory, recursive: true);
         await terminal.Screen.EnterAsync("exit");
         (await terminal.SettingsRestoredAsync()).Should().BeTrue();
     }
