@@ -59,7 +59,7 @@ public sealed class BackPressureTests : IDisposable
     {
         var time = new FakeTimeProvider();
         using var destination = new TestStream(holdWrites: true);
-        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, Small with { StallTimeout = TimeSpan.FromSeconds(30) }, time);
+        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, Small with { StallTimeout = TimeSpan.FromSeconds(30), StallClock = time }, time);
         await using (writer)
         {
             var data = new byte[3000];
@@ -90,7 +90,7 @@ public sealed class BackPressureTests : IDisposable
     {
         var time = new FakeTimeProvider();
         using var destination = new TestStream(holdWrites: true);
-        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, Small with { StallTimeout = TimeSpan.FromSeconds(20) }, time);
+        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, Small with { StallTimeout = TimeSpan.FromSeconds(20), StallClock = time }, time);
         try
         {
             for (var i = 0; i < 40; i++)
@@ -121,7 +121,7 @@ public sealed class BackPressureTests : IDisposable
     {
         var time = new FakeTimeProvider();
         using var destination = new TestStream();
-        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, Small with { StallTimeout = TimeSpan.FromSeconds(5) }, time);
+        var writer = RecordingWriter.Create(destination, TestRecordings.Header(), _key, Small with { StallTimeout = TimeSpan.FromSeconds(5), StallClock = time }, time);
         await using (writer)
         {
             writer.AppendOutput(OutputStream.Stdout, "a prompt\n"u8);

@@ -43,7 +43,10 @@ internal sealed class Session : IDisposable
     private const int EventQueueDepth = 32;
     // Below the large-object threshold (85,000 bytes) so event buffers stay in the young generations.
     private const int MaxEventBytes = 64 * 1024;
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+    // How long a pump may read nothing after the program exited before its output counts as held open from outside.
+    // Generous: on a busy machine a pump whose pipe already reached its end can wait seconds for a core, and cutting
+    // it off loses the program's last output (and an exec capture's replacement, written when the channel ends).
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
     // Output still read after the program exited, past which a pump that keeps reading is cut off: what was
     // buffered at the exit (the kernel's pipe, the channel's 1 MiB, the recording's backlog) is far less.
     private const long MaxDrainBytes = 32L * 1024 * 1024;

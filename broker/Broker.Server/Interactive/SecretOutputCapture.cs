@@ -30,6 +30,7 @@ internal sealed class SecretOutputCapture : IOutputFilter
     private readonly ShellMarkerFilter? _markers;
     private readonly CaptureWriter _writer = new();
     private bool _armed;
+    private bool _stdoutEnded;
 
     /// <summary>Captures everything (an exec session whose command's output is secret).</summary>
     public SecretOutputCapture(SecretRegistry secrets)
@@ -79,10 +80,15 @@ internal sealed class SecretOutputCapture : IOutputFilter
         _writer.Sink = output;
         if (_markers is null)
         {
-            // An exec capture: what is held so far is replaced on the channel that ends, while it is still open;
-            // the other channel's later output is captured in turn.
-            Release(channel);
-            _writer.Capturing = true;
+            // An exec capture is replaced on standard output when it ends, while it is still open: a secret-printing
+            // command prints there. Once it has ended, what standard error adds is replaced there when it ends.
+            if (channel == OutputChannel.Stdout || _stdoutEnded)
+            {
+                _stdoutEnded |= channel == OutputChannel.Stdout;
+                Release(channel);
+                _writer.Capturing = true;
+            }
+
             return;
         }
 

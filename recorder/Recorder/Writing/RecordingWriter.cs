@@ -69,7 +69,7 @@ public sealed class RecordingWriter : IAsyncDisposable
         // The queue itself is unbounded: the backlog bounds it in bytes, and appends are never refused
         // for lack of a queue slot (they hold the writer's lock and cannot wait).
         _queue = Channel.CreateUnbounded<WriterWork>(new UnboundedChannelOptions { SingleReader = true });
-        _backlog = new WriterBacklog(time, options.MaxPendingBytes, options.HardPendingBytes, options.StallTimeout);
+        _backlog = new WriterBacklog(options.StallClock ?? TimeProvider.System, options.MaxPendingBytes, options.HardPendingBytes, options.StallTimeout);
         _pump = Task.Run(PumpAsync);
         _flushTimer = time.CreateTimer(static state => ((RecordingWriter)state!).OnFlushTimer(), this, options.FlushInterval, options.FlushInterval);
     }

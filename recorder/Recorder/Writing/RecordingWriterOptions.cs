@@ -40,6 +40,13 @@ public sealed record RecordingWriterOptions
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// The clock a stall is measured on: the wall clock unless set. A hung mount is a fact of real time, while the
+    /// recording's own clock may be a test's, moved on by minutes while a write is in progress (which would make
+    /// that write look stalled).
+    /// </summary>
+    public TimeProvider? StallClock { get; init; }
+
+    /// <summary>
     /// How far appends that do not wait for capacity may outrun the writer before it faults: 16 times
     /// <see cref="MaxPendingBytes"/>, at least 64 MiB. Only a producer that ignores back-pressure reaches it.
     /// </summary>
