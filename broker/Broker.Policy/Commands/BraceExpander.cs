@@ -58,36 +58,18 @@ internal static class BraceExpander
     {
         for (var i = 0; i < text.Length; i++)
         {
-            var c = text[i];
-            if (c == '\\')
+            if (SkipQuotedPart(text, i) is { } end)
             {
-                i++;
-                continue;
-            }
-
-            if (c is '\'' or '"' or '`')
-            {
-                i = SkipQuote(text, i);
-                if (i < 0)
+                if (end < 0)
                 {
                     return null;
                 }
 
+                i = end;
                 continue;
             }
 
-            if (c == '$' && i + 1 < text.Length && text[i + 1] is '{' or '(')
-            {
-                i = SkipGroup(text, i + 1);
-                if (i < 0)
-                {
-                    return null;
-                }
-
-                continue;
-            }
-
-            if (c != '{')
+            if (text[i] != '{')
             {
                 continue;
             }
@@ -101,41 +83,37 @@ internal static class BraceExpander
         return null;
     }
 
+    /// <summary>
+    /// Steps over what braces inside do not count in, starting at <paramref name="i"/>: an escaped character, a quoted
+    /// string, a <c>$( )</c> or <c>${ }</c> group. The index of its last character, -1 when it is not closed, or null
+    /// when nothing of the kind starts there.
+    /// </summary>
+    private static int? SkipQuotedPart(string text, int i) => text[i] switch
+    {
+        '\\' => i + 1,
+        '\'' or '"' or '`' => SkipQuote(text, i),
+        '$' when i + 1 < text.Length && text[i + 1] is '{' or '(' => SkipGroup(text, i + 1),
+        _ => null,
+    };
+
     private static (int, int, List<string>)? TryBrace(string text, int open)
     {
         var depth = 0;
         var commas = new List<int>();
         for (var i = open; i < text.Length; i++)
         {
+            if (SkipQuotedPart(text, i) is { } end)
+            {
+                if (end < 0)
+                {
+                    return null;
+                }
+
+                i = end;
+                continue;
+            }
+
             var c = text[i];
-            if (c == '\\')
-            {
-                i++;
-                continue;
-            }
-
-            if (c is '\'' or '"' or '`')
-            {
-                i = SkipQuote(text, i);
-                if (i < 0)
-                {
-                    return null;
-                }
-
-                continue;
-            }
-
-            if (c == '$' && i + 1 < text.Length && text[i + 1] is '{' or '(')
-            {
-                i = SkipGroup(text, i + 1);
-                if (i < 0)
-                {
-                    return null;
-                }
-
-                continue;
-            }
-
             if (c == '{')
             {
                 depth++;
