@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Broker.TestSupport;
 
 namespace EndToEnd.Tests;
 
@@ -27,9 +28,8 @@ public sealed class BoundaryTests
         var pid = broker.ProcessId.ToString(CultureInfo.InvariantCulture);
 
         // The policy protects the data directory by name; a link it cannot see through is the hole left to the account.
-        var links = Directory.CreateTempSubdirectory("boundary-links-").FullName;
-        File.SetUnixFileMode(links, (UnixFileMode)Convert.ToInt32("1777", 8));
-        var dataLink = Path.Combine(links, "data");
+        using var links = new SessionScratch("boundary-links-");
+        var dataLink = links.File("data");
         Directory.CreateSymbolicLink(dataLink, data);
         var keyLinks = keys.Select(k => Path.Combine(dataLink, Path.GetFileName(k))).ToArray();
 
@@ -37,7 +37,6 @@ public sealed class BoundaryTests
             $"grep -v -e ----- {keyLinks[0]}; base64 -w0 {keyLinks[1]}; head -c 3000 {keyLinks[0]}; cut -c2- {keyLinks[1]}; ls -la {dataLink}/; "
             + $"cat /proc/{pid}/environ; grep -a -r --include=environ . /proc/{pid}/; ls -l /proc/{pid}/fd; rm -rf {dataLink}/recordings; touch {dataLink}/forged; "
             + $"kill -STOP {pid}; kill -KILL {pid}; echo attack-done");
-        Directory.Delete(links, recursive: true);
         var output = stdout + stderr;
 
         output.Should().Contain("attack-done");

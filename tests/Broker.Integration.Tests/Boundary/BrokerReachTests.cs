@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Broker.Integration.Tests.Fixtures;
+using Broker.TestSupport;
 
 namespace Broker.Integration.Tests.Boundary;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Broker.Integration.Tests.Fixtures;
+using Broker.TestSupport;
 
 namespace Broker.Integration.Tests.Boundary;
 

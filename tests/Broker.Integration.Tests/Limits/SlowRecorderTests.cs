@@ -2,6 +2,7 @@ using Broker.Integration.Tests.Fixtures;
 using Broker.Protocol.V1;
 using Broker.Server.Configuration;
 using Broker.Server.Recording;
+using Broker.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Recorder;
 
@@ -72,9 +73,7 @@ public sealed class SlowRecorderTests : IClassFixture<SlowRecorderBrokerFixture>
         var content = OrdinaryText.Generate(24 * 1024 * 1024, seed: 12);
         // Outside the broker's data directory, readable by the session's own account.
         using var scratch = new SessionScratch("recorder-input-");
-        var file = scratch.File("ordinary.txt");
-        await File.WriteAllBytesAsync(file, content);
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var file = await scratch.WriteReadableAsync("ordinary.txt", content);
 
         var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token("slow-recorder")), "cat", file);
 
@@ -107,9 +106,7 @@ public sealed class HungRecorderTests : IClassFixture<HungRecorderBrokerFixture>
         var content = OrdinaryText.Generate(8 * 1024 * 1024, seed: 5);
         // Outside the broker's data directory, readable by the session's own account.
         using var scratch = new SessionScratch("recorder-input-");
-        var file = scratch.File("ordinary.txt");
-        await File.WriteAllBytesAsync(file, content);
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var file = await scratch.WriteReadableAsync("ordinary.txt", content);
 
         var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token("hung-recorder")), "cat", file);
 

@@ -1,5 +1,6 @@
 using Broker.Integration.Tests.Fixtures;
 using Broker.Protocol.V1;
+using Broker.TestSupport;
 
 namespace Broker.Integration.Tests.Policy;
 
@@ -37,9 +38,7 @@ public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFi
     [Fact]
     public async Task In_line_mode_the_command_output_is_masked_and_the_value_stays_masked_afterwards()
     {
-        var copy = Path.Combine(_broker.Bin, $"copy-{Guid.NewGuid():n}.txt");
-        await File.WriteAllTextAsync(copy, $"the password is {Secret}\n");
-        File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var copy = await _broker.Scratch.WriteReadableAsync($"copy-{Guid.NewGuid():n}.txt", System.Text.Encoding.UTF8.GetBytes($"the password is {Secret}\n"));
         await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")));
         await terminal.WaitForOutputAsync(Prompt);
 
@@ -60,13 +59,11 @@ public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFi
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public sealed class SecretFixture : BrokerFixture, IDisposable
     {
-        private readonly SessionScratch _scratch;
-
         public SecretFixture()
         {
             // The session's account, not the test's, runs the stand-in 'aws': it lives where that account can reach.
-            _scratch = new SessionScratch("broker-secret-bin-");
-            Bin = _scratch.Path;
+            Scratch = new SessionScratch("broker-secret-bin-");
+            Bin = Scratch.Path;
             var aws = Path.Combine(Bin, "aws");
             File.WriteAllText(aws, $"#!/bin/sh\ncase \"$2\" in\n  get-secret-value) printf '{{\"Name\":\"prod/db\",\"SecretString\":\"{Secret}\"}}\\n' ;;\n  *) echo listed ;;\nesac\n");
             File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
@@ -89,8 +86,10 @@ public sealed class SecretOutputTests : IClassFixture<SecretOutputTests.SecretFi
                 """;
         }
 
+        public SessionScratch Scratch { get; }
+
         public string Bin { get; }
 
-        public void Dispose() => _scratch.Dispose();
+        public void Dispose() => Scratch.Dispose();
     }
 }

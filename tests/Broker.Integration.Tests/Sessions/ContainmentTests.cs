@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Integration.Tests.Fixtures;
+using Broker.TestSupport;
 using Microsoft.Win32.SafeHandles;
 
 namespace Broker.Integration.Tests.Sessions;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Broker.Integration.Tests.Boundary;
 using Broker.Integration.Tests.Fixtures;
+using Broker.TestSupport;
 
 namespace Broker.Integration.Tests.Sessions;
 

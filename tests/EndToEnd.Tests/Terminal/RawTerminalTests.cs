@@ -1,3 +1,5 @@
+using Broker.TestSupport;
+
 namespace EndToEnd.Tests.Terminal;
 
 /// <summary>
@@ -58,9 +60,8 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
     {
         await using var terminal = await StartAsync();
         // The session runs as an account of its own: the file is where that account may write.
-        var directory = Directory.CreateTempSubdirectory("e2e-vi-").FullName;
-        File.SetUnixFileMode(directory, (UnixFileMode)Convert.ToInt32("1777", 8));
-        var file = Path.Combine(directory, "notes.txt");
+        using var directory = new SessionScratch("e2e-vi-");
+        var file = directory.File("notes.txt");
         await terminal.OpenShellAsync();
 
         await terminal.Screen.EnterAsync($"vi {file}");
@@ -74,7 +75,6 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         await terminal.Screen.WaitForTextAsync("saved-10");
 
         (await File.ReadAllTextAsync(file)).Should().Be("typed in vi\n");
-        Directory.Delete(directory, recursive: true);
         await terminal.Screen.EnterAsync("exit");
         (await terminal.SettingsRestoredAsync()).Should().BeTrue();
     }

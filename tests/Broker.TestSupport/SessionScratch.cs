@@ -1,4 +1,4 @@
-namespace Broker.Integration.Tests.Fixtures;
+namespace Broker.TestSupport;
 
 /// <summary>
 /// A temporary directory of the test's that sessions may write in. Sessions run as accounts of their own, which a
@@ -6,6 +6,8 @@ namespace Broker.Integration.Tests.Fixtures;
 /// </summary>
 public sealed class SessionScratch : IDisposable
 {
+    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
     public SessionScratch(string prefix)
     {
         Path = Directory.CreateTempSubdirectory(prefix).FullName;
@@ -20,6 +22,19 @@ public sealed class SessionScratch : IDisposable
     public string Path { get; }
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Writes <paramref name="content"/> to a file every account may read (whatever the test's umask); its path.</summary>
+    public async Task<string> WriteReadableAsync(string name, byte[] content)
+    {
+        var path = File(name);
+        await System.IO.File.WriteAllBytesAsync(path, content);
+        if (!OperatingSystem.IsWindows())
+        {
+            System.IO.File.SetUnixFileMode(path, Readable);
+        }
+
+        return path;
+    }
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
