@@ -21,6 +21,7 @@ internal sealed partial class SessionTokenWatch : IDisposable
     private readonly ITimer _timer;
     private DateTimeOffset _expiresAt;
     private bool _warned;
+    private DateTimeOffset _graceEndsAt;
 
     public SessionTokenWatch(CallerIdentity caller, Session session, TokenValidator validator, TimeProvider time, TimeSpan grace, ILogger logger)
     {
@@ -82,16 +83,19 @@ internal sealed partial class SessionTokenWatch : IDisposable
                 return;
             }
 
-            var deadline = _expiresAt + _grace;
-            if (now < deadline)
+            // The grace runs from the moment the client is told, not from the expiry: on a busy
+            // machine this timer can fire late, and a session must never end without the notice
+            // and the whole grace to answer it.
+            if (!_warned)
             {
-                if (!_warned)
-                {
-                    _warned = true;
-                    _session.PostNotice(NoticeKind.TokenExpiring, $"your token expired at {_expiresAt:u}; send a fresh token (renew_token) within {_grace.TotalSeconds:0} s or the session ends");
-                }
+                _warned = true;
+                _graceEndsAt = now + _grace;
+                _session.PostNotice(NoticeKind.TokenExpiring, $"your token expired at {_expiresAt:u}; send a fresh token (renew_token) within {_grace.TotalSeconds:0} s or the session ends");
+            }
 
-                Schedule(deadline);
+            if (now < _graceEndsAt)
+            {
+                Schedule(_graceEndsAt);
                 return;
             }
         }

@@ -34,6 +34,25 @@ public sealed class TokenRenewalTests : IClassFixture<TokenRenewalTests.FakeCloc
     }
 
     [Fact]
+    public async Task A_watch_that_first_looks_after_the_grace_is_over_still_warns_and_gives_the_whole_grace()
+    {
+        await using var session = await OpenAsync(_broker.Mint("agent-late-watch", [], TokenLifetime));
+
+        // One step past expiry and grace together: a timer that fires late on a busy machine.
+        _broker.Clock.Advance(TokenLifetime + TimeSpan.FromMinutes(2));
+        (await session.NextNoticeAsync()).Kind.Should().Be(NoticeKind.TokenExpiring);
+
+        await session.RenewAsync(_broker.Mint("agent-late-watch", [], TimeSpan.FromHours(1)));
+        await session.SendAsync("ping\n");
+        await session.WaitForOutputAsync("ping\n");
+        _broker.Clock.Advance(TimeSpan.FromMinutes(2));
+        await session.SendAsync("done\n");
+
+        var exit = await session.ExitAsync();
+        exit.Reason.Should().Be(ExitReason.Exited);
+    }
+
+    [Fact]
     public async Task A_fresh_token_of_the_same_identity_keeps_the_session_past_the_old_expiry()
     {
         await using var session = await OpenAsync(_broker.Mint("agent-renewing", [], TokenLifetime));
