@@ -109,6 +109,8 @@ internal static class BrokerHost
             grpc.EnableDetailedErrors = false;
         }).AddServiceOptions<HealthServiceImpl>(health => health.MaxReceiveMessageSize = MaxHealthMessageBytes);
         services.AddGrpcReflection();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = BrokerShutdown.ShutdownTimeout);
+        services.AddHostedService<BrokerShutdown>();
         replaceServices?.Invoke(services);
 
         var app = builder.Build();
@@ -125,14 +127,6 @@ internal static class BrokerHost
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
-        app.Lifetime.ApplicationStopping.Register(() =>
-        {
-            health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-            var sessions = app.Services.GetRequiredService<SessionManager>();
-            sessions.Registry.TerminateAllAsync("the broker is shutting down", TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-            // Sealed recordings finish reaching the disk before the process exits.
-            Task.WaitAny([app.Services.GetRequiredService<RecordingCatalog>().WhenClosedAsync()], TimeSpan.FromSeconds(10));
-        });
         return app;
     }
 
