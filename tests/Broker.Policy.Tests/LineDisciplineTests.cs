@@ -269,6 +269,23 @@ public sealed class LineDisciplineTests
         ToShell.Should().Be("echo a\necho b\n\u0004\u0004", "end of file reaches the last program (which ignores it) and then the shell");
     }
 
+    [Fact]
+    public void A_command_longer_than_the_line_editor_keeps_is_never_decided_and_the_shell_gets_a_fresh_prompt()
+    {
+        AtPrompt();
+        var chunk = new string('a', 32 * 1024);
+        for (var typed = 0; typed <= CommandLineAssembler.MaxCommandBytes; typed += chunk.Length)
+        {
+            Type(chunk);
+        }
+
+        Type(" && rm -rf /tmp/x\r");
+
+        _gate.Decided.Should().BeEmpty();
+        ToShell.Should().Be("\n");
+        ToAgent.Should().Contain("is refused");
+    }
+
     private sealed class RecordingGate : ILineModeGate
     {
         public List<string> Decided { get; } = [];

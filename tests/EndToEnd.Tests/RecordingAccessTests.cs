@@ -12,12 +12,23 @@ public sealed class RecordingAccessTests : IClassFixture<BrokerProcess>
     {
         var agent = await _broker.TokenAsync("watched-e2e", "shell-users");
         var observer = await _broker.TokenAsync("observer-e2e", "observers");
-        var shell = _broker.ClientAsync(agent, "echo before-$((6*7)); sleep 5; echo after-$((7*7))\nexit 4\n", "shell", "--target", "local");
+        using var scratch = new Broker.TestSupport.SessionScratch("attach-e2e-");
+        var release = scratch.File("release");
+        // The shell holds its second half until the observer is attached, so attach follows a session still running.
+        var shell = _broker.ClientAsync(
+            agent,
+            $"echo before-$((6*7)); until [ -e {release} ]; do sleep 0.05; done; echo after-$((7*7))\nexit 4\n",
+            "shell",
+            "--target",
+            "local");
         var sessionId = await RunningSessionOfAsync("watched-e2e");
 
         // --pass-escapes: the byte-for-byte comparison below includes the shell's mode changes (bracketed paste),
         // which attach otherwise keeps from the observer's terminal.
-        var (code, stdout, stderr) = await _broker.ClientAsync(observer, null, "attach", sessionId, "--from-start", "--pass-escapes");
+        var attach = _broker.ClientAsync(observer, null, "attach", sessionId, "--from-start", "--pass-escapes");
+        await _broker.WaitForLogAsync($"attached to session {sessionId}");
+        await File.WriteAllTextAsync(release, string.Empty);
+        var (code, stdout, stderr) = await attach.WaitAsync(TimeSpan.FromSeconds(120));
         var (shellCode, shellOut, _) = await shell.WaitAsync(TimeSpan.FromSeconds(60));
 
         shellCode.Should().Be(4);

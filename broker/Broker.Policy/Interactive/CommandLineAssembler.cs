@@ -12,16 +12,26 @@ namespace Broker.Policy;
 /// It writes what the user should see to an echo buffer and reports each complete command text; only that text,
 /// once decided, should be forwarded to the shell (followed by a newline). Escape sequences (cursor keys,
 /// bracketed-paste markers) are dropped; other control characters stay in the text so the policy sees them.
-/// A pure state machine: no I/O, no clock.
+/// A command is kept up to <see cref="MaxCommandBytes"/>: one that grows past it is refused whole (see
+/// <see cref="Feed"/>). A pure state machine: no I/O, no clock.
 /// </summary>
 public sealed class CommandLineAssembler
 {
+    /// <summary>
+    /// Most bytes one command may take as typed, its line ends included (a CR LF pair counts once). Half the
+    /// parser's limit, so that any command the assembler reports can be parsed; an untrusted client that types
+    /// without end cannot make the broker hold more than this per session.
+    /// </summary>
+    public const int MaxCommandBytes = 1024 * 1024;
+
     private const byte Escape = 0x1B;
 
     private static readonly byte[] EraseOne = "\b \b"u8.ToArray();
     private static readonly byte[] NewLine = "\r\n"u8.ToArray();
     private static readonly byte[] ContinuationPrompt = "\r\n> "u8.ToArray();
     private static readonly byte[] Interrupted = "^C\r\n"u8.ToArray();
+    private static readonly byte[] CutNotice = System.Text.Encoding.ASCII.GetBytes(
+        $"\r\nbroker: the command is longer than {MaxCommandBytes} bytes and is refused; what follows up to the end of the line is dropped\r\n");
 
     private readonly List<byte> _line = [];
     // Parsing a command's text again and again as lines arrive may cost at most this many characters in all.
@@ -30,6 +40,10 @@ public sealed class CommandLineAssembler
     private readonly StringBuilder _pending = new();
     private string? _awaiting;
     private long _parseWork;
+    // Bytes the continuation lines in _pending took as typed (with their line ends): the cap counts bytes typed.
+    private int _pendingBytes;
+    // The command grew past MaxCommandBytes: it was dropped, and so is everything typed up to the end of the line.
+    private bool _cut;
     private EscapeState _escape;
     private bool _afterCarriageReturn;
 
@@ -41,14 +55,21 @@ public sealed class CommandLineAssembler
         SingleShift,
     }
 
-    /// <summary>True while a command is partly typed (the current line or earlier continuation lines).</summary>
-    public bool HasPendingInput => _line.Count > 0 || _pending.Length > 0;
+    /// <summary>True while a command is partly typed (the current line or earlier continuation lines, or a line being cut).</summary>
+    public bool HasPendingInput => _line.Count > 0 || _pending.Length > 0 || _cut;
 
-    /// <summary>Processes <paramref name="input"/>; echo bytes go to <paramref name="echo"/>, complete commands to <paramref name="commands"/>.</summary>
-    public void Feed(ReadOnlySpan<byte> input, IBufferWriter<byte> echo, ICollection<string> commands)
+    /// <summary>
+    /// Processes <paramref name="input"/>; echo bytes go to <paramref name="echo"/>, complete commands to
+    /// <paramref name="commands"/>. Returns how many commands ended in this input after being cut at
+    /// <see cref="MaxCommandBytes"/>: such a command is never reported (no part of it may be taken for the whole),
+    /// its text is dropped as soon as it passes the cap (the echo says so), and the keys after it up to the end
+    /// of the line are dropped too, so the rest of an over-long line never becomes a command of its own.
+    /// </summary>
+    public int Feed(ReadOnlySpan<byte> input, IBufferWriter<byte> echo, ICollection<string> commands)
     {
         ArgumentNullException.ThrowIfNull(echo);
         ArgumentNullException.ThrowIfNull(commands);
+        var cut = 0;
         foreach (var b in input)
         {
             var afterCarriageReturn = _afterCarriageReturn;
@@ -66,20 +87,18 @@ public sealed class CommandLineAssembler
                     break;
                 case (byte)'\r':
                     _afterCarriageReturn = true;
-                    EndLine(echo, commands);
+                    cut += EndLineOrCut(echo, commands);
                     break;
                 case (byte)'\n':
                     if (!afterCarriageReturn)
                     {
-                        EndLine(echo, commands);
+                        cut += EndLineOrCut(echo, commands);
                     }
 
                     break;
                 case 0x03:
-                    _line.Clear();
-                    _pending.Clear();
-                    _awaiting = null;
-                    _parseWork = 0;
+                    ForgetCommand();
+                    _cut = false;
                     echo.Write(Interrupted);
                     break;
                 case 0x08 or 0x7F:
@@ -100,31 +119,81 @@ public sealed class CommandLineAssembler
                     KillWord(echo);
                     break;
                 case (byte)'\t':
-                    _line.Add(b);
-                    echo.Write([b]);
+                    Add(b, echo, [b]);
                     break;
                 case < 0x20:
                     // Kept in the text (the parser reports it); shown in caret notation.
-                    _line.Add(b);
-                    echo.Write([(byte)'^', (byte)(b + 0x40)]);
+                    Add(b, echo, [(byte)'^', (byte)(b + 0x40)]);
                     break;
                 default:
-                    _line.Add(b);
-                    echo.Write([b]);
+                    Add(b, echo, [b]);
                     break;
             }
         }
+
+        return cut;
     }
 
     /// <summary>Forgets any partly typed command.</summary>
     public void Reset()
     {
-        _line.Clear();
-        _pending.Clear();
-        _awaiting = null;
-        _parseWork = 0;
+        ForgetCommand();
+        _cut = false;
         _escape = EscapeState.None;
         _afterCarriageReturn = false;
+    }
+
+    private void ForgetCommand()
+    {
+        _line.Clear();
+        _pending.Clear();
+        _pendingBytes = 0;
+        _awaiting = null;
+        _parseWork = 0;
+    }
+
+    /// <summary>Adds a typed byte to the line, or, at the cap, drops the whole command and says so once.</summary>
+    private void Add(byte b, IBufferWriter<byte> echo, ReadOnlySpan<byte> shown)
+    {
+        if (_cut)
+        {
+            return;
+        }
+
+        // Room is kept for the line end that will close this line.
+        if (_pendingBytes + _line.Count + 2 > MaxCommandBytes)
+        {
+            ForgetCommand();
+            _cut = true;
+            echo.Write(CutNotice);
+            return;
+        }
+
+        _line.Add(b);
+        echo.Write(shown);
+    }
+
+    /// <summary>
+    /// Ends the line: a cut command ends here (reported as a count, never as a command), as does one whose line
+    /// end takes it past the cap (empty continuation lines add only line ends); else <see cref="EndLine"/>.
+    /// </summary>
+    private int EndLineOrCut(IBufferWriter<byte> echo, ICollection<string> commands)
+    {
+        if (_cut)
+        {
+            _cut = false;
+            return 1;
+        }
+
+        if (_pendingBytes + _line.Count + 1 > MaxCommandBytes)
+        {
+            ForgetCommand();
+            echo.Write(CutNotice);
+            return 1;
+        }
+
+        EndLine(echo, commands);
+        return 0;
     }
 
     private void ContinueEscape(byte b)
@@ -145,6 +214,7 @@ public sealed class CommandLineAssembler
     private void EndLine(IBufferWriter<byte> echo, ICollection<string> commands)
     {
         var line = Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(_line));
+        _pendingBytes += _line.Count + 1;
         _line.Clear();
         var continuing = _pending.Length > 0;
         _pending.Append(line);
@@ -174,9 +244,7 @@ public sealed class CommandLineAssembler
 
         // Complete (or too costly to follow further: then it goes to the policy as it stands, which refuses it).
         var text = _pending.ToString();
-        _pending.Clear();
-        _awaiting = null;
-        _parseWork = 0;
+        ForgetCommand();
         echo.Write(NewLine);
         commands.Add(text);
     }

@@ -231,7 +231,7 @@ public sealed class LineDiscipline
             Consume(take);
             if (stop >= 0 && chunk[stop] == EndOfFile)
             {
-                Feed(chunk.AsSpan(0, stop), actions);
+                _ = Feed(chunk.AsSpan(0, stop), actions);
                 if (!_assembler.HasPendingInput)
                 {
                     SendToShell(EndOfFileByte, actions, LineState.AwaitingPrompt);
@@ -240,10 +240,11 @@ public sealed class LineDiscipline
                 continue;
             }
 
-            Feed(chunk, actions);
-            if (stop >= 0 && chunk[stop] == Interrupt)
+            var cut = Feed(chunk, actions);
+            if ((stop >= 0 && chunk[stop] == Interrupt) || cut > 0)
             {
-                // The line is discarded; an empty line brings a fresh prompt.
+                // The line is discarded (interrupted, or refused as longer than the assembler keeps: the echo
+                // said so); an empty line brings a fresh prompt.
                 SendToShell(NewLine, actions, LineState.AwaitingPrompt);
                 return;
             }
@@ -292,14 +293,17 @@ public sealed class LineDiscipline
         _state = next;
     }
 
-    private void Feed(ReadOnlySpan<byte> keys, ICollection<LineAction> actions)
+    /// <summary>Feeds the line editor and shows its echo; returns how many commands it refused as too long.</summary>
+    private int Feed(ReadOnlySpan<byte> keys, ICollection<LineAction> actions)
     {
-        _assembler.Feed(keys, _echo, _commands);
+        var cut = _assembler.Feed(keys, _echo, _commands);
         if (_echo.WrittenCount > 0)
         {
             actions.Add(new LineAction.ToAgent(_echo.WrittenSpan.ToArray()));
             _echo.ResetWrittenCount();
         }
+
+        return cut;
     }
 
     private void Consume(int count)

@@ -10,6 +10,7 @@ using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
 using Broker.Server.Recording;
+using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -68,6 +69,8 @@ internal static class BrokerHost
         configureLogging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, plan));
 
+        // The settings and the plan are registered once; the services below read them from the container rather than
+        // from this method's variables, so a test's replacement of either reaches every service built from it.
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(settings.Time);
@@ -75,13 +78,13 @@ internal static class BrokerHost
         services.AddSingleton<OpenSessions>();
         services.AddSingleton(plan.Budget);
         // Connection deadlines are wall-clock: a test's fake session clock must not close its connections.
-        services.AddSingleton(sp => new ConnectionAdmission(plan.Budget, TimeProvider.System, sp.GetRequiredService<ILogger<ConnectionAdmission>>()));
-        if (settings.Server.Tls is { } tls)
+        services.AddSingleton(sp => new ConnectionAdmission(sp.GetRequiredService<ConnectionBudget>(), TimeProvider.System, sp.GetRequiredService<ILogger<ConnectionAdmission>>()));
+        if (settings.Server.Tls is not null)
         {
-            services.AddSingleton(sp => new TlsCertificates(tls, TimeProvider.System, sp.GetRequiredService<ILogger<TlsCertificates>>()));
+            services.AddSingleton(sp => new TlsCertificates(Settings(sp).Server.Tls!, TimeProvider.System, sp.GetRequiredService<ILogger<TlsCertificates>>()));
         }
 
-        services.AddSingleton(sp => new TokenValidator(settings.Issuers, settings.Time, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
+        services.AddSingleton(sp => new TokenValidator(Settings(sp).Issuers, Settings(sp).Time, null, sp.GetRequiredService<ILogger<TokenValidator>>()));
         // The authentication core without AddAuthentication's data protection, which would write keys to the
         // service account's home directory: bearer tokens need neither cookies nor key rings.
         services.AddAuthenticationCore(options => options.DefaultScheme = BearerTokenHandler.SchemeName);
@@ -89,14 +92,14 @@ internal static class BrokerHost
         new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
-            settings.Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
-            settings.Time));
+            Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
+            Settings(sp).Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
         services.AddRecordings(settings);
         services.AddSingleton<HealthServiceImpl>();
-        services.AddSingleton(sp => new AwsCredentialBroker(settings.Sts.ToSettings(), settings.AwsBaseCredentials, settings.Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
-        services.AddSingleton(sp => new CredentialsEndpoint(settings.Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
+        services.AddSingleton(sp => new AwsCredentialBroker(Settings(sp).Sts.ToSettings(), Settings(sp).AwsBaseCredentials, Settings(sp).Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
+        services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
         services.AddHostedService(sp => sp.GetRequiredService<CredentialsEndpoint>());
         services.AddSingleton<SessionAwsCredentials>();
         services.AddSingleton<PolicyReloader>();
@@ -104,11 +107,13 @@ internal static class BrokerHost
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<CallerAuthInterceptor>();
-            grpc.MaxReceiveMessageSize = settings.MaxReceiveMessageBytes;
             grpc.MaxSendMessageSize = null;
             grpc.EnableDetailedErrors = false;
         }).AddServiceOptions<HealthServiceImpl>(health => health.MaxReceiveMessageSize = MaxHealthMessageBytes);
+        services.AddOptions<GrpcServiceOptions>().Configure<BrokerSettings>((grpc, configured) => grpc.MaxReceiveMessageSize = configured.MaxReceiveMessageBytes);
         services.AddGrpcReflection();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = BrokerShutdown.ShutdownTimeout);
+        services.AddHostedService<BrokerShutdown>();
         replaceServices?.Invoke(services);
 
         var app = builder.Build();
@@ -125,16 +130,10 @@ internal static class BrokerHost
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
-        app.Lifetime.ApplicationStopping.Register(() =>
-        {
-            health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
-            var sessions = app.Services.GetRequiredService<SessionManager>();
-            sessions.Registry.TerminateAllAsync("the broker is shutting down", TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-            // Sealed recordings finish reaching the disk before the process exits.
-            Task.WaitAny([app.Services.GetRequiredService<RecordingCatalog>().WhenClosedAsync()], TimeSpan.FromSeconds(10));
-        });
         return app;
     }
+
+    private static BrokerSettings Settings(IServiceProvider services) => services.GetRequiredService<BrokerSettings>();
 
     /// <summary>Every endpoint of the plan, behind the connection admission (and TLS where the URL says https).</summary>
     private static void ConfigureKestrel(KestrelServerOptions kestrel, HostPlan plan)

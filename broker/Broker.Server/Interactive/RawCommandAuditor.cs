@@ -13,6 +13,8 @@ namespace Broker.Server.Interactive;
 /// recorded with what the policy would have decided and, at the next prompt, its exit status. The
 /// text is rebuilt from keystrokes as a plain line editor would; readline features (history recall,
 /// completion, cursor movement) can make it differ, and the raw input is in the recording as well.
+/// What is typed at one prompt is kept up to <see cref="CommandLineAssembler.MaxCommandBytes"/>; past that the
+/// auditor keeps only the start and records it as cut (the keystrokes still reach the shell, which is not enforced).
 /// </summary>
 internal sealed class RawCommandAuditor
 {
@@ -24,6 +26,11 @@ internal sealed class RawCommandAuditor
     private readonly CommandLineAssembler _assembler = new();
     private readonly ArrayBufferWriter<byte> _echo = new(256);
     private readonly List<string> _lines = [];
+    private readonly List<string> _fed = new(1);
+    // Characters in _lines; with the assembler's own cap this bounds what one prompt can make the auditor hold.
+    private int _linesLength;
+    // What was typed at this prompt passed the cap: the record says the text was cut.
+    private bool _cut;
     private bool _atPrompt;
     private long? _lastCommand;
 
@@ -45,8 +52,21 @@ internal sealed class RawCommandAuditor
         {
             if (_atPrompt)
             {
-                _assembler.Feed(keys, _echo, _lines);
+                _cut |= _assembler.Feed(keys, _echo, _fed) > 0;
                 _echo.ResetWrittenCount();
+                foreach (var line in _fed)
+                {
+                    if (_linesLength + line.Length > CommandLineAssembler.MaxCommandBytes)
+                    {
+                        _cut = true;
+                        break;
+                    }
+
+                    _lines.Add(line);
+                    _linesLength += line.Length;
+                }
+
+                _fed.Clear();
             }
         }
     }
@@ -68,15 +88,19 @@ internal sealed class RawCommandAuditor
                     break;
                 case ShellMarkerKind.PromptEnd:
                     _atPrompt = true;
-                    _assembler.Reset();
-                    _lines.Clear();
+                    Forget();
                     break;
                 case ShellMarkerKind.CommandStart when _atPrompt:
                     _atPrompt = false;
                     var text = string.Join('\n', _lines).Trim();
-                    _lines.Clear();
-                    _assembler.Reset();
-                    if (text.Length > 0)
+                    var cut = _cut;
+                    Forget();
+                    if (cut)
+                    {
+                        // Deciding the start alone could name a verdict the whole line would not get.
+                        _lastCommand = _journal.Command(CommandRecords.AuditCut(text));
+                    }
+                    else if (text.Length > 0)
                     {
                         var decision = _access.Decide(_roles.Current, CommandInput.Script(text));
                         _lastCommand = _journal.Command(CommandRecords.Audited(text, decision));
@@ -85,5 +109,13 @@ internal sealed class RawCommandAuditor
                     break;
             }
         }
+    }
+
+    private void Forget()
+    {
+        _assembler.Reset();
+        _lines.Clear();
+        _linesLength = 0;
+        _cut = false;
     }
 }

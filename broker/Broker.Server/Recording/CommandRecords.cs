@@ -25,6 +25,18 @@ internal static class CommandRecords
     /// <summary>A command typed in a raw terminal: what the policy would have decided; it ran regardless.</summary>
     public static CommandRecord Audited(string text, Decision decision) => Fit(Build(text, decision, $"audited, not enforced (raw terminal): {decision.Reason}"));
 
+    /// <summary>
+    /// A raw terminal's line longer than the auditor keeps (<see cref="CommandLineAssembler.MaxCommandBytes"/>): its
+    /// start, marked as cut, and "deny", what line mode does with such a line. It ran regardless; its keystrokes are
+    /// in the recording's input.
+    /// </summary>
+    public static CommandRecord AuditCut(string start) => new()
+    {
+        Text = start[..Math.Min(start.Length, OversizedPrefixChars)] + $"… [cut: the line was longer than {CommandLineAssembler.MaxCommandBytes} bytes]",
+        Decision = "deny",
+        Reason = $"audited, not enforced (raw terminal): the line was longer than {CommandLineAssembler.MaxCommandBytes} bytes, more than the audit keeps, so it was not decided; line mode refuses such a line",
+    };
+
     /// <summary>Whether a command's text fits in a record at all (its facts can be left out; its text cannot).</summary>
     public static bool TextFits(string text) => RecordingWriter.CommandFits(new CommandRecord { Text = text, Decision = "deny" });
 

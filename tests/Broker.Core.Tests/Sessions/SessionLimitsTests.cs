@@ -26,13 +26,14 @@ public sealed class SessionLimitsTests
         var (session, time) = await StartAsync(new SessionLimits { IdleTimeout = TimeSpan.FromMinutes(10), WarningBefore = TimeSpan.FromMinutes(1) });
         var drained = DrainAsync(session);
 
-        // The shell's first prompt is activity too, and it may arrive after any fixed wait on a
-        // loaded machine: the clock moves a minute at a time until the session ends (at most the
-        // timeout twice over), instead of jumping past a start it cannot see.
-        for (var minutes = 0; minutes < 20 && !drained.IsCompleted; minutes++)
+        // The shell's first prompt is activity too, and it may arrive at any point on a loaded
+        // machine (restarting the idle count): the clock moves a minute at a time until the session
+        // ends, bounded by real time rather than by a count of fake minutes a late prompt could use up.
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!drained.IsCompleted && DateTime.UtcNow < deadline)
         {
             time.Advance(TimeSpan.FromMinutes(1));
-            await Task.WhenAny(drained, Task.Delay(50));
+            await Task.WhenAny(drained, Task.Delay(20));
         }
 
         var events = await drained.WaitAsync(Timeout);

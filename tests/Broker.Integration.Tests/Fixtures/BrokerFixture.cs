@@ -105,6 +105,15 @@ public class BrokerFixture : IAsyncLifetime
 
     public RecordingService.RecordingServiceClient Recordings(string? token) => new(Channel(token));
 
+    /// <summary>Stops the host as SIGTERM does (its shutdown runs), keeping the data directory for the test to read.</summary>
+    public async Task StopHostAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
     public virtual async Task DisposeAsync()
     {
         if (_app is not null)

@@ -33,15 +33,15 @@ public sealed class OversizedCommandTests : IClassFixture<PermissiveBrokerFixtur
         error.Status.Detail.Should().Contain("bytes").And.Contain("before anything ran");
         File.Exists(marker).Should().BeFalse("nothing ran");
 
-        var catalog = _broker.Services.GetRequiredService<RecordingCatalog>();
-        var row = await WaitForEndedRowAsync(catalog, "oversized-agent");
+        var row = await EndedRow.WaitAsync(_broker, "oversized-agent");
         var path = await SealedRecording.WaitAsync(_broker, row.SessionId);
         var events = await SealedRecording.ReadAsync(_broker, row.SessionId);
         var command = events.OfType<CommandEvent>().Single().Command;
         command.Decision.Should().Be("deny");
         command.Text.Should().StartWith($"touch {marker}; : padding");
         command.Reason.Should().Contain("refused before anything ran");
-        events.Last().Should().BeOfType<ExitEvent>();
+        // A command the recording cannot hold is a control that cannot be enforced.
+        events.Last().Should().BeOfType<ExitEvent>().Which.Reason.Should().Be("ControlFailed");
 
         // The recording's file is closed: no descriptor of the broker still points at it.
         OpenDescriptorsTo(path).Should().BeEmpty();
@@ -57,26 +57,11 @@ public sealed class OversizedCommandTests : IClassFixture<PermissiveBrokerFixtur
         var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token("long-agent")), script);
 
         result.Exit!.Reason.Should().Be(ExitReason.PolicyDenied, "control characters are refused by the policy");
-        var row = await WaitForEndedRowAsync(_broker.Services.GetRequiredService<RecordingCatalog>(), "long-agent");
+        var row = await EndedRow.WaitAsync(_broker, "long-agent");
         var command = (await SealedRecording.ReadAsync(_broker, row.SessionId)).OfType<CommandEvent>().Single().Command;
         command.Text.Should().Be(script);
         command.Decision.Should().Be("deny");
         command.FactsJson.Should().Contain("omitted");
-    }
-
-    private static async Task<RecordingIndexEntry> WaitForEndedRowAsync(RecordingCatalog catalog, string subject)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var row = catalog.Index.List(new RecordingQuery { Subject = subject }).SingleOrDefault();
-            if (row?.EndedAt is not null)
-            {
-                return row;
-            }
-
-            await Task.Delay(50, timeout.Token);
-        }
     }
 
     private static List<string> OpenDescriptorsTo(string path)

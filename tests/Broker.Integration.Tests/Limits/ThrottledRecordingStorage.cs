@@ -5,10 +5,10 @@ namespace Broker.Integration.Tests.Limits;
 
 /// <summary>
 /// The broker's own recording store, except that each new recording is written through a
-/// <see cref="ThrottledStream"/>: a recorder whose storage is slow (or stops), as a busy disk or a
+/// <see cref="ThrottledStream"/>: a recorder whose storage is slow (or stops, or fails), as a busy disk or a
 /// network mount would be. It notes how far each writer fell behind.
 /// </summary>
-internal sealed class ThrottledRecordingStorage(RecordingStore inner, long bytesPerSecond, bool hang = false) : IRecordingStorage
+internal sealed class ThrottledRecordingStorage(RecordingStore inner, long bytesPerSecond, bool hang = false, bool fail = false) : IRecordingStorage
 {
     private readonly TaskCompletionSource _unhang = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _largestBacklog;
@@ -34,7 +34,7 @@ internal sealed class ThrottledRecordingStorage(RecordingStore inner, long bytes
             Options = FileOptions.Asynchronous,
         });
         RecordingWriter? writer = null;
-        var slow = new ThrottledStream(file, bytesPerSecond, hang ? _unhang.Task : null, () =>
+        var slow = new ThrottledStream(file, bytesPerSecond, hang ? _unhang.Task : null, fail, () =>
         {
             if (writer is { } w)
             {
@@ -62,8 +62,11 @@ internal sealed class ThrottledRecordingStorage(RecordingStore inner, long bytes
     public bool Delete(string location) => inner.Delete(location);
 }
 
-/// <summary>A write-only stream that passes bytes on at a fixed rate; when hung, every write after the first waits for <paramref name="unhung"/>.</summary>
-internal sealed class ThrottledStream(Stream inner, long bytesPerSecond, Task? unhung, Action onWrite) : Stream
+/// <summary>
+/// A write-only stream that passes bytes on at a fixed rate; when hung, every write after the first waits for
+/// <paramref name="unhung"/>; when failing, every write after the first throws, as a disk that went bad would.
+/// </summary>
+internal sealed class ThrottledStream(Stream inner, long bytesPerSecond, Task? unhung, bool fail, Action onWrite) : Stream
 {
     private const int Chunk = 16 * 1024;
     private bool _wroteOnce;
@@ -85,6 +88,11 @@ internal sealed class ThrottledStream(Stream inner, long bytesPerSecond, Task? u
         {
             // A hung mount: the write does not return.
             await unhung.ConfigureAwait(false);
+        }
+
+        if (fail && _wroteOnce)
+        {
+            throw new IOException("injected write failure");
         }
 
         _wroteOnce = true;
