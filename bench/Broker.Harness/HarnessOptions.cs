@@ -48,6 +48,13 @@ internal sealed record HarnessOptions
 
     public TimeSpan ThroughputTimeout => Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(10);
 
+    /// <summary>The size of the ordinary text file the bulk-output runs print with cat (the 256 MiB).</summary>
+    public long BulkFileBytes => Quick ? 16L << 20 : 256L << 20;
+
+    public int BulkRounds => Rounds ?? (Quick ? 1 : 3);
+
+    public TimeSpan BulkTimeout => Quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(10);
+
     public int Keystrokes => Quick ? 200 : 10_000;
 
     public int KeystrokeBlocks => Quick ? 2 : 10;
@@ -72,7 +79,7 @@ internal sealed record HarnessOptions
     public IReadOnlySet<string> Selected { get; init; } = new HashSet<string>(Measurements, StringComparer.Ordinal);
 
     /// <summary>The names --only accepts.</summary>
-    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "echo", "exec", "startup", "concurrency"];
+    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "bulk", "echo", "exec", "startup", "concurrency"];
 
     public bool Runs(string measurement) => Selected.Contains(measurement);
 

@@ -49,6 +49,20 @@ if (options.Runs("throughput"))
         results.Throughput[MarkdownReport.RandomData] = await throughput.RunAsync(randomFile, options.ThroughputRepeat, options.ThroughputRounds, options.ThroughputTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
 }
 
+if (options.Runs("bulk"))
+{
+    var bulkFile = Path.Combine(options.WorkDirectory, "bulk-text.txt");
+    TerminalText.WriteText(bulkFile, options.BulkFileBytes);
+    ProcessVariant[] variants =
+    [
+        new(MarkdownReport.ClientCat, () => brokerSystem.ClientCat(options.AgentClient, bulkFile)),
+        new(MarkdownReport.SshCat, () => ssh.Cat(bulkFile)),
+    ];
+    await Step("bulk output: exec cat", async () =>
+        results.Bulk = await new BulkOutputMeasurement(variants, log).RunAsync(options.BulkFileBytes, options.BulkRounds, options.BulkTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);
+    File.Delete(bulkFile);
+}
+
 if (options.Runs("echo"))
 {
     var echo = new EchoMeasurement(systems, log);

@@ -16,6 +16,8 @@ internal static class MarkdownReport
     public const string ClientJit = "agent-client exec (JIT build)";
     public const string TextData = "terminal text";
     public const string RandomData = "random printable";
+    public const string ClientCat = "agent-client exec -- cat (recorded)";
+    public const string SshCat = "ssh host cat (not recorded)";
     public const string Idle = "idle";
     public const string Loaded = "another session streaming";
 
@@ -23,6 +25,7 @@ internal static class MarkdownReport
     {
         var md = new StringBuilder();
         Throughput(md, results, options);
+        Bulk(md, results, options);
         Echo(md, results, options);
         Exec(md, results, options);
         Startup(md, results, options);
@@ -82,6 +85,12 @@ internal static class MarkdownReport
           .AppendLine()
           .AppendLine("| condition | system | samples | p50 ms | p99 ms | max ms | no echo in 5 s |")
           .AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        if (results.Bulk is { } bulk)
+        {
+            var ratio = Ratio(MedianOf(bulk, ClientCat), MedianOf(bulk, SshCat));
+            Row(md, "exec cat of a large text file, recorded, ≥ 1.0× ssh host cat", $"{F(ratio)}× ({F(MedianOf(bulk, ClientCat), "F0")} vs {F(MedianOf(bulk, SshCat), "F0")} MB/s)", ratio >= 1.0);
+        }
+
         foreach (var (condition, bySystem) in results.Echo)
         {
             foreach (var (system, samples) in bySystem)
@@ -108,6 +117,26 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+    }
+
+    private static void Bulk(StringBuilder md, BenchResults results, HarnessOptions options)
+    {
+        if (results.Bulk is not { } runs)
+        {
+            return;
+        }
+
+        md.AppendLine("## 1b. Bulk output of a one-shot command").AppendLine()
+          .AppendLine(CultureInfo.InvariantCulture, $"`cat` of a {options.BulkFileBytes >> 20} MiB ordinary text file (the terminal-text lines above) as a process of its own, {options.BulkRounds} interleaved rounds: `agent-client exec --target local -- cat FILE` (the JIT build; the broker records and masks the output) and `ssh host cat FILE` with a new connection (OpenSSH records nothing). The harness reads the client's stdout to the end and checks every byte arrived. MB/s = 10^6 bytes per second from starting the client to its exit; median (each run).")
+          .AppendLine()
+          .AppendLine("| variant | MB/s median (runs) |")
+          .AppendLine("|---|---|");
+        foreach (var (variant, rates) in runs)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {variant} | {F(MedianOf(runs, variant), "F0")} ({string.Join(", ", rates.Select(v => F(v, "F0")))}) |");
+        }
+
+        md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Broker / OpenSSH: {F(Ratio(MedianOf(runs, ClientCat), MedianOf(runs, SshCat)))}×.").AppendLine();
     }
 
     private static void Startup(StringBuilder md, BenchResults results, HarnessOptions options)
@@ -159,6 +188,12 @@ internal static class MarkdownReport
             var vsDirect = Ratio(MedianOf(runs, Broker), MedianOf(runs, Direct));
             Row(md, $"throughput ({data}) ≥ 1.0× OpenSSH", $"{F(vsSsh)}×", vsSsh >= 1.0);
             Row(md, $"throughput ({data}) ≥ 0.8× direct PTY", $"{F(vsDirect)}×", vsDirect >= 0.8);
+        }
+
+        if (results.Bulk is { } bulk)
+        {
+            var ratio = Ratio(MedianOf(bulk, ClientCat), MedianOf(bulk, SshCat));
+            Row(md, "exec cat of a large text file, recorded, ≥ 1.0× ssh host cat", $"{F(ratio)}× ({F(MedianOf(bulk, ClientCat), "F0")} vs {F(MedianOf(bulk, SshCat), "F0")} MB/s)", ratio >= 1.0);
         }
 
         foreach (var (condition, bySystem) in results.Echo)

@@ -88,6 +88,15 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
         return await TerminalReadiness.ReadyAsync(terminal, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary><c>agent-client exec --target T -- cat FILE</c>, a process of its own.</summary>
+    public ProcessStartInfo ClientCat(string executable, string path)
+    {
+        var start = ClientExecTrue(executable);
+        start.ArgumentList[^1] = "cat";
+        start.ArgumentList.Add(path);
+        return start;
+    }
+
     /// <summary><c>agent-client exec --target T -- true</c> with <paramref name="executable"/>, a process of its own, as an agent runs it.</summary>
     public ProcessStartInfo ClientExecTrue(string executable)
     {

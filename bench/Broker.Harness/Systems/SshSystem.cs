@@ -54,6 +54,9 @@ internal sealed class SshSystem : ISystemUnderTest
         return start;
     }
 
+    /// <summary><c>ssh host cat FILE</c> with a connection of its own.</summary>
+    public ProcessStartInfo Cat(string path) => Client("-o", "ControlPath=none", _host, "cat " + path);
+
     /// <summary><c>ssh host true</c>, a new connection each time, or over a ControlMaster socket.</summary>
     public IExecRunner Exec(string? controlPath) => new SshExec(this, controlPath);
 

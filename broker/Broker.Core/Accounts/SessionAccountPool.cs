@@ -12,9 +12,9 @@ namespace Broker.Core.Accounts;
 /// terminal, processes, environment, private files or signals. An account serves one session at a time (a locked
 /// lease file, across every broker process on the host). It is cleaned when its session ends (processes killed,
 /// home emptied); before it serves another identity than its last one, its files in the host's shared writable
-/// places are removed too. Accounts are created when first needed, so the pool grows to the peak number of
-/// concurrent sessions; an identity gets back an account it used before when one is free, then a new one, and only
-/// then one of another identity's (cleaned first).
+/// places are removed too. An identity gets back an account it used before when one is free, then any other free
+/// account (swept first), and only when every account is in use is a new one created: the pool grows to the peak
+/// number of concurrent sessions (and accounts being cleaned), never to the number of identities it has served.
 /// </summary>
 internal sealed class SessionAccountPool
 {
@@ -128,7 +128,12 @@ internal sealed class SessionAccountPool
         }
     }
 
-    /// <summary>The order accounts are tried in: this identity's, new ones, then other identities' (least recently used first).</summary>
+    /// <summary>
+    /// The order accounts are tried in: this identity's clean ones (no sweep needed), then every other account that
+    /// exists, clean ones first, least recently used first (a sweep makes them safe), and only then uids without an
+    /// account yet. A sweep costs a short-lived cleaner process; a new account costs a host account that is never
+    /// removed, which is why the pool used to grow with every identity that came along.
+    /// </summary>
     private IEnumerable<uint> Candidates(string identity)
     {
         var free = _known.Where(k => !_held.Contains(k.Key) && !_unusable.Contains(k.Key)).ToList();
@@ -137,15 +142,16 @@ internal sealed class SessionAccountPool
             yield return uid;
         }
 
-        for (var uid = Settings.FirstUid; uid < Settings.FirstUid + (uint)Settings.Count; uid++)
+        foreach (var (uid, _) in free.Where(k => !IsCleanFor(k.Value, identity))
+                     .OrderBy(k => k.Value.Status == LeaseStatus.Clean ? 0 : 1).ThenBy(k => k.Value.UnixSeconds))
         {
-            if (!_known.ContainsKey(uid) && !_unusable.Contains(uid))
-            {
-                yield return uid;
-            }
+            yield return uid;
         }
 
-        foreach (var (uid, _) in free.Where(k => !IsCleanFor(k.Value, identity)).OrderBy(k => k.Value.UnixSeconds))
+        // Accounts another broker process made since this one looked come before uids that have none yet.
+        var unknown = Enumerable.Range(0, Settings.Count).Select(n => Settings.FirstUid + (uint)n)
+            .Where(uid => !_known.ContainsKey(uid) && !_unusable.Contains(uid)).ToList();
+        foreach (var uid in unknown.Where(uid => File.Exists(LeasePath(uid))).Concat(unknown.Where(uid => !File.Exists(LeasePath(uid)))))
         {
             yield return uid;
         }
