@@ -8,4 +8,11 @@ if (args is ["masking-cpu"])
     return;
 }
 
+// `policy-cpu` times policy decisions and large inputs the same way (see PolicyCpuTime).
+if (args is ["policy-cpu"])
+{
+    Broker.Bench.Policy.PolicyCpuTime.Run();
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Broker.Bench.Recorder.RecordingBenchmarks).Assembly).Run(args);
