@@ -8,10 +8,10 @@ if (args is ["masking-cpu"])
     return;
 }
 
-// `policy-cpu` times policy decisions and large inputs the same way (see PolicyCpuTime).
-if (args is ["policy-cpu"])
+// `policy-cpu [commands|large]` times policy decisions and large inputs the same way (see PolicyCpuTime).
+if (args is ["policy-cpu", ..] && args.Length <= 2)
 {
-    Broker.Bench.Policy.PolicyCpuTime.Run();
+    Broker.Bench.Policy.PolicyCpuTime.Run(args.Length == 2 ? args[1] : null);
     return;
 }
 

@@ -7,27 +7,62 @@ namespace Broker.Bench.Policy;
 /// wall clock counts the time other processes hold the core), with the bytes each run allocates. Ordinary commands:
 /// median over batches of decisions; large inputs: median of repeated runs at three sizes each, so that the cost per
 /// input byte (or line) shows whether it is linear. Run with
-/// <c>dotnet run -c Release --project bench/Broker.Bench -- policy-cpu</c>.
+/// <c>dotnet run -c Release --project bench/Broker.Bench -- policy-cpu</c> (add <c>commands</c> or <c>large</c> for one part).
 /// </summary>
 internal static class PolicyCpuTime
 {
     private const int Batch = 200;
 
-    public static void Run()
+    public static void Run(string? part)
     {
+        if (part is not (null or "commands" or "large"))
+        {
+            Console.Error.WriteLine("usage: policy-cpu [commands|large]");
+            Environment.Exit(2);
+        }
+
         var document = PolicyLoader.LoadFile(PolicyDecisionBenchmarks.FindPolicy()).Document ?? throw new InvalidOperationException("dev policy does not load");
         var engine = new PolicyEngine(document, PolicyDecisionBenchmarks.AlwaysProtected);
         var roles = document.ResolveRoles(PolicyDecisionBenchmarks.Caller);
+        if (part != "large")
+        {
+            Commands(engine, roles);
+        }
+
+        if (part != "commands")
+        {
+            Console.WriteLine();
+            LargeInputs(engine, roles);
+        }
+    }
+
+    private static void Commands(PolicyEngine engine, IReadOnlyList<RoleDefinition> roles)
+    {
         Console.WriteLine("| command | median CPU time per decision | allocated per decision |");
         Console.WriteLine("|---|---:|---:|");
+        // Every command's code paths warm up before the first is measured (tiered JIT recompiles what the others use).
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var command in PolicyDecisionBenchmarks.Commands)
+            {
+                var input = PolicyDecisionBenchmarks.Input(command);
+                for (var i = 0; i < 2000; i++)
+                {
+                    engine.Decide(roles, input);
+                }
+            }
+        }
+
         foreach (var command in PolicyDecisionBenchmarks.Commands)
         {
             var input = PolicyDecisionBenchmarks.Input(command);
             var (median, allocated) = Measure(() => engine.Decide(roles, input), Batch, 60);
             Console.WriteLine($"| `{command.Replace("|", "\\|", StringComparison.Ordinal)}` | {median * 1e6:F1} µs | {allocated / 1024.0:F1} KB |");
         }
+    }
 
-        Console.WriteLine();
+    private static void LargeInputs(PolicyEngine engine, IReadOnlyList<RoleDefinition> roles)
+    {
         Console.WriteLine("| large input | size | median CPU time | per unit | allocated | per unit |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var size in LargeInputBenchmarks.ScriptSizes)

@@ -136,14 +136,22 @@ public sealed partial class PolicyEngine
             return null;
         }
 
-        foreach (var command in unit.Wrappers.Append(unit.Target))
+        // Several options may take the same word (an unknown word that may be -f, --file or --exclude-from): check each
+        // word once per kind of access.
+        var checkedWords = new List<(ArgumentKind, ShellWord)>();
+        for (var i = 0; i <= unit.Wrappers.Count; i++)
         {
+            var command = i < unit.Wrappers.Count ? unit.Wrappers[i] : unit.Target;
             foreach (var effect in command.Interpretation.Effects)
             {
                 if (effect.Target is { } word && effect.Kind is ArgumentKind.Reads or ArgumentKind.Writes or ArgumentKind.Lists or ArgumentKind.Recurses
-                    && Hit(paths, effect.Kind, word, unit.Context) is { } hit)
+                    && !checkedWords.Contains((effect.Kind, word)))
                 {
-                    return hit;
+                    checkedWords.Add((effect.Kind, word));
+                    if (Hit(paths, effect.Kind, word, unit.Context) is { } hit)
+                    {
+                        return hit;
+                    }
                 }
             }
         }

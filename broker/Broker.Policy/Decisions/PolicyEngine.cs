@@ -279,16 +279,7 @@ public sealed partial class PolicyEngine
         return false;
     }
 
-    private static Outcome RuleOutcome(PolicyRule rule)
-    {
-        var reason = rule.Reason ?? rule.Action switch
-        {
-            Verdict.Allow => $"allowed by rule '{rule.Id}'",
-            Verdict.Review => $"held for review by rule '{rule.Id}'",
-            _ => $"denied by rule '{rule.Id}'",
-        };
-        return new Outcome(rule.Action, rule.Id, reason);
-    }
+    private static Outcome RuleOutcome(PolicyRule rule) => new(rule.Action, rule.Id, rule.DecisionReason);
 
     /// <summary>Whether <paramref name="rule"/> matches any simple command (or construct) of <paramref name="example"/>.</summary>
     internal bool ExampleMatches(PolicyRule rule, string example, out string? parseError)

@@ -106,7 +106,20 @@ internal sealed class RuleMatcher
     {
         foreach (var effect in Effects)
         {
-            if (effect == "reveals-secret" ? command.SecretActions.Count > 0 : command.Interpretation.Effects.Any(e => ArgumentKinds.Name(e.Kind) == effect))
+            if (effect == "reveals-secret" ? command.SecretActions.Count > 0 : HasEffectNamed(command, effect))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasEffectNamed(ResolvedCommand command, string name)
+    {
+        foreach (var effect in command.Interpretation.Effects)
+        {
+            if (ArgumentKinds.Name(effect.Kind) == name)
             {
                 return true;
             }

@@ -79,7 +79,7 @@ internal static class PathResolver
             return [AnyPath];
         }
 
-        if (TextPattern.IsLiteral(path) && !path.Contains("/.", StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal) && (path.Length == 1 || path[^1] != '/'))
+        if (IsNormal(path))
         {
             return [path];
         }
@@ -152,6 +152,36 @@ internal static class PathResolver
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is already normal: no empty, <c>.</c> or <c>..</c> component, and none that a
+    /// glob could make one (a component whose first character is a literal other than <c>.</c>, or a glob
+    /// <c>*</c>/<c>?</c>, which never match a leading dot). The common <c>/home/agent/project/src/*.c</c> is.
+    /// </summary>
+    private static bool IsNormal(string path)
+    {
+        if (path.Contains("/.", StringComparison.Ordinal) || path.Contains("//", StringComparison.Ordinal) || (path.Length > 1 && path[^1] == '/'))
+        {
+            return false;
+        }
+
+        for (var i = path.IndexOf('/', StringComparison.Ordinal); i >= 0 && i + 1 < path.Length; i = path.IndexOf('/', i + 1))
+        {
+            var start = i + 1;
+            while (start < path.Length && path[start] == TextPattern.GlobRun)
+            {
+                start++;
+            }
+
+            if (start < path.Length && (path[start] == '.' || (TextPattern.IsWildcard(path[start]) && path[start] != TextPattern.GlobOne)))
+            {
+                return false;
+            }
+        }
+
+        // What does not start at the root is made absolute by the slow path (a literal is kept as it is).
+        return path.Length == 0 || path[0] == '/' || TextPattern.IsLiteral(path);
     }
 
     private static List<string> Pop(List<string> components) => components.Count > 0 ? components[..^1] : [];
