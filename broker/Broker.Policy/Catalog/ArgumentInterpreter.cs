@@ -150,13 +150,26 @@ internal static class ArgumentInterpreter
         foreach (var (word, low, high) in operands)
         {
             // An unknown word may stand for the option that replaces the first operand, but then it is not that operand.
-            var others = result.UnknownOptionWords.Count(u => u.Word != word);
+            var others = 0;
+            foreach (var unknown in result.UnknownOptionWords)
+            {
+                others += unknown.Word != word ? 1 : 0;
+            }
+
             var mayReplaceFirst = replacesFirst || (others > 0 && spec.ReplacesFirstOperand.Count > 0);
             var first = replacesFirst ? low + 1 : low;
             var last = high == int.MaxValue ? int.MaxValue : mayReplaceFirst ? high + 1 : high;
-            foreach (var kind in KindsBetween(spec, first, last))
+            var end = spec.Operands.Count == 0 ? first : Math.Min(last, Math.Max(first, spec.Operands.Count - 1));
+            var seen = 0UL;
+            for (var position = first; position <= end; position++)
             {
-                AddOperandEffect(result, kind, word, recursive, mayRecurse);
+                // Each kind once, in the order of the positions (a bit per kind: the enum is small).
+                var kind = spec.OperandKind(position);
+                if ((seen & (1UL << (int)kind)) == 0)
+                {
+                    seen |= 1UL << (int)kind;
+                    AddOperandEffect(result, kind, word, recursive, mayRecurse);
+                }
             }
         }
 
@@ -405,18 +418,6 @@ internal static class ArgumentInterpreter
 
         // "-x…" is a cluster of short options: any short option may follow.
         return !prefix.StartsWith("--", StringComparison.Ordinal) && !option.StartsWith("--", StringComparison.Ordinal);
-    }
-
-    private static HashSet<ArgumentKind> KindsBetween(ProgramSpec spec, int first, int last)
-    {
-        var kinds = new HashSet<ArgumentKind>();
-        var end = spec.Operands.Count == 0 ? first : Math.Min(last, Math.Max(first, spec.Operands.Count - 1));
-        for (var position = first; position <= end; position++)
-        {
-            kinds.Add(spec.OperandKind(position));
-        }
-
-        return kinds;
     }
 
     /// <summary>A program the catalog does not describe: every argument that is not an option may be a path it reads.</summary>

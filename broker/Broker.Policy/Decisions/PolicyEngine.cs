@@ -233,8 +233,10 @@ public sealed partial class PolicyEngine
     private static PolicyRule? Strictest(RoleDefinition role, ResolvedCommand command, string? awsAction)
     {
         PolicyRule? matched = null;
-        foreach (var rule in role.Rules)
+        var rules = role.Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if ((matched is null || rule.Action > matched.Action) && !rule.Matcher.HasConstructList && rule.Matcher.Matches(command, awsAction, rule.Action))
             {
                 matched = rule;
@@ -247,8 +249,10 @@ public sealed partial class PolicyEngine
     private static Outcome ConstructOutcome(RoleDefinition role, Construct construct, ResolvedCommand? target)
     {
         PolicyRule? matched = null;
-        foreach (var rule in role.Rules)
+        var rules = role.Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if ((matched is null || rule.Action > matched.Action) && rule.Matcher.Covers(construct)
                 && (!rule.Matcher.IsCommandRule || (target is not null && MatchesAnyAction(rule, target))))
             {

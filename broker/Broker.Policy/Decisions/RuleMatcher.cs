@@ -18,6 +18,9 @@ internal sealed class RuleMatcher
 
     public GlobPattern[] Programs { get; init; } = [];
 
+    // Built on first use from Programs (init-only); a race builds two equal sets, either of which is right.
+    private GlobSet? _programSet;
+
     public string[][] Subcommands { get; init; } = [];
 
     public string[] Flags { get; init; } = [];
@@ -62,7 +65,7 @@ internal sealed class RuleMatcher
             return false;
         }
 
-        if (Programs.Length > 0 && !GlobPattern.AnyMatch(Programs, command.Program))
+        if (Programs.Length > 0 && !(_programSet ??= new GlobSet(Programs)).IsMatch(command.Program))
         {
             return false;
         }
