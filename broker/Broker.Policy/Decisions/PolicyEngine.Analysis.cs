@@ -136,22 +136,16 @@ public sealed partial class PolicyEngine
             return null;
         }
 
-        // Several options may take the same word (an unknown word that may be -f, --file or --exclude-from): check each
-        // word once per kind of access.
-        var checkedWords = new List<(ArgumentKind, ShellWord)>();
         for (var i = 0; i <= unit.Wrappers.Count; i++)
         {
-            var command = i < unit.Wrappers.Count ? unit.Wrappers[i] : unit.Target;
-            foreach (var effect in command.Interpretation.Effects)
+            var effects = (i < unit.Wrappers.Count ? unit.Wrappers[i] : unit.Target).Interpretation.Effects;
+            for (var e = 0; e < effects.Count; e++)
             {
+                var effect = effects[e];
                 if (effect.Target is { } word && effect.Kind is ArgumentKind.Reads or ArgumentKind.Writes or ArgumentKind.Lists or ArgumentKind.Recurses
-                    && !checkedWords.Contains((effect.Kind, word)))
+                    && !CheckedBefore(effects, e) && Hit(paths, effect.Kind, word, unit.Context) is { } hit)
                 {
-                    checkedWords.Add((effect.Kind, word));
-                    if (Hit(paths, effect.Kind, word, unit.Context) is { } hit)
-                    {
-                        return hit;
-                    }
+                    return hit;
                 }
             }
         }
@@ -171,6 +165,23 @@ public sealed partial class PolicyEngine
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether an earlier effect accessed the same word the same way: several options may take one word (an unknown
+    /// word that may be -f, --file or --exclude-from), and each is checked once.
+    /// </summary>
+    private static bool CheckedBefore(List<CommandEffect> effects, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (effects[i].Kind == effects[index].Kind && effects[i].Target == effects[index].Target)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Bash itself connects to host:port when a redirection names these; no program sees the path.
