@@ -14,10 +14,10 @@ namespace Broker.Bench.Policy;
 public class LargeInputBenchmarks
 {
     /// <summary>Script sizes in bytes (the cost per byte should not grow with size).</summary>
-    public static readonly int[] ScriptSizes = [10_000, 100_000, 1_000_000];
+    public static int[] ScriptSizes { get; } = [10_000, 100_000, 1_000_000];
 
     /// <summary>Continuation line counts.</summary>
-    public static readonly int[] LineCounts = [1_000, 10_000, 100_000];
+    public static int[] LineCounts { get; } = [1_000, 10_000, 100_000];
 
     private PolicyEngine _engine = null!;
     private IReadOnlyList<RoleDefinition> _roles = null!;

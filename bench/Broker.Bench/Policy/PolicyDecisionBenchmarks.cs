@@ -9,7 +9,7 @@ namespace Broker.Bench.Policy;
 public class PolicyDecisionBenchmarks
 {
     /// <summary>Ordinary commands of the kinds agents write (the goal: each under 20 µs at the median).</summary>
-    public static readonly string[] Commands =
+    public static string[] Commands { get; } =
     [
         "ls -la",
         "grep -rn 'TODO' src | sort | uniq -c | head -20",
