@@ -140,8 +140,8 @@ internal static class PatternIntersection
             Span<int> nextB = stackalloc int[2];
             Span<int> closureA = stackalloc int[a.Length + 1];
             Span<int> closureB = stackalloc int[b.Length + 1];
-            var countA = Closure(a, 0, 0, closureA);
-            var countB = Closure(b, 0, 0, closureB);
+            var countA = PatternAutomaton.Closure(a, 0, 0, closureA);
+            var countB = PatternAutomaton.Closure(b, 0, 0, closureB);
             for (var i = 0; i < countA; i++)
             {
                 for (var j = 0; j < countB; j++)
@@ -167,19 +167,19 @@ internal static class PatternIntersection
                 var only = LiteralAt(a, sa >> 1) ?? LiteralAt(b, sb >> 1);
                 foreach (var c in only is { } single ? MemoryMarshal.CreateReadOnlySpan(ref single, 1) : alphabet)
                 {
-                    var steppedA = Step(a, sa, c, atStart, nextA);
+                    var steppedA = PatternAutomaton.Step(a, sa, c, atStart, nextA);
                     if (steppedA == 0)
                     {
                         continue;
                     }
 
-                    var steppedB = Step(b, sb, c, atStart, nextB);
+                    var steppedB = PatternAutomaton.Step(b, sb, c, atStart, nextB);
                     for (var i = 0; i < steppedA; i++)
                     {
-                        countA = Closure(a, nextA[i] >> 1, nextA[i] & 1, closureA);
+                        countA = PatternAutomaton.Closure(a, nextA[i] >> 1, nextA[i] & 1, closureA);
                         for (var j = 0; j < steppedB; j++)
                         {
-                            countB = Closure(b, nextB[j] >> 1, nextB[j] & 1, closureB);
+                            countB = PatternAutomaton.Closure(b, nextB[j] >> 1, nextB[j] & 1, closureB);
                             for (var x = 0; x < countA; x++)
                             {
                                 for (var y = 0; y < countB; y++)
@@ -251,7 +251,7 @@ internal static class PatternIntersection
     {
         Span<int> closure = stackalloc int[pattern.Length + 1];
         Span<int> stepped = stackalloc int[2];
-        var count = Closure(pattern, start, 0, closure);
+        var count = PatternAutomaton.Closure(pattern, start, 0, closure);
         var live = 0;
         for (var i = 0; i < count; i++)
         {
@@ -273,10 +273,10 @@ internal static class PatternIntersection
                     continue;
                 }
 
-                var steps = Step(pattern, state, c, atStart, stepped);
+                var steps = PatternAutomaton.Step(pattern, state, c, atStart, stepped);
                 for (var i = 0; i < steps; i++)
                 {
-                    count = Closure(pattern, stepped[i] >> 1, stepped[i] & 1, closure);
+                    count = PatternAutomaton.Closure(pattern, stepped[i] >> 1, stepped[i] & 1, closure);
                     for (var j = 0; j < count; j++)
                     {
                         if (!next[closure[j]])
@@ -328,127 +328,5 @@ internal static class PatternIntersection
         }
 
         return into[..count];
-    }
-
-    // A state is (index << 1) | sub, where sub marks being inside a multi-character symbol.
-
-    /// <summary>Writes every state reachable from (index, sub) without consuming a character; returns how many.</summary>
-    private static int Closure(ReadOnlySpan<char> pattern, int index, int sub, Span<int> into)
-    {
-        var count = 0;
-        while (true)
-        {
-            into[count++] = (index << 1) | sub;
-            if (index >= pattern.Length)
-            {
-                return count;
-            }
-
-            var symbol = pattern[index];
-            var skippable = symbol switch
-            {
-                TextPattern.AnyText or TextPattern.GlobRun or TextPattern.SegmentRun or TextPattern.DigitRun or TextPattern.Home => true,
-                TextPattern.Directories => sub == 0,
-                TextPattern.Subtree => true,
-                _ => false,
-            };
-            if (!skippable)
-            {
-                return count;
-            }
-
-            index++;
-            sub = 0;
-        }
-    }
-
-    /// <summary>The states reached from <paramref name="state"/> by consuming <paramref name="c"/>.</summary>
-    private static int Step(ReadOnlySpan<char> pattern, int state, char c, bool atStart, Span<int> into)
-    {
-        var index = state >> 1;
-        var sub = state & 1;
-        if (index >= pattern.Length)
-        {
-            return 0;
-        }
-
-        var symbol = pattern[index];
-        var count = 0;
-        switch (symbol)
-        {
-            case TextPattern.AnyText or TextPattern.Home:
-                into[count++] = index << 1;
-                break;
-            case TextPattern.Digit:
-                if (char.IsAsciiDigit(c))
-                {
-                    into[count++] = (index + 1) << 1;
-                }
-
-                break;
-            case TextPattern.DigitRun:
-                if (char.IsAsciiDigit(c))
-                {
-                    into[count++] = index << 1;
-                }
-
-                break;
-            case TextPattern.GlobRun:
-                if (c != '/' && !(c == '.' && atStart))
-                {
-                    into[count++] = index << 1;
-                }
-
-                break;
-            case TextPattern.GlobOne:
-                if (c != '/' && !(c == '.' && atStart))
-                {
-                    into[count++] = (index + 1) << 1;
-                }
-
-                break;
-            case TextPattern.AnyOne:
-                into[count++] = (index + 1) << 1;
-                break;
-            case TextPattern.SegmentRun:
-                if (c != '/')
-                {
-                    into[count++] = index << 1;
-                }
-
-                break;
-            case TextPattern.SegmentOne:
-                if (c != '/')
-                {
-                    into[count++] = (index + 1) << 1;
-                }
-
-                break;
-            case TextPattern.Directories:
-                // Inside the run of directories: anything; a '/' may end it.
-                into[count++] = (index << 1) | 1;
-                if (c == '/')
-                {
-                    into[count++] = (index + 1) << 1;
-                }
-
-                break;
-            case TextPattern.Subtree:
-                if (sub == 1 || c == '/')
-                {
-                    into[count++] = (index << 1) | 1;
-                }
-
-                break;
-            default:
-                if (symbol == c)
-                {
-                    into[count++] = (index + 1) << 1;
-                }
-
-                break;
-        }
-
-        return count;
     }
 }
