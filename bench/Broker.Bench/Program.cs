@@ -8,4 +8,11 @@ if (args is ["masking-cpu"])
     return;
 }
 
+// `policy-cpu [commands|large]` times policy decisions and large inputs the same way (see PolicyCpuTime).
+if (args is ["policy-cpu", ..] && args.Length <= 2)
+{
+    Broker.Bench.Policy.PolicyCpuTime.Run(args.Length == 2 ? args[1] : null);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Broker.Bench.Recorder.RecordingBenchmarks).Assembly).Run(args);

@@ -41,6 +41,21 @@ public sealed class PatternTests
     public void Paths_are_normalised_before_they_are_checked(string path, string normal) =>
         PathResolver.Normalise(path).Should().Equal(normal);
 
+    [Theory]
+    [InlineData("/home/agent/project/src/\uE001.c")]
+    [InlineData("/a/\uE001\uE002b/\uE001")]
+    [InlineData("/a/b\uE004/c")]
+    public void A_path_no_component_of_which_can_be_dot_or_dot_dot_is_kept_as_it_is(string path) =>
+        PathResolver.Normalise(path).Should().Equal(path);
+
+    [Theory]
+    [InlineData("/a/b/\uE001./c", "/a/b/c")]
+    [InlineData("/a/b/\uE001\uE001../c", "/a/c")]
+    [InlineData("/a/b/\uE003\uE003/c", "/a/c")]
+    [InlineData("/a/b/\uE004/c", "/a/c")]
+    public void A_glob_after_which_a_component_may_still_be_dot_or_dot_dot_is_followed(string path, string parent) =>
+        PathResolver.Normalise(path).Should().Contain(parent).And.Contain(path);
+
     [Fact]
     public void A_glob_component_that_may_be_dot_dot_is_followed_both_ways() =>
         PathResolver.Normalise("/home/agent/project/." + Run + "/.ssh/id_rsa").Should().Contain("/home/agent/.ssh/id_rsa");

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Broker.Masking;
 
 namespace Broker.Bench.Masking;
@@ -10,11 +9,10 @@ namespace Broker.Bench.Masking;
 /// clock does not. Best of <see cref="Repetitions"/> runs per case, after a warm-up that lets tiered JIT settle.
 /// Run with <c>dotnet run -c Release --project bench/Broker.Bench -- masking-cpu</c>.
 /// </summary>
-internal static partial class MaskingCpuTime
+internal static class MaskingCpuTime
 {
     private const int Size = 4 * 1024 * 1024;
     private const int Repetitions = 40;
-    private const int ThreadCpuClock = 3;
 
     public static void Run()
     {
@@ -32,7 +30,7 @@ internal static partial class MaskingCpuTime
                 var best = double.MaxValue;
                 for (var rep = 0; rep < Repetitions + 10; rep++)
                 {
-                    var start = ThreadNanoseconds();
+                    var start = ThreadCpuClock.Nanoseconds();
                     var masker = MaskingProfile.Default.CreateMasker(secrets);
                     for (var offset = 0; offset < input.Length; offset += chunk)
                     {
@@ -44,33 +42,12 @@ internal static partial class MaskingCpuTime
                     output.ResetWrittenCount();
                     if (rep >= 10)
                     {
-                        best = Math.Min(best, (ThreadNanoseconds() - start) / 1e6);
+                        best = Math.Min(best, (ThreadCpuClock.Nanoseconds() - start) / 1e6);
                     }
                 }
 
                 Console.WriteLine($"| {corpus} | {chunk} | {best:F2} ms | {Size / best / 1000:F0} MB/s |");
             }
         }
-    }
-
-    private static double ThreadNanoseconds()
-    {
-        if (ClockGetTime(ThreadCpuClock, out var time) != 0)
-        {
-            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        }
-
-        return (time.Seconds * 1e9) + time.Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    private static partial int ClockGetTime(int clock, out TimeSpec time);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
     }
 }

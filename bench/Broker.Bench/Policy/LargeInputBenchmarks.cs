@@ -6,61 +6,76 @@ using Broker.Policy;
 namespace Broker.Bench.Policy;
 
 /// <summary>
-/// Decision cost is linear in the input: a 1 MB script decided whole, and 120,000 continuation lines typed in line
-/// mode (each line used to re-parse all the text before it).
+/// Decision cost is linear in the input: scripts of 10 KB, 100 KB and 1 MB decided whole (see
+/// <see cref="ContinuationLineBenchmarks"/> for line mode).
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
 public class LargeInputBenchmarks
 {
+    /// <summary>Script sizes in bytes (the cost per byte should not grow with size).</summary>
+    public static int[] ScriptSizes { get; } = [10_000, 100_000, 1_000_000];
+
+    /// <summary>Continuation line counts.</summary>
+    public static int[] LineCounts { get; } = [1_000, 10_000, 100_000];
+
     private PolicyEngine _engine = null!;
     private IReadOnlyList<RoleDefinition> _roles = null!;
     private CommandInput _script = null!;
-    private byte[] _continuation = [];
-    private byte[] _loop = [];
+
+    [ParamsSource(nameof(ScriptSizes))]
+    public int ScriptBytes { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         var document = PolicyLoader.LoadFile(PolicyDecisionBenchmarks.FindPolicy()).Document!;
-        _engine = new PolicyEngine(document, ["/var/lib/broker/**"]);
-        _roles = document.ResolveRoles(new CallerIdentity("broker-dev", "bench", new Dictionary<string, IReadOnlyList<string>>()));
+        _engine = new PolicyEngine(document, PolicyDecisionBenchmarks.AlwaysProtected);
+        _roles = document.ResolveRoles(PolicyDecisionBenchmarks.Caller);
+        _script = Script(ScriptBytes);
+    }
 
-        var script = new StringBuilder();
+    [Benchmark]
+    public Verdict DecideScript() => _engine.Decide(_roles, _script).Verdict;
+
+    /// <summary>A script of about <paramref name="bytes"/> bytes: one ordinary pipeline with a comment per line.</summary>
+    internal static CommandInput Script(int bytes)
+    {
+        var script = new StringBuilder(bytes + 64);
         var line = 0;
-        while (script.Length < 1_000_000)
+        while (script.Length < bytes)
         {
             script.Append("grep -n 'pattern ").Append(line++).Append("' src/file.c | head -3 # a comment\n");
         }
 
-        _script = CommandInput.Script(script.ToString()).In(CommandContext.At("/home/agent/project", "/home/agent"));
+        return PolicyDecisionBenchmarks.Input(script.ToString());
+    }
 
+    /// <summary>Keystrokes of <c>echo '</c>, then <paramref name="lines"/> lines inside the quote, then its end.</summary>
+    internal static byte[] QuoteLines(int lines)
+    {
         var typed = new StringBuilder("echo '\r");
-        for (var i = 0; i < 120_000; i++)
+        for (var i = 0; i < lines; i++)
         {
             typed.Append("line\r");
         }
 
-        _continuation = Encoding.UTF8.GetBytes(typed.Append("end'\r").ToString());
+        return Encoding.UTF8.GetBytes(typed.Append("end'\r").ToString());
+    }
+
+    /// <summary>Keystrokes of a <c>for</c> loop whose body is <paramref name="lines"/> lines.</summary>
+    internal static byte[] LoopLines(int lines)
+    {
         var loop = new StringBuilder("for i in 1 2; do\r");
-        for (var i = 0; i < 120_000; i++)
+        for (var i = 0; i < lines; i++)
         {
             loop.Append("echo $i\r");
         }
 
-        _loop = Encoding.UTF8.GetBytes(loop.Append("done\r").ToString());
+        return Encoding.UTF8.GetBytes(loop.Append("done\r").ToString());
     }
 
-    [Benchmark]
-    public Verdict DecideOneMegabyteScript() => _engine.Decide(_roles, _script).Verdict;
-
-    [Benchmark]
-    public int AssembleContinuationLinesInAQuote() => Assemble(_continuation);
-
-    [Benchmark]
-    public int AssembleContinuationLinesInALoop() => Assemble(_loop);
-
-    private static int Assemble(byte[] keys)
+    internal static int Assemble(byte[] keys)
     {
         var assembler = new CommandLineAssembler();
         var echo = new ArrayBufferWriter<byte>(keys.Length * 2);

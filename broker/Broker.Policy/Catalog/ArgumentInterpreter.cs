@@ -3,38 +3,6 @@ using Broker.Policy.Patterns;
 
 namespace Broker.Policy.Catalog;
 
-/// <summary>What a program's arguments mean: the effects of its options and operands, and where a wrapped command starts.</summary>
-internal sealed class InterpretedArguments
-{
-    public List<CommandEffect> Effects { get; } = [];
-
-    /// <summary>Some word whose value is unknown could be an option: any option it is compatible with may be given.</summary>
-    public bool MayBeAnyOption { get; set; }
-
-    /// <summary>The literal prefixes of the unknown words that may be options (<c>-</c>, <c>--col</c>, or empty).</summary>
-    public List<string> UnknownOptionPrefixes { get; } = [];
-
-    /// <summary>The unknown words that may be options, each with the word after it (which may be such an option's value).</summary>
-    public List<(ShellWord Word, ShellWord? Next)> UnknownOptionWords { get; } = [];
-
-    /// <summary>For a wrapper: the index of the wrapped command's program word; -1 when it runs none.</summary>
-    public int CommandStart { get; set; } = -1;
-
-    /// <summary>For a wrapper: the word after which the wrapped command cannot be told (an unknown option, an unknown word where it starts).</summary>
-    public string? OpaqueAt { get; set; }
-
-    /// <summary>A wrapper was told to run nothing (<c>command -v</c>): its operands are names.</summary>
-    public bool NoCommand { get; set; }
-
-    /// <summary><c>NAME=value</c> words given to the wrapper (<c>env</c>).</summary>
-    public List<string> Assignments { get; } = [];
-
-    /// <summary>The fewest and most operands the words may make (<see cref="int.MaxValue"/>: no bound).</summary>
-    public int MinOperands { get; set; }
-
-    public int MaxOperands { get; set; }
-}
-
 /// <summary>
 /// Reads a program's arguments with its catalog entry the way the program's option parser would (GNU permutation unless
 /// options end at the first operand, <c>--</c>, clustered short options, attached and separate values, unambiguous long
@@ -42,7 +10,7 @@ internal sealed class InterpretedArguments
 /// an option (any option its literal prefix allows, taking the next word as a value), or one or more operands at
 /// any position it could land on.
 /// </summary>
-internal static class ArgumentInterpreter
+internal static partial class ArgumentInterpreter
 {
     public static InterpretedArguments Interpret(ProgramSpec? spec, IReadOnlyList<ShellWord> words, int from)
     {
@@ -150,13 +118,26 @@ internal static class ArgumentInterpreter
         foreach (var (word, low, high) in operands)
         {
             // An unknown word may stand for the option that replaces the first operand, but then it is not that operand.
-            var others = result.UnknownOptionWords.Count(u => u.Word != word);
+            var others = 0;
+            foreach (var unknown in result.UnknownOptionWords)
+            {
+                others += unknown.Word != word ? 1 : 0;
+            }
+
             var mayReplaceFirst = replacesFirst || (others > 0 && spec.ReplacesFirstOperand.Count > 0);
             var first = replacesFirst ? low + 1 : low;
             var last = high == int.MaxValue ? int.MaxValue : mayReplaceFirst ? high + 1 : high;
-            foreach (var kind in KindsBetween(spec, first, last))
+            var end = spec.Operands.Count == 0 ? first : Math.Min(last, Math.Max(first, spec.Operands.Count - 1));
+            var seen = 0UL;
+            for (var position = first; position <= end; position++)
             {
-                AddOperandEffect(result, kind, word, recursive, mayRecurse);
+                // Each kind once, in the order of the positions (a bit per kind: the enum is small).
+                var kind = spec.OperandKind(position);
+                if ((seen & (1UL << (int)kind)) == 0)
+                {
+                    seen |= 1UL << (int)kind;
+                    AddOperandEffect(result, kind, word, recursive, mayRecurse);
+                }
             }
         }
 
@@ -198,96 +179,73 @@ internal static class ArgumentInterpreter
         var text = words[i].Value;
         if (text.StartsWith("--", StringComparison.Ordinal) || spec.WholeWordOptions)
         {
+            // A long option: its value attached after '=', or the next word.
             var equals = text.IndexOf('=', StringComparison.Ordinal);
             var name = equals < 0 ? text : text[..equals];
-            var option = spec.FindOption(name);
-            if (option is null)
-            {
-                // Options listed only as recursive (ls -R) or the like are flags without effect of their own.
-                recursive |= spec.Recursive.Contains(name);
-                result.NoCommand |= spec.NoCommand.Contains(name);
-                if (spec.IsWrapper && !spec.NoCommand.Contains(name))
-                {
-                    result.OpaqueAt = text;
-                }
-
-                return i;
-            }
-
-            recursive |= spec.Recursive.Contains(option.Name);
-            replacesFirst |= spec.ReplacesFirstOperand.Contains(option.Name);
-            result.NoCommand |= spec.NoCommand.Contains(option.Name);
-            if (!option.TakesValue)
-            {
-                AddFlagEffect(result, option);
-                return i;
-            }
-
-            if (equals >= 0)
-            {
-                AddValueEffect(result, option, new ShellWord(text[(equals + 1)..], true));
-                return i;
-            }
-
-            if (option.OptionalValue)
-            {
-                return i;
-            }
-
-            if (i + 1 < words.Count)
-            {
-                AddValueEffect(result, option, words[i + 1]);
-            }
-
-            return i + 1;
+            return OneOption(spec, name, equals < 0 ? null : text[(equals + 1)..], words, i, result, ref recursive, ref replacesFirst) ?? i;
         }
 
+        // A cluster of short options: each letter an option, until one that takes the rest of the word (or the next) as its value.
         for (var j = 1; j < text.Length; j++)
         {
-            var option = spec.FindOption("-" + text[j]);
-            if (option is null)
+            var attached = j + 1 < text.Length ? text[(j + 1)..] : null;
+            if (OneOption(spec, "-" + text[j], attached, words, i, result, ref recursive, ref replacesFirst) is { } last)
             {
-                var flag = "-" + text[j];
-                recursive |= spec.Recursive.Contains(flag);
-                result.NoCommand |= spec.NoCommand.Contains(flag);
-                if (spec.IsWrapper && !spec.NoCommand.Contains(flag))
-                {
-                    result.OpaqueAt = text;
-                    return i;
-                }
-
-                continue;
+                return last;
             }
-
-            recursive |= spec.Recursive.Contains(option.Name);
-            replacesFirst |= spec.ReplacesFirstOperand.Contains(option.Name);
-            result.NoCommand |= spec.NoCommand.Contains(option.Name);
-            if (!option.TakesValue)
-            {
-                AddFlagEffect(result, option);
-                continue;
-            }
-
-            if (j + 1 < text.Length)
-            {
-                AddValueEffect(result, option, new ShellWord(text[(j + 1)..], true));
-                return i;
-            }
-
-            if (option.OptionalValue)
-            {
-                return i;
-            }
-
-            if (i + 1 < words.Count)
-            {
-                AddValueEffect(result, option, words[i + 1]);
-            }
-
-            return i + 1;
         }
 
         return i;
+    }
+
+    /// <summary>
+    /// Applies one option (<paramref name="name"/>, with the text <paramref name="attached"/> to it, if any) of the word at
+    /// <paramref name="i"/>. Returns the index of the last word used when the option ends the word (it took a value, or
+    /// an unknown option made a wrapper opaque); null when the word may go on (a flag, or an unknown option that does nothing).
+    /// </summary>
+    private static int? OneOption(ProgramSpec spec, string name, string? attached, IReadOnlyList<ShellWord> words, int i, InterpretedArguments result, ref bool recursive, ref bool replacesFirst)
+    {
+        var option = spec.FindOption(name);
+        if (option is null)
+        {
+            // Options listed only as recursive (ls -R) or the like are flags without effect of their own.
+            recursive |= spec.Recursive.Contains(name);
+            result.NoCommand |= spec.NoCommand.Contains(name);
+            if (spec.IsWrapper && !spec.NoCommand.Contains(name))
+            {
+                result.OpaqueAt = words[i].Value;
+                return i;
+            }
+
+            return null;
+        }
+
+        recursive |= spec.Recursive.Contains(option.Name);
+        replacesFirst |= spec.ReplacesFirstOperand.Contains(option.Name);
+        result.NoCommand |= spec.NoCommand.Contains(option.Name);
+        if (!option.TakesValue)
+        {
+            AddFlagEffect(result, option);
+            return null;
+        }
+
+        if (attached is not null)
+        {
+            AddValueEffect(result, option, new ShellWord(attached, true));
+            return i;
+        }
+
+        if (option.OptionalValue)
+        {
+            return i;
+        }
+
+        if (i + 1 < words.Count)
+        {
+            AddValueEffect(result, option, words[i + 1]);
+        }
+
+        return i + 1;
     }
 
     private static void AddFlagEffect(InterpretedArguments result, OptionSpec option)
@@ -340,83 +298,6 @@ internal static class ArgumentInterpreter
                 Add(result, new CommandEffect(kind, word, null));
                 return;
         }
-    }
-
-    /// <summary>
-    /// Every effect an option compatible with an unknown word's prefix could have. Its value is either attached (the
-    /// rest of the unknown word: a file name when the word is a glob without '/', any text otherwise) or the next word.
-    /// </summary>
-    private static void AddUnknownOptionEffects(ProgramSpec spec, InterpretedArguments result)
-    {
-        foreach (var (word, next) in result.UnknownOptionWords)
-        {
-            var prefix = TextPattern.LiteralPrefix(word.Pattern).ToString();
-            var attached = AttachedValue(word);
-            foreach (var option in spec.Options.Values)
-            {
-                if (option.Kind == ArgumentKind.Text || !Compatible(prefix, option.Name))
-                {
-                    continue;
-                }
-
-                if (!option.TakesValue || option.Kind is ArgumentKind.Runs or ArgumentKind.Changes or ArgumentKind.Evaluates)
-                {
-                    Add(result, new CommandEffect(option.Kind, null, option.Name));
-                    continue;
-                }
-
-                if (!spec.NoAttachedValues)
-                {
-                    Add(result, new CommandEffect(option.Kind, attached, option.Name));
-                }
-
-                if (next is { } value && !option.OptionalValue)
-                {
-                    Add(result, new CommandEffect(option.Kind, value, option.Name));
-                }
-            }
-        }
-    }
-
-    /// <summary>What an option's attached value may be when the option is spelled by an unknown word.</summary>
-    private static ShellWord AttachedValue(ShellWord word)
-    {
-        // Only the values that can be an option matter (an unmatched glob's own text cannot start with '-').
-        var optionLike = TextPattern.Alternatives(word.Pattern).Where(a => TextPattern.MayStartWith(a, "-")).ToList();
-        var pattern = optionLike.Count == 1 ? optionLike[0] : word.Pattern;
-        var last = pattern.AsSpan().LastIndexOfAnyInRange(TextPattern.AnyText, TextPattern.Or);
-        if (pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal) || pattern.Contains(TextPattern.Home, StringComparison.Ordinal)
-            || pattern.Contains(TextPattern.Or, StringComparison.Ordinal) || pattern.Contains('/', StringComparison.Ordinal) || last < 0)
-        {
-            return new ShellWord("…", false);
-        }
-
-        // A glob without '/': the value is a file name in the working directory ending like the word.
-        return new ShellWord(word.Value, false, TextPattern.SegmentRun + pattern[(last + 1)..], false);
-    }
-
-    /// <summary>Whether a word starting with <paramref name="prefix"/> could be (or, for short options, contain) <paramref name="option"/>.</summary>
-    private static bool Compatible(string prefix, string option)
-    {
-        if (prefix.Length <= 1 || option.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(option, StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        // "-x…" is a cluster of short options: any short option may follow.
-        return !prefix.StartsWith("--", StringComparison.Ordinal) && !option.StartsWith("--", StringComparison.Ordinal);
-    }
-
-    private static HashSet<ArgumentKind> KindsBetween(ProgramSpec spec, int first, int last)
-    {
-        var kinds = new HashSet<ArgumentKind>();
-        var end = spec.Operands.Count == 0 ? first : Math.Min(last, Math.Max(first, spec.Operands.Count - 1));
-        for (var position = first; position <= end; position++)
-        {
-            kinds.Add(spec.OperandKind(position));
-        }
-
-        return kinds;
     }
 
     /// <summary>A program the catalog does not describe: every argument that is not an option may be a path it reads.</summary>

@@ -63,5 +63,7 @@ internal static class ArgumentKinds
 
     public static bool TryParse(string name, out ArgumentKind kind) => ByName.TryGetValue(name, out kind);
 
-    public static string Name(ArgumentKind kind) => ByName.First(p => p.Value == kind).Key;
+    private static readonly Dictionary<ArgumentKind, string> ByKind = ByName.ToDictionary(p => p.Value, p => p.Key);
+
+    public static string Name(ArgumentKind kind) => ByKind[kind];
 }

@@ -155,4 +155,6 @@ internal sealed partial class ShellParser
 
         return true;
     }
+
+    private readonly record struct PendingHeredoc(string Delimiter, bool StripTabs, bool Expands);
 }

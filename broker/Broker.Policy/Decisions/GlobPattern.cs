@@ -20,6 +20,8 @@ internal sealed class GlobPattern
 
     public bool IsLiteral { get; }
 
+    public bool IgnoreCase => _comparison == StringComparison.OrdinalIgnoreCase;
+
     public bool IsMatch(string value) => IsMatch(value.AsSpan());
 
     public bool IsMatch(ReadOnlySpan<char> v)

@@ -136,12 +136,14 @@ public sealed partial class PolicyEngine
             return null;
         }
 
-        foreach (var command in unit.Wrappers.Append(unit.Target))
+        for (var i = 0; i <= unit.Wrappers.Count; i++)
         {
-            foreach (var effect in command.Interpretation.Effects)
+            var effects = (i < unit.Wrappers.Count ? unit.Wrappers[i] : unit.Target).Interpretation.Effects;
+            for (var e = 0; e < effects.Count; e++)
             {
+                var effect = effects[e];
                 if (effect.Target is { } word && effect.Kind is ArgumentKind.Reads or ArgumentKind.Writes or ArgumentKind.Lists or ArgumentKind.Recurses
-                    && Hit(paths, effect.Kind, word, unit.Context) is { } hit)
+                    && !CheckedBefore(effects, e) && Hit(paths, effect.Kind, word, unit.Context) is { } hit)
                 {
                     return hit;
                 }
@@ -163,6 +165,23 @@ public sealed partial class PolicyEngine
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether an earlier effect accessed the same word the same way: several options may take one word (an unknown
+    /// word that may be -f, --file or --exclude-from), and each is checked once.
+    /// </summary>
+    private static bool CheckedBefore(List<CommandEffect> effects, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (effects[i].Kind == effects[index].Kind && effects[i].Target == effects[index].Target)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Bash itself connects to host:port when a redirection names these; no program sees the path.

@@ -233,8 +233,10 @@ public sealed partial class PolicyEngine
     private static PolicyRule? Strictest(RoleDefinition role, ResolvedCommand command, string? awsAction)
     {
         PolicyRule? matched = null;
-        foreach (var rule in role.Rules)
+        var rules = role.Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if ((matched is null || rule.Action > matched.Action) && !rule.Matcher.HasConstructList && rule.Matcher.Matches(command, awsAction, rule.Action))
             {
                 matched = rule;
@@ -247,8 +249,10 @@ public sealed partial class PolicyEngine
     private static Outcome ConstructOutcome(RoleDefinition role, Construct construct, ResolvedCommand? target)
     {
         PolicyRule? matched = null;
-        foreach (var rule in role.Rules)
+        var rules = role.Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if ((matched is null || rule.Action > matched.Action) && rule.Matcher.Covers(construct)
                 && (!rule.Matcher.IsCommandRule || (target is not null && MatchesAnyAction(rule, target))))
             {
@@ -279,16 +283,7 @@ public sealed partial class PolicyEngine
         return false;
     }
 
-    private static Outcome RuleOutcome(PolicyRule rule)
-    {
-        var reason = rule.Reason ?? rule.Action switch
-        {
-            Verdict.Allow => $"allowed by rule '{rule.Id}'",
-            Verdict.Review => $"held for review by rule '{rule.Id}'",
-            _ => $"denied by rule '{rule.Id}'",
-        };
-        return new Outcome(rule.Action, rule.Id, reason);
-    }
+    private static Outcome RuleOutcome(PolicyRule rule) => new(rule.Action, rule.Id, rule.DecisionReason);
 
     /// <summary>Whether <paramref name="rule"/> matches any simple command (or construct) of <paramref name="example"/>.</summary>
     internal bool ExampleMatches(PolicyRule rule, string example, out string? parseError)

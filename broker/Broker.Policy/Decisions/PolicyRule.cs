@@ -13,6 +13,13 @@ public sealed class PolicyRule
         Matcher = matcher;
         MatchExamples = matchExamples;
         NotMatchExamples = notMatchExamples;
+        // Built once: every decision the rule makes gives this reason.
+        DecisionReason = reason ?? action switch
+        {
+            Verdict.Allow => $"allowed by rule '{id}'",
+            Verdict.Review => $"held for review by rule '{id}'",
+            _ => $"denied by rule '{id}'",
+        };
     }
 
     /// <summary>The rule's id (given in the file, or <c>ROLE#N</c> for the N-th rule).</summary>
@@ -31,4 +38,7 @@ public sealed class PolicyRule
     public IReadOnlyList<string> NotMatchExamples { get; }
 
     internal RuleMatcher Matcher { get; }
+
+    /// <summary>The reason a decision by this rule gives: the file's, or one naming the rule.</summary>
+    internal string DecisionReason { get; }
 }

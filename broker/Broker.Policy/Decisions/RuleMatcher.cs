@@ -18,6 +18,9 @@ internal sealed class RuleMatcher
 
     public GlobPattern[] Programs { get; init; } = [];
 
+    // Built on first use from Programs (init-only); a race builds two equal sets, either of which is right.
+    private GlobSet? _programSet;
+
     public string[][] Subcommands { get; init; } = [];
 
     public string[] Flags { get; init; } = [];
@@ -62,7 +65,7 @@ internal sealed class RuleMatcher
             return false;
         }
 
-        if (Programs.Length > 0 && !GlobPattern.AnyMatch(Programs, command.Program))
+        if (Programs.Length > 0 && !(_programSet ??= new GlobSet(Programs)).IsMatch(command.Program))
         {
             return false;
         }
@@ -106,7 +109,20 @@ internal sealed class RuleMatcher
     {
         foreach (var effect in Effects)
         {
-            if (effect == "reveals-secret" ? command.SecretActions.Count > 0 : command.Interpretation.Effects.Any(e => ArgumentKinds.Name(e.Kind) == effect))
+            if (effect == "reveals-secret" ? command.SecretActions.Count > 0 : HasEffectNamed(command, effect))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasEffectNamed(ResolvedCommand command, string name)
+    {
+        foreach (var effect in command.Interpretation.Effects)
+        {
+            if (ArgumentKinds.Name(effect.Kind) == name)
             {
                 return true;
             }

@@ -17,51 +17,68 @@ internal static class PathResolver
     public static List<string> Resolve(ShellWord word, CommandContext context)
     {
         var results = new List<string>(2);
-        foreach (var alternative in TextPattern.Alternatives(word.IsLiteral ? TextPattern.Literal(word.Value) : word.Pattern))
+        var pattern = word.IsLiteral ? TextPattern.Literal(word.Value) : word.Pattern;
+        if (!pattern.Contains(TextPattern.Or, StringComparison.Ordinal))
         {
-            foreach (var absolute in Absolute(alternative, context))
-            {
-                foreach (var normal in Normalise(absolute))
-                {
-                    if (!results.Contains(normal))
-                    {
-                        results.Add(normal);
-                    }
-                }
-            }
+            AddAbsolute(pattern, context, results);
+            return results;
+        }
+
+        foreach (var alternative in TextPattern.Alternatives(pattern))
+        {
+            AddAbsolute(alternative, context, results);
         }
 
         return results;
     }
 
-    private static IEnumerable<string> Absolute(string pattern, CommandContext context)
+    /// <summary>Adds the normal absolute paths <paramref name="pattern"/> (one alternative) may name from <paramref name="context"/>.</summary>
+    private static void AddAbsolute(string pattern, CommandContext context, List<string> results)
     {
         if (pattern.Length == 0)
         {
-            yield break;
+            return;
         }
 
         if (pattern[0] == TextPattern.Home)
         {
-            yield return (context.HomeDirectory ?? "/" + TextPattern.Directories) + pattern[1..];
-            yield break;
+            AddNormal((context.HomeDirectory ?? "/" + TextPattern.Directories) + pattern[1..], results);
+        }
+        else if (pattern[0] == '/' || pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal))
+        {
+            AddNormal(pattern, results);
+        }
+        else if (context.WorkingDirectories.Count == 0)
+        {
+            AddNormal("/" + TextPattern.Directories + pattern, results);
+        }
+        else
+        {
+            foreach (var directory in context.WorkingDirectories)
+            {
+                AddNormal(directory.TrimEnd('/') + "/" + pattern, results);
+            }
+        }
+    }
+
+    private static void AddNormal(string absolute, List<string> results)
+    {
+        if (IsNormal(absolute) && !absolute.Contains(TextPattern.AnyText, StringComparison.Ordinal) && !absolute.Contains(TextPattern.Home, StringComparison.Ordinal))
+        {
+            if (!results.Contains(absolute))
+            {
+                results.Add(absolute);
+            }
+
+            return;
         }
 
-        if (pattern[0] == '/' || pattern.Contains(TextPattern.AnyText, StringComparison.Ordinal))
+        foreach (var normal in Normalise(absolute))
         {
-            yield return pattern;
-            yield break;
-        }
-
-        if (context.WorkingDirectories.Count == 0)
-        {
-            yield return "/" + TextPattern.Directories + pattern;
-            yield break;
-        }
-
-        foreach (var directory in context.WorkingDirectories)
-        {
-            yield return directory.TrimEnd('/') + "/" + pattern;
+            if (!results.Contains(normal))
+            {
+                results.Add(normal);
+            }
         }
     }
 
@@ -79,7 +96,7 @@ internal static class PathResolver
             return [AnyPath];
         }
 
-        if (TextPattern.IsLiteral(path) && !path.Contains("/.", StringComparison.Ordinal) && !path.Contains("//", StringComparison.Ordinal) && (path.Length == 1 || path[^1] != '/'))
+        if (IsNormal(path))
         {
             return [path];
         }
@@ -152,6 +169,36 @@ internal static class PathResolver
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is already normal: no empty, <c>.</c> or <c>..</c> component, and none that a
+    /// glob could make one (a component whose first character is a literal other than <c>.</c>, or a glob
+    /// <c>*</c>/<c>?</c>, which never match a leading dot). The common <c>/home/agent/project/src/*.c</c> is.
+    /// </summary>
+    private static bool IsNormal(string path)
+    {
+        if (path.Contains("/.", StringComparison.Ordinal) || path.Contains("//", StringComparison.Ordinal) || (path.Length > 1 && path[^1] == '/'))
+        {
+            return false;
+        }
+
+        for (var i = path.IndexOf('/', StringComparison.Ordinal); i >= 0 && i + 1 < path.Length; i = path.IndexOf('/', i + 1))
+        {
+            var start = i + 1;
+            while (start < path.Length && path[start] == TextPattern.GlobRun)
+            {
+                start++;
+            }
+
+            if (start < path.Length && (path[start] == '.' || (TextPattern.IsWildcard(path[start]) && path[start] != TextPattern.GlobOne)))
+            {
+                return false;
+            }
+        }
+
+        // What does not start at the root is made absolute by the slow path (a literal is kept as it is).
+        return path.Length == 0 || path[0] == '/' || TextPattern.IsLiteral(path);
     }
 
     private static List<string> Pop(List<string> components) => components.Count > 0 ? components[..^1] : [];

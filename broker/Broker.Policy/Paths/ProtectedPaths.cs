@@ -13,7 +13,7 @@ namespace Broker.Policy.Paths;
 internal sealed class ProtectedPaths
 {
     private readonly string[] _patterns;
-    private readonly Dictionary<string, string[]> _byHome = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Compiled[]> _byHome = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public ProtectedPaths(IReadOnlyList<string> patterns)
@@ -46,11 +46,15 @@ internal sealed class ProtectedPaths
             return null;
         }
 
-        var compiled = Compiled(home);
+        var compiled = CompiledFor(home);
         var probe = kind != ArgumentKind.Recurses ? path : path.EndsWith('/') ? path + TextPattern.AnyText : path + TextPattern.Subtree;
+        // Most patterns lie under another directory than the path: their literal beginnings differ, and that settles it.
+        var probePrefix = probe.Contains(TextPattern.Or, StringComparison.Ordinal) ? [] : TextPattern.LiteralPrefix(probe);
         for (var i = 0; i < compiled.Length; i++)
         {
-            if (PatternIntersection.Intersects(probe, compiled[i]))
+            var prefix = compiled[i].LiteralPrefix;
+            var common = Math.Min(prefix.Length, probePrefix.Length);
+            if (probePrefix[..common].SequenceEqual(prefix.AsSpan(0, common)) && PatternIntersection.Intersects(probe, compiled[i].Pattern))
             {
                 return _patterns[i];
             }
@@ -59,14 +63,14 @@ internal sealed class ProtectedPaths
         return null;
     }
 
-    private string[] Compiled(string? home)
+    private Compiled[] CompiledFor(string? home)
     {
         var key = home ?? string.Empty;
         lock (_gate)
         {
             if (!_byHome.TryGetValue(key, out var compiled))
             {
-                compiled = [.. _patterns.Select(p => Compile(p, home))];
+                compiled = [.. _patterns.Select(p => new Compiled(Compile(p, home)))];
                 _byHome[key] = compiled;
             }
 
@@ -142,5 +146,14 @@ internal sealed class ProtectedPaths
                     break;
             }
         }
+    }
+
+    /// <summary>A protected path as a pattern for one home directory, with the literal text every path under it starts with.</summary>
+    private sealed class Compiled(string pattern)
+    {
+        public string Pattern { get; } = pattern;
+
+        // Empty for a pattern with alternatives: no filter applies.
+        public string LiteralPrefix { get; } = pattern.Contains(TextPattern.Or, StringComparison.Ordinal) ? string.Empty : TextPattern.LiteralPrefix(pattern).ToString();
     }
 }

@@ -48,6 +48,9 @@ internal static class TextPattern
     /// <summary>Separates alternatives: the pattern stands for the strings of any of them (a loop variable's values).</summary>
     public const char Or = '\uE00B';
 
+    // Any text starting with '-': what could be an option (asked of most unknown words).
+    private static readonly string OptionStart = "-" + AnyText;
+
     /// <summary>Whether <paramref name="c"/> is one of the wildcard symbols.</summary>
     public static bool IsWildcard(char c) => c is >= AnyText and <= Or;
 
@@ -90,9 +93,10 @@ internal static class TextPattern
     /// <summary>Whether some string of the pattern can start with <paramref name="prefix"/> (e.g. <c>-</c>: could it be an option?).</summary>
     public static bool MayStartWith(string pattern, string prefix)
     {
+        var probe = prefix == "-" ? OptionStart : Literal(prefix) + AnyText;
         foreach (var alternative in Alternatives(pattern))
         {
-            if (alternative.Length > 0 && alternative[0] == Home ? prefix.Length == 0 || prefix[0] == '/' : PatternIntersection.Intersects(alternative, Literal(prefix) + AnyText))
+            if (alternative.Length > 0 && alternative[0] == Home ? prefix.Length == 0 || prefix[0] == '/' : PatternIntersection.Intersects(alternative, probe))
             {
                 return true;
             }
