@@ -189,7 +189,9 @@ public sealed class BashOracleTests
         try
         {
             var recorder = Path.Combine(bin, ".recorder");
-            File.WriteAllText(recorder, $"#!/bin/bash\nprintf '%s\\0' \"${{0##*/}}\" \"$@\" >> '{log}'\nprintf '\\n' >> '{log}'\n");
+            // One printf, so one write(2) to an O_APPEND file: the programs of a pipeline run at once,
+            // and a record written in pieces could interleave with another program's.
+            File.WriteAllText(recorder, "#!/bin/bash\nprintf \"$(printf '%%s\\\\0%.0s' \"${0##*/}\" \"$@\")\\n\" \"${0##*/}\" \"$@\" >> '" + log + "'\n");
             foreach (var name in Recorded)
             {
                 File.CreateSymbolicLink(Path.Combine(bin, name), recorder);
