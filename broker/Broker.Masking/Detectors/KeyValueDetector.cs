@@ -24,7 +24,10 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     private readonly SecretKeys _keys = new(enabled);
 
     public override IReadOnlyList<string> Needles { get; } =
-        ["pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "accountkey", "private_key", "privatekey", "authorization"];
+        [
+            "pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "accountkey", "private_key", "privatekey", "authorization",
+            "app_key", "appkey", "admin_key", "adminkey", "master_key", "masterkey", "signing_key", "signingkey", "encryption_key", "encryptionkey", "_pat", "-pat",
+        ];
 
     public override bool NeedlesIgnoreCase => true;
 
