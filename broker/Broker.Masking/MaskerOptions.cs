@@ -9,11 +9,23 @@ public sealed record MaskerOptions
     /// <summary>Text only, no screen: for text that is not terminal output (a command line).</summary>
     public static MaskerOptions TextOnly { get; } = new() { Screen = false };
 
+    /// <summary>
+    /// Keys typed to a terminal, as recorded: text only, and a carriage return (the Enter key) ends a line, so that what
+    /// follows it is never read as part of a value typed before it.
+    /// </summary>
+    public static MaskerOptions TypedInput { get; } = new() { Screen = false, CarriageReturnEndsLine = true };
+
     /// <summary>Whether secrets assembled on the screen by cursor movement are masked.</summary>
     public bool Screen { get; init; } = true;
 
     /// <summary>The terminal's width (rows wrap there); 0 when the output is not shown on a known terminal.</summary>
     public int Columns { get; init; }
+
+    /// <summary>
+    /// Whether a carriage return ends a line of the text the detectors read. Off for terminal output, where a carriage
+    /// return only moves the cursor and the text on both sides of it still reaches the screen and the recording.
+    /// </summary>
+    public bool CarriageReturnEndsLine { get; init; }
 
     /// <summary>The terminal's height; 0 when unknown.</summary>
     public int Rows { get; init; }

@@ -40,7 +40,7 @@ public sealed class StreamingMasker
     {
         _profile = profile;
         _secrets = secrets;
-        _combined = new LinearView(profile, secrets);
+        _combined = new LinearView(profile, secrets) { CarriageReturnEndsLine = options.CarriageReturnEndsLine };
         _views.Add(_combined);
         if (options.Screen)
         {
@@ -173,7 +173,7 @@ public sealed class StreamingMasker
         {
             if (_channels[channel] is not { } own)
             {
-                own = new LinearView(_profile, _secrets, channel, _raw);
+                own = new LinearView(_profile, _secrets, channel, _raw) { CarriageReturnEndsLine = _combined.CarriageReturnEndsLine };
                 _channels[channel] = own;
                 _views.Add(own);
             }

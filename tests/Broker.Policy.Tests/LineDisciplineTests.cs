@@ -53,7 +53,41 @@ public sealed class LineDisciplineTests
 
         _gate.Decided.Should().Equal("ls");
         ToShell.Should().Be("ls\n");
-        ToAgent.Should().Be("ls\r\n");
+        ToAgent.Should().Be("ls", "the terminal echoes the line end");
+    }
+
+    [Fact]
+    public void An_allowed_command_turns_the_terminal_echo_on_before_the_shell_can_read_its_line()
+    {
+        AtPrompt();
+
+        Type("read -s pw\r");
+
+        // A program that turns echo off (read -s) can only run once the line end is written: after echo came on.
+        Described.Should().Equal("agent:read -s pw", "shell:read -s pw", "echo on", "shell:\n");
+    }
+
+    [Fact]
+    public void The_command_start_leaves_the_terminal_echo_as_the_program_set_it()
+    {
+        AtPrompt();
+        Type("read -s pw\r");
+        _actions.Clear();
+
+        _line.CommandStarted(_actions);
+
+        _actions.Should().BeEmpty("the program may already have turned echo off");
+    }
+
+    [Fact]
+    public void A_continued_command_goes_to_the_shell_whole_with_echo_on_before_its_last_line_end()
+    {
+        AtPrompt();
+
+        Type("echo 'a\r");
+        Type("b'\r");
+
+        Described.Should().Equal("agent:echo 'a\r\n> ", "agent:b'", "shell:echo 'a\nb'", "echo on", "shell:\n");
     }
 
     [Fact]
@@ -86,7 +120,7 @@ public sealed class LineDisciplineTests
         _actions.Should().BeEmpty("the command has not started yet");
         _line.CommandStarted(_actions);
 
-        Described.Should().Equal("echo on", "shell:" + key);
+        Described.Should().Equal("shell:" + key);
         _line.ProgramRunning.Should().BeTrue();
     }
 
@@ -204,7 +238,7 @@ public sealed class LineDisciplineTests
         _actions.Clear();
 
         _line.CommandStarted(_actions);
-        Described.Should().Equal("echo on");
+        _actions.Should().BeEmpty("the next command waits for the next prompt");
         _line.PromptStarted(0, _actions);
         _line.PromptShown(_actions);
 

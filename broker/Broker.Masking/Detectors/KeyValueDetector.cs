@@ -24,7 +24,10 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     private readonly SecretKeys _keys = new(enabled);
 
     public override IReadOnlyList<string> Needles { get; } =
-        ["pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "accountkey", "private_key", "privatekey", "authorization"];
+        [
+            "pass", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "accountkey", "private_key", "privatekey", "authorization",
+            "app_key", "appkey", "admin_key", "adminkey", "master_key", "masterkey", "signing_key", "signingkey", "encryption_key", "encryptionkey", "_pat", "-pat",
+        ];
 
     public override bool NeedlesIgnoreCase => true;
 
@@ -70,6 +73,13 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         var isAuthorization = key.EndsWith("authorization", StringComparison.Ordinal);
         var q = shape.ValueStart;
         var quote = bytes[q];
+        if (quote is (byte)'"' or (byte)'\'' && (quote == shape.OpenQuote || text.At(q + 1) is (byte)' ' or (byte)'\t'))
+        {
+            // `read -p 'Password: ' pw`, `label="token:"`: the quote closes the string the key stands in (right after
+            // it, or after other words: `'Enter token: ' TOKEN`), which holds a label and no value.
+            return;
+        }
+
         int valueStart, valueEnd;
         Continuation continuation;
         if (shape.Kind != ValueKind.Xml && quote is (byte)'"' or (byte)'\'')
@@ -141,9 +151,17 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
         var q = keyEnd;
         var jsonKey = before == (byte)'"' && text.At(q) == (byte)'"';
-        if ((before is (byte)'"' or (byte)'\'') && text.At(q) == before)
+        byte openQuote = 0;
+        if (before is (byte)'"' or (byte)'\'')
         {
-            q++;
+            if (text.At(q) == before)
+            {
+                q++;
+            }
+            else
+            {
+                openQuote = before;
+            }
         }
 
         var gap = q;
@@ -158,7 +176,7 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
 
         if (text.Open(q))
         {
-            return new Shape(ValueKind.None, q, jsonKey);
+            return new Shape(ValueKind.None, q, jsonKey, openQuote);
         }
 
         var separator = text.At(q);
@@ -170,23 +188,23 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
                 q++;
             }
 
-            return new Shape(ValueKind.Separated, SkipBlanks(text, q), jsonKey);
+            return new Shape(ValueKind.Separated, SkipBlanks(text, q), jsonKey, openQuote);
         }
 
         // Columns of a tab-separated listing (`aws_secret_access_key<TAB>value`): the tab is the separator.
         if (tabs > 0 && spaces == 0 && q > gap && !jsonKey)
         {
-            return new Shape(ValueKind.Separated, q, JsonKey: false);
+            return new Shape(ValueKind.Separated, q, JsonKey: false, openQuote);
         }
 
         // `--password VALUE`: a long option and its argument, one space apart.
         // (The key's own characters include dashes, so the two dashes start it.)
         if (spaces == 1 && tabs == 0 && text.At(keyStart) == (byte)'-' && text.At(keyStart + 1) == (byte)'-' && !jsonKey)
         {
-            return new Shape(ValueKind.Option, q, JsonKey: false);
+            return new Shape(ValueKind.Option, q, JsonKey: false, openQuote);
         }
 
-        return new Shape(ValueKind.None, q, jsonKey);
+        return new Shape(ValueKind.None, q, jsonKey, openQuote);
     }
 
     // The next option, a variable reference or a placeholder are not an option's secret value.
@@ -260,5 +278,6 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         Xml,
     }
 
-    private readonly record struct Shape(ValueKind Kind, int ValueStart, bool JsonKey);
+    /// <summary>How a key meets its value; <paramref name="OpenQuote"/> is the quote the key stands inside, still open after it (0 when none).</summary>
+    private readonly record struct Shape(ValueKind Kind, int ValueStart, bool JsonKey, byte OpenQuote = 0);
 }

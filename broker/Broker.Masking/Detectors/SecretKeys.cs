@@ -29,7 +29,11 @@ internal sealed class SecretKeys(Func<string, bool> enabled)
 
     // The keyword must end the key, or be followed only by one of these (`SECRET_KEY_BASE`, `token_value`):
     // a key that merely mentions one (`HttpTokens`, `password_policy`) describes rather than holds a secret.
-    private static readonly string[] s_keywords = ["password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization"];
+    private static readonly string[] s_keywords =
+    [
+        "password", "passwd", "passphrase", "pass", "pwd", "secret", "token", "apikey", "accesskey", "privatekey", "authorization",
+        "appkey", "adminkey", "masterkey", "signingkey", "encryptionkey", "pat",
+    ];
     private static readonly string[] s_keywordTails = ["", "key", "keybase", "value", "string", "hash", "salt"];
 
     private readonly bool _awsSecret = enabled(DetectorNames.AwsSecretAccessKey);
@@ -125,7 +129,7 @@ internal sealed class SecretKeys(Func<string, bool> enabled)
             {
                 if (key.Length >= keyword.Length + tail.Length && key.EndsWith(tail, StringComparison.Ordinal) &&
                     key[..^tail.Length].EndsWith(keyword, StringComparison.Ordinal) &&
-                    (keyword != "pass" || PassStandsAlone(rawKey, tail.Length)))
+                    (keyword is not ("pass" or "pat") || StandsAlone(rawKey, keyword.Length, tail.Length)))
                 {
                     return true;
                 }
@@ -135,8 +139,11 @@ internal sealed class SecretKeys(Func<string, bool> enabled)
         return false;
     }
 
-    /// <summary>`DB_PASS`, `pass`, `--pass`: not `bypass` or `compass`, where the letters before it make another word.</summary>
-    private static bool PassStandsAlone(ReadOnlySpan<byte> rawKey, int tailLength)
+    /// <summary>
+    /// `DB_PASS`, `pass`, `--pass`, `AZURE_DEVOPS_PAT`: not `bypass`, `compass` or `COMPAT`, where the letters before a short
+    /// keyword make another word.
+    /// </summary>
+    private static bool StandsAlone(ReadOnlySpan<byte> rawKey, int keywordLength, int tailLength)
     {
         // The tail was counted without separators; walk back over it and any separators in the raw key.
         var end = rawKey.Length;
@@ -154,7 +161,7 @@ internal sealed class SecretKeys(Func<string, bool> enabled)
             end--;
         }
 
-        var start = end - 4;
+        var start = end - keywordLength;
         if (start <= 0)
         {
             return start == 0;

@@ -40,6 +40,7 @@ internal static class TokenRules
     private static readonly SearchValues<byte> s_wordDashDot = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-.="u8);
     private static readonly SearchValues<byte> s_base64 = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/="u8);
     private static readonly SearchValues<byte> s_hex = SearchValues.Create("0123456789ABCDEFabcdef"u8);
+    private static readonly SearchValues<byte> s_lowerAlnum = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyz"u8);
     private static readonly SearchValues<byte> s_bech32Upper = SearchValues.Create("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"u8);
     private static readonly SearchValues<byte> s_letters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
 
@@ -99,7 +100,8 @@ internal static class TokenRules
         .. Rules(DetectorNames.VendorToken, s_wordDash, 50, TokenBoundary.Glued, "pypi-AgEIcHlwaS5vcmc"),
         .. Rules(DetectorNames.VendorToken, s_wordDashDot, 32, TokenBoundary.Glued, "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
         .. Rules(DetectorNames.VendorToken, s_wordDashDot, 66, TokenBoundary.WordStart, "SG."),
-        .. Rules(DetectorNames.VendorToken, s_wordDashDot, 60, TokenBoundary.Glued, "dt0c01.", "tfp_"),
+        .. Rules(DetectorNames.VendorToken, s_wordDashDot, 60, TokenBoundary.Glued, "dt0c01."),
+        .. Rules(DetectorNames.VendorToken, s_wordDashDot, 40, TokenBoundary.Glued, "tfp_"),
         .. Rules(DetectorNames.VendorToken, s_wordDashDot, 12, TokenBoundary.Glued, "FLWSECK_TEST-", "FLWSECK-"),
         .. Rules(DetectorNames.VendorToken, s_base64, 32, TokenBoundary.Glued, "glc_"),
         .. Rules(DetectorNames.VendorToken, s_word, 40, TokenBoundary.Glued, "glsa_"),
@@ -109,6 +111,21 @@ internal static class TokenRules
         .. Rules(DetectorNames.VendorToken, s_base64, 40, TokenBoundary.Glued, "sntrys_eyJ"),
         .. Rules(DetectorNames.VendorToken, s_wordDash, 170, TokenBoundary.Glued, "v1.0-"),
         .. Rules(DetectorNames.VendorToken, s_bech32Upper, 58, TokenBoundary.Glued, "AGE-SECRET-KEY-1"),
+
+        // Added with the detector corpus (tests/Broker.Masking.Tests/Corpus), for formats it found missed.
+        .. Rules(DetectorNames.VendorToken, s_wordDash, 28, TokenBoundary.Glued, "GOCSPX-"),
+        .. Rules(DetectorNames.VendorToken, s_wordDash, 43, TokenBoundary.Glued, "CFPAT-"),
+        .. Rules(DetectorNames.VendorToken, s_wordDash, 36, TokenBoundary.Glued, "pat-na1-", "pat-eu1-"),
+        .. Rules(DetectorNames.VendorToken, s_alnum, 52, TokenBoundary.Glued, "gsk_"),
+        .. Rules(DetectorNames.VendorToken, s_alnum, 80, TokenBoundary.Glued, "xai-"),
+        .. Rules(DetectorNames.VendorToken, s_dash, 20, TokenBoundary.Glued, "tskey-auth-", "tskey-api-", "tskey-client-"),
+        .. Rules(DetectorNames.VendorToken, s_hex, 40, TokenBoundary.Glued, "sbp_", "bkua_"),
+        .. Rules(DetectorNames.VendorToken, s_word, 40, TokenBoundary.Glued, "sgp_"),
+        .. Rules(DetectorNames.VendorToken, s_alnum, 37, TokenBoundary.WordStart, "r8_"),
+        .. Rules(DetectorNames.VendorToken, s_alnum, 32, TokenBoundary.WordStart, "ATBB", "AKID"),
+        .. Rules(DetectorNames.VendorToken, s_alnum, 20, TokenBoundary.WordStart, "LTAI"),
+        .. Rules(DetectorNames.VendorToken, s_lowerAlnum, 43, TokenBoundary.WordStart, "oy2"),
+        .. Rules(DetectorNames.VendorToken, s_wordDashDot, 60, TokenBoundary.WordStart, "sk.eyJ"),
         .. Rules(DetectorNames.Jwt, s_base64, 40, TokenBoundary.WordStart, "ZXlKaGJHY2lPaU", "ZXlKMGVYQWlPaU"),
     ];
 

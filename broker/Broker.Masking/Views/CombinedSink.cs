@@ -14,7 +14,11 @@ internal readonly struct CombinedSink(LinearView combined, ScreenView? screen, S
         combined.Visible(text, rawOffset);
     }
 
-    public void Control(byte control, long rawOffset) => screen?.Control(control, rawOffset);
+    public void Control(byte control, long rawOffset)
+    {
+        screen?.Control(control, rawOffset);
+        combined.Control(control, rawOffset);
+    }
 
     public void Csi(in CsiSequence sequence, long rawOffset) => screen?.Csi(sequence, rawOffset);
 

@@ -56,6 +56,9 @@ internal sealed class LinearView : IMaskView, ITerminalSink
     /// <summary>Raw bytes after a masked range's last character that still carry bits of it (base64: one).</summary>
     public int MaskEndExtra { get; }
 
+    /// <summary>Whether a carriage return ends a line of the text (typed input), rather than being left out (terminal output).</summary>
+    public bool CarriageReturnEndsLine { get; init; }
+
     /// <summary>No more text will come to this view (its channel ended): what it holds is decided as end of stream.</summary>
     public bool Ended { get; private set; }
 
@@ -84,6 +87,10 @@ internal sealed class LinearView : IMaskView, ITerminalSink
 
     public void Control(byte control, long rawOffset)
     {
+        if (control == (byte)'\r' && CarriageReturnEndsLine)
+        {
+            _text.Append((byte)'\n', rawOffset);
+        }
     }
 
     public void Csi(in CsiSequence sequence, long rawOffset)
@@ -114,6 +121,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
     {
         var fork = new LinearView(_profile, _secrets, channel, raw)
         {
+            CarriageReturnEndsLine = CarriageReturnEndsLine,
             _text = _text.Clone(),
             _parser = parser,
             _scanFrom = _scanFrom,

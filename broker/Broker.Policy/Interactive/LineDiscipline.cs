@@ -36,7 +36,10 @@ public abstract record LineAction
     /// <summary>Bytes shown to the agent as terminal output (the broker's own echo and messages).</summary>
     public sealed record ToAgent(byte[] Data) : LineAction;
 
-    /// <summary>Turns the terminal's own echo on (a program runs) or off (the broker edits the line).</summary>
+    /// <summary>
+    /// Turns the terminal's own echo on (a program is about to run: it comes on before the shell can read the command's
+    /// last line end, so a program that turns echo off, <c>read -s</c>, always does so after it) or off (the broker edits the line).
+    /// </summary>
     public sealed record TerminalEcho(bool Enabled) : LineAction;
 
     /// <summary>Everything the next command prints, up to the next prompt, is secret.</summary>
@@ -64,6 +67,7 @@ public sealed class LineDiscipline
     // Ctrl-C, Ctrl-\ and Ctrl-Z: the keys a terminal turns into a signal for the program in the foreground.
     private static readonly SearchValues<byte> SignalKeys = SearchValues.Create([Interrupt, 0x1C, 0x1A]);
     private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static readonly byte[] EchoedLineEnd = "\r\n"u8.ToArray();
     private static readonly byte[] EndOfFileByte = [EndOfFile];
 
     private readonly ILineModeGate _gate;
@@ -141,7 +145,6 @@ public sealed class LineDiscipline
         // input queue, the keys typed before it go.
         _state = LineState.Running;
         _endSentToProgram = false;
-        actions.Add(new LineAction.TerminalEcho(true));
         var signal = _pending.WrittenSpan.LastIndexOfAny(SignalKeys);
         if (signal >= 0)
         {
@@ -231,7 +234,8 @@ public sealed class LineDiscipline
             Consume(take);
             if (stop >= 0 && chunk[stop] == EndOfFile)
             {
-                _ = Feed(chunk.AsSpan(0, stop), actions);
+                _ = Feed(chunk.AsSpan(0, stop));
+                ShowEcho(actions);
                 if (!_assembler.HasPendingInput)
                 {
                     SendToShell(EndOfFileByte, actions, LineState.AwaitingPrompt);
@@ -240,7 +244,12 @@ public sealed class LineDiscipline
                 continue;
             }
 
-            var cut = Feed(chunk, actions);
+            var cut = Feed(chunk);
+            if (_commands.Count == 0 || cut > 0)
+            {
+                ShowEcho(actions);
+            }
+
             if ((stop >= 0 && chunk[stop] == Interrupt) || cut > 0)
             {
                 // The line is discarded (interrupted, or refused as longer than the assembler keeps: the echo
@@ -262,6 +271,7 @@ public sealed class LineDiscipline
     {
         if (string.IsNullOrWhiteSpace(command))
         {
+            ShowEcho(actions);
             SendToShell(NewLine, actions, LineState.AwaitingPrompt);
             return;
         }
@@ -269,6 +279,7 @@ public sealed class LineDiscipline
         var verdict = _gate.Decide(command);
         if (!verdict.Allowed)
         {
+            ShowEcho(actions);
             if (verdict.Message is { Length: > 0 } message)
             {
                 actions.Add(new LineAction.ToAgent(Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n") + "\r\n")));
@@ -279,12 +290,20 @@ public sealed class LineDiscipline
         }
 
         _running = verdict.Handle;
+
+        // The shell cannot read the command before its last line end, and the terminal's echo comes on before that
+        // line end is written: a program the command runs that turns echo off (read -s, sudo, ssh) always does so after
+        // the broker turned it on, never before (when the broker would turn it back on under it, and the password typed
+        // would be echoed and recorded as typed). The terminal echoes that line end, so the broker's echo leaves it out.
+        ShowEcho(actions, withoutLineEnd: true);
         if (verdict.SecretOutput)
         {
             actions.Add(new LineAction.SecretOutput());
         }
 
-        SendToShell(Encoding.UTF8.GetBytes(command + "\n"), actions, LineState.AwaitingStart);
+        actions.Add(new LineAction.ToShell(Encoding.UTF8.GetBytes(command), Record: true));
+        actions.Add(new LineAction.TerminalEcho(true));
+        SendToShell(NewLine, actions, LineState.AwaitingStart);
     }
 
     private void SendToShell(byte[] data, ICollection<LineAction> actions, LineState next)
@@ -293,17 +312,23 @@ public sealed class LineDiscipline
         _state = next;
     }
 
-    /// <summary>Feeds the line editor and shows its echo; returns how many commands it refused as too long.</summary>
-    private int Feed(ReadOnlySpan<byte> keys, ICollection<LineAction> actions)
+    /// <summary>Feeds the line editor; returns how many commands it refused as too long (its echo says so).</summary>
+    private int Feed(ReadOnlySpan<byte> keys) => _assembler.Feed(keys, _echo, _commands);
+
+    private void ShowEcho(ICollection<LineAction> actions, bool withoutLineEnd = false)
     {
-        var cut = _assembler.Feed(keys, _echo, _commands);
-        if (_echo.WrittenCount > 0)
+        var echo = _echo.WrittenSpan;
+        if (withoutLineEnd && echo.EndsWith(EchoedLineEnd))
         {
-            actions.Add(new LineAction.ToAgent(_echo.WrittenSpan.ToArray()));
-            _echo.ResetWrittenCount();
+            echo = echo[..^EchoedLineEnd.Length];
         }
 
-        return cut;
+        if (!echo.IsEmpty)
+        {
+            actions.Add(new LineAction.ToAgent(echo.ToArray()));
+        }
+
+        _echo.ResetWrittenCount();
     }
 
     private void Consume(int count)

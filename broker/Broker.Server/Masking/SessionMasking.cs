@@ -44,7 +44,7 @@ internal sealed class SessionMasking
     /// <summary>The filter of the session's recorded input.</summary>
     public InputMaskingFilter CreateInputFilter()
     {
-        var filter = new InputMaskingFilter(_profile.CreateMasker(_secrets, MaskerOptions.TextOnly), _profile.HoldDelay);
+        var filter = new InputMaskingFilter(_profile.CreateMasker(_secrets, MaskerOptions.TypedInput), _profile.HoldDelay);
         Track(() => filter.Counts);
         return filter;
     }

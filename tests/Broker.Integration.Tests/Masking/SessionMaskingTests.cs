@@ -12,6 +12,15 @@ public sealed class MaskingBrokerFixture : BrokerFixture
     {
         PolicyYaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Masking", "masking-policy.yaml"));
     }
+
+    /// <summary>Opens a terminal in line mode or (<paramref name="raw"/>) raw mode, once the shell's first prompt is shown.</summary>
+    public async Task<TerminalClient> OpenTerminalAsync(bool raw, uint columns = 80)
+    {
+        var token = raw ? Token($"raw-{Guid.NewGuid():n}", "raw") : Token($"line-{Guid.NewGuid():n}");
+        var terminal = await TerminalClient.OpenAsync(Client(token), columns);
+        await terminal.WaitForOutputAsync("$ ");
+        return terminal;
+    }
 }
 
 /// <summary>
@@ -22,8 +31,6 @@ public sealed class MaskingBrokerFixture : BrokerFixture
 /// </summary>
 public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
 {
-    private const string Prompt = "$ ";
-
     private readonly MaskingBrokerFixture _broker;
 
     public SessionMaskingTests(MaskingBrokerFixture broker) => _broker = broker;
@@ -80,7 +87,7 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
         {
             string sessionId;
             byte[] received;
-            await using (var terminal = await OpenAsync(raw: true))
+            await using (var terminal = await _broker.OpenTerminalAsync(raw: true))
             {
                 sessionId = terminal.Opened!.SessionId;
                 await terminal.SendAsync($"cat {file}; echo done-$((6*7))\r");
@@ -109,7 +116,7 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
         var command = $"echo token={token} | wc -c; echo done-$((6*7))\r";
         string sessionId;
         byte[] received;
-        await using (var terminal = await OpenAsync(raw: false))
+        await using (var terminal = await _broker.OpenTerminalAsync(raw: false))
         {
             sessionId = terminal.Opened!.SessionId;
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
@@ -150,7 +157,7 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
         var prefix = Convert.ToBase64String(Encoding.ASCII.GetBytes(token[..4]));
         string sessionId;
         byte[] received;
-        await using (var terminal = await OpenAsync(raw))
+        await using (var terminal = await _broker.OpenTerminalAsync(raw))
         {
             sessionId = terminal.Opened!.SessionId;
             await terminal.SendAsync($"printf '\\033[5G%s\\r%s\\n' \"$(echo {body} | base64 -d)\" \"$(echo {prefix} | base64 -d)\"; echo done-$((6*7))\r");
@@ -173,12 +180,4 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
     }
 
     private static string Octal(string text) => string.Concat(text.Select(c => "\\" + Convert.ToString((int)c, 8).PadLeft(3, '0')));
-
-    private async Task<TerminalClient> OpenAsync(bool raw)
-    {
-        var token = raw ? _broker.Token($"raw-{Guid.NewGuid():n}", "raw") : _broker.Token($"line-{Guid.NewGuid():n}");
-        var terminal = await TerminalClient.OpenAsync(_broker.Client(token));
-        await terminal.WaitForOutputAsync(Prompt);
-        return terminal;
-    }
 }

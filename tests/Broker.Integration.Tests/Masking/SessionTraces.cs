@@ -8,9 +8,10 @@ namespace Broker.Integration.Tests.Masking;
 
 /// <summary>
 /// Everything a session left for people other than its agent: what an observer received (attached from the start),
-/// the sealed recording read back with the Recorder library, and its asciicast export.
+/// the sealed recording read back with the Recorder library, and its asciicast and plain-text exports (what
+/// <c>replay export</c> writes).
 /// </summary>
-internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnlyList<RecordedEvent> Events, string Asciicast)
+internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnlyList<RecordedEvent> Events, string Asciicast, string TextExport)
 {
     public byte[] RecordedOutput => [.. Events.OfType<OutputEvent>().SelectMany(e => e.Data.ToArray())];
 
@@ -20,7 +21,10 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
     public string RecordedText => string.Join("\n", Events.Select(e => (e with { Index = 0, OffsetNanoseconds = 0 }).ToString()));
 
     /// <summary>What the observer received: output and input bytes decoded, commands and notices as text.</summary>
-    public string ObservedText => string.Join("\n", Observed.Events.Select(e => e.EventCase switch
+    public string ObservedText => TextOf(Observed);
+
+    /// <summary>What an observer received: output and input bytes decoded, commands and notices as text.</summary>
+    public static string TextOf(ObservedSession observed) => string.Join("\n", observed.Events.Select(e => e.EventCase switch
     {
         RecordingEvent.EventOneofCase.Output => e.Output.Data.ToStringUtf8(),
         RecordingEvent.EventOneofCase.Input => e.Input.ToStringUtf8(),
@@ -40,10 +44,7 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
         }
 
         var path = await SealedRecording.WaitAsync(broker, sessionId);
-        await using var file = File.OpenRead(path);
-        using var export = new MemoryStream();
-        await RecordingExporter.ExportAsync(RecordingReader.Open(file), ExportFormat.AsciicastV2, export, cts.Token);
-        return new SessionTraces(observed, events, Encoding.UTF8.GetString(export.ToArray()));
+        return new SessionTraces(observed, events, await ExportAsync(path, ExportFormat.AsciicastV2, cts.Token), await ExportAsync(path, ExportFormat.Text, cts.Token));
     }
 
     /// <summary>No run of four characters of any secret in anything the session left.</summary>
@@ -55,6 +56,7 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
         ShouldNotContain(RecordedInput, secrets, "the recorded input");
         ShouldNotContain(Encoding.UTF8.GetBytes(RecordedText), secrets, "the recorded events");
         ShouldNotContain(Encoding.UTF8.GetBytes(Asciicast), secrets, "the asciicast export");
+        ShouldNotContain(Encoding.UTF8.GetBytes(TextExport), secrets, "the text export");
     }
 
     /// <summary>
@@ -74,6 +76,14 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
                 haystack.AsSpan().IndexOf(secretBytes.AsSpan(i, 4)).Should().BeLessThan(0, $"'{Encoding.UTF8.GetString(secretBytes, i, 4)}' of '{secret}' leaked into {where}:\n{text}");
             }
         }
+    }
+
+    private static async Task<string> ExportAsync(string path, ExportFormat format, CancellationToken cancellationToken)
+    {
+        await using var file = File.OpenRead(path);
+        using var export = new MemoryStream();
+        await RecordingExporter.ExportAsync(RecordingReader.Open(file), format, export, cancellationToken);
+        return Encoding.UTF8.GetString(export.ToArray());
     }
 
     [GeneratedRegex(@"\[MASKED:[A-Za-z0-9._-]+\]")]
