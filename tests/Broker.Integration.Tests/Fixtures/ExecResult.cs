@@ -22,7 +22,11 @@ public sealed record ExecResult(string SessionId, byte[] Stdout, byte[] Stderr, 
         return RunAsync(client, start, null);
     }
 
-    public static async Task<ExecResult> RunAsync(SessionService.SessionServiceClient client, ExecStart start, byte[]? stdin)
+    /// <summary>
+    /// Runs <paramref name="start"/>; with <paramref name="answer"/>, its input is sent only once the agent has
+    /// received <c>Seen</c> on stdout, so a script can wait (<c>read</c>) for the agent to have seen its output.
+    /// </summary>
+    public static async Task<ExecResult> RunAsync(SessionService.SessionServiceClient client, ExecStart start, byte[]? stdin, (string Seen, byte[] Input)? answer = null)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         using var call = client.Exec(cancellationToken: cts.Token);
@@ -36,7 +40,8 @@ public sealed record ExecResult(string SessionId, byte[] Stdout, byte[] Stderr, 
             // status arrives on the response, which the read below throws.
         }
 
-        var sending = SendStdinAsync(call.RequestStream, stdin, cts.Token);
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sending = SendStdinAsync(call.RequestStream, answer is { } a ? AnswerAsync(seen.Task, a.Input) : Task.FromResult(stdin), cts.Token);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
         var notices = new List<Notice>();
@@ -47,21 +52,36 @@ public sealed record ExecResult(string SessionId, byte[] Stdout, byte[] Stderr, 
             switch (frame.FrameCase)
             {
                 case ExecResponse.FrameOneofCase.Opened: sessionId = frame.Opened.SessionId; break;
-                case ExecResponse.FrameOneofCase.Stdout: stdout.Write(frame.Stdout.Span); break;
+                case ExecResponse.FrameOneofCase.Stdout:
+                    stdout.Write(frame.Stdout.Span);
+                    if (answer is { } expected && Encoding.UTF8.GetString(stdout.GetBuffer(), 0, (int)stdout.Length).Contains(expected.Seen, StringComparison.Ordinal))
+                    {
+                        seen.TrySetResult();
+                    }
+
+                    break;
                 case ExecResponse.FrameOneofCase.Stderr: stderr.Write(frame.Stderr.Span); break;
                 case ExecResponse.FrameOneofCase.Notice: notices.Add(frame.Notice); break;
                 case ExecResponse.FrameOneofCase.Exit: exit = frame.Exit; break;
             }
         }
 
+        seen.TrySetResult();
         await sending;
         return new ExecResult(sessionId, stdout.ToArray(), stderr.ToArray(), exit, notices);
     }
 
-    private static async Task SendStdinAsync(IClientStreamWriter<ExecRequest> requests, byte[]? stdin, CancellationToken cancellationToken)
+    private static async Task<byte[]?> AnswerAsync(Task seen, byte[] input)
+    {
+        await seen;
+        return input;
+    }
+
+    private static async Task SendStdinAsync(IClientStreamWriter<ExecRequest> requests, Task<byte[]?> input, CancellationToken cancellationToken)
     {
         try
         {
+            var stdin = await input.WaitAsync(cancellationToken);
             if (stdin is not null)
             {
                 for (var offset = 0; offset < stdin.Length; offset += 32 * 1024)

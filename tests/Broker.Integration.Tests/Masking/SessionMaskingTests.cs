@@ -42,11 +42,13 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
     public async Task Exec_token_split_across_stdout_and_stderr_is_masked_everywhere()
     {
         var token = NewToken();
-        // The stdout half is read first (the sleep), so the agent's terminal would show the two halves joined. The pieces
-        // travel as octal escapes: the command line (recorded, shown to observers) must not carry the token's own text.
-        var script = $"printf '{Octal(token[..2])}'; sleep 0.2; printf '{Octal(token[2..])}\\n' >&2; echo done-$((6*7))";
+        // The stderr half is written only once the agent has received the stdout half (the script reads a line the
+        // test sends then), so the agent's terminal would show the two halves joined. The pieces travel as octal
+        // escapes: the command line (recorded, shown to observers) must not carry the token's own text.
+        var script = $"printf '{Octal(token[..2])}'; read -r _; printf '{Octal(token[2..])}\\n' >&2; echo done-$((6*7))";
 
-        var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token("split-streams")), script);
+        var result = await ExecResult.RunAsync(
+            _broker.Client(_broker.Token("split-streams")), new ExecStart { Target = "local", Script = script }, stdin: null, answer: (token[..2], "go\n"u8.ToArray()));
 
         result.Exit!.Code.Should().Be(0);
         var seen = result.Stdout.Concat(result.Stderr).ToArray();
