@@ -50,6 +50,10 @@ internal sealed class Session : IDisposable
     // Output still read after the program exited, past which a pump that keeps reading is cut off: what was
     // buffered at the exit (the kernel's pipe, the channel's 1 MiB, the recording's backlog) is far less.
     private const long MaxDrainBytes = 32L * 1024 * 1024;
+    // Notices and decisions waiting for room in a full event queue. A client that sends frames the session rejects
+    // and never reads would otherwise park one writer per frame without limit; past this many they are dropped,
+    // counted, and told in one notice once the client reads again.
+    internal const int MaxParkedEvents = 64;
 
     private readonly SessionContext _context;
     private readonly ITargetProcess _process;
@@ -77,6 +81,8 @@ internal sealed class Session : IDisposable
     private volatile bool _outputStopped;
     private long _bytesRead;
     private int _journalWaits;
+    private int _parkedEvents;
+    private int _droppedEvents;
     private int _columns;
     private int _rows;
 
@@ -130,6 +136,12 @@ internal sealed class Session : IDisposable
 
     /// <summary>Completes when the session has ended and its processes are gone.</summary>
     public Task Completion => _completion;
+
+    /// <summary>Notices and decisions waiting for room in the event queue (at most <see cref="MaxParkedEvents"/>).</summary>
+    public int ParkedEvents => Volatile.Read(ref _parkedEvents);
+
+    /// <summary>Notices and decisions dropped because the client did not read them, not yet reported to it.</summary>
+    public int DroppedEvents => Volatile.Read(ref _droppedEvents);
 
     /// <summary>Delivers input to the program.</summary>
     public ValueTask<InputResult> SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -482,13 +494,65 @@ internal sealed class Session : IDisposable
         Enqueue(notice);
     }
 
-    /// <summary>Queues an event without waiting: notices and decisions come from threads that must not block on the client.</summary>
+    /// <summary>
+    /// Queues an event without waiting: notices and decisions come from threads that must not block on the client.
+    /// While the queue is full, at most <see cref="MaxParkedEvents"/> wait for room; the rest are dropped for the
+    /// client (the recording has them all) and counted, and the count is told once room is made.
+    /// </summary>
     private void Enqueue(SessionEvent item)
     {
-        if (!_abandon.IsCancellationRequested)
+        if (_abandon.IsCancellationRequested)
         {
-            _ = _events.Writer.WriteAsync(item, _abandon.Token).AsTask().ContinueWith(
-                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return;
+        }
+
+        if (Interlocked.Increment(ref _parkedEvents) > MaxParkedEvents)
+        {
+            Interlocked.Decrement(ref _parkedEvents);
+            Interlocked.Increment(ref _droppedEvents);
+            return;
+        }
+
+        var write = _events.Writer.WriteAsync(item, _abandon.Token);
+        if (write.IsCompletedSuccessfully)
+        {
+            Interlocked.Decrement(ref _parkedEvents);
+            ReportDropped();
+            return;
+        }
+
+        _ = AwaitParkedAsync(write);
+    }
+
+    private async Task AwaitParkedAsync(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            // The client left or the session ended: nobody will read it.
+            Interlocked.Decrement(ref _parkedEvents);
+            return;
+        }
+
+        Interlocked.Decrement(ref _parkedEvents);
+        ReportDropped();
+    }
+
+    /// <summary>Once the client reads again, one notice says how many notices and decisions it missed.</summary>
+    private void ReportDropped()
+    {
+        if (Volatile.Read(ref _droppedEvents) == 0 || Volatile.Read(ref _parkedEvents) > 0)
+        {
+            return;
+        }
+
+        var dropped = Interlocked.Exchange(ref _droppedEvents, 0);
+        if (dropped > 0)
+        {
+            Enqueue(new SessionEvent.Notice(NoticeKind.FrameRejected, $"{dropped} notices or decisions were not delivered: the client did not read its session's events (the recording has them)"));
         }
     }
 
