@@ -42,7 +42,7 @@ internal sealed partial class SessionAwsCredentials
             return null;
         }
 
-        var source = _broker.CreateSessionSource(caller, role.Name, aws.ToSettings(), sessionId, issued =>
+        var source = _broker.CreateSessionSource(caller, role.Name, aws, sessionId, issued =>
         {
             secrets.Register("aws-access-key-id", issued.AccessKeyId);
             secrets.Register("aws-secret-access-key", issued.SecretAccessKey);
