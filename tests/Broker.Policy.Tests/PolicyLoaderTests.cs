@@ -86,9 +86,15 @@ public sealed class PolicyLoaderTests
         error.Message.Should().Contain("never 'allow'");
     }
 
+    // Longer than the 512 characters STS allows for a role name with its path: refused when the policy loads, as STS would.
+    private const string RoleNamePart = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv";
+    private const string LongRoleName = RoleNamePart + RoleNamePart + RoleNamePart + RoleNamePart + RoleNamePart + RoleNamePart;
+
     [Theory]
     [InlineData("    aws: {role_arn: 'arn:aws:iam::123456789012:role/x', duration: 5m}", "between")]
     [InlineData("    aws: {role_arn: 'not-an-arn'}", "not an IAM role ARN")]
+    [InlineData("    aws: {role_arn: 'arn:aws:iam::123456789012:role/" + LongRoleName + "'}", "not an IAM role ARN")]
+    [InlineData("    aws: {role_arn: 'arn:aws:iam::123456789012:role/x', tags: {Session: s}}", "is reserved")]
     [InlineData("    aws: {role_arn: 'arn:aws:iam::123456789012:role/x', session_policy: '{oops'}", "not valid JSON")]
     [InlineData("    terminal: fancy", "terminal must be")]
     [InlineData("    approvers: {groups: [ops], quorum: 0}", "quorum must be between")]

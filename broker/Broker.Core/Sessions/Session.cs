@@ -5,39 +5,12 @@ using Broker.Core.Targets;
 
 namespace Broker.Core.Sessions;
 
-/// <summary>What a session needs besides its process.</summary>
-internal sealed record SessionContext
-{
-    public required string Id { get; init; }
-
-    public required SessionOwner Owner { get; init; }
-
-    public required IReadOnlyList<string> Roles { get; init; }
-
-    public required string Target { get; init; }
-
-    public required SessionKind Kind { get; init; }
-
-    public required SessionLimits Limits { get; init; }
-
-    public required TimeProvider Time { get; init; }
-
-    /// <summary>The recording of the session.</summary>
-    public ISessionJournal Journal { get; init; } = DiscardingJournal.Instance;
-
-    /// <summary>Creates the session's output filter: one for all its channels, which the client sees together.</summary>
-    public Func<IOutputFilter> CreateFilter { get; init; } = () => PassThroughFilter.Instance;
-
-    /// <summary>Creates the filter the session's input goes through on its way to the recording.</summary>
-    public Func<IInputFilter> CreateInputFilter { get; init; } = () => PassThroughInputFilter.Instance;
-}
-
 /// <summary>
 /// One running session: a target process, its output pumped through the session's filter into
 /// an ordered event stream, its input, its limits. Everything the client sees comes from
 /// <see cref="Events"/>; the last event is always <see cref="SessionEvent.Ended"/>.
 /// </summary>
-internal sealed class Session : IDisposable
+internal sealed partial class Session : IDisposable
 {
     // Output waits for the reader (back-pressure to the program) once this many events queue up.
     private const int EventQueueDepth = 32;
@@ -181,34 +154,6 @@ internal sealed class Session : IDisposable
         }
     }
 
-    /// <summary>
-    /// Shows the client terminal output that the broker itself produced (its line editor's echo), in order with the
-    /// rest and through the same filter: what the agent types is masked like what the program prints.
-    /// </summary>
-    public async ValueTask ShowAsync(OutputChannel stream, ReadOnlyMemory<byte> data)
-    {
-        if (_ended || _abandon.IsCancellationRequested)
-        {
-            return;
-        }
-
-        try
-        {
-            await _output.ShowAsync(stream, data).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or ObjectDisposedException)
-        {
-            // The client left or the session ended meanwhile.
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            FilterFailed(ex);
-        }
-    }
-
-    /// <summary>Tells the client how a command it typed was decided, in order with the output.</summary>
-    public void PostDecision(ICommandDecision decision) => Enqueue(new SessionEvent.Decision(decision));
-
     /// <summary>Turns the terminal's echo on or off (line mode: the broker echoes at the prompt).</summary>
     public bool SetTerminalEcho(bool enabled) => !_ended && _process.SetEcho(enabled);
 
@@ -284,11 +229,6 @@ internal sealed class Session : IDisposable
         Terminate(SessionEndReason.ClientClosed, null);
     }
 
-    /// <summary>Tells the client something about its session, in order with the output.</summary>
-    public void PostNotice(NoticeKind kind, string message) => Publish(new SessionEvent.Notice(kind, message));
-
-    private void Touch() => Volatile.Write(ref _lastActivityTicks, _context.Time.GetUtcNow().UtcTicks);
-
     private async Task RunAsync()
     {
         await Task.Yield();
@@ -347,42 +287,6 @@ internal sealed class Session : IDisposable
         await _process.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Waits for the output the program left behind to be read. A pump that reads, or waits for a recording
-    /// that is catching up, is still draining; one that does neither for <see cref="DrainTimeout"/> is waiting
-    /// on something outside the session (a process that called setsid holds the output open) and is cut off.
-    /// </summary>
-    private async Task DrainAsync(Task pumps)
-    {
-        var readAtExit = Volatile.Read(ref _bytesRead);
-        while (true)
-        {
-            var readBefore = Volatile.Read(ref _bytesRead);
-            try
-            {
-                await pumps.WaitAsync(DrainTimeout, _abandon.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (TimeoutException)
-            {
-                var read = Volatile.Read(ref _bytesRead);
-                if (read - readAtExit < MaxDrainBytes && (read != readBefore || Volatile.Read(ref _journalWaits) > 0))
-                {
-                    continue;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // The client is gone: nobody reads the rest.
-            }
-
-            _outputAbandoned = true;
-            _process.Output.CancelPendingRead();
-            _process.ErrorOutput?.CancelPendingRead();
-            return;
-        }
-    }
-
     /// <summary>Releases what the session kept after it ended (call once <see cref="Completion"/> is done).</summary>
     public void Dispose()
     {
@@ -390,168 +294,4 @@ internal sealed class Session : IDisposable
         _inputGate.Dispose();
     }
 
-    private async Task PumpAsync(PipeReader reader, OutputChannel stream)
-    {
-        try
-        {
-            while (true)
-            {
-                // While the recording is behind, the program's output is not read: the pipe fills and the
-                // program blocks, as it does for a slow client. A slow recorder slows the session, never ends it.
-                await WaitForJournalAsync().ConfigureAwait(false);
-                if (_outputStopped || _context.Journal.Faulted is { IsCompletedSuccessfully: true, Result: JournalLimitException })
-                {
-                    // Past the journal's limit nothing more is read: the session is ending, and what the program
-                    // writes now would be shown unrecorded or recorded past the cap.
-                    break;
-                }
-
-                var result = await reader.ReadAsync().ConfigureAwait(false);
-                var data = result.Buffer;
-                // A cancelled empty read: the session gave up waiting for this output (something outside it holds it open).
-                if (result.IsCanceled && data.IsEmpty)
-                {
-                    if (_outputAbandoned)
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                // Events stay below the large-object threshold; the rest of a large read is taken next time round.
-                var take = data.Length > MaxEventBytes ? data.Slice(0, MaxEventBytes) : data;
-                var completed = result.IsCompleted && take.Length == data.Length;
-                await _output.WriteAsync(stream, reader, take, completed).ConfigureAwait(false);
-                if (!take.IsEmpty)
-                {
-                    Interlocked.Add(ref _bytesRead, take.Length);
-                    Touch();
-                }
-
-                if (completed)
-                {
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The client is gone; nobody reads the output any more.
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            FilterFailed(ex);
-        }
-        finally
-        {
-            await reader.CompleteAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask WaitForJournalAsync()
-    {
-        var capacity = _context.Journal.WaitForCapacityAsync(_abandon.Token);
-        if (capacity.IsCompleted)
-        {
-            await capacity.ConfigureAwait(false);
-            return;
-        }
-
-        Interlocked.Increment(ref _journalWaits);
-        try
-        {
-            await capacity.ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _journalWaits);
-        }
-    }
-
-    /// <summary>A filter that cannot decide must not let output through: the session ends instead.</summary>
-    private void FilterFailed(Exception ex)
-    {
-        _outputAbandoned = true;
-        Terminate(SessionEndReason.ControlFailed, $"output filtering failed ({ex.GetType().Name}); the session was ended so that nothing unfiltered is shown");
-    }
-
-    private void Publish(SessionEvent.Notice notice)
-    {
-        _context.Journal.Notice(notice.Kind, notice.Message);
-        Enqueue(notice);
-    }
-
-    /// <summary>Queues an event without waiting: notices and decisions come from threads that must not block on the client.</summary>
-    private void Enqueue(SessionEvent item)
-    {
-        if (!_abandon.IsCancellationRequested)
-        {
-            _ = _events.Writer.WriteAsync(item, _abandon.Token).AsTask().ContinueWith(
-                static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
-    }
-
-    private void OnWatchdog()
-    {
-        if (_ended)
-        {
-            return;
-        }
-
-        var now = _context.Time.GetUtcNow();
-        var limits = _context.Limits;
-        var lastActivity = new DateTimeOffset(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
-        var durationEnd = StartedAt + limits.MaxDuration;
-        var idleEnd = lastActivity + limits.IdleTimeout;
-        if (now >= durationEnd)
-        {
-            Terminate(SessionEndReason.MaxDuration, $"the session reached its maximum duration of {Format(limits.MaxDuration)}");
-            return;
-        }
-
-        if (now >= idleEnd)
-        {
-            Terminate(SessionEndReason.IdleTimeout, $"the session was idle for {Format(limits.IdleTimeout)}");
-            return;
-        }
-
-        if (!_durationWarned && now >= durationEnd - limits.WarningBefore)
-        {
-            _durationWarned = true;
-            Publish(new SessionEvent.Notice(NoticeKind.MaxDurationWarning, $"the session reaches its maximum duration of {Format(limits.MaxDuration)} in {Format(durationEnd - now)}"));
-        }
-
-        if (_idleWarnedForTicks != lastActivity.UtcTicks && now >= idleEnd - limits.WarningBefore)
-        {
-            _idleWarnedForTicks = lastActivity.UtcTicks;
-            Publish(new SessionEvent.Notice(NoticeKind.IdleTimeoutWarning, $"the session is idle and will be closed in {Format(idleEnd - now)}"));
-        }
-
-        ScheduleWatchdog(now);
-    }
-
-    private void ScheduleWatchdog(DateTimeOffset now)
-    {
-        var limits = _context.Limits;
-        var lastActivity = new DateTimeOffset(Volatile.Read(ref _lastActivityTicks), TimeSpan.Zero);
-        var durationEnd = StartedAt + limits.MaxDuration;
-        var idleEnd = lastActivity + limits.IdleTimeout;
-        var next = durationEnd < idleEnd ? durationEnd : idleEnd;
-        if (!_durationWarned && durationEnd - limits.WarningBefore < next)
-        {
-            next = durationEnd - limits.WarningBefore;
-        }
-
-        if (_idleWarnedForTicks != lastActivity.UtcTicks && idleEnd - limits.WarningBefore < next)
-        {
-            next = idleEnd - limits.WarningBefore;
-        }
-
-        var due = next - now;
-        _watchdog.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-    }
-
-    private static string Format(TimeSpan span) =>
-        span.TotalHours >= 1 ? $"{span.TotalHours:0.#}h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#}m" : $"{Math.Max(0, span.TotalSeconds):0}s";
 }

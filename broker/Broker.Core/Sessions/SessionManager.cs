@@ -40,6 +40,9 @@ internal sealed record OpenRequest
 
     /// <summary>Creates the filter the session's input goes through on its way to the recording.</summary>
     public Func<IInputFilter> CreateInputFilter { get; init; } = () => PassThroughInputFilter.Instance;
+
+    /// <summary>The place taken with <see cref="SessionManager.Admit"/> before the session was prepared; null to be admitted when it opens.</summary>
+    public SessionSlot? Slot { get; init; }
 }
 
 /// <summary>Opens sessions on targets, within the limits, and registers them.</summary>
@@ -58,6 +61,30 @@ internal sealed class SessionManager
     public SessionRegistry Registry { get; }
 
     public bool HasTarget(string name) => _targets.ContainsKey(name);
+
+    /// <summary>
+    /// Takes a place for a session of <paramref name="owner"/> on <paramref name="target"/> under the target's
+    /// per-identity cap (and checks a terminal's size), before anything is spent on the session; the failure when not.
+    /// </summary>
+    public (SessionSlot? Slot, OpenResult? Refusal) Admit(SessionOwner owner, string target, long columns = 0, long rows = 0)
+    {
+        if (!_targets.TryGetValue(target, out var definition))
+        {
+            return (null, OpenResult.Failed(OpenFailureKind.UnknownTarget, $"target '{target}' does not exist"));
+        }
+
+        if ((columns, rows) != (0, 0) && definition.Limits.CheckSize(columns, rows) is { } problem)
+        {
+            return (null, OpenResult.Failed(OpenFailureKind.InvalidRequest, problem));
+        }
+
+        if (Registry.TryAdmit(owner, definition.Limits.MaxSessionsPerIdentity) is { } refusal)
+        {
+            return (null, OpenResult.Failed(OpenFailureKind.LimitReached, refusal));
+        }
+
+        return (new SessionSlot(Registry, owner, target), null);
+    }
 
     public ValueTask<OpenResult> OpenTerminalAsync(OpenRequest request, long columns, long rows, string term, Interactive.ShellIntegration? integration, CancellationToken cancellationToken)
     {
@@ -97,9 +124,19 @@ internal sealed class SessionManager
             return OpenResult.Failed(OpenFailureKind.UnknownTarget, $"target '{request.Target}' does not exist");
         }
 
-        if (Registry.TryAdmit(request.Owner, target.Limits.MaxSessionsPerIdentity) is { } refusal)
+        var slot = request.Slot;
+        if (slot is null)
         {
-            return OpenResult.Failed(OpenFailureKind.LimitReached, refusal);
+            if (Registry.TryAdmit(request.Owner, target.Limits.MaxSessionsPerIdentity) is { } refusal)
+            {
+                return OpenResult.Failed(OpenFailureKind.LimitReached, refusal);
+            }
+
+            slot = new SessionSlot(Registry, request.Owner, target.Name);
+        }
+        else if (slot.Owner != request.Owner || slot.Target != target.Name)
+        {
+            return OpenResult.Failed(OpenFailureKind.InvalidRequest, "the session's admission was taken for another identity or target");
         }
 
         TargetStartResult started;
@@ -109,13 +146,13 @@ internal sealed class SessionManager
         }
         catch
         {
-            Registry.Release(request.Owner);
+            slot.Release();
             throw;
         }
 
         if (started.Process is null)
         {
-            Registry.Release(request.Owner);
+            slot.Release();
             return OpenResult.Failed(OpenFailureKind.StartFailed, started.Error ?? "the target could not start the program", started.ErrorExitCode);
         }
 
@@ -133,6 +170,7 @@ internal sealed class SessionManager
             Journal = request.Journal,
         };
         var session = new Session(context, started.Process, columns, rows);
+        slot.HandOver();
         Registry.Add(session);
         return OpenResult.Opened(session);
     }

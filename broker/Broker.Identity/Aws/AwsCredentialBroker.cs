@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Broker.Identity.Tokens;
+using AwsRoleSettings = Broker.Policy.AwsRoleSettings;
 using Microsoft.Extensions.Logging;
 
 namespace Broker.Identity.Aws;
@@ -17,9 +18,6 @@ namespace Broker.Identity.Aws;
 /// </summary>
 public sealed partial class AwsCredentialBroker : IDisposable
 {
-    /// <summary>Session tag keys the broker sets itself; role settings may not use them.</summary>
-    public static readonly IReadOnlyList<string> ReservedTagKeys = ["agent", "issuer", "session", "role"];
-
     private static readonly TimeSpan MaximumRefreshMargin = TimeSpan.FromMinutes(5);
 
     private readonly StsSettings _settings;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Broker.Identity.Tokens;
+using AwsRoleSettings = Broker.Policy.AwsRoleSettings;
 
 namespace Broker.Identity.Aws;
 

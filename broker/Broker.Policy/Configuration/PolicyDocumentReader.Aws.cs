@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
@@ -7,11 +6,6 @@ namespace Broker.Policy.Configuration;
 /// <summary>A role's <c>aws</c> settings and the <c>sts</c> section.</summary>
 internal sealed partial class PolicyDocumentReader
 {
-    // The session tags AwsCredentialBroker sets on every AssumeRole; STS allows 50 in all.
-    private static readonly string[] ReservedTagKeys = ["agent", "issuer", "session", "role"];
-    private const int MaximumExtraTags = 50 - 4;
-    private const int MaximumSessionPolicyLength = 2048;
-
     private AwsRoleSettings? ReadAws(YamlNode node)
     {
         var fields = reader.Mapping(node, "aws", "role_arn", "duration", "session_policy", "tags", "region");
@@ -21,35 +15,22 @@ internal sealed partial class PolicyDocumentReader
         }
 
         var arn = reader.RequiredString(fields, node, "role_arn", "aws");
-        if (arn is not null && !RoleArnPattern().IsMatch(arn))
+        if (arn is not null && !AwsRoleSettings.IsRoleArn(arn))
         {
             reader.Error(fields["role_arn"], $"role_arn '{arn}' is not an IAM role ARN (arn:aws:iam::123456789012:role/name)");
         }
 
         var settings = new AwsRoleSettings { RoleArn = arn ?? string.Empty };
-        if (fields.TryGetValue("duration", out var durationNode) && reader.Duration(durationNode, "aws duration", TimeSpan.FromSeconds(900), TimeSpan.FromHours(12)) is { } duration)
+        if (fields.TryGetValue("duration", out var durationNode) && reader.Duration(durationNode, "aws duration", AwsRoleSettings.MinimumDuration, AwsRoleSettings.MaximumDuration) is { } duration)
         {
             settings = settings with { Duration = duration };
         }
 
         if (fields.TryGetValue("session_policy", out var policyNode) && reader.String(policyNode, "session_policy") is { } policy)
         {
-            try
+            if (AwsRoleSettings.SessionPolicyProblem(policy) is { } problem)
             {
-                using var json = JsonDocument.Parse(policy);
-                if (json.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    reader.Error(policyNode, "session_policy must be a JSON object");
-                }
-            }
-            catch (JsonException e)
-            {
-                reader.Error(policyNode, "session_policy is not valid JSON: " + e.Message);
-            }
-
-            if (policy.Length > MaximumSessionPolicyLength)
-            {
-                reader.Error(policyNode, $"session_policy is longer than the {MaximumSessionPolicyLength} characters STS accepts");
+                reader.Error(policyNode, problem);
             }
 
             settings = settings with { SessionPolicy = policy };
@@ -62,11 +43,11 @@ internal sealed partial class PolicyDocumentReader
             {
                 if (reader.String(value, $"tag '{key.Value}'") is { } text)
                 {
-                    if (ReservedTagKeys.Contains(key.Value!, StringComparer.OrdinalIgnoreCase) || key.Value!.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+                    if (AwsRoleSettings.IsReservedTagKey(key.Value!))
                     {
-                        reader.Error(key, $"tag '{key.Value}' is reserved: the broker sets {string.Join(", ", ReservedTagKeys)} itself");
+                        reader.Error(key, $"tag '{key.Value}' is reserved: the broker sets {string.Join(", ", AwsRoleSettings.ReservedTagKeys)} itself");
                     }
-                    else if (key.Value!.Length > 128 || text.Length > 256 || !TagTextPattern().IsMatch(key.Value) || !TagTextPattern().IsMatch(text))
+                    else if (!AwsRoleSettings.IsValidTag(key.Value!, text))
                     {
                         reader.Error(key, $"tag '{key.Value}': keys are 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@");
                     }
@@ -75,9 +56,9 @@ internal sealed partial class PolicyDocumentReader
                 }
             }
 
-            if (tags.Count > MaximumExtraTags)
+            if (tags.Count > AwsRoleSettings.MaximumExtraTags)
             {
-                reader.Error(tagsNode, $"at most {MaximumExtraTags} tags fit beside the broker's own");
+                reader.Error(tagsNode, $"at most {AwsRoleSettings.MaximumExtraTags} tags fit beside the broker's own");
             }
 
             settings = settings with { Tags = tags };
@@ -139,13 +120,6 @@ internal sealed partial class PolicyDocumentReader
 
         return sts;
     }
-
-
-    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")]
-    private static partial Regex RoleArnPattern();
-
-    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
-    private static partial Regex TagTextPattern();
 
     [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-\\d$")]
     private static partial Regex RegionPattern();

@@ -3,7 +3,6 @@ using Broker.Core.Sessions;
 using Broker.Identity.Aws;
 using Broker.Masking;
 using Broker.Policy;
-using Grpc.Core;
 using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
 
 namespace Broker.Server.Credentials;
@@ -43,7 +42,7 @@ internal sealed partial class SessionAwsCredentials
             return null;
         }
 
-        var source = _broker.CreateSessionSource(caller, role.Name, aws.ToSettings(), sessionId, issued =>
+        var source = _broker.CreateSessionSource(caller, role.Name, aws, sessionId, issued =>
         {
             secrets.Register("aws-access-key-id", issued.AccessKeyId);
             secrets.Register("aws-secret-access-key", issued.SecretAccessKey);
@@ -120,11 +119,8 @@ internal sealed partial class SessionAwsCredentials
 /// <summary>Why a session could not get its AWS credentials; the message names the broker role and IAM role, never the STS details.</summary>
 internal sealed record CredentialFailure(string RoleName, string RoleArn, string ErrorCode)
 {
-    /// <summary>STS unreachable or failing on its side.</summary>
+    /// <summary>STS unreachable or failing on its side: trying again may help (otherwise STS refused: trust policy, role ARN, session policy).</summary>
     public bool IsTransient => ErrorCode is "StsUnreachable" or "Throttling" or "ServiceUnavailable" or "InternalFailure" || ErrorCode.StartsWith("HTTP5", StringComparison.Ordinal);
 
     public string Message => $"AWS credentials for role '{RoleName}' ({RoleArn}) could not be issued: STS AssumeRole failed with {ErrorCode}";
-
-    /// <summary>UNAVAILABLE when trying again may help, FAILED_PRECONDITION when STS refused (trust policy, role ARN, session policy).</summary>
-    public RpcException ToRpcException() => new(new Status(IsTransient ? StatusCode.Unavailable : StatusCode.FailedPrecondition, Message));
 }

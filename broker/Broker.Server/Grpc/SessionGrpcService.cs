@@ -1,16 +1,12 @@
-using Broker.Core.Interactive;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
+using Broker.Server.Composition;
 using Broker.Server.Auth;
-using Broker.Server.Credentials;
 using Broker.Server.Interactive;
-using Broker.Server.Logging;
-using Broker.Server.Masking;
-using Broker.Server.Recording;
-using Recorder;
 using Grpc.Core;
+using Recorder;
 using V1 = Broker.Protocol.V1;
 
 namespace Broker.Server.Grpc;
@@ -26,23 +22,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
     private readonly SessionManager _sessions;
+    private readonly SessionComposer _composer;
     private readonly IAccessPolicy _access;
-    private readonly MaskingProfiles _masking;
-    private readonly RecordingCatalog _recordings;
-    private readonly SessionAwsCredentials _credentials;
     private readonly SessionTokenWatches _tokens;
     private readonly TimeProvider _time;
-    private readonly OpenSessions _open;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionManager sessions, IAccessPolicy access, MaskingProfiles masking, RecordingCatalog recordings, SessionAwsCredentials credentials, SessionTokenWatches tokens, TimeProvider time, OpenSessions open, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionManager sessions, SessionComposer composer, IAccessPolicy access, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
-        _open = open;
         _sessions = sessions;
+        _composer = composer;
         _access = access;
-        _masking = masking;
-        _recordings = recordings;
-        _credentials = credentials;
         _tokens = tokens;
         _time = time;
         _logger = logger;
@@ -65,35 +55,24 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw Invalid("'term' must be a short terminal name such as xterm-256color");
         }
 
-        var access = Authorize(caller, open.Target);
-        var raw = _access.Roles(access.Roles).Any(r => r.Terminal == Broker.Policy.TerminalMode.Raw);
-        var (request, secrets) = Prepare(caller, open.Target, access.Roles, "interactive", (int)Math.Min(size.Columns, 100000), (int)Math.Min(size.Rows, 100000), term);
-        // The shell reports its prompt through markers only this session knows. In line mode every
-        // command typed at that prompt is decided before the shell sees it; a raw terminal's
-        // commands are rebuilt from the keystrokes and recorded as audited, not enforced.
-        var integration = raw ? ShellIntegration.CreateForAudit() : ShellIntegration.Create();
-        var line = raw ? null : new LineModeSession(integration, secrets);
-        var roles = new SessionRoles(access.Roles);
-        var auditor = raw ? new RawCommandAuditor(integration, _access, roles, (RecordingJournal)request.Journal) : null;
-        var masking = request.CreateFilter;
-        request = request with { CreateFilter = () => new ChainedOutputFilter(line?.CreateMarkerFilter() ?? auditor!.CreateMarkerFilter(), masking()) };
-
-        var result = await OpenAsync(request, (r, ct) => _sessions.OpenTerminalAsync(r, size.Columns, size.Rows, term, integration, ct), context.CancellationToken).ConfigureAwait(false);
-        var session = ThrowIfFailed(result);
-        _open.Track(session, caller, open.Target, roles, raw);
-        LogOpened(_logger, session.Id, new LoggedText(caller.Subject), new LoggedText(session.Target), "interactive");
+        var outcome = await _composer.OpenAsync(caller, new SessionRequest.Shell(open.Target, size.Columns, size.Rows, term), context.CancellationToken).ConfigureAwait(false);
+        var opened = outcome switch
+        {
+            SessionOutcome.Opened o => o.Session,
+            SessionOutcome.Refused refused => throw refused.Refusal.ToRpcException(),
+            SessionOutcome.StartFailed failed => throw new RpcException(new Status(StatusCode.FailedPrecondition, failed.Message)),
+            _ => throw new System.Diagnostics.UnreachableException(),
+        };
+        var session = opened.Session;
         using var binding = new SessionCallBinding(session, context.CancellationToken);
         using var tokenWatch = _tokens.Start(caller, session);
-        await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
-        session.PostNotice(NoticeKind.Info, raw
-            ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
-            : "line mode: each command typed at the prompt is decided by the policy before the shell sees it");
-        var lineMode = line?.RunAsync(session, new PolicyLineGate(_access, roles, _access.ContextFor(open.Target), (RecordingJournal)request.Journal, session.PostDecision, caller.Subject, _logger));
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var input = PumpInteractiveInputAsync(requestStream, session, line, auditor, tokenWatch, stopInput.Token);
+        Task<bool>? input = null;
         bool inputEndedFirst;
         try
         {
+            await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
+            input = PumpInteractiveInputAsync(requestStream, session, opened.Line, opened.Auditor, tokenWatch, stopInput.Token);
             await ForwardEventsAsync(session, responseStream, static item => item switch
             {
                 SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
@@ -106,11 +85,12 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
         finally
         {
-            await StopReadingAsync(input, stopInput).ConfigureAwait(false);
-            if (lineMode is not null)
+            if (input is not null)
             {
-                await lineMode.ConfigureAwait(false);
+                await StopReadingAsync(input, stopInput).ConfigureAwait(false);
             }
+
+            await opened.Interaction.ConfigureAwait(false);
         }
 
         if (inputEndedFirst && await input.ConfigureAwait(false))
@@ -192,71 +172,18 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw Invalid("the command contains a NUL character");
         }
 
-        var access = Authorize(caller, start.Target);
-        var (request, secrets) = Prepare(caller, start.Target, access.Roles, "exec", 0, 0, string.Empty);
-        var journal = (RecordingJournal)request.Journal;
-        var (input, text) = command switch
+        var outcome = await _composer.OpenAsync(caller, new SessionRequest.Exec(start.Target, command), context.CancellationToken).ConfigureAwait(false);
+        if (outcome is not SessionOutcome.Opened { Session.Session: var session })
         {
-            TargetCommand.Argv argv => (Broker.Policy.CommandInput.Argv(argv.Arguments), string.Join(' ', argv.Arguments)),
-            TargetCommand.Script script => (Broker.Policy.CommandInput.Script(script.Text), script.Text),
-            _ => throw Invalid("unknown command shape"),
-        };
-        Broker.Policy.Decision decision;
-        try
-        {
-            if (!CommandRecords.TextFits(text))
-            {
-                // What cannot be recorded does not run: the refusal (with the command's start) is the record.
-                journal.ExecCommand(CommandRecords.Oversized(text));
-                await CloseUnopenedAsync(journal, 126, SessionEndReason.ControlFailed, "INVALID_ARGUMENT: " + CommandRecords.OversizedReason(text)).ConfigureAwait(false);
-                _credentials.Release(request.Id);
-                throw Invalid(CommandRecords.OversizedReason(text));
-            }
-
-            decision = _access.Decide(request.Roles, input.In(_access.ContextFor(start.Target)));
-            LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
-            journal.ExecCommand(CommandRecords.For(text, decision));
-            // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
-            responseStream.WriteOptions = decision.Verdict == Broker.Policy.Verdict.Allow ? BufferedWrite : null;
-            await responseStream.WriteAsync(new V1.ExecResponse { Decision = MaskedDecision.Of(decision, text, journal.Masking).ToProto() }).ConfigureAwait(false);
-            responseStream.WriteOptions = null;
-            if (decision.Verdict != Broker.Policy.Verdict.Allow)
-            {
-                await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(journal.Masking.Text(CommandRecords.Refusal(decision)) + "\n") }).ConfigureAwait(false);
-                await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied } }).ConfigureAwait(false);
-                await CloseUnopenedAsync(journal, 126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
-                _credentials.Release(request.Id);
-                return;
-            }
-        }
-        catch (Exception) when (!journal.Completion.IsCompleted)
-        {
-            // The client left (a failed write) or deciding failed: the recording still ends, sealed, and its file is closed.
-            _credentials.Release(request.Id);
-            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
-            throw;
-        }
-
-        if (decision.Facts.SecretOutput)
-        {
-            // The command prints a secret: nobody sees its output, and the value is masked wherever it shows up.
-            var masking = request.CreateFilter;
-            request = request with { CreateFilter = () => new ChainedOutputFilter(new SecretOutputCapture(secrets), masking()) };
-        }
-
-        var result = await OpenAsync(request, (r, ct) => _sessions.OpenCommandAsync(r, command, ct), context.CancellationToken).ConfigureAwait(false);
-        if (result.Failure == OpenFailureKind.StartFailed && result.Session is null)
-        {
-            // A command that cannot start fails like it would in a shell: a message and 126/127.
-            await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(result.Message + "\n") }).ConfigureAwait(false);
-            await responseStream.WriteAsync(new V1.ExecResponse { Exit = new V1.ExitStatus { Code = result.ExitCode, Reason = V1.ExitReason.Exited } }).ConfigureAwait(false);
+            await RefuseExecAsync(outcome, responseStream).ConfigureAwait(false);
             return;
         }
 
-        var session = ThrowIfFailed(result);
-        _open.Track(session, caller, start.Target, new SessionRoles(access.Roles), rawTerminal: false);
-        LogOpened(_logger, session.Id, new LoggedText(caller.Subject), new LoggedText(session.Target), "exec");
         using var binding = new SessionCallBinding(session, context.CancellationToken);
+        // An allowed command's decision travels with the 'opened' frame that follows it: one flush, not two.
+        responseStream.WriteOptions = BufferedWrite;
+        await responseStream.WriteAsync(new V1.ExecResponse { Decision = outcome.Decision!.ToProto() }).ConfigureAwait(false);
+        responseStream.WriteOptions = null;
         using var tokenWatch = _tokens.Start(caller, session);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
@@ -277,6 +204,26 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         {
             await StopReadingAsync(stdin, stopInput).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>An exec that did not open: its decision (if it was decided), then the refusal as a status, or as stderr and an exit code.</summary>
+    private static async Task RefuseExecAsync(SessionOutcome outcome, IServerStreamWriter<V1.ExecResponse> responseStream)
+    {
+        if (outcome.Decision is { } decision)
+        {
+            await responseStream.WriteAsync(new V1.ExecResponse { Decision = decision.ToProto() }).ConfigureAwait(false);
+        }
+
+        var (message, exit) = outcome switch
+        {
+            SessionOutcome.CommandRefused denied => (denied.Message, new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied }),
+            // A command that cannot start fails like it would in a shell: a message and 126/127.
+            SessionOutcome.StartFailed failed => (failed.Message, new V1.ExitStatus { Code = failed.ExitCode, Reason = V1.ExitReason.Exited }),
+            SessionOutcome.Refused refused => throw refused.Refusal.ToRpcException(),
+            _ => throw new System.Diagnostics.UnreachableException(),
+        };
+        await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(message + "\n") }).ConfigureAwait(false);
+        await responseStream.WriteAsync(new V1.ExecResponse { Exit = exit }).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -380,161 +327,6 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private bool MayEnd(CallerIdentity caller, Session session) =>
         (session.Owner.Issuer == caller.Issuer && session.Owner.Subject == caller.Subject) || _access.IsOperator(caller);
 
-    private AccessDecision Authorize(CallerIdentity caller, string target)
-    {
-        if (string.IsNullOrWhiteSpace(target))
-        {
-            throw Invalid("a target is required");
-        }
-
-        if (!_sessions.HasTarget(target))
-        {
-            throw new RpcException(new Status(StatusCode.NotFound, $"target '{target}' does not exist"));
-        }
-
-        var access = _access.Authorize(caller, target);
-        if (!access.Allowed)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, access.Denial!));
-        }
-
-        return access;
-    }
-
-    /// <summary>Builds the session's masking and opens its recording before anything runs.</summary>
-    private (OpenRequest Request, Broker.Masking.SecretRegistry Secrets) Prepare(CallerIdentity caller, string target, IReadOnlyList<string> roles, string kind, int columns, int rows, string term)
-    {
-        var profiles = _masking.For(_access.Roles(roles));
-        if (profiles.Profile is not { } profile)
-        {
-            // Masking is configured but cannot be built: refuse rather than show unmasked output.
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"output masking for this session cannot be enforced: {string.Join("; ", profiles.Errors)}"));
-        }
-
-        if (_recordings.Limits.RefuseNewSessions() is { } shortage)
-        {
-            // A session that could not be recorded to its end does not start.
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, shortage));
-        }
-
-        var masking = new SessionMasking(profile, new Broker.Masking.SecretRegistry(), columns, rows);
-        var id = SessionIds.New(_time);
-        var header = new RecordingHeader
-        {
-            SessionId = id,
-            Subject = caller.Subject,
-            Issuer = caller.Issuer,
-            Roles = roles,
-            Target = target,
-            Kind = kind,
-            Columns = columns,
-            Rows = rows,
-            Term = term,
-            BrokerVersion = BrokerVersion,
-            StartedAt = _time.GetUtcNow(),
-        };
-        RecordingJournal journal;
-        try
-        {
-            journal = _recordings.OpenJournal(header, _logger);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // No recording, no session.
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the session cannot be recorded: {ex.Message}"));
-        }
-
-        journal.Masking = masking;
-        var aws = _credentials.Reserve(caller, _access.Roles(roles), id, masking.Secrets);
-
-        return (new OpenRequest
-        {
-            Id = id,
-            Owner = new SessionOwner(caller.Issuer, caller.Subject),
-            Roles = roles,
-            Target = target,
-            Environment = SessionEnvironment.For(caller, aws?.Environment),
-            CreateFilter = masking.CreateOutputFilter,
-            CreateInputFilter = masking.CreateInputFilter,
-            Journal = journal,
-        }, masking.Secrets);
-    }
-
-    /// <summary>Opens the session (after its AWS credentials, if any, were issued); when it cannot open, the recording is closed with the reason.</summary>
-    private async Task<OpenResult> OpenAsync(OpenRequest request, Func<OpenRequest, CancellationToken, ValueTask<OpenResult>> open, CancellationToken cancellationToken)
-    {
-        var journal = (RecordingJournal)request.Journal;
-        await IssueCredentialsAsync(request.Id, journal, cancellationToken).ConfigureAwait(false);
-        OpenResult result;
-        try
-        {
-            result = await open(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _credentials.Release(request.Id);
-            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
-            throw;
-        }
-
-        if (result.Session is null)
-        {
-            _credentials.Release(request.Id);
-            await CloseUnopenedAsync(journal, result.ExitCode, SessionEndReason.Exited, result.Message).ConfigureAwait(false);
-        }
-        else
-        {
-            _credentials.Bind(request.Id, result.Session);
-        }
-
-        return result;
-    }
-
-    /// <summary>The session's first AWS credentials (if its role has any) before anything runs: no credentials, no session.</summary>
-    private async Task IssueCredentialsAsync(string sessionId, RecordingJournal journal, CancellationToken cancellationToken)
-    {
-        CredentialFailure? refused;
-        try
-        {
-            refused = await _credentials.ActivateAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _credentials.Release(sessionId);
-            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, "the session could not be opened").ConfigureAwait(false);
-            throw;
-        }
-
-        if (refused is not null)
-        {
-            await CloseUnopenedAsync(journal, 255, SessionEndReason.ControlFailed, refused.Message).ConfigureAwait(false);
-            throw refused.ToRpcException();
-        }
-    }
-
-    private static async Task CloseUnopenedAsync(RecordingJournal journal, int code, SessionEndReason reason, string? message)
-    {
-        if (message is not null)
-        {
-            journal.Notice(NoticeKind.SessionEnding, message);
-        }
-
-        journal.Ended(new SessionEvent.Ended(code, 0, reason));
-        await journal.CompleteAsync().ConfigureAwait(false);
-    }
-
-    private static readonly string BrokerVersion = typeof(SessionGrpcService).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-
-    private static Session ThrowIfFailed(OpenResult result) => result.Session ?? throw new RpcException(new Status(
-        result.Failure switch
-        {
-            OpenFailureKind.UnknownTarget => StatusCode.NotFound,
-            OpenFailureKind.InvalidRequest => StatusCode.InvalidArgument,
-            OpenFailureKind.LimitReached => StatusCode.ResourceExhausted,
-            _ => StatusCode.FailedPrecondition,
-        },
-        result.Message ?? "the session could not be opened"));
-
     private static V1.SessionOpened Opened(Session session)
     {
         var opened = new V1.SessionOpened { SessionId = session.Id, Target = session.Target };
@@ -607,14 +399,10 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {Subject} on {Target} ({Kind})")]
-    private static partial void LogOpened(ILogger logger, string sessionId, LoggedText subject, LoggedText target, string kind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended: exit code {ExitCode}, signal {Signal}, {Reason}")]
     private static partial void LogEnded(ILogger logger, string sessionId, int exitCode, int signal, SessionEndReason reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Command of {Subject}: {Verdict} ({Rule})")]
-    private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} terminated by {Subject}: {Reason}")]
     private static partial void LogTerminated(ILogger logger, string sessionId, string subject, string reason);

@@ -1,6 +1,7 @@
 using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Core.Sessions;
+using Broker.Server.Composition;
 using Broker.Core.Targets;
 using Broker.Identity.Aws;
 using Broker.Identity.Tokens;
@@ -102,6 +103,8 @@ internal static class BrokerHost
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
         services.AddHostedService(sp => sp.GetRequiredService<CredentialsEndpoint>());
         services.AddSingleton<SessionAwsCredentials>();
+        services.AddSingleton<IReviewGate, RefusingReviewGate>();
+        services.AddSingleton<SessionComposer>();
         services.AddSingleton<PolicyReloader>();
         services.AddSingleton<SessionTokenWatches>();
         services.AddGrpc(grpc =>

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Broker.Identity.Aws;
 using Broker.Identity.Tokens;
+using AwsRoleSettings = Broker.Policy.AwsRoleSettings;
 using Broker.TestSupport.Sts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

@@ -24,12 +24,19 @@ public class AwsBrokerFixture : BrokerFixture
     /// <summary>An STS URL for the policy other than the emulator's, or null.</summary>
     public Uri? StsUrlOverride { get; protected init; }
 
+    /// <summary>The target's per-identity session cap, or null for the default.</summary>
+    public int? MaxSessionsPerIdentity { get; protected init; }
+
     public override async Task InitializeAsync()
     {
         Sts = await StsEmulator.StartAsync(Clock).WaitAsync(TimeSpan.FromSeconds(30));
         Sts.DenyRole(BlockedRoleArn);
         var policy = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Identity", "aws-policy.yaml"));
         PolicyYaml = policy.Replace("STS_URL", (StsUrlOverride ?? Sts.ServiceUrl).AbsoluteUri, StringComparison.Ordinal);
+        if (MaxSessionsPerIdentity is { } cap)
+        {
+            PolicyYaml = PolicyYaml.Replace("    kind: local-shell\n", $"    kind: local-shell\n    max_sessions_per_identity: {cap}\n", StringComparison.Ordinal);
+        }
         await base.InitializeAsync();
     }
 
@@ -56,6 +63,15 @@ public sealed class FakeClockAwsBrokerFixture : AwsBrokerFixture
     public FakeClockAwsBrokerFixture()
     {
         Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+    }
+}
+
+/// <summary>The same broker with one session per identity.</summary>
+public sealed class CappedAwsBrokerFixture : AwsBrokerFixture
+{
+    public CappedAwsBrokerFixture()
+    {
+        MaxSessionsPerIdentity = 1;
     }
 }
 

@@ -1,0 +1,84 @@
+using Broker.Core.Sessions;
+using Broker.Core.Targets;
+using Broker.Policy;
+using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
+using Broker.Server.Access;
+using Broker.Server.Interactive;
+using Broker.Server.Logging;
+using Broker.Server.Masking;
+using Broker.Server.Recording;
+
+namespace Broker.Server.Composition;
+
+/// <summary>An exec: its command passes the policy gate (and a review, if the policy asks for one) before anything runs.</summary>
+internal sealed partial class SessionComposer
+{
+    private async Task<SessionOutcome> OpenExecAsync(CallerIdentity caller, IReadOnlyList<string> roleNames, SessionRequest.Exec exec, UnopenedSession unopened, CancellationToken cancellationToken)
+    {
+        if (Prepare(caller, roleNames, "exec", 0, 0, string.Empty, unopened, out var notPrepared) is not { } prepared)
+        {
+            return notPrepared!;
+        }
+
+        var (request, masking) = prepared;
+        var journal = unopened.Journal!;
+        var (input, text) = exec.Command switch
+        {
+            TargetCommand.Argv argv => (CommandInput.Argv(argv.Arguments), string.Join(' ', argv.Arguments)),
+            TargetCommand.Script script => (CommandInput.Script(script.Text), script.Text),
+            _ => throw new ArgumentException("unknown command shape", nameof(exec)),
+        };
+        if (!CommandRecords.TextFits(text))
+        {
+            // What cannot be recorded does not run: the refusal (with the command's start) is the record.
+            journal.ExecCommand(CommandRecords.Oversized(text));
+            await unopened.RollBackAsync(126, SessionEndReason.ControlFailed, "INVALID_ARGUMENT: " + CommandRecords.OversizedReason(text)).ConfigureAwait(false);
+            return Refused(RefusalKind.InvalidRequest, CommandRecords.OversizedReason(text));
+        }
+
+        var decision = await DecideAsync(caller, roleNames, exec.Target, unopened.Id, input, text, cancellationToken).ConfigureAwait(false);
+        journal.ExecCommand(CommandRecords.For(text, decision));
+        var shown = MaskedDecision.Of(decision, text, masking);
+        if (decision.Verdict != Verdict.Allow)
+        {
+            await unopened.RollBackAsync(126, SessionEndReason.PolicyDenied, null).ConfigureAwait(false);
+            return new SessionOutcome.CommandRefused(masking.Text(CommandRecords.Refusal(decision))) { Decision = shown };
+        }
+
+        if (decision.Facts.SecretOutput)
+        {
+            // The command prints a secret: nobody sees its output, and the value is masked wherever it shows up.
+            var createMasking = request.CreateFilter;
+            request = request with { CreateFilter = () => new ChainedOutputFilter(new SecretOutputCapture(masking.Secrets), createMasking()) };
+        }
+
+        var (session, notStarted) = await StartAsync(unopened, request, (r, ct) => _sessions.OpenCommandAsync(r, exec.Command, ct), cancellationToken).ConfigureAwait(false);
+        if (session is null)
+        {
+            return notStarted! with { Decision = shown };
+        }
+
+        var roles = new SessionRoles(roleNames);
+        Observe(session, caller, roles, raw: false, "exec");
+        return new SessionOutcome.Opened(new OpenedSession(session, roles, null, null, Task.CompletedTask)) { Decision = shown };
+    }
+
+    /// <summary>
+    /// The policy gate: the command is decided where the target's sessions start; a <c>review</c> goes through the
+    /// review gate, whose answer stands.
+    /// </summary>
+    private async ValueTask<Decision> DecideAsync(CallerIdentity caller, IReadOnlyList<string> roles, string target, string sessionId, CommandInput input, string text, CancellationToken cancellationToken)
+    {
+        var decision = _access.Decide(roles, input.In(_access.ContextFor(target)));
+        if (decision.Verdict == Verdict.Review)
+        {
+            decision = await _review.ReviewAsync(new ReviewRequest(caller, sessionId, target, roles, text, decision), cancellationToken).ConfigureAwait(false);
+        }
+
+        LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
+        return decision;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command of {Subject}: {Verdict} ({Rule})")]
+    private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);
+}
