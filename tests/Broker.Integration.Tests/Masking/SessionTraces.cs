@@ -60,7 +60,7 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
     }
 
     /// <summary>
-    /// Fails on the first run of four bytes of a secret. Mask names, session ids and asciicast times are removed first:
+    /// Fails on the first run of four bytes of a secret (eight of a long one, see <see cref="RunLength"/>). Mask names, session ids and asciicast times are removed first:
     /// they are not leaks, and a random session id holds a given run of four hex digits often enough to fail a run.
     /// </summary>
     public static void ShouldNotContain(byte[] bytes, IEnumerable<string> secrets, string where)
@@ -71,12 +71,20 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
         foreach (var secret in secrets)
         {
             var secretBytes = Encoding.UTF8.GetBytes(secret);
-            for (var i = 0; i + 4 <= secretBytes.Length; i++)
+            var run = RunLength(secretBytes.Length);
+            for (var i = 0; i + run <= secretBytes.Length; i++)
             {
-                haystack.AsSpan().IndexOf(secretBytes.AsSpan(i, 4)).Should().BeLessThan(0, $"'{Encoding.UTF8.GetString(secretBytes, i, 4)}' of '{secret}' leaked into {where}:\n{text}");
+                haystack.AsSpan().IndexOf(secretBytes.AsSpan(i, run)).Should().BeLessThan(0, $"'{Encoding.UTF8.GetString(secretBytes, i, run)}' of '{secret}' leaked into {where}:\n{text}");
             }
         }
     }
+
+    /// <summary>
+    /// Four bytes for ordinary secrets; eight for long random ones (a generated key's base64 lines), whose
+    /// thousands of four-byte runs would now and then match a hash, a MAC or other random text a session
+    /// shows by chance.
+    /// </summary>
+    private static int RunLength(int secretLength) => secretLength >= 32 ? 8 : 4;
 
     private static async Task<string> ExportAsync(string path, ExportFormat format, CancellationToken cancellationToken)
     {
