@@ -136,12 +136,14 @@ internal sealed partial class Session
         }
 
         Interlocked.Increment(ref _journalWaits);
+        _output.HoldBack();
         try
         {
             await capacity.ConfigureAwait(false);
         }
         finally
         {
+            _output.Resume();
             Interlocked.Decrement(ref _journalWaits);
         }
     }

@@ -21,10 +21,15 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     // Never disposed: a pump left running after the session ended may still release it (it holds no OS handle).
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ITimer? _holdTimer;
+    private readonly TimeProvider _time;
     private readonly List<(OutputChannel Channel, PooledOutputBuffer Buffer)> _runs = [];
     private int _openChannels;
     private long _generation;
     private long _armedGeneration;
+    private long _armedAt;
+    // Pumps that are not reading because the recording is behind: the program's output waits in its pipe then,
+    // so the time passing is the broker's, not a pause of the program's.
+    private int _heldBack;
     // The last size the terminal was given and the filter has not heard yet (columns << 32 | rows), or -1.
     private long _resized = -1;
 
@@ -36,6 +41,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         _events = events;
         _abandon = abandon;
         _failed = failed;
+        _time = time;
         _holdTimer = filter.HoldDelay > TimeSpan.Zero ? time.CreateTimer(_ => _ = FlushOnDelayAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
     }
 
@@ -101,6 +107,19 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         return _runs[^1].Buffer;
     }
 
+    /// <summary>A pump stops reading until the recording catches up; held bytes are not flushed meanwhile.</summary>
+    public void HoldBack() => Interlocked.Increment(ref _heldBack);
+
+    /// <summary>A pump reads again: the hold delay starts over from now.</summary>
+    public void Resume()
+    {
+        if (Interlocked.Decrement(ref _heldBack) == 0 && _holdTimer is not null)
+        {
+            Volatile.Write(ref _armedAt, _time.GetTimestamp());
+            _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
     public void Dispose() => _holdTimer?.Dispose();
 
     private void ApplyResize()
@@ -146,11 +165,17 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         if (_filter.HasHeldBytes && _holdTimer is not null)
         {
             _armedGeneration = _generation;
+            Volatile.Write(ref _armedAt, _time.GetTimestamp());
             _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
         }
     }
 
-    /// <summary>The hold delay passed: unless output came since the timer was armed (which armed it again), flush.</summary>
+    /// <summary>
+    /// The hold delay passed: flush, unless output came since the timer was armed (which armed it again), a pump is held
+    /// back by the recording (the program's next bytes may be waiting in its pipe: flushing then would decide a held
+    /// candidate by the broker's own pause, differently from one run to the next), or this is a stale firing of a timer
+    /// armed again since.
+    /// </summary>
     private async Task FlushOnDelayAsync()
     {
         try
@@ -165,7 +190,13 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
 
         try
         {
-            if (_armedGeneration == _generation && _filter.HasHeldBytes)
+            var remaining = _filter.HoldDelay - _time.GetElapsedTime(Volatile.Read(ref _armedAt));
+            if (remaining > TimeSpan.Zero && Volatile.Read(ref _heldBack) == 0)
+            {
+                // Early (a coarser timer clock) or armed again since: wait out the rest, never strand held bytes.
+                _holdTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+            }
+            else if (_armedGeneration == _generation && _filter.HasHeldBytes && Volatile.Read(ref _heldBack) == 0)
             {
                 _filter.FlushHeld(this);
                 await EmitAsync().ConfigureAwait(false);

@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Broker.Core.Sessions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Broker.Core.Tests.Sessions;
+
+/// <summary>
+/// Held output is flushed when the program has been quiet for the filter's hold delay, and only then: time a pump
+/// spends not reading because the recording is behind is the broker's pause, not the program's, so a held candidate
+/// is decided the same way however slow the recorder is.
+/// </summary>
+public sealed class HeldOutputTests
+{
+    private static readonly TimeSpan HoldDelay = TimeSpan.FromMilliseconds(20);
+
+    [Fact]
+    public async Task Held_output_is_flushed_once_the_program_is_quiet_for_the_hold_delay()
+    {
+        var (output, filter, events, time) = Create();
+        using (output)
+        {
+            await PushAsync(output, "ghp_"u8.ToArray());
+
+            time.Advance(HoldDelay - TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(0);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(1);
+            events.Reader.TryRead(out var released).Should().BeTrue();
+            released.Should().BeOfType<SessionEvent.Output>().Which.Data.ToArray().Should().Equal("ghp_"u8.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Held_output_is_not_flushed_while_a_pump_waits_for_the_recording_and_the_delay_starts_over_when_it_reads_again()
+    {
+        var (output, filter, _, time) = Create();
+        using (output)
+        {
+            await PushAsync(output, "ghp_"u8.ToArray());
+
+            output.HoldBack();
+            time.Advance(TimeSpan.FromSeconds(5));
+            filter.Flushes.Should().Be(0, "the program's next bytes may be waiting in its pipe");
+
+            output.Resume();
+            time.Advance(HoldDelay - TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(0);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(1);
+        }
+    }
+
+    private static (SessionOutput Output, HoldingFilter Filter, Channel<SessionEvent> Events, FakeTimeProvider Time) Create()
+    {
+        var time = new FakeTimeProvider();
+        var filter = new HoldingFilter();
+        var events = Channel.CreateUnbounded<SessionEvent>();
+        var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        return (output, filter, events, time);
+    }
+
+    private static async Task PushAsync(SessionOutput output, byte[] data)
+    {
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(data).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var read = await pipe.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await output.WriteAsync(OutputChannel.Stdout, pipe.Reader, read.Buffer, endOfChannel: false).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Holds everything it is given until the hold delay passes.</summary>
+    private sealed class HoldingFilter : IOutputFilter
+    {
+        private readonly ArrayBufferWriter<byte> _held = new();
+
+        public int Flushes { get; private set; }
+
+        public TimeSpan HoldDelay => HeldOutputTests.HoldDelay;
+
+        public bool HasHeldBytes => _held.WrittenCount > 0;
+
+        public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output) => _held.Write(chunk);
+
+        public void FlushHeld(IOutputSink output)
+        {
+            Flushes++;
+            output.Channel(OutputChannel.Stdout).Write(_held.WrittenSpan);
+            _held.ResetWrittenCount();
+        }
+
+        public void EndChannel(OutputChannel channel, IOutputSink output) => FlushHeld(output);
+
+        public void Complete(IOutputSink output) => FlushHeld(output);
+    }
+}
