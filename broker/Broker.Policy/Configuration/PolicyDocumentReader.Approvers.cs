@@ -33,7 +33,11 @@ internal sealed partial class PolicyDocumentReader
             {
                 settings = settings with { OneFromEachGroup = true };
             }
-            else if (reader.Integer(quorumNode, "quorum (a number, or each-group)", 1, 100) is { } quorum)
+            else if (quorumNode is YamlScalarNode { Value: { } text } && !text.All(char.IsAsciiDigit))
+            {
+                reader.Error(quorumNode, $"quorum '{text}' must be a number of approvers (1..100) or each-group");
+            }
+            else if (reader.Integer(quorumNode, "quorum", 1, 100) is { } quorum)
             {
                 settings = settings with { Quorum = quorum };
             }
