@@ -5,6 +5,7 @@ using Broker.Core.Targets;
 using Broker.Identity.Aws;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
+using Broker.Server.Approvals;
 using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Credentials;
@@ -94,6 +95,7 @@ internal static class BrokerHost
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
         services.AddRecordings(settings);
+        services.AddApprovals(settings);
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(settings.Sts.ToSettings(), settings.AwsBaseCredentials, settings.Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(settings.Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
@@ -118,6 +120,7 @@ internal static class BrokerHost
         app.UseAuthorization();
         app.MapGrpcService<SessionGrpcService>().RequireAuthorization();
         app.MapGrpcService<RecordingGrpcService>().RequireAuthorization();
+        app.MapGrpcService<ApprovalGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
 
@@ -125,6 +128,7 @@ internal static class BrokerHost
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("broker.v1.ApprovalService", HealthCheckResponse.Types.ServingStatus.Serving);
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.NotServing);
