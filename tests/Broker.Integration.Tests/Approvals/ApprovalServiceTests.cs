@@ -139,6 +139,10 @@ public sealed class ApprovalServiceTests : IClassFixture<BrokerFixture>, IDispos
         call.Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
     }
 
+    [Fact]
+    public void Webhook_notifications_listen_to_the_brokers_approvals() =>
+        _broker.Services.GetServices<IApprovalListener>().Should().ContainSingle().Which.Should().BeOfType<WebhookNotifier>();
+
     public void Dispose() => _timeout.Dispose();
 
     private static async Task<WatchApprovalsResponse> NextForAsync(IAsyncStreamReader<WatchApprovalsResponse> stream, string id)
