@@ -42,6 +42,7 @@ public sealed partial class WebhookNotifier : IApprovalListener, IAsyncDisposabl
     private readonly Lock _gate = new();
     private readonly Dictionary<Uri, Receiver> _receivers = [];
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     /// <summary>A notifier that finds a role's webhooks with <paramref name="webhooksFor"/> (the current policy's) and posts with <paramref name="http"/>.</summary>
     public WebhookNotifier(Func<string, IReadOnlyList<WebhookDefinition>> webhooksFor, HttpClient http, TimeProvider time, ILogger<WebhookNotifier> logger, WebhookOptions? options = null)
@@ -57,6 +58,11 @@ public sealed partial class WebhookNotifier : IApprovalListener, IAsyncDisposabl
     public void OnApprovalEvent(ApprovalEvent approvalEvent)
     {
         ArgumentNullException.ThrowIfNull(approvalEvent);
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
         foreach (var webhook in _webhooksFor(approvalEvent.Request.Role))
         {
             Receiver receiver;
@@ -80,6 +86,12 @@ public sealed partial class WebhookNotifier : IApprovalListener, IAsyncDisposabl
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as a listener, the container disposes the one instance twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         List<Receiver> receivers;
         lock (_gate)
