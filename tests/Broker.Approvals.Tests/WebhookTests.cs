@@ -97,7 +97,7 @@ public sealed class WebhookTests : IAsyncDisposable
         var request = new ApprovalRequest
         {
             Id = "apr-1", SessionId = "s", Target = "local", Role = "agent", Requester = new ApprovalParty(Issuer, "agent <@here>"),
-            Command = command, Binding = "b", PolicyVersion = "p", Reason = "r", Requirements = Requirements(),
+            Command = command, PolicyVersion = "p", Reason = "r", Requirements = Requirements(),
             CreatedAt = DateTimeOffset.UnixEpoch, ExpiresAt = DateTimeOffset.UnixEpoch,
         };
 

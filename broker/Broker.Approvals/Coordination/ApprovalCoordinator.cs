@@ -41,21 +41,9 @@ public sealed class ApprovalCoordinator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         var now = _time.GetUtcNow();
-        var request = new ApprovalRequest
+        var request = new ApprovalRequest(spec)
         {
             Id = "apr-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10)),
-            SessionId = spec.SessionId,
-            Target = spec.Target,
-            Role = spec.Role,
-            Requester = spec.Requester,
-            Command = spec.Command,
-            Binding = spec.Binding,
-            PolicyVersion = spec.PolicyVersion,
-            RuleId = spec.RuleId,
-            Reason = spec.Reason,
-            Programs = spec.Programs,
-            AwsActions = spec.AwsActions,
-            Requirements = spec.Requirements,
             CreatedAt = now,
             ExpiresAt = now + spec.Requirements.Timeout,
         };

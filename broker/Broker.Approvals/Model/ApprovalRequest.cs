@@ -1,46 +1,25 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Broker.Approvals;
 
 /// <summary>One held command and everything decided about it. Immutable: every change is a new version.</summary>
-public sealed record ApprovalRequest
+public sealed record ApprovalRequest : ApprovalSpec
 {
+    /// <summary>A request for <paramref name="spec"/>; the caller sets <see cref="Id"/>, <see cref="CreatedAt"/> and <see cref="ExpiresAt"/>.</summary>
+    [SetsRequiredMembers]
+    internal ApprovalRequest(ApprovalSpec spec)
+        : base(spec)
+    {
+        Id = string.Empty;
+    }
+
+    /// <summary>A request as stored (every member set by the reader).</summary>
+    public ApprovalRequest()
+    {
+    }
+
     /// <summary>The request's id (<c>apr-</c> and 20 hex digits).</summary>
     public required string Id { get; init; }
-
-    /// <summary>The session the command was typed in.</summary>
-    public required string SessionId { get; init; }
-
-    /// <summary>The session's target.</summary>
-    public required string Target { get; init; }
-
-    /// <summary>The role whose rules decided <c>review</c>.</summary>
-    public required string Role { get; init; }
-
-    /// <summary>Who asked to run the command.</summary>
-    public required ApprovalParty Requester { get; init; }
-
-    /// <summary>The exact command.</summary>
-    public required string Command { get; init; }
-
-    /// <summary>SHA-256 over command, target, role and policy version (see <see cref="CommandBinding"/>).</summary>
-    public required string Binding { get; init; }
-
-    /// <summary>The policy snapshot that decided <c>review</c>.</summary>
-    public required string PolicyVersion { get; init; }
-
-    /// <summary>The rule that decided.</summary>
-    public string? RuleId { get; init; }
-
-    /// <summary>The rule's reason.</summary>
-    public required string Reason { get; init; }
-
-    /// <summary>The programs the parser found.</summary>
-    public IReadOnlyList<string> Programs { get; init; } = [];
-
-    /// <summary>The AWS actions the parser found.</summary>
-    public IReadOnlyList<string> AwsActions { get; init; } = [];
-
-    /// <summary>Who may approve.</summary>
-    public required ApprovalRequirements Requirements { get; init; }
 
     /// <summary>When it was requested.</summary>
     public required DateTimeOffset CreatedAt { get; init; }

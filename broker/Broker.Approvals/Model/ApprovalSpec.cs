@@ -1,7 +1,10 @@
 namespace Broker.Approvals;
 
-/// <summary>What a session's policy gate submits when a command's decision is <c>review</c>.</summary>
-public sealed record ApprovalSpec
+/// <summary>
+/// What a session's policy gate submits when a command's decision is <c>review</c>; an <see cref="ApprovalRequest"/>
+/// is this plus its id, times, state and decisions.
+/// </summary>
+public record ApprovalSpec
 {
     /// <summary>The session the command was typed in.</summary>
     public required string SessionId { get; init; }
@@ -36,6 +39,6 @@ public sealed record ApprovalSpec
     /// <summary>Who may approve, from the role.</summary>
     public required ApprovalRequirements Requirements { get; init; }
 
-    /// <summary>The hash that binds this command to its target, role and policy snapshot.</summary>
+    /// <summary>The hash that binds this command to its target, role and policy snapshot (see <see cref="CommandBinding"/>).</summary>
     public string Binding => CommandBinding.Compute(Command, Target, Role, PolicyVersion);
 }

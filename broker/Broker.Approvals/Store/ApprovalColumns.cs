@@ -49,6 +49,7 @@ internal static class ApprovalColumns
         Add(command, "$version", request.Version);
     }
 
+    // The binding column is for queries; the request computes its binding from the fields it binds.
     public static ApprovalRequest Read(DbDataReader row) => new()
     {
         Id = row.GetString(0),
@@ -57,7 +58,6 @@ internal static class ApprovalColumns
         Role = row.GetString(3),
         Requester = new ApprovalParty(row.GetString(4), row.GetString(5)),
         Command = row.GetString(6),
-        Binding = row.GetString(7),
         PolicyVersion = row.GetString(8),
         RuleId = row.IsDBNull(9) ? null : row.GetString(9),
         Reason = row.GetString(10),
