@@ -23,6 +23,18 @@ internal static class ExitCodes
     /// <summary><c>sessions terminate</c>: the session had already ended; nothing was killed.</summary>
     public const int AlreadyEnded = 11;
 
+    /// <summary><c>approvals wait</c>: the request was denied.</summary>
+    public const int ApprovalDenied = 12;
+
+    /// <summary><c>approvals wait</c>: the request expired (no decision in time, or the approval was not used in its window).</summary>
+    public const int ApprovalExpired = 13;
+
+    /// <summary><c>approvals wait</c>: the request was withdrawn (by its requester, or because its session ended).</summary>
+    public const int ApprovalWithdrawn = 14;
+
+    /// <summary><c>approvals wait --timeout</c>: still pending when the wait ended (as sysexits' EX_TEMPFAIL).</summary>
+    public const int StillPending = 75;
+
     /// <summary>Prints one line naming the problem (and, for a broker it cannot reach, the URL and why) and returns its exit code.</summary>
     public static async Task<int> ReportAsync(RpcException ex, Uri broker)
     {

@@ -167,37 +167,4 @@ internal sealed partial class PolicyDocumentReader
 
         return settings;
     }
-
-    private ApproverSettings? ReadApprovers(YamlNode node)
-    {
-        var fields = reader.Mapping(node, "approvers", "groups", "quorum", "timeout");
-        if (fields is null)
-        {
-            return null;
-        }
-
-        if (!fields.TryGetValue("groups", out var groupsNode))
-        {
-            reader.Error(node, "approvers needs 'groups'");
-            return null;
-        }
-
-        var settings = new ApproverSettings { Groups = reader.StringList(groupsNode, "approver groups") };
-        if (settings.Groups.Count == 0)
-        {
-            reader.Error(groupsNode, "approvers needs at least one group");
-        }
-
-        if (fields.TryGetValue("quorum", out var quorumNode) && reader.Integer(quorumNode, "quorum", 1, 100) is { } quorum)
-        {
-            settings = settings with { Quorum = quorum };
-        }
-
-        if (fields.TryGetValue("timeout", out var timeoutNode) && reader.Duration(timeoutNode, "approval timeout", TimeSpan.FromSeconds(10), TimeSpan.FromDays(7)) is { } timeout)
-        {
-            settings = settings with { Timeout = timeout };
-        }
-
-        return settings;
-    }
 }

@@ -6,6 +6,7 @@ using Broker.Core.Targets;
 using Broker.Identity.Aws;
 using Broker.Identity.Tokens;
 using Broker.Server.Access;
+using Broker.Server.Approvals;
 using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Credentials;
@@ -98,6 +99,7 @@ internal static class BrokerHost
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
         services.AddRecordings(settings);
+        services.AddApprovals(settings);
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(Settings(sp).Sts.ToSettings(), Settings(sp).AwsBaseCredentials, Settings(sp).Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
@@ -126,6 +128,7 @@ internal static class BrokerHost
         app.UseAuthorization();
         app.MapGrpcService<SessionGrpcService>().RequireAuthorization();
         app.MapGrpcService<RecordingGrpcService>().RequireAuthorization();
+        app.MapGrpcService<ApprovalGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
 
@@ -133,6 +136,7 @@ internal static class BrokerHost
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("broker.v1.ApprovalService", HealthCheckResponse.Types.ServingStatus.Serving);
         return app;
     }
 
