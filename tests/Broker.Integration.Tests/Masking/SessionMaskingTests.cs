@@ -48,7 +48,7 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
         var script = $"printf '{Octal(token[..2])}'; read -r _; printf '{Octal(token[2..])}\\n' >&2; echo done-$((6*7))";
 
         var result = await ExecResult.RunAsync(
-            _broker.Client(_broker.Token("split-streams")), new ExecStart { Target = "local", Script = script }, stdin: null, answer: (token[..2], "go\n"u8.ToArray()));
+            _broker.Client(_broker.Token("split-streams")), new Broker.Protocol.V1.ExecStart { Target = "local", Script = script }, stdin: null, answer: (token[..2], "go\n"u8.ToArray()));
 
         result.Exit!.Code.Should().Be(0);
         var seen = result.Stdout.Concat(result.Stderr).ToArray();
