@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Authentication;
 using AgentClient.Connection;
 using Grpc.Core;
 
@@ -35,6 +36,12 @@ internal static class BrokerCall
         catch (RpcException e)
         {
             return await ExitCodes.ReportAsync(e, broker!).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or AuthenticationException)
+        {
+            // The connection failed outside any call's status: with TLS 1.3 a server that refuses the client's
+            // certificate says so after the handshake, so the refusal can surface as a broken stream.
+            return ExitCodes.Report(ExitCodes.Unavailable, $"the connection to the broker at {broker!.OriginalString} failed: {e.Message}");
         }
     }
 }

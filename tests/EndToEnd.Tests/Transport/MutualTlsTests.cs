@@ -49,13 +49,13 @@ public sealed class MutualTlsTests : IAsyncLifetime
         code.Should().Be(0, stderr);
         stdout.Should().Be("mutual\n");
 
-        (code, stdout, _) = await _broker.ClientAsync(token, null, "--ca-file", _ca.Certificate, "exec", "--target", "local", "--", "echo", "no-certificate");
-        code.Should().Be(6, "the handshake fails without a client certificate");
+        (code, stdout, stderr) = await _broker.ClientAsync(token, null, "--ca-file", _ca.Certificate, "exec", "--target", "local", "--", "echo", "no-certificate");
+        code.Should().Be(6, "the handshake fails without a client certificate: {0}", stderr);
         stdout.Should().BeEmpty();
 
-        (code, stdout, _) = await _broker.ClientAsync(token, null,
+        (code, stdout, stderr) = await _broker.ClientAsync(token, null,
             "--ca-file", _ca.Certificate, "--client-cert", strangerCertificate, "--client-key", strangerKey, "exec", "--target", "local", "--", "echo", "stranger");
-        code.Should().Be(6, "a certificate from another CA is refused");
+        code.Should().Be(6, "a certificate from another CA is refused: {0}", stderr);
         stdout.Should().BeEmpty();
     }
 
