@@ -107,6 +107,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int open(byte* path, int flags);
 
+    /// <summary>poll(2) over <paramref name="count"/> 8-byte pollfd records (int fd, short events, short revents).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int poll(byte* fds, nuint count, int timeout);
+
+    public const short POLLIN = 0x1;
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int tcgetattr(int fd, byte* termios);
 

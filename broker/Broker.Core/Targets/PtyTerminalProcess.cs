@@ -83,6 +83,34 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child, spawn.Cgroup, account));
     }
 
+    /// <summary>
+    /// Has the kernel's line discipline take in what was written to the master so far. Input written to a pty is
+    /// processed later, by a kernel worker, under the terminal's modes at that moment: turning echo on right after
+    /// writing a command would echo whatever part of it the worker had not reached yet. Polling the slave makes
+    /// the kernel finish that work first (n_tty's poll flushes pending input); nothing is read.
+    /// </summary>
+    private unsafe void SettleInput()
+    {
+        var slave = LibC.ioctl_value(_masterFd.Fd, LibC.TIOCGPTPEER, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC | LibC.O_NONBLOCK);
+        if (slave < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var pollfd = stackalloc byte[8];
+            *(int*)pollfd = slave;
+            *(short*)(pollfd + 4) = LibC.POLLIN;
+            *(short*)(pollfd + 6) = 0;
+            _ = LibC.poll(pollfd, 1, 0);
+        }
+        finally
+        {
+            LibC.close(slave);
+        }
+    }
+
     /// <summary>The slave side of the master <paramref name="master"/>, opened without a path lookup where the kernel can.</summary>
     private static unsafe int OpenSlave(int master)
     {
@@ -121,6 +149,11 @@ internal sealed class PtyTerminalProcess : ITargetProcess
 
     public unsafe bool SetEcho(bool enabled)
     {
+        if (enabled)
+        {
+            SettleInput();
+        }
+
         // On Linux the terminal modes of a pty live with the slave; the master's tcsetattr changes them.
         var termios = stackalloc byte[LibC.TermiosSize];
         if (LibC.tcgetattr(_masterFd.Fd, termios) != 0)

@@ -131,6 +131,8 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
                 }
 
                 await terminal.WaitForOutputAsync("done-42");
+                // Typed before the prompt is back, `exit` would be input to the command, thrown away at the prompt.
+                await terminal.WaitForOutputAsync("$ ", occurrences: 2);
                 terminal.Decisions.Should().ContainSingle().Which.Command.Should().Contain("[MASKED:github-token]").And.NotContain(token[4..12]);
                 await terminal.SendAsync("exit\r");
                 await terminal.WaitForExitAsync();

@@ -60,7 +60,7 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
     }
 
     /// <summary>
-    /// Fails on the first run of four bytes of a secret (eight of a long one, see <see cref="RunLength"/>). Mask names, session ids and asciicast times are removed first:
+    /// Fails on the first run of four bytes of a secret (eight of a long one, see <see cref="RunLength"/>). Mask names, session ids, asciicast times and text-export offsets are removed first:
     /// they are not leaks, and a random session id holds a given run of four hex digits often enough to fail a run.
     /// </summary>
     public static void ShouldNotContain(byte[] bytes, IEnumerable<string> secrets, string where)
@@ -97,7 +97,7 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
     [GeneratedRegex(@"\[MASKED:[A-Za-z0-9._-]+\]")]
     private static partial Regex MarkerPattern();
 
-    // A session id; an asciicast event's time; the asciicast header's timestamp.
-    [GeneratedRegex(@"\bs-[0-9a-f]{20,40}\b|(?<=\[)[0-9]+\.[0-9]+(?=,)|""timestamp"":[0-9]+")]
+    // A session id; an asciicast event's time; the asciicast header's timestamp; a text export's offset.
+    [GeneratedRegex(@"\bs-[0-9a-f]{20,40}\b|(?<=\[)[0-9]+\.[0-9]+(?=,)|""timestamp"":[0-9]+|\[\+[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\]")]
     private static partial Regex NotSecretPattern();
 }
