@@ -36,6 +36,9 @@ public sealed class LineModeTerminalTests : IClassFixture<BrokerProcess>
         await terminal.Screen.EnterAsync("echo sta''rted; tail -f /dev/null");
         await terminal.Screen.WaitForAsync(s => ClientTerminal.CountLines(s, "started") > 0, "the command's first output");
         await terminal.Screen.PressAsync("C-c");
+        // The next line is typed at the next prompt: typed while the command still runs, it is the command's input,
+        // thrown away at the prompt, as line mode promises.
+        await terminal.Screen.WaitForAsync(s => ClientTerminal.After(s, "started").Split('\n').Any(l => l.TrimEnd().EndsWith('$')), "the prompt after the interrupt");
         await terminal.Screen.EnterAsync("echo af''ter");
         await terminal.Screen.WaitForAsync(s => ClientTerminal.CountLines(s, "after") > 0, "the next command's output");
 
