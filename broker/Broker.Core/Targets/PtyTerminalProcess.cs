@@ -86,8 +86,10 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     /// <summary>
     /// Has the kernel's line discipline take in what was written to the master so far. Input written to a pty is
     /// processed later, by a kernel worker, under the terminal's modes at that moment: turning echo on right after
-    /// writing a command would echo whatever part of it the worker had not reached yet. Polling the slave makes
-    /// the kernel finish that work first (n_tty's poll flushes pending input); nothing is read.
+    /// writing a command would echo whatever part of it the worker had not reached yet. Polling the slave makes the
+    /// kernel finish that work first, but n_tty's poll does so only while no input is ready to read: a command of
+    /// several lines has complete lines the shell has not read yet, so the poll is repeated until the shell has taken
+    /// them (it is reading: it waits for the command's last line end, which comes after echo). Nothing is read here.
     /// </summary>
     private unsafe void SettleInput()
     {
@@ -100,10 +102,19 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         try
         {
             var pollfd = stackalloc byte[8];
-            *(int*)pollfd = slave;
-            *(short*)(pollfd + 4) = LibC.POLLIN;
-            *(short*)(pollfd + 6) = 0;
-            _ = LibC.poll(pollfd, 1, 0);
+            for (var attempt = 0; attempt < MaxSettleAttempts; attempt++)
+            {
+                *(int*)pollfd = slave;
+                *(short*)(pollfd + 4) = LibC.POLLIN;
+                *(short*)(pollfd + 6) = 0;
+                if (LibC.poll(pollfd, 1, 0) <= 0 || (*(short*)(pollfd + 6) & LibC.POLLIN) == 0)
+                {
+                    // Nothing ready to read, so the kernel flushed its pending input before answering.
+                    return;
+                }
+
+                Thread.Sleep(1);
+            }
         }
         finally
         {
@@ -129,6 +140,12 @@ internal sealed class PtyTerminalProcess : ITargetProcess
 
         return LibC.open(name, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
     }
+
+    /// <summary>
+    /// How many times the settle waits a millisecond for the shell to read complete lines. A shell that does not read
+    /// (it is not at its prompt) would never let the poll flush; after this the echo comes on as before.
+    /// </summary>
+    private const int MaxSettleAttempts = 200;
 
     /// <summary>The shell's pid, which is also its session id.</summary>
     public int LeaderProcessId => _child.ProcessId;

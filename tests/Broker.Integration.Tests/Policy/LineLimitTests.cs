@@ -61,6 +61,39 @@ public sealed class LineLimitTests : IClassFixture<BrokerFixture>
         terminal.Output.Should().Contain($"{line}\r\n{line}\r\n");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Every_line_of_a_multi_line_command_is_echoed_once(int round)
+    {
+        // The terminal's echo comes back on while bash still has complete lines of the command to read: a line the
+        // kernel had not taken in by then would be echoed by the terminal as well as by the broker.
+        await using var terminal = await OpenAtPromptAsync();
+        var markers = Enumerable.Range(1, 3).Select(i => $"m{round}{i}-{Guid.NewGuid():n}").ToArray();
+        var lines = markers.Select(m => m + new string('z', 2000)).ToArray();
+        await terminal.SendAsync("echo '" + string.Join("\r", lines) + "'\r");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+
+        terminal.Decisions.Should().ContainSingle().Which.Verdict.Should().Be(Verdict.Allow);
+        foreach (var marker in markers)
+        {
+            // Once in the broker's echo of what was typed, once in what echo printed.
+            CountOf(terminal.Output, marker).Should().Be(2, $"'{marker}' is echoed once and printed once");
+        }
+    }
+
+    private static int CountOf(string haystack, string needle)
+    {
+        var count = 0;
+        for (var at = haystack.IndexOf(needle, StringComparison.Ordinal); at >= 0; at = haystack.IndexOf(needle, at + needle.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     private async Task<TerminalClient> OpenAtPromptAsync()
     {
         var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}")));
