@@ -44,8 +44,10 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
         var token = NewToken();
         // The stderr half is written only once the agent has received the stdout half (the script reads a line the
         // test sends then), so the agent's terminal would show the two halves joined. The pieces travel as octal
-        // escapes: the command line (recorded, shown to observers) must not carry the token's own text.
-        var script = $"printf '{Octal(token[..2])}'; read -r _; printf '{Octal(token[2..])}\\n' >&2; echo done-$((6*7))";
+        // escapes: the command line (recorded, shown to observers) must not carry the token's own text. The last line
+        // goes to stderr too: on stdout it could reach the broker before the stderr half (two pipes, read apart), and
+        // the two halves would no longer be joined, on the agent's screen or anywhere.
+        var script = $"printf '{Octal(token[..2])}'; read -r _; printf '{Octal(token[2..])}\\n' >&2; echo done-$((6*7)) >&2";
 
         var result = await ExecResult.RunAsync(
             _broker.Client(_broker.Token("split-streams")), new Broker.Protocol.V1.ExecStart { Target = "local", Script = script }, stdin: null, answer: (token[..2], "go\n"u8.ToArray()));
@@ -53,8 +55,7 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
         result.Exit!.Code.Should().Be(0);
         var seen = result.Stdout.Concat(result.Stderr).ToArray();
         SessionTraces.ShouldNotContain(seen, [token[1..]], "what the agent received");
-        result.StderrText.Should().Contain("[MASKED:github-token]");
-        result.StdoutText.Should().Contain("done-42");
+        result.StderrText.Should().Contain("[MASKED:github-token]").And.Contain("done-42");
         var traces = await SessionTraces.CollectAsync(_broker, result.SessionId);
         traces.ShouldNotLeak(token[1..]);
         traces.Events.OfType<MaskingCountsEvent>().Should().ContainSingle().Which.Counts.Should().ContainKey("github-token");
