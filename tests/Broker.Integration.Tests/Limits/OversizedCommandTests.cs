@@ -43,7 +43,14 @@ public sealed class OversizedCommandTests : IClassFixture<PermissiveBrokerFixtur
         // A command the recording cannot hold is a control that cannot be enforced.
         events.Last().Should().BeOfType<ExitEvent>().Which.Reason.Should().Be("ControlFailed");
 
-        // The recording's file is closed: no descriptor of the broker still points at it.
+        // The recording's file is closed: no descriptor of the broker still points at it. The writer closes it once
+        // the seal is written and visible, so the close is awaited (a descriptor that stays open fails the wait).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (OpenDescriptorsTo(path).Count > 0 && !timeout.IsCancellationRequested)
+        {
+            await Task.Delay(50, CancellationToken.None);
+        }
+
         OpenDescriptorsTo(path).Should().BeEmpty();
     }
 
