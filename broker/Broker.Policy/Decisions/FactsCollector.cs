@@ -3,8 +3,8 @@ using Broker.Policy.Catalog;
 namespace Broker.Policy.Decisions;
 
 /// <summary>
-/// Collects a command's <see cref="DecisionFacts"/> unit by unit: each value once, in the order first met. Every list has
-/// a set beside it, so that a script of many different commands costs the same per command as a short one.
+/// Collects a command's <see cref="DecisionFacts"/> unit by unit: each value once, in the order first met. A long list
+/// has a set beside it, so that a script of many different commands costs the same per command as a short one.
 /// </summary>
 internal sealed class FactsCollector
 {
@@ -57,6 +57,11 @@ internal sealed class FactsCollector
     /// <summary>The facts: the text's own constructs first, then the units' constructs not among them.</summary>
     public DecisionFacts Build(IReadOnlyList<Construct> lineConstructs)
     {
+        if (lineConstructs.Count == 0)
+        {
+            return Facts([.. _constructs.Items]);
+        }
+
         var constructs = new List<Construct>(lineConstructs);
         var seen = new HashSet<Construct>(lineConstructs);
         foreach (var construct in _constructs.Items)
@@ -67,8 +72,11 @@ internal sealed class FactsCollector
             }
         }
 
-        return new DecisionFacts([.. _programs.Items], [.. _actions.Items], constructs) { Effects = [.. _effects.Items], SecretActions = [.. _secrets.Items] };
+        return Facts(constructs);
     }
+
+    private DecisionFacts Facts(List<Construct> constructs) =>
+        new([.. _programs.Items], [.. _actions.Items], constructs) { Effects = [.. _effects.Items], SecretActions = [.. _secrets.Items] };
 
     private void AddEffects(ResolvedCommand command)
     {
@@ -81,25 +89,47 @@ internal sealed class FactsCollector
         }
     }
 
-    /// <summary>A list without repeats, in the order first added.</summary>
+    /// <summary>A list without repeats, in the order first added; a set beside it once it is long enough to need one.</summary>
     private sealed class DistinctList<T>(IEqualityComparer<T> comparer)
     {
-        private readonly HashSet<T> _seen = new(comparer);
+        // Most commands have a few facts of each kind: a short list is searched, a longer one gets a set.
+        private const int SetFrom = 8;
+
         private readonly List<T> _items = [];
+        private HashSet<T>? _seen;
 
         public IReadOnlyList<T> Items => _items;
 
         public void Add(T value)
         {
-            if (_seen.Add(value))
+            if (_seen is not null)
             {
-                _items.Add(value);
+                if (_seen.Add(value))
+                {
+                    _items.Add(value);
+                }
+
+                return;
+            }
+
+            foreach (var item in _items)
+            {
+                if (comparer.Equals(item, value))
+                {
+                    return;
+                }
+            }
+
+            _items.Add(value);
+            if (_items.Count >= SetFrom)
+            {
+                _seen = new HashSet<T>(_items, comparer);
             }
         }
 
         public void Clear()
         {
-            _seen.Clear();
+            _seen = null;
             _items.Clear();
         }
     }
