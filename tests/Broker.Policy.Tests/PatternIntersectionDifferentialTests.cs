@@ -55,6 +55,59 @@ public sealed class PatternIntersectionDifferentialTests
         matched.Should().BeInRange(500, 19_500);
     }
 
+    [Fact]
+    public void Paths_whose_components_differ_by_name_never_meet_and_intersects_agrees_with_the_reference_on_paths()
+    {
+        var random = new Random(4242);
+        var disagreeing = 0;
+        var intersecting = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var a = RandomPath(random);
+            var b = RandomPath(random);
+            var expected = ReferencePatternIntersection.Intersects(a, b);
+            if (PathComponents.Disagree(a, b))
+            {
+                expected.Should().BeFalse("'{0}' and '{1}' were said to differ by a component name", TextPattern.Display(a), TextPattern.Display(b));
+                disagreeing++;
+            }
+
+            PatternIntersection.Intersects(a, b).Should().Be(expected, "'{0}' and '{1}'", TextPattern.Display(a), TextPattern.Display(b));
+            intersecting += expected ? 1 : 0;
+        }
+
+        // The shortcut settles a good share of the pairs, and both answers occur.
+        disagreeing.Should().BeInRange(2_000, 18_000);
+        intersecting.Should().BeInRange(500, 18_000);
+    }
+
+    // Path components as protected paths and resolved words have them: names, names with in-component wildcards,
+    // and wildcards that may span a '/' (any text, '**/', a trailing '/**', one character of any kind).
+    private static readonly string[] Components =
+    [
+        "home", "a", "b", ".ssh", "ab",
+        TextPattern.SegmentRun.ToString(), TextPattern.GlobRun + ".c", "a" + TextPattern.GlobOne, TextPattern.SegmentOne + "b",
+        TextPattern.DigitRun.ToString(), "." + TextPattern.SegmentRun,
+        TextPattern.AnyText.ToString(), TextPattern.Directories + "a", "a" + TextPattern.AnyOne,
+    ];
+
+    private static string RandomPath(Random random)
+    {
+        var builder = new StringBuilder();
+        var count = random.Next(1, 5);
+        for (var i = 0; i < count; i++)
+        {
+            builder.Append('/').Append(Components[random.Next(i == 0 ? 5 : Components.Length)]);
+        }
+
+        if (random.Next(3) == 0)
+        {
+            builder.Append(TextPattern.Subtree);
+        }
+
+        return builder.ToString();
+    }
+
     private static string RandomPattern(Random random)
     {
         var builder = new StringBuilder(Prefixes[random.Next(Prefixes.Length)]);

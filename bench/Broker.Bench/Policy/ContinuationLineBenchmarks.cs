@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 namespace Broker.Bench.Policy;
 
 /// <summary>
-/// Line mode's cost is linear in the lines typed: 1,000 to 100,000 continuation lines inside a quote and inside a loop
+/// Line mode's cost is linear in the lines typed: 1,000 to 120,000 continuation lines inside a quote and inside a loop
 /// (each line used to re-parse all the text before it).
 /// </summary>
 [MemoryDiagnoser]

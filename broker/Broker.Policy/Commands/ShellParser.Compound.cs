@@ -218,7 +218,7 @@ internal sealed partial class ShellParser
             }
 
             // The list's expansions (globs, substitutions) are decided like any command's.
-            _commands.Add(new SimpleCommand(values.ToArray(), _commandConstructs.ToArray(), isWordList: true));
+            Emit(new SimpleCommand(values.ToArray(), _commandConstructs.ToArray(), isWordList: true));
             _commandConstructs.Clear();
         }
 
@@ -241,7 +241,7 @@ internal sealed partial class ShellParser
             return false;
         }
 
-        _commands.Add(new SimpleCommand([subject], _commandConstructs.ToArray(), isWordList: true));
+        Emit(new SimpleCommand([subject], _commandConstructs.ToArray(), isWordList: true));
         _commandConstructs.Clear();
         SkipBlanksAndNewlines();
         if (AtEnd)
@@ -317,7 +317,7 @@ internal sealed partial class ShellParser
             return AtEnd ? Fail("a case pattern is not complete", incomplete: true) : Fail("a case pattern must end with ')'");
         }
 
-        _commands.Add(new SimpleCommand(patterns.ToArray(), _commandConstructs.ToArray(), isWordList: true));
+        Emit(new SimpleCommand(patterns.ToArray(), _commandConstructs.ToArray(), isWordList: true));
         _commandConstructs.Clear();
         Top!.State = CaseState.Body;
         _expect = Expect.ListStart;

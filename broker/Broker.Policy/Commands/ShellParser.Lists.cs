@@ -197,7 +197,7 @@ internal sealed partial class ShellParser
         _pendingAssignments.Clear();
         if (!CurrentCommandEmpty)
         {
-            _commands.Add(new SimpleCommand(_words.ToArray(), _commandConstructs.ToArray(), _redirects.ToArray()));
+            Emit(new SimpleCommand(_words.ToArray(), _commandConstructs.ToArray(), _redirects.ToArray()));
         }
         else
         {

@@ -147,7 +147,7 @@ internal sealed partial class ShellParser
             }
         }
 
-        _commands.AddRange(reader._commands);
+        EmitAll(reader._commands);
         foreach (var construct in reader._scriptConstructs)
         {
             AddUnique(_scriptConstructs, construct);

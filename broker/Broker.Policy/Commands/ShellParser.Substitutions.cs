@@ -125,8 +125,8 @@ internal sealed partial class ShellParser
             return Fail("inside a substitution: " + result.Error);
         }
 
-        _commands.AddRange(result.Script!.Commands);
-        foreach (var construct in result.Script.Constructs)
+        EmitAll(nested._commands);
+        foreach (var construct in result.Script!.Constructs)
         {
             AddUnique(_scriptConstructs, construct);
         }

@@ -12,7 +12,8 @@ namespace Broker.Policy.Commands;
 /// where bash evaluates text as code (arithmetic, array subscripts, indirection) are checked here: text that
 /// could run something there is the construct <c>evaluation-context</c>. Text it cannot parse is a failed
 /// <see cref="ShellParseResult"/>; <see cref="ShellParseResult.IsIncomplete"/> says whether more lines could
-/// complete it. The work is linear in the text (nested substitutions are bounded in depth).
+/// complete it. The work is linear in the text (nested substitutions are bounded in depth). A caller that takes each
+/// command as it is read (<see cref="Parse(string, IShellCommandSink)"/>) keeps no command alive longer than it needs.
 /// </summary>
 internal sealed partial class ShellParser
 {
@@ -27,6 +28,8 @@ internal sealed partial class ShellParser
     private readonly string _text;
     private readonly int _nesting;
     private readonly ShellParser? _parent;
+    // Where the top-level parser sends each command; nested parsers keep theirs until they have parsed successfully.
+    private readonly IShellCommandSink? _sink;
     private readonly List<SimpleCommand> _commands = [];
     private readonly List<Construct> _scriptConstructs = [];
     private readonly List<ShellWord> _words = [];
@@ -49,11 +52,12 @@ internal sealed partial class ShellParser
     private bool _incomplete;
     private string? _awaiting;
 
-    private ShellParser(string text, int nesting, ShellParser? parent, IReadOnlySet<string>? banned = null)
+    private ShellParser(string text, int nesting, ShellParser? parent, IReadOnlySet<string>? banned = null, IShellCommandSink? sink = null)
     {
         _text = text;
         _nesting = nesting;
         _parent = parent;
+        _sink = sink;
         _variables = parent?._variables ?? new VariableFacts { Banned = banned ?? new HashSet<string>() };
     }
 
@@ -64,7 +68,15 @@ internal sealed partial class ShellParser
         AfterOperator,
     }
 
-    public static ShellParseResult Parse(string text)
+    public static ShellParseResult Parse(string text) => Parse(text, null);
+
+    /// <summary>
+    /// Parses <paramref name="text"/>, handing each simple command to <paramref name="sink"/> in the order they were
+    /// read, as soon as it is complete; the result's script then has no commands, only the constructs of the text as a
+    /// whole. A failed result means the commands given so far are meaningless. When the text must be read a second
+    /// time, <see cref="IShellCommandSink.Restart"/> comes first and the commands of the first reading are void.
+    /// </summary>
+    public static ShellParseResult Parse(string text, IShellCommandSink? sink)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length > MaxLength)
@@ -72,14 +84,15 @@ internal sealed partial class ShellParser
             return ShellParseResult.Failure($"the command is longer than {MaxLength} characters", false);
         }
 
-        var parser = new ShellParser(text, 0, null);
+        var parser = new ShellParser(text, 0, null, sink: sink);
         parser.ScanCharacters();
         var result = parser.Run();
         if (result.Succeeded && parser._variables.Unreliable() is { Count: > 0 } unreliable)
         {
             // A variable's value was relied on, but the script assigns it elsewhere too (a loop may reassign it):
             // read the script again without relying on those values.
-            parser = new ShellParser(text, 0, null, unreliable);
+            sink?.Restart();
+            parser = new ShellParser(text, 0, null, unreliable, sink);
             parser.ScanCharacters();
             result = parser.Run();
         }
@@ -107,6 +120,26 @@ internal sealed partial class ShellParser
 
     /// <summary>Text that must appear for incomplete input to complete (a closing quote, <c>done</c>, a delimiter), or null for any line.</summary>
     private string? OpenConstruct() => _awaiting ?? (_heredocs.Count > 0 ? _heredocs[0].Delimiter : _frames.Count > 0 ? _frames[^1].Closer : null);
+
+    private void Emit(SimpleCommand command)
+    {
+        if (_sink is null)
+        {
+            _commands.Add(command);
+        }
+        else
+        {
+            _sink.Add(command);
+        }
+    }
+
+    private void EmitAll(List<SimpleCommand> commands)
+    {
+        foreach (var command in commands)
+        {
+            Emit(command);
+        }
+    }
 
     private static void AddUnique(List<Construct> list, Construct construct)
     {

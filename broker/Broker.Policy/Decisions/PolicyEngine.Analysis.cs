@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Broker.Policy.Catalog;
 using Broker.Policy.Commands;
 using Broker.Policy.Decisions;
@@ -6,126 +5,47 @@ using Broker.Policy.Paths;
 
 namespace Broker.Policy;
 
-/// <summary>Analysis: parse, unwrap, follow <c>cd</c>, check variable names, collect facts; and the protected-path check.</summary>
+/// <summary>Analysis: read a command unit by unit (parse, unwrap, follow <c>cd</c>, check names, collect facts); and the protected-path check.</summary>
 public sealed partial class PolicyEngine
 {
-    // A cd that may fail leaves the shell in one of several directories; past this many, anywhere.
-    private const int MaxWorkingDirectories = 8;
-
-    internal AnalyzedCommand Analyze(CommandInput command)
+    /// <summary>
+    /// Reads <paramref name="command"/> and hands each of its units, analysed, to <paramref name="visit"/> as soon as it
+    /// is read (see <see cref="UnitStream"/>); <paramref name="restart"/> means the units so far are void (the parser
+    /// reads the text again). On a parse error the units given are void too.
+    /// </summary>
+    private CommandWalk Walk(CommandInput command, Action<CommandUnit> visit, Action restart)
     {
-        var units = new List<CommandUnit>();
+        var stream = new UnitStream(_unwrapper, command.Context, visit, restart);
         IReadOnlyList<Construct> lineConstructs = [];
         if (command.IsArgv)
         {
             if (command.Arguments!.Count == 0)
             {
-                return new AnalyzedCommand([], [], "the argv is empty", new DecisionFacts([], [], []));
+                return new CommandWalk([], "the argv is empty", new DecisionFacts([], [], []), CommandContext.Unknown);
             }
 
-            _unwrapper.Unwrap(SimpleCommand.FromArgv(command.Arguments), units);
+            stream.Add(SimpleCommand.FromArgv(command.Arguments));
         }
         else
         {
-            var parsed = ShellParser.Parse(command.Text!);
+            var parsed = ShellParser.Parse(command.Text!, stream);
             if (!parsed.Succeeded)
             {
-                return new AnalyzedCommand([], [], parsed.Error, new DecisionFacts([], [], []));
+                return new CommandWalk([], parsed.Error, new DecisionFacts([], [], []), CommandContext.Unknown);
             }
 
             lineConstructs = parsed.Script!.Constructs;
-            foreach (var simple in parsed.Script.Commands)
-            {
-                _unwrapper.Unwrap(simple, units);
-            }
         }
 
-        var context = command.Context;
-        foreach (var unit in units)
-        {
-            unit.Context = WrappedContext(unit, context);
-            context = After(unit, context);
-        }
-
-        return new AnalyzedCommand(units, lineConstructs, null, CollectFacts(units, lineConstructs)) { ContextAfter = context };
+        return new CommandWalk(lineConstructs, null, stream.Facts.Build(lineConstructs), stream.Context);
     }
 
-    /// <summary>A wrapper that changes directory (<c>env -C DIR</c>) runs its command there.</summary>
-    private static CommandContext WrappedContext(CommandUnit unit, CommandContext context)
+    /// <summary>Every unit of <paramref name="command"/>, held together (for callers that look at them after the fact).</summary>
+    internal AnalyzedCommand Analyze(CommandInput command)
     {
-        foreach (var wrapper in unit.Wrappers)
-        {
-            foreach (var effect in wrapper.Interpretation.Effects)
-            {
-                if (effect.Kind != ArgumentKind.Chdir || effect.Target is not { } word)
-                {
-                    continue;
-                }
-
-                var directories = PathResolver.Resolve(word, context);
-                context = directories.All(Patterns.TextPattern.IsLiteral)
-                    ? context with { WorkingDirectories = directories }
-                    : context with { WorkingDirectories = [] };
-            }
-        }
-
-        return context;
-    }
-
-    /// <summary>The context after <paramref name="unit"/>: a <c>cd</c> may have moved the shell (or failed and not).</summary>
-    private static CommandContext After(CommandUnit unit, CommandContext context)
-    {
-        var effects = unit.Target.Interpretation.Effects;
-        var moves = unit.Target.Program is "cd" or "pushd" or "popd";
-        if (!moves)
-        {
-            return context;
-        }
-
-        var destinations = new List<string>();
-        var known = unit.Target.Program != "popd";
-        var chdir = effects.Where(e => e.Kind == ArgumentKind.Chdir && e.Target is not null).ToList();
-        if (known && chdir.Count == 0)
-        {
-            // cd alone goes home; "cd -" and the directory stack are not followed.
-            if (unit.Target.Words.Count > 0 || context.HomeDirectory is null)
-            {
-                known = false;
-            }
-            else
-            {
-                destinations.Add(context.HomeDirectory);
-            }
-        }
-
-        foreach (var effect in chdir)
-        {
-            var word = effect.Target!.Value;
-            if (word.IsLiteral && word.Value == "-")
-            {
-                known = false;
-                break;
-            }
-
-            foreach (var path in PathResolver.Resolve(word, context))
-            {
-                if (!Patterns.TextPattern.IsLiteral(path))
-                {
-                    known = false;
-                    break;
-                }
-
-                destinations.Add(path);
-            }
-        }
-
-        if (!known || context.WorkingDirectories.Count == 0)
-        {
-            return context with { WorkingDirectories = [] };
-        }
-
-        var directories = context.WorkingDirectories.Concat(destinations).Distinct(StringComparer.Ordinal).ToList();
-        return context with { WorkingDirectories = directories.Count > MaxWorkingDirectories ? [] : directories };
+        var units = new List<CommandUnit>();
+        var walk = Walk(command, units.Add, units.Clear);
+        return new AnalyzedCommand(walk.ParseError is null ? units : [], walk.LineConstructs, walk.ParseError, walk.Facts) { ContextAfter = walk.ContextAfter };
     }
 
     /// <summary>A command that reads, writes, lists or recurses into a protected path (its own, a wrapper's, a redirection's).</summary>
@@ -230,101 +150,6 @@ public sealed partial class PolicyEngine
         return null;
     }
 
-    private static DecisionFacts CollectFacts(List<CommandUnit> units, IReadOnlyList<Construct> lineConstructs)
-    {
-        var programs = new List<string>();
-        var actions = new List<string>();
-        var secrets = new List<string>();
-        var effects = new List<string>();
-        var constructs = new List<Construct>(lineConstructs);
-        foreach (var unit in units)
-        {
-            AddNameConstructs(unit);
-            foreach (var wrapper in unit.Wrappers)
-            {
-                AddDistinct(programs, wrapper.Program ?? wrapper.ProgramWord);
-                AddEffects(effects, wrapper);
-            }
-
-            var name = unit.Target.Program ?? unit.Target.ProgramWord;
-            if (name.Length > 0)
-            {
-                AddDistinct(programs, name);
-            }
-
-            AddEffects(effects, unit.Target);
-            foreach (var action in unit.Target.AwsActions)
-            {
-                AddDistinct(actions, action);
-            }
-
-            foreach (var action in unit.Target.SecretActions)
-            {
-                AddDistinct(secrets, action);
-            }
-
-            foreach (var construct in unit.Constructs)
-            {
-                if (!constructs.Contains(construct))
-                {
-                    constructs.Add(construct);
-                }
-            }
-        }
-
-        return new DecisionFacts(programs, actions, constructs) { Effects = effects, SecretActions = secrets };
-    }
-
-    private static void AddEffects(List<string> into, ResolvedCommand command)
-    {
-        foreach (var effect in command.Interpretation.Effects)
-        {
-            if (effect.Kind is not (ArgumentKind.Name or ArgumentKind.Chdir))
-            {
-                AddDistinct(into, effect.ToString());
-            }
-        }
-    }
-
-    /// <summary>
-    /// Names given to built-ins that assign them (<c>read</c>, <c>printf -v</c>, <c>test -v</c>, <c>unset</c>, …) must be
-    /// plain names: bash evaluates a subscript in them as code. Each name is a shell variable the command sets; options
-    /// that make later assignments evaluate text (<c>declare -i</c>, <c>mapfile -C</c>) are evaluation contexts.
-    /// </summary>
-    private static void AddNameConstructs(CommandUnit unit)
-    {
-        var constructs = unit.ConstructList;
-        foreach (var effect in unit.Target.Interpretation.Effects)
-        {
-            if (effect.Kind == ArgumentKind.Evaluates)
-            {
-                constructs.Add(new Construct(ConstructNames.EvaluationContext, $"{unit.Target.Program} {effect.Detail}: makes bash evaluate text as code"));
-            }
-            else if (effect.Kind == ArgumentKind.Name && effect.Target is { } word)
-            {
-                var name = word.IsLiteral ? word.Value.Split('=', 2)[0] : word.Value;
-                var match = word.IsLiteral ? NameOrElement().Match(name) : Match.Empty;
-                if (match.Success)
-                {
-                    constructs.Add(new Construct(ConstructNames.ShellVariable, match.Groups[1].Value));
-                }
-                else if (!word.IsLiteral || name.Contains('[', StringComparison.Ordinal))
-                {
-                    // bash evaluates a subscript in the name; a literal that is no name at all is only refused by bash.
-                    constructs.Add(new Construct(ConstructNames.EvaluationContext, $"{unit.Target.Program}: '{name}' is not a plain variable name"));
-                }
-            }
-        }
-    }
-
-    private static void AddDistinct(List<string> list, string value)
-    {
-        if (!list.Contains(value))
-        {
-            list.Add(value);
-        }
-    }
-
-    [GeneratedRegex(@"^([A-Za-z_][A-Za-z0-9_]*)(\[[0-9]+\])?$")]
-    private static partial Regex NameOrElement();
+    /// <summary>What reading a command left besides its units: the text's own constructs, a parse error, the facts, where the shell may be after it.</summary>
+    private readonly record struct CommandWalk(IReadOnlyList<Construct> LineConstructs, string? ParseError, DecisionFacts Facts, CommandContext ContextAfter);
 }

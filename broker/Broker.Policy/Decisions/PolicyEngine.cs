@@ -68,16 +68,34 @@ public sealed partial class PolicyEngine
     {
         ArgumentNullException.ThrowIfNull(roles);
         ArgumentNullException.ThrowIfNull(command);
-        var analysis = Analyze(command);
+
+        // Each unit is decided for every role as it is read, then dropped; per role only the strictest outcome so far is kept.
+        var paths = new Paths.ProtectedPaths[roles.Count];
+        var strictest = new Outcome?[roles.Count];
+        for (var i = 0; i < roles.Count; i++)
+        {
+            paths[i] = ProtectedFor(roles[i]);
+        }
+
+        var walk = Walk(
+            command,
+            unit =>
+            {
+                for (var i = 0; i < roles.Count; i++)
+                {
+                    strictest[i] = Stricter(strictest[i], UnitOutcome(roles[i], unit, paths[i]));
+                }
+            },
+            () => Array.Clear(strictest));
         if (roles.Count == 0)
         {
-            return new Decision(Verdict.Deny, NoRoleRuleId, "no role applies to this identity", null, analysis.Facts);
+            return new Decision(Verdict.Deny, NoRoleRuleId, "no role applies to this identity", null, walk.Facts);
         }
 
         Decision? best = null;
-        foreach (var role in roles)
+        for (var i = 0; i < roles.Count; i++)
         {
-            var decision = DecideForRole(role, analysis);
+            var decision = DecideForRole(roles[i], walk, strictest[i]);
             if (best is null || decision.Verdict < best.Verdict)
             {
                 best = decision;
@@ -91,80 +109,73 @@ public sealed partial class PolicyEngine
     public CommandContext ContextAfter(CommandInput command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        return Analyze(command).ContextAfter;
+        return Walk(command, static _ => { }, static () => { }).ContextAfter;
     }
 
-    private Decision DecideForRole(RoleDefinition role, AnalyzedCommand analysis)
+    /// <summary>The role's decision: the text's own constructs come before the units (<paramref name="units"/>: their strictest outcome).</summary>
+    private static Decision DecideForRole(RoleDefinition role, CommandWalk walk, Outcome? units)
     {
-        if (analysis.ParseError is not null)
+        if (walk.ParseError is not null)
         {
-            return new Decision(Verdict.Deny, ParseRuleId, "the command cannot be parsed: " + analysis.ParseError, role.Name, analysis.Facts);
+            return new Decision(Verdict.Deny, ParseRuleId, "the command cannot be parsed: " + walk.ParseError, role.Name, walk.Facts);
         }
 
-        var best = new Outcome(Verdict.Allow, null, "empty command");
-        var decided = false;
-        void Consider(Outcome outcome)
+        Outcome? best = null;
+        foreach (var construct in walk.LineConstructs)
         {
-            if (!decided || outcome.Verdict > best.Verdict)
-            {
-                best = outcome;
-                decided = true;
-            }
+            best = Stricter(best, BuiltInOutcome(construct) ?? ConstructOutcome(role, construct, null));
         }
 
-        var protectedPaths = ProtectedFor(role);
-        foreach (var construct in analysis.LineConstructs)
-        {
-            Consider(BuiltInOutcome(construct) ?? ConstructOutcome(role, construct, null));
-        }
-
-        foreach (var unit in analysis.Units)
-        {
-            if (unit.Error is not null)
-            {
-                Consider(new Outcome(Verdict.Deny, ParseRuleId, unit.Error));
-                continue;
-            }
-
-            if ((NetworkRedirectionOutcome(unit) ?? ProtectedPathOutcome(unit, protectedPaths)) is { } hit)
-            {
-                Consider(hit);
-            }
-
-            foreach (var wrapper in unit.Wrappers)
-            {
-                // A wrapper is transparent, unless its own options do something (time -o writes, nohup.out):
-                // then it is decided like any command.
-                var outcome = CommandOutcome(role, wrapper);
-                if (outcome is null && wrapper.Interpretation.Effects.Count > 0)
-                {
-                    outcome = DefaultOutcome(role, $"no rule matches '{wrapper.Program}', whose own options {wrapper.Interpretation.Effects[0]}");
-                }
-
-                if (outcome is { } wrapped && wrapped.Verdict != Verdict.Allow)
-                {
-                    Consider(wrapped);
-                }
-            }
-
-            var target = unit.Target;
-            if (target.Program is not null)
-            {
-                Consider(CommandOutcome(role, target) ?? DefaultOutcome(role, $"no rule matches '{target.Program}'"));
-            }
-            else if (target.ProgramWord.Length > 0)
-            {
-                Consider(DefaultOutcome(role, $"'{target.ProgramWord}' is not a program the policy can resolve (only literal names and paths in system directories are)"));
-            }
-
-            foreach (var construct in unit.Constructs)
-            {
-                Consider((ReadsWithItsOwnSeparator(unit, construct) ? null : BuiltInOutcome(construct)) ?? ConstructOutcome(role, construct, target));
-            }
-        }
-
-        return new Decision(best.Verdict, best.RuleId, best.Reason, role.Name, analysis.Facts);
+        var decided = Stricter(best, units) ?? new Outcome(Verdict.Allow, null, "empty command");
+        return new Decision(decided.Verdict, decided.RuleId, decided.Reason, role.Name, walk.Facts);
     }
+
+    /// <summary>The strictest outcome of one unit's checks (the first of them on a tie), or null when nothing in it is decided.</summary>
+    private static Outcome? UnitOutcome(RoleDefinition role, CommandUnit unit, Paths.ProtectedPaths protectedPaths)
+    {
+        if (unit.Error is not null)
+        {
+            return new Outcome(Verdict.Deny, ParseRuleId, unit.Error);
+        }
+
+        var best = NetworkRedirectionOutcome(unit) ?? ProtectedPathOutcome(unit, protectedPaths);
+        foreach (var wrapper in unit.Wrappers)
+        {
+            // A wrapper is transparent, unless its own options do something (time -o writes, nohup.out):
+            // then it is decided like any command.
+            var outcome = CommandOutcome(role, wrapper);
+            if (outcome is null && wrapper.Interpretation.Effects.Count > 0)
+            {
+                outcome = DefaultOutcome(role, $"no rule matches '{wrapper.Program}', whose own options {wrapper.Interpretation.Effects[0]}");
+            }
+
+            if (outcome is { } wrapped && wrapped.Verdict != Verdict.Allow)
+            {
+                best = Stricter(best, wrapped);
+            }
+        }
+
+        var target = unit.Target;
+        if (target.Program is not null)
+        {
+            best = Stricter(best, CommandOutcome(role, target) ?? DefaultOutcome(role, $"no rule matches '{target.Program}'"));
+        }
+        else if (target.ProgramWord.Length > 0)
+        {
+            best = Stricter(best, DefaultOutcome(role, $"'{target.ProgramWord}' is not a program the policy can resolve (only literal names and paths in system directories are)"));
+        }
+
+        foreach (var construct in unit.Constructs)
+        {
+            best = Stricter(best, (ReadsWithItsOwnSeparator(unit, construct) ? null : BuiltInOutcome(construct)) ?? ConstructOutcome(role, construct, target));
+        }
+
+        return best;
+    }
+
+    /// <summary><paramref name="next"/> if it is stricter than <paramref name="sofar"/> (or there is none yet): on a tie, what came first decides.</summary>
+    private static Outcome? Stricter(Outcome? sofar, Outcome? next) =>
+        sofar is null || (next is { } candidate && candidate.Verdict > sofar.Value.Verdict) ? next ?? sofar : sofar;
 
     /// <summary>Decisions no rule can change: evaluation contexts and variables that change what runs.</summary>
     private static Outcome? BuiltInOutcome(Construct construct)

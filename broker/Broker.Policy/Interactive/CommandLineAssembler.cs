@@ -232,7 +232,8 @@ public sealed class CommandLineAssembler
         _parseWork += _pending.Length;
         if (_parseWork <= MaxParseWork && _pending.Length <= ShellParser.MaxLength)
         {
-            var parsed = ShellParser.Parse(_pending.ToString());
+            // Only whether the text is complete matters here: its commands are dropped as they are read.
+            var parsed = ShellParser.Parse(_pending.ToString(), CommandsDropped.Instance);
             if (!parsed.Succeeded && parsed.IsIncomplete)
             {
                 _awaiting = parsed.Awaiting;
@@ -279,6 +280,20 @@ public sealed class CommandLineAssembler
         {
             RemoveLastCharacter();
             echo.Write(EraseOne);
+        }
+    }
+
+    /// <summary>A sink that keeps no command: a long command's text is parsed without holding what it runs.</summary>
+    private sealed class CommandsDropped : IShellCommandSink
+    {
+        public static readonly CommandsDropped Instance = new();
+
+        public void Add(SimpleCommand command)
+        {
+        }
+
+        public void Restart()
+        {
         }
     }
 }

@@ -97,5 +97,7 @@ internal sealed class PatternBuilder
     public void MakeUnknown() => _unknown = true;
 
     public override string ToString() =>
-        _unknown ? TextPattern.AnyText.ToString() : TextPattern.Union(_alternatives.Select(a => a.ToString()));
+        _unknown ? TextPattern.AnyText.ToString()
+        : _alternatives.Count == 1 ? _alternatives[0].ToString()
+        : TextPattern.Union(_alternatives.Select(a => a.ToString()));
 }

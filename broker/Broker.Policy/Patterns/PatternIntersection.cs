@@ -9,7 +9,8 @@ namespace Broker.Policy.Patterns;
 /// stand-in for every other character). Cost is bounded by the product of the lengths; no recursion.
 /// Literal text the two patterns begin and end with is compared first and left out of the walk: most
 /// questions the engine asks (does <c>/home/agent/project/*.c</c> meet <c>/etc/shadow</c>?) are settled
-/// there, and the rest walk only the parts after the common directory. The walk works in pooled or stack
+/// there; pairs whose components differ by name before any wildcard that may span a <c>/</c> (see
+/// <see cref="PathComponents"/>) are settled next, and the rest walk only the parts after the common directory. The walk works in pooled or stack
 /// buffers, so a decision that checks many paths against many protected patterns allocates nothing here.
 /// </summary>
 internal static class PatternIntersection
@@ -64,12 +65,12 @@ internal static class PatternIntersection
     {
         if (TextPattern.IsLiteral(a))
         {
-            return MatchesOne(b, a);
+            return !PathComponents.Disagree(a, b) && MatchesOne(b, a);
         }
 
         if (TextPattern.IsLiteral(b))
         {
-            return MatchesOne(a, b);
+            return !PathComponents.Disagree(a, b) && MatchesOne(a, b);
         }
 
         if (!TrimCommonLiterals(a, b, out var prefix, out var suffix))
@@ -78,7 +79,9 @@ internal static class PatternIntersection
         }
 
         var atStart = prefix == 0 || a[prefix - 1] == '/';
-        return Walk(a.AsSpan(prefix, a.Length - prefix - suffix), b.AsSpan(prefix, b.Length - prefix - suffix), atStart);
+        var restA = a.AsSpan(prefix, a.Length - prefix - suffix);
+        var restB = b.AsSpan(prefix, b.Length - prefix - suffix);
+        return !PathComponents.Disagree(restA, restB) && Walk(restA, restB, atStart);
     }
 
     /// <summary>

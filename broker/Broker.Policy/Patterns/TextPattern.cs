@@ -83,6 +83,9 @@ internal static class TextPattern
     /// <summary>True when the pattern holds no wildcard (it stands for exactly one string).</summary>
     public static bool IsLiteral(string pattern) => pattern.AsSpan().IndexOfAnyInRange(AnyText, Or) < 0;
 
+    /// <summary>True when <paramref name="pattern"/> (a part of a pattern) holds no wildcard.</summary>
+    public static bool IsWildcardFree(ReadOnlySpan<char> pattern) => pattern.IndexOfAnyInRange(AnyText, Or) < 0;
+
     /// <summary>The literal characters before the first wildcard.</summary>
     public static ReadOnlySpan<char> LiteralPrefix(string pattern)
     {
