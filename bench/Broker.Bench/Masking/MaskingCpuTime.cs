@@ -7,47 +7,59 @@ namespace Broker.Bench.Masking;
 /// The throughput suite's inputs timed in CPU time of the measuring thread rather than wall time:
 /// on a shared machine the wall clock counts the time other processes hold the core, the thread's CPU
 /// clock does not. Best of <see cref="Repetitions"/> runs per case, after a warm-up that lets tiered JIT settle.
-/// Run with <c>dotnet run -c Release --project bench/Broker.Bench -- masking-cpu</c>.
+/// Run with <c>dotnet run -c Release --project bench/Broker.Bench -- masking-cpu</c>; <c>masking-cpu ordinary 1024 2000</c>
+/// times one case with more runs (long enough to profile with <c>perf record</c>).
 /// </summary>
 internal static class MaskingCpuTime
 {
     private const int Size = 4 * 1024 * 1024;
-    private const int Repetitions = 40;
+    private const int DefaultRepetitions = 40;
 
-    public static void Run()
+    /// <summary>Times every corpus and chunk size, or only <paramref name="onlyCorpus"/> and <paramref name="onlyChunk"/> when given.</summary>
+    public static void Run(string? onlyCorpus = null, int? onlyChunk = null, int repetitions = DefaultRepetitions)
     {
         var secrets = new SecretRegistry();
         secrets.Register("aws-secret-access-key", MaskingCorpora.RegisteredSecret);
         secrets.Register("aws-session-token", MaskingCorpora.RegisteredToken);
         var output = new ArrayBufferWriter<byte>(256 * 1024);
-        Console.WriteLine("| input | chunk | best CPU time per 4 MiB | throughput |");
-        Console.WriteLine("|---|---|---|---|");
-        foreach (var corpus in new[] { "ordinary", "secret-dense" })
+        Console.WriteLine("| input | chunk | best CPU time per 4 MiB | throughput | allocated per 4 MiB (fresh masker) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var corpus in new[] { "ordinary", "secret-dense" }.Where(c => onlyCorpus is null || c == onlyCorpus))
         {
             var input = corpus == "ordinary" ? MaskingCorpora.Ordinary(Size) : MaskingCorpora.SecretDense(Size);
-            foreach (var chunk in new[] { 1024, 65536 })
+            foreach (var chunk in new[] { 1024, 65536 }.Where(c => onlyChunk is null || c == onlyChunk))
             {
                 var best = double.MaxValue;
-                for (var rep = 0; rep < Repetitions + 10; rep++)
+                var allocated = 0L;
+                for (var rep = 0; rep < repetitions + 10; rep++)
                 {
-                    var start = ThreadCpuClock.Nanoseconds();
-                    var masker = MaskingProfile.Default.CreateMasker(secrets);
-                    for (var offset = 0; offset < input.Length; offset += chunk)
-                    {
-                        masker.Push(input.AsSpan(offset, Math.Min(chunk, input.Length - offset)), output);
-                        output.ResetWrittenCount();
-                    }
-
-                    masker.Complete(output);
-                    output.ResetWrittenCount();
+                    var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                    var milliseconds = MaskOnce(input, chunk, secrets, MaskerOptions.Default, output);
                     if (rep >= 10)
                     {
-                        best = Math.Min(best, (ThreadCpuClock.Nanoseconds() - start) / 1e6);
+                        best = Math.Min(best, milliseconds);
+                        allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
                     }
                 }
 
-                Console.WriteLine($"| {corpus} | {chunk} | {best:F2} ms | {Size / best / 1000:F0} MB/s |");
+                Console.WriteLine($"| {corpus} | {chunk} | {best:F2} ms | {Size / best / 1000:F0} MB/s | {allocated / 1024.0:F0} KiB |");
             }
         }
+    }
+
+    /// <summary>Masks <paramref name="input"/> in pushes of <paramref name="chunk"/> bytes with a fresh masker; the thread's CPU time in milliseconds.</summary>
+    public static double MaskOnce(byte[] input, int chunk, SecretRegistry secrets, MaskerOptions options, ArrayBufferWriter<byte> output)
+    {
+        var start = ThreadCpuClock.Nanoseconds();
+        var masker = MaskingProfile.Default.CreateMasker(secrets, options);
+        for (var offset = 0; offset < input.Length; offset += chunk)
+        {
+            masker.Push(input.AsSpan(offset, Math.Min(chunk, input.Length - offset)), output);
+            output.ResetWrittenCount();
+        }
+
+        masker.Complete(output);
+        output.ResetWrittenCount();
+        return (ThreadCpuClock.Nanoseconds() - start) / 1e6;
     }
 }

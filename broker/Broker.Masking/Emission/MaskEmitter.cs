@@ -25,9 +25,10 @@ internal sealed class MaskEmitter(RawLog raw, MaskPlan plan, LinearView combined
     public void Emit(long frontier, IMaskedOutput output)
     {
         frontier = Math.Min(frontier, raw.End);
+        // The plan does not change while it is written out: one pass over its ranges, in order.
+        var i = plan.FirstEndingAfter(Released);
         while (Released < frontier)
         {
-            var i = 0;
             while (i < plan.Count && plan[i].End <= Released)
             {
                 i++;

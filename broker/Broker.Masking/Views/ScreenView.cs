@@ -223,6 +223,18 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public void Compact(long keepAtLeast)
     {
+        // A released edit is never masked nor waited for (MaskOperations, Decide): dropping them keeps a long row drawn
+        // without cursor movement (a coloured `cat`: one SGR after another, never a row change) from growing the list.
+        var n = 0;
+        while (n < _operations.Count && _operations[n].Start < _released)
+        {
+            n++;
+        }
+
+        if (n > 0)
+        {
+            _operations.RemoveRange(0, n);
+        }
     }
 
     public void Release()
