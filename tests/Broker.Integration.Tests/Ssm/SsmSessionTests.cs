@@ -101,6 +101,24 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
     }
 
     [Fact]
+    public async Task When_the_agent_leaves_the_SSM_session_is_terminated_with_the_sessions_own_credential()
+    {
+        var terminal = await TerminalClient.OpenAsync(Agent(), target: "ssm");
+        await terminal.WaitForOutputAsync(Prompt);
+        var sessionId = terminal.Opened!.SessionId;
+        var issued = _broker.IssuedFor(sessionId);
+        var emulated = _broker.Ssm.Sessions.Single(s => issued.Any(i => i.AccessKeyId == s.StartedBy));
+
+        await terminal.DisposeAsync();
+        await emulated.Ended.WaitAsync(TimeSpan.FromSeconds(60));
+
+        emulated.TerminatedByApi.Should().BeTrue("the broker ends the SSM session when its session ends, not the service's idle timeout");
+        _broker.Ssm.Calls.Should().Contain(c => c.Operation == "TerminateSession" && c.ErrorCode == null
+            && c.Request.Contains(emulated.SessionId, StringComparison.Ordinal) && issued.Any(i => i.AccessKeyId == c.AccessKeyId));
+        await SealedRecording.WaitAsync(_broker, sessionId);
+    }
+
+    [Fact]
     public async Task A_secret_the_instance_prints_is_masked_for_the_agent_and_in_the_recording()
     {
         // Letters only in the random part, sent as octal escapes: the command line itself carries no token.
