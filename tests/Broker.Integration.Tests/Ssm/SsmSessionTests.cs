@@ -23,8 +23,8 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
 
     private SessionService.SessionServiceClient Agent() => _broker.Client(_broker.Token($"agent-{Guid.NewGuid():n}"));
 
-    private static Task<ExecResult> ExecAsync(SessionService.SessionServiceClient client, string script) =>
-        ExecResult.RunScriptAsync(client, script, target: "ssm");
+    private static Task<ExecResult> ExecAsync(SessionService.SessionServiceClient client, string script, string target = "ssm") =>
+        ExecResult.RunScriptAsync(client, script, target: target);
 
     /// <summary>The emulator's API calls made for broker session <paramref name="sessionId"/> (StartSession's Reason names it; the rest follow by SSM session).</summary>
     private List<global::Ssm.Emulator.Api.ApiCall> CallsFor(string sessionId)
@@ -59,6 +59,18 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
 
         _broker.Ssm.Calls.Should().NotContain(c => c.AccessKeyId == _broker.Sts.BaseCredentials.AccessKeyId, "the broker's own key never signs an SSM call");
         await SealedRecording.WaitAsync(_broker, ok.SessionId);
+    }
+
+    [Fact]
+    public async Task A_target_that_names_its_instance_by_tags_finds_it_with_the_sessions_credential()
+    {
+        var result = await ExecAsync(Agent(), "echo found-by-tags", target: "ssm-tagged");
+
+        result.Exit!.Code.Should().Be(0);
+        result.StdoutText.Should().Contain("found-by-tags");
+        var issued = _broker.IssuedFor(result.SessionId);
+        _broker.Ssm.Calls.Should().Contain(c => c.Operation == "DescribeInstanceInformation" && c.ErrorCode == null
+            && c.Request.Contains("tag:Name", StringComparison.Ordinal) && issued.Any(i => i.AccessKeyId == c.AccessKeyId));
     }
 
     [Fact]
