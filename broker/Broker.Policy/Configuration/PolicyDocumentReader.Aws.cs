@@ -86,16 +86,9 @@ internal sealed partial class PolicyDocumentReader
             return sts;
         }
 
-        if (fields.TryGetValue("service_url", out var urlNode) && reader.String(urlNode, "sts service_url") is { } url)
+        if (fields.TryGetValue("service_url", out var urlNode) && HttpUrl(urlNode, "sts service_url") is { } uri)
         {
-            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(uri.UserInfo))
-            {
-                sts = sts with { ServiceUrl = uri };
-            }
-            else
-            {
-                reader.Error(urlNode, $"sts service_url '{url}' must be an absolute http(s) URL without user information");
-            }
+            sts = sts with { ServiceUrl = uri };
         }
 
         if (fields.TryGetValue("region", out var regionNode) && reader.String(regionNode, "sts region") is { } region)
@@ -119,6 +112,23 @@ internal sealed partial class PolicyDocumentReader
         }
 
         return sts;
+    }
+
+    /// <summary>An endpoint override: an absolute http(s) URL without user information (it would be sent to the service), else reported.</summary>
+    private Uri? HttpUrl(YamlNode node, string what)
+    {
+        if (reader.String(node, what) is not { } url)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return uri;
+        }
+
+        reader.Error(node, $"{what} '{url}' must be an absolute http(s) URL without user information");
+        return null;
     }
 
     [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-\\d$")]

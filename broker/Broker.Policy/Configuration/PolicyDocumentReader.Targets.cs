@@ -6,12 +6,17 @@ namespace Broker.Policy.Configuration;
 /// <summary>The <c>targets</c> section.</summary>
 internal sealed partial class PolicyDocumentReader
 {
+    private static readonly string[] CommonTargetKeys = ["name", "kind", "max_sessions_per_identity", "idle_timeout", "max_duration", "max_recording_size"];
+    private static readonly string[] LocalShellKeys = ["shell", "args", "working_directory", "environment", .. TargetAccountReader.Keys];
+
     private List<TargetDefinition> ReadTargets(YamlNode node)
     {
         var targets = new List<TargetDefinition>();
         foreach (var item in reader.Sequence(node, "targets"))
         {
-            var fields = reader.Mapping(item, "a target", ["name", "kind", "shell", "args", "working_directory", "environment", "max_sessions_per_identity", "idle_timeout", "max_duration", "max_recording_size", .. TargetAccountReader.Keys]);
+            // The kind decides which keys the target may have, so it is looked at before the keys are checked.
+            var ssm = KindOf(item) == "ssm";
+            var fields = reader.Mapping(item, ssm ? "an ssm target" : "a target", [.. CommonTargetKeys, .. ssm ? SsmTargetKeys : LocalShellKeys]);
             if (fields is null)
             {
                 continue;
@@ -28,46 +33,14 @@ internal sealed partial class PolicyDocumentReader
                 reader.Error(item, $"target '{name}' is defined twice");
             }
 
-            if (fields.TryGetValue("kind", out var kindNode) && reader.String(kindNode, "kind") is { } kind && kind != "local-shell")
+            if (fields.TryGetValue("kind", out var kindNode) && reader.String(kindNode, "kind") is { } kind && kind is not ("local-shell" or "ssm"))
             {
-                reader.Error(kindNode, $"target kind '{kind}' is not supported; use local-shell");
+                reader.Error(kindNode, $"target kind '{kind}' is not supported; use local-shell or ssm");
             }
 
-            var target = new TargetDefinition { Name = name ?? string.Empty, Account = TargetAccountReader.Read(reader, fileName, fields, item) };
-            if (fields.TryGetValue("shell", out var shellNode) && reader.String(shellNode, "shell") is { } shell)
-            {
-                if (!shell.StartsWith('/'))
-                {
-                    reader.Error(shellNode, "shell must be an absolute path");
-                }
-
-                target = target with { Shell = shell };
-            }
-
-            if (fields.TryGetValue("args", out var argsNode))
-            {
-                target = target with { Args = reader.StringList(argsNode, "args") };
-            }
-
-            if (fields.TryGetValue("working_directory", out var directoryNode) && reader.String(directoryNode, "working_directory") is { } directory)
-            {
-                target = target with { WorkingDirectory = directory };
-            }
-
-            if (fields.TryGetValue("environment", out var environmentNode))
-            {
-                var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (key, value) in reader.FreeMapping(environmentNode, "environment") ?? [])
-                {
-                    if (reader.String(value, $"environment variable '{key.Value}'") is { } text)
-                    {
-                        environment[key.Value!] = text;
-                    }
-                }
-
-                target = target with { Environment = environment };
-            }
-
+            var target = ssm
+                ? new TargetDefinition { Name = name ?? string.Empty, Kind = TargetKind.Ssm, Ssm = ReadSsmTarget(fields, item) }
+                : ReadLocalShell(fields, new TargetDefinition { Name = name ?? string.Empty, Account = TargetAccountReader.Read(reader, fileName, fields, item) });
             if (fields.TryGetValue("max_sessions_per_identity", out var maxNode) && reader.Integer(maxNode, "max_sessions_per_identity", 1, 1000) is { } max)
             {
                 target = target with { MaxSessionsPerIdentity = max };
@@ -98,6 +71,50 @@ internal sealed partial class PolicyDocumentReader
         return targets;
     }
 
+    /// <summary>The <c>kind</c> a target's mapping gives, read without reporting anything (the full read reports).</summary>
+    private static string? KindOf(YamlNode item) =>
+        item is YamlMappingNode mapping
+            ? mapping.Children.Where(p => p.Key is YamlScalarNode { Value: "kind" }).Select(p => (p.Value as YamlScalarNode)?.Value).FirstOrDefault()
+            : null;
+
+    private TargetDefinition ReadLocalShell(Dictionary<string, YamlNode> fields, TargetDefinition target)
+    {
+        if (fields.TryGetValue("shell", out var shellNode) && reader.String(shellNode, "shell") is { } shell)
+        {
+            if (!shell.StartsWith('/'))
+            {
+                reader.Error(shellNode, "shell must be an absolute path");
+            }
+
+            target = target with { Shell = shell };
+        }
+
+        if (fields.TryGetValue("args", out var argsNode))
+        {
+            target = target with { Args = reader.StringList(argsNode, "args") };
+        }
+
+        if (fields.TryGetValue("working_directory", out var directoryNode) && reader.String(directoryNode, "working_directory") is { } directory)
+        {
+            target = target with { WorkingDirectory = directory };
+        }
+
+        if (fields.TryGetValue("environment", out var environmentNode))
+        {
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in reader.FreeMapping(environmentNode, "environment") ?? [])
+            {
+                if (reader.String(value, $"environment variable '{key.Value}'") is { } text)
+                {
+                    environment[key.Value!] = text;
+                }
+            }
+
+            target = target with { Environment = environment };
+        }
+
+        return target;
+    }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex NamePattern();

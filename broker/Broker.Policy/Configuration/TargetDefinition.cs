@@ -5,6 +5,9 @@ public enum TargetKind
 {
     /// <summary>A shell started by the broker on its own machine, over a PTY.</summary>
     LocalShell,
+
+    /// <summary>An instance reached through AWS Systems Manager Session Manager.</summary>
+    Ssm,
 }
 
 /// <summary>A named target.</summary>
@@ -15,6 +18,9 @@ public sealed record TargetDefinition
 
     /// <summary>What kind of target it is.</summary>
     public TargetKind Kind { get; init; } = TargetKind.LocalShell;
+
+    /// <summary>For an <c>ssm</c> target: the instance, region, documents and role; null for a local shell.</summary>
+    public SsmTargetDefinition? Ssm { get; init; }
 
     /// <summary>The shell program's path.</summary>
     public string Shell { get; init; } = "/bin/bash";

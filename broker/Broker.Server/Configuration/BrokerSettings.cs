@@ -23,6 +23,13 @@ internal sealed record BrokerSettings
 
     public required IReadOnlyList<LocalShellSettings> Targets { get; init; }
 
+    /// <summary>The targets reached through AWS SSM Session Manager.</summary>
+    public IReadOnlyList<Targets.ConfiguredSsmTarget> SsmTargets { get; init; } = [];
+
+    /// <summary>Every target's limits by name, local and SSM.</summary>
+    public IReadOnlyDictionary<string, Core.Sessions.SessionLimits> TargetLimits =>
+        Targets.Select(t => (t.Name, t.Limits)).Concat(SsmTargets.Select(t => (t.Settings.Name, t.Settings.Limits))).ToDictionary(t => t.Name, t => t.Limits, StringComparer.Ordinal);
+
     public required IAccessPolicy Access { get; init; }
 
     /// <summary>Largest gRPC message accepted at all; frames above the session's own input limit are rejected with a notice.</summary>

@@ -5,6 +5,7 @@ using Broker.Identity.Dev;
 using Broker.Identity.Tokens;
 using Broker.Policy;
 using Broker.Server.Access;
+using Broker.Server.Targets;
 
 namespace Broker.Server.Configuration;
 
@@ -88,9 +89,18 @@ internal static class SettingsLoader
         }
 
         var targets = new List<LocalShellSettings>();
+        var ssmTargets = new List<ConfiguredSsmTarget>();
         var canSwitch = AccountPrivileges.CanSwitchAccounts;
         foreach (var t in document.Targets)
         {
+            if (t.Ssm is { } ssm)
+            {
+                var target = SsmTargets.Settings(t.Name, ssm, Limits(t));
+                ssmTargets.Add(new ConfiguredSsmTarget(target, ssm.RoleArn));
+                notes.Add((SsmTargets.Describe(target, ssm.RoleArn), false));
+                continue;
+            }
+
             var (account, description, warning, accountError) = TargetAccounts.Resolve(t, canSwitch, AccountPrivileges.BrokerUid);
             if (account is null)
             {
@@ -107,13 +117,7 @@ internal static class SettingsLoader
                 Environment = Merge(LocalShellSettings.DefaultEnvironment(), t.Environment),
                 RunAs = account,
                 Umask = t.Account.Umask ?? LocalShellSettings.DefaultUmask,
-                Limits = new SessionLimits
-                {
-                    MaxSessionsPerIdentity = t.MaxSessionsPerIdentity,
-                    IdleTimeout = t.IdleTimeout,
-                    MaxDuration = t.MaxDuration,
-                    MaxRecordingBytes = t.MaxRecordingBytes,
-                },
+                Limits = Limits(t),
             });
         }
 
@@ -125,6 +129,7 @@ internal static class SettingsLoader
             Urls = urls is not null ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : document.Server.Urls ?? [DevUrl],
             Issuers = issuers,
             Targets = targets,
+            SsmTargets = ssmTargets,
             Access = new PolicyAccess(
                 document,
                 [Path.GetFullPath(dataDirectory).TrimEnd('/') + "/**"],
@@ -136,6 +141,14 @@ internal static class SettingsLoader
             Recording = new Recorder.RecordingWriterOptions { StallTimeout = document.Server.Recording.StallTimeout },
         }, []);
     }
+
+    private static SessionLimits Limits(TargetDefinition target) => new()
+    {
+        MaxSessionsPerIdentity = target.MaxSessionsPerIdentity,
+        IdleTimeout = target.IdleTimeout,
+        MaxDuration = target.MaxDuration,
+        MaxRecordingBytes = target.MaxRecordingBytes,
+    };
 
     /// <summary>The dev policy ships inside the binary so that <c>serve --dev</c> works from any directory.</summary>
     public static string ReadDevPolicy()

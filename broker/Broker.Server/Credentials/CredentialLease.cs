@@ -10,6 +10,9 @@ namespace Broker.Server.Credentials;
 /// </summary>
 internal sealed class CredentialLease : IDisposable
 {
+    /// <summary>The variable that carries the endpoint's bearer token (one per session).</summary>
+    public const string TokenVariable = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+
     private volatile Session? _session;
     private volatile bool _active;
     private volatile bool _released;
@@ -43,7 +46,7 @@ internal sealed class CredentialLease : IDisposable
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = Uri.AbsoluteUri,
-        ["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = Source.AuthorizationToken,
+        [TokenVariable] = Source.AuthorizationToken,
     };
 
     public void Activate() => _active = true;

@@ -76,6 +76,21 @@ internal sealed partial class SessionAwsCredentials
         return null;
     }
 
+    /// <summary>
+    /// The credential source of the session whose environment is <paramref name="environment"/>, found by the
+    /// endpoint token the session was given (the composer builds that environment, never the agent); null when
+    /// the session has no AWS credential or its first credentials were not issued.
+    /// </summary>
+    public SessionCredentialSource? SourceFor(IReadOnlyDictionary<string, string> environment)
+    {
+        if (!environment.TryGetValue(CredentialLease.TokenVariable, out var token))
+        {
+            return null;
+        }
+
+        return _leases.Values.FirstOrDefault(l => l.IsActive && l.Source.IsAuthorized(token))?.Source;
+    }
+
     /// <summary>Ties the lease to the running session: when the session ends, so does the endpoint path.</summary>
     public void Bind(string sessionId, Session session)
     {

@@ -12,6 +12,7 @@ using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
 using Broker.Server.Recording;
+using Broker.Server.Targets;
 using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
@@ -94,7 +95,11 @@ internal static class BrokerHost
         new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
-            Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
+            [
+                .. Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
+                .. Settings(sp).SsmTargets.Select(t => (ITarget)new SsmSessionTarget(
+                    t, sp.GetRequiredService<SessionAwsCredentials>(), Settings(sp).Time, sp.GetRequiredService<ILogger<SsmSessionTarget>>())),
+            ],
             Settings(sp).Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();

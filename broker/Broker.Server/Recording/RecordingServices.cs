@@ -13,7 +13,7 @@ internal static class RecordingServices
         // The free space is a wall-clock reading: a test's fake clock must not drive it.
         services.AddSingleton(sp => new DataDirectorySpace(settings.DataDirectory, settings.Server.Recording.MinFreeBytes, TimeProvider.System, sp.GetRequiredService<ILogger<DataDirectorySpace>>()));
         services.AddSingleton(sp => new RecordingLimits(
-            settings.Targets.ToDictionary(t => t.Name, t => t.Limits.MaxRecordingBytes, StringComparer.Ordinal),
+            settings.TargetLimits.ToDictionary(t => t.Key, t => t.Value.MaxRecordingBytes, StringComparer.Ordinal),
             settings.Server.Recording.MinFreeBytes > 0 ? sp.GetRequiredService<DataDirectorySpace>() : null));
         services.AddSingleton(sp => new RecordingCatalog(
             sp.GetRequiredService<IRecordingStorage>(),

@@ -17,6 +17,7 @@ public sealed record EmulatorCredential(string AccessKeyId, string SecretAccessK
 public sealed class CredentialStore
 {
     private readonly ConcurrentDictionary<string, EmulatorCredential> _keys = new(StringComparer.Ordinal);
+    private Func<string, EmulatorCredential?>? _issuer;
 
     /// <summary>Adds (or replaces) a key.</summary>
     /// <param name="credential">The key.</param>
@@ -29,7 +30,15 @@ public sealed class CredentialStore
     /// <summary>Finds a key by id.</summary>
     /// <param name="accessKeyId">The id.</param>
     /// <returns>The key, or null.</returns>
-    public EmulatorCredential? Find(string accessKeyId) => _keys.TryGetValue(accessKeyId, out var key) ? key : null;
+    public EmulatorCredential? Find(string accessKeyId) =>
+        _keys.TryGetValue(accessKeyId, out var key) ? key : Volatile.Read(ref _issuer)?.Invoke(accessKeyId);
+
+    /// <summary>
+    /// Also accepts the keys <paramref name="issuer"/> knows, looked up when a request names them: temporary
+    /// keys another emulator issues while the test runs (an STS's assumed-role credentials), as IAM would.
+    /// </summary>
+    /// <param name="issuer">Finds a key by id; null when it does not know it.</param>
+    public void TrustIssuer(Func<string, EmulatorCredential?> issuer) => Volatile.Write(ref _issuer, issuer);
 
     /// <summary>
     /// Reads an AWS shared-credentials file (<c>[profile]</c> sections with aws_access_key_id,
