@@ -104,15 +104,19 @@ internal static class ExecCommand
         await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             printer.Print(frame);
-            switch (frame.FrameCase)
+            if (frame.FrameCase == ExecResponse.FrameOneofCase.Exit)
             {
-                case ExecResponse.FrameOneofCase.Notice when frame.Notice.Kind == NoticeKind.TokenExpiring && broker.Renewal() is { } fresh:
-                    // A command may outlive the token it started with (a long deploy, a CI job).
-                    await writer.WriteAsync(new ExecRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);
-                    break;
-                case ExecResponse.FrameOneofCase.Exit:
-                    exit = frame.Exit.Code;
-                    break;
+                // The exit status is the session's last frame, sent once its output is delivered and its recording
+                // sealed. The call's trailers come only after the broker has given the session's account back (which
+                // may run a cleaner): an agent waiting for its next command need not wait for that.
+                exit = frame.Exit.Code;
+                break;
+            }
+
+            if (frame.FrameCase == ExecResponse.FrameOneofCase.Notice && frame.Notice.Kind == NoticeKind.TokenExpiring && broker.Renewal() is { } fresh)
+            {
+                // A command may outlive the token it started with (a long deploy, a CI job).
+                await writer.WriteAsync(new ExecRequest { RenewToken = new RenewToken { BearerToken = fresh } }, cancellationToken).ConfigureAwait(false);
             }
         }
 

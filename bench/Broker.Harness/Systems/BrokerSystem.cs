@@ -125,7 +125,10 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
         {
             if (call.ResponseStream.Current.FrameCase == ExecResponse.FrameOneofCase.Exit)
             {
+                // As agent-client does: the exit status ends the round trip; the trailers follow once the broker
+                // has given the session's account back.
                 exit = call.ResponseStream.Current.Exit;
+                break;
             }
         }
 

@@ -1,3 +1,5 @@
+using Broker.Core.Accounts;
+
 namespace Broker.Core.Processes;
 
 /// <summary>
@@ -9,10 +11,10 @@ internal sealed class ProcessSession
 {
     private readonly ChildProcess _leader;
     private readonly SessionCgroup? _cgroup;
-    private readonly IAsyncDisposable? _account;
+    private readonly AccountLease? _account;
     private int _empty;
 
-    public ProcessSession(ChildProcess leader, SessionCgroup? cgroup, IAsyncDisposable? account)
+    public ProcessSession(ChildProcess leader, SessionCgroup? cgroup, AccountLease? account)
     {
         _leader = leader;
         _cgroup = cgroup;
@@ -47,14 +49,11 @@ internal sealed class ProcessSession
     public async Task ReleaseAsync()
     {
         KillAll();
-        if (_cgroup is not null)
-        {
-            await _cgroup.RemoveAsync().ConfigureAwait(false);
-        }
-
+        // A removed cgroup held no process, and none can enter it any more: nothing of the session runs as its account.
+        var processesGone = _cgroup is not null && await _cgroup.RemoveAsync().ConfigureAwait(false);
         if (_account is not null)
         {
-            await _account.DisposeAsync().ConfigureAwait(false);
+            await _account.ReleaseAsync(processesGone).ConfigureAwait(false);
         }
     }
 }

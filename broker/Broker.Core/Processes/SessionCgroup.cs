@@ -31,9 +31,9 @@ internal sealed class SessionCgroup
     /// <summary>
     /// Kills what is left and removes the cgroup once the kernel has let go of the last process: processes killed a
     /// moment ago may still be exiting. Gives up after a while (a process stuck in uninterruptible sleep), leaving an
-    /// empty-to-be directory that a later broker start removes.
+    /// empty-to-be directory that a later broker start removes. True when the cgroup is gone.
     /// </summary>
-    public async Task RemoveAsync()
+    public async Task<bool> RemoveAsync()
     {
         var deadline = Environment.TickCount64 + (long)s_removalPatience.TotalMilliseconds;
         var delay = 1;
@@ -41,13 +41,15 @@ internal sealed class SessionCgroup
         {
             if (Environment.TickCount64 > deadline)
             {
-                return;
+                return false;
             }
 
             Kill();
             await Task.Delay(delay).ConfigureAwait(false);
             delay = Math.Min(delay * 2, 100);
         }
+
+        return true;
     }
 
     /// <summary>Removes the cgroup if it is empty, waiting at most <paramref name="patience"/> for it to empty.</summary>

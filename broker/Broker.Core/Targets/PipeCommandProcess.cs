@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Broker.Core.Accounts;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 
@@ -15,7 +16,7 @@ internal sealed class PipeCommandProcess : ITargetProcess
     private FdChannel? _stdin;
     private int _disposed;
 
-    private PipeCommandProcess(FdChannel stdin, FdChannel stdout, FdChannel stderr, ChildProcess child, SessionCgroup? cgroup, IAsyncDisposable? account)
+    private PipeCommandProcess(FdChannel stdin, FdChannel stdout, FdChannel stderr, ChildProcess child, SessionCgroup? cgroup, AccountLease? account)
     {
         _stdin = stdin;
         _stdout = stdout;
@@ -25,7 +26,7 @@ internal sealed class PipeCommandProcess : ITargetProcess
     }
 
     /// <summary>Starts the program on three pipes; <paramref name="account"/> is released when the process is disposed.</summary>
-    public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop, ProcessContainment containment, IAsyncDisposable? account = null)
+    public static unsafe TargetStartResult Start(SpawnRequest request, FdEventLoop loop, ProcessContainment containment, AccountLease? account = null)
     {
         var fds = stackalloc int[6];
         if (LibC.pipe2(fds, LibC.O_CLOEXEC) != 0)

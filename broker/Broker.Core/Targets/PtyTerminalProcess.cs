@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Broker.Core.Accounts;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 
@@ -16,7 +17,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     private readonly ProcessSession _session;
     private int _disposed;
 
-    private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child, SessionCgroup? cgroup, IAsyncDisposable? account)
+    private PtyTerminalProcess(UnixFileDescriptor masterFd, FdChannel master, ChildProcess child, SessionCgroup? cgroup, AccountLease? account)
     {
         _masterFd = masterFd;
         _master = master;
@@ -29,7 +30,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     /// account (mode 0600), as login does, so that no other account can open it. <paramref name="account"/> is
     /// released when the process is disposed (not when the start fails: then it is the caller's).
     /// </summary>
-    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment, IAsyncDisposable? account = null)
+    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment, AccountLease? account = null)
     {
         var fd = LibC.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
         if (fd < 0)

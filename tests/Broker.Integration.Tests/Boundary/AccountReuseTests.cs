@@ -1,6 +1,7 @@
 using System.Globalization;
 using Broker.Core.Accounts;
 using Broker.Integration.Tests.Fixtures;
+using Broker.Protocol.V1;
 
 namespace Broker.Integration.Tests.Boundary;
 
@@ -50,6 +51,35 @@ public sealed class AccountReuseTests : IClassFixture<ReusePoolBrokerFixture>
 
         // One account when this is the only run on the host; another run of this test at the same moment may hold it.
         uids.Distinct().Should().HaveCountLessThanOrEqualTo(2, $"six identities one after another need one account, not one each (got {string.Join(", ", uids)})");
+    }
+
+    [SkippableFact]
+    public async Task A_session_that_left_its_home_as_it_found_it_is_not_cleaned_and_one_that_did_not_is()
+    {
+        Skip.If(BoundaryBrokerFixture.NoBoundaryReason is not null, BoundaryBrokerFixture.NoBoundaryReason);
+        var client = _broker.Client(_broker.Token($"pristine-{Guid.NewGuid():n}"));
+        // The home's modification time (nanoseconds) changes when the cleaner empties it and makes a fresh tmp.
+        const string look = "id -u; stat -c '%a %y' ~; ls -A ~ ~/tmp | tr '\\n' ' '; echo";
+
+        var first = await RunThenWaitUntilCleanAsync(client, look);
+        var untouched = await RunThenWaitUntilCleanAsync(client, look + "; chmod 711 ~; touch ~/tmp/.left ~/.profile");
+        var cleaned = await RunThenWaitUntilCleanAsync(client, look);
+
+        // The same identity gets its own clean account back each time.
+        untouched[0].Should().Be(first[0]);
+        cleaned[0].Should().Be(first[0]);
+        untouched[1].Should().Be(first[1], "a session that changed nothing in its home leaves it as it was: no cleaner ran");
+        cleaned[1].Should().StartWith("700 ").And.NotBe(untouched[1], "the files and the mode the second session left were cleaned away");
+        cleaned[2].Should().Be(first[2]).And.NotContain(".left").And.NotContain(".profile");
+    }
+
+    private static async Task<string[]> RunThenWaitUntilCleanAsync(SessionService.SessionServiceClient client, string script)
+    {
+        var result = await ExecResult.RunScriptAsync(client, script);
+        result.Exit!.Code.Should().Be(0, result.StderrText);
+        var lines = result.StdoutText.Split('\n');
+        await WaitUntilCleanAsync(uint.Parse(lines[0], CultureInfo.InvariantCulture));
+        return lines;
     }
 
     private static async Task WaitUntilCleanAsync(uint uid)
