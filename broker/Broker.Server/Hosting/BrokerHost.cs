@@ -98,8 +98,8 @@ internal static class BrokerHost
             Settings(sp).Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
-        services.AddRecordings(settings);
-        services.AddApprovals(settings);
+        services.AddRecordings();
+        services.AddApprovals();
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(Settings(sp).Sts.ToSettings(), Settings(sp).AwsBaseCredentials, Settings(sp).Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
