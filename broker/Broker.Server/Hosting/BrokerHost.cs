@@ -94,7 +94,7 @@ internal static class BrokerHost
         new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
-            Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
+            Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, containment)),
             Settings(sp).Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
