@@ -10,7 +10,7 @@ namespace Broker.Core.Interactive;
 /// program can print look-alikes, but cannot forge one. A chunk that ends inside what could still
 /// become a marker is held back until the rest arrives (or the hold delay passes).
 /// </summary>
-internal sealed class ShellMarkerFilter : IOutputFilter
+public sealed class ShellMarkerFilter : IOutputFilter
 {
     private const byte Escape = 0x1B;
     private const byte Bell = 0x07;
@@ -23,6 +23,9 @@ internal sealed class ShellMarkerFilter : IOutputFilter
     private readonly int _maxLength;
     private OutputChannel _channel = OutputChannel.Terminal;
 
+    /// <summary>A filter for the markers of the shell integration with <paramref name="nonce"/>; each one found is given to <paramref name="onMarker"/>.</summary>
+    /// <param name="nonce">The session's nonce, which the shell's markers carry (a marker without it is output).</param>
+    /// <param name="onMarker">Called with each marker taken out of the output.</param>
     public ShellMarkerFilter(string nonce, Action<ShellMarker> onMarker)
     {
         _nonce = Encoding.ASCII.GetBytes(nonce);
@@ -30,11 +33,14 @@ internal sealed class ShellMarkerFilter : IOutputFilter
         _maxLength = _prefix.Length + 2 + _nonce.Length + 1 + MaxStatusDigits + 1;
     }
 
+    /// <inheritdoc/>
     public TimeSpan HoldDelay { get; } = TimeSpan.FromMilliseconds(50);
 
+    /// <inheritdoc/>
     public bool HasHeldBytes => _held.WrittenCount > 0;
 
     // Markers come from the one stream a terminal has; other channels pass as they are.
+    /// <inheritdoc/>
     public void Push(OutputChannel channel, ReadOnlySpan<byte> chunk, IOutputSink output)
     {
         if (channel != OutputChannel.Terminal)
@@ -56,6 +62,7 @@ internal sealed class ShellMarkerFilter : IOutputFilter
         Scan(data, output.Channel(channel));
     }
 
+    /// <inheritdoc/>
     public void EndChannel(OutputChannel channel, IOutputSink output)
     {
         if (channel == _channel)
@@ -64,8 +71,10 @@ internal sealed class ShellMarkerFilter : IOutputFilter
         }
     }
 
+    /// <inheritdoc/>
     public void FlushHeld(IOutputSink output) => FlushHeld(output.Channel(_channel));
 
+    /// <inheritdoc/>
     public void Complete(IOutputSink output) => Complete(output.Channel(_channel));
 
     private void FlushHeld(IBufferWriter<byte> output)

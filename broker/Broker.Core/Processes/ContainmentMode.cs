@@ -1,7 +1,7 @@
 namespace Broker.Core.Processes;
 
 /// <summary>How the broker keeps track of every process a target session starts, so that it can kill them all.</summary>
-internal enum ContainmentMode
+public enum ContainmentMode
 {
     /// <summary>A cgroup per session where this host allows it, the POSIX session id otherwise.</summary>
     Auto = 0,

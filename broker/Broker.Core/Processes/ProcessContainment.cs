@@ -5,7 +5,7 @@ namespace Broker.Core.Processes;
 /// started by the spawn helper, in a cgroup per session when the host allows it, under the POSIX session id
 /// otherwise. Chosen once, when the broker starts.
 /// </summary>
-internal sealed class ProcessContainment : IDisposable
+public sealed class ProcessContainment : IDisposable
 {
     private static readonly Lazy<ProcessContainment> s_bySessionId = new(() => new(null, new SpawnHelper(), SessionIdDescription));
 
@@ -30,7 +30,7 @@ internal sealed class ProcessContainment : IDisposable
     public string Description { get; }
 
     /// <summary>The helper that starts this containment's programs (and cleans session accounts).</summary>
-    public SpawnHelper Helper { get; }
+    internal SpawnHelper Helper { get; }
 
     /// <summary>Whether sessions get their own cgroup.</summary>
     public bool UsesCgroups => _cgroups is not null;
@@ -43,7 +43,12 @@ internal sealed class ProcessContainment : IDisposable
     /// falls back to session ids and says why in <c>Fallback</c>; <see cref="ContainmentMode.Cgroup"/> fails with the
     /// reason instead. A helper that cannot start fails every mode: no program could be started.
     /// </summary>
-    public static (ProcessContainment? Containment, string? Error, string? Fallback) Create(ContainmentMode mode, SpawnHelper? helper = null)
+    /// <param name="mode">How sessions are to be contained.</param>
+    /// <returns>The containment, or the error; with <see cref="ContainmentMode.Auto"/>, why it fell back, if it did.</returns>
+    public static (ProcessContainment? Containment, string? Error, string? Fallback) Create(ContainmentMode mode) => Create(mode, null);
+
+    /// <summary>As <see cref="Create(ContainmentMode)"/>, with a helper of the caller's (a test's); null starts one.</summary>
+    internal static (ProcessContainment? Containment, string? Error, string? Fallback) Create(ContainmentMode mode, SpawnHelper? helper)
     {
         helper ??= new SpawnHelper();
         if (helper.EnsureStarted() is { } helperError)
@@ -73,9 +78,10 @@ internal sealed class ProcessContainment : IDisposable
     }
 
     /// <summary>Starts a program inside this containment.</summary>
-    public ContainedSpawn Spawn(SpawnRequest request, SpawnStdio stdio) =>
+    internal ContainedSpawn Spawn(SpawnRequest request, SpawnStdio stdio) =>
         _cgroups is not null ? _cgroups.Spawn(Helper, request, stdio) : new(Helper.Spawn(request, stdio, null), null);
 
+    /// <summary>Stops the spawn helper and removes the cgroup branch.</summary>
     public void Dispose()
     {
         _cgroups?.Dispose();

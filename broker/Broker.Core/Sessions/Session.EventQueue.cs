@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace Broker.Core.Sessions;
 
 /// <summary>The event queue's notices and decisions: queued without waiting, bounded while the client does not read.</summary>
-internal sealed partial class Session
+public sealed partial class Session
 {
     // Notices and decisions waiting for room in a full event queue. A client that sends frames the session rejects
     // and never reads would otherwise park one writer per frame without limit; past this many they are dropped,

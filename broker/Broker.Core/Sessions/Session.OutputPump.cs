@@ -4,7 +4,7 @@ using System.Threading.Channels;
 namespace Broker.Core.Sessions;
 
 /// <summary>The output pump: the program's output read through the filter into the event queue, the recording first, and drained when the program exits.</summary>
-internal sealed partial class Session
+public sealed partial class Session
 {
     /// <summary>
     /// Shows the client terminal output that the broker itself produced (its line editor's echo), in order with the

@@ -1,7 +1,7 @@
 namespace Broker.Core.Sessions;
 
 /// <summary>The watchdog: idle and maximum-duration limits, warned about before they end the session.</summary>
-internal sealed partial class Session
+public sealed partial class Session
 {
     private void Touch() => Volatile.Write(ref _lastActivityTicks, _context.Time.GetUtcNow().UtcTicks);
 

@@ -10,7 +10,7 @@ namespace Broker.Core.Sessions;
 /// an ordered event stream, its input, its limits. Everything the client sees comes from
 /// <see cref="Events"/>; the last event is always <see cref="SessionEvent.Ended"/>.
 /// </summary>
-internal sealed partial class Session : IDisposable
+public sealed partial class Session : IDisposable
 {
     // Output waits for the reader (back-pressure to the program) once this many events queue up.
     private const int EventQueueDepth = 32;
@@ -53,7 +53,7 @@ internal sealed partial class Session : IDisposable
     private int _columns;
     private int _rows;
 
-    public Session(SessionContext context, ITargetProcess process, int columns, int rows)
+    internal Session(SessionContext context, ITargetProcess process, int columns, int rows)
     {
         _context = context;
         _process = process;
@@ -75,27 +75,37 @@ internal sealed partial class Session : IDisposable
         _completion = RunAsync();
     }
 
+    /// <summary>The session's id (see <see cref="SessionIds"/>), which its recording also carries.</summary>
     public string Id => _context.Id;
 
+    /// <summary>The identity the session belongs to.</summary>
     public SessionOwner Owner => _context.Owner;
 
+    /// <summary>The roles it was opened under.</summary>
     public IReadOnlyList<string> Roles => _context.Roles;
 
+    /// <summary>The target it runs on.</summary>
     public string Target => _context.Target;
 
+    /// <summary>A terminal or a command.</summary>
     public SessionKind Kind => _context.Kind;
 
+    /// <summary>When it started, by the session's clock.</summary>
     public DateTimeOffset StartedAt { get; }
 
     /// <summary>The limits the session runs under.</summary>
     public SessionLimits Limits => _context.Limits;
 
+    /// <summary>When it ended; null while it runs.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
 
+    /// <summary>How it ended (exit code, signal, reason); null while it runs.</summary>
     public SessionEvent.Ended? ExitStatus { get; private set; }
 
+    /// <summary>Whether it has not ended yet.</summary>
     public bool IsRunning => !_ended;
 
+    /// <summary>The terminal's size (zero for a command).</summary>
     public (int Columns, int Rows) Size => (Volatile.Read(ref _columns), Volatile.Read(ref _rows));
 
     /// <summary>The session's events for its client, in order, ending with the exit.</summary>

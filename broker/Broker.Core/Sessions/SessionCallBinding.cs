@@ -6,17 +6,21 @@ namespace Broker.Core.Sessions;
 /// reset the stream fails) before the server has signalled the call's abort, and a session nobody serves must not
 /// run on.
 /// </summary>
-internal readonly struct SessionCallBinding : IDisposable
+public readonly struct SessionCallBinding : IDisposable
 {
     private readonly Session _session;
     private readonly CancellationTokenRegistration _aborted;
 
+    /// <summary>Binds <paramref name="session"/> to the call whose abort <paramref name="callAborted"/> signals.</summary>
+    /// <param name="session">The session the call serves.</param>
+    /// <param name="callAborted">Cancelled when the call is aborted.</param>
     public SessionCallBinding(Session session, CancellationToken callAborted)
     {
         _session = session;
         _aborted = callAborted.Register(static s => ((Session)s!).Abandon(), session);
     }
 
+    /// <summary>The call is over: a session still running is abandoned.</summary>
     public void Dispose()
     {
         _aborted.Dispose();

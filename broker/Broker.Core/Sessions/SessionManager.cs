@@ -3,36 +3,53 @@ using Broker.Core.Targets;
 namespace Broker.Core.Sessions;
 
 /// <summary>Why a session could not be opened.</summary>
-internal enum OpenFailureKind
+public enum OpenFailureKind
 {
+    /// <summary>No target has the name asked for.</summary>
     UnknownTarget,
+    /// <summary>The request is not valid for the target (a terminal size out of bounds, a slot taken for another).</summary>
     InvalidRequest,
+    /// <summary>The identity has as many sessions on the target as it may.</summary>
     LimitReached,
+    /// <summary>The target could not start the program.</summary>
     StartFailed,
 }
 
 /// <summary>An opened session, or why it was not opened.</summary>
-internal sealed record OpenResult(Session? Session, OpenFailureKind Failure, string? Message, int ExitCode)
+public sealed record OpenResult(Session? Session, OpenFailureKind Failure, string? Message, int ExitCode)
 {
+    /// <summary>A session that opened.</summary>
+    /// <param name="session">The running session.</param>
+    /// <returns>The result.</returns>
     public static OpenResult Opened(Session session) => new(session, default, null, 0);
 
+    /// <summary>A session that did not open.</summary>
+    /// <param name="kind">Why.</param>
+    /// <param name="message">The reason, for the caller.</param>
+    /// <param name="exitCode">The exit code a failed start reports (126, 127), or 0.</param>
+    /// <returns>The result.</returns>
     public static OpenResult Failed(OpenFailureKind kind, string message, int exitCode = 0) => new(null, kind, message, exitCode);
 }
 
 /// <summary>Who asks for a session and how its output is filtered.</summary>
-internal sealed record OpenRequest
+public sealed record OpenRequest
 {
     /// <summary>The session id (see <see cref="SessionIds"/>); the caller chooses it so the recording can be opened first.</summary>
     public required string Id { get; init; }
 
+    /// <summary>Where the session's events are recorded; by default nowhere.</summary>
     public ISessionJournal Journal { get; init; } = DiscardingJournal.Instance;
 
+    /// <summary>The identity the session belongs to.</summary>
     public required SessionOwner Owner { get; init; }
 
+    /// <summary>The roles the session is opened under.</summary>
     public required IReadOnlyList<string> Roles { get; init; }
 
+    /// <summary>The target to open it on.</summary>
     public required string Target { get; init; }
 
+    /// <summary>Environment variables the program gets beside the target's own.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Creates the session's output filter (one for all its channels).</summary>
@@ -46,11 +63,15 @@ internal sealed record OpenRequest
 }
 
 /// <summary>Opens sessions on targets, within the limits, and registers them.</summary>
-internal sealed class SessionManager
+public sealed class SessionManager
 {
     private readonly Dictionary<string, ITarget> _targets;
     private readonly TimeProvider _time;
 
+    /// <summary>Sessions on <paramref name="targets"/>.</summary>
+    /// <param name="targets">The targets, by their unique names.</param>
+    /// <param name="time">The sessions' clock (idle and lifetime limits, start and end times).</param>
+    /// <param name="endedSessionsRemembered">How many ended sessions are kept for listing.</param>
     public SessionManager(IEnumerable<ITarget> targets, TimeProvider time, int endedSessionsRemembered = 1000)
     {
         _targets = targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
@@ -58,8 +79,12 @@ internal sealed class SessionManager
         Registry = new SessionRegistry(endedSessionsRemembered);
     }
 
+    /// <summary>The sessions opened here, running and recently ended.</summary>
     public SessionRegistry Registry { get; }
 
+    /// <summary>Whether a target is named <paramref name="name"/>.</summary>
+    /// <param name="name">The target's name.</param>
+    /// <returns>True when it exists.</returns>
     public bool HasTarget(string name) => _targets.ContainsKey(name);
 
     /// <summary>
@@ -86,6 +111,14 @@ internal sealed class SessionManager
         return (new SessionSlot(Registry, owner, target), null);
     }
 
+    /// <summary>Opens a terminal session: the target's shell on a PTY of the given size.</summary>
+    /// <param name="request">Who asks, where, and how output is filtered and recorded.</param>
+    /// <param name="columns">The terminal's width.</param>
+    /// <param name="rows">The terminal's height.</param>
+    /// <param name="term">The value of <c>TERM</c>.</param>
+    /// <param name="integration">The shell integration of line mode, or null for a raw terminal.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running session, or why it did not open.</returns>
     public ValueTask<OpenResult> OpenTerminalAsync(OpenRequest request, long columns, long rows, string term, Interactive.ShellIntegration? integration, CancellationToken cancellationToken)
     {
         if (_targets.TryGetValue(request.Target, out var target) && target.Limits.CheckSize(columns, rows) is { } problem)
@@ -102,6 +135,11 @@ internal sealed class SessionManager
             cancellationToken);
     }
 
+    /// <summary>Opens a command session: one program on pipes.</summary>
+    /// <param name="request">Who asks, where, and how output is filtered and recorded.</param>
+    /// <param name="command">The program and its arguments, or a script for the target's shell.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running session, or why it did not open.</returns>
     public ValueTask<OpenResult> OpenCommandAsync(OpenRequest request, TargetCommand command, CancellationToken cancellationToken) =>
         OpenAsync(
             request,

@@ -6,7 +6,7 @@ namespace Broker.Core.Sessions;
 /// The broker's sessions: running ones by id, a bounded memory of ended ones, and the
 /// per-identity admission count.
 /// </summary>
-internal sealed class SessionRegistry
+public sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, Session> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Session> _ended = new();
@@ -14,7 +14,7 @@ internal sealed class SessionRegistry
     private readonly Lock _countsGate = new();
     private readonly int _endedRemembered;
 
-    public SessionRegistry(int endedRemembered)
+    internal SessionRegistry(int endedRemembered)
     {
         _endedRemembered = endedRemembered;
     }
@@ -73,6 +73,9 @@ internal sealed class SessionRegistry
         }
     }
 
+    /// <summary>The running or remembered ended session with <paramref name="id"/>, or null.</summary>
+    /// <param name="id">The session's id.</param>
+    /// <returns>The session, or null.</returns>
     public Session? Find(string id)
     {
         if (_running.TryGetValue(id, out var session))
@@ -90,6 +93,7 @@ internal sealed class SessionRegistry
         return all.OrderByDescending(s => s.StartedAt);
     }
 
+    /// <summary>How many sessions are running.</summary>
     public int RunningCount => _running.Count;
 
     /// <summary>Ends every running session and waits for them (broker shutdown).</summary>

@@ -5,12 +5,12 @@ namespace Broker.Core.Sessions;
 /// Taken before anything that costs (a recording, an index row, an STS call), so that a caller at its cap costs
 /// nothing; handed to the session when it opens, or given back when it does not.
 /// </summary>
-internal sealed class SessionSlot
+public sealed class SessionSlot
 {
     private readonly SessionRegistry _registry;
     private int _settled;
 
-    public SessionSlot(SessionRegistry registry, SessionOwner owner, string target)
+    internal SessionSlot(SessionRegistry registry, SessionOwner owner, string target)
     {
         _registry = registry;
         Owner = owner;

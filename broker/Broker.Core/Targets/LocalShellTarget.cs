@@ -6,23 +6,34 @@ using Broker.Core.Processes;
 namespace Broker.Core.Targets;
 
 /// <summary>A shell on this machine: interactive sessions on a PTY, commands on pipes, under the target's account.</summary>
-internal sealed class LocalShellTarget : ITarget
+public sealed class LocalShellTarget : ITarget
 {
     private readonly LocalShellSettings _settings;
     private readonly FdEventLoop _loop;
     private readonly ProcessContainment _containment;
 
-    public LocalShellTarget(LocalShellSettings settings, FdEventLoop loop, ProcessContainment containment)
+    /// <summary>A target whose programs are read and written on the process's shared descriptor loop.</summary>
+    /// <param name="settings">The target's shell, account, directories and limits.</param>
+    /// <param name="containment">How its programs are started and contained.</param>
+    public LocalShellTarget(LocalShellSettings settings, ProcessContainment containment)
+        : this(settings, FdEventLoop.Shared, containment)
+    {
+    }
+
+    internal LocalShellTarget(LocalShellSettings settings, FdEventLoop loop, ProcessContainment containment)
     {
         _settings = settings;
         _loop = loop;
         _containment = containment;
     }
 
+    /// <inheritdoc/>
     public string Name => _settings.Name;
 
+    /// <inheritdoc/>
     public Sessions.SessionLimits Limits => _settings.Limits;
 
+    /// <inheritdoc/>
     public ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken)
     {
         if (start.Integration is { Enforced: true } && !ShellIntegration.Supports(_settings.Shell))
@@ -33,6 +44,7 @@ internal sealed class LocalShellTarget : ITarget
         return StartAsAccountAsync(start.Owner, assignment => StartTerminal(start, assignment), cancellationToken);
     }
 
+    /// <inheritdoc/>
     public ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken) =>
         StartAsAccountAsync(start.Owner, assignment => StartCommand(start, assignment), cancellationToken);
 

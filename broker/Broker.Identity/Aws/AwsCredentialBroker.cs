@@ -3,8 +3,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
-using Broker.Identity.Tokens;
-using AwsRoleSettings = Broker.Policy.AwsRoleSettings;
+using Broker.Policy;
 using Microsoft.Extensions.Logging;
 
 namespace Broker.Identity.Aws;

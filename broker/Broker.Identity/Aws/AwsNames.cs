@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Broker.Identity.Tokens;
+using Broker.Policy;
 
 namespace Broker.Identity.Aws;
 

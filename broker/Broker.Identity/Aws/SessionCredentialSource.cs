@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Broker.Identity.Tokens;
-using AwsRoleSettings = Broker.Policy.AwsRoleSettings;
+using Broker.Policy;
 
 namespace Broker.Identity.Aws;
 

@@ -2,23 +2,23 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Broker.Identity.Tokens;
 
-/// <summary>The result of validating a token: either the caller's identity or why it was refused.</summary>
+/// <summary>The result of validating a token: either the caller it establishes or why it was refused.</summary>
 public sealed class TokenValidationOutcome
 {
-    private TokenValidationOutcome(CallerIdentity? identity, TokenFailureKind failure, string? reason)
+    private TokenValidationOutcome(AuthenticatedCaller? caller, TokenFailureKind failure, string? reason)
     {
-        Identity = identity;
+        Caller = caller;
         Failure = failure;
         Reason = reason;
     }
 
-    /// <summary>Whether the token was accepted; <see cref="Identity"/> is set exactly then.</summary>
-    [MemberNotNullWhen(true, nameof(Identity))]
+    /// <summary>Whether the token was accepted; <see cref="Caller"/> is set exactly then.</summary>
+    [MemberNotNullWhen(true, nameof(Caller))]
     [MemberNotNullWhen(false, nameof(Reason))]
-    public bool IsSuccess => Identity is not null;
+    public bool IsSuccess => Caller is not null;
 
-    /// <summary>The caller, when the token was accepted.</summary>
-    public CallerIdentity? Identity { get; }
+    /// <summary>The caller and the token's expiry, when the token was accepted.</summary>
+    public AuthenticatedCaller? Caller { get; }
 
     /// <summary>The kind of failure; meaningless when <see cref="IsSuccess"/> is true.</summary>
     public TokenFailureKind Failure { get; }
@@ -27,12 +27,12 @@ public sealed class TokenValidationOutcome
     public string? Reason { get; }
 
     /// <summary>An accepted token.</summary>
-    /// <param name="identity">The caller it establishes.</param>
+    /// <param name="caller">The caller it establishes.</param>
     /// <returns>The outcome.</returns>
-    public static TokenValidationOutcome Success(CallerIdentity identity)
+    public static TokenValidationOutcome Success(AuthenticatedCaller caller)
     {
-        ArgumentNullException.ThrowIfNull(identity);
-        return new TokenValidationOutcome(identity, default, null);
+        ArgumentNullException.ThrowIfNull(caller);
+        return new TokenValidationOutcome(caller, default, null);
     }
 
     /// <summary>A refused token.</summary>
@@ -46,5 +46,5 @@ public sealed class TokenValidationOutcome
     }
 
     /// <inheritdoc/>
-    public override string ToString() => IsSuccess ? $"Success({Identity.Issuer}, {Identity.Subject})" : $"Failure({Failure}: {Reason})";
+    public override string ToString() => IsSuccess ? $"Success({Caller.Identity.Issuer}, {Caller.Identity.Subject})" : $"Failure({Failure}: {Reason})";
 }

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Broker.Policy;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -139,9 +140,9 @@ public sealed partial class TokenValidator : IDisposable
             return TokenValidationOutcome.Refused(TokenFailureKind.MissingRequiredClaim, $"required claim '{missing}' is missing or has no accepted value");
         }
 
-        var identity = new CallerIdentity(shape.Issuer, shape.Subject, shape.Claims, shape.ExpiresAt);
-        _validated.Add(token, identity, issuer.Settings.ClockSkew);
-        return TokenValidationOutcome.Success(identity);
+        var caller = new AuthenticatedCaller(new CallerIdentity(shape.Issuer, shape.Subject, shape.Claims), shape.ExpiresAt);
+        _validated.Add(token, caller, issuer.Settings.ClockSkew);
+        return TokenValidationOutcome.Success(caller);
     }
 
     private static string? RequiredClaimsMissing(IssuerSettings settings, IReadOnlyDictionary<string, IReadOnlyList<string>> claims)

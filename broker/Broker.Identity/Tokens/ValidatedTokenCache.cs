@@ -21,9 +21,9 @@ internal sealed class ValidatedTokenCache
 
     public ValidatedTokenCache(TimeProvider time) => _time = time;
 
-    public bool TryGet(string token, out CallerIdentity identity)
+    public bool TryGet(string token, out AuthenticatedCaller caller)
     {
-        identity = null!;
+        caller = null!;
         var key = TokenHash.Of(token);
         if (!_entries.TryGetValue(key, out var entry))
         {
@@ -36,14 +36,14 @@ internal sealed class ValidatedTokenCache
             return false;
         }
 
-        identity = entry.Identity;
+        caller = entry.Caller;
         return true;
     }
 
-    public void Add(string token, CallerIdentity identity, TimeSpan clockSkew)
+    public void Add(string token, AuthenticatedCaller caller, TimeSpan clockSkew)
     {
         var now = _time.GetUtcNow();
-        var expires = identity.ExpiresAt + clockSkew;
+        var expires = caller.ExpiresAt + clockSkew;
         var validUntil = expires < now + MaxAge ? expires : now + MaxAge;
         if (validUntil <= now)
         {
@@ -55,7 +55,7 @@ internal sealed class ValidatedTokenCache
             Evict(now);
         }
 
-        _entries[TokenHash.Of(token)] = new Entry(identity, validUntil);
+        _entries[TokenHash.Of(token)] = new Entry(caller, validUntil);
     }
 
     private void Evict(DateTimeOffset now)
@@ -75,7 +75,7 @@ internal sealed class ValidatedTokenCache
         }
     }
 
-    private sealed record Entry(CallerIdentity Identity, DateTimeOffset ValidUntil);
+    private sealed record Entry(AuthenticatedCaller Caller, DateTimeOffset ValidUntil);
 
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct TokenHash(ulong A, ulong B, ulong C, ulong D)

@@ -1,4 +1,3 @@
-using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
 using Broker.Policy;
 
 namespace Broker.Server.Access;

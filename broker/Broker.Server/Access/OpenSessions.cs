@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Broker.Core.Sessions;
-using Broker.Identity.Tokens;
+using Broker.Policy;
 
 namespace Broker.Server.Access;
 

@@ -1,5 +1,4 @@
 using Broker.Policy;
-using Tokens = Broker.Identity.Tokens;
 
 namespace Broker.Server.Access;
 
@@ -47,19 +46,19 @@ internal sealed class PolicyAccess : IAccessPolicy
 
     public CommandContext ContextAfter(CommandInput command) => Current.Engine.ContextAfter(command);
 
-    public AccessDecision Authorize(Tokens.CallerIdentity caller, string target)
+    public AccessDecision Authorize(CallerIdentity caller, string target)
     {
         var document = Current.Document;
-        var roles = document.ResolveRoles(ToPolicy(caller));
+        var roles = document.ResolveRoles(caller);
         var access = document.CheckTarget(roles, target);
         return access.IsAllowed
             ? AccessDecision.Grant([.. access.Roles.Select(r => r.Name)])
             : AccessDecision.Deny(access.Message ?? $"you may not open target '{target}'");
     }
 
-    public bool IsOperator(Tokens.CallerIdentity caller) => Current.Document.IsOperator(ToPolicy(caller));
+    public bool IsOperator(CallerIdentity caller) => Current.Document.IsOperator(caller);
 
-    public bool IsObserver(Tokens.CallerIdentity caller) => Current.Document.IsObserver(ToPolicy(caller));
+    public bool IsObserver(CallerIdentity caller) => Current.Document.IsObserver(caller);
 
     public Decision Decide(IReadOnlyList<string> roles, CommandInput command)
     {
@@ -71,6 +70,4 @@ internal sealed class PolicyAccess : IAccessPolicy
 
     private static RoleDefinition[] RolesNamed(PolicyDocument document, IReadOnlyList<string> names) =>
         [.. document.Roles.Where(r => names.Contains(r.Name, StringComparer.Ordinal))];
-
-    public static CallerIdentity ToPolicy(Tokens.CallerIdentity caller) => new(caller.Issuer, caller.Subject, caller.Claims);
 }

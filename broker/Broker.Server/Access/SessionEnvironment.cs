@@ -1,4 +1,4 @@
-using Broker.Identity.Tokens;
+using Broker.Policy;
 
 namespace Broker.Server.Access;
 

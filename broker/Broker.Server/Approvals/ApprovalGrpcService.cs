@@ -74,14 +74,14 @@ internal sealed class ApprovalGrpcService(ApprovalCoordinator coordinator, Appro
     public override async Task<V1.ApproveRequestResponse> ApproveRequest(V1.ApproveRequestRequest request, ServerCallContext context)
     {
         await VisibleAsync(request.Id, context).ConfigureAwait(false);
-        var result = await coordinator.ApproveAsync(request.Id, PolicyAccess.ToPolicy(context.Caller()), Optional(request.Reason), context.CancellationToken).ConfigureAwait(false);
+        var result = await coordinator.ApproveAsync(request.Id, context.Caller(), Optional(request.Reason), context.CancellationToken).ConfigureAwait(false);
         return new V1.ApproveRequestResponse { Approval = result.OrThrow() };
     }
 
     public override async Task<V1.DenyRequestResponse> DenyRequest(V1.DenyRequestRequest request, ServerCallContext context)
     {
         await VisibleAsync(request.Id, context).ConfigureAwait(false);
-        var result = await coordinator.DenyAsync(request.Id, PolicyAccess.ToPolicy(context.Caller()), Optional(request.Reason), context.CancellationToken).ConfigureAwait(false);
+        var result = await coordinator.DenyAsync(request.Id, context.Caller(), Optional(request.Reason), context.CancellationToken).ConfigureAwait(false);
         return new V1.DenyRequestResponse { Approval = result.OrThrow() };
     }
 

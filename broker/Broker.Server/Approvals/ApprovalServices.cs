@@ -5,12 +5,15 @@ using Broker.Server.Configuration;
 
 namespace Broker.Server.Approvals;
 
-/// <summary>Registers the approval store (SQLite in the data directory), the coordinator, notifications and restart recovery.</summary>
+/// <summary>
+/// Registers the approval store (SQLite in the data directory), the coordinator, notifications and restart recovery;
+/// the settings are read from the container when each part is built.
+/// </summary>
 internal static class ApprovalServices
 {
     private const string WebhookClient = "approval-webhooks";
 
-    public static IServiceCollection AddApprovals(this IServiceCollection services, BrokerSettings settings)
+    public static IServiceCollection AddApprovals(this IServiceCollection services)
     {
         services.AddKeyedSingleton(WebhookClient, (_, _) => new HttpClient(new SocketsHttpHandler
         {
@@ -26,8 +29,8 @@ internal static class ApprovalServices
             TimeProvider.System,
             sp.GetRequiredService<ILogger<WebhookNotifier>>()));
         services.AddSingleton<IApprovalListener>(sp => sp.GetRequiredService<WebhookNotifier>());
-        services.AddSingleton<IApprovalStore>(_ => new SqliteApprovalStore(Path.Combine(settings.DataDirectory, SqliteApprovalStore.FileName)));
-        services.AddSingleton(sp => new ApprovalCoordinator(sp.GetRequiredService<IApprovalStore>(), settings.Time, sp.GetServices<IApprovalListener>()));
+        services.AddSingleton<IApprovalStore>(sp => new SqliteApprovalStore(Path.Combine(sp.GetRequiredService<BrokerSettings>().DataDirectory, SqliteApprovalStore.FileName)));
+        services.AddSingleton(sp => new ApprovalCoordinator(sp.GetRequiredService<IApprovalStore>(), sp.GetRequiredService<BrokerSettings>().Time, sp.GetServices<IApprovalListener>()));
         services.AddSingleton<ApprovalVisibility>();
         services.AddHostedService<ApprovalRecovery>();
         return services;

@@ -1,6 +1,6 @@
 using Broker.Approvals;
+using Broker.Policy;
 using Broker.Server.Access;
-using Tokens = Broker.Identity.Tokens;
 
 namespace Broker.Server.Approvals;
 
@@ -10,9 +10,9 @@ namespace Broker.Server.Approvals;
 /// </summary>
 internal sealed class ApprovalVisibility(IAccessPolicy access)
 {
-    public bool SeesAll(Tokens.CallerIdentity caller) => access.IsOperator(caller) || access.IsObserver(caller);
+    public bool SeesAll(CallerIdentity caller) => access.IsOperator(caller) || access.IsObserver(caller);
 
-    public static bool CanSee(Tokens.CallerIdentity caller, ApprovalRequest request, bool seesAll) =>
+    public static bool CanSee(CallerIdentity caller, ApprovalRequest request, bool seesAll) =>
         seesAll
         || (request.Requester.Issuer == caller.Issuer && request.Requester.Subject == caller.Subject)
         || (caller.Claims.TryGetValue("groups", out var groups) && request.Requirements.Groups.Any(g => groups.Contains(g, StringComparer.Ordinal)));

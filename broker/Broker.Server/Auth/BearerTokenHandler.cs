@@ -47,7 +47,7 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
         }
 
         _admission.Authenticated(Context.Connection.Id);
-        var principal = new CallerPrincipal(outcome.Identity);
+        var principal = new CallerPrincipal(outcome.Caller);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 
@@ -67,8 +67,8 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
 }
 
 /// <summary>The caller a validated token established, as the request's user.</summary>
-internal sealed class CallerPrincipal(CallerIdentity caller)
-    : ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.Subject, ClaimValueTypes.String, caller.Issuer)], BearerTokenHandler.SchemeName))
+internal sealed class CallerPrincipal(AuthenticatedCaller caller)
+    : ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.Identity.Subject, ClaimValueTypes.String, caller.Identity.Issuer)], BearerTokenHandler.SchemeName))
 {
-    public CallerIdentity Caller { get; } = caller;
+    public AuthenticatedCaller Caller { get; } = caller;
 }

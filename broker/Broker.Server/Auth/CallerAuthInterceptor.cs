@@ -1,4 +1,5 @@
 using Broker.Identity.Tokens;
+using Broker.Policy;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -55,15 +56,19 @@ internal sealed class CallerAuthInterceptor : Interceptor
             throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (authorization: Bearer <JWT>)"));
         }
 
-        context.UserState[typeof(CallerIdentity)] = principal.Caller;
+        context.UserState[typeof(AuthenticatedCaller)] = principal.Caller;
     }
 }
 
-/// <summary>Reads the identity the interceptor attached.</summary>
+/// <summary>Reads the caller the interceptor attached.</summary>
 internal static class CallerContextExtensions
 {
-    public static CallerIdentity Caller(this ServerCallContext context) =>
-        context.UserState.TryGetValue(typeof(CallerIdentity), out var value) && value is CallerIdentity identity
-            ? identity
+    /// <summary>Who the call's token names.</summary>
+    public static CallerIdentity Caller(this ServerCallContext context) => context.AuthenticatedCaller().Identity;
+
+    /// <summary>Who the call's token names, and until when the token holds (a session's token watch needs both).</summary>
+    public static AuthenticatedCaller AuthenticatedCaller(this ServerCallContext context) =>
+        context.UserState.TryGetValue(typeof(AuthenticatedCaller), out var value) && value is AuthenticatedCaller caller
+            ? caller
             : throw new RpcException(new Status(StatusCode.Unauthenticated, "the call is not authenticated"));
 }

@@ -1,5 +1,6 @@
 using Broker.Core.Sessions;
 using Broker.Identity.Tokens;
+using Broker.Policy;
 using Broker.Server.Logging;
 
 namespace Broker.Server.Auth;
@@ -23,9 +24,9 @@ internal sealed partial class SessionTokenWatch : IDisposable
     private bool _warned;
     private DateTimeOffset _graceEndsAt;
 
-    public SessionTokenWatch(CallerIdentity caller, Session session, TokenValidator validator, TimeProvider time, TimeSpan grace, ILogger logger)
+    public SessionTokenWatch(AuthenticatedCaller caller, Session session, TokenValidator validator, TimeProvider time, TimeSpan grace, ILogger logger)
     {
-        _caller = caller;
+        _caller = caller.Identity;
         _session = session;
         _validator = validator;
         _time = time;
@@ -49,8 +50,8 @@ internal sealed partial class SessionTokenWatch : IDisposable
             return InputResult.Rejected($"the renewed token was refused: {outcome.Reason}");
         }
 
-        var identity = outcome.Identity!;
-        if (identity.Issuer != _caller.Issuer || identity.Subject != _caller.Subject)
+        var renewed = outcome.Caller;
+        if (renewed.Identity.Issuer != _caller.Issuer || renewed.Identity.Subject != _caller.Subject)
         {
             LogRenewalRefused(_logger, _session.Id, TokenFailureKind.Malformed);
             return InputResult.Rejected("the renewed token is for another identity than the session's");
@@ -58,15 +59,15 @@ internal sealed partial class SessionTokenWatch : IDisposable
 
         lock (_gate)
         {
-            if (identity.ExpiresAt > _expiresAt)
+            if (renewed.ExpiresAt > _expiresAt)
             {
-                _expiresAt = identity.ExpiresAt;
+                _expiresAt = renewed.ExpiresAt;
                 _warned = false;
                 Schedule(_expiresAt);
             }
         }
 
-        LogRenewed(_logger, _session.Id, identity.ExpiresAt);
+        LogRenewed(_logger, _session.Id, renewed.ExpiresAt);
         return InputResult.Accepted;
     }
 
@@ -136,5 +137,5 @@ internal sealed class SessionTokenWatches
         _logger = logger;
     }
 
-    public SessionTokenWatch Start(CallerIdentity caller, Session session) => new(caller, session, _validator, _time, _grace, _logger);
+    public SessionTokenWatch Start(AuthenticatedCaller caller, Session session) => new(caller, session, _validator, _time, _grace, _logger);
 }

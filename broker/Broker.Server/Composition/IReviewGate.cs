@@ -1,5 +1,4 @@
 using Broker.Policy;
-using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
 
 namespace Broker.Server.Composition;
 

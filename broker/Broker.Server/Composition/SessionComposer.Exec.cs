@@ -1,7 +1,6 @@
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Policy;
-using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
 using Broker.Server.Access;
 using Broker.Server.Interactive;
 using Broker.Server.Logging;

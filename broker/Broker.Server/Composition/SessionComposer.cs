@@ -2,7 +2,6 @@ using Broker.Core.Interactive;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Policy;
-using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
 using Broker.Server.Access;
 using Broker.Server.Credentials;
 using Broker.Server.Interactive;

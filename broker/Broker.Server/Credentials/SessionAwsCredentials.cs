@@ -3,7 +3,6 @@ using Broker.Core.Sessions;
 using Broker.Identity.Aws;
 using Broker.Masking;
 using Broker.Policy;
-using CallerIdentity = Broker.Identity.Tokens.CallerIdentity;
 
 namespace Broker.Server.Credentials;
 

@@ -1,4 +1,4 @@
-using Broker.Identity.Tokens;
+using Broker.Policy;
 using Broker.Server.Access;
 using Broker.Server.Auth;
 using Broker.Server.Logging;

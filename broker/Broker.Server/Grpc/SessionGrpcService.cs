@@ -1,6 +1,6 @@
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
-using Broker.Identity.Tokens;
+using Broker.Policy;
 using Broker.Server.Access;
 using Broker.Server.Composition;
 using Broker.Server.Auth;
@@ -65,7 +65,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         };
         var session = opened.Session;
         using var binding = new SessionCallBinding(session, context.CancellationToken);
-        using var tokenWatch = _tokens.Start(caller, session);
+        using var tokenWatch = _tokens.Start(context.AuthenticatedCaller(), session);
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         Task<bool>? input = null;
         bool inputEndedFirst;
@@ -184,7 +184,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         responseStream.WriteOptions = BufferedWrite;
         await responseStream.WriteAsync(new V1.ExecResponse { Decision = outcome.Decision!.ToProto() }).ConfigureAwait(false);
         responseStream.WriteOptions = null;
-        using var tokenWatch = _tokens.Start(caller, session);
+        using var tokenWatch = _tokens.Start(context.AuthenticatedCaller(), session);
         await responseStream.WriteAsync(new V1.ExecResponse { Opened = Opened(session) }).ConfigureAwait(false);
 
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);

@@ -96,15 +96,15 @@ internal static class BrokerHost
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
             [
-                .. Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, FdEventLoop.Shared, containment)),
+                .. Settings(sp).Targets.Select(t => (ITarget)new LocalShellTarget(t, containment)),
                 .. Settings(sp).SsmTargets.Select(t => (ITarget)new SsmSessionTarget(
                     t, sp.GetRequiredService<SessionAwsCredentials>(), Settings(sp).Time, sp.GetRequiredService<ILogger<SsmSessionTarget>>())),
             ],
             Settings(sp).Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
-        services.AddRecordings(settings);
-        services.AddApprovals(settings);
+        services.AddRecordings();
+        services.AddApprovals();
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(Settings(sp).Sts.ToSettings(), Settings(sp).AwsBaseCredentials, Settings(sp).Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));

@@ -1,8 +1,7 @@
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Broker.Identity.Aws;
-using Broker.Identity.Tokens;
-using AwsRoleSettings = Broker.Policy.AwsRoleSettings;
+using Broker.Policy;
 using Broker.TestSupport.Sts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -17,8 +16,7 @@ public abstract class StsTestBase : IAsyncLifetime
     protected static readonly CallerIdentity Agent = new(
         "https://idp.test",
         "ci-agent",
-        new Dictionary<string, IReadOnlyList<string>> { ["sub"] = ["ci-agent"] },
-        DateTimeOffset.UtcNow.AddHours(1));
+        new Dictionary<string, IReadOnlyList<string>> { ["sub"] = ["ci-agent"] });
 
     private readonly List<IDisposable> _owned = [];
 

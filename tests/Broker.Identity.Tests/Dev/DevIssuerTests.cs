@@ -23,12 +23,12 @@ public sealed class DevIssuerTests : IDisposable
         var outcome = await validator.ValidateAsync(token, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         outcome.IsSuccess.Should().BeTrue(outcome.ToString());
-        outcome.Identity!.Issuer.Should().Be(DevIssuer.IssuerName);
-        outcome.Identity.Subject.Should().Be("alice");
-        outcome.Identity.Claims["groups"].Should().Equal("ops", "dev");
-        outcome.Identity.Claims["aud"].Should().Equal(DevIssuer.Audience);
-        outcome.Identity.Claims.Should().ContainKeys("iat", "nbf", "jti");
-        outcome.Identity.ExpiresAt.Should().Be(_time.GetUtcNow().AddMinutes(10));
+        outcome.Caller!.Identity.Issuer.Should().Be(DevIssuer.IssuerName);
+        outcome.Caller.Identity.Subject.Should().Be("alice");
+        outcome.Caller.Identity.Claims["groups"].Should().Equal("ops", "dev");
+        outcome.Caller.Identity.Claims["aud"].Should().Equal(DevIssuer.Audience);
+        outcome.Caller.Identity.Claims.Should().ContainKeys("iat", "nbf", "jti");
+        outcome.Caller.ExpiresAt.Should().Be(_time.GetUtcNow().AddMinutes(10));
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class DevIssuerTests : IDisposable
         var outcome = await validator.ValidateAsync(issuer.Mint("bob", [], TimeSpan.FromMinutes(1)), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         outcome.IsSuccess.Should().BeTrue(outcome.ToString());
-        outcome.Identity!.Claims["groups"].Should().BeEmpty();
+        outcome.Caller!.Identity.Claims["groups"].Should().BeEmpty();
     }
 
     [Fact]

@@ -17,13 +17,13 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
         var outcome = await Validate(validator, await TokenAsync());
 
         outcome.IsSuccess.Should().BeTrue(outcome.ToString());
-        outcome.Identity!.Issuer.Should().Be(Trusted.Issuer);
-        outcome.Identity.Subject.Should().Be("ci-agent");
-        outcome.Identity.Claims["groups"].Should().Equal("agents", "deployers");
-        outcome.Identity.Claims["repository"].Should().Equal("acme/widgets");
-        outcome.Identity.Claims["ref"].Should().Equal("refs/heads/main");
-        outcome.Identity.Claims["client_id"].Should().Equal("ci-agent");
-        outcome.Identity.ExpiresAt.Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(5), TimeSpan.FromMinutes(1));
+        outcome.Caller!.Identity.Issuer.Should().Be(Trusted.Issuer);
+        outcome.Caller.Identity.Subject.Should().Be("ci-agent");
+        outcome.Caller.Identity.Claims["groups"].Should().Equal("agents", "deployers");
+        outcome.Caller.Identity.Claims["repository"].Should().Equal("acme/widgets");
+        outcome.Caller.Identity.Claims["ref"].Should().Equal("refs/heads/main");
+        outcome.Caller.Identity.Claims["client_id"].Should().Equal("ci-agent");
+        outcome.Caller.ExpiresAt.Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(5), TimeSpan.FromMinutes(1));
     }
 
     [Fact]

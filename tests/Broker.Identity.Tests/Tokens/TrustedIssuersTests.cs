@@ -24,10 +24,10 @@ public sealed class TrustedIssuersTests(OidcProvidersFixture providers) : TokenT
             var second = await Validate(validator, await Providers.Untrusted.GetAccessTokenAsync(OidcClient.ReviewAgent.ClientId, Audience).WaitAsync(Timeout));
             var third = await Validate(validator, dev.Mint("human", ["ops"], TimeSpan.FromMinutes(5)));
 
-            first.Identity!.Issuer.Should().Be(Trusted.Issuer);
-            second.Identity!.Issuer.Should().Be(Providers.Untrusted.Issuer);
-            second.Identity.Subject.Should().Be("review-agent");
-            third.Identity!.Issuer.Should().Be(DevIssuer.IssuerName);
+            first.Caller!.Identity.Issuer.Should().Be(Trusted.Issuer);
+            second.Caller!.Identity.Issuer.Should().Be(Providers.Untrusted.Issuer);
+            second.Caller.Identity.Subject.Should().Be("review-agent");
+            third.Caller!.Identity.Issuer.Should().Be(DevIssuer.IssuerName);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using Broker.Identity.Dev;
 using Broker.Identity.Tokens;
+using Broker.Policy;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -56,7 +57,7 @@ public sealed class ValidatedTokenCacheTests : IDisposable
         (await Validate(forged)).IsSuccess.Should().BeFalse();
         (await Validate(payloadChanged)).IsSuccess.Should().BeFalse();
         (await Validate(token + " ")).IsSuccess.Should().BeFalse();
-        (await Validate(token)).Identity!.Subject.Should().Be("agent");
+        (await Validate(token)).Caller!.Identity.Subject.Should().Be("agent");
     }
 
     [Fact]
@@ -64,13 +65,13 @@ public sealed class ValidatedTokenCacheTests : IDisposable
     {
         var cache = new ValidatedTokenCache(_time);
         var now = _time.GetUtcNow();
-        cache.Add("long-lived", new CallerIdentity("iss", "a", new Dictionary<string, IReadOnlyList<string>>(), now.AddHours(1)), TimeSpan.Zero);
-        cache.Add("short-lived", new CallerIdentity("iss", "b", new Dictionary<string, IReadOnlyList<string>>(), now.AddSeconds(10)), TimeSpan.FromSeconds(5));
-        cache.Add("already-expired", new CallerIdentity("iss", "c", new Dictionary<string, IReadOnlyList<string>>(), now.AddSeconds(-10)), TimeSpan.FromSeconds(5));
+        cache.Add("long-lived", new AuthenticatedCaller(new CallerIdentity("iss", "a", new Dictionary<string, IReadOnlyList<string>>()), now.AddHours(1)), TimeSpan.Zero);
+        cache.Add("short-lived", new AuthenticatedCaller(new CallerIdentity("iss", "b", new Dictionary<string, IReadOnlyList<string>>()), now.AddSeconds(10)), TimeSpan.FromSeconds(5));
+        cache.Add("already-expired", new AuthenticatedCaller(new CallerIdentity("iss", "c", new Dictionary<string, IReadOnlyList<string>>()), now.AddSeconds(-10)), TimeSpan.FromSeconds(5));
 
         cache.TryGet("long-lived", out _).Should().BeTrue();
         cache.TryGet("short-lived", out var shortLived).Should().BeTrue();
-        shortLived.Subject.Should().Be("b");
+        shortLived.Identity.Subject.Should().Be("b");
         cache.TryGet("already-expired", out _).Should().BeFalse();
         cache.TryGet("never-added", out _).Should().BeFalse();
 
