@@ -18,7 +18,7 @@ namespace Broker.Ssm.Targets;
 /// non-interactive document with the command as a parameter. A line-mode session gets its prompt
 /// markers installed through its first input (<see cref="RemoteShellSetup"/>) or is refused.
 /// </summary>
-internal sealed partial class SsmTarget : ITarget
+public sealed partial class SsmTarget : ITarget
 {
     private readonly SsmTargetSettings _settings;
     private readonly AWSCredentials _credentials;
@@ -26,6 +26,7 @@ internal sealed partial class SsmTarget : ITarget
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    /// <summary>A target signed for by <paramref name="credentials"/>.</summary>
     /// <param name="settings">The target.</param>
     /// <param name="credentials">The session's credential (an assumed role's): every call is signed with it.</param>
     /// <param name="reason">StartSession's Reason (who and which broker session), shown in SSM's own history.</param>
@@ -40,10 +41,13 @@ internal sealed partial class SsmTarget : ITarget
         _logger = logger ?? NullLogger.Instance;
     }
 
+    /// <inheritdoc />
     public string Name => _settings.Name;
 
+    /// <inheritdoc />
     public Core.Sessions.SessionLimits Limits => _settings.Limits;
 
+    /// <inheritdoc />
     public async ValueTask<TargetStartResult> StartTerminalAsync(TerminalStart start, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
@@ -84,6 +88,7 @@ internal sealed partial class SsmTarget : ITarget
         return TargetStartResult.Started(new SsmTerminalProcess(api, channel, marker, setup, _logger));
     }
 
+    /// <inheritdoc />
     public async ValueTask<TargetStartResult> StartCommandAsync(CommandStart start, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
