@@ -53,10 +53,12 @@ if (options.Runs("bulk"))
 {
     var bulkFile = Path.Combine(options.WorkDirectory, "bulk-text.txt");
     TerminalText.WriteText(bulkFile, options.BulkFileBytes);
-    ProcessVariant[] variants =
+    // Agents run the Native AOT client (README); the JIT build only when bench/run did not publish it.
+    var bulkClient = options.AgentClientAot ?? options.AgentClient;
+    BulkVariant[] variants =
     [
-        new(MarkdownReport.ClientCat, () => brokerSystem.ClientCat(options.AgentClient, bulkFile)),
-        new(MarkdownReport.SshCat, () => ssh.Cat(bulkFile)),
+        new(MarkdownReport.ClientCat, () => brokerSystem.ClientCat(bulkClient, bulkFile), options.BrokerProcessId),
+        new(MarkdownReport.SshCat, () => ssh.Cat(bulkFile), options.SshdProcessId),
     ];
     await Step("bulk output: exec cat", async () =>
         results.Bulk = await new BulkOutputMeasurement(variants, log).RunAsync(options.BulkFileBytes, options.BulkRounds, options.BulkTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);

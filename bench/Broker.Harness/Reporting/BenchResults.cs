@@ -9,8 +9,8 @@ internal sealed class BenchResults
 
     public Dictionary<string, Dictionary<string, EchoSamples>> Echo { get; } = [];
 
-    /// <summary>MB/s per run of each bulk-output variant (NaN for a failed run).</summary>
-    public Dictionary<string, List<double>>? Bulk { get; set; }
+    /// <summary>Each bulk-output variant's runs (NaN for a failed run).</summary>
+    public Dictionary<string, List<BulkRun>>? Bulk { get; set; }
 
     public Dictionary<string, EchoSamples>? Exec { get; set; }
 

@@ -1,7 +1,6 @@
 using System.Buffers;
+using Recorder.Compression;
 using Recorder.Integrity;
-using ZstdSharp;
-using ZstdSharp.Unsafe;
 
 namespace Recorder.Writing;
 
@@ -12,7 +11,7 @@ internal sealed class WriterPumpState(byte[] headerBody, int compressionLevel, l
 
     public HashChain Chain { get; } = new(headerBody);
 
-    public Compressor Compressor { get; } = CreateCompressor(compressionLevel);
+    public SegmentCompressor Compressor { get; } = SegmentCompressor.Create(compressionLevel);
 
     public long StartPosition { get; set; }
 
@@ -55,12 +54,5 @@ internal sealed class WriterPumpState(byte[] headerBody, int compressionLevel, l
         {
             ArrayPool<byte>.Shared.Return(_output);
         }
-    }
-
-    private static Compressor CreateCompressor(int level)
-    {
-        var compressor = new Compressor(level);
-        compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-        return compressor;
     }
 }

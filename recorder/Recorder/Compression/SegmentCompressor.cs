@@ -1,0 +1,31 @@
+namespace Recorder.Compression;
+
+/// <summary>
+/// Compresses a segment's records into one zstd frame with a content checksum. The system's libzstd when it loads
+/// (the recorder's largest cost per byte of output: the native library compresses about 1.6× as fast as the managed
+/// port at level 1 on the broker's hosts, docs/BENCHMARKS.md), otherwise ZstdSharp. Both write the same frame format,
+/// which either decodes. Not thread-safe: one per writer.
+/// </summary>
+internal abstract class SegmentCompressor : IDisposable
+{
+    /// <summary>Which implementation compresses (for tests and diagnostics).</summary>
+    public abstract string Implementation { get; }
+
+    /// <summary>A compressor at <paramref name="level"/>: the native one when libzstd is on the system.</summary>
+    public static SegmentCompressor Create(int level) =>
+        NativeZstd.IsAvailable ? new NativeSegmentCompressor(level) : new ManagedSegmentCompressor(level);
+
+    /// <summary>The largest frame <paramref name="length"/> bytes can compress to.</summary>
+    public abstract int Bound(int length);
+
+    /// <summary>Compresses all of <paramref name="source"/> into <paramref name="destination"/> (at least <see cref="Bound"/> long); returns the frame's length.</summary>
+    public abstract int Compress(ReadOnlySpan<byte> source, Span<byte> destination);
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+}

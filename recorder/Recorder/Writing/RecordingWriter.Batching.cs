@@ -1,0 +1,169 @@
+using System.Buffers;
+using Recorder.Format;
+using Recorder.Writing;
+
+namespace Recorder;
+
+/// <summary>Appending: records are copied into the batch under the writer's lock, and full batches are handed to the background task.</summary>
+public sealed partial class RecordingWriter
+{
+    private void EnqueueControl(WriterWork work)
+    {
+        if (Fault is { } fault)
+        {
+            throw new RecordingFaultException("the recording can no longer be written", fault);
+        }
+
+        if (!TryPost(work))
+        {
+            throw new RecordingFaultException("the recording writer has stopped", Fault ?? new ObjectDisposedException(nameof(RecordingWriter)));
+        }
+    }
+
+    private void AppendBytes(RecordType type, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> data)
+    {
+        lock (_gate)
+        {
+            // Large writes become several records with the same offset so a segment stays bounded.
+            do
+            {
+                var chunk = data[..Math.Min(data.Length, _maxChunk)];
+                AppendRecordLocked(type, prefix, chunk);
+                data = data[chunk.Length..];
+            }
+            while (!data.IsEmpty);
+        }
+    }
+
+    private void AppendStructured(RecordType type, byte[] payload)
+    {
+        lock (_gate)
+        {
+            AppendStructuredLocked(type, payload);
+        }
+    }
+
+    private void AppendStructuredLocked(RecordType type, byte[] payload)
+    {
+        if (payload.Length > MaxStructuredPayloadBytes)
+        {
+            throw new ArgumentException($"a {type} record may not exceed {MaxStructuredPayloadBytes} bytes", nameof(payload));
+        }
+
+        AppendRecordLocked(type, [], payload);
+    }
+
+    private void AppendRecordLocked(RecordType type, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_fault is not null)
+        {
+            return;
+        }
+
+        var length = prefix.Length + payload.Length;
+        var needed = FileLayout.MaxRecordHeaderLength + length;
+        if (_batch.Length - _batchLength < needed || (_batchLength > 0 && _batchLength + needed > _options.SegmentBytes))
+        {
+            PostBatchLocked();
+            if (_fault is not null)
+            {
+                return;
+            }
+
+            if (_batch.Length < needed)
+            {
+                ArrayPool<byte>.Shared.Return(_batch);
+                _batch = ArrayPool<byte>.Shared.Rent(needed);
+            }
+        }
+
+        var offset = NowOffset();
+        var span = _batch.AsSpan(_batchLength);
+        span[0] = (byte)type;
+        var written = 1;
+        written += Varint.Write(span[written..], (ulong)offset);
+        written += Varint.Write(span[written..], (ulong)length);
+        prefix.CopyTo(span[written..]);
+        written += prefix.Length;
+        payload.CopyTo(span[written..]);
+        written += payload.Length;
+        if (_batchRecords == 0)
+        {
+            _batchFirstRecord = _recordCount;
+        }
+
+        _batchLength += written;
+        _batchRecords++;
+        Interlocked.Increment(ref _recordCount);
+        _dirty = true;
+    }
+
+    private long NowOffset()
+    {
+        var elapsed = _time.GetTimestamp() - _startTimestamp;
+        var nanoseconds = (long)((Int128)elapsed * 1_000_000_000 / _time.TimestampFrequency);
+        _lastOffset = Math.Max(_lastOffset, nanoseconds);
+        return _lastOffset;
+    }
+
+    private void PostBatchLocked()
+    {
+        if (_batchRecords == 0 || _fault is not null)
+        {
+            return;
+        }
+
+        var work = new WriterWork(WriterWorkKind.Segment, _batch, _batchLength, _batchRecords, _batchFirstRecord, _lastOffset);
+        if (!_backlog.TryAdd(work.Length))
+        {
+            // Only appends that never wait for capacity can get here: the session's output and input do wait.
+            SetFault(new RecordingFaultException($"the recording fell more than {_backlog.HardLimit} bytes behind the session"));
+            return;
+        }
+
+        if (!_queue.Writer.TryWrite(work))
+        {
+            _backlog.Completed(work.Length);
+            SetFault(new RecordingFaultException("the recording writer has stopped"));
+            return;
+        }
+
+        _batch = ArrayPool<byte>.Shared.Rent(_options.SegmentBytes);
+        _batchLength = 0;
+        _batchRecords = 0;
+    }
+
+    private void OnFlushTimer()
+    {
+        if (_fault is null && _backlog.IsStalled(out var quiet))
+        {
+            // A destination that takes no bytes at all (a hung mount) would hold the session's output forever.
+            SetFault(new RecordingFaultException($"the recording made no progress for {quiet.TotalSeconds:0} s (its storage stopped taking writes)"));
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_closed || _fault is not null || !_dirty)
+            {
+                return;
+            }
+
+            PostBatchLocked();
+            _dirty = !TryPost(new WriterWork(WriterWorkKind.Flush));
+        }
+    }
+
+    /// <summary>Queues a control item for the background task; false once it has stopped.</summary>
+    private bool TryPost(WriterWork work) => _queue.Writer.TryWrite(work);
+
+    private void SetFault(Exception fault)
+    {
+        if (Interlocked.CompareExchange(ref _fault, fault, null) is null)
+        {
+            _backlog.Release();
+            _faulted.TrySetResult(fault);
+        }
+    }
+}

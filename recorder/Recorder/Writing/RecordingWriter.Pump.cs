@@ -1,0 +1,203 @@
+using System.Buffers;
+using Recorder.Format;
+using Recorder.Integrity;
+using Recorder.Writing;
+
+namespace Recorder;
+
+/// <summary>The background task: hashes, compresses and writes each batch, signs checkpoints and the seal, flushes the destination.</summary>
+public sealed partial class RecordingWriter
+{
+    private async Task PumpAsync()
+    {
+        var state = new WriterPumpState(_headerBody, _options.CompressionLevel, _time.GetTimestamp());
+        try
+        {
+            state.StartPosition = _destination.CanSeek ? _destination.Position : 0;
+            await WriteHeaderAsync(state).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Whatever stops the header stops the recording; the session learns it through Fault.
+            SetFault(new RecordingFaultException($"the recording header could not be written: {e.Message}", e));
+        }
+
+        try
+        {
+            await foreach (var work in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                await ProcessAsync(state, work).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            state.Dispose();
+        }
+    }
+
+    private async Task ProcessAsync(WriterPumpState state, WriterWork work)
+    {
+        try
+        {
+            if (Fault is { } fault)
+            {
+                work.Done?.TrySetException(new RecordingFaultException("the recording can no longer be written", fault));
+                return;
+            }
+
+            switch (work.Kind)
+            {
+                case WriterWorkKind.Segment:
+                    await WriteSegmentAsync(state, work).ConfigureAwait(false);
+                    if (state.CheckpointDue(_options, _time))
+                    {
+                        await WriteCheckpointAsync(state, FrameKind.Checkpoint, work.LastOffset).ConfigureAwait(false);
+                    }
+
+                    if (_options.Sync)
+                    {
+                        await FlushDestinationAsync(durable: true).ConfigureAwait(false);
+                    }
+
+                    break;
+                case WriterWorkKind.Flush:
+                    if (state.RecordsWritten > state.CheckpointedRecords)
+                    {
+                        await WriteCheckpointAsync(state, FrameKind.Checkpoint, OffsetNow(state)).ConfigureAwait(false);
+                    }
+
+                    await FlushDestinationAsync(_options.Sync).ConfigureAwait(false);
+                    break;
+                case WriterWorkKind.Seal:
+                    await WriteCheckpointAsync(state, FrameKind.Seal, OffsetNow(state)).ConfigureAwait(false);
+                    await FlushDestinationAsync(durable: false).ConfigureAwait(false);
+                    Volatile.Write(ref _seal, new RecordingSeal(state.RecordsWritten, state.Chain.Current.ToArray(), state.CompleteLength));
+                    // The sealer does not wait for the disk: a file sync costs milliseconds and
+                    // would hold up the end of every session. DisposeAsync waits for it instead.
+                    work.Done?.TrySetResult();
+                    await FlushDestinationAsync(durable: true).ConfigureAwait(false);
+                    break;
+            }
+
+            work.Done?.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            // Any failure here (disk full, closed stream, signer error) ends the recording, never the process.
+            var fault = new RecordingFaultException($"the recording could not be written: {e.Message}", e);
+            SetFault(fault);
+            TrimToLastFrame(state);
+            work.Done?.TrySetException(fault);
+        }
+        finally
+        {
+            if (work.Buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(work.Buffer);
+            }
+
+            if (work.Kind == WriterWorkKind.Segment)
+            {
+                _backlog.Completed(work.Length);
+            }
+        }
+    }
+
+    private long OffsetNow(WriterPumpState state)
+    {
+        var elapsed = _time.GetTimestamp() - _startTimestamp;
+        return Math.Max(state.LastOffset, (long)((Int128)elapsed * 1_000_000_000 / _time.TimestampFrequency));
+    }
+
+    private async Task WriteHeaderAsync(WriterPumpState state)
+    {
+        var frame = new byte[FileLayout.Magic.Length + FileLayout.FrameHeaderLength + _headerBody.Length];
+        FileLayout.Magic.CopyTo(frame);
+        FileLayout.WriteFrameHeader(frame.AsSpan(FileLayout.Magic.Length), FrameKind.Header, _headerBody.Length);
+        _headerBody.CopyTo(frame.AsSpan(FileLayout.Magic.Length + FileLayout.FrameHeaderLength));
+        await WriteFrameAsync(state, frame).ConfigureAwait(false);
+    }
+
+    private async Task WriteSegmentAsync(WriterPumpState state, WriterWork work)
+    {
+        var records = work.Buffer.AsMemory(0, work.Length);
+        var position = 0;
+        while (position < work.Length)
+        {
+            RecordScanner.TryRead(records.Span, position, out var record, out _);
+            state.Chain.Append(records.Span.Slice(record.Start, record.Length));
+            position += record.Length;
+        }
+
+        const int Head = FileLayout.FrameHeaderLength + FileLayout.SegmentPrefixLength;
+        var output = state.RentOutput(Head + state.Compressor.Bound(work.Length));
+        var compressedLength = state.Compressor.Compress(records.Span, output.AsSpan(Head));
+        var compression = FileLayout.CompressionZstd;
+        if (compressedLength >= work.Length)
+        {
+            records.Span.CopyTo(output.AsSpan(Head));
+            compressedLength = work.Length;
+            compression = FileLayout.CompressionNone;
+        }
+
+        var bodyLength = FileLayout.SegmentPrefixLength + compressedLength;
+        FileLayout.WriteFrameHeader(output, FrameKind.Segment, bodyLength);
+        SegmentCodec.WritePrefix(output.AsSpan(FileLayout.FrameHeaderLength), new SegmentInfo(work.FirstRecord, work.RecordCount, work.Length, compression));
+        await WriteFrameAsync(state, output.AsMemory(0, FileLayout.FrameHeaderLength + bodyLength)).ConfigureAwait(false);
+        state.RecordsWritten += work.RecordCount;
+        state.LastOffset = Math.Max(state.LastOffset, work.LastOffset);
+    }
+
+    private async Task WriteCheckpointAsync(WriterPumpState state, FrameKind kind, long offset)
+    {
+        var ordinal = state.CheckpointOrdinal + 1;
+        var body = Checkpoint.CreateBody(kind, ordinal, state.RecordsWritten, offset, state.Chain.Current, _key);
+        var frame = new byte[FileLayout.FrameHeaderLength + body.Length];
+        FileLayout.WriteFrameHeader(frame, kind, body.Length);
+        body.CopyTo(frame.AsSpan(FileLayout.FrameHeaderLength));
+        await WriteFrameAsync(state, frame).ConfigureAwait(false);
+        state.CheckpointOrdinal = ordinal;
+        state.CheckpointedRecords = state.RecordsWritten;
+        state.LastCheckpointTimestamp = _time.GetTimestamp();
+    }
+
+    private async Task WriteFrameAsync(WriterPumpState state, ReadOnlyMemory<byte> frame)
+    {
+        _backlog.IoStarted();
+        await _destination.WriteAsync(frame).ConfigureAwait(false);
+        _backlog.IoDone();
+        state.CompleteLength += frame.Length;
+        Interlocked.Add(ref _bytesWritten, frame.Length);
+    }
+
+    private async Task FlushDestinationAsync(bool durable)
+    {
+        _backlog.IoStarted();
+        if (durable && _destination is FileStream file)
+        {
+            file.Flush(flushToDisk: true);
+        }
+        else
+        {
+            await _destination.FlushAsync().ConfigureAwait(false);
+        }
+
+        _backlog.IoDone();
+    }
+
+    /// <summary>Best effort: cut a half-written frame off so the file ends at the last complete one.</summary>
+    private void TrimToLastFrame(WriterPumpState state)
+    {
+        try
+        {
+            if (_destination.CanSeek && _destination.Length > state.StartPosition + state.CompleteLength)
+            {
+                _destination.SetLength(state.StartPosition + state.CompleteLength);
+            }
+        }
+        catch (Exception e) when (e is IOException or NotSupportedException or ObjectDisposedException)
+        {
+            // Readers stop at the last complete frame anyway; the trim only tidies the tail.
+        }
+    }
+}
