@@ -76,7 +76,7 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
         return outcome.State switch
         {
             ApprovalState.Approved => await ConsumeAsync(request, requester, outcome, progress, cancellationToken).ConfigureAwait(false),
-            ApprovalState.Denied => Refuse($"denied by {Approvers(outcome, approved: false)}: {outcome.StateReason}"),
+            ApprovalState.Denied => Refuse(outcome.StateReason ?? "denied"),
             ApprovalState.Expired => Close(progress, outcome.Id, outcome.StateReason ?? "nobody decided the request in time"),
             _ => Close(progress, outcome.Id, $"the request is {outcome.State.Name()}: {outcome.StateReason}"),
         };
@@ -114,7 +114,7 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
 
     private static ReviewOutcome.Approved Run(IReviewProgress progress, ApprovalRequest used, Decision review)
     {
-        var who = Approvers(used, approved: true);
+        var who = Approvers(used);
         progress.Record(new ApprovalRecord { Kind = ApprovalEventKind.Executed, ApprovalId = used.Id, Reason = $"approved by {who}" });
         return new ReviewOutcome.Approved(review.Approved($"approved by {who} (request {used.Id}): {review.Reason}"));
     }
@@ -142,8 +142,8 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
 
     private static ReviewOutcome.Refused Refuse(string reason) => new(Decision.Refused(RuleId, reason));
 
-    private static string Approvers(ApprovalRequest request, bool approved) =>
-        string.Join(", ", request.Decisions.Where(d => d.Approved == approved).Select(d => d.Approver.Subject).Distinct(StringComparer.Ordinal));
+    private static string Approvers(ApprovalRequest request) =>
+        string.Join(", ", request.Approvals.Select(d => d.Approver.Subject).Distinct(StringComparer.Ordinal));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command held for approval {ApprovalId} in session {SessionId}")]
     private static partial void LogHeld(ILogger logger, string approvalId, string sessionId);
