@@ -32,7 +32,7 @@ public sealed class ApprovalExpiryTests : IClassFixture<ApprovalClockBrokerFixtu
     public async Task A_held_command_nobody_decides_expires_and_never_runs()
     {
         var file = _scratch.File("expired");
-        using var call = await HeldExecCall.StartAsync(_broker.Client(_broker.Token("agent-expiry")), Ct, noWait: false, null, "touch", file);
+        using var call = await HeldExecCall.StartAsync(_broker.Client(_broker.Token("agent-expiry")), ["touch", file], noWait: false, null, Ct);
         var held = await call.Held.WaitAsync(Ct);
 
         _broker.ApprovalClock.Advance(TimeSpan.FromMinutes(16));
@@ -50,13 +50,13 @@ public sealed class ApprovalExpiryTests : IClassFixture<ApprovalClockBrokerFixtu
     {
         var file = _scratch.File("unused");
         var agent = _broker.Client(_broker.Token("agent-window"));
-        var first = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "touch", file);
+        var first = await HeldExecCall.RunAsync(agent, ["touch", file], noWait: true, Ct);
         await new ApprovalService.ApprovalServiceClient(_broker.Channel(_broker.Token("op-window", "operators")))
             .ApproveRequestAsync(new ApproveRequestRequest { Id = first.Held!.ApprovalId }, cancellationToken: Ct);
 
         _broker.ApprovalClock.Advance(TimeSpan.FromMinutes(11));
 
-        var late = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "touch", file);
+        var late = await HeldExecCall.RunAsync(agent, ["touch", file], noWait: true, Ct);
         late.Exit!.Code.Should().Be(75);
         late.Held!.ApprovalId.Should().NotBe(first.Held.ApprovalId);
         File.Exists(file).Should().BeFalse();

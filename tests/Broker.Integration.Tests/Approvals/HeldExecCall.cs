@@ -30,7 +30,7 @@ internal sealed class HeldExecCall : IDisposable
     public Task<HeldExecOutcome> Completion { get; private set; } = null!;
 
     /// <summary>Starts <paramref name="argv"/> on target local (with <paramref name="noWait"/>: return mode); standard input is <paramref name="stdin"/>, then its end.</summary>
-    public static async Task<HeldExecCall> StartAsync(SessionService.SessionServiceClient client, CancellationToken cancellationToken, bool noWait, string? stdin, params string[] argv)
+    public static async Task<HeldExecCall> StartAsync(SessionService.SessionServiceClient client, string[] argv, bool noWait, string? stdin, CancellationToken cancellationToken)
     {
         var call = new HeldExecCall(client, cancellationToken);
         var start = new ExecStart { Target = "local", Argv = new Argv(), NoWait = noWait };
@@ -47,9 +47,9 @@ internal sealed class HeldExecCall : IDisposable
     }
 
     /// <summary>Runs <paramref name="argv"/> to its end.</summary>
-    public static async Task<HeldExecOutcome> RunAsync(SessionService.SessionServiceClient client, CancellationToken cancellationToken, bool noWait, params string[] argv)
+    public static async Task<HeldExecOutcome> RunAsync(SessionService.SessionServiceClient client, string[] argv, bool noWait, CancellationToken cancellationToken)
     {
-        using var call = await StartAsync(client, cancellationToken, noWait, null, argv);
+        using var call = await StartAsync(client, argv, noWait, null, cancellationToken);
         return await call.Completion;
     }
 

@@ -3,7 +3,6 @@ using Broker.Integration.Tests.Fixtures;
 using Broker.Protocol.V1;
 using Broker.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
-using Recorder;
 using ApprovalState = Broker.Approvals.ApprovalState;
 using RecordedApprovalKind = Recorder.ApprovalEventKind;
 
@@ -30,7 +29,7 @@ public sealed class HeldExecTests : IClassFixture<BrokerFixture>, IDisposable
     public async Task A_held_command_approved_by_an_operator_runs_once_and_the_recording_says_who_approved()
     {
         var file = _scratch.File("approved");
-        using var call = await HeldExecCall.StartAsync(Agent("agent-held"), Ct, noWait: false, null, "touch", file);
+        using var call = await HeldExecCall.StartAsync(Agent("agent-held"), ["touch", file], noWait: false, null, Ct);
 
         var held = await call.Held.WaitAsync(Ct);
         held.ApprovalId.Should().StartWith("apr-");
@@ -47,7 +46,7 @@ public sealed class HeldExecTests : IClassFixture<BrokerFixture>, IDisposable
         File.Exists(file).Should().BeTrue();
         (await Coordinator.GetAsync(held.ApprovalId, Ct))!.State.Should().Be(ApprovalState.Executed);
 
-        var steps = (await SealedRecording.ReadAsync(_broker, request.SessionId)).OfType<ApprovalEvent>().Select(e => e.Approval).ToList();
+        var steps = (await SealedRecording.ReadAsync(_broker, request.SessionId)).OfType<Recorder.ApprovalEvent>().Select(e => e.Approval).ToList();
         steps.Select(s => s.Kind).Should().Equal(RecordedApprovalKind.Requested, RecordedApprovalKind.Decided, RecordedApprovalKind.Executed);
         steps[1].Approver.Should().Contain("op-yes");
         steps[1].Decision.Should().Be("approve");
@@ -57,7 +56,7 @@ public sealed class HeldExecTests : IClassFixture<BrokerFixture>, IDisposable
     public async Task A_denied_command_never_runs_and_ends_with_126()
     {
         var file = _scratch.File("denied");
-        using var call = await HeldExecCall.StartAsync(Agent("agent-denied"), Ct, noWait: false, null, "touch", file);
+        using var call = await HeldExecCall.StartAsync(Agent("agent-denied"), ["touch", file], noWait: false, null, Ct);
         var held = await call.Held.WaitAsync(Ct);
 
         await Operator("op-no").DenyRequestAsync(new DenyRequestRequest { Id = held.ApprovalId, Reason = "not on a friday" }, cancellationToken: Ct);
@@ -73,7 +72,7 @@ public sealed class HeldExecTests : IClassFixture<BrokerFixture>, IDisposable
     public async Task A_client_that_leaves_while_held_withdraws_its_request()
     {
         var file = _scratch.File("left");
-        using var call = await HeldExecCall.StartAsync(Agent("agent-leaves"), Ct, noWait: false, null, "touch", file);
+        using var call = await HeldExecCall.StartAsync(Agent("agent-leaves"), ["touch", file], noWait: false, null, Ct);
         var held = await call.Held.WaitAsync(Ct);
 
         await call.CancelAsync();
@@ -91,25 +90,25 @@ public sealed class HeldExecTests : IClassFixture<BrokerFixture>, IDisposable
         var (a, b) = (_scratch.File("bound-a"), _scratch.File("bound-b"));
         var agent = Agent("agent-binding");
 
-        var first = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "touch", a);
+        var first = await HeldExecCall.RunAsync(agent, ["touch", a], noWait: true, Ct);
         first.Exit!.Code.Should().Be(75);
         first.Exit.Reason.Should().Be(ExitReason.ApprovalPending);
         first.Stderr.Should().Contain(first.Held!.ApprovalId);
         await Operator("op-binding").ApproveRequestAsync(new ApproveRequestRequest { Id = first.Held.ApprovalId }, cancellationToken: Ct);
 
-        var other = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "touch", b);
+        var other = await HeldExecCall.RunAsync(agent, ["touch", b], noWait: true, Ct);
         other.Exit!.Code.Should().Be(75, "an approval of 'touch a' does not let 'touch b' run");
         other.Held!.ApprovalId.Should().NotBe(first.Held.ApprovalId);
         File.Exists(b).Should().BeFalse();
-        var byAnother = await HeldExecCall.RunAsync(Agent("agent-someone-else"), Ct, noWait: true, "touch", a);
+        var byAnother = await HeldExecCall.RunAsync(Agent("agent-someone-else"), ["touch", a], noWait: true, Ct);
         byAnother.Exit!.Code.Should().Be(75, "an approval is the requester's only");
 
-        var same = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "touch", a);
+        var same = await HeldExecCall.RunAsync(agent, ["touch", a], noWait: true, Ct);
         same.Exit!.Code.Should().Be(0);
         same.Held.Should().BeNull("an approved command is not held again");
         File.Exists(a).Should().BeTrue();
 
-        var again = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "touch", a);
+        var again = await HeldExecCall.RunAsync(agent, ["touch", a], noWait: true, Ct);
         again.Exit!.Code.Should().Be(75, "an approval is used once");
         again.Held!.ApprovalId.Should().NotBe(first.Held.ApprovalId);
     }
@@ -119,11 +118,11 @@ public sealed class HeldExecTests : IClassFixture<BrokerFixture>, IDisposable
     {
         var file = _scratch.File("raced");
         var agent = Agent("agent-race");
-        var first = await HeldExecCall.RunAsync(agent, Ct, noWait: true, "tee", "-a", file);
+        var first = await HeldExecCall.RunAsync(agent, ["tee", "-a", file], noWait: true, Ct);
         await Operator("op-race").ApproveRequestAsync(new ApproveRequestRequest { Id = first.Held!.ApprovalId }, cancellationToken: Ct);
 
-        using var one = await HeldExecCall.StartAsync(agent, Ct, noWait: true, "ran\n", "tee", "-a", file);
-        using var two = await HeldExecCall.StartAsync(agent, Ct, noWait: true, "ran\n", "tee", "-a", file);
+        using var one = await HeldExecCall.StartAsync(agent, ["tee", "-a", file], noWait: true, "ran\n", Ct);
+        using var two = await HeldExecCall.StartAsync(agent, ["tee", "-a", file], noWait: true, "ran\n", Ct);
         var outcomes = await Task.WhenAll(one.Completion, two.Completion).WaitAsync(Ct);
 
         outcomes.Select(o => o.Exit!.Code).Order().Should().Equal(0, 75);
