@@ -95,7 +95,11 @@ public sealed partial class HeldCommandTests : IClassFixture<BrokerProcess>, IDi
     private async Task<string> DeletableFileAsync(string name)
     {
         var directory = Directory.CreateDirectory(_scratch.File("open-" + name)).FullName;
-        File.SetUnixFileMode(directory, (UnixFileMode)0b111_111_111);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, (UnixFileMode)0b111_111_111);
+        }
+
         var path = Path.Combine(directory, name);
         await File.WriteAllTextAsync(path, "x");
         return path;
