@@ -26,8 +26,8 @@ public sealed class HostileTextTests : IClassFixture<BrokerProcess>
     {
         var agent = await _broker.TokenAsync("hostile-command-e2e");
         var observer = await _broker.TokenAsync("hostile-observer-e2e", "observers");
-        var (code, _, _) = await _broker.ClientAsync(agent, null, "exec", "--target", "local", "--no-wait", "--script", $"rm {Hostile}");
-        code.Should().Be(75, "the command is held for approval and did not run");
+        var (code, _, _) = await _broker.ClientAsync(agent, null, "exec", "--target", "local", "--script", $"rm {Hostile}");
+        code.Should().Be(126);
         var session = await RecordingOfAsync(observer, "hostile-command-e2e");
 
         var attach = await _broker.ClientAsync(observer, null, "attach", session, "--from-start");
