@@ -96,7 +96,7 @@ public sealed class BrokerProcess : IAsyncLifetime
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "broker-e2e-" + Guid.NewGuid().ToString("n"));
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "broker-e2e-" + Guid.NewGuid().ToString("n"));
 
     /// <summary><c>http</c>, or <c>https</c> for a policy that configures TLS.</summary>
     public string Scheme { get; init; } = "http";

@@ -63,10 +63,11 @@ public sealed class WalkthroughTests : IClassFixture<BrokerProcess>
     public async Task A_command_the_policy_does_not_allow_exits_126_with_the_rule_on_stderr()
     {
         var token = await _broker.TokenAsync("alice");
-        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "rm", "-rf", "/tmp/e2e-never");
+        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "exec", "--target", "local", "--", "bash", "-c", "touch /tmp/e2e-never");
         code.Should().Be(126);
         stdout.Should().BeEmpty();
-        stderr.Should().Contain("file-changes").And.Contain("approval required");
+        stderr.Should().Contain("shells-and-interpreters");
+        File.Exists("/tmp/e2e-never").Should().BeFalse();
     }
 
     [Fact]

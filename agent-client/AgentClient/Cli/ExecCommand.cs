@@ -12,7 +12,8 @@ namespace AgentClient.Cli;
 /// <summary>
 /// <c>exec --target T [--json] -- PROGRAM ARGS…</c> or <c>exec --target T --script TEXT</c>. Piped
 /// standard input goes to the program. The first Ctrl-C (SIGINT) interrupts the remote program
-/// (the exit code is then its own, usually 130); a second one ends the call.
+/// (the exit code is then its own, usually 130); a second one ends the call. A command held for approval waits
+/// for its outcome (Ctrl-C withdraws the request), or with <c>--no-wait</c> exits 75 at once with the approval id.
 /// </summary>
 internal static class ExecCommand
 {
@@ -21,8 +22,9 @@ internal static class ExecCommand
         var target = new Option<string>("--target") { Description = "Target to run on", Required = true };
         var script = new Option<string?>("--script") { Description = "Run this text with the target's shell instead of an argv" };
         var json = new Option<bool>("--json") { Description = "Print one JSON event per line instead of raw output" };
+        var noWait = new Option<bool>("--no-wait") { Description = "If the command is held for approval, exit 75 at once with the approval id instead of waiting; run it again once approved" };
         var argv = new Argument<string[]>("command") { Description = "Program and arguments (after --)", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("exec", "Run one command on a target; the exit code is the remote exit code") { target, script, json, argv };
+        var command = new Command("exec", "Run one command on a target; the exit code is the remote exit code") { target, script, json, noWait, argv };
         command.SetAction((parse, ct) =>
         {
             var args = parse.GetValue(argv) ?? [];
@@ -31,7 +33,7 @@ internal static class ExecCommand
                 return Task.FromResult(ExitCodes.Report(ExitCodes.Usage, UsageErrors.WithHelp(parse, $"unknown option '{unknown}': the program and its arguments go after --")));
             }
 
-            var start = new ExecStart { Target = parse.GetValue(target)! };
+            var start = new ExecStart { Target = parse.GetValue(target)!, NoWait = parse.GetValue(noWait) };
             if (parse.GetValue(script) is { } text)
             {
                 if (args.Length > 0)

@@ -34,6 +34,9 @@ internal sealed class ExecPrinter(bool json)
             case ExecResponse.FrameOneofCase.Notice:
                 StandardStreams.Err.WriteLine($"agent-client: notice: {UntrustedText.Neutralize(frame.Notice.Message)}");
                 break;
+            case ExecResponse.FrameOneofCase.Held:
+                StandardStreams.Err.WriteLine(HeldLine(frame.Held));
+                break;
         }
     }
 
@@ -79,6 +82,20 @@ internal sealed class ExecPrinter(bool json)
                     writer.WriteString("rule", frame.Decision.Rule);
                     writer.WriteString("reason", frame.Decision.Reason);
                     break;
+                case ExecResponse.FrameOneofCase.Held:
+                    writer.WriteString("type", "held");
+                    writer.WriteString("approval_id", frame.Held.ApprovalId);
+                    writer.WriteString("expires_at", frame.Held.ExpiresAt?.ToDateTimeOffset().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    writer.WriteStartArray("approver_groups");
+                    foreach (var group in frame.Held.Approvers?.Groups ?? [])
+                    {
+                        writer.WriteStringValue(group);
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteNumber("approvals_needed", NeededApprovals(frame.Held.Approvers));
+                    writer.WriteNumber("approvals", frame.Held.Approvals);
+                    break;
                 case ExecResponse.FrameOneofCase.Exit:
                     writer.WriteString("type", "exit");
                     writer.WriteNumber("code", frame.Exit.Code);
@@ -94,6 +111,18 @@ internal sealed class ExecPrinter(bool json)
         _stdout.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
         _stdout.Flush();
     }
+
+    /// <summary>The one line a person reads when the command waits for approval.</summary>
+    private static string HeldLine(CommandHeld held)
+    {
+        var groups = string.Join(", ", (held.Approvers?.Groups ?? []).Select(g => UntrustedText.Neutralize(g)));
+        var expires = held.ExpiresAt?.ToDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) ?? "?";
+        return $"agent-client: held for approval {UntrustedText.Neutralize(held.ApprovalId)} (needs {NeededApprovals(held.Approvers)} of {groups}; {held.Approvals} so far; expires {expires}); "
+            + $"approve with: agent-client approvals approve {UntrustedText.Neutralize(held.ApprovalId)}";
+    }
+
+    private static long NeededApprovals(ApproverRequirements? approvers) =>
+        approvers is null ? 0 : approvers.OneFromEachGroup ? approvers.Groups.Count : approvers.Quorum;
 
     private static void WriteData(Utf8JsonWriter writer, string type, ByteString data)
     {

@@ -19,6 +19,20 @@ public sealed class Decision
     /// <summary>A denial by a check of the broker's own (<paramref name="ruleId"/> in parentheses, e.g. a line-mode limit), before any rule.</summary>
     public static Decision Refused(string ruleId, string reason) => new(Verdict.Deny, ruleId, reason, null, new DecisionFacts([], [], []));
 
+    /// <summary>
+    /// What a <c>review</c> becomes once people approved it: allow, by the same rule and role, with the same facts
+    /// (so a command that prints a secret is still treated as one), and <paramref name="reason"/> saying who approved.
+    /// </summary>
+    public Decision Approved(string reason)
+    {
+        if (Verdict != Verdict.Review)
+        {
+            throw new InvalidOperationException("only a review decision can be approved");
+        }
+
+        return new Decision(Verdict.Allow, RuleId, reason, Role, Facts);
+    }
+
     /// <summary>Allow, review or deny.</summary>
     public Verdict Verdict { get; }
 

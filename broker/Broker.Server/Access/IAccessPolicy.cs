@@ -26,6 +26,9 @@ internal interface IAccessPolicy
     /// <summary>Where a shell may be after <paramref name="command"/> ran (its <c>cd</c>s followed).</summary>
     CommandContext ContextAfter(CommandInput command);
 
+    /// <summary>The current snapshot's version (the SHA-256 of the policy text): approvals are bound to it.</summary>
+    string Version { get; }
+
     /// <summary>The definitions of the named roles in the current snapshot.</summary>
     IReadOnlyList<RoleDefinition> Roles(IReadOnlyList<string> names);
 }

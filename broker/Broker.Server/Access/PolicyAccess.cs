@@ -2,8 +2,8 @@ using Broker.Policy;
 
 namespace Broker.Server.Access;
 
-/// <summary>A policy document and the engine built from it, swapped as one.</summary>
-internal sealed record PolicySnapshot(PolicyDocument Document, PolicyEngine Engine);
+/// <summary>A policy document and the engine built from it, swapped as one, with the SHA-256 of the text it was read from.</summary>
+internal sealed record PolicySnapshot(PolicyDocument Document, PolicyEngine Engine, string Version);
 
 /// <summary>Where a target's sessions start: the working directory and home directory their shell gets.</summary>
 internal sealed record TargetPlace(string Target, string WorkingDirectory, string? Home);
@@ -22,18 +22,23 @@ internal sealed class PolicyAccess : IAccessPolicy
     /// <summary>
     /// Access from <paramref name="document"/>; every role also protects <paramref name="alwaysProtected"/> (the
     /// broker's data directory: its keys and recordings), and commands are decided where <paramref name="places"/>
-    /// says each target's sessions start.
+    /// says each target's sessions start. <paramref name="version"/> identifies the policy text (its SHA-256).
     /// </summary>
-    public PolicyAccess(PolicyDocument document, IReadOnlyList<string>? alwaysProtected = null, IReadOnlyList<TargetPlace>? places = null)
+    public PolicyAccess(PolicyDocument document, IReadOnlyList<string>? alwaysProtected = null, IReadOnlyList<TargetPlace>? places = null, string? version = null)
     {
         _alwaysProtected = alwaysProtected ?? [];
         _places = places ?? [];
-        _current = new PolicySnapshot(document, new PolicyEngine(document, _alwaysProtected));
+        _current = new PolicySnapshot(document, new PolicyEngine(document, _alwaysProtected), version ?? UnknownVersion);
     }
+
+    /// <summary>The version of a policy not read from text (built in a test).</summary>
+    public const string UnknownVersion = "unversioned";
 
     public PolicySnapshot Current => Volatile.Read(ref _current);
 
-    public void Replace(PolicyDocument document) => Volatile.Write(ref _current, new PolicySnapshot(document, new PolicyEngine(document, _alwaysProtected)));
+    public string Version => Current.Version;
+
+    public void Replace(PolicyDocument document, string version) => Volatile.Write(ref _current, new PolicySnapshot(document, new PolicyEngine(document, _alwaysProtected), version));
 
     public CommandContext ContextFor(string target) =>
         _places.FirstOrDefault(p => p.Target == target) is { } place ? CommandContext.At(place.WorkingDirectory, place.Home) : CommandContext.Unknown;

@@ -71,7 +71,7 @@ internal sealed partial class PolicyReloader
 
             var document = fresh.Current.Document;
             var previous = access.Current.Document;
-            access.Replace(document);
+            access.Replace(document, version.Sha256);
             _loaded = version;
             _masking.Reset();
             var ended = _sessions.Reauthorize(access);

@@ -22,11 +22,7 @@ internal static class ApprovalMapping
             PolicyVersion = request.PolicyVersion,
             Rule = request.RuleId ?? string.Empty,
             Reason = request.Reason,
-            Requirements = new V1.ApproverRequirements
-            {
-                Quorum = (uint)request.Requirements.Quorum,
-                OneFromEachGroup = request.Requirements.OneFromEachGroup,
-            },
+            Requirements = request.Requirements.ToProto(),
             CreatedAt = Timestamp.FromDateTimeOffset(request.CreatedAt),
             ExpiresAt = Timestamp.FromDateTimeOffset(request.ExpiresAt),
             State = request.State.ToProto(),
@@ -37,8 +33,6 @@ internal static class ApprovalMapping
         };
         proto.Programs.AddRange(request.Programs);
         proto.AwsActions.AddRange(request.AwsActions);
-        proto.Requirements.Groups.AddRange(request.Requirements.Groups);
-        proto.Requirements.RequiredClaims.AddRange(request.Requirements.RequiredClaims.SelectMany(c => c.Value.Select(v => $"{c.Key}={v}")));
         foreach (var decision in request.Decisions)
         {
             var item = new V1.ApprovalDecision
@@ -54,6 +48,23 @@ internal static class ApprovalMapping
 
         return proto;
     }
+
+    public static V1.ApproverRequirements ToProto(this ApprovalRequirements requirements)
+    {
+        var proto = new V1.ApproverRequirements { Quorum = (uint)requirements.Quorum, OneFromEachGroup = requirements.OneFromEachGroup };
+        proto.Groups.AddRange(requirements.Groups);
+        proto.RequiredClaims.AddRange(requirements.RequiredClaims.SelectMany(c => c.Value.Select(v => $"{c.Key}={v}")));
+        return proto;
+    }
+
+    /// <summary>The <c>held</c> frame of an exec whose command waits for approval.</summary>
+    public static V1.CommandHeld ToProto(this Composition.HeldCommand held) => new()
+    {
+        ApprovalId = held.ApprovalId,
+        ExpiresAt = Timestamp.FromDateTimeOffset(held.ExpiresAt),
+        Approvers = held.Approvers.ToProto(),
+        Approvals = (uint)held.Approvals,
+    };
 
     public static V1.ApprovalState ToProto(this ApprovalState state) => state switch
     {

@@ -12,6 +12,9 @@ namespace Broker.Server.Composition;
 /// <summary>An exec: its command passes the policy gate (and a review, if the policy asks for one) before anything runs.</summary>
 internal sealed partial class SessionComposer
 {
+    /// <summary>The exit code of an exec whose command is held while the client returned (EX_TEMPFAIL: try again later).</summary>
+    public const int ReturnModeExitCode = 75;
+
     private async Task<SessionOutcome> OpenExecAsync(CallerIdentity caller, IReadOnlyList<string> roleNames, SessionRequest.Exec exec, UnopenedSession unopened, CancellationToken cancellationToken)
     {
         if (Prepare(caller, roleNames, "exec", 0, 0, string.Empty, unopened, out var notPrepared) is not { } prepared)
@@ -35,8 +38,28 @@ internal sealed partial class SessionComposer
             return Refused(RefusalKind.InvalidRequest, CommandRecords.OversizedReason(text));
         }
 
-        var decision = await DecideAsync(caller, roleNames, exec.Target, unopened.Id, input, text, cancellationToken).ConfigureAwait(false);
+        var decision = Decide(roleNames, exec.Target, input);
         journal.ExecCommand(CommandRecords.For(text, decision));
+        if (decision.Verdict == Verdict.Review)
+        {
+            var review = new ReviewRequest(caller, unopened.Id, exec.Target, text, decision, _access.Version, () => Decide(roleNames, exec.Target, input)) { NoWait = exec.NoWait };
+            var progress = new ExecReviewProgress(journal, MaskedDecision.Of(decision, text, masking), exec.OnHeld);
+            switch (await _review.ReviewAsync(review, progress, cancellationToken).ConfigureAwait(false))
+            {
+                case ReviewOutcome.Pending pending:
+                    LogDecision(_logger, new LoggedText(caller.Subject), "held", new LoggedText(decision.RuleId ?? "-"));
+                    await unopened.RollBackAsync(ReturnModeExitCode, SessionEndReason.PolicyDenied, $"the command is held for approval {pending.Held.ApprovalId}; the client returned (no-wait)").ConfigureAwait(false);
+                    return new SessionOutcome.Held(pending.Held);
+                case ReviewOutcome.Approved approved:
+                    decision = approved.Decision;
+                    break;
+                case ReviewOutcome.Refused refused:
+                    decision = refused.Decision;
+                    break;
+            }
+        }
+
+        LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
         var shown = MaskedDecision.Of(decision, text, masking);
         if (decision.Verdict != Verdict.Allow)
         {
@@ -62,21 +85,8 @@ internal sealed partial class SessionComposer
         return new SessionOutcome.Opened(new OpenedSession(session, roles, null, null, Task.CompletedTask)) { Decision = shown };
     }
 
-    /// <summary>
-    /// The policy gate: the command is decided where the target's sessions start; a <c>review</c> goes through the
-    /// review gate, whose answer stands.
-    /// </summary>
-    private async ValueTask<Decision> DecideAsync(CallerIdentity caller, IReadOnlyList<string> roles, string target, string sessionId, CommandInput input, string text, CancellationToken cancellationToken)
-    {
-        var decision = _access.Decide(roles, input.In(_access.ContextFor(target)));
-        if (decision.Verdict == Verdict.Review)
-        {
-            decision = await _review.ReviewAsync(new ReviewRequest(caller, sessionId, target, roles, text, decision), cancellationToken).ConfigureAwait(false);
-        }
-
-        LogDecision(_logger, new LoggedText(caller.Subject), decision.VerdictName, new LoggedText(decision.RuleId ?? "-"));
-        return decision;
-    }
+    /// <summary>The policy gate: the command is decided where the target's sessions start, under the current policy.</summary>
+    private Decision Decide(IReadOnlyList<string> roles, string target, CommandInput input) => _access.Decide(roles, input.In(_access.ContextFor(target)));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command of {Subject}: {Verdict} ({Rule})")]
     private static partial void LogDecision(ILogger logger, LoggedText subject, string verdict, LoggedText rule);

@@ -20,6 +20,9 @@ internal abstract record SessionOutcome
     /// <summary>An exec whose command the policy (or a review) did not let run; <paramref name="Message"/> is the masked refusal for stderr, and the exit code is 126.</summary>
     public sealed record CommandRefused(string Message) : SessionOutcome;
 
+    /// <summary>Return mode: the command waits for approval and did not run; the client was told (<see cref="SessionRequest.Exec.OnHeld"/>) and the call ends with 75.</summary>
+    public sealed record Held(HeldCommand Command) : SessionOutcome;
+
     /// <summary>The target could not start the command: it fails as it would in a shell, with a message and 126 or 127.</summary>
     public sealed record StartFailed(string Message, int ExitCode) : SessionOutcome;
 }

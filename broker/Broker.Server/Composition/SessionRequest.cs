@@ -1,4 +1,5 @@
 using Broker.Core.Targets;
+using Broker.Server.Masking;
 
 namespace Broker.Server.Composition;
 
@@ -6,7 +7,14 @@ namespace Broker.Server.Composition;
 internal abstract record SessionRequest(string Target)
 {
     /// <summary>One command, decided by the policy before it runs; its output goes back on stdout and stderr.</summary>
-    public sealed record Exec(string Target, TargetCommand Command) : SessionRequest(Target);
+    public sealed record Exec(string Target, TargetCommand Command) : SessionRequest(Target)
+    {
+        /// <summary>Return mode: a command held for approval ends the call at once (<see cref="SessionOutcome.Held"/>) instead of waiting.</summary>
+        public bool NoWait { get; init; }
+
+        /// <summary>Tells the client its command is held (the review decision as it is shown, then the request), once the request is stored.</summary>
+        public Func<MaskedDecision, HeldCommand, CancellationToken, ValueTask>? OnHeld { get; init; }
+    }
 
     /// <summary>
     /// An interactive shell on a terminal of the given size. The caller's roles pick the mode: line mode (each

@@ -30,9 +30,10 @@ internal static class SettingsLoader
             return (null, ["either --config FILE or --dev is required"]);
         }
 
-        var loaded = configFile is null ? PolicyLoader.Parse(ReadDevPolicy(), "dev-policy.yaml (embedded)")
-            : configText is null ? PolicyLoader.LoadFile(configFile)
-            : PolicyLoader.Parse(configText, configFile);
+        var devPolicy = configFile is null ? ReadDevPolicy() : null;
+        var loaded = devPolicy is not null ? PolicyLoader.Parse(devPolicy, "dev-policy.yaml (embedded)")
+            : configText is null ? PolicyLoader.LoadFile(configFile!)
+            : PolicyLoader.Parse(configText, configFile!);
         if (!loaded.Succeeded)
         {
             return (null, [.. loaded.Errors.Select(e => e.ToString())]);
@@ -133,7 +134,8 @@ internal static class SettingsLoader
             Access = new PolicyAccess(
                 document,
                 [Path.GetFullPath(dataDirectory).TrimEnd('/') + "/**"],
-                [.. targets.Select(t => new TargetPlace(t.Name, t.StartDirectory, t.Environment.GetValueOrDefault("HOME")))]),
+                [.. targets.Select(t => new TargetPlace(t.Name, t.StartDirectory, t.Environment.GetValueOrDefault("HOME")))],
+                PolicyVersionOf(devPolicy ?? configText, configFile)),
             Sts = document.Sts,
             StartupNotes = notes,
             DevIssuer = devIssuer,
@@ -149,6 +151,24 @@ internal static class SettingsLoader
         MaxDuration = target.MaxDuration,
         MaxRecordingBytes = target.MaxRecordingBytes,
     };
+
+    /// <summary>
+    /// The SHA-256 of the policy text, which approvals are bound to. At start the file is read a second time for it
+    /// (the loader read it once); a file that changed in between gives a version no approval matches, which only
+    /// asks again.
+    /// </summary>
+    private static string PolicyVersionOf(string? text, string? configFile)
+    {
+        try
+        {
+            var bytes = text is not null ? System.Text.Encoding.UTF8.GetBytes(text) : File.ReadAllBytes(configFile!);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return PolicyAccess.UnknownVersion;
+        }
+    }
 
     /// <summary>The dev policy ships inside the binary so that <c>serve --dev</c> works from any directory.</summary>
     public static string ReadDevPolicy()

@@ -2,6 +2,7 @@ using Broker.Core.Sessions;
 using Broker.Core.Targets;
 using Broker.Policy;
 using Broker.Server.Access;
+using Broker.Server.Approvals;
 using Broker.Server.Composition;
 using Broker.Server.Auth;
 using Broker.Server.Interactive;
@@ -172,7 +173,19 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             throw Invalid("the command contains a NUL character");
         }
 
-        var outcome = await _composer.OpenAsync(caller, new SessionRequest.Exec(start.Target, command), context.CancellationToken).ConfigureAwait(false);
+        var request = new SessionRequest.Exec(start.Target, command)
+        {
+            NoWait = start.NoWait,
+            // Held: the review decision, then the request, both at once; the outcome's decision follows.
+            OnHeld = async (review, held, ct) =>
+            {
+                responseStream.WriteOptions = BufferedWrite;
+                await responseStream.WriteAsync(new V1.ExecResponse { Decision = review.ToProto() }, ct).ConfigureAwait(false);
+                responseStream.WriteOptions = null;
+                await responseStream.WriteAsync(new V1.ExecResponse { Held = held.ToProto() }, ct).ConfigureAwait(false);
+            },
+        };
+        var outcome = await _composer.OpenAsync(caller, request, context.CancellationToken).ConfigureAwait(false);
         if (outcome is not SessionOutcome.Opened { Session.Session: var session })
         {
             await RefuseExecAsync(outcome, responseStream).ConfigureAwait(false);
@@ -217,6 +230,9 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         var (message, exit) = outcome switch
         {
             SessionOutcome.CommandRefused denied => (denied.Message, new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied }),
+            SessionOutcome.Held held => (
+                $"broker: held for approval {held.Command.ApprovalId}; once it is approved, run the identical command again (agent-client approvals wait {held.Command.ApprovalId})",
+                new V1.ExitStatus { Code = SessionComposer.ReturnModeExitCode, Reason = V1.ExitReason.ApprovalPending }),
             // A command that cannot start fails like it would in a shell: a message and 126/127.
             SessionOutcome.StartFailed failed => (failed.Message, new V1.ExitStatus { Code = failed.ExitCode, Reason = V1.ExitReason.Exited }),
             SessionOutcome.Refused refused => throw refused.Refusal.ToRpcException(),

@@ -110,7 +110,7 @@ internal static class BrokerHost
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));
         services.AddHostedService(sp => sp.GetRequiredService<CredentialsEndpoint>());
         services.AddSingleton<SessionAwsCredentials>();
-        services.AddSingleton<IReviewGate, RefusingReviewGate>();
+        services.AddSingleton<IReviewGate, ApprovalReviewGate>();
         services.AddSingleton<SessionComposer>();
         services.AddSingleton<PolicyReloader>();
         services.AddSingleton<SessionTokenWatches>();

@@ -7,8 +7,8 @@ namespace Broker.Server.Recording;
 internal static class CommandRecords
 {
     /// <summary>
-    /// What the agent is shown for a command that did not run. Until the approval workflow exists,
-    /// a command held for review does not run either.
+    /// What the agent is shown for a command that did not run. Line mode does not hold commands yet, so a
+    /// <c>review</c> there is refused as "approval required"; an exec's review is held instead (docs/approvals.md).
     /// </summary>
     public static string Refusal(Decision decision)
     {

@@ -121,6 +121,33 @@ internal sealed partial class RecordingJournal : ISessionJournal
         }
     }
 
+    /// <summary>
+    /// Records a step of a command's approval (requested, decided, executed, closed); an exec session's step is about
+    /// its one command whatever <see cref="ApprovalRecord.CommandNumber"/> says.
+    /// </summary>
+    public void Approval(ApprovalRecord step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (_masking is { } masking && step.Reason is { } reason)
+        {
+            step = step with { Reason = masking.Text(reason) };
+        }
+
+        lock (_live)
+        {
+            if (Exit is not null)
+            {
+                return;
+            }
+
+            step = _execCommand > 0 ? step with { CommandNumber = _execCommand } : step;
+            var index = _writer.EventCount;
+            _writer.AppendApproval(step);
+            _counts = step.Kind == ApprovalEventKind.Requested ? _counts with { Approvals = _counts.Approvals + 1 } : _counts;
+            Publish(() => new ApprovalEvent(index, Offset(), step));
+        }
+    }
+
     /// <summary>Records how a typed command ended.</summary>
     public void CommandExit(long command, int exitCode)
     {

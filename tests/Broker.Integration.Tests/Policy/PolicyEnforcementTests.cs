@@ -30,16 +30,18 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
     [InlineData("ls; touch /tmp/should-not-exist-e2e", Verdict.Review)]
     [InlineData("echo $(touch /tmp/should-not-exist-e2e)", Verdict.Review)]
     [InlineData("curl http://127.0.0.1:9/x", Verdict.Deny)]
-    public async Task A_command_that_is_not_allowed_never_runs_and_exits_126(string script, Verdict verdict)
+    public async Task A_command_that_is_not_allowed_never_runs_denied_exits_126_and_held_exits_75(string script, Verdict verdict)
     {
         var marker = "/tmp/should-not-exist-e2e";
         File.Delete(marker);
-        var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token()), script);
-        result.Exit!.Code.Should().Be(126);
-        result.Exit.Reason.Should().Be(ExitReason.PolicyDenied);
-        result.StderrText.Should().Contain(verdict == Verdict.Review ? "approval required" : "deny");
+        // Return mode: a held command ends the call at once instead of waiting for a person.
+        var start = new ExecStart { Target = "local", Script = script, NoWait = true };
+        var result = await ExecResult.RunAsync(_broker.Client(_broker.Token()), start, null);
+        result.Exit!.Code.Should().Be(verdict == Verdict.Review ? 75 : 126);
+        result.Exit.Reason.Should().Be(verdict == Verdict.Review ? ExitReason.ApprovalPending : ExitReason.PolicyDenied);
+        result.StderrText.Should().Contain(verdict == Verdict.Review ? "held for approval" : "deny");
         File.Exists(marker).Should().BeFalse();
-        var frames = await RawExecAsync(new ExecStart { Target = "local", Script = script });
+        var frames = await RawExecAsync(start);
         frames[0].Decision.Verdict.Should().Be(verdict);
     }
 
@@ -50,7 +52,7 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
         literal.Exit!.Code.Should().Be(0);
         literal.StdoutText.Should().Be("$(touch /tmp/x)\n");
 
-        var wrapped = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token()), "sh", "-c", "rm -rf /");
+        var wrapped = await ExecResult.RunAsync(_broker.Client(_broker.Token()), new ExecStart { Target = "local", Argv = new Argv { Args = { "sh", "-c", "rm -rf /" } }, NoWait = true }, null);
         wrapped.Exit!.Code.Should().Be(126);
     }
 

@@ -56,10 +56,11 @@ public sealed class SessionRecordingTests : IClassFixture<BrokerFixture>
     }
 
     [Fact]
-    public async Task A_denied_command_is_recorded_with_its_decision_and_nothing_else_ran()
+    public async Task A_held_command_is_recorded_with_its_decision_and_request_and_nothing_else_ran()
     {
-        var result = await ExecResult.RunScriptAsync(_broker.Client(_broker.Token("denied-agent")), "rm -rf /tmp/never-recorded");
-        result.Exit!.Code.Should().Be(126);
+        // Return mode: the call ends at once, with the command held and not run.
+        var result = await ExecResult.RunAsync(_broker.Client(_broker.Token("denied-agent")), new Broker.Protocol.V1.ExecStart { Target = "local", Script = "rm -rf /tmp/never-recorded", NoWait = true }, null);
+        result.Exit!.Code.Should().Be(75);
         var path = Directory.EnumerateFiles(Path.Combine(_broker.DataDirectory, "recordings"), "*.brkrec", SearchOption.AllDirectories)
             .Single(p =>
             {
@@ -78,6 +79,7 @@ public sealed class SessionRecordingTests : IClassFixture<BrokerFixture>
         command.Decision.Should().Be("review");
         command.RuleId.Should().Be("file-changes");
         events.OfType<OutputEvent>().Should().BeEmpty();
-        events.OfType<ExitEvent>().Single().Code.Should().Be(126);
+        events.OfType<ApprovalEvent>().Should().ContainSingle().Which.Approval.Kind.Should().Be(ApprovalEventKind.Requested);
+        events.OfType<ExitEvent>().Single().Code.Should().Be(75);
     }
 }

@@ -22,7 +22,7 @@ public sealed class WalkthroughReadmeTests
         new("echo 'hello $(world)'", 0, "hello $(world)"),
         new("ls -d / /nope", 0, "exit code: 2"),
         new("--json -- id", 0, "\"type\":\"exit\""),
-        new("rm -rf /tmp/x", 0, "exit code: 126", "file-changes"),
+        new("rm -rf /tmp/x", 0, "exit code: 75", "held for approval"),
         new("bash -c \"id\"", 126, "shells-and-interpreters"),
         new("policy check", null, "\"decision\":", "\"programs\":[\"rm\"]"),
         new("sessions list --all", 0, "alice"),
