@@ -146,17 +146,15 @@ public sealed partial class Session : IDisposable
             // The terminal's modes when the input reaches it: a program reading a password may turn echo back on as
             // soon as it has read the line.
             var redact = record == InputRecording.Typed && _process.InputMode == TerminalInputMode.NoEchoLine;
-            if (!await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false))
-            {
-                return InputResult.Ended;
-            }
 
+            // Recorded before it is written: once written, the program may act on it and end the session (an `exit`)
+            // before a record made afterwards could be taken, and the record would lose the input that ended it.
             if (record != InputRecording.None)
             {
                 _input.Record(data.Span, redact);
             }
 
-            return InputResult.Accepted;
+            return await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false) ? InputResult.Accepted : InputResult.Ended;
         }
         finally
         {

@@ -36,12 +36,21 @@ internal sealed class HeldExecCall : IDisposable
         var start = new ExecStart { Target = "local", Argv = new Argv(), NoWait = noWait };
         start.Argv.Args.AddRange(argv);
         await call._call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cancellationToken);
-        if (stdin is not null)
+        try
         {
-            await call._call.RequestStream.WriteAsync(new ExecRequest { Stdin = Google.Protobuf.ByteString.CopyFromUtf8(stdin) }, cancellationToken);
+            if (stdin is not null)
+            {
+                await call._call.RequestStream.WriteAsync(new ExecRequest { Stdin = Google.Protobuf.ByteString.CopyFromUtf8(stdin) }, cancellationToken);
+            }
+
+            await call._call.RequestStream.WriteAsync(new ExecRequest { EndOfInput = new EndOfInput() }, cancellationToken);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            // The broker may end the call before it reads the input (return mode answers at once with 75, a refusal
+            // with 126): the call's own frames, read below, say how it ended.
         }
 
-        await call._call.RequestStream.WriteAsync(new ExecRequest { EndOfInput = new EndOfInput() }, cancellationToken);
         call.Completion = call.ReadAsync();
         return call;
     }

@@ -86,9 +86,22 @@ public sealed class AccountReuseTests : IClassFixture<ReusePoolBrokerFixture>
     {
         var lease = Path.Combine(SessionAccountSettings.DefaultRoot, "leases", uid.ToString(CultureInfo.InvariantCulture));
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (!(File.Exists(lease) && (await File.ReadAllTextAsync(lease, limit.Token)).StartsWith("clean", StringComparison.Ordinal)))
+        while (!await IsCleanAsync(lease, limit.Token))
         {
             await Task.Delay(50, limit.Token);
+        }
+    }
+
+    private static async Task<bool> IsCleanAsync(string lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await File.ReadAllTextAsync(lease, cancellationToken)).StartsWith("clean", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            // Not there yet, or the broker holds it locked while it rewrites it: look again.
+            return false;
         }
     }
 }

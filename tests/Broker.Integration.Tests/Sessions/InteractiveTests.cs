@@ -36,6 +36,8 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         await terminal.SendAsync("echo started-$((6*7)); sleep 100; echo after-$((40+2))\r");
         await terminal.WaitForOutputAsync("started-42");
         await terminal.SendAsync("\u0003");
+        // Typed before the new prompt, the line would be the interrupted list's input: bash drops typeahead on SIGINT.
+        await terminal.WaitForOutputAsync("@broker:~$ ", occurrences: 2);
         await terminal.SendAsync("echo alive-$((20+3))\r");
         await terminal.WaitForOutputAsync("alive-23");
         terminal.Output.Should().NotContain("after-42");
