@@ -86,7 +86,10 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         await terminal.OpenShellAsync();
 
         await terminal.Screen.EnterAsync("top");
-        await terminal.Screen.WaitForTextAsync("load average");
+        var firstFrame = TopClock(await terminal.Screen.WaitForTextAsync("load average"));
+        // A key pressed while top still sets up its terminal can be flushed away: its second frame (its clock moved on)
+        // shows it is in its refresh loop, reading keys.
+        await terminal.Screen.WaitForAsync(screen => TopClock(screen) is { } clock && clock != firstFrame, "a second frame of top");
         await terminal.Screen.PressAsync("q");
         await terminal.Screen.EnterAsync("echo after-top-$((1+1))");
         await terminal.Screen.WaitForTextAsync("after-top-2");
@@ -97,6 +100,10 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         await terminal.Screen.EnterAsync("exit");
         (await terminal.SettingsRestoredAsync()).Should().BeTrue();
     }
+
+    /// <summary>The time in the header of the last frame of top on the screen.</summary>
+    private static string? TopClock(string screen) =>
+        System.Text.RegularExpressions.Regex.Matches(screen, @"top - ([0-9]{2}:[0-9]{2}:[0-9]{2})") is { Count: > 0 } frames ? frames[^1].Groups[1].Value : null;
 
     private async Task<ClientTerminal> StartAsync() => await ClientTerminal.StartAsync(_broker, await _broker.TokenAsync("raw-" + Guid.NewGuid().ToString("n")[..8], "shell-users"));
 }
