@@ -3,6 +3,7 @@ using Broker.Integration.Tests.Fixtures;
 using Broker.Integration.Tests.Identity;
 using Broker.Protocol.V1;
 using Grpc.Core;
+using Ssm.Emulator.Api;
 
 namespace Broker.Integration.Tests.Ssm;
 
@@ -125,8 +126,19 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
         await emulated.Ended.WaitAsync(TimeSpan.FromSeconds(60));
 
         emulated.TerminatedByApi.Should().BeTrue("the broker ends the SSM session when its session ends, not the service's idle timeout");
-        _broker.Ssm.Calls.Should().Contain(c => c.Operation == "TerminateSession" && c.ErrorCode == null
-            && c.Request.Contains(emulated.SessionId, StringComparison.Ordinal) && issued.Any(i => i.AccessKeyId == c.AccessKeyId));
+
+        // The emulator logs a call once it has answered it, which is after the session it ended is seen ended.
+        bool Terminated(ApiCall c) => c.Operation == "TerminateSession" && c.ErrorCode == null
+            && c.Request.Contains(emulated.SessionId, StringComparison.Ordinal) && issued.Any(i => i.AccessKeyId == c.AccessKeyId);
+        using (var logged = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (!_broker.Ssm.Calls.Any(Terminated) && !logged.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
+        _broker.Ssm.Calls.Any(Terminated).Should().BeTrue("the broker called TerminateSession for this SSM session with the session's own key");
         await SealedRecording.WaitAsync(_broker, sessionId);
     }
 
