@@ -24,6 +24,11 @@ public sealed class MutualTlsTests : IAsyncLifetime
                     key: {key}
                     client_ca: {_ca.Certificate}
                     require_client_certificate: true
+                  # A busy machine can take longer than the default 10 s over a first handshake (both sides cold):
+                  # this test is about whose certificate gets in, not about how long a handshake may take.
+                  limits:
+                    request_headers_timeout: 2m
+                    unauthenticated_timeout: 2m
                 """,
         };
         await _broker.InitializeAsync();

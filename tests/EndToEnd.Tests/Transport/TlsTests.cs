@@ -35,6 +35,11 @@ public sealed class TlsTests : IAsyncLifetime
                     certificate: {_liveCertificate}
                     key: {_liveKey}
                     reload_interval: 1s
+                  # A busy machine can take longer than the default 10 s over a first handshake (both sides cold):
+                  # these tests are about certificates, not about how long a handshake may take.
+                  limits:
+                    request_headers_timeout: 2m
+                    unauthenticated_timeout: 2m
                 """,
         };
         await _broker.InitializeAsync();
