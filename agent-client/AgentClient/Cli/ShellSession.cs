@@ -80,6 +80,13 @@ internal sealed class ShellSession : IDisposable
                         exit = frame.Exit.Code;
                         break;
                 }
+
+                if (exit >= 0)
+                {
+                    // The exit status is the session's last frame. Reading on to the trailers would only risk losing
+                    // it to a connection the broker closes as it stops.
+                    break;
+                }
             }
         }
         catch (Exception e) when (e is RpcException or OperationCanceledException && _closed.IsCancellationRequested)

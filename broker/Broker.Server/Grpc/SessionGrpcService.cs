@@ -21,6 +21,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private const int MaxTerminateReasonLength = 1024;
     private static readonly TimeSpan FirstFrameTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan HalfCloseGrace = TimeSpan.FromSeconds(2);
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
     private readonly SessionManager _sessions;
     private readonly SessionComposer _composer;
@@ -88,7 +89,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         {
             if (input is not null)
             {
-                await StopReadingAsync(input, stopInput).ConfigureAwait(false);
+                await StopReadingAsync(input, stopInput, session).ConfigureAwait(false);
             }
 
             await opened.Interaction.ConfigureAwait(false);
@@ -215,7 +216,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         }
         finally
         {
-            await StopReadingAsync(stdin, stopInput).ConfigureAwait(false);
+            await StopReadingAsync(stdin, stopInput, session).ConfigureAwait(false);
         }
     }
 
@@ -246,8 +247,19 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     /// Cancels the input pump and waits for it: Kestrel reuses a finished call's request stream for
     /// the next call on the connection, so no read may still be pending when the handler returns.
     /// </summary>
-    private static async Task StopReadingAsync(Task pump, CancellationTokenSource stop)
+    /// <remarks>
+    /// A session the broker ended because it is shutting down first gets <see cref="HalfCloseGrace"/> for its client
+    /// to end its request stream: the web server closes the connection as soon as the last call returns, and an
+    /// HTTP/2 client whose request side is still open drops what it has received but not yet read (the exit frame)
+    /// when the connection closes. Clients that read the exit frame end their side at once; others cost the grace.
+    /// </remarks>
+    private async Task StopReadingAsync(Task pump, CancellationTokenSource stop, Session session)
     {
+        if (session.ExitStatus?.Reason == SessionEndReason.BrokerShutdown)
+        {
+            await Task.WhenAny(pump, Task.Delay(HalfCloseGrace, _time, stop.Token)).ConfigureAwait(false);
+        }
+
         await stop.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(false);
     }

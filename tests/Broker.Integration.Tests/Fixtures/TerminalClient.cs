@@ -68,6 +68,27 @@ public sealed class TerminalClient : IAsyncDisposable
                     case InteractResponse.FrameOneofCase.Exit: Exit = frame.Exit; break;
                 }
             }
+
+            if (frame.FrameCase == InteractResponse.FrameOneofCase.Exit)
+            {
+                await EndRequestsAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends the client's side once the exit frame is in, as agent-client does: an HTTP/2 client whose request side is
+    /// still open loses what it has not read yet if the broker's connection closes (as it does when the broker stops).
+    /// </summary>
+    private async Task EndRequestsAsync()
+    {
+        try
+        {
+            await _call.RequestStream.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or RpcException or OperationCanceledException)
+        {
+            // A write still in progress, or the call already over: the trailers (or their error) come on the response.
         }
     }
 
