@@ -19,21 +19,21 @@ internal sealed class LineHold : IReviewProgress
     /// <summary>Why a request still held when its session ended was withdrawn.</summary>
     public const string SessionEndedReason = "the session ended while the command was held";
 
-    private readonly CancellationTokenSource _withdraw;
     private readonly Lock _gate = new();
     private readonly RecordingJournal _journal;
     private readonly long _handle;
     private readonly ILineHoldSink _sink;
     private volatile string _withdrawReason = SessionEndedReason;
     private string? _approvalId;
-    private bool _ended;
+
+    // Cancels the review's wait while it runs (null before and after), so Ctrl-C after the outcome does nothing.
+    private Action<string>? _cancel;
 
     private LineHold(RecordingJournal journal, long handle, ILineHoldSink sink)
     {
         _journal = journal;
         _handle = handle;
         _sink = sink;
-        _withdraw = new CancellationTokenSource();
     }
 
     /// <summary>The line's number in the recording (its approval records carry it).</summary>
@@ -64,11 +64,7 @@ internal sealed class LineHold : IReviewProgress
         lock (_gate)
         {
             // Ctrl-C or the session's end can cross an outcome already on its way: then there is nothing left to withdraw.
-            if (!_ended && !_withdraw.IsCancellationRequested)
-            {
-                _withdrawReason = reason;
-                _withdraw.Cancel();
-            }
+            _cancel?.Invoke(reason);
         }
     }
 
@@ -93,12 +89,25 @@ internal sealed class LineHold : IReviewProgress
 
     private async Task RunAsync(IReviewGate gate, ReviewRequest request, Func<ReviewOutcome, LineVerdict> decided)
     {
+        using var withdraw = new CancellationTokenSource();
+        lock (_gate)
+        {
+            _cancel = reason =>
+            {
+                if (!withdraw.IsCancellationRequested)
+                {
+                    _withdrawReason = reason;
+                    withdraw.Cancel();
+                }
+            };
+        }
+
         LineVerdict verdict;
         try
         {
-            verdict = decided(await gate.ReviewAsync(request, this, _withdraw.Token).ConfigureAwait(false));
+            verdict = decided(await gate.ReviewAsync(request, this, withdraw.Token).ConfigureAwait(false));
         }
-        catch (OperationCanceledException) when (_withdraw.IsCancellationRequested)
+        catch (OperationCanceledException) when (withdraw.IsCancellationRequested)
         {
             if (_withdrawReason == SessionEndedReason)
             {
@@ -117,8 +126,7 @@ internal sealed class LineHold : IReviewProgress
         {
             lock (_gate)
             {
-                _ended = true;
-                _withdraw.Dispose();
+                _cancel = null;
             }
         }
 
