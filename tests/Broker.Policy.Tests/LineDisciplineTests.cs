@@ -335,6 +335,8 @@ public sealed class LineDisciplineTests
         }
 
         void ILineModeGate.Finished(long handle, int exitStatus) => Finished.Add((handle, exitStatus));
+
+        void ILineModeGate.Withdraw(long handle) => throw new InvalidOperationException("this gate holds nothing");
     }
 }
 

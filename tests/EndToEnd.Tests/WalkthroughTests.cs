@@ -73,13 +73,37 @@ public sealed class WalkthroughTests : IClassFixture<BrokerProcess>
     [Fact]
     public async Task A_line_mode_agent_shell_runs_allowed_lines_and_holds_the_rest()
     {
-        var token = await _broker.TokenAsync("alice");
-        var (code, stdout, _) = await _broker.ClientAsync(token, "echo line-mode-e2e\nrm -rf /tmp/e2e-never\nls /\n", "shell", "--target", "local");
+        var token = await _broker.TokenAsync("alice-line");
+        var op = await _broker.TokenAsync("op-line-e2e", "operators");
+        var shell = _broker.ClientAsync(token, "echo line-mode-e2e\nrm -rf /tmp/e2e-never\nls /\n", "shell", "--target", "local");
+
+        // The rm line is held at the prompt (the rest of the input waits behind it) until an operator denies it.
+        var id = await PendingRequestAsync(op, "alice-line");
+        (await _broker.ClientAsync(op, null, "approvals", "deny", id, "--reason", "not in the walk-through")).Code.Should().Be(0);
+        var (code, stdout, _) = await shell.WaitAsync(TimeSpan.FromMinutes(2));
+
         code.Should().Be(0);
         stdout.Should().Contain("echo line-mode-e2e\r\nline-mode-e2e\r\n");
-        stdout.Should().Contain("approval required");
+        stdout.Should().Contain($"held for approval {id}").And.Contain("not in the walk-through");
         stdout.Should().Contain("proc");
         Directory.Exists("/tmp/e2e-never").Should().BeFalse();
+    }
+
+    /// <summary>The id of <paramref name="requester"/>'s pending request, once there is one.</summary>
+    private async Task<string> PendingRequestAsync(string operatorToken, string requester)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var (_, listed, _) = await _broker.ClientAsync(operatorToken, null, "approvals", "list", "--state", "pending", "--requester", requester);
+            if (System.Text.RegularExpressions.Regex.Match(listed, "apr-[0-9a-f]{20}") is { Success: true } found)
+            {
+                return found.Value;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the held line's request should be listed");
+            await Task.Delay(200);
+        }
     }
 
     [Fact]

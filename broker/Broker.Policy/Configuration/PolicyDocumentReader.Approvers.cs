@@ -5,8 +5,6 @@ namespace Broker.Policy.Configuration;
 /// <summary>A role's <c>approvers</c> section: groups, quorum, timeouts, required claims and webhooks.</summary>
 internal sealed partial class PolicyDocumentReader
 {
-    private const int MinWebhookSecretBytes = 16;
-
     private ApproverSettings? ReadApprovers(YamlNode node)
     {
         var fields = reader.Mapping(node, "approvers", "groups", "quorum", "timeout", "execution_window", "require_claims", "webhooks");
@@ -72,81 +70,9 @@ internal sealed partial class PolicyDocumentReader
 
         if (fields.TryGetValue("webhooks", out var webhooksNode))
         {
-            settings = settings with { Webhooks = [.. reader.Sequence(webhooksNode, "approvers webhooks").Select(ReadWebhook).OfType<WebhookDefinition>()] };
+            settings = settings with { Webhooks = new WebhookReader(reader, fileName).ReadList(webhooksNode, "approvers webhooks") };
         }
 
         return settings;
-    }
-
-    private WebhookDefinition? ReadWebhook(YamlNode node)
-    {
-        var fields = reader.Mapping(node, "a webhook", "url", "secret_file", "secret_env");
-        if (fields is null || reader.RequiredString(fields, node, "url", "a webhook") is not { } url)
-        {
-            return null;
-        }
-
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            reader.Error(fields["url"], $"webhook url '{url}' must be an absolute http:// or https:// URL");
-            return null;
-        }
-
-        var hasFile = fields.TryGetValue("secret_file", out var fileNode);
-        var hasEnv = fields.TryGetValue("secret_env", out var envNode);
-        if (hasFile == hasEnv)
-        {
-            reader.Error(node, "a webhook needs exactly one of 'secret_file' or 'secret_env' (the HMAC key its receiver checks)");
-            return null;
-        }
-
-        var secret = hasFile ? ReadSecretFile(fileNode!) : ReadSecretEnvironment(envNode!);
-        if (secret is null)
-        {
-            return null;
-        }
-
-        if (secret.Length < MinWebhookSecretBytes)
-        {
-            reader.Error(hasFile ? fileNode! : envNode!, $"the webhook secret must be at least {MinWebhookSecretBytes} bytes");
-            return null;
-        }
-
-        return new WebhookDefinition { Url = uri, Secret = secret };
-    }
-
-    private byte[]? ReadSecretFile(YamlNode node)
-    {
-        if (reader.String(node, "webhook secret_file") is not { Length: > 0 } path)
-        {
-            return null;
-        }
-
-        var full = Path.IsPathRooted(path) ? path : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(fileName)) ?? "/", path);
-        try
-        {
-            return System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(full).Trim());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            reader.Error(node, $"cannot read webhook secret_file '{full}': {e.Message}");
-            return null;
-        }
-    }
-
-    private byte[]? ReadSecretEnvironment(YamlNode node)
-    {
-        if (reader.String(node, "webhook secret_env") is not { Length: > 0 } name)
-        {
-            return null;
-        }
-
-        if (Environment.GetEnvironmentVariable(name) is not { Length: > 0 } value)
-        {
-            reader.Error(node, $"webhook secret_env '{name}' is not set");
-            return null;
-        }
-
-        return System.Text.Encoding.UTF8.GetBytes(value);
     }
 }

@@ -21,6 +21,16 @@ public sealed record ServerDefinition
 
     /// <summary>Where recordings are signed and how much disk they may take.</summary>
     public RecordingStorageDefinition Recording { get; init; } = new();
+
+    /// <summary>Approval settings for every role.</summary>
+    public ServerApprovalsDefinition Approvals { get; init; } = new();
+}
+
+/// <summary>The <c>server.approvals</c> section.</summary>
+public sealed record ServerApprovalsDefinition
+{
+    /// <summary>Webhooks every approval event goes to, whatever the role (besides the role's own <c>approvers.webhooks</c>).</summary>
+    public IReadOnlyList<WebhookDefinition> Webhooks { get; init; } = [];
 }
 
 /// <summary>The <c>server.tls</c> section: PEM files, reloaded when they change.</summary>

@@ -16,7 +16,7 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
     public ServerDefinition Read(YamlNode node)
     {
         var server = new ServerDefinition();
-        var fields = reader.Mapping(node, "server", "urls", "allow_plaintext", "tls", "limits", "recording");
+        var fields = reader.Mapping(node, "server", "urls", "allow_plaintext", "tls", "limits", "recording", "approvals");
         if (fields is null)
         {
             return server;
@@ -53,7 +53,24 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
             server = server with { Recording = ReadRecording(recordingNode) };
         }
 
+        if (fields.TryGetValue("approvals", out var approvalsNode))
+        {
+            server = server with { Approvals = ReadApprovals(approvalsNode) };
+        }
+
         return server;
+    }
+
+    private ServerApprovalsDefinition ReadApprovals(YamlNode node)
+    {
+        var approvals = new ServerApprovalsDefinition();
+        var fields = reader.Mapping(node, "server approvals", "webhooks");
+        if (fields is not null && fields.TryGetValue("webhooks", out var webhooksNode))
+        {
+            approvals = approvals with { Webhooks = new WebhookReader(reader, fileName).ReadList(webhooksNode, "server approvals webhooks") };
+        }
+
+        return approvals;
     }
 
     /// <summary>A size such as <c>1GiB</c> between <paramref name="min"/> and <paramref name="max"/>.</summary>

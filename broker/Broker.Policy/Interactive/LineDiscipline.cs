@@ -3,54 +3,12 @@ using System.Text;
 
 namespace Broker.Policy;
 
-/// <summary>What the broker decided about a command typed at the prompt.</summary>
-/// <param name="Allowed">Whether the command goes to the shell.</param>
-/// <param name="Message">For a refused command: the line shown on the agent's terminal.</param>
-/// <param name="Handle">Identifies the command when its exit status arrives (see <see cref="ILineModeGate.Finished"/>).</param>
-/// <param name="SecretOutput">What the allowed command prints is secret (it reads a secret or mints a credential): the session masks it.</param>
-public readonly record struct LineVerdict(bool Allowed, string? Message, long Handle, bool SecretOutput = false);
-
-/// <summary>Decides commands typed in a line-mode session and hears how they ended.</summary>
-public interface ILineModeGate
-{
-    /// <summary>Decides one complete command line.</summary>
-    LineVerdict Decide(string command);
-
-    /// <summary>The command given <paramref name="handle"/> finished with <paramref name="exitStatus"/>.</summary>
-    void Finished(long handle, int exitStatus);
-}
-
-/// <summary>One effect of the line discipline, to be carried out in order.</summary>
-public abstract record LineAction
-{
-    private LineAction()
-    {
-    }
-
-    /// <summary>
-    /// Bytes for the shell's terminal; <paramref name="Record"/> is false for the secret sync line, <paramref name="Typed"/>
-    /// is true for keys going to a running program (which may be reading a password) rather than a command line the broker decided.
-    /// </summary>
-    public sealed record ToShell(byte[] Data, bool Record, bool Typed = false) : LineAction;
-
-    /// <summary>Bytes shown to the agent as terminal output (the broker's own echo and messages).</summary>
-    public sealed record ToAgent(byte[] Data) : LineAction;
-
-    /// <summary>
-    /// Turns the terminal's own echo on (a program is about to run: it comes on before the shell can read the command's
-    /// last line end, so a program that turns echo off, <c>read -s</c>, always does so after it) or off (the broker edits the line).
-    /// </summary>
-    public sealed record TerminalEcho(bool Enabled) : LineAction;
-
-    /// <summary>Everything the next command prints, up to the next prompt, is secret.</summary>
-    public sealed record SecretOutput : LineAction;
-}
-
 /// <summary>
 /// Line mode for an interactive shell: at the prompt the broker is the line editor (it echoes,
 /// applies backspace, Ctrl-U, Ctrl-W, Ctrl-C, joins continuation lines) and hands the shell only
 /// a complete command it allowed; keys typed before that command has started wait for the next
 /// prompt (so a piped script runs line by line), keys typed while it runs pass through to it as stdin.
+/// A command held for approval stays at the prompt: keys typed meanwhile wait as well, and Ctrl-C withdraws it.
 /// Which of the two applies comes from the shell's prompt markers, and at every prompt the shell
 /// discards pending input up to the broker's sync line, so typeahead a program did not read is
 /// never taken as a command. A pure state machine: no I/O, no clock.
@@ -77,6 +35,7 @@ public sealed class LineDiscipline
     private readonly ArrayBufferWriter<byte> _echo = new(256);
     private readonly List<string> _commands = new(1);
     private LineState _state = LineState.Starting;
+    private HeldLine? _held;
     private long? _running;
     private bool _endRequested;
     private bool _endSentToProgram;
@@ -96,6 +55,7 @@ public sealed class LineDiscipline
         AwaitingStart,
         Running,
         AwaitingPrompt,
+        Held,
     }
 
     /// <summary>Whether typed keystrokes currently go to a running program rather than to the broker's line editor.</summary>
@@ -175,8 +135,55 @@ public sealed class LineDiscipline
         }
 
         _pending.Write(data);
+        if (_state == LineState.Held)
+        {
+            WithdrawOnInterrupt(actions);
+            return true;
+        }
+
         Process(actions);
         return true;
+    }
+
+    /// <summary>
+    /// The held command's review ended: an allowed <paramref name="verdict"/> runs exactly the held command, any other
+    /// shows its message and a fresh prompt. Keys typed meanwhile wait for the next prompt, as keys typed before any
+    /// command has started do.
+    /// </summary>
+    public void HoldEnded(long handle, LineVerdict verdict, ICollection<LineAction> actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        if (_state != LineState.Held || _held is not { } held || held.Handle != handle)
+        {
+            return;
+        }
+
+        _held = null;
+        if (verdict.Allowed)
+        {
+            Run(held.Command, verdict with { Handle = handle }, actions, echoed: true);
+            return;
+        }
+
+        Refuse(verdict.Message, actions);
+    }
+
+    private void WithdrawOnInterrupt(ICollection<LineAction> actions)
+    {
+        // As a terminal's interrupt flushes its input queue, the keys typed before Ctrl-C go with the request.
+        var interrupt = _pending.WrittenSpan.LastIndexOf(Interrupt);
+        if (interrupt < 0 || _held is not { } held)
+        {
+            return;
+        }
+
+        Consume(interrupt + 1);
+        if (!held.Withdrawing)
+        {
+            _held = held with { Withdrawing = true };
+            actions.Add(new LineAction.ToAgent("^C\r\n"u8.ToArray()));
+            actions.Add(new LineAction.Withdraw(held.Handle));
+        }
     }
 
     /// <summary>
@@ -277,25 +284,48 @@ public sealed class LineDiscipline
         }
 
         var verdict = _gate.Decide(command);
-        if (!verdict.Allowed)
+        if (verdict.Held)
         {
+            // The line stays at the prompt until people decide; the gate tells the agent it is held.
             ShowEcho(actions);
-            if (verdict.Message is { Length: > 0 } message)
-            {
-                actions.Add(new LineAction.ToAgent(Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n") + "\r\n")));
-            }
-
-            SendToShell(NewLine, actions, LineState.AwaitingPrompt);
+            _held = new HeldLine(verdict.Handle, command, Withdrawing: false);
+            _state = LineState.Held;
             return;
         }
 
+        if (!verdict.Allowed)
+        {
+            ShowEcho(actions);
+            Refuse(verdict.Message, actions);
+            return;
+        }
+
+        Run(command, verdict, actions, echoed: false);
+    }
+
+    private void Refuse(string? message, ICollection<LineAction> actions)
+    {
+        if (message is { Length: > 0 })
+        {
+            actions.Add(new LineAction.ToAgent(Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n") + "\r\n")));
+        }
+
+        SendToShell(NewLine, actions, LineState.AwaitingPrompt);
+    }
+
+    private void Run(string command, LineVerdict verdict, ICollection<LineAction> actions, bool echoed)
+    {
         _running = verdict.Handle;
 
         // The shell cannot read the command before its last line end, and the terminal's echo comes on before that
         // line end is written: a program the command runs that turns echo off (read -s, sudo, ssh) always does so after
         // the broker turned it on, never before (when the broker would turn it back on under it, and the password typed
         // would be echoed and recorded as typed). The terminal echoes that line end, so the broker's echo leaves it out.
-        ShowEcho(actions, withoutLineEnd: true);
+        if (!echoed)
+        {
+            ShowEcho(actions, withoutLineEnd: true);
+        }
+
         if (verdict.SecretOutput)
         {
             actions.Add(new LineAction.SecretOutput());
@@ -337,4 +367,6 @@ public sealed class LineDiscipline
         _pending.ResetWrittenCount();
         _pending.Write(rest);
     }
+
+    private sealed record HeldLine(long Handle, string Command, bool Withdrawing);
 }

@@ -66,7 +66,7 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
             return new ReviewOutcome.Pending(held);
         }
 
-        var outcome = await WaitAsync(pending.Id, requester, progress, cancellationToken).ConfigureAwait(false);
+        var outcome = await WaitAsync(pending.Id, requester, request.WithdrawReason, progress, cancellationToken).ConfigureAwait(false);
         if (outcome is null)
         {
             return Close(progress, pending.Id, "the request is gone");
@@ -83,7 +83,7 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
     }
 
     /// <summary>Waits for the outcome; a client that leaves meanwhile withdraws its request (nobody is asked to decide a command nobody waits for).</summary>
-    private async Task<ApprovalRequest?> WaitAsync(string id, ApprovalParty requester, IReviewProgress progress, CancellationToken cancellationToken)
+    private async Task<ApprovalRequest?> WaitAsync(string id, ApprovalParty requester, Func<string> withdrawReason, IReviewProgress progress, CancellationToken cancellationToken)
     {
         try
         {
@@ -91,9 +91,9 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            const string Reason = "the client left while the command was held";
-            var withdrawn = await approvals.WithdrawAsync(id, requester, Reason, CancellationToken.None).ConfigureAwait(false);
-            progress.Record(new ApprovalRecord { Kind = ApprovalEventKind.Closed, ApprovalId = id, Reason = withdrawn.Succeeded ? "withdrawn: " + Reason : Reason });
+            var reason = withdrawReason();
+            var withdrawn = await approvals.WithdrawAsync(id, requester, reason, CancellationToken.None).ConfigureAwait(false);
+            progress.Record(new ApprovalRecord { Kind = ApprovalEventKind.Closed, ApprovalId = id, Reason = withdrawn.Succeeded ? "withdrawn: " + reason : reason });
             throw;
         }
     }

@@ -24,7 +24,7 @@ internal static class ApprovalServices
         }));
         // Retry delays are wall-clock: a test's fake session clock must not hold deliveries back.
         services.AddSingleton(sp => new WebhookNotifier(
-            role => sp.GetRequiredService<IAccessPolicy>().Roles([role]) is [{ Approvers: { } approvers }, ..] ? approvers.Webhooks : [],
+            role => WebhooksFor(sp.GetRequiredService<IAccessPolicy>().Roles([role]) is [{ Approvers: { } approvers }, ..] ? approvers.Webhooks : [], sp.GetRequiredService<BrokerSettings>().Server.Approvals.Webhooks),
             sp.GetRequiredKeyedService<HttpClient>(WebhookClient),
             TimeProvider.System,
             sp.GetRequiredService<ILogger<WebhookNotifier>>()));
@@ -35,6 +35,10 @@ internal static class ApprovalServices
         services.AddHostedService<ApprovalRecovery>();
         return services;
     }
+
+    /// <summary>A role's own webhooks, then the global ones; a receiver listed in both gets each event once (with the role's key).</summary>
+    internal static IReadOnlyList<Broker.Policy.WebhookDefinition> WebhooksFor(IReadOnlyList<Broker.Policy.WebhookDefinition> role, IReadOnlyList<Broker.Policy.WebhookDefinition> global) =>
+        global.Count == 0 ? role : [.. role.Concat(global).DistinctBy(w => w.Url)];
 }
 
 /// <summary>

@@ -16,6 +16,9 @@ internal sealed record ReviewRequest(CallerIdentity Caller, string SessionId, st
 {
     /// <summary>Return mode: once the request is stored and the client told, answer <see cref="ReviewOutcome.Pending"/> instead of waiting.</summary>
     public bool NoWait { get; init; }
+
+    /// <summary>Why the request is withdrawn when the wait is cancelled (asked when it is, so the canceller can say why).</summary>
+    public Func<string> WithdrawReason { get; init; } = static () => "the client left while the command was held";
 }
 
 /// <summary>A command held for approval, as the client is told it.</summary>

@@ -139,7 +139,7 @@ internal sealed partial class SessionComposer
         session.PostNotice(NoticeKind.Info, raw
             ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
             : "line mode: each command typed at the prompt is decided by the policy before the shell sees it");
-        var interaction = line?.RunAsync(session, new PolicyLineGate(_access, roles, _access.ContextFor(session.Target), journal, session.PostDecision, caller.Subject, _logger)) ?? Task.CompletedTask;
+        var interaction = line?.RunAsync(session, new PolicyLineGate(_access, roles, _access.ContextFor(session.Target), journal, session.PostDecision, new LineReview(_review, caller, session.Id, session.Target, line, session.Completion), _logger)) ?? Task.CompletedTask;
         return new SessionOutcome.Opened(new OpenedSession(session, roles, line, auditor, interaction));
     }
 

@@ -10,7 +10,7 @@ namespace Broker.Server.Interactive;
 /// through one queue into the <see cref="LineDiscipline"/>, whose effects (bytes to the shell,
 /// echo to the agent, terminal echo on or off) are carried out in order, one event at a time.
 /// </summary>
-internal sealed class LineModeSession
+internal sealed class LineModeSession : ILineHoldSink
 {
     /// <summary>Client input that may wait for the line editor; more waits in the client (see <see cref="QueuedInputBudget"/>).</summary>
     public const int MaxQueuedInputBytes = 256 * 1024;
@@ -60,6 +60,10 @@ internal sealed class LineModeSession
         return InputResult.Ended;
     }
 
+    public void Show(string text) => _steps.Writer.TryWrite(new Step.Agent(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    public void HoldEnded(long handle, LineVerdict verdict) => _steps.Writer.TryWrite(new Step.HoldEnded(handle, verdict));
+
     /// <summary>Queues the agent's end of input.</summary>
     public InputResult EndOfInput() => _steps.Writer.TryWrite(new Step.End()) ? InputResult.Accepted : InputResult.Ended;
 
@@ -100,6 +104,12 @@ internal sealed class LineModeSession
                 case Step.End:
                     _discipline.EndOfInput(_actions);
                     break;
+                case Step.Agent agent:
+                    _actions.Add(new LineAction.ToAgent(agent.Data));
+                    break;
+                case Step.HoldEnded ended:
+                    _discipline.HoldEnded(ended.Handle, ended.Verdict, _actions);
+                    break;
             }
 
             foreach (var action in _actions)
@@ -118,6 +128,9 @@ internal sealed class LineModeSession
                         break;
                     case LineAction.SecretOutput:
                         _capture.Arm();
+                        break;
+                    case LineAction.Withdraw withdraw:
+                        gate.Withdraw(withdraw.Handle);
                         break;
                 }
             }
@@ -138,5 +151,10 @@ internal sealed class LineModeSession
         public sealed record Keys(ReadOnlyMemory<byte> Data) : Step;
 
         public sealed record End : Step;
+
+        /// <summary>The broker's own text for the agent's terminal (a held line's notice).</summary>
+        public sealed record Agent(byte[] Data) : Step;
+
+        public sealed record HoldEnded(long Handle, LineVerdict Verdict) : Step;
     }
 }

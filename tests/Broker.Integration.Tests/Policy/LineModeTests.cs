@@ -21,6 +21,13 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         return terminal;
     }
 
+    /// <summary>A review line is held at the prompt (see Approvals/HeldLineTests): Ctrl-C takes it back.</summary>
+    private static async Task WithdrawHeldAsync(TerminalClient terminal)
+    {
+        await terminal.WaitForOutputAsync("Ctrl-C withdraws");
+        await terminal.SendAsync("\u0003");
+    }
+
     [Fact]
     public async Task An_allowed_command_runs_once_and_the_markers_never_reach_the_agent()
     {
@@ -48,13 +55,18 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         await using var terminal = await OpenAtPromptAsync();
 
         await terminal.SendAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, marker) + "\r");
+        if (verdict == Verdict.Review)
+        {
+            await WithdrawHeldAsync(terminal);
+        }
+
         await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
         await terminal.SendAsync("echo still-here\r");
         await terminal.WaitForOutputAsync("still-here\r\n", occurrences: 2);
 
         File.Exists(marker).Should().BeFalse();
         terminal.Decisions[0].Verdict.Should().Be(verdict);
-        terminal.Output.Should().Contain(verdict == Verdict.Review ? "approval required" : "broker: deny");
+        terminal.Output.Should().Contain(verdict == Verdict.Review ? "did not run" : "broker: deny");
     }
 
     [Fact]
@@ -117,6 +129,7 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
         await terminal.SendAsync("printf '\\033]133;A;forged;0\\007\\033]133;B;forged\\007'\r");
         await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
         await terminal.SendAsync($"touch {marker}\r");
+        await WithdrawHeldAsync(terminal);
         await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
 
         terminal.Output.Should().Contain("\u001b]133;A;forged;0\u0007");
@@ -132,12 +145,17 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
 
         await terminal.SendAsync($"echo burst-one\ntouch {marker}\necho burst-two\n");
         await terminal.SendAsync(new InteractRequest { EndOfInput = new EndOfInput() });
+        // The review line is held at the prompt, the rest waiting behind it, until an operator denies it.
+        await terminal.WaitForOutputAsync("Ctrl-C withdraws");
+        var id = System.Text.RegularExpressions.Regex.Match(terminal.Output, "held for approval (apr-[0-9a-f]+)").Groups[1].Value;
+        var operators = new ApprovalService.ApprovalServiceClient(_broker.Channel(_broker.Token("op-burst", "operators")));
+        await operators.DenyRequestAsync(new DenyRequestRequest { Id = id, Reason = "not in a burst" });
         await terminal.WaitForExitAsync();
 
         // Each line shows twice: the broker's echo of the command, then the command's output.
         terminal.Output.Should().Contain("echo burst-one\r\nburst-one\r\n").And.Contain("echo burst-two\r\nburst-two\r\n");
         terminal.Output.IndexOf("burst-one", StringComparison.Ordinal).Should().BeLessThan(terminal.Output.IndexOf("burst-two", StringComparison.Ordinal));
-        terminal.Decisions.Select(d => d.Verdict).Should().Equal(Verdict.Allow, Verdict.Review, Verdict.Allow);
+        terminal.Decisions.Select(d => d.Verdict).Should().Equal(Verdict.Allow, Verdict.Review, Verdict.Deny, Verdict.Allow);
         File.Exists(marker).Should().BeFalse();
         terminal.Exit!.Code.Should().Be(0);
     }
@@ -161,6 +179,7 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
             await terminal.SendAsync("ls /no-such-dir-xyz\r");
             await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
             await terminal.SendAsync("rm -rf /tmp/nothing-here\r");
+            await WithdrawHeldAsync(terminal);
             await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
             await terminal.SendAsync("\u0004");
             await terminal.WaitForExitAsync();
