@@ -11,6 +11,12 @@ internal sealed partial class ScreenView
     public void Csi(in CsiSequence sequence, long rawOffset)
     {
         _operations.Add((sequence.Start, rawOffset + 1));
+        if (sequence.Private != 0 || !(sequence.Final == (byte)'m' || (sequence.Final is (byte)'K' or (byte)'J' && sequence.Get(0, 0) == 0)))
+        {
+            // Colours and erasing right of the cursor leave a redraw clean; anything else may move or change its cells.
+            StopRedraw();
+        }
+
         if (sequence.Private != 0)
         {
             // The alternate screen (1049, 1047, 47) is a fresh screen; other private modes move nothing.
@@ -110,6 +116,12 @@ internal sealed partial class ScreenView
                 _partialLength = 0;
             }
 
+            if (b is >= 0x20 and < 0x7F && DrawRun(text[i..], rawOffset + i) is > 0 and var run)
+            {
+                i += run - 1;
+                continue;
+            }
+
             switch (b)
             {
                 case (byte)'\n':
@@ -142,6 +154,28 @@ internal sealed partial class ScreenView
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Draws the printable ASCII that <paramref name="text"/> starts with in one pass when it fits on the row (a progress
+    /// line redrawn over and over is mostly that); returns how many bytes it drew, 0 when it left them to <see cref="Put"/>.
+    /// </summary>
+    private int DrawRun(ReadOnlySpan<byte> text, long raw)
+    {
+        var n = text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
+        n = n < 0 ? text.Length : n;
+        var limit = _columns > 0 ? Math.Min(_columns, MaxColumns) : MaxColumns;
+        if (n < 2 || _column + n > limit)
+        {
+            return 0;
+        }
+
+        _row.PutRun(_column, text[..n], raw);
+        _lastCharacter = text[n - 1];
+        _lastLength = 1;
+        _lastRaw = raw + n - 1;
+        _column += n;
+        return n;
     }
 
     private void Put(uint character, int length, long raw)
@@ -235,6 +269,7 @@ internal sealed partial class ScreenView
         _row.Clear();
         _held.Clear();
         _operations.Clear();
+        StopRedraw();
         _detailed = false;
         _carriageReturn = false;
         _column = toColumn;
