@@ -156,28 +156,6 @@ internal sealed partial class ScreenView
         }
     }
 
-    /// <summary>
-    /// Draws the printable ASCII that <paramref name="text"/> starts with in one pass when it fits on the row (a progress
-    /// line redrawn over and over is mostly that); returns how many bytes it drew, 0 when it left them to <see cref="Put"/>.
-    /// </summary>
-    private int DrawRun(ReadOnlySpan<byte> text, long raw)
-    {
-        var n = text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
-        n = n < 0 ? text.Length : n;
-        var limit = _columns > 0 ? Math.Min(_columns, MaxColumns) : MaxColumns;
-        if (n < 2 || _column + n > limit)
-        {
-            return 0;
-        }
-
-        _row.PutRun(_column, text[..n], raw);
-        _lastCharacter = text[n - 1];
-        _lastLength = 1;
-        _lastRaw = raw + n - 1;
-        _column += n;
-        return n;
-    }
-
     private void Put(uint character, int length, long raw)
     {
         var width = Width(character, length);

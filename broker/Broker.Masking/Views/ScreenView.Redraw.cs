@@ -70,4 +70,26 @@ internal sealed partial class ScreenView
     private bool IsCleanRedraw() =>
         _redrawFrom >= 0 && !_profile.HasCustomDetectors &&
         (_row.Width == 0 || (_redrawColumns > 0 ? _redrawBounded && _row.Width <= _redrawColumns : _redrawShown));
+
+    /// <summary>
+    /// Draws the printable ASCII that <paramref name="text"/> starts with in one pass when it fits on the row (a progress
+    /// line redrawn over and over is mostly that); returns how many bytes it drew, 0 when it left them to <see cref="Put"/>.
+    /// </summary>
+    private int DrawRun(ReadOnlySpan<byte> text, long raw)
+    {
+        var n = text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
+        n = n < 0 ? text.Length : n;
+        var limit = _columns > 0 ? Math.Min(_columns, MaxColumns) : MaxColumns;
+        if (n < 2 || _column + n > limit)
+        {
+            return 0;
+        }
+
+        _row.PutRun(_column, text[..n], raw);
+        _lastCharacter = text[n - 1];
+        _lastLength = 1;
+        _lastRaw = raw + n - 1;
+        _column += n;
+        return n;
+    }
 }
