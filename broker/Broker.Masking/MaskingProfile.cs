@@ -33,6 +33,7 @@ public sealed class MaskingProfile
         EnabledDetectors = enabled;
         var all = detectors.ToArray();
         _scanners = [.. all.Where(d => d.Scans)];
+        HasCustomDetectors = all.Any(d => d is CustomRegexDetector);
         var anchored = new AnchoredHeads(all);
         _anchored = anchored.IsEmpty ? null : anchored;
         var entries = all.SelectMany(d => d.Needles.Select(n => new NeedleEntry(n, d))).ToArray();
@@ -61,6 +62,9 @@ public sealed class MaskingProfile
 
     /// <summary>How long a held-back candidate waits for more output before <see cref="StreamingMasker.FlushHeld(System.Buffers.IBufferWriter{byte})"/> should be called.</summary>
     public TimeSpan HoldDelay { get; }
+
+    /// <summary>Whether custom (regular expression) detectors run: their patterns may read any context.</summary>
+    internal bool HasCustomDetectors { get; }
 
     /// <summary>The bound of the held-back tail, in raw bytes.</summary>
     public int MaxHoldBytes { get; }

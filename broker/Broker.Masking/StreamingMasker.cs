@@ -63,6 +63,9 @@ public sealed class StreamingMasker
     /// <summary>A snapshot of how many regions each detector masked so far.</summary>
     public IReadOnlyDictionary<string, long> Counts => _emitter.Counts;
 
+    /// <summary>How many times the screen model scanned a row again (a clean redraw is not scanned): for tests and measurements.</summary>
+    internal int ScreenRowScans => _screen?.RowScans ?? 0;
+
     /// <summary>Takes the next chunk of a single-channel stream and writes to <paramref name="output"/> everything that can be released.</summary>
     public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output) => Push(0, chunk, _single.To(output));
 

@@ -17,7 +17,9 @@ internal sealed class RegisteredSecrets
     private readonly SearchValues<string>? _search;
     private readonly int _longest;
     private readonly Form[][] _byFirstChar = new Form[256][];
-    private readonly SearchValues<char> _firstChars;
+    // The proper prefixes (two characters or more) of every form, by their last two characters; the bit table answers most pairs.
+    private readonly Dictionary<int, Ending[]> _endings;
+    private readonly ulong[] _endingPairs = new ulong[1024];
 
     private RegisteredSecrets(Form[] forms)
     {
@@ -29,7 +31,14 @@ internal sealed class RegisteredSecrets
             _byFirstChar[c] = [.. forms.Where(f => f.Text[0] == c)];
         }
 
-        _firstChars = SearchValues.Create([.. forms.Select(f => f.Text[0]).Distinct()]);
+        _endings = forms
+            .SelectMany((form, order) => Enumerable.Range(2, Math.Max(0, form.Text.Length - 2)).Select(length => (Ending: new Ending(form, length), Order: order)))
+            .GroupBy(e => (e.Ending.Form.Text[e.Ending.Length - 2] << 8) | e.Ending.Form.Text[e.Ending.Length - 1])
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(e => e.Ending.Length).ThenBy(e => e.Order).Select(e => e.Ending).ToArray());
+        foreach (var pair in _endings.Keys)
+        {
+            _endingPairs[pair >> 6] |= 1UL << (pair & 63);
+        }
     }
 
     public bool IsEmpty => _forms.Length == 0;
@@ -74,23 +83,44 @@ internal sealed class RegisteredSecrets
             return;
         }
 
-        // Only positions holding a form's first character can start a held prefix; the rest are skipped in one search.
-        var at = Math.Max(text.From, chars.Length - _longest + 1) - 1;
-        while (++at < chars.Length)
-        {
-            var next = chars[at..].IndexOfAny(_firstChars);
-            if (next < 0)
-            {
-                break;
-            }
+        HoldPrefixes(chars, Math.Max(text.From, chars.Length - _longest + 1), findings);
+    }
 
-            at += next;
-            var tail = chars[at..];
-            foreach (var form in _byFirstChar[tail[0]])
+    /// <summary>
+    /// Every position from <paramref name="lowest"/> on where the text ends with a proper prefix of a form holds, named
+    /// after the first such form. Found from the text's last two characters (<see cref="_endings"/>) rather than by
+    /// trying every position within the longest form's length of the end, a fixed cost of every push.
+    /// </summary>
+    private void HoldPrefixes(ReadOnlySpan<char> chars, int lowest, Findings findings)
+    {
+        // The shadow text is Latin-1, one char per byte: every char is below 256.
+        var length = chars.Length;
+        if (length >= 2)
+        {
+            var pair = (chars[^2] << 8) | chars[^1];
+            if ((_endingPairs[pair >> 6] & (1UL << (pair & 63))) != 0 && _endings.TryGetValue(pair, out var endings))
             {
-                if (form.Text.Length > tail.Length && form.Text.AsSpan().StartsWith(tail, StringComparison.Ordinal))
+                // Longest prefix first (the leftmost position), then form order: the first form that fits names it.
+                var reported = -1;
+                foreach (var ending in endings)
                 {
-                    findings.AddCandidate(at, form.Name, distinctive: true);
+                    var at = length - ending.Length;
+                    if (at >= lowest && at != reported && chars[at..].SequenceEqual(ending.Form.Text.AsSpan(0, ending.Length)))
+                    {
+                        findings.AddCandidate(at, ending.Form.Name, distinctive: true);
+                        reported = at;
+                    }
+                }
+            }
+        }
+
+        if (length >= 1 && length - 1 >= lowest)
+        {
+            foreach (var form in _byFirstChar[chars[^1]])
+            {
+                if (form.Text.Length > 1)
+                {
+                    findings.AddCandidate(length - 1, form.Name, distinctive: true);
                     break;
                 }
             }
@@ -202,6 +232,9 @@ internal sealed class RegisteredSecrets
     }
 
     private sealed record Form(string Name, string Text, FormKind Kind);
+
+    /// <summary>The first <paramref name="Length"/> characters of <paramref name="Form"/> (fewer than all of them).</summary>
+    private readonly record struct Ending(Form Form, int Length);
 
     /// <summary>How a form's text sits in the output: as is, or as the stable core of a longer base64 text.</summary>
     private enum FormKind

@@ -11,6 +11,12 @@ internal sealed partial class ScreenView
     public void Csi(in CsiSequence sequence, long rawOffset)
     {
         _operations.Add((sequence.Start, rawOffset + 1));
+        if (sequence.Private != 0 || !(sequence.Final == (byte)'m' || (sequence.Final is (byte)'K' or (byte)'J' && sequence.Get(0, 0) == 0)))
+        {
+            // Colours and erasing right of the cursor leave a redraw clean; anything else may move or change its cells.
+            StopRedraw();
+        }
+
         if (sequence.Private != 0)
         {
             // The alternate screen (1049, 1047, 47) is a fresh screen; other private modes move nothing.
@@ -108,6 +114,12 @@ internal sealed partial class ScreenView
 
                 Put(_partial, _partialLength, _partialRaw);
                 _partialLength = 0;
+            }
+
+            if (b is >= 0x20 and < 0x7F && DrawRun(text[i..], rawOffset + i) is > 0 and var run)
+            {
+                i += run - 1;
+                continue;
             }
 
             switch (b)
@@ -235,6 +247,7 @@ internal sealed partial class ScreenView
         _row.Clear();
         _held.Clear();
         _operations.Clear();
+        StopRedraw();
         _detailed = false;
         _carriageReturn = false;
         _column = toColumn;

@@ -67,6 +67,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     /// <summary>The terminal was resized: rows wrap at the new width from now on.</summary>
     public void Resize(int columns, int rows)
     {
+        StopRedraw();
         FinishRow(toColumn: 0);
         _columns = columns;
         _rows = rows;
@@ -78,6 +79,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         {
             if (!_carriageReturn)
             {
+                StopRedraw();
                 return;
             }
 
@@ -85,18 +87,29 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             if (text[0] == (byte)'\n')
             {
                 _carriageReturn = false;
+                StopRedraw();
                 return;
             }
 
             Materialize();
         }
 
+        FollowRedraw(text);
         Draw(text, rawOffset);
     }
 
     public void Control(byte control, long rawOffset)
     {
         _operations.Add((rawOffset, rawOffset + 1));
+        if (control == (byte)'\r')
+        {
+            StartRedraw();
+        }
+        else
+        {
+            StopRedraw();
+        }
+
         switch (control)
         {
             case (byte)'\r':
@@ -123,6 +136,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     public void Escape(byte intermediate, byte final, long rawOffset)
     {
         _operations.Add((rawOffset, rawOffset + (intermediate != 0 ? 3 : 2)));
+        StopRedraw();
         if (intermediate != 0)
         {
             return;
@@ -251,6 +265,16 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     private void Scan(bool final)
     {
+        if (IsCleanRedraw())
+        {
+            // The combined view reads this row's text as it shows and decides it (see ScreenView.Redraw.cs).
+            _row.Dirty = false;
+            _held.Clear();
+            _operations.Clear();
+            return;
+        }
+
+        RowScans++;
         var width = _row.Width;
         EnsureBuffers((width * 4) + 4);
         var length = _row.Render(_text, _columnOf);
