@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
@@ -59,7 +58,7 @@ public class SessionRecordingOverheadBenchmarks : IDisposable
         _store = new RecordingStore(_directory, new RecordingWriterOptions());
         _index = new SqliteRecordingIndex(Path.Combine(_directory, SqliteRecordingIndex.FileName));
         _catalog = new RecordingCatalog(_store, _index, TimeProvider.System, NullLogger<RecordingCatalog>.Instance);
-        _sessions = new SessionManager([new LocalShellTarget(new LocalShellSettings { Name = "local" }, FdEventLoop.Shared, ProcessContainment.BySessionId)], TimeProvider.System);
+        _sessions = new SessionManager([new LocalShellTarget(new LocalShellSettings { Name = "local" }, ProcessContainment.BySessionId)], TimeProvider.System);
     }
 
     [GlobalCleanup]

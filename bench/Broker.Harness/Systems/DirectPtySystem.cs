@@ -1,4 +1,3 @@
-using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Harness.Machine;
@@ -29,7 +28,7 @@ internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
             InteractiveArguments = ["--norc", "--noprofile"],
             Environment = environment,
         };
-        _target = new LocalShellTarget(settings, FdEventLoop.Shared, ProcessContainment.BySessionId);
+        _target = new LocalShellTarget(settings, ProcessContainment.BySessionId);
     }
 
     public string Name => "direct PTY";

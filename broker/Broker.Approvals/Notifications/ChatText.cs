@@ -8,7 +8,7 @@ namespace Broker.Approvals;
 /// link, mention or tag can be forged), and the command is rendered with <see cref="VisibleCommand"/> and its
 /// backticks shown as <c>\x60</c>, inside a code block it cannot close: a command cannot fake the message around it.
 /// </summary>
-public static class ChatText
+internal static class ChatText
 {
     /// <summary>The chat message for <paramref name="approvalEvent"/>.</summary>
     public static string Format(ApprovalEvent approvalEvent)

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Broker.Approvals;
 
 /// <summary>The JSON body of a webhook delivery (docs/approvals.md shows one).</summary>
-public static class WebhookPayload
+internal static class WebhookPayload
 {
     /// <summary>The body for <paramref name="approvalEvent"/>, delivery <paramref name="deliveryId"/>.</summary>
     public static byte[] Build(ApprovalEvent approvalEvent, string deliveryId)

@@ -9,7 +9,7 @@ namespace Broker.Approvals;
 /// timestamp (Unix seconds, as sent in <c>X-Broker-Timestamp</c>), a dot, and the exact body bytes. Signing the
 /// timestamp lets a receiver refuse a replayed delivery by its age.
 /// </summary>
-public static class WebhookSignature
+internal static class WebhookSignature
 {
     /// <summary>The header carrying the signature.</summary>
     public const string SignatureHeader = "X-Broker-Signature";

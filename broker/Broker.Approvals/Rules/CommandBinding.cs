@@ -9,7 +9,7 @@ namespace Broker.Approvals;
 /// Each part is length-prefixed, so no choice of parts can produce another's bytes (<c>rm a</c> + <c>b</c> never
 /// equals <c>rm</c> + <c>a b</c>).
 /// </summary>
-public static class CommandBinding
+internal static class CommandBinding
 {
     /// <summary>The lower-case hex SHA-256 of the four parts.</summary>
     public static string Compute(string command, string target, string role, string policyVersion)

@@ -9,7 +9,7 @@ namespace Broker.Approvals;
 /// look-alike character can make a command look like another. Backslashes are doubled, so the escapes are
 /// unambiguous. Shared by the broker (webhook text) and agent-client (<c>approvals show</c> and <c>watch</c>).
 /// </summary>
-public static class VisibleCommand
+internal static class VisibleCommand
 {
     /// <summary>The command with every character outside printable ASCII made visible.</summary>
     public static string Render(string command)

@@ -10,7 +10,7 @@ namespace Broker.Core.Accounts;
 /// The host's account database: lookups through the C library (so every name service the host uses answers), and
 /// creation of session accounts with <c>groupadd</c> and <c>useradd</c>, the tools that take the database's lock.
 /// </summary>
-internal static class SystemAccounts
+public static class SystemAccounts
 {
     private static readonly SemaphoreSlim s_creation = new(1, 1);
     // useradd exits 1 when it cannot lock /etc/passwd, groupadd and useradd exit 10 when they cannot lock /etc/group.
@@ -24,7 +24,7 @@ internal static class SystemAccounts
     public static PasswdEntry? ByUid(uint uid) => Lookup(null, uid);
 
     /// <summary>The name of group <paramref name="gid"/>, or null.</summary>
-    public static unsafe string? GroupName(uint gid)
+    internal static unsafe string? GroupName(uint gid)
     {
         // struct group: name, passwd, gid, members. Only the name is read.
         var size = 1024;
@@ -58,7 +58,7 @@ internal static class SystemAccounts
     /// same moment makes <c>useradd</c> find the database locked, which is retried, and the account it created is
     /// then found. Returns null, or why the account cannot be used (the uid or the name belongs to someone else).
     /// </summary>
-    public static async Task<string?> EnsureSessionAccountAsync(string name, uint uid, string home, CancellationToken cancellationToken)
+    internal static async Task<string?> EnsureSessionAccountAsync(string name, uint uid, string home, CancellationToken cancellationToken)
     {
         await s_creation.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -199,4 +199,9 @@ internal static class SystemAccounts
 }
 
 /// <summary>An entry of the account database.</summary>
-internal sealed record PasswdEntry(string Name, uint Uid, uint Gid, string Home, string Shell);
+/// <param name="Name">The account's name.</param>
+/// <param name="Uid">Its user id.</param>
+/// <param name="Gid">Its primary group id.</param>
+/// <param name="Home">Its home directory.</param>
+/// <param name="Shell">Its login shell.</param>
+public sealed record PasswdEntry(string Name, uint Uid, uint Gid, string Home, string Shell);

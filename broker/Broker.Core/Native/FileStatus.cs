@@ -6,21 +6,26 @@ namespace Broker.Core.Native;
 /// <param name="Uid">Owner.</param>
 /// <param name="Gid">Group.</param>
 /// <param name="Mode">Type and permission bits (<c>st_mode</c>).</param>
-internal readonly record struct FileStatus(uint Uid, uint Gid, uint Mode)
+public readonly record struct FileStatus(uint Uid, uint Gid, uint Mode)
 {
     private const uint TypeMask = 0xF000;
     private const uint DirectoryType = 0x4000;
     private const uint LinkType = 0xA000;
 
+    /// <summary>Whether the file is a directory.</summary>
     public bool IsDirectory => (Mode & TypeMask) == DirectoryType;
 
+    /// <summary>Whether the file is a symbolic link (never followed).</summary>
     public bool IsSymbolicLink => (Mode & TypeMask) == LinkType;
 
     /// <summary>The permission bits (including set-id and sticky).</summary>
     public uint Permissions => Mode & 0xFFF;
 
-    /// <summary>The status of <paramref name="path"/> (relative to <paramref name="directory"/> when given), or null with errno set.</summary>
-    public static unsafe FileStatus? Of(string path, int directory = LibC.AT_FDCWD)
+    /// <summary>The status of <paramref name="path"/>, or null when it cannot be read (it does not exist, or is out of reach).</summary>
+    public static FileStatus? Of(string path) => Of(path, LibC.AT_FDCWD);
+
+    /// <summary>The status of <paramref name="path"/> relative to the open directory <paramref name="directory"/>, or null with errno set.</summary>
+    internal static unsafe FileStatus? Of(string path, int directory)
     {
         var name = Encoding.UTF8.GetBytes(path + "\0");
         var buffer = stackalloc byte[LibC.StatxSize];
@@ -36,7 +41,7 @@ internal readonly record struct FileStatus(uint Uid, uint Gid, uint Mode)
     }
 
     /// <summary>The status of the open descriptor <paramref name="fd"/>, or null with errno set.</summary>
-    public static unsafe FileStatus? OfDescriptor(int fd)
+    internal static unsafe FileStatus? OfDescriptor(int fd)
     {
         var buffer = stackalloc byte[LibC.StatxSize];
         var empty = stackalloc byte[1];

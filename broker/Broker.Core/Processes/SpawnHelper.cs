@@ -15,8 +15,6 @@ internal sealed unsafe class SpawnHelper : IDisposable
     /// <summary>The helper's file name, next to the broker's assemblies.</summary>
     public const string ExecutableName = "broker-spawn-helper";
 
-    private static readonly Lazy<bool> s_kernelRefusesTiocsti = new(() => ReadSysctl("/proc/sys/dev/tty/legacy_tiocsti") == "0");
-
     private readonly Lock _gate = new();
     private readonly string[] _arguments;
     private UnixFileDescriptor? _socket;
@@ -32,9 +30,6 @@ internal sealed unsafe class SpawnHelper : IDisposable
     }
 
     public string ExecutablePath { get; }
-
-    /// <summary>Whether the kernel itself refuses TIOCSTI to unprivileged processes (<c>dev.tty.legacy_tiocsti = 0</c>).</summary>
-    public static bool KernelRefusesTiocsti => s_kernelRefusesTiocsti.Value;
 
     /// <summary>The running helper's pid (0 when it is not running), for tests and diagnostics.</summary>
     public int ProcessId
@@ -60,7 +55,7 @@ internal sealed unsafe class SpawnHelper : IDisposable
     /// <summary>Starts <paramref name="request"/> on <paramref name="stdio"/>, inside <paramref name="cgroup"/> when given.</summary>
     public SpawnResult Spawn(SpawnRequest request, SpawnStdio stdio, string? cgroup)
     {
-        var flags = KernelRefusesTiocsti ? SpawnHelperFlags.TiocstiOptional : SpawnHelperFlags.None;
+        var flags = KernelSettings.RefusesTiocsti ? SpawnHelperFlags.TiocstiOptional : SpawnHelperFlags.None;
         var script = request.InheritedDescriptor;
         Span<int> fds = stackalloc int[4];
         var count = 0;
@@ -367,17 +362,5 @@ internal sealed unsafe class SpawnHelper : IDisposable
         }
 
         _pid = 0;
-    }
-
-    private static string? ReadSysctl(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path).Trim();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }

@@ -1,7 +1,7 @@
 namespace Broker.Policy;
 
 /// <summary>The stable names of every construct the parser and the engine report.</summary>
-public static class ConstructNames
+internal static class ConstructNames
 {
     /// <summary><c>$(…)</c>.</summary>
     public const string CommandSubstitution = "command-substitution";

@@ -1,7 +1,7 @@
 namespace Broker.Policy;
 
 /// <summary>Grants roles to identities of an issuer whose claims all match.</summary>
-public sealed record IdentityRule
+internal sealed record IdentityRule
 {
     /// <summary>The issuer (exact).</summary>
     public required string Issuer { get; init; }

@@ -45,7 +45,7 @@ public sealed class PolicyDocument
     public IReadOnlyList<TargetDefinition> Targets { get; }
 
     /// <summary>Identity → role rules.</summary>
-    public IReadOnlyList<IdentityRule> Identities { get; }
+    internal IReadOnlyList<IdentityRule> Identities { get; }
 
     /// <summary>Roles, in file order.</summary>
     public IReadOnlyList<RoleDefinition> Roles { get; }

@@ -41,5 +41,5 @@ public sealed record RoleDefinition
     public IReadOnlyList<string> ProtectedPaths { get; init; } = [];
 
     /// <summary>The command rules, in file order.</summary>
-    public IReadOnlyList<PolicyRule> Rules { get; init; } = [];
+    internal IReadOnlyList<PolicyRule> Rules { get; init; } = [];
 }

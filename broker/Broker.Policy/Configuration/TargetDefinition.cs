@@ -1,7 +1,7 @@
 namespace Broker.Policy;
 
 /// <summary>The kinds of target a session can open.</summary>
-public enum TargetKind
+internal enum TargetKind
 {
     /// <summary>A shell started by the broker on its own machine, over a PTY.</summary>
     LocalShell,
@@ -17,7 +17,7 @@ public sealed record TargetDefinition
     public required string Name { get; init; }
 
     /// <summary>What kind of target it is.</summary>
-    public TargetKind Kind { get; init; } = TargetKind.LocalShell;
+    internal TargetKind Kind { get; init; } = TargetKind.LocalShell;
 
     /// <summary>For an <c>ssm</c> target: the instance, region, documents and role; null for a local shell.</summary>
     public SsmTargetDefinition? Ssm { get; init; }

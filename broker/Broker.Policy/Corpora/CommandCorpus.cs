@@ -8,7 +8,7 @@ namespace Broker.Policy;
 /// run (<see cref="Precision"/>: a read-only role should allow them) and attempts to get past a read-only policy
 /// (<see cref="Hostile"/>: none may be allowed).
 /// </summary>
-public sealed class CommandCorpus
+internal sealed class CommandCorpus
 {
     private static readonly Lazy<CommandCorpus> PrecisionCorpus = new(() => Load("precision.yaml"));
     private static readonly Lazy<CommandCorpus> HostileCorpus = new(() => Load("hostile.yaml"));

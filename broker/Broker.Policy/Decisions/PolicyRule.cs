@@ -3,7 +3,7 @@ using Broker.Policy.Decisions;
 namespace Broker.Policy;
 
 /// <summary>One rule of a role: an action (allow, review, deny), its conditions, and its inline examples.</summary>
-public sealed class PolicyRule
+internal sealed class PolicyRule
 {
     internal PolicyRule(string id, Verdict action, string? reason, RuleMatcher matcher, IReadOnlyList<string> matchExamples, IReadOnlyList<string> notMatchExamples)
     {

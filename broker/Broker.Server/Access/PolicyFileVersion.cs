@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Broker.Core.Native;
 
@@ -12,29 +11,26 @@ namespace Broker.Server.Access;
 /// </summary>
 internal sealed record PolicyFileVersion(ulong Device, ulong Inode, long Size, long ModifiedTicks, string Sha256, string Text)
 {
-    private const int AtFdCwd = -100;
-    private const uint StatxBasicStats = 0x7ff;
-
     /// <summary>Reads <paramref name="path"/>; null (with <paramref name="problem"/>) when it cannot be read or changed while being read.</summary>
     public static PolicyFileVersion? Read(string path, out string? problem)
     {
         problem = null;
         try
         {
-            if (Identity(path) is not { } before)
+            if (FileIdentity.Of(path) is not { } before)
             {
                 problem = "cannot stat the policy file";
                 return null;
             }
 
             var bytes = File.ReadAllBytes(path);
-            if (Identity(path) is not { } after || after != before || after.Size != bytes.Length)
+            if (FileIdentity.Of(path) is not { } after || after != before || after.Size != bytes.Length)
             {
                 problem = "the policy file changed while it was read";
                 return null;
             }
 
-            return new PolicyFileVersion(before.Device, before.Inode, before.Size, before.Modified, Convert.ToHexStringLower(SHA256.HashData(bytes)), System.Text.Encoding.UTF8.GetString(bytes));
+            return new PolicyFileVersion(before.Device, before.Inode, before.Size, before.ModifiedNanoseconds, Convert.ToHexStringLower(SHA256.HashData(bytes)), System.Text.Encoding.UTF8.GetString(bytes));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -45,20 +41,4 @@ internal sealed record PolicyFileVersion(ulong Device, ulong Inode, long Size, l
 
     /// <summary>Whether <paramref name="next"/> is the same file object (written in place) with other content.</summary>
     public bool EditedInPlace(PolicyFileVersion next) => next.Device == Device && next.Inode == Inode && next.Sha256 != Sha256;
-
-    private static unsafe (ulong Device, ulong Inode, long Size, long Modified)? Identity(string path)
-    {
-        var buffer = stackalloc byte[256];
-        if (LibC.statx(AtFdCwd, path, 0, StatxBasicStats, buffer) != 0)
-        {
-            return null;
-        }
-
-        var span = new ReadOnlySpan<byte>(buffer, 256);
-        var inode = BinaryPrimitives.ReadUInt64LittleEndian(span[32..]);
-        var size = (long)BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
-        var modified = (BinaryPrimitives.ReadInt64LittleEndian(span[112..]) * 1_000_000_000L) + BinaryPrimitives.ReadUInt32LittleEndian(span[120..]);
-        var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(span[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(span[140..]);
-        return (device, inode, size, modified);
-    }
 }

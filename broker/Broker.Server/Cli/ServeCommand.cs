@@ -35,7 +35,7 @@ internal static class ServeCommand
         {
             // Whatever the broker creates (recordings, the index, keys) is its own: the data directory is never
             // readable by the accounts sessions run as, even where a file is made without an explicit mode.
-            Broker.Core.Native.LibC.umask(Convert.ToUInt32("077", 8));
+            Broker.Core.Native.FileOwnership.SetCreationMask(Convert.ToUInt32("077", 8));
             var dataDirectory = DataDirectory.Resolve(parse.GetValue(data));
             var (settings, errors) = SettingsLoader.Load(parse.GetValue(config)?.FullName, parse.GetValue(dev), dataDirectory, parse.GetValue(urls));
             if (settings is null)
@@ -115,7 +115,7 @@ internal static class ServeCommand
                 Console.Error.WriteLine(warning ? $"broker: WARNING: {text}" : $"broker: {text}");
             }
 
-            Console.Error.WriteLine(SpawnHelper.KernelRefusesTiocsti
+            Console.Error.WriteLine(KernelSettings.RefusesTiocsti
                 ? "broker: TIOCSTI is refused by the kernel (dev.tty.legacy_tiocsti = 0) and by each session's seccomp filter"
                 : "broker: TIOCSTI is refused in sessions by their seccomp filter; the host still allows it elsewhere (set dev.tty.legacy_tiocsti = 0 to refuse it everywhere)");
             using var ownedContainment = containment;

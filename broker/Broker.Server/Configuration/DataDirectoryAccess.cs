@@ -1,4 +1,3 @@
-using System.Text;
 using Broker.Core.Accounts;
 using Broker.Core.Native;
 
@@ -10,7 +9,7 @@ namespace Broker.Server.Configuration;
 /// change or delete anything in it whatever the umask was when it was made. Existing directories are fixed at each
 /// start; symbolic links are never followed (and are reported).
 /// </summary>
-internal static unsafe class DataDirectoryAccess
+internal static class DataDirectoryAccess
 {
     private static readonly uint DirectoryMode = Convert.ToUInt32("700", 8);
     private static readonly uint FileMode = Convert.ToUInt32("600", 8);
@@ -68,13 +67,13 @@ internal static unsafe class DataDirectoryAccess
 
             if (status.Uid != owner || status.Gid != AccountPrivileges.BrokerGid)
             {
-                if (Change(path, p => LibC.fchownat(LibC.AT_FDCWD, p, owner, AccountPrivileges.BrokerGid, LibC.AT_SYMLINK_NOFOLLOW)) is { } chownError)
+                if (FileOwnership.ChangeOwner(path, owner, AccountPrivileges.BrokerGid) is { } chownError)
                 {
                     return $"cannot give {path} to the broker: {chownError}";
                 }
             }
 
-            if (Change(path, p => LibC.fchmodat(LibC.AT_FDCWD, p, wanted, 0)) is { } chmodError)
+            if (FileOwnership.ChangeMode(path, wanted) is { } chmodError)
             {
                 return $"cannot make {path} private: {chmodError}";
             }
@@ -106,16 +105,5 @@ internal static unsafe class DataDirectoryAccess
         }
 
         return null;
-    }
-
-    private delegate int PathCall(byte* path);
-
-    private static string? Change(string path, PathCall call)
-    {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-        {
-            return call(p) == 0 ? null : LibC.Describe(LibC.LastError);
-        }
     }
 }

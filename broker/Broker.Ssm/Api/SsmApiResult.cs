@@ -5,14 +5,14 @@ namespace Broker.Ssm.Api;
 /// <param name="Value">The value, on success.</param>
 /// <param name="ErrorCode">The AWS error code (or "SsmUnreachable"), on failure.</param>
 /// <param name="Error">What went wrong, on failure.</param>
-public sealed record SsmApiResult<T>(T? Value, string? ErrorCode, string? Error)
+internal sealed record SsmApiResult<T>(T? Value, string? ErrorCode, string? Error)
 {
     /// <summary>Whether the call succeeded.</summary>
     public bool Succeeded => ErrorCode is null;
 }
 
 /// <summary>Makes <see cref="SsmApiResult{T}"/> values.</summary>
-public static class SsmApiResult
+internal static class SsmApiResult
 {
     /// <summary>A success.</summary>
     /// <typeparam name="T">The value's type.</typeparam>
@@ -33,10 +33,10 @@ public static class SsmApiResult
 /// <param name="SessionId">The session.</param>
 /// <param name="TokenValue">The data channel token (empty from ResumeSession when the session timed out).</param>
 /// <param name="StreamUrl">The data channel's WebSocket URL.</param>
-public sealed record SsmStreamSession(string SessionId, string TokenValue, Uri? StreamUrl);
+internal sealed record SsmStreamSession(string SessionId, string TokenValue, Uri? StreamUrl);
 
 /// <summary>One managed instance as DescribeInstanceInformation lists it.</summary>
 /// <param name="InstanceId">The instance id.</param>
 /// <param name="PingStatus">Online, ConnectionLost or Inactive.</param>
 /// <param name="PlatformType">Linux, Windows or MacOS.</param>
-public sealed record ManagedInstance(string InstanceId, string? PingStatus, string? PlatformType);
+internal sealed record ManagedInstance(string InstanceId, string? PingStatus, string? PlatformType);

@@ -10,7 +10,7 @@ namespace Broker.Ssm.Api;
 /// made with the credentials the caller passes: a session's short-lived assumed-role credential,
 /// never the broker's own. Failures come back as values with the service's error code.
 /// </summary>
-public sealed class SsmSessionApi : IDisposable
+internal sealed class SsmSessionApi : IDisposable
 {
     private const string Unreachable = "SsmUnreachable";
 

@@ -92,7 +92,7 @@ public sealed partial class CrossSessionTests : IClassFixture<BoundaryBrokerFixt
     public async Task The_tiocsti_attack_pushes_input_where_nothing_refuses_it()
     {
         Skip.If(BoundaryBrokerFixture.NoBoundaryReason is not null, BoundaryBrokerFixture.NoBoundaryReason);
-        Skip.If(Broker.Core.Processes.SpawnHelper.KernelRefusesTiocsti, "this kernel refuses TIOCSTI itself (dev.tty.legacy_tiocsti = 0)");
+        Skip.If(Broker.Core.Processes.KernelSettings.RefusesTiocsti, "this kernel refuses TIOCSTI itself (dev.tty.legacy_tiocsti = 0)");
         // The control, outside the broker: a terminal made by script(1), where the same program does push its line.
         var (code, output) = await RunAsync("script", ["-qec", $"{Attack.Tiocsti("/dev/tty", "pushed-line\\n")}; read -r l; echo got:$l", "/dev/null"]);
 
