@@ -245,7 +245,11 @@ public sealed class BrokerProcess : IAsyncLifetime
     }
 
     public Task<(int Code, string Stdout, string Stderr)> ClientAsync(string token, string? stdin, params string[] args) =>
-        BuiltTools.RunAsync(BuiltTools.AgentClient, args, stdin, new Dictionary<string, string> { ["BROKER_URL"] = Url, ["BROKER_TOKEN"] = token });
+        ClientAsync(token, stdin, args, timeoutSeconds: 60);
+
+    /// <summary>Runs agent-client with a time limit of the caller's: for a client that waits on the test's own later steps.</summary>
+    public Task<(int Code, string Stdout, string Stderr)> ClientAsync(string token, string? stdin, string[] args, int timeoutSeconds) =>
+        BuiltTools.RunAsync(BuiltTools.AgentClient, args, stdin, new Dictionary<string, string> { ["BROKER_URL"] = Url, ["BROKER_TOKEN"] = token }, timeoutSeconds);
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public void KillHard()

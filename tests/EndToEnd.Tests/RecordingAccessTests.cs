@@ -14,22 +14,22 @@ public sealed class RecordingAccessTests : IClassFixture<BrokerProcess>
         var observer = await _broker.TokenAsync("observer-e2e", "observers");
         using var scratch = new Broker.TestSupport.SessionScratch("attach-e2e-");
         var release = scratch.File("release");
-        // The shell holds its second half until the observer is attached, so attach follows a session still running.
+        // The shell holds its second half until the observer is attached, so attach follows a session still running;
+        // its time limit covers the steps below, which it waits for.
         var shell = _broker.ClientAsync(
             agent,
             $"echo before-$((6*7)); until [ -e {release} ]; do sleep 0.05; done; echo after-$((7*7))\nexit 4\n",
-            "shell",
-            "--target",
-            "local");
+            ["shell", "--target", "local"],
+            timeoutSeconds: 300);
         var sessionId = await RunningSessionOfAsync("watched-e2e");
 
         // --pass-escapes: the byte-for-byte comparison below includes the shell's mode changes (bracketed paste),
         // which attach otherwise keeps from the observer's terminal.
-        var attach = _broker.ClientAsync(observer, null, "attach", sessionId, "--from-start", "--pass-escapes");
+        var attach = _broker.ClientAsync(observer, null, ["attach", sessionId, "--from-start", "--pass-escapes"], timeoutSeconds: 300);
         await _broker.WaitForLogAsync($"attached to session {sessionId}");
         await File.WriteAllTextAsync(release, string.Empty);
-        var (code, stdout, stderr) = await attach.WaitAsync(TimeSpan.FromSeconds(120));
-        var (shellCode, shellOut, _) = await shell.WaitAsync(TimeSpan.FromSeconds(60));
+        var (code, stdout, stderr) = await attach.WaitAsync(TimeSpan.FromSeconds(360));
+        var (shellCode, shellOut, _) = await shell.WaitAsync(TimeSpan.FromSeconds(360));
 
         shellCode.Should().Be(4);
         code.Should().Be(0, stderr);
