@@ -17,6 +17,13 @@ internal sealed record HarnessOptions
 
     public required int SshdProcessId { get; init; }
 
+    /// <summary>
+    /// A cgroup that holds sshd and every process it starts (bench/run makes one where the host lets it), or null. The
+    /// privileged sshd-session exits without reaping its unprivileged child, which does the encryption and runs the
+    /// command: that CPU never reaches sshd's own reaped-children time, only the cgroup's.
+    /// </summary>
+    public string? SshdCgroup { get; init; }
+
     public required string WorkDirectory { get; init; }
 
     /// <summary>The built <c>agent-client</c>, which drives the broker's load-generating sessions from a process of their own.</summary>
@@ -176,6 +183,7 @@ internal sealed record HarnessOptions
             SshHost = values["ssh-host"],
             SshControlPath = values["ssh-control"],
             SshdProcessId = sshdPid,
+            SshdCgroup = values.GetValueOrDefault("sshd-cgroup"),
             WorkDirectory = values["work"],
             AgentClient = values["agent-client"],
             AgentClientAot = values.GetValueOrDefault("agent-client-aot"),

@@ -1,4 +1,5 @@
 using Broker.Harness;
+using Broker.Harness.Machine;
 using Broker.Harness.Measurements;
 using Broker.Harness.Reporting;
 using Broker.Harness.Systems;
@@ -57,8 +58,8 @@ if (options.Runs("bulk"))
     var bulkClient = options.AgentClientAot ?? options.AgentClient;
     BulkVariant[] variants =
     [
-        new(MarkdownReport.ClientCat, () => brokerSystem.ClientCat(bulkClient, bulkFile), options.BrokerProcessId),
-        new(MarkdownReport.SshCat, () => ssh.Cat(bulkFile), options.SshdProcessId),
+        new(MarkdownReport.ClientCat, () => brokerSystem.ClientCat(bulkClient, bulkFile), () => ProcessTreeCpu.Seconds(options.BrokerProcessId)),
+        new(MarkdownReport.SshCat, () => ssh.Cat(bulkFile), options.SshdCgroup is { } cgroup ? () => CgroupCpu.Seconds(cgroup) : () => ProcessTreeCpu.Seconds(options.SshdProcessId)),
     ];
     await Step("bulk output: exec cat", async () =>
         results.Bulk = await new BulkOutputMeasurement(variants, log).RunAsync(options.BulkFileBytes, options.BulkRounds, options.BulkTimeout, token).ConfigureAwait(false)).ConfigureAwait(false);

@@ -38,19 +38,19 @@ internal static class ProcessTreeCpu
     }
 
     /// <summary>
-    /// Samples <see cref="Seconds"/> until it stops moving: what a server does right after its client has gone (sshd
+    /// Samples <paramref name="seconds"/> (<see cref="Seconds"/> or <see cref="CgroupCpu.Seconds"/>) until it stops moving: what a server does right after its client has gone (sshd
     /// reaping the connection's processes, the broker sealing the recording and cleaning the session's account)
     /// belongs to that run. Gives up moving on after <paramref name="limit"/>.
     /// </summary>
-    public static async Task<double> SettledSecondsAsync(int processId, TimeSpan limit, CancellationToken cancellationToken)
+    public static async Task<double> SettledSecondsAsync(Func<double> seconds, TimeSpan limit, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + limit;
-        var last = Seconds(processId);
+        var last = seconds();
         var unchanged = 0;
         while (unchanged < 3 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-            var now = Seconds(processId);
+            var now = seconds();
             unchanged = now == last ? unchanged + 1 : 0;
             last = now;
         }

@@ -3,8 +3,8 @@ using Broker.Harness.Machine;
 
 namespace Broker.Harness.Measurements;
 
-/// <summary>A client command line of the bulk measurement and the server process that serves it (whose CPU is counted with the client's).</summary>
-internal sealed record BulkVariant(string Name, Func<ProcessStartInfo> Start, int ServerProcessId);
+/// <summary>A client command line of the bulk measurement and the server's CPU seconds so far (counted with the client's).</summary>
+internal sealed record BulkVariant(string Name, Func<ProcessStartInfo> Start, Func<double> ServerCpuSeconds);
 
 /// <summary>
 /// One run: MB/s from starting the client to its exit, and the CPU seconds the server (with the processes it reaped:
@@ -25,7 +25,8 @@ internal readonly record struct BulkRun(double MegabytesPerSecond, double Server
 /// arrived. Each variant runs once untimed first (the broker's JIT compiles the path, as it has in a broker that has
 /// served before; the file enters the page cache for both), then rounds interleave the variants, the order rotating.
 /// Besides wall time it takes CPU time, which a loaded machine does not distort the way it distorts wall time: the
-/// client's (getrusage of the waited-for child) and the server's with the processes it reaped (<see cref="ProcessTreeCpu"/>).
+/// client's (getrusage of the waited-for child) and the server's: the broker with the processes it reaped
+/// (<see cref="ProcessTreeCpu"/>), sshd with every process in its cgroup (<see cref="CgroupCpu"/>).
 /// </summary>
 internal sealed class BulkOutputMeasurement(IReadOnlyList<BulkVariant> variants, TextWriter log)
 {
@@ -63,7 +64,7 @@ internal sealed class BulkOutputMeasurement(IReadOnlyList<BulkVariant> variants,
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         // The server first settles from whatever ran before (the previous run's account cleaning, say).
-        var serverBefore = await ProcessTreeCpu.SettledSecondsAsync(variant.ServerProcessId, s_settleLimit, cancellationToken).ConfigureAwait(false);
+        var serverBefore = await ProcessTreeCpu.SettledSecondsAsync(variant.ServerCpuSeconds, s_settleLimit, cancellationToken).ConfigureAwait(false);
         var clientBefore = ChildCpu.Total();
         var started = Stopwatch.GetTimestamp();
         using var process = Process.Start(start) ?? throw new IOException($"{start.FileName} did not start");
@@ -89,7 +90,7 @@ internal sealed class BulkOutputMeasurement(IReadOnlyList<BulkVariant> variants,
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var client = (ChildCpu.Total() - clientBefore).TotalSeconds;
-        var server = await ProcessTreeCpu.SettledSecondsAsync(variant.ServerProcessId, s_settleLimit, cancellationToken).ConfigureAwait(false) - serverBefore;
+        var server = await ProcessTreeCpu.SettledSecondsAsync(variant.ServerCpuSeconds, s_settleLimit, cancellationToken).ConfigureAwait(false) - serverBefore;
         if (process.ExitCode != 0 || received != fileBytes)
         {
             log.WriteLine($"  {variant.Name}: exit {process.ExitCode}, {received} of {fileBytes} bytes: {(await stderr.ConfigureAwait(false)).Trim()}");

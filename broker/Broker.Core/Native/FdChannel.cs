@@ -15,6 +15,13 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     // as fast as it is drained, cannot hold the loop while another session's echo is ready. At
     // 256 KiB the echo beside a stream waited 3.5-4.5 ms at p50; at 32 KiB, 1.3-1.9 ms (docs/BENCHMARKS.md).
     private const int ReadBudget = 32 * 1024;
+    // A program's output pipe (an exec's stdout or stderr) carries no echo. Once a wake-up finds more than its budget
+    // waiting, the pipe is streaming: the budget doubles up to this, and the pipe holds as much, so a bulk stream costs
+    // an eighth of the wake-ups, loop re-arms and hand-offs to the pump (and `cat` blocks an eighth as often). The
+    // first read after a quiet spell is still 32 KiB: the loop is never held longer than for a PTY before it sees a
+    // stream, and a stream's reads stay short (a 256 KiB copy) beside other sessions' echo.
+    private const int StreamingReadBudget = 256 * 1024;
+    private const int StreamingSegment = 64 * 1024;
 
     private readonly UnixFileDescriptor _fd;
     private readonly FdEventLoop _loop;
@@ -22,22 +29,27 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     private readonly InteractiveReadScheduler _readScheduler = new();
     private readonly Lock _gate = new();
     private readonly long _token;
+    private readonly bool _streams;
+    // Touched only by the loop thread (reads are one-shot: one wake-up at a time).
+    private int _readBudget = ReadBudget;
     private bool _readArmed;
     private TaskCompletionSource? _writable;
     private bool _closed;
 
-    private FdChannel(UnixFileDescriptor fd, FdEventLoop loop, bool readable)
+    private FdChannel(UnixFileDescriptor fd, FdEventLoop loop, bool readable, bool streams = false)
     {
         _fd = fd;
         _loop = loop;
         fd.SetNonBlocking();
+        // Best effort: a kernel that refuses (the account's pipe memory limit) leaves 64 KiB, read a wake-up at a time.
+        _streams = streams && fd.TrySetPipeCapacity(StreamingReadBudget);
         if (readable)
         {
             _pipe = new Pipe(new PipeOptions(
                 pauseWriterThreshold: 1024 * 1024,
                 resumeWriterThreshold: 512 * 1024,
                 readerScheduler: _readScheduler,
-                minimumSegmentSize: ReadChunk,
+                minimumSegmentSize: _streams ? StreamingSegment : ReadChunk,
                 useSynchronizationContext: false));
             _readArmed = true;
         }
@@ -48,6 +60,12 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
 
     /// <summary>Watches <paramref name="fd"/> for reading (and writing on demand).</summary>
     public static FdChannel ForReading(UnixFileDescriptor fd, FdEventLoop loop) => new(fd, loop, readable: true);
+
+    /// <summary>
+    /// Watches a program's output pipe <paramref name="fd"/> for reading: like <see cref="ForReading"/>, but once it
+    /// streams it is read in larger gulps from a larger pipe (no keystroke's echo waits on an exec's output).
+    /// </summary>
+    public static FdChannel ForPipeOutput(UnixFileDescriptor fd, FdEventLoop loop) => new(fd, loop, readable: true, streams: true);
 
     /// <summary>Watches <paramref name="fd"/> only to wait for writability.</summary>
     public static FdChannel ForWriting(UnixFileDescriptor fd, FdEventLoop loop) => new(fd, loop, readable: false);
@@ -92,7 +110,8 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     {
         var writer = _pipe!.Writer;
         var total = 0;
-        while (total < ReadBudget)
+        var drained = false;
+        while (total < _readBudget)
         {
             var n = _fd.TryRead(writer.GetSpan(ReadChunk));
             if (n > 0)
@@ -104,6 +123,7 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
 
             if (n == -LibC.EAGAIN)
             {
+                drained = true;
                 break;
             }
 
@@ -112,6 +132,11 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
             _readScheduler.OnRead(int.MaxValue, System.Diagnostics.Stopwatch.GetTimestamp());
             writer.Complete(n == 0 || n == -LibC.EIO ? null : new IOException($"read failed: {LibC.Describe(-n)}"));
             return;
+        }
+
+        if (_streams)
+        {
+            _readBudget = drained ? ReadBudget : Math.Min(_readBudget * 2, StreamingReadBudget);
         }
 
         _readScheduler.OnRead(total, System.Diagnostics.Stopwatch.GetTimestamp());

@@ -15,6 +15,7 @@ internal static unsafe partial class LibC
     public const int O_CLOEXEC = 0x80000;
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
+    public const int F_SETPIPE_SZ = 1031;
 
     public const int EINTR = 4;
     public const int EIO = 5;

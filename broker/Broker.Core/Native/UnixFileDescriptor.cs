@@ -28,6 +28,12 @@ internal sealed class UnixFileDescriptor : SafeHandleZeroOrMinusOneIsInvalid
         }
     }
 
+    /// <summary>
+    /// Asks the kernel for a pipe of at least <paramref name="bytes"/>; false when it refused (not a pipe, or past the
+    /// account's pipe memory limit), which leaves the pipe as it was.
+    /// </summary>
+    public bool TrySetPipeCapacity(int bytes) => LibC.fcntl(Fd, LibC.F_SETPIPE_SZ, bytes) >= bytes;
+
     /// <summary>Reads without blocking. Returns bytes read, 0 at end of file, -errno on error.</summary>
     public unsafe int TryRead(Span<byte> buffer)
     {

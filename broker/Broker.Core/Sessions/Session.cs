@@ -42,6 +42,8 @@ public sealed partial class Session : IDisposable
     private readonly SessionOutput _output;
     private readonly InputRecorder _input;
     private readonly Task _completion;
+    private readonly TaskCompletionSource _endedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _whenEnded;
     private long _lastActivityTicks;
     private long _idleWarnedForTicks;
     private bool _durationWarned;
@@ -73,6 +75,8 @@ public sealed partial class Session : IDisposable
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
         _completion = RunAsync();
+        // Ends with the session's end or, should the run fail before it, with the run (its fault included).
+        _whenEnded = Task.WhenAny(_endedSignal.Task, _completion).Unwrap();
     }
 
     /// <summary>The session's id (see <see cref="SessionIds"/>), which its recording also carries.</summary>
@@ -111,8 +115,15 @@ public sealed partial class Session : IDisposable
     /// <summary>The session's events for its client, in order, ending with the exit.</summary>
     public ChannelReader<SessionEvent> Events => _events.Reader;
 
-    /// <summary>Completes when the session has ended and its processes are gone.</summary>
+    /// <summary>Completes when the session has ended and its processes are gone (its account released, when it had one).</summary>
     public Task Completion => _completion;
+
+    /// <summary>
+    /// Completes when the session has ended: the program's exit is known and recorded, the recording sealed and the
+    /// last event queued. Its account may still be being released then (that is <see cref="Completion"/>), which the
+    /// client has no reason to wait for.
+    /// </summary>
+    public Task Ended => _whenEnded;
 
     /// <summary>Delivers input to the program.</summary>
     public ValueTask<InputResult> SendInputAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -292,6 +303,7 @@ public sealed partial class Session : IDisposable
         }
 
         _events.Writer.TryComplete();
+        _endedSignal.TrySetResult();
         await _process.DisposeAsync().ConfigureAwait(false);
     }
 

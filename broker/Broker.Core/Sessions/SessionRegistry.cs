@@ -4,12 +4,15 @@ namespace Broker.Core.Sessions;
 
 /// <summary>
 /// The broker's sessions: running ones by id, a bounded memory of ended ones, and the
-/// per-identity admission count.
+/// per-identity admission count. A session counts as ended (its slot free again) once it has
+/// <see cref="Session.Ended"/>; releasing its account may go on after that, and shutdown waits for it.
 /// </summary>
 public sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, Session> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Session> _ended = new();
+    // Ended sessions whose processes and account are still being released.
+    private readonly ConcurrentDictionary<Session, bool> _releasing = new();
     private readonly Dictionary<SessionOwner, int> _counts = [];
     private readonly Lock _countsGate = new();
     private readonly int _endedRemembered;
@@ -54,12 +57,15 @@ public sealed class SessionRegistry
         }
     }
 
-    /// <summary>Tracks an admitted session until it ends, then releases its slot.</summary>
+    /// <summary>Tracks an admitted session until it ends, then releases its slot; shutdown still waits for its release.</summary>
     public void Add(Session session)
     {
         _running[session.Id] = session;
-        _ = session.Completion.ContinueWith(
+        _releasing[session] = true;
+        _ = session.Ended.ContinueWith(
             _ => OnEnded(session), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = session.Completion.ContinueWith(
+            _ => _releasing.TryRemove(session, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private void OnEnded(Session session)
@@ -69,9 +75,14 @@ public sealed class SessionRegistry
         _ended.Enqueue(session);
         while (_ended.Count > _endedRemembered && _ended.TryDequeue(out var old))
         {
-            old.Dispose();
+            // Disposed once nothing of it runs any more.
+            _ = old.Completion.ContinueWith(
+                _ => old.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
+
+    /// <summary>Sessions that have not finished releasing their processes and accounts (running ones included).</summary>
+    public int ReleasingCount => _releasing.Count;
 
     /// <summary>The running or remembered ended session with <paramref name="id"/>, or null.</summary>
     /// <param name="id">The session's id.</param>
@@ -96,18 +107,17 @@ public sealed class SessionRegistry
     /// <summary>How many sessions are running.</summary>
     public int RunningCount => _running.Count;
 
-    /// <summary>Ends every running session and waits for them (broker shutdown).</summary>
+    /// <summary>Ends every running session and waits for them, and for ended ones still releasing their accounts (broker shutdown).</summary>
     public async Task TerminateAllAsync(string message, TimeSpan timeout)
     {
-        var running = _running.Values.ToList();
-        foreach (var session in running)
+        foreach (var session in _running.Values)
         {
             session.Terminate(SessionEndReason.BrokerShutdown, message);
         }
 
         try
         {
-            await Task.WhenAll(running.Select(s => s.Completion)).WaitAsync(timeout).ConfigureAwait(false);
+            await Task.WhenAll(_releasing.Keys.Select(s => s.Completion)).WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

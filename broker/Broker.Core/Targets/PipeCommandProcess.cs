@@ -69,8 +69,8 @@ internal sealed class PipeCommandProcess : ITargetProcess
         var child = new ChildProcess(spawned.ProcessId, loop);
         return TargetStartResult.Started(new PipeCommandProcess(
             FdChannel.ForWriting(stdin, loop),
-            FdChannel.ForReading(stdout, loop),
-            FdChannel.ForReading(stderr, loop),
+            FdChannel.ForPipeOutput(stdout, loop),
+            FdChannel.ForPipeOutput(stderr, loop),
             child,
             cgroup,
             account));

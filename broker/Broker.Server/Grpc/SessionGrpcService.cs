@@ -372,7 +372,10 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
         _ => false,
     };
 
-    /// <summary>Writes the session's events to the client in order, then waits for the session to be over.</summary>
+    /// <summary>
+    /// Writes the session's events to the client in order, then waits for the session to have ended (exit recorded,
+    /// recording sealed); the call's status goes out then, while the session's account is still being released.
+    /// </summary>
     private async Task ForwardEventsAsync<T>(Session session, IServerStreamWriter<T> responses, Func<SessionEvent, T> map, CancellationToken cancellationToken)
     {
         var events = session.Events;
@@ -388,7 +391,7 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
             }
         }
 
-        await session.Completion.ConfigureAwait(false);
+        await session.Ended.ConfigureAwait(false);
         if (session.ExitStatus is { } exit)
         {
             LogEnded(_logger, session.Id, exit.Code, exit.Signal, exit.Reason);

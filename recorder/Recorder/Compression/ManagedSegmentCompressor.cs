@@ -12,6 +12,10 @@ internal sealed class ManagedSegmentCompressor : SegmentCompressor
     {
         _compressor = new Compressor(level);
         _compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+        if (HashLogFor(level) is { } hashLog)
+        {
+            _compressor.SetParameter(ZSTD_cParameter.ZSTD_c_hashLog, hashLog);
+        }
     }
 
     public override string Implementation => "ZstdSharp";

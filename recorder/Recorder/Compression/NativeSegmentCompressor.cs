@@ -15,6 +15,10 @@ internal sealed unsafe class NativeSegmentCompressor : SegmentCompressor
 
         NativeZstd.Check(NativeZstd.ZSTD_CCtx_setParameter(_context, NativeZstd.CompressionLevel, level), "setting the level");
         NativeZstd.Check(NativeZstd.ZSTD_CCtx_setParameter(_context, NativeZstd.ChecksumFlag, 1), "turning the checksum on");
+        if (HashLogFor(level) is { } hashLog)
+        {
+            NativeZstd.Check(NativeZstd.ZSTD_CCtx_setParameter(_context, NativeZstd.HashLog, hashLog), "setting the hash table size");
+        }
     }
 
     public override string Implementation => "libzstd";

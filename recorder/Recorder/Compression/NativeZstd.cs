@@ -12,6 +12,9 @@ internal static unsafe partial class NativeZstd
     /// <summary>ZSTD_c_compressionLevel.</summary>
     public const int CompressionLevel = 100;
 
+    /// <summary>ZSTD_c_hashLog.</summary>
+    public const int HashLog = 102;
+
     /// <summary>ZSTD_c_checksumFlag.</summary>
     public const int ChecksumFlag = 201;
 

@@ -15,6 +15,14 @@ internal abstract class SegmentCompressor : IDisposable
     public static SegmentCompressor Create(int level) =>
         NativeZstd.IsAvailable ? new NativeSegmentCompressor(level) : new ManagedSegmentCompressor(level);
 
+    /// <summary>
+    /// The hash table size (log2 of its entries) for <paramref name="level"/>, or null for the level's own. At level 1, the
+    /// recorder's default, libzstd picks 2^14 entries for a 1 MiB segment; 2^12 fits the core's L1/L2 caches and compressed
+    /// terminal text about 20 % faster per CPU second at the same ratio (13.0 % against 13.2 %, docs/BENCHMARKS.md).
+    /// Higher levels are chosen for their ratio and keep their own table.
+    /// </summary>
+    protected static int? HashLogFor(int level) => level == 1 ? 12 : null;
+
     /// <summary>The largest frame <paramref name="length"/> bytes can compress to.</summary>
     public abstract int Bound(int length);
 
