@@ -3,7 +3,7 @@ using Broker.Integration.Tests.Fixtures;
 using Broker.Integration.Tests.Identity;
 using Broker.Protocol.V1;
 using Grpc.Core;
-using Ssm.Emulator.Api;
+using Broker.DevServices.Ssm.Api;
 
 namespace Broker.Integration.Tests.Ssm;
 
@@ -28,7 +28,7 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
         ExecResult.RunScriptAsync(client, script, target: target);
 
     /// <summary>The emulator's API calls made for broker session <paramref name="sessionId"/> (StartSession's Reason names it; the rest follow by SSM session).</summary>
-    private List<global::Ssm.Emulator.Api.ApiCall> CallsFor(string sessionId)
+    private List<global::Broker.DevServices.Ssm.Api.ApiCall> CallsFor(string sessionId)
     {
         var calls = _broker.Ssm.Calls;
         var ssmSessions = _broker.Ssm.Sessions.Where(s => calls.Any(c => c.Operation == "StartSession" && c.Request.Contains(sessionId, StringComparison.Ordinal))).Select(s => s.SessionId).ToList();
