@@ -112,8 +112,10 @@ public sealed partial class SsmLocalTests : IClassFixture<BrokerProcess>, IDispo
 
         await terminal.Screen.EnterAsync("echo ty''ped");
         await terminal.Screen.WaitForAsync(s => ClientTerminal.CountLines(s, "typed") > 0, "the typed command's output");
+        // Typed while the command still runs, the next line would be its input: it is typed at the next prompt.
+        await terminal.Screen.WaitForAsync(s => ClientTerminal.After(s, "\ntyped").Split('\n').Any(l => l.TrimEnd().EndsWith('$')), "the prompt after the command");
         await terminal.Screen.EnterAsync($"bash -c 'touch {file}'");
-        await terminal.Screen.WaitForTextAsync("shells-and-interpreters");
+        await terminal.Screen.WaitForTextAsync("deny by rule");
         await terminal.Screen.PressAsync("C-d");
 
         (await terminal.ClientExitCodeAsync()).Should().Be(0);
