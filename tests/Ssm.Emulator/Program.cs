@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Ssm.Emulator;
-using Ssm.Emulator.Api;
-using Ssm.Emulator.Faults;
+using Broker.DevServices.Ssm;
+using Broker.DevServices.Ssm.Api;
+using Broker.DevServices.Ssm.Faults;
 
 // An AWS SSM Session Manager emulator on 127.0.0.1, for trying the broker's SSM target by hand:
 //   dotnet run --project tests/Ssm.Emulator -- --port 0 --credentials ~/.aws/credentials
@@ -48,8 +48,8 @@ root.SetAction(async (parsed, cancellationToken) =>
         instanceTags[tag[..equals]] = tag[(equals + 1)..];
     }
 
-    Ssm.Emulator.Agent.InstanceAccount? account = null;
-    if (parsed.GetValue(runAs) is { } name && (account = Ssm.Emulator.Agent.InstanceAccount.Find(name)) is null)
+    Broker.DevServices.Ssm.Agent.InstanceAccount? account = null;
+    if (parsed.GetValue(runAs) is { } name && (account = Broker.DevServices.Ssm.Agent.InstanceAccount.Find(name)) is null)
     {
         await Console.Error.WriteLineAsync($"ssm-emulator: --run-as: no account '{name}'").ConfigureAwait(false);
         return 2;

@@ -33,6 +33,9 @@ public enum NoticeKind
 
     /// <summary>The caller's token expired; the session ends after a grace period unless the client renews it.</summary>
     TokenExpiring,
+
+    /// <summary>The target prepared the session before its first output (recorded, not shown to the agent).</summary>
+    Setup,
 }
 
 /// <summary>Why a session ended.</summary>

@@ -207,6 +207,12 @@ public sealed class SessionManager
             CreateInputFilter = request.CreateInputFilter,
             Journal = request.Journal,
         };
+        foreach (var note in started.SetupNotes)
+        {
+            // Before the session exists, so the setup precedes the output in the recording.
+            request.Journal.Notice(NoticeKind.Setup, note);
+        }
+
         var session = new Session(context, started.Process, columns, rows);
         slot.HandOver();
         Registry.Add(session);

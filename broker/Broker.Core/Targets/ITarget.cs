@@ -60,6 +60,13 @@ public sealed record TargetStartResult
     /// <summary>Shell-style status for a start failure (127: not found, 126: not executable).</summary>
     public int ErrorExitCode { get; init; }
 
+    /// <summary>
+    /// What the target did on the far side before the program's first output that the agent does not see (the remote
+    /// line-mode setup of an SSM session): each line becomes a <see cref="Sessions.NoticeKind.Setup"/> record of the
+    /// session's recording, ahead of its output.
+    /// </summary>
+    public IReadOnlyList<string> SetupNotes { get; init; } = [];
+
     /// <summary>A successful start.</summary>
     public static TargetStartResult Started(ITargetProcess process) => new() { Process = process };
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Broker.Core.Processes;
+using Broker.DevServices.Local;
 using Broker.Server.Access;
 using Broker.Server.Configuration;
 using Broker.Server.Hosting;
@@ -14,7 +15,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "Policy/configuration file (YAML)" };
-        var dev = new Option<bool>("--dev") { Description = "Embedded default: dev token issuer, local shell target 'local', the dev policy, loopback only" };
+        var dev = new Option<bool>("--dev") { Description = "Embedded default: dev token issuer, local shell target 'local', emulated SSM target 'ssm-local', the dev policy, loopback only" };
         var data = DataDirectory.CreateOption("Data directory (default ./.broker-data)");
         var urls = new Option<string?>("--urls") { Description = $"Listen URLs, ';'-separated (default {SettingsLoader.DevUrl})" };
         var grace = new Option<int?>("--token-grace-seconds") { Description = "How long a session outlives its caller's expired token without a renewal (default 300)" };
@@ -37,7 +38,8 @@ internal static class ServeCommand
             // readable by the accounts sessions run as, even where a file is made without an explicit mode.
             Broker.Core.Native.FileOwnership.SetCreationMask(Convert.ToUInt32("077", 8));
             var dataDirectory = DataDirectory.Resolve(parse.GetValue(data));
-            var (settings, errors) = SettingsLoader.Load(parse.GetValue(config)?.FullName, parse.GetValue(dev), dataDirectory, parse.GetValue(urls));
+            await using var devAws = parse.GetValue(dev) && parse.GetValue(config) is null ? await StartDevAwsAsync(ct).ConfigureAwait(false) : null;
+            var (settings, errors) = SettingsLoader.Load(parse.GetValue(config)?.FullName, parse.GetValue(dev), dataDirectory, parse.GetValue(urls), devAws: devAws);
             if (settings is null)
             {
                 foreach (var error in errors)
@@ -147,5 +149,20 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The emulated SSM and STS behind the dev policy's <c>ssm-local</c>. Without them the broker still serves: the
+    /// target's placeholder endpoints reach nothing, so its sessions are refused (never opened elsewhere).
+    /// </summary>
+    private static async Task<DevAwsServices?> StartDevAwsAsync(CancellationToken cancellationToken)
+    {
+        var (services, error) = await DevAwsServices.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            Console.Error.WriteLine($"broker: WARNING: target 'ssm-local' cannot open sessions: {error}");
+        }
+
+        return services;
     }
 }

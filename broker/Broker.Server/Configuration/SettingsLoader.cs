@@ -1,6 +1,7 @@
 using Broker.Core.Accounts;
 using Broker.Core.Sessions;
 using Broker.Core.Targets;
+using Broker.DevServices.Local;
 using Broker.Identity.Dev;
 using Broker.Identity.Tokens;
 using Broker.Policy;
@@ -22,15 +23,17 @@ internal static class SettingsLoader
     /// <paramref name="configText"/> is the file's content when the caller has already read it whole (a reload).
     /// At start (<paramref name="running"/> null) the data directory is secured and the dev issuer's key read; a
     /// reload passes the running settings, whose key is used again: keys are read from disk once.
+    /// <paramref name="devAws"/> are the emulated AWS services of <c>serve --dev</c>: the embedded dev policy's
+    /// <c>ssm-local</c> target and STS then point at them, and the STS emulator's keys are the broker's base credentials.
     /// </summary>
-    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls, string? configText = null, BrokerSettings? running = null)
+    public static (BrokerSettings? Settings, IReadOnlyList<string> Errors) Load(string? configFile, bool dev, string dataDirectory, string? urls, string? configText = null, BrokerSettings? running = null, DevAwsServices? devAws = null)
     {
         if (configFile is null && !dev)
         {
             return (null, ["either --config FILE or --dev is required"]);
         }
 
-        var devPolicy = configFile is null ? ReadDevPolicy() : null;
+        var devPolicy = configFile is null ? devAws?.Apply(ReadDevPolicy()) ?? ReadDevPolicy() : null;
         var loaded = devPolicy is not null ? PolicyLoader.Parse(devPolicy, "dev-policy.yaml (embedded)")
             : configText is null ? PolicyLoader.LoadFile(configFile!)
             : PolicyLoader.Parse(configText, configFile!);
@@ -41,6 +44,11 @@ internal static class SettingsLoader
 
         var document = loaded.Document!;
         var notes = new List<(string Text, bool Warning)>();
+        if (devAws is not null && devPolicy is not null)
+        {
+            notes.Add((devAws.Description, devAws.Warning));
+        }
+
         if (running is null)
         {
             var (warnings, insecure) = DataDirectoryAccess.Secure(dataDirectory);
@@ -139,6 +147,9 @@ internal static class SettingsLoader
             Sts = document.Sts,
             StartupNotes = notes,
             DevIssuer = devIssuer,
+            AwsBaseCredentials = devAws is not null && devPolicy is not null
+                ? new Amazon.Runtime.BasicAWSCredentials(devAws.Sts.BaseCredentials.AccessKeyId, devAws.Sts.BaseCredentials.SecretAccessKey)
+                : null,
             Server = document.Server,
             Recording = new Recorder.RecordingWriterOptions { StallTimeout = document.Server.Recording.StallTimeout },
         }, []);

@@ -56,7 +56,9 @@ internal static class RemoteShellScripts
     // As the local script (ShellIntegration), plus what a shell the broker did not start needs:
     // the broker cannot switch the remote terminal's echo, so the prompt hook turns it off (the sync
     // line and the command the broker hands over are never echoed) and PS0 turns it back on for the
-    // program; an exit trap reports the shell's own exit status, which SSM does not carry.
+    // program and prints the line end a local terminal's echo would have (the broker's echo of an
+    // allowed command leaves it to the terminal); an exit trap reports the shell's own exit status,
+    // which SSM does not carry.
     private static string EnforcedScript(string nonce, string syncToken, string tag) =>
         $$"""
         unset __b
@@ -75,7 +77,7 @@ internal static class RemoteShellScripts
           done
         }
         PROMPT_COMMAND=__broker_prompt
-        PS0='$(command -p stty echo 2>/dev/null)'$'\e]133;C;{{nonce}}\a'
+        PS0='$(command -p stty echo 2>/dev/null)'$'\n\e]133;C;{{nonce}}\a'
         PS1+=$'\e]133;B;{{nonce}}\a'
         PS2=
         readonly PROMPT_COMMAND PS0 PS1 PS2

@@ -85,7 +85,10 @@ public sealed partial class SsmTarget : ITarget
             throw;
         }
 
-        return TargetStartResult.Started(new SsmTerminalProcess(api, channel, marker, setup, _logger));
+        return TargetStartResult.Started(new SsmTerminalProcess(api, channel, marker, setup, _logger)) with
+        {
+            SetupNotes = setup is null ? [] : [setup.Summary],
+        };
     }
 
     /// <inheritdoc />

@@ -2,7 +2,7 @@ using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Broker.Identity.Aws;
 using Broker.Policy;
-using Broker.TestSupport.Sts;
+using Broker.DevServices.Sts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,7 @@
 using Amazon.Runtime;
 using Broker.Integration.Tests.Fixtures;
 using Broker.Server.Configuration;
-using Broker.TestSupport.Sts;
+using Broker.DevServices.Sts;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Broker.Integration.Tests.Identity;

@@ -1,9 +1,9 @@
 using Amazon.Runtime;
 using Broker.Integration.Tests.Fixtures;
 using Broker.Server.Configuration;
-using Broker.TestSupport.Sts;
-using Ssm.Emulator;
-using Ssm.Emulator.Api;
+using Broker.DevServices.Sts;
+using Broker.DevServices.Ssm;
+using Broker.DevServices.Ssm.Api;
 
 namespace Broker.Integration.Tests.Ssm;
 

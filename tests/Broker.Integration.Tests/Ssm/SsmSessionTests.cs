@@ -3,7 +3,7 @@ using Broker.Integration.Tests.Fixtures;
 using Broker.Integration.Tests.Identity;
 using Broker.Protocol.V1;
 using Grpc.Core;
-using Ssm.Emulator.Api;
+using Broker.DevServices.Ssm.Api;
 
 namespace Broker.Integration.Tests.Ssm;
 
@@ -28,7 +28,7 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
         ExecResult.RunScriptAsync(client, script, target: target);
 
     /// <summary>The emulator's API calls made for broker session <paramref name="sessionId"/> (StartSession's Reason names it; the rest follow by SSM session).</summary>
-    private List<global::Ssm.Emulator.Api.ApiCall> CallsFor(string sessionId)
+    private List<global::Broker.DevServices.Ssm.Api.ApiCall> CallsFor(string sessionId)
     {
         var calls = _broker.Ssm.Calls;
         var ssmSessions = _broker.Ssm.Sessions.Where(s => calls.Any(c => c.Operation == "StartSession" && c.Request.Contains(sessionId, StringComparison.Ordinal))).Select(s => s.SessionId).ToList();
@@ -96,7 +96,8 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
         terminal.Notices[0].Message.Should().StartWith("line mode");
 
         await terminal.SendAsync("printf 'x%sy\\n' typed-on-the-instance\r");
-        await terminal.WaitForOutputAsync("xtyped-on-the-instancey\r\n");
+        // The line end after the broker's echo of the command comes from the instance (PS0), as a local terminal's echo.
+        await terminal.WaitForOutputAsync("typed-on-the-instance\r\nxtyped-on-the-instancey\r\n");
         await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
         await terminal.SendAsync($"touch {marker}\r");
         await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
@@ -111,6 +112,22 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
         var issued = _broker.IssuedFor(sessionId);
         CallsFor(sessionId).Should().Contain(c => c.Operation == "StartSession").And.OnlyContain(c => issued.Any(i => i.AccessKeyId == c.AccessKeyId));
         await SealedRecording.WaitAsync(_broker, sessionId);
+    }
+
+    [Fact]
+    public async Task The_remote_line_mode_setup_is_a_setup_record_of_the_recording_ahead_of_the_output_and_hidden_from_the_agent()
+    {
+        await using var terminal = await TerminalClient.OpenAsync(Agent(), target: "ssm");
+        await terminal.WaitForOutputAsync(Prompt);
+        await terminal.SendAsync("exit\r");
+        await terminal.WaitForExitAsync();
+
+        var events = await SealedRecording.ReadAsync(_broker, terminal.Opened!.SessionId);
+
+        var setup = events.OfType<Recorder.NoticeEvent>().Where(n => n.Kind == "Setup").Should().ContainSingle().Subject;
+        setup.Message.Should().StartWith("line-mode prompt markers installed through the session's first input (bash ");
+        events.OfType<Recorder.OutputEvent>().Should().NotBeEmpty().And.OnlyContain(o => o.Index > setup.Index, "the setup came before the shell's first output");
+        terminal.Notices.Should().NotContain(n => n.Message.Contains("prompt markers", StringComparison.Ordinal), "the setup record is the recording's, not the agent's");
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator.Agent;
+using Broker.DevServices.Ssm.Agent;
 
 namespace Broker.Ssm.Tests.Emulator;
 

@@ -2,8 +2,8 @@ using Amazon.Runtime;
 using Broker.Core.Targets;
 using Broker.Ssm.Api;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator;
-using Ssm.Emulator.Api;
+using Broker.DevServices.Ssm;
+using Broker.DevServices.Ssm.Api;
 
 namespace Broker.Ssm.Tests.Emulator;
 

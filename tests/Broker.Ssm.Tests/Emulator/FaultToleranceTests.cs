@@ -1,8 +1,8 @@
 using System.Text;
 using Broker.Core.Targets;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator;
-using Ssm.Emulator.Faults;
+using Broker.DevServices.Ssm;
+using Broker.DevServices.Ssm.Faults;
 
 namespace Broker.Ssm.Tests.Emulator;
 

@@ -1,8 +1,8 @@
 using Broker.Core.Interactive;
 using Broker.Core.Targets;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator;
-using Ssm.Emulator.Agent;
+using Broker.DevServices.Ssm;
+using Broker.DevServices.Ssm.Agent;
 
 namespace Broker.Ssm.Tests.Emulator;
 

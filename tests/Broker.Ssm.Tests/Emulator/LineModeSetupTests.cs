@@ -3,7 +3,7 @@ using System.Text;
 using Broker.Core.Interactive;
 using Broker.Ssm.Targets;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator;
+using Broker.DevServices.Ssm;
 
 namespace Broker.Ssm.Tests.Emulator;
 

@@ -3,7 +3,7 @@ using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Ssm.Targets;
 using Broker.Ssm.Tests.Support;
-using Ssm.Emulator;
+using Broker.DevServices.Ssm;
 
 namespace Broker.Ssm.Tests.Emulator;
 
@@ -44,7 +44,7 @@ public sealed class SessionEndTests : IAsyncLifetime
         await session.Ended.WaitAsync(Waits.Step);
         session.TerminatedByApi.Should().BeTrue();
         rig.Emulator.Calls.Should().ContainSingle(c => c.Operation == "TerminateSession")
-            .Which.Should().Match<global::Ssm.Emulator.Api.ApiCall>(c => c.AccessKeyId == rig.AccessKeyId && c.ErrorCode == null && c.Request.Contains(session.SessionId));
+            .Which.Should().Match<global::Broker.DevServices.Ssm.Api.ApiCall>(c => c.AccessKeyId == rig.AccessKeyId && c.ErrorCode == null && c.Request.Contains(session.SessionId));
         (await LocalProcesses.CountAsync($"sleep\0{marker}\0")).Should().Be(0, "the program on the instance is gone");
     }
 

@@ -49,16 +49,16 @@ public sealed class RemoteShellScriptsTests
         var filter = new ShellMarkerFilter(integration.Nonce, markers.Add);
         var output = new TerminalOutput();
 
-        // What the script's printf and prompt strings produce, expanded as bash would.
-        var printed = $"\u001b]133;A;{integration.Nonce};0\u0007bash-5.2$ \u001b]133;B;{integration.Nonce}\u0007\u001b]133;C;{integration.Nonce}\u0007";
+        // What the script's printf and prompt strings produce, expanded as bash would (PS0's line end included).
+        var printed = $"\u001b]133;A;{integration.Nonce};0\u0007bash-5.2$ \u001b]133;B;{integration.Nonce}\u0007\n\u001b]133;C;{integration.Nonce}\u0007";
         filter.Push(OutputChannel.Terminal, Encoding.ASCII.GetBytes(printed), output);
 
         script.Should().Contain($"printf '\\033]133;A;%s;%s\\007' '{integration.Nonce}' \"$status\"")
             .And.Contain($"$'\\e]133;B;{integration.Nonce}\\a'")
-            .And.Contain($"$'\\e]133;C;{integration.Nonce}\\a'")
+            .And.Contain($"$'\\n\\e]133;C;{integration.Nonce}\\a'")
             .And.Contain(RemoteShellScripts.SyncToken(integration));
         markers.Select(m => m.Kind).Should().Equal(ShellMarkerKind.PromptStart, ShellMarkerKind.PromptEnd, ShellMarkerKind.CommandStart);
-        Encoding.ASCII.GetString(output.Bytes.WrittenSpan).Should().Be("bash-5.2$ ");
+        Encoding.ASCII.GetString(output.Bytes.WrittenSpan).Should().Be("bash-5.2$ \n", "the line end after the command is the agent's, as a local terminal's echo");
     }
 
     [Fact]

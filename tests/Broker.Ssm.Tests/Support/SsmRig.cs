@@ -2,7 +2,7 @@ using Amazon.Runtime;
 using Broker.Core.Targets;
 using Broker.Ssm.Api;
 using Broker.Ssm.Targets;
-using Ssm.Emulator;
+using Broker.DevServices.Ssm;
 
 namespace Broker.Ssm.Tests.Support;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Broker.Core.Targets;
 using Broker.Ssm.Targets;
-using Ssm.Emulator.Agent;
+using Broker.DevServices.Ssm.Agent;
 
 namespace Broker.Ssm.Tests.Targets;
 

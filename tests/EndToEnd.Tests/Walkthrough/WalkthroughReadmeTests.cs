@@ -89,7 +89,7 @@ public sealed class WalkthroughReadmeTests
             }
         }
 
-        if (text.Contains(" shell --target local", StringComparison.Ordinal))
+        if (text.Contains(" shell --target ", StringComparison.Ordinal))
         {
             await UseShellAsync(shell, text);
             return;

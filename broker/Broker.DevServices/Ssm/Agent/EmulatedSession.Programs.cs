@@ -10,7 +10,7 @@ using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Ssm.Protocol;
 
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>The agent's session plugins: the handshake, a shell on a PTY, a command without one.</summary>
 public sealed partial class EmulatedSession

@@ -1,4 +1,4 @@
-namespace Ssm.Emulator.Api;
+namespace Broker.DevServices.Ssm.Api;
 
 /// <summary>A managed instance the emulator lists and opens sessions on (all of them are this machine).</summary>
 /// <param name="InstanceId">The id.</param>

@@ -16,7 +16,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Broker.TestSupport.Sts;
+namespace Broker.DevServices.Sts;
 
 /// <summary>
 /// AWS STS over the real Query protocol (form-encoded POST, XML in the STS namespace) on
@@ -80,6 +80,12 @@ public sealed partial class StsEmulator : IAsyncDisposable
         emulator.ServiceUrl = new Uri(address.TrimEnd('/') + "/");
         return emulator;
     }
+
+    /// <summary>The temporary keys it issued with id <paramref name="accessKeyId"/> (assumed-role credentials), or null.</summary>
+    /// <param name="accessKeyId">The access key id.</param>
+    /// <returns>The issued principal.</returns>
+    public StsPrincipal? Issued(string accessKeyId) =>
+        _principals.TryGetValue(accessKeyId, out var principal) && principal.SessionToken is not null ? principal : null;
 
     /// <summary>Adds an IAM user with new long-term keys.</summary>
     /// <param name="name">The user name.</param>

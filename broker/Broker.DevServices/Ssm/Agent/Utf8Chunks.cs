@@ -1,4 +1,4 @@
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>How the agent cuts output into payloads: at most 1024 bytes, never inside a UTF-8 sequence.</summary>
 internal static class Utf8Chunks

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Broker.Ssm.DataChannel;
 using Broker.Ssm.Protocol;
 
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>What the agent does with input before its program can take it.</summary>
 internal enum AgentPhase

@@ -1,4 +1,4 @@
-namespace Ssm.Emulator.Faults;
+namespace Broker.DevServices.Ssm.Faults;
 
 /// <summary>
 /// The faults an emulated session injects into its data channel. Probabilities apply to each

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>
 /// Splits a command line into words as the agent does for NonInteractiveCommands (a POSIX-like

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using Broker.Ssm.DataChannel;
 
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>
 /// One client WebSocket of an emulated session. Frames to the client go through a queue drained

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Broker.TestSupport.Sts;
+namespace Broker.DevServices.Sts;
 
 /// <summary>An AWS Signature Version 4 <c>Authorization</c> header, parsed.</summary>
 internal sealed record SigV4Authorization(

@@ -1,9 +1,9 @@
 using System.Net.WebSockets;
 using System.Security.Cryptography;
-using Ssm.Emulator.Api;
-using Ssm.Emulator.Faults;
+using Broker.DevServices.Ssm.Api;
+using Broker.DevServices.Ssm.Faults;
 
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>Where an emulated session is in its life.</summary>
 public enum EmulatedSessionState

@@ -12,10 +12,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Ssm.Emulator.Agent;
-using Ssm.Emulator.Api;
+using Broker.DevServices.Ssm.Agent;
+using Broker.DevServices.Ssm.Api;
 
-namespace Ssm.Emulator;
+namespace Broker.DevServices.Ssm;
 
 /// <summary>
 /// AWS Systems Manager Session Manager on 127.0.0.1: the SSM JSON 1.1 API (StartSession,

@@ -1,4 +1,4 @@
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>Counts of what happened on a session's data channel (updated under the session's lock).</summary>
 public sealed class SessionCounters

@@ -1,4 +1,4 @@
-namespace Broker.TestSupport.Sts;
+namespace Broker.DevServices.Sts;
 
 /// <summary>Credentials the emulator knows: long-term keys it was given, or temporary ones it issued.</summary>
 /// <param name="AccessKeyId">The access key id.</param>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Ssm.Emulator.Api;
+namespace Broker.DevServices.Ssm.Api;
 
 /// <summary>A key the emulator accepts signatures from.</summary>
 /// <param name="AccessKeyId">The access key id.</param>

@@ -1,6 +1,6 @@
 using Broker.Ssm.Protocol;
 
-namespace Ssm.Emulator.Agent;
+namespace Broker.DevServices.Ssm.Agent;
 
 /// <summary>The agent receiving: input in sequence (early input kept, duplicates acknowledged again), and acknowledgements.</summary>
 public sealed partial class EmulatedSession

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Broker.TestSupport.Sts;
+using Broker.DevServices.Sts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Ssm.Emulator.Agent;
+using Broker.DevServices.Ssm.Agent;
 
-namespace Ssm.Emulator.Api;
+namespace Broker.DevServices.Ssm.Api;
 
 /// <summary>
 /// The SSM API as AWS JSON 1.1: <c>POST /</c> with <c>X-Amz-Target: AmazonSSM.Operation</c>, a JSON

@@ -1,7 +1,7 @@
-using Ssm.Emulator.Api;
-using Ssm.Emulator.Faults;
+using Broker.DevServices.Ssm.Api;
+using Broker.DevServices.Ssm.Faults;
 
-namespace Ssm.Emulator;
+namespace Broker.DevServices.Ssm;
 
 /// <summary>How an emulator behaves; the defaults are the service's and the agent's.</summary>
 public sealed record SsmEmulatorOptions
