@@ -88,6 +88,6 @@ public sealed class IdentityMappingTests
     }
 
     [Fact]
-    public void Any_dev_token_gets_the_agent_role() =>
-        DevPolicy.Document.ResolveRoles(DevPolicy.Agent).Select(r => r.Name).Should().Equal("agent");
+    public void Any_dev_token_gets_the_agent_roles_of_the_local_shell_and_of_ssm_local() =>
+        DevPolicy.Document.ResolveRoles(DevPolicy.Agent).Select(r => r.Name).Should().Equal("agent", "agent-ssm");
 }
