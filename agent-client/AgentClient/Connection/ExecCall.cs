@@ -14,7 +14,7 @@ namespace AgentClient.Connection;
 /// trailers). agent-client runs one exec per process, and in a Native AOT build Grpc.Net.Client's
 /// generic call path is assembled at run time by the runtime's type loader (about 12 % of a whole
 /// <c>exec -- true</c>), its channel reads assembly attributes by reflection, and it allocates a new
-/// array for every message it receives: this path does none of that (docs/BENCHMARKS.md, 2026-12-05 20:50).
+/// array for every message it receives: this path does none of that (docs/BENCHMARKS.md, 2026-12-05 20:00–21:10).
 /// Failures surface as <see cref="RpcException"/>s shaped as Grpc.Net.Client's, so they are reported alike.
 /// </summary>
 internal sealed class ExecCall : IDisposable
