@@ -32,6 +32,9 @@ internal sealed record HarnessOptions
     /// <summary>The Native AOT <c>agent-client</c> (bench/run publishes it), measured as a whole process; null leaves it out.</summary>
     public string? AgentClientAot { get; init; }
 
+    /// <summary>A second Native AOT <c>agent-client</c> measured alongside (a before/after in one run); null leaves it out.</summary>
+    public string? AgentClientAotBaseline { get; init; }
+
     public required string OutputPath { get; init; }
 
     public string Target { get; init; } = "local";
@@ -187,6 +190,7 @@ internal sealed record HarnessOptions
             WorkDirectory = values["work"],
             AgentClient = values["agent-client"],
             AgentClientAot = values.GetValueOrDefault("agent-client-aot"),
+            AgentClientAotBaseline = values.GetValueOrDefault("agent-client-aot-baseline"),
             OutputPath = values["out"],
             Target = values.GetValueOrDefault("target", "local"),
             TokenGroups = values.TryGetValue("token-groups", out var groups) ? groups.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],

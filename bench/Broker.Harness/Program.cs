@@ -90,6 +90,11 @@ if (options.Runs("startup"))
         variants.Add(new ProcessVariant(MarkdownReport.ClientAot, () => brokerSystem.ClientExecTrue(aot)));
     }
 
+    if (options.AgentClientAotBaseline is { } baseline)
+    {
+        variants.Add(new ProcessVariant(MarkdownReport.ClientAotBaseline, () => brokerSystem.ClientExecTrue(baseline)));
+    }
+
     variants.Add(new ProcessVariant(MarkdownReport.ClientJit, () => brokerSystem.ClientExecTrue(options.AgentClient)));
     variants.Add(new ProcessVariant(MarkdownReport.SshExec, () => ssh.ExecTrue(null)));
     variants.Add(new ProcessVariant(MarkdownReport.SshMuxExec, () => ssh.ExecTrue(options.SshControlPath)));

@@ -84,8 +84,7 @@ internal static class ExecCommand
 
     private static async Task<int> RunAsync(BrokerContext broker, TerminationSignals signals, ExecStart start, bool json, CancellationToken cancellationToken)
     {
-        var client = new SessionService.SessionServiceClient(broker.Connection.Channel);
-        using var call = client.Exec(cancellationToken: cancellationToken);
+        using var call = await broker.Connection.StartExecAsync(new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
         using var writer = new RequestWriter<ExecRequest>(call.RequestStream);
         var interrupted = 0;
         using var interrupts = signals.OfferInterrupts(() =>
@@ -99,12 +98,13 @@ internal static class ExecCommand
             return true;
         });
         var printer = new ExecPrinter(json);
-        await FirstFrame.SendAsync(call.RequestStream, new ExecRequest { Start = start }, cancellationToken).ConfigureAwait(false);
         using var stdinDone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _ = SendStdinAsync(writer, stdinDone.Token);
         var exit = -1;
-        await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        while (await call.ReadAsync(cancellationToken).ConfigureAwait(false) is { } received)
         {
+            using var release = received;
+            var frame = received.Message;
             printer.Print(frame);
             if (frame.FrameCase == ExecResponse.FrameOneofCase.Exit)
             {

@@ -1,26 +1,50 @@
 using Broker.Protocol.Transport;
+using Broker.Protocol.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace AgentClient.Connection;
 
-/// <summary>A channel to the broker that attaches the bearer token to every call.</summary>
+/// <summary>
+/// The way to the broker for one command: a gRPC channel that attaches the bearer token to every call, and
+/// for <c>exec</c> a leaner HTTP/2 path (<see cref="ExecCall"/>). Each is made on first use, so a command
+/// pays only for the one it takes.
+/// </summary>
 internal sealed class BrokerConnection : IDisposable
 {
+    private readonly Uri _broker;
+    private readonly string _token;
+    private GrpcChannel? _channel;
+    private HttpMessageInvoker? _http;
+
+    private BrokerConnection(Uri broker, string token)
+    {
+        _broker = broker;
+        _token = token;
+    }
+
     /// <summary>
     /// The TLS settings of this process's connections (CA file, client certificate), set once when the
     /// command line is resolved: a process runs one command, and every command opens its connection here.
     /// </summary>
     public static ClientTls Tls { get; set; } = ClientTls.Default;
 
-    private BrokerConnection(GrpcChannel channel)
+    /// <summary>The gRPC channel (made on first use).</summary>
+    public GrpcChannel Channel => _channel ??= CreateChannel(_broker, _token);
+
+    public static BrokerConnection Open(Uri broker, string token) => new(broker, token);
+
+    /// <summary>Starts an <c>Exec</c> call with <paramref name="start"/> as its first frame, on an HTTP/2 connection of its own (made on first use).</summary>
+    public Task<ExecCall> StartExecAsync(ExecRequest start, CancellationToken cancellationToken) =>
+        ExecCall.StartAsync(_http ??= new HttpMessageInvoker(Tls.CreateHandler().Handler ?? new SocketsHttpHandler(), disposeHandler: true), _broker, _token, start, cancellationToken);
+
+    public void Dispose()
     {
-        Channel = channel;
+        _channel?.Dispose();
+        _http?.Dispose();
     }
 
-    public GrpcChannel Channel { get; }
-
-    public static BrokerConnection Open(Uri broker, string token)
+    private static GrpcChannel CreateChannel(Uri broker, string token)
     {
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
@@ -29,16 +53,13 @@ internal sealed class BrokerConnection : IDisposable
         });
         // The settings were checked when the command line was resolved; a handler is only needed for a CA file or a client certificate.
         var (handler, _) = Tls.CreateHandler();
-        var channel = GrpcChannel.ForAddress(broker, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(broker, new GrpcChannelOptions
         {
             Credentials = ChannelCredentials.Create(broker.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials),
             UnsafeUseInsecureChannelCallCredentials = broker.Scheme != Uri.UriSchemeHttps,
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            MaxReceiveMessageSize = ExecCall.MaxReceiveMessageSize,
             HttpHandler = handler,
             DisposeHttpClient = true,
         });
-        return new BrokerConnection(channel);
     }
-
-    public void Dispose() => Channel.Dispose();
 }
