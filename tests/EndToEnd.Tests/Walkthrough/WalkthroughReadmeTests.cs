@@ -140,7 +140,9 @@ public sealed class WalkthroughReadmeTests
         else
         {
             await shell.Screen.EnterAsync("echo walk''through");
-            await shell.Screen.WaitForAsync(s => Regex.IsMatch(s, "^walkthrough\\s*$", RegexOptions.Multiline), "the command's output", CommandTimeout);
+            // Ctrl-D at the prompt that follows, as a person presses it (on ssm-local, one pressed while the remote shell
+            // was still drawing its prompt did not end the session: a known gap, docs/targets.md).
+            await shell.Screen.WaitForAsync(s => Regex.IsMatch(s, "^walkthrough\\s*\\n[^\\n]*\\$ *$", RegexOptions.Multiline), "the prompt after the command's output", CommandTimeout);
             await shell.Screen.PressAsync("C-d");
         }
 
