@@ -33,7 +33,10 @@ internal static class SettingsLoader
             return (null, ["either --config FILE or --dev is required"]);
         }
 
-        var devPolicy = configFile is null ? devAws?.Apply(ReadDevPolicy()) ?? ReadDevPolicy() : null;
+        // The dev policy's version is that of the embedded text: the emulators' loopback URLs put into it change with
+        // every start, and approvals are bound to the version (an approved command must stay approved across restarts).
+        var embedded = configFile is null ? ReadDevPolicy() : null;
+        var devPolicy = embedded is not null ? devAws?.Apply(embedded) ?? embedded : null;
         var loaded = devPolicy is not null ? PolicyLoader.Parse(devPolicy, "dev-policy.yaml (embedded)")
             : configText is null ? PolicyLoader.LoadFile(configFile!)
             : PolicyLoader.Parse(configText, configFile!);
@@ -143,7 +146,7 @@ internal static class SettingsLoader
                 document,
                 [Path.GetFullPath(dataDirectory).TrimEnd('/') + "/**"],
                 [.. targets.Select(t => new TargetPlace(t.Name, t.StartDirectory, t.Environment.GetValueOrDefault("HOME")))],
-                PolicyVersionOf(devPolicy ?? configText, configFile)),
+                PolicyVersionOf(embedded ?? configText, configFile)),
             Sts = document.Sts,
             StartupNotes = notes,
             DevIssuer = devIssuer,
