@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Broker.Policy;
+using Broker.TestSupport.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Broker.Approvals.Tests.ApprovalTestBed;
 
@@ -22,7 +23,7 @@ public sealed class WebhookTests : IAsyncDisposable
     [Fact]
     public async Task A_receiver_verifies_the_signature_and_timestamp_of_a_delivery()
     {
-        var receiver = Own(new LocalReceiver());
+        var receiver = Own(new WebhookReceiver());
         using var bed = Bed(Notifier([receiver.Url]));
 
         var request = await bed.Coordinator.RequestAsync(Spec(command: "rm -rf build"), Ct);
@@ -49,7 +50,7 @@ public sealed class WebhookTests : IAsyncDisposable
     [Fact]
     public async Task A_failed_delivery_is_retried_with_the_same_delivery_id()
     {
-        var receiver = Own(new LocalReceiver((attempt, _) => Task.FromResult(attempt <= 2 ? 503 : 200)));
+        var receiver = Own(new WebhookReceiver((attempt, _) => Task.FromResult(attempt <= 2 ? 503 : 200)));
         using var bed = Bed(Notifier([receiver.Url]));
 
         await bed.Coordinator.RequestAsync(Spec(), Ct);
@@ -67,8 +68,8 @@ public sealed class WebhookTests : IAsyncDisposable
     public async Task A_receiver_that_is_down_or_never_answers_holds_up_neither_the_request_nor_the_other_receivers()
     {
         using var hold = new SemaphoreSlim(0);
-        var slow = Own(new LocalReceiver(async (_, stop) => { await hold.WaitAsync(stop); return 200; }));
-        var healthy = Own(new LocalReceiver());
+        var slow = Own(new WebhookReceiver(async (_, stop) => { await hold.WaitAsync(stop); return 200; }));
+        var healthy = Own(new WebhookReceiver());
         var down = ClosedPort();
         using var bed = Bed(Notifier([slow.Url, down, healthy.Url]));
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Broker.Approvals;
 using Broker.Integration.Tests.Fixtures;
+using Broker.TestSupport.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Broker.Integration.Tests.Approvals;

@@ -3,19 +3,19 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
-namespace Broker.Approvals.Tests;
+namespace Broker.TestSupport.Http;
 
 /// <summary>One HTTP POST as a receiver saw it.</summary>
-internal sealed record ReceivedPost(IReadOnlyDictionary<string, string> Headers, byte[] Body)
+public sealed record ReceivedPost(IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
     public string Header(string name) => Headers.TryGetValue(name.ToLowerInvariant(), out var value) ? value : string.Empty;
 }
 
 /// <summary>
-/// A webhook receiver on a free loopback port (bound to port 0): reads each request whole, records it, and answers
+/// A webhook receiver (real HTTP/1.1) on a free loopback port (bound to port 0): reads each request whole, records it, and answers
 /// with the status <c>respond</c> gives for the attempt number (or never, while <c>respond</c> does not complete).
 /// </summary>
-internal sealed class LocalReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<int, CancellationToken, Task<int>> _respond;
@@ -23,7 +23,7 @@ internal sealed class LocalReceiver : IAsyncDisposable
     private readonly Task _accepting;
     private int _attempts;
 
-    public LocalReceiver(Func<int, CancellationToken, Task<int>>? respond = null)
+    public WebhookReceiver(Func<int, CancellationToken, Task<int>>? respond = null)
     {
         _respond = respond ?? ((_, _) => Task.FromResult(200));
         _listener.Start();
