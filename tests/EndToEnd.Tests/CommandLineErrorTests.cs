@@ -140,6 +140,30 @@ public sealed class CommandLineErrorTests : IClassFixture<BrokerProcess>
         stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain(url).And.Contain("uses TLS").And.Contain($"https://127.0.0.1:{server.Port}");
     }
 
+    [Fact]
+    public async Task A_server_that_drops_every_connection_is_named_with_exit_6_never_a_silent_failure()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var dropping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await listener.AcceptTcpClientAsync(stop.Token);
+                client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+        });
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+
+        var (code, _, stderr) = await BuiltTools.RunAsync(BuiltTools.AgentClient, ["exec", "--broker", url, "--token", "t", "--target", "local", "--", "true"]);
+        await stop.CancelAsync();
+        await dropping.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        code.Should().Be(6, stderr);
+        stderr.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain(url);
+    }
+
     private static void DeleteQuietly(string directory)
     {
         try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using AgentClient.Connection;
 using Grpc.Core;
@@ -37,7 +38,7 @@ internal static class BrokerCall
         {
             return await ExitCodes.ReportAsync(e, broker!).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or HttpRequestException or AuthenticationException)
+        catch (Exception e) when (e is IOException or HttpRequestException or AuthenticationException or SocketException)
         {
             // The connection failed outside any call's status: with TLS 1.3 a server that refuses the client's
             // certificate says so after the handshake, so the refusal can surface as a broken stream.

@@ -42,8 +42,6 @@ internal static class ConnectionFailure
                 return $"cannot reach the broker at {url}: nothing is listening on {address} (is `broker serve` running, with this address?)";
             case SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData:
                 return $"cannot reach the broker at {url}: the name '{broker.Host}' does not resolve";
-            case { } code:
-                return $"cannot reach the broker at {url}: {code} ({socket.Message})";
         }
 
         var secure = broker.Scheme == Uri.UriSchemeHttps;
@@ -54,12 +52,16 @@ internal static class ConnectionFailure
                 : $"the TLS handshake with {url} failed: {Innermost(http).Message}";
         }
 
+        // A TLS server drops a connection that opens with the HTTP/2 preface: how (a reset, a broken pipe, a
+        // closed stream) depends on timing, so any failure of a plain connection is worth the question.
         if (!secure && await SpeaksTlsAsync(broker).ConfigureAwait(false))
         {
             return $"the broker at {url} uses TLS: use https://{address}";
         }
 
-        return $"cannot talk to the broker at {url}: {Innermost(http!).Message}";
+        return socket is not null
+            ? $"cannot reach the broker at {url}: {socket.SocketErrorCode} ({socket.Message})"
+            : $"cannot talk to the broker at {url}: {Innermost(http!).Message}";
     }
 
     private static async Task<bool> SpeaksPlainHttp2Async(Uri broker)

@@ -28,7 +28,16 @@ internal sealed class DuplexRequestContent : HttpContent
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
         _stream.TrySetResult(stream);
-        await _complete.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _complete.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The handler gave up on the request (the connection failed, or the call was reset). Ending the body
+            // quietly lets the call fail with the connection's own error, which names the cause (a reset, a server
+            // that speaks TLS), instead of with this cancellation.
+        }
     }
 
     protected override bool TryComputeLength(out long length)

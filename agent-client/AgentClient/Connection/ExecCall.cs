@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using Broker.Protocol.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -85,7 +86,7 @@ internal sealed class ExecCall : IDisposable
             response = null;
             return call;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException && !abort.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or IOException or SocketException && !abort.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"Error starting gRPC call. {e.GetType().Name}: {e.Message}", e));
         }
@@ -162,7 +163,7 @@ internal sealed class ExecCall : IDisposable
         {
             return await _body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or HttpRequestException or SocketException && !cancellationToken.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"Error reading next message. {e.GetType().Name}: {e.Message}", e));
         }
