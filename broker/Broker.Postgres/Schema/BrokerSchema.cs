@@ -12,5 +12,6 @@ public static class BrokerSchema
     public static IReadOnlyList<Migration> Migrations { get; } =
     [
         new(1, "approval requests", ApprovalColumns.Schema),
+        new(2, "replicas and the sessions they hold", ReplicaSchema.Tables),
     ];
 }
