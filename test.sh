@@ -7,7 +7,7 @@ ROOT=$PWD
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-APT_PACKAGES=(bash procps shfmt asciinema openssh-server awscli time tmux vim-tiny clang)
+APT_PACKAGES=(bash procps shfmt asciinema openssh-server awscli time tmux vim-tiny clang postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -23,35 +23,7 @@ public sealed class SqliteApprovalStore : IApprovalStore, IDisposable
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
-        Execute("""
-            CREATE TABLE IF NOT EXISTS approval_requests (
-              id TEXT PRIMARY KEY,
-              session_id TEXT NOT NULL,
-              target TEXT NOT NULL,
-              role TEXT NOT NULL,
-              requester_issuer TEXT NOT NULL,
-              requester_subject TEXT NOT NULL,
-              command TEXT NOT NULL,
-              binding TEXT NOT NULL,
-              policy_version TEXT NOT NULL,
-              rule_id TEXT NULL,
-              reason TEXT NOT NULL,
-              programs TEXT NOT NULL,
-              aws_actions TEXT NOT NULL,
-              requirements TEXT NOT NULL,
-              created_at BIGINT NOT NULL,
-              expires_at BIGINT NOT NULL,
-              state TEXT NOT NULL,
-              state_reason TEXT NULL,
-              decisions TEXT NOT NULL,
-              decided_at BIGINT NULL,
-              execute_by BIGINT NULL,
-              executed_at BIGINT NULL,
-              version BIGINT NOT NULL);
-            CREATE INDEX IF NOT EXISTS approval_requests_state ON approval_requests(state, expires_at);
-            CREATE INDEX IF NOT EXISTS approval_requests_binding ON approval_requests(binding);
-            CREATE INDEX IF NOT EXISTS approval_requests_created ON approval_requests(created_at);
-            """);
+        Execute(ApprovalColumns.Schema);
     }
 
     /// <inheritdoc />
@@ -71,42 +43,11 @@ public sealed class SqliteApprovalStore : IApprovalStore, IDisposable
 
     /// <inheritdoc />
     public Task<ApprovalRequest?> GetAsync(string id, CancellationToken cancellationToken) =>
-        Task.FromResult(Query("id = $p0", [id], 1).FirstOrDefault());
+        Task.FromResult(Query(ApprovalFilter.ById(id), 1).FirstOrDefault());
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ApprovalRequest>> ListAsync(ApprovalQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var conditions = new List<string>();
-        var values = new List<object>();
-        void Where(string column, object? value)
-        {
-            if (value is not null)
-            {
-                conditions.Add($"{column} = $p{values.Count}");
-                values.Add(value);
-            }
-        }
-
-        Where("target", query.Target);
-        Where("requester_subject", query.RequesterSubject);
-        Where("requester_issuer", query.RequesterIssuer);
-        Where("session_id", query.SessionId);
-        Where("binding", query.Binding);
-        if (query.States.Count > 0)
-        {
-            var names = new List<string>();
-            foreach (var state in query.States)
-            {
-                names.Add($"$p{values.Count}");
-                values.Add(state.Name());
-            }
-
-            conditions.Add($"state IN ({string.Join(", ", names)})");
-        }
-
-        return Task.FromResult<IReadOnlyList<ApprovalRequest>>(Query(conditions.Count == 0 ? "1 = 1" : string.Join(" AND ", conditions), values, query.Limit));
-    }
+    public Task<IReadOnlyList<ApprovalRequest>> ListAsync(ApprovalQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ApprovalRequest>>(Query(ApprovalFilter.Of(query), query.Limit));
 
     /// <inheritdoc />
     public Task<bool> TryReplaceAsync(ApprovalRequest updated, long expectedVersion, CancellationToken cancellationToken)
@@ -115,9 +56,9 @@ public sealed class SqliteApprovalStore : IApprovalStore, IDisposable
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = $"UPDATE approval_requests SET {ApprovalColumns.Assignments} WHERE id = $id AND version = $expected";
+            command.CommandText = $"UPDATE approval_requests SET {ApprovalColumns.Assignments} WHERE id = @id AND version = @expected";
             ApprovalColumns.Bind(command, updated);
-            command.Parameters.AddWithValue("$expected", expectedVersion);
+            command.Parameters.AddWithValue("@expected", expectedVersion);
             return Task.FromResult(command.ExecuteNonQuery() == 1);
         }
     }
@@ -125,18 +66,18 @@ public sealed class SqliteApprovalStore : IApprovalStore, IDisposable
     /// <inheritdoc />
     public void Dispose() => _connection.Dispose();
 
-    private List<ApprovalRequest> Query(string where, List<object> values, int limit)
+    private List<ApprovalRequest> Query(ApprovalFilter filter, int limit)
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT {ApprovalColumns.Names} FROM approval_requests WHERE {where} ORDER BY created_at DESC, id DESC LIMIT $limit";
-            for (var i = 0; i < values.Count; i++)
+            command.CommandText = $"SELECT {ApprovalColumns.Names} FROM approval_requests WHERE {filter.Condition} ORDER BY created_at DESC, id DESC LIMIT @limit";
+            for (var i = 0; i < filter.Values.Count; i++)
             {
-                command.Parameters.AddWithValue($"$p{i}", values[i]);
+                command.Parameters.AddWithValue($"@p{i}", filter.Values[i]);
             }
 
-            command.Parameters.AddWithValue("$limit", limit);
+            command.Parameters.AddWithValue("@limit", limit);
             using var reader = command.ExecuteReader();
             var rows = new List<ApprovalRequest>();
             while (reader.Read())
