@@ -12,7 +12,7 @@ namespace Broker.Approvals;
 /// Every change goes through the store's version check, retried on conflict, so concurrent decisions give one
 /// consistent outcome, each recorded once.
 /// </summary>
-public sealed class ApprovalCoordinator : IDisposable
+public sealed partial class ApprovalCoordinator : IDisposable
 {
     private const int MaxConflictRetries = 16;
     private readonly IApprovalStore _store;
@@ -231,18 +231,7 @@ public sealed class ApprovalCoordinator : IDisposable
     private void Announce(ApprovalRequest? before, ApprovalRequest after)
     {
         var approvalEvent = ApprovalEvent.Between(before, after);
-        if (after.State != ApprovalState.Pending && _waiters.TryGetValue(after.Id, out var list))
-        {
-            lock (list)
-            {
-                foreach (var waiter in list)
-                {
-                    waiter.TrySetResult(after);
-                }
-            }
-        }
-
-        Feed.Publish(approvalEvent);
+        AnnounceHere(approvalEvent);
         foreach (var listener in _listeners)
         {
             listener.OnApprovalEvent(approvalEvent);

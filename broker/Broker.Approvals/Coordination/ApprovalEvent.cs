@@ -57,6 +57,15 @@ public sealed record ApprovalEvent(ApprovalEventKind Kind, ApprovalRequest Reque
         };
         return new ApprovalEvent(kind, after);
     }
+
+    /// <summary>The event that led to <paramref name="after"/>, known only from the request itself (a change another replica made).</summary>
+    public static ApprovalEvent Of(ApprovalRequest after)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+
+        // A request is stored at version 0; every change adds one.
+        return after is { State: ApprovalState.Pending, Version: 0 } ? new ApprovalEvent(ApprovalEventKind.Requested, after) : Between(after, after);
+    }
 }
 
 /// <summary>Something told of every change (a webhook notifier, the session recording). Must return at once.</summary>
