@@ -241,17 +241,7 @@ internal sealed class CandidatePass
                 m |= Lookup(lo0, hi0, s0, sh0) & Lookup(lo1, hi1, s1, sh1) & Lookup(lo2, hi2, s2, sh2);
             }
 
-            var hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits();
-            while (hits != 0)
-            {
-                var at = p + BitOperations.TrailingZeroCount(hits);
-                if (GroupsAt(bytes, at) != 0)
-                {
-                    positions.Add(at);
-                }
-
-                hits &= hits - 1;
-            }
+            Confirm(bytes, p, ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits(), positions);
 
             p += 64;
         }
@@ -287,22 +277,28 @@ internal sealed class CandidatePass
                 m |= Lookup(lo0, hi0, s0, sh0) & Lookup(lo1, hi1, s1, sh1) & Lookup(lo2, hi2, s2, sh2);
             }
 
-            var hits = ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits();
-            while (hits != 0)
-            {
-                var at = p + BitOperations.TrailingZeroCount(hits);
-                if (GroupsAt(bytes, at) != 0)
-                {
-                    positions.Add(at);
-                }
-
-                hits &= hits - 1;
-            }
+            Confirm(bytes, p, ~Vector256.Equals(m, Vector256<byte>.Zero).ExtractMostSignificantBits(), positions);
 
             p += 32;
         }
 
         return p;
+    }
+
+    /// <summary>Adds the positions of <paramref name="hits"/> (bit k: position <paramref name="p"/> + k) that the exact tables confirm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Confirm(ReadOnlySpan<byte> bytes, int p, ulong hits, List<int> positions)
+    {
+        while (hits != 0)
+        {
+            var at = p + BitOperations.TrailingZeroCount(hits);
+            if (GroupsAt(bytes, at) != 0)
+            {
+                positions.Add(at);
+            }
+
+            hits &= hits - 1;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
