@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Broker.Masking.Detection;
 using Broker.Masking.Detectors;
@@ -16,12 +17,15 @@ public sealed class MaskingProfile
 
     private readonly Detector[] _scanners;
     private readonly AnchoredHeads? _anchored;
-    private readonly NeedleEntry[][] _needlesByFirstChar = new NeedleEntry[128][];
+    // The needles by the byte they start with: exact ones by that byte, caseless ones by either case of it.
+    private readonly NeedleEntry[][] _exactByFirstByte = new NeedleEntry[256][];
+    private readonly NeedleEntry[][] _caselessByFirstByte = new NeedleEntry[256][];
     private readonly NeedleEntry[][] _heldPrefixesByFirstChar = new NeedleEntry[128][];
-    // Two searches, not one: a single case-insensitive search over every needle falls off the vectorised path.
-    private readonly SearchValues<string>? _exactNeedles;
-    private readonly SearchValues<string>? _caselessNeedles;
-    private readonly SearchValues<char> _prefixStarts;
+    private readonly (string Text, bool IgnoreCase)[] _needles;
+    // One candidate pass per snapshot of a session's registered secrets (their forms are searched in the same pass).
+    private readonly ConditionalWeakTable<RegisteredSecrets, CandidatePass> _passes = [];
+    private readonly ConditionalWeakTable<RegisteredSecrets, CandidatePass>.CreateValueCallback _createPass;
+    private readonly SearchValues<byte> _prefixStarts;
     private readonly int _longestNeedle;
     private readonly int _lookback;
 
@@ -36,17 +40,23 @@ public sealed class MaskingProfile
         HasCustomDetectors = all.Any(d => d is CustomRegexDetector);
         var anchored = new AnchoredHeads(all);
         _anchored = anchored.IsEmpty ? null : anchored;
-        var entries = all.SelectMany(d => d.Needles.Select(n => new NeedleEntry(n, d))).ToArray();
-        for (var c = 0; c < _needlesByFirstChar.Length; c++)
+        var entries = all.SelectMany(d => d.Needles.Select(n => new NeedleEntry(n, d, d.NeedlesIgnoreCase))).ToArray();
+        for (var b = 0; b < 256; b++)
         {
-            _needlesByFirstChar[c] = [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == c)];
-            _heldPrefixesByFirstChar[c] = [.. _needlesByFirstChar[c].Where(e => e.Detector.HoldsNeedlePrefix)];
+            var lower = char.ToLowerInvariant((char)b);
+            _exactByFirstByte[b] = [.. entries.Where(e => !e.IgnoreCase && e.Needle[0] == b)];
+            _caselessByFirstByte[b] = lower < 128 ? [.. entries.Where(e => e.IgnoreCase && char.ToLowerInvariant(e.Needle[0]) == lower)] : [];
+        }
+
+        for (var c = 0; c < _heldPrefixesByFirstChar.Length; c++)
+        {
+            _heldPrefixesByFirstChar[c] = [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == c && e.Detector.HoldsNeedlePrefix)];
         }
 
         _prefixStarts = SearchValues.Create([.. entries.Where(e => e.Detector.HoldsNeedlePrefix)
-            .SelectMany(e => new[] { char.ToLowerInvariant(e.Needle[0]), char.ToUpperInvariant(e.Needle[0]) }).Distinct()]);
-        _exactNeedles = Needles(entries.Where(e => !e.Detector.NeedlesIgnoreCase), StringComparison.Ordinal);
-        _caselessNeedles = Needles(entries.Where(e => e.Detector.NeedlesIgnoreCase), StringComparison.OrdinalIgnoreCase);
+            .SelectMany(e => new[] { (byte)char.ToLowerInvariant(e.Needle[0]), (byte)char.ToUpperInvariant(e.Needle[0]) }).Distinct()]);
+        _needles = [.. entries.Select(e => (e.Needle, e.IgnoreCase)).Distinct()];
+        _createPass = secrets => new CandidatePass(_needles, secrets.SearchTexts);
         if (entries.Length > 0)
         {
             _longestNeedle = entries.Max(e => e.Needle.Length);
@@ -181,20 +191,27 @@ public sealed class MaskingProfile
     /// <summary>Runs every detector over <paramref name="text"/>.</summary>
     internal void Scan(in ScanText text, RegisteredSecrets secrets, Findings findings)
     {
-        if (_exactNeedles is not null || _caselessNeedles is not null)
+        // One pass finds where any needle or registered secret may start; each search below only verifies those positions.
+        var heads = findings.Heads;
+        heads.Clear();
+        var needleStart = int.MaxValue;
+        if (_needles.Length > 0)
         {
             var lower = Math.Max(0, text.From - _lookback);
-            var start = findings.Needles.Start(findings.Origin, lower, _longestNeedle);
+            needleStart = findings.Needles.Start(findings.Origin, lower, _longestNeedle);
             findings.Needles.Begin(findings.Origin, lower, text.Length);
-            if (_exactNeedles is not null)
-            {
-                ScanNeedles(text, start, _exactNeedles, ignoreCase: false, findings);
-            }
+        }
 
-            if (_caselessNeedles is not null)
-            {
-                ScanNeedles(text, start, _caselessNeedles, ignoreCase: true, findings);
-            }
+        if (_needles.Length > 0 || !secrets.IsEmpty)
+        {
+            var pass = _passes.GetValue(secrets, _createPass);
+            pass.Find(text.Bytes, secrets.IsEmpty ? needleStart : Math.Min(needleStart, text.From), heads);
+        }
+
+        if (_needles.Length > 0)
+        {
+            VerifyNeedles(text, needleStart, ignoreCase: false, findings);
+            VerifyNeedles(text, needleStart, ignoreCase: true, findings);
         }
 
         if (!text.Final && _longestNeedle > 0)
@@ -208,71 +225,62 @@ public sealed class MaskingProfile
             scanner.Scan(text, findings);
         }
 
-        secrets.Scan(text, findings);
+        secrets.Scan(text, heads, findings);
     }
 
-    private static SearchValues<string>? Needles(IEnumerable<NeedleEntry> entries, StringComparison comparison)
+    /// <summary>The needles of one letter-case kind at the pass's positions, in order (as one multi-string search of that kind finds them).</summary>
+    private void VerifyNeedles(in ScanText text, int start, bool ignoreCase, Findings findings)
     {
-        var needles = entries.Select(e => e.Needle).Distinct(StringComparer.Ordinal).ToArray();
-        return needles.Length == 0 ? null : SearchValues.Create(needles, comparison);
-    }
-
-    private void ScanNeedles(in ScanText text, int start, SearchValues<string> needles, bool ignoreCase, Findings findings)
-    {
-        var chars = text.Chars;
-        var i = start;
-        while (i < chars.Length)
+        var bytes = text.Bytes;
+        foreach (var at in findings.Heads)
         {
-            var hit = chars[i..].IndexOfAny(needles);
-            if (hit < 0)
+            if (at < start)
             {
-                break;
+                continue;
             }
 
-            var at = i + hit;
-            findings.Needles.Hit(findings.Origin, at);
-            foreach (var entry in Bucket(chars[at]))
+            var hit = false;
+            var folded = NeedleEntry.Fold(bytes, at);
+            foreach (var entry in ignoreCase ? _caselessByFirstByte[bytes[at]] : _exactByFirstByte[bytes[at]])
             {
-                if (entry.Detector.NeedlesIgnoreCase == ignoreCase &&
-                    chars[at..].StartsWith(entry.Needle, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+                if ((folded & entry.FoldMask) == entry.Folded &&
+                    (ignoreCase ? ByteClass.MatchesIgnoreCase(bytes, at, entry.Needle) : ByteClass.MatchesWhole(bytes, at, entry.Needle)))
                 {
+                    if (!hit)
+                    {
+                        findings.Needles.Hit(findings.Origin, at);
+                        hit = true;
+                    }
+
                     entry.Detector.OnNeedle(text, at, entry.Needle, findings);
                 }
             }
-
-            i = at + 1;
         }
     }
 
     private void ScanNeedlePrefixes(in ScanText text, Findings findings)
     {
-        var chars = text.Chars;
-        var at = Math.Max(text.From, chars.Length - _longestNeedle + 1) - 1;
-        while (++at < chars.Length)
+        var bytes = text.Bytes;
+        var at = Math.Max(text.From, bytes.Length - _longestNeedle + 1) - 1;
+        while (++at < bytes.Length)
         {
-            var next = chars[at..].IndexOfAny(_prefixStarts);
+            var next = bytes[at..].IndexOfAny(_prefixStarts);
             if (next < 0)
             {
                 break;
             }
 
             at += next;
-            var tail = chars[at..];
-            var lower = char.ToLowerInvariant(chars[at]);
+            var tail = bytes[at..];
+            var lower = char.ToLowerInvariant((char)bytes[at]);
             foreach (var entry in lower < _heldPrefixesByFirstChar.Length ? _heldPrefixesByFirstChar[lower] : [])
             {
-                if (entry.Needle.Length > tail.Length && entry.Needle.AsSpan().StartsWith(tail, StringComparison.OrdinalIgnoreCase))
+                if (entry.Needle.Length > tail.Length && ByteClass.MatchesIgnoreCase(tail, 0, entry.Needle.AsSpan(0, tail.Length)))
                 {
                     entry.Detector.OnNeedlePrefix(text, at, entry.Needle, findings);
                 }
             }
         }
-    }
-
-    private ReadOnlySpan<NeedleEntry> Bucket(char c)
-    {
-        var lower = char.ToLowerInvariant(c);
-        return lower < _needlesByFirstChar.Length ? _needlesByFirstChar[lower] : [];
     }
 
     private static IEnumerable<Detector> BuiltIns(Func<string, bool> enabled)
@@ -338,5 +346,34 @@ public sealed class MaskingProfile
         }
     }
 
-    private sealed record NeedleEntry(string Needle, Detector Detector);
+    private sealed record NeedleEntry(string Needle, Detector Detector, bool IgnoreCase)
+    {
+        // The needle's first bytes with bit 5 set, as one integer: a byte that matches a needle's byte in either case
+        // has the same value with bit 5 set, so a differing fold rules the needle out with one comparison.
+        public int Folded { get; } = Fold(Needle);
+
+        public int FoldMask { get; } = (int)(uint.MaxValue >> (8 * (4 - Math.Min(4, Needle.Length))));
+
+        public static int Fold(ReadOnlySpan<byte> bytes, int at)
+        {
+            var folded = 0;
+            for (var k = 0; k < 4 && at + k < bytes.Length; k++)
+            {
+                folded |= (bytes[at + k] | 0x20) << (8 * k);
+            }
+
+            return folded;
+        }
+
+        private static int Fold(string needle)
+        {
+            var folded = 0;
+            for (var k = 0; k < 4 && k < needle.Length; k++)
+            {
+                folded |= (needle[k] | 0x20) << (8 * k);
+            }
+
+            return folded;
+        }
+    }
 }

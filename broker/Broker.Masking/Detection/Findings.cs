@@ -28,6 +28,9 @@ internal sealed class Findings
 
     public List<Candidate> Candidates { get; } = [];
 
+    /// <summary>Where the scan's candidate pass found that a needle or a registered secret may start (scratch, reused).</summary>
+    public List<int> Heads { get; } = [];
+
     public void Reset(int from, long origin)
     {
         _from = from;

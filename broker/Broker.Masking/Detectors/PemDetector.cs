@@ -62,7 +62,7 @@ internal sealed class PemDetector : Detector
             }
 
             hit += i;
-            var text = new ScanText(bytes, default, hit, final);
+            var text = new ScanText(bytes, hit, final);
             var (state, end, _) = Label(text, hit + endLine.Length, ssh2);
             if (state == LabelState.Complete)
             {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using Broker.Masking.Detection;
@@ -14,7 +13,6 @@ internal sealed class RegisteredSecrets
     public static readonly RegisteredSecrets Empty = new([]);
 
     private readonly Form[] _forms;
-    private readonly SearchValues<string>? _search;
     private readonly int _longest;
     private readonly Form[][] _byFirstChar = new Form[256][];
     // The proper prefixes (two characters or more) of every form, by their last two characters; the bit table answers most pairs.
@@ -25,7 +23,6 @@ internal sealed class RegisteredSecrets
     {
         _forms = forms;
         _longest = forms.Length == 0 ? 0 : forms.Max(f => f.Text.Length);
-        _search = forms.Length == 0 ? null : SearchValues.Create([.. forms.Select(f => f.Text).Distinct(StringComparer.Ordinal)], StringComparison.Ordinal);
         for (var c = 0; c < _byFirstChar.Length; c++)
         {
             _byFirstChar[c] = [.. forms.Where(f => f.Text[0] == c)];
@@ -49,33 +46,32 @@ internal sealed class RegisteredSecrets
         return new RegisteredSecrets([.. _forms, .. added]);
     }
 
-    public void Scan(in ScanText text, Findings findings)
+    /// <summary>The distinct texts of every form, for the shared candidate pass.</summary>
+    public IEnumerable<string> SearchTexts => _forms.Select(f => f.Text).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Reports the forms found at <paramref name="heads"/> (the candidate pass's positions, in order) and holds a form cut by the end.</summary>
+    public void Scan(in ScanText text, List<int> heads, Findings findings)
     {
-        if (_search is null)
+        if (_forms.Length == 0)
         {
             return;
         }
 
-        var chars = text.Chars;
-        var i = text.From;
-        while (i < chars.Length)
+        var bytes = text.Bytes;
+        foreach (var start in heads)
         {
-            var hit = chars[i..].IndexOfAny(_search);
-            if (hit < 0)
+            if (start < text.From)
             {
-                break;
+                continue;
             }
 
-            var start = i + hit;
-            foreach (var form in _byFirstChar[chars[start]])
+            foreach (var form in _byFirstChar[bytes[start]])
             {
-                if (chars[start..].StartsWith(form.Text, StringComparison.Ordinal))
+                if (ByteClass.MatchesWhole(bytes, start, form.Text))
                 {
                     Report(text, start, form, findings);
                 }
             }
-
-            i = start + 1;
         }
 
         if (text.Final)
@@ -83,7 +79,7 @@ internal sealed class RegisteredSecrets
             return;
         }
 
-        HoldPrefixes(chars, Math.Max(text.From, chars.Length - _longest + 1), findings);
+        HoldPrefixes(bytes, Math.Max(text.From, bytes.Length - _longest + 1), findings);
     }
 
     /// <summary>
@@ -91,9 +87,8 @@ internal sealed class RegisteredSecrets
     /// after the first such form. Found from the text's last two characters (<see cref="_endings"/>) rather than by
     /// trying every position within the longest form's length of the end, a fixed cost of every push.
     /// </summary>
-    private void HoldPrefixes(ReadOnlySpan<char> chars, int lowest, Findings findings)
+    private void HoldPrefixes(ReadOnlySpan<byte> chars, int lowest, Findings findings)
     {
-        // The shadow text is Latin-1, one char per byte: every char is below 256.
         var length = chars.Length;
         if (length >= 2)
         {
@@ -105,7 +100,7 @@ internal sealed class RegisteredSecrets
                 foreach (var ending in endings)
                 {
                     var at = length - ending.Length;
-                    if (at >= lowest && at != reported && chars[at..].SequenceEqual(ending.Form.Text.AsSpan(0, ending.Length)))
+                    if (at >= lowest && at != reported && ByteClass.MatchesWhole(chars, at, ending.Form.Text.AsSpan(0, ending.Length)))
                     {
                         findings.AddCandidate(at, ending.Form.Name, distinctive: true);
                         reported = at;

@@ -1,20 +1,17 @@
 using System.Buffers;
-using System.Text;
 
 namespace Broker.Masking.Text;
 
 /// <summary>
 /// The text one view's detectors match on: the characters a terminal shows, without the escape sequences
 /// and control characters around them, each remembering the raw byte it came from (by runs of consecutive
-/// raw offsets). The same text widened to Latin-1 chars serves the multi-string searches. Positions are
-/// absolute so they survive compaction.
+/// raw offsets). Positions are absolute so they survive compaction.
 /// </summary>
 internal sealed class ShadowText
 {
     private const int InitialSize = 4096;
 
     private byte[] _bytes = ArrayPool<byte>.Shared.Rent(InitialSize);
-    private char[] _chars = ArrayPool<char>.Shared.Rent(InitialSize);
     private int _length;
     private Segment[] _segments = new Segment[64];
     private int _segmentCount;
@@ -25,8 +22,6 @@ internal sealed class ShadowText
     public long End => Base + _length;
 
     public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, _length);
-
-    public ReadOnlySpan<char> Chars => _chars.AsSpan(0, _length);
 
     public void Append(ReadOnlySpan<byte> text, long rawOffset)
     {
@@ -49,12 +44,9 @@ internal sealed class ShadowText
         {
             var size = Math.Max(_bytes.Length * 2, _length + text.Length);
             Grow(ref _bytes, _length, size);
-            Grow(ref _chars, _length, size);
         }
 
         text.CopyTo(_bytes.AsSpan(_length));
-        // Latin-1 widening keeps one char per byte, so char and byte positions stay the same.
-        Encoding.Latin1.GetChars(text, _chars.AsSpan(_length));
         _length += text.Length;
     }
 
@@ -109,7 +101,6 @@ internal sealed class ShadowText
         }
 
         _bytes.AsSpan(drop, _length - drop).CopyTo(_bytes);
-        _chars.AsSpan(drop, _length - drop).CopyTo(_chars);
         _length -= drop;
         Base = keep;
         var first = 0;
@@ -139,7 +130,6 @@ internal sealed class ShadowText
     public void Release()
     {
         Return(ref _bytes);
-        Return(ref _chars);
         Base += _length;
         _length = 0;
     }

@@ -32,7 +32,6 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     // character of it is already out, masking the edit that brought the pieces together keeps it from happening.
     private readonly List<(long Start, long End)> _operations = [];
     private byte[] _text = new byte[512];
-    private char[] _chars = new char[512];
     private int[] _columnOf = new int[512];
     private int _columns;
     private int _rows;
@@ -278,8 +277,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         var width = _row.Width;
         EnsureBuffers((width * 4) + 4);
         var length = _row.Render(_text, _columnOf);
-        System.Text.Encoding.Latin1.GetChars(_text.AsSpan(0, length), _chars);
-        var text = new ScanText(_text.AsSpan(0, length), _chars.AsSpan(0, length), 0, final);
+        var text = new ScanText(_text.AsSpan(0, length), 0, final);
         _findings.Reset(0, 0);
         _findings.Needles.Forget();
         _profile.Scan(text, _secrets.Snapshot, _findings);
@@ -386,7 +384,6 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         if (_text.Length < size)
         {
             _text = new byte[size * 2];
-            _chars = new char[size * 2];
             _columnOf = new int[size * 2];
         }
     }
