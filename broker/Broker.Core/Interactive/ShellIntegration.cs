@@ -69,6 +69,9 @@ public sealed class ShellIntegration
         // broker decided is the text bash gets. No history expansion and no aliases, for the same reason.
         // The fd-3 pipe is closed first so no later program can read the script back. The prompt is the
         // target's PS1 (or bash's default) with the marker added.
+        // End of file while the hook waits for the sync line is a Ctrl-D no program read (typed while the last one
+        // was ending): the shell ends with the last command's status, as bash reading it at its prompt would; a read
+        // a signal interrupted (status above 128) only starts over.
         $$"""
         exec 3<&-
         export -n PROMPT_COMMAND
@@ -79,7 +82,7 @@ public sealed class ShellIntegration
           local status=$? line
           printf '\033]133;A;%s;%s\007' '{{nonce}}' "$status"
           while :; do
-            IFS= read -r line || continue
+            IFS= read -r line || { (( $? > 128 )) && continue; exit "$status"; }
             [[ $line == *'{{syncToken}}' ]] && break
           done
         }

@@ -1,14 +1,18 @@
 namespace Broker.Core.Processes;
 
 /// <summary>What to run. The environment is given whole: nothing of the broker's own leaks in.</summary>
-internal sealed record SpawnRequest
+public sealed record SpawnRequest
 {
+    /// <summary>The program to execute (an absolute path; no search of PATH).</summary>
     public required string Path { get; init; }
 
+    /// <summary>The argument vector, the program's name first.</summary>
     public required IReadOnlyList<string> Arguments { get; init; }
 
+    /// <summary>The program's whole environment.</summary>
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
+    /// <summary>The directory the program starts in; null keeps the broker's.</summary>
     public string? WorkingDirectory { get; init; }
 
     /// <summary>A descriptor the program receives as fd 3 (for example a pipe carrying a start-up script); every other one above 2 is closed.</summary>
@@ -24,7 +28,7 @@ internal sealed record SpawnRequest
 /// <summary>The numeric identity a program switches to before exec (no supplementary groups).</summary>
 /// <param name="Uid">User id.</param>
 /// <param name="Gid">Primary group id.</param>
-internal readonly record struct SpawnAccount(uint Uid, uint Gid);
+public readonly record struct SpawnAccount(uint Uid, uint Gid);
 
 /// <summary>A program's standard descriptors: a terminal (which becomes its controlling terminal) or three pipe ends.</summary>
 internal abstract record SpawnStdio

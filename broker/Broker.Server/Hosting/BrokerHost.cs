@@ -112,6 +112,7 @@ internal static class BrokerHost
         services.AddSingleton<SessionAwsCredentials>();
         services.AddSingleton<IReviewGate, ApprovalReviewGate>();
         services.AddSingleton<SessionComposer>();
+        services.AddSingleton<SessionVisibility>();
         services.AddSingleton<PolicyReloader>();
         services.AddSingleton<SessionTokenWatches>();
         services.AddGrpc(grpc =>

@@ -6,7 +6,7 @@ namespace Broker.Ssm.DataChannel;
 /// R, variation = ¾·variation + ¼·|smoothed − R|, smoothed = ⅞·smoothed + ⅛·R, and the timeout
 /// is smoothed + max(10 ms, 4·variation), never above 1 s.
 /// </summary>
-internal sealed class RoundTripEstimator
+public sealed class RoundTripEstimator
 {
     private static readonly TimeSpan ClockGranularity = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(1);

@@ -59,6 +59,7 @@ internal static class RemoteShellScripts
     // program and prints the line end a local terminal's echo would have (the broker's echo of an
     // allowed command leaves it to the terminal); an exit trap reports the shell's own exit status,
     // which SSM does not carry.
+    // As locally, end of file in the sync loop (a Ctrl-D typed while the last command was ending) ends the shell.
     private static string EnforcedScript(string nonce, string syncToken, string tag) =>
         $$"""
         unset __b
@@ -72,7 +73,7 @@ internal static class RemoteShellScripts
           command -p stty -echo 2>/dev/null
           printf '\033]133;A;%s;%s\007' '{{nonce}}' "$status"
           while :; do
-            IFS= read -r line || continue
+            IFS= read -r line || { (( $? > 128 )) && continue; exit "$status"; }
             [[ $line == *'{{syncToken}}' ]] && break
           done
         }

@@ -6,6 +6,7 @@ using Broker.TestSupport.Oidc;
 
 namespace Broker.Identity.Tests.Tokens;
 
+/// <summary>Forged tokens: algorithm confusion, outside-the-allowlist algorithms, tampered parts and attacker-supplied keys.</summary>
 [Collection(OidcProviders.Name)]
 public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTestBase(providers)
 {
@@ -94,112 +95,6 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
     }
 
     [Fact]
-    public async Task Expired_token_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        payload["iat"] = Time.GetUtcNow().AddMinutes(-10).ToUnixTimeSeconds();
-        payload["exp"] = Time.GetUtcNow().AddSeconds(-61).ToUnixTimeSeconds();
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout)), TokenFailureKind.Expired);
-    }
-
-    [Fact]
-    public async Task Provider_token_is_refused_once_its_lifetime_and_the_skew_have_passed()
-    {
-        var (validator, _) = NewValidator();
-        var token = await TokenAsync();
-        (await Validate(validator, token)).IsSuccess.Should().BeTrue();
-
-        Time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(62));
-
-        AssertRefused(await Validate(validator, token), TokenFailureKind.Expired);
-    }
-
-    [Fact]
-    public async Task Not_before_beyond_the_skew_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        payload["nbf"] = Time.GetUtcNow().AddSeconds(90).ToUnixTimeSeconds();
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout)), TokenFailureKind.NotYetValid);
-    }
-
-    [Fact]
-    public async Task Not_before_within_the_skew_is_accepted()
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        payload["nbf"] = Time.GetUtcNow().AddSeconds(30).ToUnixTimeSeconds();
-
-        var outcome = await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout));
-
-        outcome.IsSuccess.Should().BeTrue(outcome.ToString());
-    }
-
-    [Fact]
-    public async Task Not_before_after_expiry_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        payload["nbf"] = Time.GetUtcNow().AddSeconds(400).ToUnixTimeSeconds();
-        Time.Advance(TimeSpan.FromSeconds(350));
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout)), TokenFailureKind.InvalidClaims);
-    }
-
-    [Fact]
-    public async Task Token_for_another_audience_is_refused()
-    {
-        var (validator, _) = NewValidator();
-
-        AssertRefused(await Validate(validator, await TokenAsync(audience: "https://other-service.test")), TokenFailureKind.WrongAudience);
-    }
-
-    [Fact]
-    public async Task Token_with_an_audience_array_without_ours_is_refused_and_with_ours_accepted()
-    {
-        var (validator, _) = NewValidator();
-        var without = ValidPayload();
-        without["aud"] = new JsonArray("https://a.test", "https://b.test");
-        var with = ValidPayload();
-        with["aud"] = new JsonArray("https://a.test", Audience);
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], without).WaitAsync(Timeout)), TokenFailureKind.WrongAudience);
-        (await Validate(validator, await Trusted.SignAsync([], with).WaitAsync(Timeout))).IsSuccess.Should().BeTrue();
-    }
-
-    [Theory]
-    [InlineData("https://evil.test")]
-    [InlineData("{trusted}/")]
-    [InlineData("{TRUSTED}")]
-    public async Task Token_with_another_iss_is_refused_without_any_network_call(string issuer)
-    {
-        var (validator, backchannel) = NewValidator();
-        issuer = issuer.Replace("{trusted}", Trusted.Issuer).Replace("{TRUSTED}", Trusted.Issuer.ToUpperInvariant());
-
-        var token = await Trusted.SignAsync([], ValidPayload(issuer)).WaitAsync(Timeout);
-
-        AssertRefused(await Validate(validator, token), TokenFailureKind.UnknownIssuer);
-        backchannel.Total.Should().Be(0);
-    }
-
-    [Fact]
-    public async Task Unknown_kid_is_refused_after_one_jwks_refresh()
-    {
-        var (validator, backchannel) = NewValidator();
-        (await Validate(validator, await TokenAsync())).IsSuccess.Should().BeTrue();
-        backchannel.Jwks.Should().Be(1);
-        Time.Advance(TimeSpan.FromSeconds(31));
-
-        var token = await Trusted.SignAsync(new JsonObject { ["kid"] = "not-a-published-key" }, ValidPayload()).WaitAsync(Timeout);
-
-        AssertRefused(await Validate(validator, token), TokenFailureKind.UnknownKey);
-        backchannel.Jwks.Should().Be(2);
-    }
-
-    [Fact]
     public async Task Tampered_payload_is_refused()
     {
         var (validator, _) = NewValidator();
@@ -226,38 +121,6 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
         var outcome = await Validate(validator, $"{Segment(header.ToJsonString())}.{parts[1]}.{parts[2]}");
 
         AssertRefused(outcome, TokenFailureKind.InvalidSignature);
-    }
-
-    [Fact]
-    public async Task Token_from_an_untrusted_provider_is_refused()
-    {
-        var (validator, backchannel) = NewValidator();
-
-        var token = await Providers.Untrusted.GetAccessTokenAsync(OidcClient.CiAgent.ClientId, Audience).WaitAsync(Timeout);
-
-        AssertRefused(await Validate(validator, token), TokenFailureKind.UnknownIssuer);
-        backchannel.Total.Should().Be(0);
-    }
-
-    [Fact]
-    public async Task Untrusted_provider_claiming_the_trusted_issuer_is_refused()
-    {
-        var (validator, _) = NewValidator();
-
-        var token = await Providers.Untrusted.SignAsync([], ValidPayload(Trusted.Issuer)).WaitAsync(Timeout);
-
-        AssertRefused(await Validate(validator, token), TokenFailureKind.UnknownKey);
-    }
-
-    [Fact]
-    public async Task Untrusted_provider_claiming_the_trusted_issuer_and_its_kid_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var trustedKid = (await Trusted.GetJwksAsync().WaitAsync(Timeout))["keys"]![0]!["kid"]!.GetValue<string>();
-
-        var token = await Providers.Untrusted.SignAsync(new JsonObject { ["kid"] = trustedKid }, ValidPayload(Trusted.Issuer)).WaitAsync(Timeout);
-
-        AssertRefused(await Validate(validator, token), TokenFailureKind.InvalidSignature);
     }
 
     [Fact]
@@ -293,96 +156,6 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
     }
 
     [Fact]
-    public async Task Truncated_signature_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var token = await TokenAsync();
-
-        AssertRefused(await Validate(validator, token[..^10]), TokenFailureKind.InvalidSignature);
-    }
-
-    [Fact]
-    public async Task Token_truncated_inside_the_payload_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var token = await TokenAsync();
-
-        AssertRefused(await Validate(validator, token[..(token.IndexOf('.', StringComparison.Ordinal) + 20)]), TokenFailureKind.Malformed);
-    }
-
-    [Fact]
-    public async Task Oversized_token_is_refused_before_parsing()
-    {
-        var (validator, backchannel) = NewValidator();
-
-        var outcome = await Validate(validator, new string('A', TokenValidator.MaximumTokenLength + 1));
-
-        AssertRefused(outcome, TokenFailureKind.TooLarge);
-        backchannel.Total.Should().Be(0);
-    }
-
-    [Fact]
-    public async Task Oversized_token_signed_by_the_provider_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        payload["padding"] = new string('x', TokenValidator.MaximumTokenLength);
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout)), TokenFailureKind.TooLarge);
-    }
-
-    [Theory]
-    [InlineData("sub", "12345")]
-    [InlineData("sub", "true")]
-    [InlineData("sub", "[\"ci-agent\"]")]
-    [InlineData("exp", "\"{exp}\"")]
-    [InlineData("nbf", "\"0\"")]
-    [InlineData("iat", "{}")]
-    [InlineData("iss", "[\"{issuer}\"]")]
-    [InlineData("aud", "42")]
-    [InlineData("aud", "[\"{audience}\", 7]")]
-    [InlineData("jti", "1")]
-    [InlineData("sub", "\"\"")]
-    [InlineData("exp", "null")]
-    [InlineData("exp", "1e300")]
-    [InlineData("exp", "-1")]
-    [InlineData("nbf", "1e300")]
-    [InlineData("iat", "-5")]
-    public async Task Claims_of_the_wrong_type_signed_by_the_provider_are_refused(string claim, string json)
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        json = json.Replace("{exp}", payload["exp"]!.ToJsonString()).Replace("{issuer}", Trusted.Issuer).Replace("{audience}", Audience);
-        payload[claim] = JsonNode.Parse(json);
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout)), TokenFailureKind.InvalidClaims);
-    }
-
-    [Theory]
-    [InlineData("exp")]
-    [InlineData("sub")]
-    [InlineData("aud")]
-    [InlineData("iss")]
-    public async Task Token_missing_a_registered_claim_is_refused(string claim)
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        payload.Remove(claim);
-
-        AssertRefused(await Validate(validator, await Trusted.SignAsync([], payload).WaitAsync(Timeout)), TokenFailureKind.InvalidClaims);
-    }
-
-    [Fact]
-    public async Task Payload_with_duplicate_members_signed_by_the_provider_is_refused()
-    {
-        var (validator, _) = NewValidator();
-        var payload = ValidPayload();
-        var json = payload.ToJsonString().TrimEnd('}') + ",\"sub\":\"admin\"}";
-
-        AssertRefused(await Validate(validator, await Trusted.SignRawAsync([], json).WaitAsync(Timeout)), TokenFailureKind.Malformed);
-    }
-
-    [Fact]
     public async Task Critical_header_extension_is_refused()
     {
         var (validator, _) = NewValidator();
@@ -390,48 +163,6 @@ public sealed class HostileTokenTests(OidcProvidersFixture providers) : TokenTes
         var token = await Trusted.SignAsync(new JsonObject { ["crit"] = new JsonArray("exp"), ["exp"] = 1 }, ValidPayload()).WaitAsync(Timeout);
 
         AssertRefused(await Validate(validator, token), TokenFailureKind.Malformed);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("..")]
-    [InlineData("...")]
-    [InlineData("a.b")]
-    [InlineData("a.b.c.d.e")]
-    [InlineData("not a token")]
-    [InlineData("eyJhbGciOiJSUzI1NiJ9.e30")]
-    [InlineData("eyJhbGciOiJSUzI1NiJ9.e30.")]
-    [InlineData("e30.e30.c2ln")]
-    [InlineData("W10.e30.c2ln")]
-    [InlineData("eyJhbGciOiJSUzI1NiJ9.W10.c2ln")]
-    [InlineData("eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln")]
-    [InlineData("eyJhbGciOjF9.e30.c2ln")]
-    [InlineData("eyJhbGciOiJSUzI1NiJ9.e30.c2ln+/=")]
-    [InlineData("eyJhbGciOiJSUzI1NiIsImFsZyI6Im5vbmUifQ.e30.c2ln")]
-    public async Task Malformed_tokens_are_refused(string token)
-    {
-        var (validator, backchannel) = NewValidator();
-
-        var outcome = await Validate(validator, token);
-
-        outcome.IsSuccess.Should().BeFalse();
-        outcome.Failure.Should().BeOneOf(TokenFailureKind.Malformed, TokenFailureKind.AlgorithmNotAllowed, TokenFailureKind.InvalidClaims);
-        backchannel.Total.Should().Be(0);
-    }
-
-    [Fact]
-    public async Task Bearer_prefix_is_not_stripped_by_the_validator()
-    {
-        var (validator, _) = NewValidator();
-
-        AssertRefused(await Validate(validator, "Bearer " + await TokenAsync()), TokenFailureKind.Malformed);
-    }
-
-    private static void AssertRefused(TokenValidationOutcome outcome, TokenFailureKind kind)
-    {
-        outcome.IsSuccess.Should().BeFalse();
-        outcome.Failure.Should().Be(kind, outcome.Reason);
-        outcome.Reason.Should().NotBeNullOrEmpty();
     }
 
     private static string Pad(string base64Url)

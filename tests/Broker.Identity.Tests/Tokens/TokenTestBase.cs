@@ -82,4 +82,11 @@ public abstract class TokenTestBase : IDisposable
         padded += new string('=', (4 - (padded.Length % 4)) % 4);
         return Encoding.UTF8.GetString(Convert.FromBase64String(padded));
     }
+
+    protected static void AssertRefused(TokenValidationOutcome outcome, TokenFailureKind kind)
+    {
+        outcome.IsSuccess.Should().BeFalse();
+        outcome.Failure.Should().Be(kind, outcome.Reason);
+        outcome.Reason.Should().NotBeNullOrEmpty();
+    }
 }

@@ -29,11 +29,11 @@ internal sealed class HeldExecCall : IDisposable
     /// <summary>The call's end.</summary>
     public Task<HeldExecOutcome> Completion { get; private set; } = null!;
 
-    /// <summary>Starts <paramref name="argv"/> on target local (with <paramref name="noWait"/>: return mode); standard input is <paramref name="stdin"/>, then its end.</summary>
-    public static async Task<HeldExecCall> StartAsync(SessionService.SessionServiceClient client, string[] argv, bool noWait, string? stdin, CancellationToken cancellationToken)
+    /// <summary>Starts <paramref name="argv"/> on <paramref name="target"/> (with <paramref name="noWait"/>: return mode); standard input is <paramref name="stdin"/>, then its end.</summary>
+    public static async Task<HeldExecCall> StartAsync(SessionService.SessionServiceClient client, string[] argv, bool noWait, string? stdin, CancellationToken cancellationToken, string target = "local")
     {
         var call = new HeldExecCall(client, cancellationToken);
-        var start = new ExecStart { Target = "local", Argv = new Argv(), NoWait = noWait };
+        var start = new ExecStart { Target = target, Argv = new Argv(), NoWait = noWait };
         start.Argv.Args.AddRange(argv);
         await call._call.RequestStream.WriteAsync(new ExecRequest { Start = start }, cancellationToken);
         try

@@ -170,6 +170,20 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
     }
 
     [Fact]
+    public async Task Ctrl_d_typed_while_a_command_runs_that_no_program_reads_ends_the_shell_once_the_command_has_ended()
+    {
+        await using var terminal = await OpenAtPromptAsync();
+
+        // The key goes to the running program, which never reads the terminal; as in a terminal, the shell reads it next.
+        await terminal.SendAsync("echo started; timeout 2 tail -f /dev/null\r");
+        await terminal.WaitForOutputAsync("started\r\n");
+        await terminal.SendAsync("\u0004");
+        await terminal.WaitForExitAsync();
+
+        terminal.Exit!.Code.Should().Be(124, "the shell ends with the last command's status (timeout's), as bash does at Ctrl-D");
+    }
+
+    [Fact]
     public async Task Typed_commands_are_recorded_with_their_decisions_and_exit_codes()
     {
         string id;

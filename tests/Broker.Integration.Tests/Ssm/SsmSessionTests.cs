@@ -115,6 +115,22 @@ public sealed class SsmSessionTests : IClassFixture<SsmBrokerFixture>
     }
 
     [Fact]
+    public async Task Ctrl_d_typed_before_the_remote_prompt_is_back_ends_the_session()
+    {
+        await using var terminal = await TerminalClient.OpenAsync(Agent(), target: "ssm");
+        await terminal.WaitForOutputAsync(Prompt);
+
+        // The key reaches the instance while the command still runs and reads nothing: the remote shell reads it next.
+        await terminal.SendAsync("printf 'start%s\\n' ed; sleep 2\r");
+        await terminal.WaitForOutputAsync("started\r\n");
+        await terminal.SendAsync("\u0004");
+        await terminal.WaitForExitAsync();
+
+        terminal.Exit!.Code.Should().Be(0, "the remote shell ends with the last command's status (sleep's)");
+        terminal.Output.Should().NotContain("^@");
+    }
+
+    [Fact]
     public async Task The_remote_line_mode_setup_is_a_setup_record_of_the_recording_ahead_of_the_output_and_hidden_from_the_agent()
     {
         await using var terminal = await TerminalClient.OpenAsync(Agent(), target: "ssm");

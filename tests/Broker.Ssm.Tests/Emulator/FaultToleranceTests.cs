@@ -60,7 +60,14 @@ public sealed class FaultToleranceTests : IAsyncLifetime
     public async Task With_the_agents_own_resend_rule_lost_output_still_arrives()
     {
         const int Lines = 131_072; // 1 MiB
-        var rig = await RigAsync(new SsmEmulatorOptions { DefaultFaults = new FaultSettings { DropOutgoing = 0.01, ReorderOutgoing = 0.02, Seed = 3 } });
+        // The agent sends a command's output once it has exited and then gives the client about 2 s to acknowledge it
+        // before it closes the channel; repairing losses one frame per 100 ms tick can take longer than that on a busy
+        // machine, and what was not repaired by then is lost. The resend rule is under test here, not that deadline.
+        var rig = await RigAsync(new SsmEmulatorOptions
+        {
+            DefaultFaults = new FaultSettings { DropOutgoing = 0.01, ReorderOutgoing = 0.02, Seed = 3 },
+            FlushTimeout = Waits.Bulk,
+        });
 
         var process = await rig.StartCommandAsync(rig.Target(), new TargetCommand.Argv(["seq", "-w", "0", $"{Lines - 1}"]));
         var received = await StreamDigest.OfAsync(process.Output).WaitAsync(Waits.Bulk);

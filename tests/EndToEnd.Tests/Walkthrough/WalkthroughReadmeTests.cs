@@ -140,8 +140,8 @@ public sealed class WalkthroughReadmeTests
         else
         {
             await shell.Screen.EnterAsync("echo walk''through");
-            // Ctrl-D at the prompt that follows, as a person presses it (on ssm-local, one pressed while the remote shell
-            // was still drawing its prompt did not end the session: a known gap, docs/targets.md).
+            // Ctrl-D at the prompt that follows, as a person presses it (one pressed earlier ends the session too:
+            // docs/targets.md, "Ctrl-D before the prompt is back").
             await shell.Screen.WaitForAsync(s => Regex.IsMatch(s, "^walkthrough\\s*\\n[^\\n]*\\$ *$", RegexOptions.Multiline), "the prompt after the command's output", CommandTimeout);
             await shell.Screen.PressAsync("C-d");
         }

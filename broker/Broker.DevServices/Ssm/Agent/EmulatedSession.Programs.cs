@@ -1,25 +1,21 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Core.Targets;
 using Broker.Ssm.Protocol;
 
 namespace Broker.DevServices.Ssm.Agent;
 
-/// <summary>The agent's session plugins: the handshake, a shell on a PTY, a command without one.</summary>
+/// <summary>The agent's session plugins: a shell on a PTY, a command without one (the handshake before them is in EmulatedSession.Handshake.cs).</summary>
 public sealed partial class EmulatedSession
 {
     // Bounded: a test reads what the program was sent; a long session keeps only the start.
     private const int MaxRecordedInput = 4 * 1024 * 1024;
 
     private readonly MemoryStream _input = new();
-    private TaskCompletionSource<HandshakeResponsePayload?>? _handshake;
     private ITargetProcess? _program;
     private int _columns = 80;
     private int _rows = 24;
@@ -80,74 +76,6 @@ public sealed partial class EmulatedSession
         }
     }
 
-    /// <summary>Runs the handshake; returns why the session cannot go on, or null.</summary>
-    private async Task<string?> HandshakeAsync(string sessionType)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var answer = new TaskCompletionSource<HandshakeResponsePayload?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            _handshake = answer;
-            _phase = AgentPhase.Handshaking;
-        }
-
-        var properties = new JsonObject { ["commands"] = Command(), ["runAsElevated"] = false };
-        if (sessionType == HandshakeNames.NonInteractiveCommands)
-        {
-            properties["separateOutputStream"] = Document.SeparateOutputStream;
-        }
-
-        var actions = new List<RequestedClientAction>
-        {
-            new(HandshakeNames.SessionTypeAction, Element(new JsonObject { ["SessionType"] = sessionType, ["Properties"] = properties })),
-        };
-        if (_options.KmsKeyId is { } key)
-        {
-            actions.Add(new RequestedClientAction(HandshakeNames.KmsEncryptionAction, Element(new JsonObject { ["KMSKeyId"] = key })));
-        }
-
-        await SendDataAsync(PayloadType.HandshakeRequest, JsonSerializer.SerializeToUtf8Bytes(
-            new HandshakeRequestPayload(_options.AgentVersion, actions), SsmJsonContext.Default.HandshakeRequestPayload)).ConfigureAwait(false);
-        HandshakeResponsePayload? response;
-        try
-        {
-            response = await answer.Task.WaitAsync(_options.HandshakeTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return "Handshake timed out. Please ensure that you have the latest version of the session manager plugin.";
-        }
-
-        foreach (var action in response?.ProcessedClientActions ?? [])
-        {
-            if (action.ActionStatus != ActionStatus.Success)
-            {
-                return $"{action.ActionType} failed on client with status {action.ActionStatus} error: {action.Error}";
-            }
-        }
-
-        if (_options.KmsKeyId is not null)
-        {
-            return "the emulator does not implement KMS encryption";
-        }
-
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        await SendDataAsync(PayloadType.HandshakeComplete, JsonSerializer.SerializeToUtf8Bytes(
-            new HandshakeCompletePayload(elapsed.Ticks * 100, _options.CustomerMessage), SsmJsonContext.Default.HandshakeCompletePayload)).ConfigureAwait(false);
-        lock (_gate)
-        {
-            _phase = AgentPhase.Starting;
-        }
-
-        return null;
-    }
-
-    private static JsonElement Element(JsonObject value)
-    {
-        using var document = JsonDocument.Parse(value.ToJsonString());
-        return document.RootElement.Clone();
-    }
-
     private async Task RunTerminalAsync()
     {
         IReadOnlyList<string> argv = Document.SessionType == HandshakeNames.InteractiveCommands ? ["/bin/sh", "-c", Command()] : [_options.Shell];
@@ -157,7 +85,7 @@ public sealed partial class EmulatedSession
             (columns, rows) = (_columns, _rows);
         }
 
-        var started = PtyTerminalProcess.Start(Spawn(argv), columns, rows, FdEventLoop.Shared, ProcessContainment.BySessionId);
+        var started = LocalPrograms.StartOnTerminal(Spawn(argv), columns, rows);
         if (started.Process is not { } process)
         {
             await SendDataAsync(PayloadType.Output, Encoding.UTF8.GetBytes($"Unable to start command: {started.Error}\n")).ConfigureAwait(false);
@@ -184,7 +112,7 @@ public sealed partial class EmulatedSession
 
         if (Document.SeparateOutputStream)
         {
-            var separate = PipeCommandProcess.Start(Spawn(["/bin/sh", "-c", "exec \"$@\"", "sh", .. argv]), FdEventLoop.Shared, ProcessContainment.BySessionId);
+            var separate = LocalPrograms.StartWithPipes(Spawn(["/bin/sh", "-c", "exec \"$@\"", "sh", .. argv]));
             if (separate.Process is not { } process)
             {
                 await SendDataAsync(PayloadType.StdErr, Encoding.UTF8.GetBytes($"Error occurred starting the command: {separate.Error}\n")).ConfigureAwait(false);
@@ -206,7 +134,7 @@ public sealed partial class EmulatedSession
         }
 
         // As the agent: stdout and stderr go to one file, which is sent once the command has exited.
-        var started = PipeCommandProcess.Start(Spawn(["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh", .. argv]), FdEventLoop.Shared, ProcessContainment.BySessionId);
+        var started = LocalPrograms.StartWithPipes(Spawn(["/bin/sh", "-c", "exec \"$@\" 2>&1", "sh", .. argv]));
         if (started.Process is not { } command)
         {
             await SendDataAsync(PayloadType.Output, Encoding.UTF8.GetBytes($"Error occurred starting the command: {started.Error}\n")).ConfigureAwait(false);
