@@ -71,4 +71,11 @@ internal sealed class CallerPrincipal(AuthenticatedCaller caller)
     : ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.Identity.Subject, ClaimValueTypes.String, caller.Identity.Issuer)], BearerTokenHandler.SchemeName))
 {
     public AuthenticatedCaller Caller { get; } = caller;
+
+    /// <summary>
+    /// The broker's caller behind a request's user, or null when the user is not one this scheme authenticated. The one
+    /// mapping from a principal to a caller: gRPC calls (through <see cref="CallerAuthInterceptor"/>) and MCP tool
+    /// calls (over HTTP or relayed over gRPC, where the principal travels on the JSON-RPC message) both use it.
+    /// </summary>
+    public static AuthenticatedCaller? From(ClaimsPrincipal? user) => (user as CallerPrincipal)?.Caller;
 }

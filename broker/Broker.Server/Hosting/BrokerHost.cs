@@ -11,6 +11,7 @@ using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
+using Broker.Server.Mcp;
 using Broker.Server.Recording;
 using Broker.Server.Targets;
 using Grpc.AspNetCore.Server;
@@ -122,6 +123,7 @@ internal static class BrokerHost
         }).AddServiceOptions<HealthServiceImpl>(health => health.MaxReceiveMessageSize = MaxHealthMessageBytes);
         services.AddOptions<GrpcServiceOptions>().Configure<BrokerSettings>((grpc, configured) => grpc.MaxReceiveMessageSize = configured.MaxReceiveMessageBytes);
         services.AddGrpcReflection();
+        services.AddBrokerMcp();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = BrokerShutdown.ShutdownTimeout);
         services.AddHostedService<BrokerShutdown>();
         replaceServices?.Invoke(services);
@@ -136,6 +138,7 @@ internal static class BrokerHost
         app.MapGrpcService<ApprovalGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
+        app.MapBrokerMcp();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
