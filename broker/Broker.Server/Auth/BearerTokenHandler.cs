@@ -4,6 +4,7 @@ using Broker.Identity.Tokens;
 using Broker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore.Authentication;
 
 namespace Broker.Server.Auth;
 
@@ -57,6 +58,13 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
         if (result.None)
         {
             LogRefused(Logger, Request.Path.Value ?? string.Empty, TokenFailureKind.Malformed);
+        }
+
+        if (Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            // Not a gRPC call (MCP over HTTP): 401 with the pointer to the protected-resource metadata, as MCP clients expect.
+            await Context.ChallengeAsync(McpAuthenticationDefaults.AuthenticationScheme, properties).ConfigureAwait(false);
+            return;
         }
 
         await GrpcStatusResponse.WriteAsync(Context, GrpcStatusResponse.Unauthenticated, result.Failure?.Message ?? MissingToken).ConfigureAwait(false);

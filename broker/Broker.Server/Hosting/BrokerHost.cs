@@ -93,7 +93,7 @@ internal static class BrokerHost
         // service account's home directory: bearer tokens need neither cookies nor key rings.
         services.AddAuthenticationCore(options => options.DefaultScheme = BearerTokenHandler.SchemeName);
         services.AddWebEncoders();
-        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null).AddBrokerMcpChallenge();
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
             [

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelContextProtocol.Protocol;
 
 namespace Broker.Server.Mcp;
@@ -29,7 +30,14 @@ internal static class McpRegistration
                 options.ServerInstructions = Instructions;
             })
             .WithHttpTransport()
-            .WithTools<TargetsTool>(McpJson.Options);
+            .WithTools<TargetsTool>(McpJson.Options)
+            .WithTools<RunTool>(McpJson.Options)
+            .WithTools<ExplainTool>(McpJson.Options)
+            .WithTools<ApprovalTools>(McpJson.Options)
+            .WithTools<SessionsTool>(McpJson.Options)
+            .WithTools<ShellTools>(McpJson.Options);
+        services.TryAddSingleton<McpLimits>();
+        services.AddSingleton<McpShells>();
         return services;
     }
 
