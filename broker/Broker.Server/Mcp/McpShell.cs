@@ -17,6 +17,7 @@ internal sealed class McpShell : IAsyncDisposable
     private readonly OpenedSession _opened;
     private readonly ITimer _idle;
     private readonly TimeSpan _idleTimeout;
+    private readonly TimeProvider _time;
     private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
     private readonly Task _pump;
     private long _delivered;
@@ -27,6 +28,7 @@ internal sealed class McpShell : IAsyncDisposable
         Owner = owner;
         _opened = opened;
         _idleTimeout = limits.ShellIdleTimeout;
+        _time = time;
         Output = new ShellOutputRing(limits.ShellBufferChars);
         _idle = time.CreateTimer(_ =>
         {
@@ -88,7 +90,9 @@ internal sealed class McpShell : IAsyncDisposable
     public async Task<int?> CloseAsync()
     {
         Session.Abandon();
-        await Task.WhenAny(_pump, Task.Delay(CloseWait, CancellationToken.None)).ConfigureAwait(false);
+        using var stopWaiting = new CancellationTokenSource();
+        await Task.WhenAny(_pump, Task.Delay(CloseWait, _time, stopWaiting.Token)).ConfigureAwait(false);
+        await stopWaiting.CancelAsync().ConfigureAwait(false);
         return Session.ExitStatus?.Code;
     }
 
