@@ -11,6 +11,7 @@ using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
+using Broker.Server.Mcp;
 using Broker.Server.Recording;
 using Broker.Server.Targets;
 using Grpc.AspNetCore.Server;
@@ -92,7 +93,7 @@ internal static class BrokerHost
         // service account's home directory: bearer tokens need neither cookies nor key rings.
         services.AddAuthenticationCore(options => options.DefaultScheme = BearerTokenHandler.SchemeName);
         services.AddWebEncoders();
-        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null).AddBrokerMcpChallenge();
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
             [
@@ -123,6 +124,7 @@ internal static class BrokerHost
         }).AddServiceOptions<HealthServiceImpl>(health => health.MaxReceiveMessageSize = MaxHealthMessageBytes);
         services.AddOptions<GrpcServiceOptions>().Configure<BrokerSettings>((grpc, configured) => grpc.MaxReceiveMessageSize = configured.MaxReceiveMessageBytes);
         services.AddGrpcReflection();
+        services.AddBrokerMcp();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = BrokerShutdown.ShutdownTimeout);
         services.AddHostedService<BrokerShutdown>();
         replaceServices?.Invoke(services);
@@ -137,6 +139,7 @@ internal static class BrokerHost
         app.MapGrpcService<ApprovalGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
+        app.MapBrokerMcp();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
@@ -162,8 +165,10 @@ internal static class BrokerHost
         {
             void Configure(ListenOptions listen)
             {
-                // gRPC clients speak HTTP/2 with prior knowledge on h2c, and by ALPN over TLS.
-                listen.Protocols = HttpProtocols.Http2;
+                // gRPC clients speak HTTP/2 with prior knowledge on h2c, and by ALPN over TLS. Over TLS, ALPN also lets
+                // HTTP/1.1 clients (most MCP clients, at /mcp) in beside them; on cleartext Kestrel cannot tell the two
+                // apart, so a plain port stays HTTP/2-only for gRPC's sake (docs/mcp.md, "HTTP versions").
+                listen.Protocols = endpoint.Tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
                 listen.Use(admission.Middleware);
                 if (endpoint.Tls)
                 {
