@@ -48,10 +48,12 @@ internal sealed class RelayCallTransport : ITransport
         }
     }
 
-    /// <summary>Ends the call: the server's later messages for it are dropped.</summary>
+    /// <summary>Ends the call after what is queued: the server's later messages for it are dropped.</summary>
+    public void End() => _outgoing.Writer.TryComplete();
+
     public ValueTask DisposeAsync()
     {
-        _outgoing.Writer.TryComplete();
+        End();
         return ValueTask.CompletedTask;
     }
 }

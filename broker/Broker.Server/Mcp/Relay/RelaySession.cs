@@ -20,6 +20,8 @@ internal sealed class RelaySession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _time;
     private readonly int _callCapacity;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<RequestId, RelayCallTransport> _calls = new();
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo CancelledTypeInfo = McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(CancelledNotificationParams));
     private int _inFlight;
     private long _lastActivity;
 
@@ -60,41 +62,90 @@ internal sealed class RelaySession : IAsyncDisposable
             var request = message as JsonRpcRequest;
             await using var call = new RelayCallTransport(Id, request?.Id ?? default, _callCapacity);
             message.Context = new JsonRpcMessageContext { RelatedTransport = call, User = user };
-            if (!await _transport.DeliverAsync(message, cancellationToken).ConfigureAwait(false))
+            if (request is not null)
             {
-                return false;
+                _calls[request.Id] = call;
             }
 
-            if (request is null)
-            {
-                return true;
-            }
-
-            // The session ending (idle sweep, broker stopping) ends the call too: its server will never answer.
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
             try
             {
-                await foreach (var reply in call.Outgoing.ReadAllAsync(either.Token).ConfigureAwait(false))
+                if (!await _transport.DeliverAsync(message, cancellationToken).ConfigureAwait(false))
                 {
-                    await write(reply).ConfigureAwait(false);
+                    return false;
+                }
+
+                if (request is null)
+                {
+                    EndCancelledCall(message);
+                    return true;
+                }
+
+                return await ForwardAsync(request, call, write, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (request is not null)
+                {
+                    _calls.TryRemove(new KeyValuePair<RequestId, RelayCallTransport>(request.Id, call));
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await CancelAsync(request.Id).ConfigureAwait(false);
-                throw;
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            return true;
         }
         finally
         {
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>Passes the server's messages for <paramref name="request"/> on until its response, the call's end or the session's.</summary>
+    private async Task<bool> ForwardAsync(JsonRpcRequest request, RelayCallTransport call, Func<JsonRpcMessage, Task> write, CancellationToken cancellationToken)
+    {
+        // The session ending (idle sweep, broker stopping) ends the call too: its server will never answer.
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        try
+        {
+            await foreach (var reply in call.Outgoing.ReadAllAsync(either.Token).ConfigureAwait(false))
+            {
+                await write(reply).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelAsync(request.Id).ConfigureAwait(false);
+            throw;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// MCP answers a cancelled request with nothing, so after the client's <c>notifications/cancelled</c> the call
+    /// that carried the request is ended here; otherwise it would stay open until the client dropped it.
+    /// </summary>
+    private void EndCancelledCall(JsonRpcMessage message)
+    {
+        if (message is JsonRpcNotification { Method: NotificationMethods.CancelledNotification, Params: { } parameters }
+            && Deserialize(parameters) is { } cancelled
+            && _calls.TryGetValue(cancelled.RequestId, out var call))
+        {
+            call.End();
+        }
+    }
+
+    private static CancelledNotificationParams? Deserialize(System.Text.Json.Nodes.JsonNode parameters)
+    {
+        try
+        {
+            return parameters.Deserialize(CancelledTypeInfo) as CancelledNotificationParams;
+        }
+        catch (JsonException)
+        {
+            // The server decides what to make of a malformed notification; the relay just does not end a call for it.
+            return null;
         }
     }
 
@@ -106,7 +157,7 @@ internal sealed class RelaySession : IAsyncDisposable
             Method = NotificationMethods.CancelledNotification,
             Params = JsonSerializer.SerializeToNode(
                 new CancelledNotificationParams { RequestId = request, Reason = "the relay call ended" },
-                McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(CancelledNotificationParams))),
+                CancelledTypeInfo),
         };
         try
         {
