@@ -4,6 +4,7 @@ using Broker.Identity.Tokens;
 using Broker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore.Authentication;
 
 namespace Broker.Server.Auth;
 
@@ -59,6 +60,13 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
             LogRefused(Logger, Request.Path.Value ?? string.Empty, TokenFailureKind.Malformed);
         }
 
+        if (Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            // Not a gRPC call (MCP over HTTP): 401 with the pointer to the protected-resource metadata, as MCP clients expect.
+            await Context.ChallengeAsync(McpAuthenticationDefaults.AuthenticationScheme, properties).ConfigureAwait(false);
+            return;
+        }
+
         await GrpcStatusResponse.WriteAsync(Context, GrpcStatusResponse.Unauthenticated, result.Failure?.Message ?? MissingToken).ConfigureAwait(false);
     }
 
@@ -71,4 +79,11 @@ internal sealed class CallerPrincipal(AuthenticatedCaller caller)
     : ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.Identity.Subject, ClaimValueTypes.String, caller.Identity.Issuer)], BearerTokenHandler.SchemeName))
 {
     public AuthenticatedCaller Caller { get; } = caller;
+
+    /// <summary>
+    /// The broker's caller behind a request's user, or null when the user is not one this scheme authenticated. The one
+    /// mapping from a principal to a caller: gRPC calls (through <see cref="CallerAuthInterceptor"/>) and MCP tool
+    /// calls (over HTTP or relayed over gRPC, where the principal travels on the JSON-RPC message) both use it.
+    /// </summary>
+    public static AuthenticatedCaller? From(ClaimsPrincipal? user) => (user as CallerPrincipal)?.Caller;
 }

@@ -51,12 +51,8 @@ internal sealed class CallerAuthInterceptor : Interceptor
             return;
         }
 
-        if (context.GetHttpContext().User is not CallerPrincipal principal)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (authorization: Bearer <JWT>)"));
-        }
-
-        context.UserState[typeof(AuthenticatedCaller)] = principal.Caller;
+        context.UserState[typeof(AuthenticatedCaller)] = CallerPrincipal.From(context.GetHttpContext().User)
+            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (authorization: Bearer <JWT>)"));
     }
 }
 

@@ -24,12 +24,7 @@ internal sealed partial class SessionComposer
 
         var (request, masking) = prepared;
         var journal = unopened.Journal!;
-        var (input, text) = exec.Command switch
-        {
-            TargetCommand.Argv argv => (CommandInput.Argv(argv.Arguments), string.Join(' ', argv.Arguments)),
-            TargetCommand.Script script => (CommandInput.Script(script.Text), script.Text),
-            _ => throw new ArgumentException("unknown command shape", nameof(exec)),
-        };
+        var (input, text) = Shape(exec.Command);
         if (!CommandRecords.TextFits(text))
         {
             // What cannot be recorded does not run: the refusal (with the command's start) is the record.
@@ -84,6 +79,14 @@ internal sealed partial class SessionComposer
         Observe(session, caller, roles, raw: false, "exec");
         return new SessionOutcome.Opened(new OpenedSession(session, roles, null, null, Task.CompletedTask)) { Decision = shown };
     }
+
+    /// <summary>The command as the policy reads it, and its text as it is recorded and shown.</summary>
+    private static (CommandInput Input, string Text) Shape(TargetCommand command) => command switch
+    {
+        TargetCommand.Argv argv => (CommandInput.Argv(argv.Arguments), string.Join(' ', argv.Arguments)),
+        TargetCommand.Script script => (CommandInput.Script(script.Text), script.Text),
+        _ => throw new ArgumentException("unknown command shape", nameof(command)),
+    };
 
     /// <summary>The policy gate: the command is decided where the target's sessions start, under the current policy.</summary>
     private Decision Decide(IReadOnlyList<string> roles, string target, CommandInput input) => _access.Decide(roles, input.In(_access.ContextFor(target)));

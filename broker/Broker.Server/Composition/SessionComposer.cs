@@ -82,7 +82,8 @@ internal sealed partial class SessionComposer
                 await unopened.RollBackAsync(0, SessionEndReason.ControlFailed, null).ConfigureAwait(false);
             }
 
-            return outcome;
+            // A session that was recorded (run, refused or held) is named, so the client can find its recording.
+            return unopened.Journal is null ? outcome : outcome with { SessionId = unopened.Id };
         }
         catch
         {

@@ -11,6 +11,9 @@ internal abstract record SessionOutcome
     /// <summary>An exec's decision as the client is shown it (masked); null for shells and for refusals made before deciding.</summary>
     public MaskedDecision? Decision { get; init; }
 
+    /// <summary>The session's id when it was recorded (opened, or refused or held after its recording began); null otherwise.</summary>
+    public string? SessionId { get; init; }
+
     /// <summary>The session runs.</summary>
     public sealed record Opened(OpenedSession Session) : SessionOutcome;
 

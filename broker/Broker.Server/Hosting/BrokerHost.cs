@@ -11,6 +11,7 @@ using Broker.Server.Auth;
 using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
+using Broker.Server.Mcp;
 using Broker.Server.Mcp.Relay;
 using Broker.Server.Recording;
 using Broker.Server.Targets;
@@ -93,7 +94,7 @@ internal static class BrokerHost
         // service account's home directory: bearer tokens need neither cookies nor key rings.
         services.AddAuthenticationCore(options => options.DefaultScheme = BearerTokenHandler.SchemeName);
         services.AddWebEncoders();
-        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        new AuthenticationBuilder(services).AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null).AddBrokerMcpChallenge();
         services.AddAuthorization();
         services.AddSingleton(sp => new SessionManager(
             [
@@ -124,6 +125,7 @@ internal static class BrokerHost
         }).AddServiceOptions<HealthServiceImpl>(health => health.MaxReceiveMessageSize = MaxHealthMessageBytes);
         services.AddOptions<GrpcServiceOptions>().Configure<BrokerSettings>((grpc, configured) => grpc.MaxReceiveMessageSize = configured.MaxReceiveMessageBytes);
         services.AddGrpcReflection();
+        services.AddBrokerMcp();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = BrokerShutdown.ShutdownTimeout);
         services.AddHostedService<BrokerShutdown>();
         replaceServices?.Invoke(services);
@@ -139,6 +141,7 @@ internal static class BrokerHost
         app.MapGrpcService<McpRelayGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
+        app.MapBrokerMcp();
 
         var health = app.Services.GetRequiredService<HealthServiceImpl>();
         health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
