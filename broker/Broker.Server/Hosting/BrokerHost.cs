@@ -168,8 +168,10 @@ internal static class BrokerHost
         {
             void Configure(ListenOptions listen)
             {
-                // gRPC clients speak HTTP/2 with prior knowledge on h2c, and by ALPN over TLS.
-                listen.Protocols = HttpProtocols.Http2;
+                // gRPC clients speak HTTP/2 with prior knowledge on h2c, and by ALPN over TLS. Over TLS, ALPN also lets
+                // HTTP/1.1 clients (most MCP clients, at /mcp) in beside them; on cleartext Kestrel cannot tell the two
+                // apart, so a plain port stays HTTP/2-only for gRPC's sake (docs/mcp.md, "HTTP versions").
+                listen.Protocols = endpoint.Tls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http2;
                 listen.Use(admission.Middleware);
                 if (endpoint.Tls)
                 {

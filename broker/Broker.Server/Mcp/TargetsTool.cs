@@ -41,12 +41,13 @@ internal sealed class TargetsTool(BrokerSettings settings, IAccessPolicy access)
 
         var roles = access.Roles(decision.Roles);
         var raw = roles.Any(r => r.Terminal == TerminalMode.Raw);
-        var held = roles.Where(r => r.Default == Verdict.Review && r.Approvers is not null).ToList();
-        var unmatched = held.Count > 0
-            ? $"a command no rule allows is held for approval by {string.Join(" or ", held.SelectMany(r => r.Approvers!.Groups).Distinct(StringComparer.Ordinal))}"
-            : "a command no rule allows is denied (use explain to check one first)";
+        var approvers = roles.Where(r => r.Approvers is not null).SelectMany(r => r.Approvers!.Groups).Distinct(StringComparer.Ordinal).ToList();
+        var holds = approvers.Count > 0
+            ? $"commands the policy marks for review are held for approval by {string.Join(" or ", approvers)}"
+            : "nothing can be approved here (the roles name no approvers), so commands marked for review are denied";
+        var unmatched = roles.Any(r => r.Default == Verdict.Review && r.Approvers is not null) ? "held too" : "denied";
         var shell = raw ? "a raw terminal (commands audited, not checked)" : "a line-mode shell (each line checked by the policy)";
-        var words = $"as {string.Join(", ", decision.Roles)}: run commands the policy allows, or open {shell}; {unmatched}";
+        var words = $"as {string.Join(", ", decision.Roles)}: run commands the policy allows, or open {shell}; {holds}; a command no rule allows is {unmatched} (explain checks one first)";
         return new TargetInfo(name, kind, true, words, ["exec", raw ? "shell_raw" : "shell_line"]);
     }
 }

@@ -71,6 +71,40 @@ public sealed class TlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Mcp_is_reachable_over_http_1_1_on_the_tls_address_beside_grpc()
+    {
+        using var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(_ca.Certificate);
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(certificate);
+            },
+        };
+        using var http = new HttpClient(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _broker.Url + "/mcp")
+        {
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await http.SendAsync(request);
+        var token = await _broker.TokenAsync("tls-mcp");
+        var (code, stdout, stderr) = await _broker.ClientAsync(token, null, "--ca-file", _ca.Certificate, "exec", "--target", "local", "--", "echo", "grpc-beside-mcp");
+
+        response.Version.Should().Be(System.Net.HttpVersion.Version11);
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Unauthorized, "no token was sent");
+        response.Headers.WwwAuthenticate.ToString().Should().Contain("resource_metadata=");
+        code.Should().Be(0, stderr);
+        stdout.Should().Be("grpc-beside-mcp\n");
+    }
+
+    [Fact]
     public async Task Agent_client_refuses_a_certificate_it_cannot_trust_and_runs_nothing()
     {
         var token = await _broker.TokenAsync("tls-suspicious");
