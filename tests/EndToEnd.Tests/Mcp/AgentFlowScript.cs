@@ -19,7 +19,7 @@ internal sealed class AgentFlowScript : IAsyncDisposable
         _stderr = process.StandardError.ReadToEndAsync();
     }
 
-    public static AgentFlowScript Start(params string[] args)
+    public static AgentFlowScript Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var fixtures = Path.Combine(BuiltTools.RepositoryRoot, "tests", "fixtures");
         var info = new ProcessStartInfo("node")
@@ -38,6 +38,11 @@ internal sealed class AgentFlowScript : IAsyncDisposable
 
         info.Environment.Remove("BROKER_TOKEN");
         info.Environment.Remove("BROKER_URL");
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         return new AgentFlowScript(Process.Start(info)!);
     }
 

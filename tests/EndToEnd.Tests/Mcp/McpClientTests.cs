@@ -11,19 +11,21 @@ namespace EndToEnd.Tests.Mcp;
 /// </summary>
 public sealed class McpClientTests(BrokerProcess broker) : IClassFixture<BrokerProcess>, IDisposable
 {
+    private static readonly Dictionary<string, string> NoEnvironment = [];
     private const string Key = "AKIAZ7Q2M4X9R1T6V3B8";
     private readonly SessionScratch _scratch = new("mcp-e2e-");
     private readonly string _secrets = Directory.CreateTempSubdirectory("mcp-e2e-token-").FullName;
 
     [Fact]
-    public async Task Over_stdio_an_agent_runs_waits_for_approval_and_is_masked_recorded_and_renewed() => await FlowAsync("stdio");
+    public async Task Over_stdio_an_agent_runs_waits_for_approval_and_is_masked_recorded_and_renewed() => await FlowAsync(broker, _scratch, _secrets, "stdio", NoEnvironment);
 
-    private async Task FlowAsync(string transport)
+    /// <summary>The whole agent flow of agent-flow.mjs over <paramref name="transport"/>, checked step by step.</summary>
+    internal static async Task FlowAsync(BrokerProcess broker, SessionScratch scratch, string secrets, string transport, IReadOnlyDictionary<string, string> environment, params string[] tls)
     {
         var subject = "agent-mcp-" + transport;
-        var tokenFile = Path.Combine(_secrets, "token");
+        var tokenFile = Path.Combine(secrets, "token");
         await File.WriteAllTextAsync(tokenFile, await broker.TokenAsync(subject));
-        await using var script = AgentFlowScript.Start(transport, broker.Url, tokenFile, _scratch.Path, BuiltTools.AgentClient);
+        await using var script = AgentFlowScript.Start(environment, transport, broker.Url, tokenFile, scratch.Path, BuiltTools.AgentClient);
 
         var tools = (await script.StepAsync("tools")).GetProperty("tools").EnumerateArray().Select(t => t.GetString()).ToList();
         tools.Should().Contain(["run", "wait_approval", "explain", "targets"]).And.NotContain(t => t!.Contains("approve", StringComparison.Ordinal));
@@ -35,18 +37,18 @@ public sealed class McpClientTests(BrokerProcess broker) : IClassFixture<BrokerP
 
         var denied = (await script.StepAsync("denied")).GetProperty("result");
         denied.GetProperty("decision").GetString().Should().Be("denied");
-        File.Exists(_scratch.File("denied")).Should().BeFalse("a denied command does not run");
+        File.Exists(scratch.File("denied")).Should().BeFalse("a denied command does not run");
 
         var secret = (await script.StepAsync("secret")).GetProperty("result");
         secret.GetProperty("stdout").GetString().Should().Contain("[MASKED:aws-access-key-id]").And.NotContain(Key);
 
         var held = (await script.StepAsync("held")).GetProperty("result");
         held.GetProperty("decision").GetString().Should().Be("held");
-        File.Exists(_scratch.File("held")).Should().BeFalse("nothing runs while the command is held");
+        File.Exists(scratch.File("held")).Should().BeFalse("nothing runs while the command is held");
         var approvalId = held.GetProperty("approval").GetProperty("id").GetString()!;
 
         (await script.StepAsync("waiting")).GetProperty("approval_id").GetString().Should().Be(approvalId);
-        var (code, _, stderr) = await broker.ClientAsync(await broker.TokenAsync("op-mcp-" + transport, "operators"), null, "approvals", "approve", approvalId, "--reason", "mcp e2e");
+        var (code, _, stderr) = await broker.ClientAsync(await broker.TokenAsync("op-mcp-" + transport, "operators"), null, [.. tls, "approvals", "approve", approvalId, "--reason", "mcp e2e"]);
         code.Should().Be(0, stderr);
         var decided = await script.StepAsync("decided");
         decided.GetProperty("state").GetString().Should().Be("approved");
@@ -54,7 +56,7 @@ public sealed class McpClientTests(BrokerProcess broker) : IClassFixture<BrokerP
 
         var ran = (await script.StepAsync("ran")).GetProperty("result");
         ran.GetProperty("decision").GetString().Should().Be("allowed");
-        File.Exists(_scratch.File("held")).Should().BeTrue("the approved command ran");
+        File.Exists(scratch.File("held")).Should().BeTrue("the approved command ran");
 
         await script.StepAsync("renew");
         await File.WriteAllTextAsync(tokenFile, "not-a-token");
@@ -68,22 +70,22 @@ public sealed class McpClientTests(BrokerProcess broker) : IClassFixture<BrokerP
         var (exit, scriptErr) = await script.ExitAsync();
         exit.Should().Be(0, scriptErr);
 
-        await RecordedAsync(subject, Session(allowed), "hello from mcp");
-        await RecordedAsync(subject, Session(secret), "[MASKED:aws-access-key-id]");
-        await RecordedAsync(subject, Session(ran), null);
+        await RecordedAsync(broker, tls, subject, Session(allowed), "hello from mcp");
+        await RecordedAsync(broker, tls, subject, Session(secret), "[MASKED:aws-access-key-id]");
+        await RecordedAsync(broker, tls, subject, Session(ran), null);
     }
 
     private static string Session(JsonElement result) => result.GetProperty("session_id").GetString()!;
 
     /// <summary>The session is in the subject's recordings, and its text holds <paramref name="text"/> and never the key.</summary>
-    private async Task RecordedAsync(string subject, string sessionId, string? text)
+    private static async Task RecordedAsync(BrokerProcess broker, string[] tls, string subject, string sessionId, string? text)
     {
         var observer = await broker.TokenAsync("auditor-mcp-e2e", "observers");
-        var (code, listed, stderr) = await broker.ClientAsync(observer, null, "recordings", "list", "--subject", subject);
+        var (code, listed, stderr) = await broker.ClientAsync(observer, null, [.. tls, "recordings", "list", "--subject", subject]);
         code.Should().Be(0, stderr);
         listed.Should().Contain(sessionId);
 
-        (code, var exported, stderr) = await BuiltTools.RunAsync(BuiltTools.Replay, ["export", "--format", "text", sessionId, "--broker", broker.Url, "--token", observer]);
+        (code, var exported, stderr) = await BuiltTools.RunAsync(BuiltTools.Replay, ["export", "--format", "text", sessionId, "--broker", broker.Url, "--token", observer, .. tls]);
         code.Should().Be(0, stderr);
         exported.Should().NotContain(Key);
         if (text is not null)
