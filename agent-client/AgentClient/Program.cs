@@ -13,6 +13,7 @@ root.Subcommands.Add(SessionsCommand.Create(options));
 root.Subcommands.Add(AttachCommand.Create(options));
 root.Subcommands.Add(RecordingsCommand.Create(options));
 root.Subcommands.Add(AgentClient.Cli.Approvals.ApprovalsCommand.Create(options));
+root.Subcommands.Add(AgentClient.Mcp.McpCommand.Create(options));
 
 // No response files: an argument such as @notes.txt is passed to the remote program as written.
 var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

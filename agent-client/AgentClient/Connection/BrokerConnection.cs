@@ -13,11 +13,11 @@ namespace AgentClient.Connection;
 internal sealed class BrokerConnection : IDisposable
 {
     private readonly Uri _broker;
-    private readonly string _token;
+    private readonly Func<string> _token;
     private GrpcChannel? _channel;
     private HttpMessageInvoker? _http;
 
-    private BrokerConnection(Uri broker, string token)
+    private BrokerConnection(Uri broker, Func<string> token)
     {
         _broker = broker;
         _token = token;
@@ -32,11 +32,17 @@ internal sealed class BrokerConnection : IDisposable
     /// <summary>The gRPC channel (made on first use).</summary>
     public GrpcChannel Channel => _channel ??= CreateChannel(_broker, _token);
 
-    public static BrokerConnection Open(Uri broker, string token) => new(broker, token);
+    public static BrokerConnection Open(Uri broker, string token) => new(broker, () => token);
+
+    /// <summary>
+    /// A connection whose calls each carry the token <paramref name="token"/> gives at that moment: a long-lived
+    /// command (<c>mcp</c>) picks up a renewed token file without reconnecting.
+    /// </summary>
+    public static BrokerConnection Open(Uri broker, Func<string> token) => new(broker, token);
 
     /// <summary>Starts an <c>Exec</c> call with <paramref name="start"/> as its first frame, on an HTTP/2 connection of its own (made on first use).</summary>
     public Task<ExecCall> StartExecAsync(ExecRequest start, CancellationToken cancellationToken) =>
-        ExecCall.StartAsync(_http ??= new HttpMessageInvoker(Tls.CreateHandler().Handler ?? new SocketsHttpHandler(), disposeHandler: true), _broker, _token, start, cancellationToken);
+        ExecCall.StartAsync(_http ??= new HttpMessageInvoker(Tls.CreateHandler().Handler ?? new SocketsHttpHandler(), disposeHandler: true), _broker, _token(), start, cancellationToken);
 
     public void Dispose()
     {
@@ -44,11 +50,11 @@ internal sealed class BrokerConnection : IDisposable
         _http?.Dispose();
     }
 
-    private static GrpcChannel CreateChannel(Uri broker, string token)
+    private static GrpcChannel CreateChannel(Uri broker, Func<string> token)
     {
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
-            metadata.Add("authorization", "Bearer " + token);
+            metadata.Add("authorization", "Bearer " + token());
             return Task.CompletedTask;
         });
         // The settings were checked when the command line was resolved; a handler is only needed for a CA file or a client certificate.

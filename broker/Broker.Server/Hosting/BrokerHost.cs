@@ -12,6 +12,7 @@ using Broker.Server.Configuration;
 using Broker.Server.Credentials;
 using Broker.Server.Grpc;
 using Broker.Server.Mcp;
+using Broker.Server.Mcp.Relay;
 using Broker.Server.Recording;
 using Broker.Server.Targets;
 using Grpc.AspNetCore.Server;
@@ -116,6 +117,7 @@ internal static class BrokerHost
         services.AddSingleton<SessionVisibility>();
         services.AddSingleton<PolicyReloader>();
         services.AddSingleton<SessionTokenWatches>();
+        services.AddMcpRelay();
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<CallerAuthInterceptor>();
@@ -137,6 +139,7 @@ internal static class BrokerHost
         app.MapGrpcService<SessionGrpcService>().RequireAuthorization();
         app.MapGrpcService<RecordingGrpcService>().RequireAuthorization();
         app.MapGrpcService<ApprovalGrpcService>().RequireAuthorization();
+        app.MapGrpcService<McpRelayGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
         app.MapBrokerMcp();
@@ -146,6 +149,7 @@ internal static class BrokerHost
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.ApprovalService", HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("broker.v1.McpRelayService", HealthCheckResponse.Types.ServingStatus.Serving);
         return app;
     }
 
