@@ -53,17 +53,11 @@ internal sealed class ShellTools(McpShells shells, ApprovalCoordinator approvals
         [Description("What to type; a line ends with \\n.")] string input,
         CancellationToken cancellationToken = default)
     {
-        if (McpCaller.Of(context) is not { } caller)
+        if (Own(context, shell_id) is not { } shell)
         {
-            return McpResults.Unauthenticated();
+            return Unowned(context, shell_id);
         }
 
-        if (shells.Find(caller, shell_id) is not { } shell)
-        {
-            return NoShell(shell_id);
-        }
-
-        shell.Touch();
         var from = shell.Delivered;
         var sent = await shell.SendAsync(input ?? string.Empty, cancellationToken).ConfigureAwait(false);
         if (sent.Outcome == InputOutcome.Rejected)
@@ -84,17 +78,11 @@ internal sealed class ShellTools(McpShells shells, ApprovalCoordinator approvals
         [Description("Milliseconds to wait for output when there is none (default 0, at most 20000).")] int? wait_ms = null,
         CancellationToken cancellationToken = default)
     {
-        if (McpCaller.Of(context) is not { } caller)
+        if (Own(context, shell_id) is not { } shell)
         {
-            return McpResults.Unauthenticated();
+            return Unowned(context, shell_id);
         }
 
-        if (shells.Find(caller, shell_id) is not { } shell)
-        {
-            return NoShell(shell_id);
-        }
-
-        shell.Touch();
         var changed = shell.Output.Changed;
         if (shell.Output.End <= cursor && !shell.Ended && wait_ms is > 0)
         {
@@ -118,6 +106,18 @@ internal sealed class ShellTools(McpShells shells, ApprovalCoordinator approvals
             ? McpResults.Of(new ShellClosed(code), $"closed; exit code {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}")
             : NoShell(shell_id);
     }
+
+    /// <summary>The caller's shell <paramref name="id"/>, touched (its idle clock restarts); null when the caller has none such.</summary>
+    private McpShell? Own(RequestContext<CallToolRequestParams> context, string? id)
+    {
+        var shell = McpCaller.Of(context) is { } caller ? shells.Find(caller, id ?? string.Empty) : null;
+        shell?.Touch();
+        return shell;
+    }
+
+    /// <summary>Why <see cref="Own"/> found nothing: no authenticated caller, or no such shell of theirs.</summary>
+    private static CallToolResult Unowned(RequestContext<CallToolRequestParams> context, string? id) =>
+        McpCaller.Of(context) is null ? McpResults.Unauthenticated() : NoShell(id);
 
     /// <summary>Another caller's shell is answered exactly like one that does not exist.</summary>
     private static CallToolResult NoShell(string? id) =>
