@@ -10,34 +10,21 @@ namespace EndToEnd.Tests.Mcp;
 /// </summary>
 public sealed class McpHttpClientTests : IAsyncLifetime, IDisposable
 {
-    private const string Policy = """
-        version: 1
-        issuers:
-          - issuer: broker-dev
-            audience: broker
-        targets:
-          - name: local
-        identities:
-          - issuer: broker-dev
-            roles: [agent]
-        operators:
-          groups: [operators]
-        observers:
-          groups: [observers]
-        roles:
-          - name: agent
-            targets: [local]
-            default: deny
+    // The agent policy of the other end-to-end tests, with touch held for an operator's approval (appended to its
+    // rules and its role), and the operators and observers groups.
+    private static readonly string Policy = AgentPolicy.Allowing("echo") + """
+
+              - id: file-changes
+                review: {programs: [touch]}
+                reason: changes files
             approvers:
               groups: [operators]
               quorum: 1
               timeout: 15m
-            rules:
-              - id: programs
-                allow: {programs: [echo]}
-              - id: file-changes
-                review: {programs: [touch]}
-                reason: changes files
+        operators:
+          groups: [operators]
+        observers:
+          groups: [observers]
         """;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("broker-mcp-http-").FullName;
