@@ -143,7 +143,9 @@ public sealed class BrokerProcess : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Url = $"{Scheme}://127.0.0.1:{BuiltTools.FreePort()}";
+        // Port 0: the broker binds a free port itself and names it in its start-up line. A port picked here and bound
+        // later could be taken in between by another process on a busy machine.
+        Url = $"{Scheme}://127.0.0.1:0";
         var info = new ProcessStartInfo(Launcher.Count > 0 ? Launcher[0] : BuiltTools.Broker)
         {
             RedirectStandardError = true,
@@ -194,8 +196,10 @@ public sealed class BrokerProcess : IAsyncLifetime
             }
 
             // Not the credentials endpoint's "listening on" log line, which comes first: the gRPC port is not open yet then.
-            if (e.Data.StartsWith("broker: listening on", StringComparison.Ordinal))
+            const string Listening = "broker: listening on ";
+            if (e.Data.StartsWith(Listening, StringComparison.Ordinal))
             {
+                Url = e.Data[Listening.Length..].Split(';')[0].Split(", ")[0];
                 ready.TrySetResult();
             }
         }

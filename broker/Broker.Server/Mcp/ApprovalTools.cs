@@ -114,7 +114,11 @@ internal sealed class ApprovalTools(ApprovalCoordinator coordinator, ApprovalVis
             _ => "the command will not run on this request; change the command (explain helps) or ask again",
         };
         var decidedBy = request.Decisions.Select(d => d.Approver.Subject).Distinct(StringComparer.Ordinal).ToList();
-        return new ApprovalWait(request.Id, request.State.Name(), request.ExpiresAt, decidedBy.Count == 0 ? null : decidedBy, request.StateReason, next);
+        return new ApprovalWait(request.Id, request.State.Name(), request.ExpiresAt, next)
+        {
+            DecidedBy = decidedBy.Count == 0 ? null : decidedBy,
+            Reason = request.StateReason,
+        };
     }
 }
 
@@ -122,10 +126,19 @@ internal sealed class ApprovalTools(ApprovalCoordinator coordinator, ApprovalVis
 /// <param name="ApprovalId">The request.</param>
 /// <param name="State"><c>pending</c>, <c>approved</c>, <c>denied</c>, <c>expired</c>, <c>withdrawn</c> or <c>executed</c>.</param>
 /// <param name="ExpiresAt">When a pending request expires.</param>
-/// <param name="DecidedBy">Who decided so far.</param>
-/// <param name="Reason">Why it reached its state.</param>
 /// <param name="Next">What to do next.</param>
-internal sealed record ApprovalWait(string ApprovalId, string State, DateTimeOffset ExpiresAt, IReadOnlyList<string>? DecidedBy, string? Reason, string Next);
+/// <remarks>
+/// A value that may be absent is a property, not a constructor parameter, so the output schema does not list it as
+/// required: clients that validate results against the schema (the TypeScript SDK does) would reject the result.
+/// </remarks>
+internal sealed record ApprovalWait(string ApprovalId, string State, DateTimeOffset ExpiresAt, string Next)
+{
+    /// <summary>Who decided so far (absent before anyone has).</summary>
+    public IReadOnlyList<string>? DecidedBy { get; init; }
+
+    /// <summary>Why it reached its state (absent while pending).</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>The <c>my_approvals</c> result.</summary>
 internal sealed record ApprovalList(IReadOnlyList<ApprovalItem> Approvals);

@@ -42,7 +42,7 @@ internal sealed class ExplainTool(SessionComposer composer)
             _ => "denied",
         };
         var approvers = explained.Approvers is { } a ? new ExplainedApprovers(a.Groups, a.OneFromEachGroup ? a.Groups.Count : a.Quorum) : null;
-        var result = new Explanation(decision, shown.Decision.RuleId, shown.Reason, shown.Programs, shown.Decision.Facts.AwsActions, approvers);
+        var result = new Explanation(decision, shown.Reason, shown.Programs, shown.Decision.Facts.AwsActions) { Rule = shown.Decision.RuleId, Approvers = approvers };
         var held = approvers is null ? string.Empty : $"; approvers: {string.Join(", ", approvers.Groups)}";
         return McpResults.Of(result, $"{decision} ({shown.Decision.RuleId ?? "no rule"}): {shown.Reason}{held}");
     }
@@ -50,12 +50,18 @@ internal sealed class ExplainTool(SessionComposer composer)
 
 /// <summary>The <c>explain</c> result.</summary>
 /// <param name="Decision"><c>allowed</c>, <c>denied</c> or <c>held</c> (run would hold it for approval).</param>
-/// <param name="Rule">The deciding rule, if one did.</param>
 /// <param name="Reason">Why (masked).</param>
 /// <param name="Programs">The programs found in the command.</param>
 /// <param name="AwsActions">The AWS actions found in it.</param>
-/// <param name="Approvers">Who would approve it, when held.</param>
-internal sealed record Explanation(string Decision, string? Rule, string Reason, IReadOnlyList<string> Programs, IReadOnlyList<string> AwsActions, ExplainedApprovers? Approvers);
+/// <remarks>Values that may be absent are properties, so the output schema does not require them (see <see cref="ApprovalWait"/>).</remarks>
+internal sealed record Explanation(string Decision, string Reason, IReadOnlyList<string> Programs, IReadOnlyList<string> AwsActions)
+{
+    /// <summary>The deciding rule, if one did (a default deny has none).</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>Who would approve it, when held.</summary>
+    public ExplainedApprovers? Approvers { get; init; }
+}
 
 /// <summary>Who may approve a held command.</summary>
 internal sealed record ExplainedApprovers(IReadOnlyList<string> Groups, int Quorum);

@@ -72,13 +72,15 @@ internal sealed class RunTool(SessionComposer composer, McpLimits limits)
 
     private static RunResult Result(string decision, MaskedDecision? shown, string? sessionId, ExecRun run) => new(
         decision,
-        shown?.Decision.RuleId,
         shown?.Reason ?? string.Empty,
         run.Stdout.Text,
         run.Stderr.Text,
         run.Stdout.Truncated,
-        run.Stderr.Truncated,
-        sessionId);
+        run.Stderr.Truncated)
+    {
+        Rule = shown?.Decision.RuleId,
+        SessionId = sessionId,
+    };
 
     private static string Summary(RunResult result)
     {
@@ -111,15 +113,20 @@ internal sealed class RunTool(SessionComposer composer, McpLimits limits)
 
 /// <summary>The <c>run</c> result.</summary>
 /// <param name="Decision"><c>allowed</c>, <c>denied</c> or <c>held</c>.</param>
-/// <param name="Rule">The policy rule that decided, if one did.</param>
 /// <param name="Reason">Why, in the policy's words (masked).</param>
 /// <param name="Stdout">The command's standard output (masked; the first bytes up to the bound).</param>
 /// <param name="Stderr">Its standard error, or the refusal (masked, bounded).</param>
 /// <param name="StdoutTruncated">True when stdout was longer than the bound (the rest is in the recording).</param>
 /// <param name="StderrTruncated">True when stderr was longer than the bound.</param>
-/// <param name="SessionId">The session whose recording holds the call (and the full output).</param>
-internal sealed record RunResult(string Decision, string? Rule, string Reason, string Stdout, string Stderr, bool StdoutTruncated, bool StderrTruncated, string? SessionId)
+/// <remarks>Values that may be absent are properties, so the output schema does not require them (see <see cref="ApprovalWait"/>).</remarks>
+internal sealed record RunResult(string Decision, string Reason, string Stdout, string Stderr, bool StdoutTruncated, bool StderrTruncated)
 {
+    /// <summary>The policy rule that decided, if one did (a default deny has none).</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>The session whose recording holds the call (and the full output); absent when no session was opened.</summary>
+    public string? SessionId { get; init; }
+
     /// <summary>The command's exit code, when it ran.</summary>
     public int? ExitCode { get; init; }
 

@@ -21,7 +21,7 @@ internal sealed class SessionsTool(SessionManager sessions)
         var mine = sessions.Registry.List(includeEnded: true)
             .Where(s => s.Owner.Issuer == caller.Identity.Issuer && s.Owner.Subject == caller.Identity.Subject)
             .OrderByDescending(s => s.StartedAt)
-            .Select(s => new SessionItem(s.Id, s.Target, s.Kind == SessionKind.Interactive ? "shell" : "exec", s.IsRunning, s.StartedAt, s.EndedAt, s.ExitStatus?.Code))
+            .Select(s => new SessionItem(s.Id, s.Target, s.Kind == SessionKind.Interactive ? "shell" : "exec", s.IsRunning, s.StartedAt) { EndedAt = s.EndedAt, ExitCode = s.ExitStatus?.Code })
             .ToList();
         return McpResults.Of(new SessionList(mine), $"{mine.Count} sessions of yours ({mine.Count(s => s.Running)} running)");
     }
@@ -31,4 +31,12 @@ internal sealed class SessionsTool(SessionManager sessions)
 internal sealed record SessionList(IReadOnlyList<SessionItem> Sessions);
 
 /// <summary>One of the caller's sessions.</summary>
-internal sealed record SessionItem(string SessionId, string Target, string Kind, bool Running, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, int? ExitCode);
+/// <remarks>Values that may be absent are properties, so the output schema does not require them (see <see cref="ApprovalWait"/>).</remarks>
+internal sealed record SessionItem(string SessionId, string Target, string Kind, bool Running, DateTimeOffset StartedAt)
+{
+    /// <summary>When it ended (absent while it runs).</summary>
+    public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Its exit code, once it ended with one.</summary>
+    public int? ExitCode { get; init; }
+}

@@ -103,7 +103,7 @@ internal sealed class ShellTools(McpShells shells, ApprovalCoordinator approvals
 
         var (found, code) = await shells.CloseAsync(caller, shell_id).ConfigureAwait(false);
         return found
-            ? McpResults.Of(new ShellClosed(code), $"closed; exit code {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}")
+            ? McpResults.Of(new ShellClosed { ExitCode = code }, $"closed; exit code {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}")
             : NoShell(shell_id);
     }
 
@@ -202,4 +202,8 @@ internal sealed record ShellOutput(string ShellId, string SessionId, string Outp
 }
 
 /// <summary>What <c>shell_close</c> returns.</summary>
-internal sealed record ShellClosed(int? ExitCode);
+internal sealed record ShellClosed
+{
+    /// <summary>The shell's exit code (absent when it ended without one); a property, so the output schema does not require it.</summary>
+    public int? ExitCode { get; init; }
+}
