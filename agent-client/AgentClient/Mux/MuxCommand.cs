@@ -58,6 +58,12 @@ internal static class MuxCommand
 
     private static async Task<int> ServeAsync(ClientOptions client, ParseResult parse, TimeSpan persist, bool background, CancellationToken cancellationToken)
     {
+        if (background)
+        {
+            // First of all: the pipes an auto-mode client gave it close when that client exits, and a write to one would fail.
+            Detach();
+        }
+
         var (key, tls, problem) = Target(client, parse);
         if (problem is not null)
         {
@@ -103,11 +109,6 @@ internal static class MuxCommand
             BrokerConnection.Tls = tls;
             var log = StandardStreams.Err;
             await log.WriteLineAsync($"agent-client mux: serving {key.Split('\n')[0]} on {socketPath} (stops after {persist.TotalSeconds:0} s idle)").ConfigureAwait(false);
-            if (background)
-            {
-                Detach();
-            }
-
             using var master = new MuxMaster(key, socketPath, uid, persist, http, MuxExecRunner.RunAsync, log, TimeProvider.System);
             await master.RunAsync(listener, cancellationToken).ConfigureAwait(false);
             return 0;

@@ -27,6 +27,7 @@ internal sealed class MuxMaster : IDisposable
     private readonly TextWriter _log;
     private readonly List<Task> _serving = [];
     private int _active;
+    private int _served;
 
     /// <param name="key">The broker and TLS files this master serves (<see cref="MuxArguments.Key"/>).</param>
     /// <param name="socketPath">Its socket, in a directory already checked.</param>
@@ -136,7 +137,7 @@ internal sealed class MuxMaster : IDisposable
 
                 if (kind == MuxProtocol.Status)
                 {
-                    await connection.SendAsync(MuxProtocol.TextFrame($"master pid {Environment.ProcessId} for {_key.Split('\n')[0]}; {Volatile.Read(ref _active) - 1} running; stops after {_persist.TotalSeconds:0} s idle")).ConfigureAwait(false);
+                    await connection.SendAsync(MuxProtocol.TextFrame($"master pid {Environment.ProcessId} for {_key.Split('\n')[0]}; {Volatile.Read(ref _served)} served, {Volatile.Read(ref _active) - 1} running; stops after {_persist.TotalSeconds:0} s idle")).ConfigureAwait(false);
                 }
                 else if (kind == MuxProtocol.Stop)
                 {
@@ -171,6 +172,7 @@ internal sealed class MuxMaster : IDisposable
             }
 
             scope = new RequestScope(fds, request.Environment, _http);
+            Interlocked.Increment(ref _served);
             await connection.SendAsync(new[] { MuxProtocol.Accepted }).ConfigureAwait(false);
             using var signals = TerminationSignals.Relayed();
             using var done = new CancellationTokenSource();
