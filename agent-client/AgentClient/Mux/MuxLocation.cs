@@ -38,36 +38,10 @@ internal static class MuxLocation
     public static string LockPath(string socketPath) => Path.ChangeExtension(socketPath, ".lock");
 
     /// <summary>Null if <paramref name="directory"/> is a directory owned by <paramref name="uid"/> with no access for anyone else; else why not.</summary>
-    public static string? CheckDirectory(string directory, uint uid)
-    {
-        if (MuxNative.Inspect(directory) is not var (owner, mode))
-        {
-            return $"{directory} does not exist";
-        }
-
-        if ((mode & MuxNative.ModeTypeMask) != MuxNative.ModeDirectory)
-        {
-            return $"{directory} is not a directory";
-        }
-
-        return Private(directory, owner, mode, uid);
-    }
+    public static string? CheckDirectory(string directory, uint uid) => Check(directory, MuxNative.ModeDirectory, "a directory", uid);
 
     /// <summary>Null if <paramref name="path"/> is a socket owned by <paramref name="uid"/> with no access for anyone else; else why not.</summary>
-    public static string? CheckSocket(string path, uint uid)
-    {
-        if (MuxNative.Inspect(path) is not var (owner, mode))
-        {
-            return $"{path} does not exist";
-        }
-
-        if ((mode & MuxNative.ModeTypeMask) != MuxNative.ModeSocket)
-        {
-            return $"{path} is not a socket";
-        }
-
-        return Private(path, owner, mode, uid);
-    }
+    public static string? CheckSocket(string path, uint uid) => Check(path, MuxNative.ModeSocket, "a socket", uid);
 
     /// <summary>Makes the directory (mode 0700, parents as needed) if it is missing, then checks it.</summary>
     public static string? PrepareDirectory(string directory, uint uid)
@@ -80,8 +54,18 @@ internal static class MuxLocation
         return CheckDirectory(directory, uid);
     }
 
-    private static string? Private(string path, uint owner, uint mode, uint uid)
+    private static string? Check(string path, uint type, string what, uint uid)
     {
+        if (MuxNative.Inspect(path) is not var (owner, mode))
+        {
+            return $"{path} does not exist";
+        }
+
+        if ((mode & MuxNative.ModeTypeMask) != type)
+        {
+            return $"{path} is not {what}";
+        }
+
         if (owner != uid)
         {
             return $"{path} belongs to uid {owner}, not {uid}";

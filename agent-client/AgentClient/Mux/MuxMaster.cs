@@ -132,7 +132,7 @@ internal sealed class MuxMaster : IDisposable
 
                 foreach (var fd in fds.AsSpan(0, count))
                 {
-                    _ = MuxNative.Close(fd);
+                    _ = Terminal.LibC.Close(fd);
                 }
 
                 if (kind == MuxProtocol.Status)
@@ -188,7 +188,7 @@ internal sealed class MuxMaster : IDisposable
             {
                 foreach (var fd in fds)
                 {
-                    _ = MuxNative.Close(fd);
+                    _ = Terminal.LibC.Close(fd);
                 }
             }
             else

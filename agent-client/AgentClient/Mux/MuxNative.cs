@@ -31,9 +31,6 @@ internal static unsafe partial class MuxNative
     [LibraryImport("libc", EntryPoint = "dup2")]
     public static partial int Dup2(int from, int to);
 
-    [LibraryImport("libc", EntryPoint = "close")]
-    public static partial int Close(int fd);
-
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirFd, string path, int flags, uint mask, StatxBuffer* buffer);
 

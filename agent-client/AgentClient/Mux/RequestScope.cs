@@ -64,7 +64,7 @@ internal sealed class RequestScope : IDisposable
         Error.Dispose();
         foreach (var fd in _fds)
         {
-            _ = MuxNative.Close(fd);
+            _ = LibC.Close(fd);
         }
     }
 }
