@@ -37,6 +37,7 @@ async Task Step(string name, Func<Task> step)
 }
 
 var textFile = Path.Combine(options.WorkDirectory, "terminal-text.txt");
+var muxDirectory = Path.Combine(options.WorkDirectory, "mux");
 var randomFile = Path.Combine(options.WorkDirectory, "random-printable.txt");
 TerminalText.WriteText(textFile, options.ThroughputFileBytes);
 TerminalText.WriteRandomPrintable(randomFile, options.ThroughputFileBytes);
@@ -85,9 +86,11 @@ if (options.Runs("exec"))
 if (options.Runs("startup"))
 {
     var variants = new List<ProcessVariant>();
+    using var muxMaster = options.AgentClientAot is { } master ? await MuxMasterProcess.StartAsync(brokerSystem.MuxMaster(master, muxDirectory)).ConfigureAwait(false) : null;
     if (options.AgentClientAot is { } aot)
     {
         variants.Add(new ProcessVariant(MarkdownReport.ClientAot, () => brokerSystem.ClientExecTrue(aot)));
+        variants.Add(new ProcessVariant(MarkdownReport.ClientAotMux, () => brokerSystem.ClientExecTrue(aot, muxDirectory)));
     }
 
     if (options.AgentClientAotBaseline is { } baseline)

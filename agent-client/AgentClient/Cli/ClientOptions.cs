@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentClient.Connection;
+using AgentClient.Mux;
 using Broker.Protocol.Transport;
 
 namespace AgentClient.Cli;
@@ -57,16 +58,16 @@ internal sealed class ClientOptions
     /// <summary>Resolves the broker address and token, or explains what is missing.</summary>
     public (Uri? Broker, string? Token, string? Problem) Resolve(ParseResult parse)
     {
-        var url = parse.GetValue(Broker) ?? Environment.GetEnvironmentVariable("BROKER_URL") ?? "http://127.0.0.1:7443";
+        var url = parse.GetValue(Broker) ?? RequestScope.Variable("BROKER_URL") ?? "http://127.0.0.1:7443";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var broker) || (broker.Scheme != Uri.UriSchemeHttp && broker.Scheme != Uri.UriSchemeHttps))
         {
             return (null, null, $"'{url}' is not an http(s) URL");
         }
 
         var tls = new ClientTls(
-            parse.GetValue(CaFile)?.FullName ?? Environment.GetEnvironmentVariable("BROKER_CA_FILE"),
-            parse.GetValue(ClientCertificate)?.FullName ?? Environment.GetEnvironmentVariable("BROKER_CLIENT_CERT"),
-            parse.GetValue(ClientKey)?.FullName ?? Environment.GetEnvironmentVariable("BROKER_CLIENT_KEY"));
+            parse.GetValue(CaFile)?.FullName ?? RequestScope.Variable("BROKER_CA_FILE"),
+            parse.GetValue(ClientCertificate)?.FullName ?? RequestScope.Variable("BROKER_CLIENT_CERT"),
+            parse.GetValue(ClientKey)?.FullName ?? RequestScope.Variable("BROKER_CLIENT_KEY"));
         var (handler, problem) = tls.CreateHandler();
         handler?.Dispose();
         if (problem is not null)
@@ -92,7 +93,7 @@ internal sealed class ClientOptions
             token = File.ReadAllText(file.FullName).Trim();
         }
 
-        token ??= Environment.GetEnvironmentVariable("BROKER_TOKEN");
+        token ??= RequestScope.Variable("BROKER_TOKEN");
         if (string.IsNullOrWhiteSpace(token))
         {
             return (null, null, "no token: pass --token, --token-file or set BROKER_TOKEN");

@@ -39,6 +39,32 @@ internal sealed class TerminationSignals : IDisposable
     }
 
     /// <summary>
+    /// Signals that arrive as messages instead (a thin client's, relayed to the multiplexer master that runs
+    /// its command): <see cref="Deliver"/> each one.
+    /// </summary>
+    public static TerminationSignals Relayed() => new();
+
+    /// <summary>
+    /// Takes one signal as the handler of a registered one would: true if it was handled (an interrupt
+    /// forwarded, or the command cancelled), false for the second one, which should end the process.
+    /// </summary>
+    public bool Deliver(PosixSignal signal)
+    {
+        if (signal == PosixSignal.SIGINT && Volatile.Read(ref _interrupt) is { } interrupt && interrupt())
+        {
+            return true;
+        }
+
+        if (Interlocked.CompareExchange(ref _received, Number(signal), 0) != 0)
+        {
+            return false;
+        }
+
+        _cancel.Cancel();
+        return true;
+    }
+
+    /// <summary>
     /// Offers SIGINT to <paramref name="interrupt"/> until disposed: while it returns true the
     /// signal is taken as handled (exec forwards the first Ctrl-C to the remote program).
     /// </summary>
@@ -58,25 +84,11 @@ internal sealed class TerminationSignals : IDisposable
         _cancel.Dispose();
     }
 
-    private void Handle(PosixSignalContext context)
-    {
-        if (context.Signal == PosixSignal.SIGINT && Volatile.Read(ref _interrupt) is { } interrupt && interrupt())
-        {
-            context.Cancel = true;
-            return;
-        }
+    // The second one is not cancelled: it ends the process.
+    private void Handle(PosixSignalContext context) => context.Cancel = Deliver(context.Signal);
 
-        if (Interlocked.CompareExchange(ref _received, Number(context.Signal), 0) != 0)
-        {
-            // The second one: let it end the process.
-            return;
-        }
-
-        context.Cancel = true;
-        _cancel.Cancel();
-    }
-
-    private static int Number(PosixSignal signal) => signal switch
+    /// <summary>The signal's number on Linux.</summary>
+    public static int Number(PosixSignal signal) => signal switch
     {
         PosixSignal.SIGHUP => 1,
         PosixSignal.SIGINT => 2,

@@ -1,3 +1,4 @@
+using AgentClient.Mux;
 using Broker.Protocol.Transport;
 using Broker.Protocol.V1;
 using Grpc.Core;
@@ -40,9 +41,12 @@ internal sealed class BrokerConnection : IDisposable
     /// </summary>
     public static BrokerConnection Open(Uri broker, Func<string> token) => new(broker, token);
 
-    /// <summary>Starts an <c>Exec</c> call with <paramref name="start"/> as its first frame, on an HTTP/2 connection of its own (made on first use).</summary>
+    /// <summary>
+    /// Starts an <c>Exec</c> call with <paramref name="start"/> as its first frame, on an HTTP/2 connection of its own
+    /// (made on first use), or inside a multiplexer master on the master's shared one (with this command's token).
+    /// </summary>
     public Task<ExecCall> StartExecAsync(ExecRequest start, CancellationToken cancellationToken) =>
-        ExecCall.StartAsync(_http ??= new HttpMessageInvoker(Tls.CreateHandler().Handler ?? new SocketsHttpHandler(), disposeHandler: true), _broker, _token(), start, cancellationToken);
+        ExecCall.StartAsync(RequestScope.Current?.Http ?? (_http ??= new HttpMessageInvoker(Tls.CreateHandler().Handler ?? new SocketsHttpHandler(), disposeHandler: true)), _broker, _token(), start, cancellationToken);
 
     public void Dispose()
     {

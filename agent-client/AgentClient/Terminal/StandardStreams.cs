@@ -1,11 +1,13 @@
 using System.Text;
+using AgentClient.Mux;
 
 namespace AgentClient.Terminal;
 
 /// <summary>
 /// The process's standard input, output and error as raw descriptor streams, and text writers
 /// over output and error for the client's own messages (see <see cref="LibC"/> for why not
-/// System.Console).
+/// System.Console). Inside a multiplexer master they are the descriptors of the thin client whose
+/// command runs (<see cref="RequestScope"/>).
 /// </summary>
 internal static class StandardStreams
 {
@@ -17,20 +19,20 @@ internal static class StandardStreams
     private static readonly Lazy<TextWriter> s_err = new(() => TextWriter.Synchronized(new StreamWriter(s_error.Value, Utf8, 1024, leaveOpen: true) { AutoFlush = true }));
 
     /// <summary>Descriptor 0.</summary>
-    public static DescriptorStream Input => s_input.Value;
+    public static DescriptorStream Input => RequestScope.Current?.Input ?? s_input.Value;
 
     /// <summary>Descriptor 1.</summary>
-    public static DescriptorStream Output => s_output.Value;
+    public static DescriptorStream Output => RequestScope.Current?.Output ?? s_output.Value;
 
     /// <summary>Descriptor 2.</summary>
-    public static DescriptorStream Error => s_error.Value;
+    public static DescriptorStream Error => RequestScope.Current?.Error ?? s_error.Value;
 
     /// <summary>Text to standard output (tables, help).</summary>
-    public static TextWriter Out => s_out.Value;
+    public static TextWriter Out => RequestScope.Current?.Out ?? s_out.Value;
 
     /// <summary>Text to standard error (the client's own messages).</summary>
-    public static TextWriter Err => s_err.Value;
+    public static TextWriter Err => RequestScope.Current?.Err ?? s_err.Value;
 
     /// <summary>Whether standard input is a terminal.</summary>
-    public static bool InputIsTerminal => LibC.IsATty(LibC.StandardInput) == 1;
+    public static bool InputIsTerminal => LibC.IsATty(RequestScope.Current?.InputDescriptor ?? LibC.StandardInput) == 1;
 }

@@ -15,6 +15,7 @@ internal static class MarkdownReport
     public const string ClientAot = "agent-client exec (Native AOT)";
 
     public const string ClientAotBaseline = "agent-client exec (Native AOT, baseline)";
+    public const string ClientAotMux = "agent-client exec (Native AOT, via multiplexer)";
     public const string ClientJit = "agent-client exec (JIT build)";
     public const string TextData = "terminal text";
     public const string RandomData = "random printable";
@@ -158,7 +159,7 @@ internal static class MarkdownReport
         }
 
         md.AppendLine("## 3b. Whole-process start-up").AppendLine()
-          .AppendLine(CultureInfo.InvariantCulture, $"`true` run {options.StartupCount} times per variant as a process of its own, the way an agent runs one command (start the client, connect, authenticate, run, exit), in interleaved blocks of 20: `agent-client exec --target local -- true` (the Native AOT executable and the JIT build), `ssh host true` with a new connection, and `ssh host true` over a ControlMaster socket (with `--agent-client-aot-baseline`, a second Native AOT executable too, for a before/after in the same run). Wall time from starting the process to its exit; CPU is the client process's own (user + system, from getrusage of the waited-for child), not the server's.")
+          .AppendLine(CultureInfo.InvariantCulture, $"`true` run {options.StartupCount} times per variant as a process of its own, the way an agent runs one command (start the client, connect, authenticate, run, exit), in interleaved blocks of 20: `agent-client exec --target local -- true` (the Native AOT executable and the JIT build, and the Native AOT executable handing its command to an `agent-client mux start` master), `ssh host true` with a new connection, and `ssh host true` over a ControlMaster socket (with `--agent-client-aot-baseline`, a second Native AOT executable too, for a before/after in the same run). Wall time from starting the process to its exit; CPU is the client process's own (user + system, from getrusage of the waited-for child), not the server's.")
           .AppendLine()
           .AppendLine("| variant | runs | wall p50 ms | wall p99 ms | CPU p50 ms | failed |")
           .AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -231,6 +232,14 @@ internal static class MarkdownReport
             var mux = Percentiles.Of(startup.GetValueOrDefault(SshMuxExec)?.WallMilliseconds ?? []);
             Row(md, "agent-client exec as a whole process (Native AOT), wall p50 < 50 ms", $"{F(client?.P50, "F1")} ms", client?.P50 < 50.0);
             Row(md, "agent-client exec as a whole process below ssh ControlMaster", $"{F(client?.P50, "F1")} ms vs {F(mux?.P50, "F1")} ms ({F(Ratio(client?.P50, mux?.P50))}×)", client?.P50 < mux?.P50);
+            if (startup.TryGetValue(ClientAotMux, out var viaMaster))
+            {
+                var thin = Percentiles.Of(viaMaster.WallMilliseconds);
+                var thinCpu = Percentiles.Of(viaMaster.CpuMilliseconds);
+                var sshCpu = Percentiles.Of(startup.GetValueOrDefault(SshMuxExec)?.CpuMilliseconds ?? []);
+                Row(md, "agent-client exec via its multiplexer below ssh ControlMaster (wall)", $"{F(thin?.P50, "F1")} ms vs {F(mux?.P50, "F1")} ms ({F(Ratio(thin?.P50, mux?.P50))}×)", thin?.P50 < mux?.P50);
+                Row(md, "agent-client exec via its multiplexer below ssh ControlMaster (client CPU)", $"{F(thinCpu?.P50, "F1")} ms vs {F(sshCpu?.P50, "F1")} ms ({F(Ratio(thinCpu?.P50, sshCpu?.P50))}×)", thinCpu?.P50 < sshCpu?.P50);
+            }
         }
 
         var largest = results.Concurrency.Where(r => r.System == Broker).MaxBy(r => r.Requested);

@@ -97,12 +97,34 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
         return start;
     }
 
-    /// <summary><c>agent-client exec --target T -- true</c> with <paramref name="executable"/>, a process of its own, as an agent runs it.</summary>
-    public ProcessStartInfo ClientExecTrue(string executable)
+    /// <summary>
+    /// <c>agent-client exec --target T -- true</c> with <paramref name="executable"/>, a process of its own, as an agent runs it:
+    /// directly (no multiplexer, even if one runs), or handed to the master serving <paramref name="muxDirectory"/>.
+    /// </summary>
+    public ProcessStartInfo ClientExecTrue(string executable, string? muxDirectory = null)
     {
         var start = new ProcessStartInfo(executable) { ArgumentList = { "exec", "--target", _target, "--", "true" } };
         start.Environment["BROKER_URL"] = _address.ToString();
         start.Environment["BROKER_TOKEN"] = _execToken;
+        if (muxDirectory is null)
+        {
+            start.Environment["AGENT_CLIENT_MUX"] = "no";
+        }
+        else
+        {
+            start.Environment["AGENT_CLIENT_MUX_DIR"] = muxDirectory;
+        }
+
+        return start;
+    }
+
+    /// <summary><c>agent-client mux start</c> for this broker in <paramref name="muxDirectory"/> (no token: each exec brings its own).</summary>
+    public ProcessStartInfo MuxMaster(string executable, string muxDirectory)
+    {
+        var start = new ProcessStartInfo(executable) { ArgumentList = { "mux", "start", "--persist", "1h" }, RedirectStandardError = true };
+        start.Environment["BROKER_URL"] = _address.ToString();
+        start.Environment["AGENT_CLIENT_MUX_DIR"] = muxDirectory;
+        start.Environment.Remove("BROKER_TOKEN");
         return start;
     }
 
