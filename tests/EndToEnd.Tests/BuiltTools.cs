@@ -208,7 +208,7 @@ public sealed class BrokerProcess : IAsyncLifetime
         _process.OutputDataReceived += Collect;
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
-        await Task.WhenAny(ready.Task, _process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.WhenAny(ready.Task, _process.WaitForExitAsync()).WaitAsync(TimeSpan.FromMinutes(3));
         if (!ready.Task.IsCompleted)
         {
             throw new InvalidOperationException($"the broker did not start:\n{Log}");

@@ -46,6 +46,10 @@ internal sealed class ApprovalGrpcService(ApprovalCoordinator coordinator, Appro
 
         // Subscribed before the pending ones are listed, so nothing that changes in between is missed.
         using var subscription = coordinator.Feed.Subscribe();
+
+        // The headers tell the client the watch is in place: a client that reads a request after they arrive cannot
+        // miss a change made between its read and the watch (agent-client approvals wait relies on this).
+        await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
         if (request.IncludePending)
         {
             var pending = await coordinator.ListAsync(new ApprovalQuery { States = [ApprovalState.Pending], Limit = MaxLimit }, context.CancellationToken).ConfigureAwait(false);

@@ -138,7 +138,7 @@ public sealed class TerminalClient : IAsyncDisposable
 
     public Task WaitForExitAsync() => _reader.WaitAsync(TimeSpan.FromSeconds(60));
 
-    public async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 30)
+    public async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 90)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())

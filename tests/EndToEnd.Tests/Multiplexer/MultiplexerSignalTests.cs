@@ -27,8 +27,11 @@ public sealed class MultiplexerSignalTests : IClassFixture<BrokerProcess>
     /// <summary>Runs a command that says "ready" and then waits; once it said so, SIGINT to the client; its exit code and output.</summary>
     private static async Task<(int Code, string Output)> InterruptAsync(Dictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo(BuiltTools.AgentClient) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var arg in new[] { "exec", "--target", "local", "--script", "echo ready; sleep 300; echo never" })
+        // Through env --default-signal=INT, which then runs the client in its own process: a test host started as a
+        // background job of a non-interactive shell ignores SIGINT, and its children would inherit that (a client
+        // started with SIGINT ignored keeps it ignored, as nohup expects).
+        var info = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--default-signal=INT", BuiltTools.AgentClient, "exec", "--target", "local", "--script", "echo ready; sleep 300; echo never" })
         {
             info.ArgumentList.Add(arg);
         }

@@ -12,7 +12,7 @@ namespace EndToEnd.Tests.Terminal;
 /// </summary>
 public sealed class TmuxTerminal : IAsyncDisposable
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly string _socket;

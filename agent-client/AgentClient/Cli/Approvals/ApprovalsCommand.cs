@@ -147,6 +147,9 @@ internal static class ApprovalsCommand
     private static async Task<Approval> WaitForDecisionAsync(ApprovalService.ApprovalServiceClient service, string id, CancellationToken ct)
     {
         using var call = service.WatchApprovals(new WatchApprovalsRequest(), cancellationToken: ct);
+
+        // The broker sends the watch's headers once it is subscribed; reading before that could miss a decision.
+        await call.ResponseHeadersAsync.ConfigureAwait(false);
         var current = (await service.GetApprovalAsync(new GetApprovalRequest { Id = id }, cancellationToken: ct).ConfigureAwait(false)).Approval;
         if (current.State != ApprovalState.Pending)
         {
