@@ -96,6 +96,11 @@ if (options.Runs("startup"))
     if (options.AgentClientAotBaseline is { } baseline)
     {
         variants.Add(new ProcessVariant(MarkdownReport.ClientAotBaseline, () => brokerSystem.ClientExecTrue(baseline)));
+        if (options.AgentClientAot is not null)
+        {
+            // The baseline's thin client hands its command to the same master as the new one's: a before/after of the thin client alone.
+            variants.Add(new ProcessVariant(MarkdownReport.ClientAotBaselineMux, () => brokerSystem.ClientExecTrue(baseline, muxDirectory)));
+        }
     }
 
     variants.Add(new ProcessVariant(MarkdownReport.ClientJit, () => brokerSystem.ClientExecTrue(options.AgentClient)));

@@ -23,7 +23,7 @@ public sealed partial class ContainmentTests
         if (Host.IsRoot)
         {
             // Outside the POSIX session the broker kills, but it runs as the session's account, whose cleaning kills it.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             while (IsRunning(daemon))
             {
                 await Task.Delay(50, timeout.Token);
@@ -49,7 +49,7 @@ public sealed partial class ContainmentTests
 
         var daemon = await RunExecLeavingDaemonAsync(broker.Process);
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         while (IsRunning(daemon))
         {
             await Task.Delay(50, timeout.Token);

@@ -26,7 +26,7 @@ public sealed class CrashTests
             client = Process.Start(info)!;
             await client.StandardInput.WriteLineAsync("line before the crash");
             await client.StandardInput.FlushAsync();
-            var echoed = await client.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var echoed = await client.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
             echoed.Should().Be("line before the crash");
 
             // The recording is flushed and checkpointed at least every second: wait until the line is

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using AgentClient.Cli;
 using AgentClient.Terminal;
@@ -32,11 +31,11 @@ internal static class MuxClient
             return null;
         }
 
-        if (MuxLocation.CheckDirectory(directory, uid) is null && MuxLocation.CheckSocket(socketPath, uid) is null && Connect(socketPath, uid) is { } socket)
+        if (MuxLocation.CheckDirectory(directory, uid) is null && MuxLocation.CheckSocket(socketPath, uid) is null && Connect(socketPath, uid) is { } connection)
         {
-            using (socket)
+            using (connection)
             {
-                if (Run(socket, request, [LibC.StandardInput, LibC.StandardOutput, LibC.StandardError]) is { } code)
+                if (Run(connection, request, [LibC.StandardInput, LibC.StandardOutput, LibC.StandardError]) is { } code)
                 {
                     return code;
                 }
@@ -52,25 +51,18 @@ internal static class MuxClient
     }
 
     /// <summary>A connection to the socket whose peer is this user's own process, else null.</summary>
-    public static Socket? Connect(string socketPath, uint uid)
+    public static MuxConnection? Connect(string socketPath, uint uid)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        // Nobody listening (a master that has just stopped) is null: the direct path.
+        var connection = MuxConnection.Open(socketPath);
 
-            // The directory and socket were checked before; the peer's uid is checked after, so a socket swapped in between is still refused.
-            if (MuxMaster.PeerUid(socket) == uid)
-            {
-                return socket;
-            }
-        }
-        catch (SocketException)
+        // The directory and socket were checked before; the peer's uid is checked after, so a socket swapped in between is still refused.
+        if (connection?.PeerUid() == uid)
         {
-            // Nobody listens (a master that has just stopped): the direct path.
+            return connection;
         }
 
-        socket.Dispose();
+        connection?.Dispose();
         return null;
     }
 
@@ -78,33 +70,22 @@ internal static class MuxClient
     /// Hands <paramref name="request"/> with <paramref name="fds"/> (standard input, output, error) to the master at the
     /// other end and waits for the exit code; null if the master declined (nothing ran: take the direct path).
     /// </summary>
-    public static int? Run(Socket socket, MuxRequest request, ReadOnlySpan<int> fds)
+    public static int? Run(MuxConnection connection, MuxRequest request, ReadOnlySpan<int> fds)
     {
         Span<byte> reply = stackalloc byte[5];
-        try
+        if (!MuxNative.SendWithDescriptors(connection.Handle, MuxProtocol.Run, fds)
+            || !connection.Send(MuxProtocol.Encode(request))
+            || !connection.ReceiveExactly(reply[..1]) || reply[0] != MuxProtocol.Accepted)
         {
-            if (!MuxNative.SendWithDescriptors(socket.Handle, MuxProtocol.Run, fds))
-            {
-                return null;
-            }
-
-            socket.Send(MuxProtocol.Encode(request));
-            if (!ReceiveExactly(socket, reply[..1]) || reply[0] != MuxProtocol.Accepted)
-            {
-                // Declined (or a master stopping): nothing has run yet.
-                return null;
-            }
-        }
-        catch (SocketException)
-        {
+            // Declined (or a master stopping): nothing has run yet.
             return null;
         }
 
-        return Wait(socket, reply);
+        return Wait(connection, reply);
     }
 
     /// <summary>From here the command runs in the master: forward signals until its exit code comes.</summary>
-    private static int Wait(Socket socket, Span<byte> frame)
+    private static int Wait(MuxConnection connection, Span<byte> frame)
     {
         var registrations = new List<PosixSignalRegistration>(4);
         foreach (var signal in (ReadOnlySpan<PosixSignal>)[PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT])
@@ -112,20 +93,15 @@ internal static class MuxClient
             registrations.Add(PosixSignalRegistration.Create(signal, context =>
             {
                 context.Cancel = true;
-                try
-                {
-                    socket.Send(MuxProtocol.Frame(MuxProtocol.Signal, TerminationSignals.Number(context.Signal)));
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    // The master has gone; the receive below reports it.
-                }
+
+                // If the master has gone, the receive below reports it.
+                _ = connection.Send(MuxProtocol.Frame(MuxProtocol.Signal, TerminationSignals.Number(context.Signal)));
             }));
         }
 
         try
         {
-            while (ReceiveExactly(socket, frame))
+            while (connection.ReceiveExactly(frame))
             {
                 var number = BinaryPrimitives.ReadInt32LittleEndian(frame[1..]);
                 if (frame[0] == MuxProtocol.Exit)
@@ -147,10 +123,6 @@ internal static class MuxClient
                 }
             }
         }
-        catch (SocketException)
-        {
-            // Reported below.
-        }
         finally
         {
             foreach (var registration in registrations)
@@ -160,23 +132,6 @@ internal static class MuxClient
         }
 
         return ExitCodes.Report(ExitCodes.Failed, "the multiplexer master ended the command without an exit status");
-    }
-
-    private static bool ReceiveExactly(Socket socket, Span<byte> buffer)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = socket.Receive(buffer[read..]);
-            if (n == 0)
-            {
-                return false;
-            }
-
-            read += n;
-        }
-
-        return true;
     }
 
     /// <summary>

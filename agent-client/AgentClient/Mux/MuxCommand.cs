@@ -149,15 +149,15 @@ internal static class MuxCommand
         var directory = MuxLocation.Directory();
         var socketPath = MuxLocation.SocketPath(directory, key);
         if (socketPath is null || MuxLocation.CheckDirectory(directory, uid) is not null || MuxLocation.CheckSocket(socketPath, uid) is not null
-            || MuxClient.Connect(socketPath, uid) is not { } socket)
+            || MuxClient.Connect(socketPath, uid) is not { } connection)
         {
             return ExitCodes.Report(NoMaster, $"no master serves {key.Split('\n')[0]}");
         }
 
-        using (socket)
+        using (connection)
         {
             Span<byte> header = stackalloc byte[5];
-            if (!MuxNative.SendWithDescriptors(socket.Handle, kind, []) || socket.Receive(header) < 5 || header[0] != MuxProtocol.Text)
+            if (!MuxNative.SendWithDescriptors(connection.Handle, kind, []) || !connection.ReceiveExactly(header) || header[0] != MuxProtocol.Text)
             {
                 return ExitCodes.Report(NoMaster, $"no master serves {key.Split('\n')[0]}");
             }
@@ -165,7 +165,7 @@ internal static class MuxCommand
             var text = new byte[Math.Clamp(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header[1..]), 0, 4096)];
             var read = 0;
             int n;
-            while (read < text.Length && (n = socket.Receive(text.AsSpan(read))) > 0)
+            while (read < text.Length && (n = connection.Receive(text.AsSpan(read))) > 0)
             {
                 read += n;
             }

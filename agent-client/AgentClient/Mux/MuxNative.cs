@@ -20,6 +20,7 @@ internal static unsafe partial class MuxNative
     private const int SolSocket = 1;
     private const int ScmRights = 1;
     private const int MsgCmsgCloExec = 0x40000000;
+    private const int MsgNoSignal = 0x4000;
     private const int CmsgHeader = 16;
 
     [LibraryImport("libc", EntryPoint = "getuid")]
@@ -66,7 +67,8 @@ internal static unsafe partial class MuxNative
         var message = fds.IsEmpty
             ? new MessageHeader { Iov = &io, IovLength = 1 }
             : new MessageHeader { Iov = &io, IovLength = 1, Control = control, ControlLength = (nuint)(CmsgHeader + 16) };
-        return SendMsg(socket, &message, 0) == 1;
+        // A master that has gone is a failed send, not SIGPIPE: the thin client may not have set SIGPIPE aside yet.
+        return SendMsg(socket, &message, MsgNoSignal) == 1;
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ internal static class MarkdownReport
     public const string ClientAot = "agent-client exec (Native AOT)";
 
     public const string ClientAotBaseline = "agent-client exec (Native AOT, baseline)";
+    public const string ClientAotBaselineMux = "agent-client exec (Native AOT, baseline, via multiplexer)";
     public const string ClientAotMux = "agent-client exec (Native AOT, via multiplexer)";
     public const string ClientJit = "agent-client exec (JIT build)";
     public const string TextData = "terminal text";
@@ -159,7 +160,7 @@ internal static class MarkdownReport
         }
 
         md.AppendLine("## 3b. Whole-process start-up").AppendLine()
-          .AppendLine(CultureInfo.InvariantCulture, $"`true` run {options.StartupCount} times per variant as a process of its own, the way an agent runs one command (start the client, connect, authenticate, run, exit), in interleaved blocks of 20: `agent-client exec --target local -- true` (the Native AOT executable and the JIT build, and the Native AOT executable handing its command to an `agent-client mux start` master), `ssh host true` with a new connection, and `ssh host true` over a ControlMaster socket (with `--agent-client-aot-baseline`, a second Native AOT executable too, for a before/after in the same run). Wall time from starting the process to its exit; CPU is the client process's own (user + system, from getrusage of the waited-for child), not the server's.")
+          .AppendLine(CultureInfo.InvariantCulture, $"`true` run {options.StartupCount} times per variant as a process of its own, the way an agent runs one command (start the client, connect, authenticate, run, exit), in interleaved blocks of 20: `agent-client exec --target local -- true` (the Native AOT executable and the JIT build, and the Native AOT executable handing its command to an `agent-client mux start` master), `ssh host true` with a new connection, and `ssh host true` over a ControlMaster socket (with `--agent-client-aot-baseline`, a second Native AOT executable too, directly and handing its command to the same master, for a before/after in the same run). Wall time from starting the process to its exit; CPU is the client process's own (user + system, from getrusage of the waited-for child), not the server's.")
           .AppendLine()
           .AppendLine("| variant | runs | wall p50 ms | wall p99 ms | CPU p50 ms | failed |")
           .AppendLine("|---|---:|---:|---:|---:|---:|");

@@ -42,14 +42,14 @@ internal sealed class MasterHarness : IAsyncDisposable
     /// <summary>Runs a request through the master as a thin client does, with pipes for its descriptors; returns the exit code (null: declined) and what was written to its output.</summary>
     public async Task<(int? Code, string Output)> RunAsync(MuxRequest request)
     {
-        using var socket = MuxClient.Connect(SocketPath, Uid);
-        socket.Should().NotBeNull("the master listens and runs as this uid");
+        using var connection = MuxClient.Connect(SocketPath, Uid);
+        connection.Should().NotBeNull("the master listens and runs as this uid");
         LibC.TryCreatePipe(out var inRead, out var inWrite).Should().BeTrue();
         LibC.TryCreatePipe(out var outRead, out var outWrite).Should().BeTrue();
         _ = LibC.Close(inWrite);
         using var output = new FileStream(new SafeFileHandle(outRead, ownsHandle: true), FileAccess.Read);
         var reading = new StreamReader(output).ReadToEndAsync();
-        var code = await Task.Run(() => MuxClient.Run(socket!, request, [inRead, outWrite, outWrite]));
+        var code = await Task.Run(() => MuxClient.Run(connection!, request, [inRead, outWrite, outWrite]));
         _ = LibC.Close(inRead);
         _ = LibC.Close(outWrite);
         return (code, await reading.WaitAsync(TimeSpan.FromSeconds(30)));

@@ -90,6 +90,22 @@ public sealed class ClientTerminal : IAsyncDisposable
         return history.Contains($"same-{tag}-2", StringComparison.Ordinal);
     }
 
+    /// <summary>The shell's prompt as the pane shows it, once it is the last line on the screen (read it before starting a full-screen program).</summary>
+    public async Task<string> PromptAsync() =>
+        LastLine(await Screen.WaitForAsync(s => LastLine(s).EndsWith('$'), "the shell's prompt"));
+
+    /// <summary>
+    /// Waits until <paramref name="prompt"/> (from <see cref="PromptAsync"/>) is the last line again: the program that had the
+    /// terminal has exited and the shell reads the next line. Keys typed before that can be lost, as at any terminal: top
+    /// discards pending input after every key it reads and as it restores the terminal, vi reads ahead and exits with it.
+    /// </summary>
+    public Task WaitForPromptAsync(string prompt) =>
+        Screen.WaitForAsync(s => LastLine(s) == prompt, $"the shell's prompt '{prompt}' again");
+
+    /// <summary>The last line of the pane with any text on it, trailing blanks removed.</summary>
+    public static string LastLine(string history) =>
+        history.Split('\n').Select(l => l.TrimEnd()).LastOrDefault(l => l.Length > 0) ?? string.Empty;
+
     /// <summary>The lines of the pane that are exactly <paramref name="line"/> (trailing blanks ignored).</summary>
     public static int CountLines(string history, string line) =>
         history.Split('\n').Count(l => l.TrimEnd() == line);

@@ -63,6 +63,7 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         using var directory = new SessionScratch("e2e-vi-");
         var file = directory.File("notes.txt");
         await terminal.OpenShellAsync();
+        var prompt = await terminal.PromptAsync();
 
         await terminal.Screen.EnterAsync($"vi {file}");
         await terminal.Screen.WaitForTextAsync("[New");
@@ -71,6 +72,7 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         await terminal.Screen.PressAsync("Escape");
         await terminal.Screen.TypeAsync(":wq");
         await terminal.Screen.PressAsync("Enter");
+        await terminal.WaitForPromptAsync(prompt);
         await terminal.Screen.EnterAsync("echo saved-$((5+5))");
         await terminal.Screen.WaitForTextAsync("saved-10");
 
@@ -84,6 +86,7 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
     {
         await using var terminal = await StartAsync();
         await terminal.OpenShellAsync();
+        var prompt = await terminal.PromptAsync();
 
         await terminal.Screen.EnterAsync("top");
         var firstFrame = TopClock(await terminal.Screen.WaitForTextAsync("load average"));
@@ -91,6 +94,9 @@ public sealed class RawTerminalTests : IClassFixture<BrokerProcess>
         // shows it is in its refresh loop, reading keys.
         await terminal.Screen.WaitForAsync(screen => TopClock(screen) is { } clock && clock != firstFrame, "a second frame of top");
         await terminal.Screen.PressAsync("q");
+
+        // Not typed ahead: top flushes its input as it quits, so a command typed before the prompt is back can vanish.
+        await terminal.WaitForPromptAsync(prompt);
         await terminal.Screen.EnterAsync("echo after-top-$((1+1))");
         await terminal.Screen.WaitForTextAsync("after-top-2");
 
