@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Broker.Masking.Detection;
 using Broker.Masking.Detectors;
@@ -232,13 +233,11 @@ public sealed class MaskingProfile
     private void VerifyNeedles(in ScanText text, int start, bool ignoreCase, Findings findings)
     {
         var bytes = text.Bytes;
-        foreach (var at in findings.Heads)
+        var heads = CollectionsMarshal.AsSpan(findings.Heads);
+        // The heads are in order: those before the start are skipped at once.
+        var first = heads.BinarySearch(start);
+        foreach (var at in heads[(first < 0 ? ~first : first)..])
         {
-            if (at < start)
-            {
-                continue;
-            }
-
             var hit = false;
             var folded = NeedleEntry.Fold(bytes, at);
             foreach (var entry in ignoreCase ? _caselessByFirstByte[bytes[at]] : _exactByFirstByte[bytes[at]])

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -19,6 +20,8 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionT
     // AWS's documentation example pair: printed in tutorials and never a live credential.
     private static readonly byte[] s_exampleId = "AKIAIOSFODNN7EXAMPLE"u8.ToArray();
     private static readonly byte[] s_exampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"u8.ToArray();
+    private static readonly SearchValues<byte> s_base64 =
+        SearchValues.Create([.. Enumerable.Range(0, 256).Select(b => (byte)b).Where(ByteClass.IsBase64)]);
 
     public override IReadOnlyList<string> Needles { get; } = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
 
@@ -115,28 +118,21 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionT
         var bytes = text.Bytes;
         var limit = Math.Min(bytes.Length, keyEnd + SecretZone);
         var i = keyEnd;
+        // Runs of base64 characters are found with vector searches: this runs for every access key id of the output.
         while (i < limit)
         {
-            if (!ByteClass.IsBase64(bytes[i]))
+            var skip = bytes[i..limit].IndexOfAny(s_base64);
+            if (skip < 0)
             {
-                i++;
-                continue;
+                break;
             }
 
-            var start = i;
-            while (i < bytes.Length && ByteClass.IsBase64(bytes[i]) && i - start <= SecretLength)
-            {
-                i++;
-            }
-
+            var start = i + skip;
+            i = RunEnd(bytes, start, start + SecretLength + 1);
             var boundedBefore = text.At(start - 1) != (byte)'=' && !ByteClass.IsBase64(text.At(start - 1));
             if (!boundedBefore || i - start > SecretLength)
             {
-                while (i < bytes.Length && ByteClass.IsBase64(bytes[i]))
-                {
-                    i++;
-                }
-
+                i = RunEnd(bytes, i, bytes.Length);
                 continue;
             }
 
@@ -197,4 +193,17 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionT
     }
 
     private static bool IsKeyChar(byte b) => ByteClass.IsUpper(b) || ByteClass.IsDigit(b);
+
+    /// <summary>The end of the run of base64 characters from <paramref name="from"/>, looking no further than <paramref name="before"/>.</summary>
+    private static int RunEnd(ReadOnlySpan<byte> bytes, int from, int before)
+    {
+        before = Math.Min(before, bytes.Length);
+        if (from >= before)
+        {
+            return from;
+        }
+
+        var other = bytes[from..before].IndexOfAnyExcept(s_base64);
+        return other < 0 ? before : from + other;
+    }
 }

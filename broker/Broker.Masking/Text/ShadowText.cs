@@ -67,7 +67,13 @@ internal sealed class ShadowText
             return End;
         }
 
-        int lo = 0, hi = _segmentCount - 1;
+        // Most offsets asked for lie in the last segment (the release point, the end of a push): no search for them.
+        int lo = _segmentCount - 1, hi = lo;
+        if (_segments[lo].RawStart > rawOffset)
+        {
+            lo = 0;
+        }
+
         while (lo < hi)
         {
             var mid = (lo + hi + 1) >> 1;
@@ -136,7 +142,12 @@ internal sealed class ShadowText
 
     private int SegmentOf(long position)
     {
-        int lo = 0, hi = _segmentCount - 1;
+        int hi = _segmentCount - 1, lo = hi;
+        if (lo <= 0 || _segments[lo].Start > position)
+        {
+            lo = 0;
+        }
+
         while (lo < hi)
         {
             var mid = (lo + hi + 1) >> 1;
