@@ -103,6 +103,27 @@ public sealed class RecordingBucket : IDisposable
         return written;
     }
 
+    /// <summary>
+    /// Downloads the recording's contiguous uploaded bytes into a new temporary file (deleted when it is closed)
+    /// and returns it positioned at its start: a seekable copy for readers that rewind, in bounded memory.
+    /// </summary>
+    public async Task<FileStream> DownloadToTemporaryFileAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"recording-{Guid.NewGuid():N}.tmp");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+        try
+        {
+            await CopyToAsync(sessionId, file, cancellationToken).ConfigureAwait(false);
+            file.Position = 0;
+            return file;
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Deletes every object of a recording; returns how many went.</summary>
     public async Task<int> DeleteAsync(string sessionId, CancellationToken cancellationToken)
     {

@@ -64,20 +64,14 @@ internal sealed class BucketRecordingStream(RecordingBucket bucket, string sessi
 
     private async Task<FileStream> DownloadAsync(CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"broker-recording-{Guid.NewGuid():N}.tmp");
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
         try
         {
-            await bucket.CopyToAsync(sessionId, file, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
+            _file = await bucket.DownloadToTemporaryFileAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            return _file;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not IOException and not OperationCanceledException)
         {
-            await file.DisposeAsync().ConfigureAwait(false);
-            throw e as IOException ?? new IOException($"the recording of session {sessionId} could not be read from the object store: {e.Message}", e);
+            throw new IOException($"the recording of session {sessionId} could not be read from the object store: {e.Message}", e);
         }
-
-        _file = file;
-        return file;
     }
 }
