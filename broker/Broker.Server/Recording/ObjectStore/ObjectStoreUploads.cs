@@ -10,6 +10,8 @@ namespace Broker.Server.Recording.ObjectStore;
 /// </summary>
 internal sealed class ObjectStoreUploads : IHostedService, IAsyncDisposable
 {
+    private int _disposed;
+
     public ObjectStoreUploads(BrokerSettings settings, RecordingStore local, ILogger<RecordingUploader> logger)
     {
         if (settings.Server.Recording.ObjectStore is not { } store)
@@ -40,7 +42,8 @@ internal sealed class ObjectStoreUploads : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Uploader is not null)
+        // The container disposes this once as itself and once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && Uploader is not null)
         {
             await Uploader.DisposeAsync().ConfigureAwait(false);
             Uploader.Bucket.Dispose();
