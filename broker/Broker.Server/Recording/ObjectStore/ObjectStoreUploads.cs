@@ -38,7 +38,13 @@ internal sealed class ObjectStoreUploads : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Gives the uploads of sessions sealed at shutdown a few seconds, within the host's shutdown timeout (the
+    /// sessions were ended and sealed by <c>BrokerShutdown</c> before any service stops); a broker stopped for good
+    /// would otherwise keep their ends on its disk only.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        Uploader?.DrainAsync(TimeSpan.FromSeconds(5), cancellationToken) ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {

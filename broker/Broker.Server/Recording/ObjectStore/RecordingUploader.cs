@@ -66,6 +66,28 @@ internal sealed partial class RecordingUploader : IAsyncDisposable
         Advance(upload, writer.SignedLength, final: false);
     }
 
+    /// <summary>
+    /// Waits (polling, at most <paramref name="limit"/> or until <paramref name="cancellationToken"/>) for the
+    /// recordings sealed so far to reach the bucket: a broker that is stopped for good (scaled down) would otherwise
+    /// leave the end of its last sessions on its own disk only. What does not make it is resumed at the next start.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        try
+        {
+            while (!_pending.IsEmpty)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), bounded.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogDrainIncomplete(_logger, _pending.Count);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -288,6 +310,9 @@ internal sealed partial class RecordingUploader : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The object store did not answer at start (attempt {Attempt}), retrying in {Seconds} s: {Reason}")]
     private static partial void LogStartupRetrying(ILogger logger, int attempt, double seconds, LoggedText reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} recordings not yet all in the object store: their upload resumes at the next start")]
+    private static partial void LogDrainIncomplete(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming the upload of {Count} recordings left by an earlier run")]
     private static partial void LogResumed(ILogger logger, int count);
