@@ -85,4 +85,7 @@ public sealed record RecordingStorageDefinition
 
     /// <summary>A recording that takes no bytes at all for this long ends its session.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The bucket recordings are copied to as they are signed, or null to keep them in the data directory only.</summary>
+    public ObjectStoreDefinition? ObjectStore { get; init; }
 }

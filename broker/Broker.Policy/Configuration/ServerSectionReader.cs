@@ -190,7 +190,7 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
     private RecordingStorageDefinition ReadRecording(YamlNode node)
     {
         var recording = new RecordingStorageDefinition();
-        var fields = reader.Mapping(node, "server recording", "signing_key", "min_free_space", "stall_timeout");
+        var fields = reader.Mapping(node, "server recording", "signing_key", "min_free_space", "stall_timeout", "object_store");
         if (fields is null)
         {
             return recording;
@@ -216,6 +216,11 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
             && reader.Duration(stallNode, "stall_timeout", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)) is { } stall)
         {
             recording = recording with { StallTimeout = stall };
+        }
+
+        if (fields.TryGetValue("object_store", out var storeNode))
+        {
+            recording = recording with { ObjectStore = new ObjectStoreSectionReader(reader, fileName).Read(storeNode) };
         }
 
         return recording;

@@ -1,4 +1,5 @@
 using Broker.Server.Configuration;
+using Broker.Server.Recording.ObjectStore;
 
 namespace Broker.Server.Recording;
 
@@ -12,7 +13,9 @@ internal static class RecordingServices
     public static IServiceCollection AddRecordings(this IServiceCollection services)
     {
         services.AddSingleton(sp => new RecordingStore(Settings(sp).DataDirectory, Settings(sp).Recording, Settings(sp).SigningKeyPath));
-        services.AddSingleton<IRecordingStorage>(sp => sp.GetRequiredService<RecordingStore>());
+        services.AddSingleton(sp => new ObjectStoreUploads(Settings(sp), sp.GetRequiredService<RecordingStore>(), sp.GetRequiredService<ILogger<RecordingUploader>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<ObjectStoreUploads>().Storage);
+        services.AddHostedService(sp => sp.GetRequiredService<ObjectStoreUploads>());
         services.AddSingleton<IRecordingIndex>(sp => new SqliteRecordingIndex(Path.Combine(Settings(sp).DataDirectory, SqliteRecordingIndex.FileName)));
         // The free space is a wall-clock reading: a test's fake clock must not drive it.
         services.AddSingleton(sp => new DataDirectorySpace(Settings(sp).DataDirectory, Settings(sp).Server.Recording.MinFreeBytes, TimeProvider.System, sp.GetRequiredService<ILogger<DataDirectorySpace>>()));

@@ -159,6 +159,7 @@ public sealed partial class RecordingWriter
         state.CheckpointOrdinal = ordinal;
         state.CheckpointedRecords = state.RecordsWritten;
         state.LastCheckpointTimestamp = _time.GetTimestamp();
+        PublishSigned(state.CompleteLength, kind == FrameKind.Seal);
     }
 
     private async Task WriteFrameAsync(WriterPumpState state, ReadOnlyMemory<byte> frame)

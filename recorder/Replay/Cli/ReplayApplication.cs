@@ -21,6 +21,7 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
         var caFile = new Option<FileInfo?>("--ca-file") { Description = "For --broker over https: trust only these CA certificates (PEM); defaults to $BROKER_CA_FILE, else the system's CAs.", Recursive = true };
         var clientCertificate = new Option<FileInfo?>("--client-cert") { Description = "For --broker: present this client certificate (PEM) for mutual TLS; defaults to $BROKER_CLIENT_CERT.", Recursive = true };
         var clientKey = new Option<FileInfo?>("--client-key") { Description = "The client certificate's private key (PEM); defaults to $BROKER_CLIENT_KEY.", Recursive = true };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "For s3:// locations: an S3-compatible service's URL (path-style addressing); defaults to $BROKER_S3_ENDPOINT, else AWS S3. Credentials and region come from the AWS SDK's defaults.", Recursive = true };
         var publicKey = new Option<string?>("--public-key", "-k") { Description = $"The broker's recording public key (PEM file); defaults to ${PublicKeyOption.EnvironmentVariable}." };
         var verify = new VerifyCommand(console, loader);
         var root = new RootCommand("Replay, inspect, verify, search and export broker session recordings.")
@@ -38,12 +39,27 @@ internal sealed class ReplayApplication(ReplayConsole console, IReadOnlyList<IRe
         root.Options.Add(caFile);
         root.Options.Add(clientCertificate);
         root.Options.Add(clientKey);
+        root.Options.Add(s3Endpoint);
 
         // No response files: a recording may well be named @something.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (UsageErrors.Find(parse) is { } problem)
         {
             return console.Fail(ExitCodes.Usage, problem);
+        }
+
+        var endpoint = parse.GetValue(s3Endpoint) ?? console.Environment("BROKER_S3_ENDPOINT");
+        if (endpoint is null)
+        {
+            sources.Add(new BucketSourceResolver(null));
+        }
+        else if (Uri.TryCreate(endpoint, UriKind.Absolute, out var endpointUri) && (endpointUri.Scheme == Uri.UriSchemeHttp || endpointUri.Scheme == Uri.UriSchemeHttps))
+        {
+            sources.Add(new BucketSourceResolver(endpointUri));
+        }
+        else
+        {
+            return console.Fail(ExitCodes.Usage, $"--s3-endpoint: '{endpoint}' is not an http(s) URL");
         }
 
         if (parse.GetValue(data) is { } directory)
