@@ -55,13 +55,13 @@ internal sealed class StoreSectionReader(YamlReader reader, string directory)
         }
 
         if (fields.TryGetValue("heartbeat_interval", out var intervalNode)
-            && reader.Duration(intervalNode, "server replica heartbeat_interval", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)) is { } interval)
+            && reader.Duration(intervalNode, "server replica heartbeat_interval", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)) is { } interval)
         {
             replica = replica with { HeartbeatInterval = interval };
         }
 
         if (fields.TryGetValue("dead_after", out var deadNode)
-            && reader.Duration(deadNode, "server replica dead_after", TimeSpan.FromMilliseconds(300), TimeSpan.FromHours(1)) is { } deadAfter)
+            && reader.Duration(deadNode, "server replica dead_after", TimeSpan.FromSeconds(3), TimeSpan.FromHours(1)) is { } deadAfter)
         {
             // A replica late by one beat under load must not be reaped while it lives: several beats fit in the window.
             if (deadAfter < replica.HeartbeatInterval * 3)
