@@ -43,6 +43,27 @@ public sealed partial class ReplicaTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_database_at_a_newer_schema_is_refused_with_exit_5_and_left_unchanged()
+    {
+        await using (var newer = _cluster.Database.CreateCommand(
+            "CREATE TABLE broker_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now()); "
+            + "INSERT INTO broker_schema_migrations (version, name) SELECT v, 'from a newer broker' FROM generate_series(1, 999) v"))
+        {
+            await newer.ExecuteNonQueryAsync();
+        }
+
+        var replica = _cluster.Replica("replica-a", Heartbeat, TimeSpan.FromMinutes(1));
+        var start = () => replica.InitializeAsync();
+
+        await start.Should().ThrowAsync<InvalidOperationException>();
+        await ReplicaCluster.EventuallyAsync(() => Task.FromResult(replica.HasExited), "the refused broker exits");
+        replica.ExitCode.Should().Be(5);
+        replica.Log.Should().Contain("version 999, newer than this broker knows");
+        await using var tables = _cluster.Database.CreateCommand("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'");
+        (await tables.ExecuteScalarAsync()).Should().Be(1L, "nothing but the migrations table: no step was applied and the replica registered nowhere");
+    }
+
+    [Fact]
     public async Task A_command_held_on_A_and_approved_through_B_runs_on_A()
     {
         var a = _cluster.Replica("replica-a", Heartbeat, TimeSpan.FromMinutes(1));
