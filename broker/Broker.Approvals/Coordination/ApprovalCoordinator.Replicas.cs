@@ -36,6 +36,37 @@ public sealed partial class ApprovalCoordinator
         }
     }
 
+    /// <summary>
+    /// Withdraws every pending request that <paramref name="orphaned"/> says lost its session, with
+    /// <paramref name="reason"/>: a replica's start-up recovery, which (unlike <see cref="RecoverAsync"/>) must spare the
+    /// sessions other live replicas hold. Returns how many were withdrawn.
+    /// </summary>
+    public async Task<int> WithdrawOrphanedAsync(Func<ApprovalRequest, bool> orphaned, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(orphaned);
+        var open = await _store.ListAsync(new ApprovalQuery { States = [ApprovalState.Pending], Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        var withdrawn = 0;
+        foreach (var request in open.Where(orphaned))
+        {
+            withdrawn += (await WithdrawForSessionAsync(request.Id, reason, cancellationToken).ConfigureAwait(false)).Succeeded ? 1 : 0;
+        }
+
+        return withdrawn;
+    }
+
+    /// <summary>Withdraws the pending requests of <paramref name="sessionId"/> (a session that died with its replica); returns how many.</summary>
+    public async Task<int> WithdrawForEndedSessionAsync(string sessionId, string reason, CancellationToken cancellationToken)
+    {
+        var open = await _store.ListAsync(new ApprovalQuery { States = [ApprovalState.Pending], SessionId = sessionId, Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
+        var withdrawn = 0;
+        foreach (var request in open)
+        {
+            withdrawn += (await WithdrawForSessionAsync(request.Id, reason, cancellationToken).ConfigureAwait(false)).Succeeded ? 1 : 0;
+        }
+
+        return withdrawn;
+    }
+
     private void AnnounceHere(ApprovalEvent approvalEvent)
     {
         CompleteWaiters(approvalEvent.Request);

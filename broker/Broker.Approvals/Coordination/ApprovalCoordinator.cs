@@ -153,18 +153,10 @@ public sealed partial class ApprovalCoordinator : IDisposable
     /// After a restart: every pending or approved request whose session is not alive any more is withdrawn with that
     /// reason; decided ones are left as they are. Returns how many were withdrawn.
     /// </summary>
-    public async Task<int> RecoverAsync(Func<string, bool> sessionAlive, CancellationToken cancellationToken)
+    public Task<int> RecoverAsync(Func<string, bool> sessionAlive, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sessionAlive);
-        var open = await _store.ListAsync(new ApprovalQuery { States = [ApprovalState.Pending], Limit = int.MaxValue }, cancellationToken).ConfigureAwait(false);
-        var withdrawn = 0;
-        foreach (var request in open.Where(r => !sessionAlive(r.SessionId)))
-        {
-            var result = await WithdrawForSessionAsync(request.Id, "the session ended (the broker restarted) before a decision", cancellationToken).ConfigureAwait(false);
-            withdrawn += result.Succeeded ? 1 : 0;
-        }
-
-        return withdrawn;
+        return WithdrawOrphanedAsync(r => !sessionAlive(r.SessionId), "the session ended (the broker restarted) before a decision", cancellationToken);
     }
 
     /// <summary>Expires every pending request past its timeout and every approval past its window; returns how many.</summary>

@@ -57,6 +57,12 @@ public sealed class SessionRegistry
         }
     }
 
+    /// <summary>
+    /// Raised after a session was added or ended, on the thread that added or ended it: for whoever mirrors the running
+    /// sessions elsewhere (the replica registry), which then reads <see cref="List"/>. A handler must not block.
+    /// </summary>
+    public event Action? Changed;
+
     /// <summary>Tracks an admitted session until it ends, then releases its slot; shutdown still waits for its release.</summary>
     public void Add(Session session)
     {
@@ -66,6 +72,7 @@ public sealed class SessionRegistry
             _ => OnEnded(session), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _ = session.Completion.ContinueWith(
             _ => _releasing.TryRemove(session, out var _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Changed?.Invoke();
     }
 
     private void OnEnded(Session session)
@@ -79,6 +86,8 @@ public sealed class SessionRegistry
             _ = old.Completion.ContinueWith(
                 _ => old.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+
+        Changed?.Invoke();
     }
 
     /// <summary>Sessions that have not finished releasing their processes and accounts (running ones included).</summary>

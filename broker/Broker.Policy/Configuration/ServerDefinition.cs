@@ -24,6 +24,12 @@ public sealed record ServerDefinition
 
     /// <summary>Approval settings for every role.</summary>
     public ServerApprovalsDefinition Approvals { get; init; } = new();
+
+    /// <summary>Where shared state lives (<c>server.store</c>): the embedded SQLite store, or PostgreSQL.</summary>
+    public StoreDefinition Store { get; init; } = new();
+
+    /// <summary>This replica's identity and heartbeat (<c>server.replica</c>); used with a PostgreSQL store.</summary>
+    public ReplicaDefinition Replica { get; init; } = new();
 }
 
 /// <summary>The <c>server.approvals</c> section.</summary>

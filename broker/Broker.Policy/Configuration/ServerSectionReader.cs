@@ -16,7 +16,7 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
     public ServerDefinition Read(YamlNode node)
     {
         var server = new ServerDefinition();
-        var fields = reader.Mapping(node, "server", "urls", "allow_plaintext", "tls", "limits", "recording", "approvals");
+        var fields = reader.Mapping(node, "server", "urls", "allow_plaintext", "tls", "limits", "recording", "approvals", "store", "replica");
         if (fields is null)
         {
             return server;
@@ -56,6 +56,21 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
         if (fields.TryGetValue("approvals", out var approvalsNode))
         {
             server = server with { Approvals = ReadApprovals(approvalsNode) };
+        }
+
+        var store = new StoreSectionReader(reader, _directory);
+        if (fields.TryGetValue("store", out var storeNode))
+        {
+            server = server with { Store = store.ReadStore(storeNode) };
+        }
+
+        if (fields.TryGetValue("replica", out var replicaNode))
+        {
+            server = server with { Replica = store.ReadReplica(replicaNode) };
+            if (server.Store.Postgres is null)
+            {
+                reader.Error(replicaNode, "server replica needs server store postgres: replicas share their state there");
+            }
         }
 
         return server;

@@ -84,6 +84,10 @@ public sealed class ReplicaRegistry
             ? QueryAsync("TRUE", cancellationToken)
             : QueryAsync("s.owner_issuer = @issuer AND s.owner_subject = @subject", cancellationToken, ("issuer", ownerIssuer), ("subject", ownerSubject));
 
+    /// <summary>The sessions the registry says <paramref name="replicaId"/> holds, oldest first (what a replica reconciles against).</summary>
+    public async Task<IReadOnlyList<LiveSession>> ListHeldAsync(string replicaId, CancellationToken cancellationToken) =>
+        [.. (await QueryAsync("s.replica_id = @replica", cancellationToken, ("replica", replicaId)).ConfigureAwait(false)).Select(l => l.Session)];
+
     /// <summary>
     /// Removes every replica whose heartbeat is older than <see cref="DeadAfter"/>, with its sessions, and returns those
     /// sessions. Safe on several replicas at once: each dead replica's row is deleted by exactly one of them.

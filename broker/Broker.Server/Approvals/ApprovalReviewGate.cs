@@ -12,7 +12,7 @@ namespace Broker.Server.Approvals;
 /// is held), then the command runs once if the request is approved, and never otherwise. An approval given to an
 /// earlier run of the identical command (same requester, target, role and policy) is used here, once.
 /// </summary>
-internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, IAccessPolicy access, ILogger<ApprovalReviewGate> logger) : IReviewGate
+internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, IAccessPolicy access, WaitingCommands waiting, ILogger<ApprovalReviewGate> logger) : IReviewGate
 {
     /// <summary>The rule id of refusals the approval workflow makes (denied, expired, withdrawn, not usable).</summary>
     public const string RuleId = "(approval)";
@@ -66,7 +66,12 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
             return new ReviewOutcome.Pending(held);
         }
 
-        var outcome = await WaitAsync(pending.Id, requester, request.WithdrawReason, progress, cancellationToken).ConfigureAwait(false);
+        ApprovalRequest? outcome;
+        using (waiting.Wait(new WaitingCommand(request.SessionId, requester.Issuer, requester.Subject, request.Target, pending.CreatedAt)))
+        {
+            outcome = await WaitAsync(pending.Id, requester, request.WithdrawReason, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         if (outcome is null)
         {
             return Close(progress, pending.Id, "the request is gone");

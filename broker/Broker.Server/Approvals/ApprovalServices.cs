@@ -7,13 +7,14 @@ namespace Broker.Server.Approvals;
 
 /// <summary>
 /// Registers the approval store (SQLite in the data directory), the coordinator, notifications and restart recovery;
-/// the settings are read from the container when each part is built.
+/// the settings are read from the container when each part is built. With a shared store (<c>embeddedStore</c>
+/// false) the store and the recovery are the replicas' (<c>Replicas/ReplicaServices</c>).
 /// </summary>
 internal static class ApprovalServices
 {
     private const string WebhookClient = "approval-webhooks";
 
-    public static IServiceCollection AddApprovals(this IServiceCollection services)
+    public static IServiceCollection AddApprovals(this IServiceCollection services, bool embeddedStore)
     {
         services.AddKeyedSingleton(WebhookClient, (_, _) => new HttpClient(new SocketsHttpHandler
         {
@@ -29,10 +30,15 @@ internal static class ApprovalServices
             TimeProvider.System,
             sp.GetRequiredService<ILogger<WebhookNotifier>>()));
         services.AddSingleton<IApprovalListener>(sp => sp.GetRequiredService<WebhookNotifier>());
-        services.AddSingleton<IApprovalStore>(sp => new SqliteApprovalStore(Path.Combine(sp.GetRequiredService<BrokerSettings>().DataDirectory, SqliteApprovalStore.FileName)));
+        if (embeddedStore)
+        {
+            services.AddSingleton<IApprovalStore>(sp => new SqliteApprovalStore(Path.Combine(sp.GetRequiredService<BrokerSettings>().DataDirectory, SqliteApprovalStore.FileName)));
+            services.AddHostedService<ApprovalRecovery>();
+        }
+
         services.AddSingleton(sp => new ApprovalCoordinator(sp.GetRequiredService<IApprovalStore>(), sp.GetRequiredService<BrokerSettings>().Time, sp.GetServices<IApprovalListener>()));
         services.AddSingleton<ApprovalVisibility>();
-        services.AddHostedService<ApprovalRecovery>();
+        services.AddSingleton<WaitingCommands>();
         return services;
     }
 

@@ -13,4 +13,10 @@ internal static class ExitCodes
 
     /// <summary><c>token</c>: the data directory holds no dev issuer key (and --init was not given).</summary>
     public const int NoIssuerKey = 4;
+
+    /// <summary><c>serve</c>: the PostgreSQL store's schema is newer than this broker knows (upgrade the broker); nothing was changed.</summary>
+    public const int StoreSchemaTooNew = 5;
+
+    /// <summary><c>serve</c>: the PostgreSQL store could not be reached or migrated at start.</summary>
+    public const int StoreUnavailable = 6;
 }

@@ -6,6 +6,7 @@ using Broker.DevServices.Local;
 using Broker.Server.Access;
 using Broker.Server.Configuration;
 using Broker.Server.Hosting;
+using Broker.Server.Replicas;
 
 namespace Broker.Server.Cli;
 
@@ -121,6 +122,16 @@ internal static class ServeCommand
                 ? "broker: TIOCSTI is refused by the kernel (dev.tty.legacy_tiocsti = 0) and by each session's seccomp filter"
                 : "broker: TIOCSTI is refused in sessions by their seccomp filter; the host still allows it elsewhere (set dev.tty.legacy_tiocsti = 0 to refuse it everywhere)");
             using var ownedContainment = containment;
+            if (settings.Server.Store.Postgres is { } store)
+            {
+                var (storeExit, storeLine) = await StoreMigration.RunAsync(store, ReplicaIdentity.From(settings.Server.Replica), ct).ConfigureAwait(false);
+                Console.Error.WriteLine($"broker: {storeLine}");
+                if (storeExit != ExitCodes.Success)
+                {
+                    return storeExit;
+                }
+            }
+
             await using var app = BrokerHost.Build(settings, containment);
             try
             {

@@ -14,6 +14,7 @@ using Broker.Server.Grpc;
 using Broker.Server.Mcp;
 using Broker.Server.Mcp.Relay;
 using Broker.Server.Recording;
+using Broker.Server.Replicas;
 using Broker.Server.Targets;
 using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
@@ -106,7 +107,11 @@ internal static class BrokerHost
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
         services.AddRecordings();
-        services.AddApprovals();
+        services.AddApprovals(embeddedStore: settings.Server.Store.Postgres is null);
+        if (settings.Server.Store.Postgres is { } store)
+        {
+            services.AddReplicas(store, ReplicaIdentity.From(settings.Server.Replica));
+        }
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(Settings(sp).Sts.ToSettings(), Settings(sp).AwsBaseCredentials, Settings(sp).Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));

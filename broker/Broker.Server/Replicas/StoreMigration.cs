@@ -1,0 +1,47 @@
+using Broker.Policy;
+using Broker.Postgres;
+using Broker.Server.Cli;
+using Npgsql;
+
+namespace Broker.Server.Replicas;
+
+/// <summary>
+/// At start, before the host is built: brings the shared database to this broker's schema (safe when several replicas
+/// start at once: the migrator serialises them) and refuses a database whose schema is newer than this broker knows.
+/// </summary>
+internal static class StoreMigration
+{
+    /// <summary>Migrates; returns the lines to print and the exit code (<see cref="ExitCodes.Success"/> to go on serving).</summary>
+    public static async Task<(int ExitCode, string Line)> RunAsync(PostgresDefinition store, ReplicaIdentity identity, CancellationToken cancellationToken)
+    {
+        var (dataSource, error) = PostgresDataSource.Create(store, identity.Id);
+        if (dataSource is null)
+        {
+            return (ExitCodes.Usage, error!);
+        }
+
+        await using (dataSource.ConfigureAwait(false))
+        {
+            var where = PostgresDataSource.Describe(store);
+            MigrationOutcome outcome;
+            try
+            {
+                outcome = await SchemaMigrator.MigrateAsync(dataSource, BrokerSchema.Migrations, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // Npgsql's messages name the server and the reason, never the password.
+                return (ExitCodes.StoreUnavailable, $"the store ({where}) cannot be used: {e.Message}");
+            }
+
+            return outcome switch
+            {
+                MigrationOutcome.Refused refused => (ExitCodes.StoreSchemaTooNew, $"the store ({where}) is refused: {refused.Reason}"),
+                MigrationOutcome.Migrated migrated => (ExitCodes.Success, $"store: {where}; schema version {migrated.Version}"
+                    + (migrated.Applied.Count > 0 ? $" (applied {string.Join(", ", migrated.Applied.Select(m => m.Version))})" : string.Empty)
+                    + $"; replica '{identity.Id}', heartbeat every {identity.HeartbeatInterval.TotalSeconds:0.###} s, dead after {identity.DeadAfter.TotalSeconds:0.###} s"),
+                _ => throw new InvalidOperationException("an unknown migration outcome"),
+            };
+        }
+    }
+}

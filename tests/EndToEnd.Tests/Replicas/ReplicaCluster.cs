@@ -1,0 +1,113 @@
+using Broker.TestSupport.Postgres;
+using Npgsql;
+
+namespace EndToEnd.Tests.Replicas;
+
+/// <summary>
+/// Broker replicas as processes over one real PostgreSQL database (a throwaway cluster of the host's installation).
+/// The replicas trust one token issuer: the dev issuer, whose key is made once (<c>broker token --init</c>) and
+/// copied into every replica's data directory before it starts, so a token minted for one is valid on all.
+/// </summary>
+public sealed class ReplicaCluster : IAsyncLifetime
+{
+    private readonly List<BrokerProcess> _replicas = [];
+    private readonly string _issuerDirectory = Path.Combine(Path.GetTempPath(), "broker-e2e-issuer-" + Guid.NewGuid().ToString("n"));
+    private PostgresCluster? _postgres;
+
+    /// <summary>The replicas' shared database (a new one per cluster); tests read the registry there.</summary>
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _postgres = await PostgresCluster.StartAsync();
+        Database = await _postgres.CreateDatabaseAsync();
+        var (code, _, stderr) = await BuiltTools.RunAsync(BuiltTools.Broker, ["token", "--data", _issuerDirectory, "--init", "--sub", "nobody"]);
+        code.Should().Be(0, stderr);
+    }
+
+    /// <summary>A replica's process, not yet started: the dev policy with a <c>server</c> section for the shared store.</summary>
+    public BrokerProcess Replica(string id, TimeSpan heartbeat, TimeSpan deadAfter, string? dataDirectory = null)
+    {
+        var data = dataDirectory ?? Path.Combine(Path.GetTempPath(), "broker-e2e-" + Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(data);
+        var key = Path.Combine(data, "dev-issuer-key.pem");
+        if (!File.Exists(key))
+        {
+            File.Copy(Path.Combine(_issuerDirectory, "dev-issuer-key.pem"), key);
+        }
+
+        var devPolicy = File.ReadAllText(Path.Combine(BuiltTools.RepositoryRoot, "docs/examples/dev-policy.yaml"));
+        var replica = new BrokerProcess
+        {
+            DataDirectory = data,
+            PolicyYaml = devPolicy + $"""
+
+                server:
+                  store:
+                    postgres:
+                      connection_string: '{Database.ConnectionString}'
+                  replica:
+                    id: {id}
+                    heartbeat_interval: {heartbeat.TotalSeconds}s
+                    dead_after: {deadAfter.TotalSeconds}s
+
+                """,
+        };
+        _replicas.Add(replica);
+        return replica;
+    }
+
+    /// <summary>The ids of the sessions the registry says <paramref name="replicaId"/> holds.</summary>
+    public async Task<List<string>> HeldSessionsAsync(string replicaId)
+    {
+        await using var command = Database.CreateCommand("SELECT id FROM live_sessions WHERE replica_id = @replica ORDER BY id");
+        command.Parameters.AddWithValue("replica", replicaId);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Whether <paramref name="replicaId"/> is registered.</summary>
+    public async Task<bool> IsRegisteredAsync(string replicaId)
+    {
+        await using var command = Database.CreateCommand("SELECT count(*) FROM broker_replicas WHERE id = @replica");
+        command.Parameters.AddWithValue("replica", replicaId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds (two minutes at most, for a loaded machine).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (limit.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"never: {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            await replica.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+
+        Directory.Delete(_issuerDirectory, recursive: true);
+    }
+}
