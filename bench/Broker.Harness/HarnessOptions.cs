@@ -79,7 +79,10 @@ internal sealed record HarnessOptions
 
     public int StartupCount => StartupRuns ?? (Quick ? 5 : 200);
 
-    public IReadOnlyList<int> SessionCounts => Quick ? [1, 10] : [1, 100, 500, 1_000];
+    /// <summary>Session counts the concurrency measurement opens (--sessions), or the mode's default.</summary>
+    public IReadOnlyList<int>? Sessions { get; init; }
+
+    public IReadOnlyList<int> SessionCounts => Sessions ?? (Quick ? [1, 10] : [1, 100, 500, 1_000]);
 
     public TimeSpan ConcurrencyWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
 
@@ -167,6 +170,19 @@ internal sealed record HarnessOptions
             startupRuns = n;
         }
 
+        IReadOnlyList<int>? sessions = null;
+        if (values.TryGetValue("sessions", out var counts))
+        {
+            var parsed = counts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(c => int.TryParse(c, out var n) && n > 0 ? n : 0).ToArray();
+            if (parsed.Length == 0 || parsed.Contains(0))
+            {
+                return (null, "--sessions takes a comma-separated list of positive session counts");
+            }
+
+            sessions = parsed;
+        }
+
         var selected = new HashSet<string>(Measurements, StringComparer.Ordinal);
         if (values.TryGetValue("only", out var only))
         {
@@ -198,6 +214,7 @@ internal sealed record HarnessOptions
             SshMaxSessions = sshMax,
             Rounds = rounds,
             ExecRuns = execRuns,
+            Sessions = sessions,
             StartupRuns = startupRuns,
             Selected = selected,
         }, null);
