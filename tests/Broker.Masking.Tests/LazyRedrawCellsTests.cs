@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Broker.Masking.Tests.Support;
 
@@ -113,22 +112,6 @@ public class LazyRedrawCellsTests
         return Encoding.UTF8.GetBytes(text.ToString(0, size));
     }
 
-    private static (byte[] Output, int Scans) Masked(byte[] input, IReadOnlyList<int> chunks, bool flush, bool eager)
-    {
-        var masker = MaskingProfile.Default.CreateMasker(new SecretRegistry(), MaskerOptions.Default with { Columns = 80, Rows = 24, EagerRedrawCells = eager });
-        var output = new ArrayBufferWriter<byte>();
-        var offset = 0;
-        foreach (var size in chunks)
-        {
-            masker.Push(input.AsSpan(offset, size), output);
-            offset += size;
-            if (flush)
-            {
-                masker.FlushHeld(output);
-            }
-        }
-
-        masker.Complete(output);
-        return (output.WrittenSpan.ToArray(), masker.ScreenRowScans);
-    }
+    private static (byte[] Output, int Scans) Masked(byte[] input, IReadOnlyList<int> chunks, bool flush, bool eager) =>
+        Mask.OnScreen(input, chunks, flush, eagerRedrawCells: eager);
 }

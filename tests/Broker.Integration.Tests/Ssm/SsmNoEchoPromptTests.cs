@@ -60,6 +60,8 @@ public sealed class SsmNoEchoPromptTests : IClassFixture<SsmBrokerFixture>
                     await terminal.WaitForOutputAsync($"got {password.Length} chars");
                     await terminal.SendAsync("echo after-$((6*7))\r");
                     await terminal.WaitForOutputAsync("after-42");
+                    // The prompt is back before exit is typed: in line mode, keys typed while a command runs go to the instance.
+                    await terminal.WaitForOutputAsync(Prompt, occurrences: 4);
                     await terminal.SendAsync("exit\r");
                     await terminal.WaitForExitAsync();
                     await observed.ReadToEndAsync(call, cts.Token);
