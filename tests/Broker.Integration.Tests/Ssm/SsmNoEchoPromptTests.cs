@@ -58,9 +58,10 @@ public sealed class SsmNoEchoPromptTests : IClassFixture<SsmBrokerFixture>
                     await WaitForFileAsync(flag, cts.Token);
                     await terminal.SendAsync(password + "\r");
                     await terminal.WaitForOutputAsync($"got {password.Length} chars");
+                    // Each command waits for the prompt: in line mode, keys typed while a command runs go to the instance.
+                    await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
                     await terminal.SendAsync("echo after-$((6*7))\r");
                     await terminal.WaitForOutputAsync("after-42");
-                    // The prompt is back before exit is typed: in line mode, keys typed while a command runs go to the instance.
                     await terminal.WaitForOutputAsync(Prompt, occurrences: 4);
                     await terminal.SendAsync("exit\r");
                     await terminal.WaitForExitAsync();
