@@ -29,4 +29,10 @@ public sealed record MaskerOptions
 
     /// <summary>The terminal's height; 0 when unknown.</summary>
     public int Rows { get; init; }
+
+    /// <summary>
+    /// Draws every redraw of a row into the screen model's cells at once rather than when they are needed: the same
+    /// output, slower; for tests that check the two against each other.
+    /// </summary>
+    internal bool EagerRedrawCells { get; init; }
 }

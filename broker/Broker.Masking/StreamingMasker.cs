@@ -44,7 +44,7 @@ public sealed class StreamingMasker
         _views.Add(_combined);
         if (options.Screen)
         {
-            _screen = new ScreenView(profile, secrets, _combined.Text, _plan, options.Columns, options.Rows);
+            _screen = new ScreenView(profile, secrets, _combined.Text, _plan, options.Columns, options.Rows, options.EagerRedrawCells);
             _views.Add(_screen);
         }
 

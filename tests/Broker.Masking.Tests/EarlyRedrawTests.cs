@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Broker.Masking.Tests.Support;
 using Broker.TestSupport.Terminal;
@@ -69,23 +68,5 @@ public class EarlyRedrawTests
 
     private static string Output(string label) => s_attacks.Single(a => a.Label == label).Output;
 
-    /// <summary>Masks <paramref name="input"/> in the given chunks; with <paramref name="flush"/>, the hold delay fires after every chunk.</summary>
-    private static byte[] Masked(byte[] input, IReadOnlyList<int> chunks, bool flush)
-    {
-        var masker = MaskingProfile.Default.CreateMasker(new SecretRegistry(), MaskerOptions.Default with { Columns = 80, Rows = 24 });
-        var output = new ArrayBufferWriter<byte>();
-        var offset = 0;
-        foreach (var size in chunks)
-        {
-            masker.Push(input.AsSpan(offset, size), output);
-            offset += size;
-            if (flush)
-            {
-                masker.FlushHeld(output);
-            }
-        }
-
-        masker.Complete(output);
-        return output.WrittenSpan.ToArray();
-    }
+    private static byte[] Masked(byte[] input, IReadOnlyList<int> chunks, bool flush) => Mask.OnScreen(input, chunks, flush).Output;
 }

@@ -59,6 +59,18 @@ internal sealed class ShadowText
         return segment.RawStart + (position - segment.Start);
     }
 
+    /// <summary>
+    /// How many positions from <paramref name="position"/> (at most up to <paramref name="end"/>) stand for consecutive raw
+    /// bytes, and the raw offset of the first: the text between two escape sequences, in one lookup.
+    /// </summary>
+    public (long RawStart, int Length) RunAt(long position, long end)
+    {
+        var index = SegmentOf(position);
+        var segment = _segments[index];
+        var segmentEnd = index + 1 < _segmentCount ? _segments[index + 1].Start : End;
+        return (segment.RawStart + (position - segment.Start), (int)(Math.Min(end, segmentEnd) - position));
+    }
+
     /// <summary>The first position whose raw byte is at or after <paramref name="rawOffset"/> (<see cref="End"/> when none).</summary>
     public long PositionOf(long rawOffset)
     {

@@ -10,6 +10,13 @@ internal sealed partial class ScreenView
 
     public void Csi(in CsiSequence sequence, long rawOffset)
     {
+        if (sequence.Final == (byte)'m' && sequence.Private == 0 && !_detailed && !_carriageReturn)
+        {
+            // Colours on a row drawn left to right (a coloured `cat`): they change no cell, and masking or holding them
+            // back would keep no secret off the screen, so they are not kept as edits.
+            return;
+        }
+
         _operations.Add((sequence.Start, rawOffset + 1));
         if (sequence.Private != 0 || !(sequence.Final == (byte)'m' || (sequence.Final is (byte)'K' or (byte)'J' && sequence.Get(0, 0) == 0)))
         {
@@ -198,6 +205,14 @@ internal sealed partial class ScreenView
             return;
         }
 
+        if (_detailed && mode == 0)
+        {
+            // The end of a redraw's line (a progress bar's \e[K): the cells left undrawn stay so.
+            ErasePending(_column);
+            _row.Erase(_column, _row.Width);
+            return;
+        }
+
         Materialize();
         switch (mode)
         {
@@ -239,12 +254,13 @@ internal sealed partial class ScreenView
     /// <summary>Scans the row a last time as it stands and forgets it.</summary>
     private void FinishRow(int toColumn)
     {
-        if (_detailed && _row.Width > 0)
+        if (_detailed && RowWidth > 0)
         {
             Scan(final: true);
         }
 
         _row.Clear();
+        DropPending();
         _held.Clear();
         _operations.Clear();
         StopRedraw();
@@ -271,6 +287,7 @@ internal sealed partial class ScreenView
     {
         if (_detailed)
         {
+            Settle();
             return;
         }
 

@@ -18,12 +18,20 @@ namespace Broker.Masking.Views;
 /// </remarks>
 internal sealed partial class ScreenView
 {
+    // Earlier redraws kept undrawn at most; more are drawn into the row (a row redrawn shorter and shorter without erasing).
+    private const int MaxPending = 4;
+
     // Where the redraw since the last carriage return starts in the combined text; -1 when the row is not a clean redraw.
     private long _redrawFrom = -1;
     private int _redrawColumns;
     private bool _redrawBounded;
     // Whether the row was a clean redraw when the carriage return came: until something is drawn, it still is.
     private bool _redrawShown;
+    // The current redraw's columns already in the row's cells; those from here to _redrawColumns are drawn lazily.
+    private int _drawnColumns;
+    // Earlier redraws' columns not yet in the row's cells (disjoint, all hidden by nothing drawn since).
+    private readonly Pending[] _pending = new Pending[MaxPending];
+    private int _pendingCount;
 
     /// <summary>How many times a row was scanned (a clean redraw is not): for tests and measurements.</summary>
     public int RowScans { get; private set; }
@@ -32,14 +40,20 @@ internal sealed partial class ScreenView
     private void StartRedraw()
     {
         _redrawShown = IsCleanRedraw();
+        KeepPending();
         _redrawFrom = _shadow.End;
         _redrawColumns = 0;
+        _drawnColumns = 0;
         var before = _shadow.End > _shadow.Base ? _shadow.Bytes[^1] : _shadow.End == 0 ? (byte)'\n' : (byte)0;
         _redrawBounded = before is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)']';
     }
 
     /// <summary>Anything but drawing, colours and erasing to the end: the row is no longer a clean redraw.</summary>
-    private void StopRedraw() => _redrawFrom = -1;
+    private void StopRedraw()
+    {
+        Settle();
+        _redrawFrom = -1;
+    }
 
     /// <summary>Text about to be drawn at the cursor (up to a line feed, which ends the row).</summary>
     private void FollowRedraw(ReadOnlySpan<byte> text)
@@ -49,9 +63,10 @@ internal sealed partial class ScreenView
             return;
         }
 
-        var lineFeed = text.IndexOf((byte)'\n');
-        var drawn = lineFeed < 0 ? text : text[..lineFeed];
-        if (_partialLength > 0 || _column != _redrawColumns || drawn.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) >= 0 ||
+        // One pass: the text up to the first byte that is not printable ASCII is drawn, and that byte must be the line feed.
+        var stop = text.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
+        var drawn = stop < 0 ? text : text[..stop];
+        if (_partialLength > 0 || _column != _redrawColumns || (stop >= 0 && text[stop] != (byte)'\n') ||
             _redrawColumns + drawn.Length >= LastColumn)
         {
             StopRedraw();
@@ -69,7 +84,22 @@ internal sealed partial class ScreenView
     /// <summary>Whether the row is a clean redraw the combined view reads as it shows (see the type's remarks).</summary>
     private bool IsCleanRedraw() =>
         _redrawFrom >= 0 && !_profile.HasCustomDetectors &&
-        (_row.Width == 0 || (_redrawColumns > 0 ? _redrawBounded && _row.Width <= _redrawColumns : _redrawShown));
+        (RowWidth == 0 || (_redrawColumns > 0 ? _redrawBounded && RowWidth <= _redrawColumns : _redrawShown));
+
+    /// <summary>The row's width with the cells not yet drawn (<see cref="ScreenRow.Width"/> once they are).</summary>
+    private int RowWidth
+    {
+        get
+        {
+            var width = _redrawFrom >= 0 && _drawnColumns < _redrawColumns ? Math.Max(_row.Width, _redrawColumns) : _row.Width;
+            for (var i = 0; i < _pendingCount; i++)
+            {
+                width = Math.Max(width, _pending[i].To);
+            }
+
+            return width;
+        }
+    }
 
     /// <summary>
     /// Draws the printable ASCII that <paramref name="text"/> starts with in one pass when it fits on the row (a progress
@@ -92,4 +122,148 @@ internal sealed partial class ScreenView
         _column += n;
         return n;
     }
+
+    /// <summary>
+    /// Text of a clean redraw that reaches no line feed: the cursor moves on and the cells are left to <see cref="Settle"/>
+    /// (most redraws are only ever judged clean and dropped, so their cells are never needed). Returns false when the text
+    /// is to be drawn now: it ends the row, or the cells are drawn eagerly (<see cref="MaskerOptions.EagerRedrawCells"/>).
+    /// </summary>
+    private bool DrawLazily(ReadOnlySpan<byte> text, long rawOffset, int columnsBefore)
+    {
+        if (_redrawFrom < 0)
+        {
+            return false;
+        }
+
+        var drawn = _redrawColumns - columnsBefore;
+        if (_eagerCells || drawn < text.Length)
+        {
+            // The row ends within this text (or cells are not left undrawn): what was drawn lazily goes into the cells now,
+            // except for a bare line feed (a progress line's last \r\n), which leaves the row to be judged as it is.
+            if (drawn > 0)
+            {
+                Settle(columnsBefore);
+                _drawnColumns = _redrawColumns;
+            }
+
+            return false;
+        }
+
+        _column += drawn;
+        if (drawn > 0)
+        {
+            _row.Dirty = true;
+            _lastCharacter = text[^1];
+            _lastLength = 1;
+            _lastRaw = rawOffset + text.Length - 1;
+        }
+
+        return true;
+    }
+
+    /// <summary>A carriage return starts a new redraw over the current one: what the current one left undrawn is kept.</summary>
+    private void KeepPending()
+    {
+        if (_redrawFrom < 0 || _drawnColumns >= _redrawColumns)
+        {
+            return;
+        }
+
+        // The current redraw covers columns [0, _redrawColumns): the earlier pieces show only right of it.
+        var kept = 0;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            var piece = _pending[i] with { From = Math.Max(_pending[i].From, _redrawColumns) };
+            if (piece.From < piece.To)
+            {
+                _pending[kept++] = piece;
+            }
+        }
+
+        _pendingCount = kept;
+        if (_pendingCount == MaxPending)
+        {
+            Settle();
+            return;
+        }
+
+        _pending[_pendingCount++] = new Pending(_redrawFrom, _drawnColumns, _redrawColumns);
+        _drawnColumns = _redrawColumns;
+    }
+
+    /// <summary>Erasing right of the cursor (at the end of the current redraw) also erases what is undrawn there.</summary>
+    private void ErasePending(int from)
+    {
+        var kept = 0;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            var piece = _pending[i] with { To = Math.Min(_pending[i].To, from) };
+            if (piece.From < piece.To)
+            {
+                _pending[kept++] = piece;
+            }
+        }
+
+        _pendingCount = kept;
+    }
+
+    /// <summary>Draws every cell left undrawn into the row (the current redraw's up to <paramref name="currentTo"/>), older first.</summary>
+    private void Settle(int currentTo = int.MaxValue)
+    {
+        if (_pendingCount == 0 && (_redrawFrom < 0 || _drawnColumns >= _redrawColumns))
+        {
+            return;
+        }
+
+        // Drawing them now changes nothing the detectors have not been told: the row was marked changed when they were drawn.
+        var dirty = _row.Dirty;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            DrawFromText(_pending[i].Origin, _pending[i].From, _pending[i].To);
+        }
+
+        _pendingCount = 0;
+        if (_redrawFrom >= 0)
+        {
+            var to = Math.Min(currentTo, _redrawColumns);
+            DrawFromText(_redrawFrom, _drawnColumns, to);
+            _drawnColumns = Math.Max(_drawnColumns, to);
+        }
+
+        _row.Dirty = dirty;
+    }
+
+    /// <summary>Forgets the cells left undrawn (the row is cleared).</summary>
+    private void DropPending()
+    {
+        _pendingCount = 0;
+        _drawnColumns = _redrawColumns;
+    }
+
+    /// <summary>Where the combined text must be kept from for the cells left undrawn (<see cref="long.MaxValue"/>: none).</summary>
+    private long PendingFrom()
+    {
+        var from = _redrawFrom >= 0 && _drawnColumns < _redrawColumns ? _redrawFrom + _drawnColumns : long.MaxValue;
+        for (var i = 0; i < _pendingCount; i++)
+        {
+            from = Math.Min(from, _pending[i].Origin + _pending[i].From);
+        }
+
+        return from;
+    }
+
+    /// <summary>Draws columns [<paramref name="from"/>, <paramref name="to"/>) of a redraw whose column 0 is combined-text position <paramref name="origin"/>.</summary>
+    private void DrawFromText(long origin, int from, int to)
+    {
+        var c = from;
+        while (c < to)
+        {
+            var (raw, length) = _shadow.RunAt(origin + c, origin + to);
+            _row.PutRun(c, _shadow.Bytes.Slice((int)(origin + c - _shadow.Base), length), raw);
+            c += length;
+        }
+    }
+
+    /// <summary>Columns [<see cref="From"/>, <see cref="To"/>) of a redraw whose column c is combined-text position <see cref="Origin"/> + c.</summary>
+    private readonly record struct Pending(long Origin, int From, int To);
 }

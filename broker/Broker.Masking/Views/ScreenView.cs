@@ -27,6 +27,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     private readonly Findings _findings = new();
     private readonly List<Held> _held = [];
     private readonly ScreenRow _row;
+    private readonly bool _eagerCells;
     private readonly List<(long Raw, int Length)> _cells = [];
     // The cursor movements and edits since the row was last scanned: when a secret appears on the screen and every
     // character of it is already out, masking the edit that brought the pieces together keeps it from happening.
@@ -52,8 +53,9 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     private int _partialNeeded;
     private long _partialRaw;
 
-    public ScreenView(MaskingProfile profile, SecretRegistry secrets, ShadowText shadow, MaskPlan plan, int columns, int rows)
+    public ScreenView(MaskingProfile profile, SecretRegistry secrets, ShadowText shadow, MaskPlan plan, int columns, int rows, bool eagerCells = false)
     {
+        _eagerCells = eagerCells;
         _profile = profile;
         _secrets = secrets;
         _shadow = shadow;
@@ -93,7 +95,13 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             Materialize();
         }
 
+        var columnsBefore = _redrawColumns;
         FollowRedraw(text);
+        if (DrawLazily(text, rawOffset, columnsBefore))
+        {
+            return;
+        }
+
         Draw(text, rawOffset);
     }
 
@@ -188,6 +196,11 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             Scan(final);
         }
 
+        if (_held.Count > 0)
+        {
+            Settle();
+        }
+
         var frontier = rawEnd;
         foreach (var held in _held)
         {
@@ -209,6 +222,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public void Flush(MaskPlan plan, long rawEnd)
     {
+        Settle();
         foreach (var held in _held)
         {
             if (held.Distinctive && TextLength(held.Column) >= ShortestLeak)
@@ -226,6 +240,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             return false;
         }
 
+        Settle();
         var first = _held.MinBy(h => h.Column);
         MaskCells(first.Column, _row.Width, first.Name);
         _held.Clear();
@@ -254,8 +269,8 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     {
     }
 
-    /// <summary>Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about.</summary>
-    public long KeepFrom() => _detailed ? long.MaxValue : RowStart();
+    /// <summary>Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about, and cells of a redraw not yet drawn are drawn from it.</summary>
+    public long KeepFrom() => _detailed ? PendingFrom() : RowStart();
 
     /// <summary>The end of the stream: the row is decided as it stands.</summary>
     public void Finish() => FinishRow(toColumn: 0);
@@ -273,6 +288,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             return;
         }
 
+        Settle();
         RowScans++;
         var width = _row.Width;
         EnsureBuffers((width * 4) + 4);

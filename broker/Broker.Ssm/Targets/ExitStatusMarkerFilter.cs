@@ -20,10 +20,14 @@ internal sealed class ExitStatusMarkerFilter
     private readonly byte[] _prefix;
     private readonly ArrayBufferWriter<byte> _held = new(64);
 
-    public ExitStatusMarkerFilter(string tag)
+    public ExitStatusMarkerFilter(string tag, PasswordPromptWatch? prompt = null)
     {
         _prefix = Encoding.ASCII.GetBytes("\u001b]133;X;" + tag + ";");
+        Prompt = prompt;
     }
+
+    /// <summary>Sees the output as it arrives (a terminal's, to infer when it waits at a password prompt); null for a command.</summary>
+    public PasswordPromptWatch? Prompt { get; }
 
     /// <summary>The status of the last marker seen, if any.</summary>
     public int? ExitStatus { get; private set; }
@@ -33,6 +37,8 @@ internal sealed class ExitStatusMarkerFilter
 
     public void Push(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
     {
+        // The marker is an OSC string, which the watch reads as showing nothing: it may see the output unfiltered.
+        Prompt?.Observe(chunk);
         if (_held.WrittenCount == 0)
         {
             Scan(chunk, output);

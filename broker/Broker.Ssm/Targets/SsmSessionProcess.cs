@@ -61,8 +61,11 @@ internal abstract partial class SsmSessionProcess : ITargetProcess
 
     public Task<ProcessExit> Exited => _exited.Task;
 
-    // The instance's terminal modes are not visible over the data channel: typed input is recorded as typed.
-    public TerminalInputMode InputMode => TerminalInputMode.NotATerminal;
+    /// <summary>
+    /// The instance's terminal modes are not visible over the data channel: a command's input is recorded as typed, and a
+    /// terminal infers a no-echo read from a password prompt on its screen (<see cref="SsmTerminalProcess"/>).
+    /// </summary>
+    public virtual TerminalInputMode InputMode => TerminalInputMode.NotATerminal;
 
     protected SsmDataChannel Channel { get; }
 

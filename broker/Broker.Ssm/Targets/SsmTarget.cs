@@ -52,7 +52,7 @@ public sealed partial class SsmTarget : ITarget
     {
         ArgumentNullException.ThrowIfNull(start);
         var tag = NewTag();
-        var opened = await OpenAsync(_settings.ShellDocument, _settings.ShellParameters, tag, cancellationToken).ConfigureAwait(false);
+        var opened = await OpenAsync(_settings.ShellDocument, _settings.ShellParameters, tag, terminal: true, cancellationToken).ConfigureAwait(false);
         if (opened.Failure is { } failure)
         {
             return failure;
@@ -105,7 +105,7 @@ public sealed partial class SsmTarget : ITarget
         {
             [_settings.CommandParameter] = [commandLine],
         };
-        var opened = await OpenAsync(_settings.CommandDocument, parameters, tag, cancellationToken).ConfigureAwait(false);
+        var opened = await OpenAsync(_settings.CommandDocument, parameters, tag, terminal: false, cancellationToken).ConfigureAwait(false);
         if (opened.Failure is { } failure)
         {
             return failure;
@@ -118,7 +118,7 @@ public sealed partial class SsmTarget : ITarget
     private static string NewTag() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
     /// <summary>Resolves the instance, starts the session, connects its channel and waits until the agent is ready.</summary>
-    private async Task<OpenResult> OpenAsync(string document, IReadOnlyDictionary<string, IReadOnlyList<string>> parameters, string tag, CancellationToken cancellationToken)
+    private async Task<OpenResult> OpenAsync(string document, IReadOnlyDictionary<string, IReadOnlyList<string>> parameters, string tag, bool terminal, CancellationToken cancellationToken)
     {
         var api = new SsmSessionApi(_settings.Endpoint, _credentials);
         var instance = await api.ResolveInstanceAsync(_settings.Instance, cancellationToken).ConfigureAwait(false);
@@ -137,7 +137,8 @@ public sealed partial class SsmTarget : ITarget
 
         var session = started.Value;
         LogStarted(_logger, session.SessionId, instance.Value!, document);
-        var marker = new ExitStatusMarkerFilter(tag);
+        // A terminal's output is also watched for password prompts: its ECHO flag is not visible from here.
+        var marker = new ExitStatusMarkerFilter(tag, terminal ? new PasswordPromptWatch() : null);
         var channel = new SsmDataChannel(
             new DataChannelEndpoint(session.StreamUrl, session.SessionId, session.TokenValue),
             _settings.Channel,

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Broker.Core.Targets;
 using Broker.Ssm.Api;
 using Broker.Ssm.DataChannel;
 using Broker.Ssm.Interactive;
@@ -17,11 +18,21 @@ internal sealed class SsmTerminalProcess : SsmSessionProcess
 {
     private static readonly byte[] EndOfFile = [0x04];
 
+    private readonly PasswordPromptWatch? _prompt;
+
     internal SsmTerminalProcess(SsmSessionApi api, SsmDataChannel channel, ExitStatusMarkerFilter exitMarker, RemoteShellSetupResult? setup, ILogger logger)
         : base(api, channel, exitMarker, logger)
     {
         Setup = setup;
+        _prompt = exitMarker.Prompt;
     }
+
+    /// <summary>
+    /// A read without echo, a line at a time, while the terminal waits at a password prompt (see <see cref="PasswordPromptWatch"/>):
+    /// what is typed there is recorded redacted. Otherwise nothing is known of the remote terminal's modes.
+    /// </summary>
+    public override TerminalInputMode InputMode =>
+        _prompt is { AtPasswordPrompt: true } ? TerminalInputMode.NoEchoLine : TerminalInputMode.NotATerminal;
 
     /// <summary>How installing the prompt markers went, when the session asked for them.</summary>
     public RemoteShellSetupResult? Setup { get; }

@@ -43,6 +43,29 @@ internal static class Mask
         }
     }
 
+    /// <summary>
+    /// Masks <paramref name="input"/> for an 80×24 terminal in the given chunks; with <paramref name="flush"/>, the hold delay
+    /// fires after every chunk. Returns the output and how many times the screen model scanned a row.
+    /// </summary>
+    public static (byte[] Output, int Scans) OnScreen(byte[] input, IReadOnlyList<int> chunks, bool flush, bool eagerRedrawCells = false)
+    {
+        var masker = MaskingProfile.Default.CreateMasker(new SecretRegistry(), MaskerOptions.Default with { Columns = 80, Rows = 24, EagerRedrawCells = eagerRedrawCells });
+        var output = new ArrayBufferWriter<byte>();
+        var offset = 0;
+        foreach (var size in chunks)
+        {
+            masker.Push(input.AsSpan(offset, size), output);
+            offset += size;
+            if (flush)
+            {
+                masker.FlushHeld(output);
+            }
+        }
+
+        masker.Complete(output);
+        return (output.WrittenSpan.ToArray(), masker.ScreenRowScans);
+    }
+
     public static int[] Whole(byte[] input) => input.Length == 0 ? [] : [input.Length];
 
     public static int[] OneByOne(byte[] input) => [.. Enumerable.Repeat(1, input.Length)];

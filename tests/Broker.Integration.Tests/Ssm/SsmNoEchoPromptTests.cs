@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+using Broker.Integration.Tests.Fixtures;
+using Broker.Integration.Tests.Identity;
+using Broker.Integration.Tests.Masking;
+using Recorder;
+
+namespace Broker.Integration.Tests.Ssm;
+
+/// <summary>
+/// A password typed at bash's <c>read -s</c> prompt on an SSM instance (the emulator's real PTY shell), in line mode and in
+/// a raw terminal, with an observer attached from the start. The broker cannot read the instance's ECHO flag; it infers
+/// the no-echo read from the password prompt shown last. The password has no secret shape: it must reach no screen, no
+/// observer, no record and no export, and the record goes on after it.
+/// </summary>
+[Collection(IdentityTestGroup.Name)]
+public sealed class SsmNoEchoPromptTests : IClassFixture<SsmBrokerFixture>
+{
+    private const string ReadPassword = "read -r -s -p 'Password: ' pw";
+
+    // The emulator's instance runs bash as the test's account (root here, so '#'); bash's default prompt ends in it.
+    private static readonly string Prompt = Environment.UserName == "root" ? "# " : "$ ";
+
+    private readonly SsmBrokerFixture _broker;
+
+    public SsmNoEchoPromptTests(SsmBrokerFixture broker) => _broker = broker;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Password_typed_at_read_s_on_an_instance_is_shown_to_no_one_recorded_redacted_and_the_record_goes_on(bool raw)
+    {
+        var password = NewPassword();
+        var echoOff = Directory.CreateTempSubdirectory("ssm-no-echo-");
+        try
+        {
+            // A watcher on the instance says when read -s has turned the terminal's echo off (it clears ECHOK with ECHO), by a
+            // file rather than by output: anything printed after the prompt would (rightly) end the inference.
+            var flag = Path.Combine(echoOff.FullName, "off");
+            var watcher = $"( while stty -a </dev/tty | grep -qE '(^| )echok( |$)'; do sleep 0.01; done; : > {flag} ) &\r";
+            string sessionId;
+            byte[] received;
+            ObservedSession observed;
+            var client = _broker.Client(_broker.Token($"{(raw ? "raw-typist" : "typist")}-{Guid.NewGuid():n}"));
+            await using (var terminal = await TerminalClient.OpenAsync(client, columns: 200, target: "ssm"))
+            {
+                await terminal.WaitForOutputAsync(Prompt);
+                sessionId = terminal.Opened!.SessionId;
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+                var (live, call) = await ObservedSession.AttachAsync(_broker.Recordings(_broker.Token($"typist-observer-{Guid.NewGuid():n}", "observers")), sessionId, fromStart: true, cts.Token);
+                observed = live;
+                using (call)
+                {
+                    await terminal.SendAsync(watcher);
+                    await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+                    await terminal.SendAsync(ReadPassword + "; echo; echo \"got ${#pw} chars\"\r");
+                    await terminal.WaitForOutputAsync("Password: ");
+                    await WaitForFileAsync(flag, cts.Token);
+                    await terminal.SendAsync(password + "\r");
+                    await terminal.WaitForOutputAsync($"got {password.Length} chars");
+                    // Each command waits for the prompt: in line mode, keys typed while a command runs go to the instance.
+                    await terminal.WaitForOutputAsync(Prompt, occurrences: 3);
+                    await terminal.SendAsync("echo after-$((6*7))\r");
+                    await terminal.WaitForOutputAsync("after-42");
+                    await terminal.WaitForOutputAsync(Prompt, occurrences: 4);
+                    await terminal.SendAsync("exit\r");
+                    await terminal.WaitForExitAsync();
+                    await observed.ReadToEndAsync(call, cts.Token);
+                }
+
+                received = terminal.OutputBytes;
+            }
+
+            SessionTraces.ShouldNotContain(received, [password], "the agent's terminal");
+            SessionTraces.ShouldNotContain(observed.Output, [password], "the live observer's output");
+            SessionTraces.ShouldNotContain(Encoding.UTF8.GetBytes(SessionTraces.TextOf(observed)), [password], "the live observer's input frames");
+            var traces = await SessionTraces.CollectAsync(_broker, sessionId);
+            traces.ShouldNotLeak(password);
+
+            var input = Encoding.UTF8.GetString(traces.RecordedInput);
+            input.Should().Contain(ReadPassword, "the typed command is recorded as typed");
+            input.Should().Contain(new string('*', password.Length) + "\r", "the password is recorded redacted, its length kept");
+            input.Should().Contain("echo after-$((6*7))", "the record goes on after the prompt");
+            input.Should().Contain("exit", "the record goes on to the end");
+            traces.Events.OfType<NoticeEvent>().Should().Contain(n => n.Message.Contains("recorded redacted", StringComparison.Ordinal));
+        }
+        finally
+        {
+            echoOff.Delete(recursive: true);
+        }
+    }
+
+    private static async Task WaitForFileAsync(string path, CancellationToken cancellationToken)
+    {
+        while (!File.Exists(path))
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    // Letters only and no secret shape: nothing but the prompt marks it, and no run of it turns up in a time or an id.
+    private static string NewPassword() => "Pw" + string.Concat(RandomNumberGenerator.GetBytes(9).Select(b => $"{(char)('a' + (b >> 4))}{(char)('A' + (b & 15))}"));
+}
