@@ -18,8 +18,12 @@ internal sealed class TmuxTerminal : IAsyncDisposable
     public static async Task<TmuxTerminal> StartAsync(string directory, string command)
     {
         var terminal = new TmuxTerminal(Path.Combine(directory, "tmux.sock"));
-        await terminal.RunAsync("-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-s", "audit", command);
-        await terminal.RunAsync("set-option", "-g", "set-clipboard", "on");
+
+        // In the server's configuration, read before the pane's command starts: set after new-session, the option
+        // raced the command, and a clipboard write played early under load made no buffer.
+        var configuration = Path.Combine(directory, "tmux.conf");
+        await File.WriteAllTextAsync(configuration, "set-option -g set-clipboard on\n");
+        await terminal.RunAsync("-f", configuration, "new-session", "-d", "-x", "120", "-y", "40", "-s", "audit", command);
         return terminal;
     }
 
