@@ -3,25 +3,7 @@ namespace Broker.Policy.Tests;
 /// <summary>The <c>server.recording.object_store</c> section: validated at load, with the access key from files or the environment only.</summary>
 public sealed class ObjectStoreSettingsTests : IDisposable
 {
-    private const string Policy = """
-        issuers:
-          - issuer: https://idp.example
-            audience: broker
-        targets:
-          - name: local
-            kind: local-shell
-        identities:
-          - issuer: https://idp.example
-            roles: [agent]
-        roles:
-          - name: agent
-            targets: [local]
-            default: deny
-        server:
-          recording:
-            object_store:
-        STORE
-        """;
+    private const string Policy = ServerSectionPolicy.Head + "server:\n  recording:\n    object_store:\nSTORE";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("object-store-").FullName;
 

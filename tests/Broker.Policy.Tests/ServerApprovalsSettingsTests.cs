@@ -3,24 +3,7 @@ namespace Broker.Policy.Tests;
 /// <summary>The <c>server.approvals</c> section: webhooks for every role, validated at load like a role's own.</summary>
 public sealed class ServerApprovalsSettingsTests : IDisposable
 {
-    private const string Policy = """
-        issuers:
-          - issuer: https://idp.example
-            audience: broker
-        targets:
-          - name: local
-            kind: local-shell
-        identities:
-          - issuer: https://idp.example
-            roles: [agent]
-        roles:
-          - name: agent
-            targets: [local]
-            default: deny
-        server:
-          approvals:
-        APPROVALS
-        """;
+    private const string Policy = ServerSectionPolicy.Head + "server:\n  approvals:\nAPPROVALS";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("server-approvals-").FullName;
 

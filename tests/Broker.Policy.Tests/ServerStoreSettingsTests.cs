@@ -6,23 +6,7 @@ namespace Broker.Policy.Tests;
 /// </summary>
 public sealed class ServerStoreSettingsTests : IDisposable
 {
-    private const string Policy = """
-        issuers:
-          - issuer: https://idp.example
-            audience: broker
-        targets:
-          - name: local
-            kind: local-shell
-        identities:
-          - issuer: https://idp.example
-            roles: [agent]
-        roles:
-          - name: agent
-            targets: [local]
-            default: deny
-        server:
-        SERVER
-        """;
+    private const string Policy = ServerSectionPolicy.Head + "server:\nSERVER";
 
     // The line of the first line of SERVER in the policy above.
     private const int FirstLine = 15;
