@@ -61,6 +61,29 @@ internal sealed partial record SessionTraces(ObservedSession Observed, IReadOnly
     }
 
     /// <summary>
+    /// A password typed at a no-echo prompt (<paramref name="readCommand"/>, then <c>echo after-$((6*7))</c> and
+    /// <c>exit</c>): shown to no one (the agent's terminal, a live observer's output and input frames, anything the
+    /// session left) and recorded redacted with its length kept, with the record going on after it.
+    /// </summary>
+    public static async Task<SessionTraces> ShouldHaveRedactedTypedPasswordAsync(
+        BrokerFixture broker, string sessionId, byte[] received, ObservedSession observed, string password, string readCommand)
+    {
+        ShouldNotContain(received, [password], "the agent's terminal");
+        ShouldNotContain(observed.Output, [password], "the live observer's output");
+        ShouldNotContain(Encoding.UTF8.GetBytes(TextOf(observed)), [password], "the live observer's input frames");
+        var traces = await CollectAsync(broker, sessionId);
+        traces.ShouldNotLeak(password);
+
+        var input = Encoding.UTF8.GetString(traces.RecordedInput);
+        input.Should().Contain(readCommand, "the typed command is recorded as typed");
+        input.Should().Contain(new string('*', password.Length) + "\r", "the password is recorded redacted, its length kept");
+        input.Should().Contain("echo after-$((6*7))", "the record goes on after the prompt");
+        input.Should().Contain("exit", "the record goes on to the end");
+        traces.Events.OfType<NoticeEvent>().Should().Contain(n => n.Message.Contains("recorded redacted", StringComparison.Ordinal));
+        return traces;
+    }
+
+    /// <summary>
     /// Fails on the first run of four bytes of a secret (eight of a long one, see <see cref="RunLength"/>). Mask names, session ids, asciicast times, text-export offsets and ISO times are removed first:
     /// they are not leaks, and a random session id holds a given run of four hex digits often enough to fail a run.
     /// </summary>
