@@ -62,4 +62,11 @@ public sealed record ReplicaDefinition
 
     /// <summary>How long a replica may be silent before others reap it (and end its sessions in the registry).</summary>
     public TimeSpan DeadAfter { get; init; } = DefaultDeadAfter;
+
+    /// <summary>
+    /// The file holding the cluster key (absolute), or null: the secret every replica is given, under which replicas
+    /// sign the assertions of calls they forward to each other. Without it a replica neither forwards nor accepts
+    /// forwarded calls. Read at start, never logged.
+    /// </summary>
+    public string? ClusterKeyFile { get; init; }
 }

@@ -14,6 +14,9 @@ internal sealed class StoreSectionReader(YamlReader reader, string directory)
 
     private static readonly string[] SeparateKeys = ["host", "port", "database", "user"];
 
+    // The cluster key signs HMAC-SHA256 assertions: at least 256 bits (Broker.Identity's ClusterAssertions checks it again).
+    private const int ClusterKeyMinimumBytes = 32;
+
     public StoreDefinition ReadStore(YamlNode node)
     {
         var fields = reader.Mapping(node, "server store", "postgres");
@@ -23,7 +26,7 @@ internal sealed class StoreSectionReader(YamlReader reader, string directory)
     public ReplicaDefinition ReadReplica(YamlNode node)
     {
         var replica = new ReplicaDefinition();
-        var fields = reader.Mapping(node, "server replica", "id", "advertise", "heartbeat_interval", "dead_after");
+        var fields = reader.Mapping(node, "server replica", "id", "advertise", "heartbeat_interval", "dead_after", "cluster_key_file");
         if (fields is null)
         {
             return replica;
@@ -74,7 +77,31 @@ internal sealed class StoreSectionReader(YamlReader reader, string directory)
             }
         }
 
+        if (fields.TryGetValue("cluster_key_file", out var keyNode) && reader.String(keyNode, "server replica cluster_key_file") is { Length: > 0 } keyFile)
+        {
+            replica = ReadClusterKeyFile(keyNode, Path.GetFullPath(keyFile, directory), replica);
+        }
+
         return replica;
+    }
+
+    private ReplicaDefinition ReadClusterKeyFile(YamlNode node, string path, ReplicaDefinition replica)
+    {
+        // Only the size is checked here: the key itself is read at start and never stands in the settings or the log.
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            reader.Error(node, $"server replica cluster_key_file '{path}' does not exist");
+            return replica;
+        }
+
+        if (file.Length < ClusterKeyMinimumBytes)
+        {
+            reader.Error(node, $"server replica cluster_key_file '{path}' holds {file.Length} bytes; a cluster key has at least {ClusterKeyMinimumBytes} (head -c 48 /dev/urandom | base64 > {file.Name})");
+            return replica;
+        }
+
+        return replica with { ClusterKeyFile = path };
     }
 
     private PostgresDefinition? ReadPostgres(YamlNode node)

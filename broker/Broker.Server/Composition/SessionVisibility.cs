@@ -20,8 +20,13 @@ internal sealed class SessionVisibility(SessionManager sessions, IAccessPolicy a
         sessions.Registry.Find(id) is { } session && MaySee(caller, session) ? session : null;
 
     /// <summary>Owners may end their sessions; operators may end any.</summary>
-    public bool MayEnd(CallerIdentity caller, Session session) =>
-        (session.Owner.Issuer == caller.Issuer && session.Owner.Subject == caller.Subject) || access.IsOperator(caller);
+    public bool MayEnd(CallerIdentity caller, Session session) => MayEnd(caller, session.Owner.Issuer, session.Owner.Subject);
 
-    private bool MaySee(CallerIdentity caller, Session session) => MayEnd(caller, session) || access.IsObserver(caller);
+    /// <summary>Whether <paramref name="caller"/> may see a session of this owner (one another replica holds, known by its owner only).</summary>
+    public bool MaySee(CallerIdentity caller, string ownerIssuer, string ownerSubject) => MayEnd(caller, ownerIssuer, ownerSubject) || access.IsObserver(caller);
+
+    private bool MayEnd(CallerIdentity caller, string ownerIssuer, string ownerSubject) =>
+        (ownerIssuer == caller.Issuer && ownerSubject == caller.Subject) || access.IsOperator(caller);
+
+    private bool MaySee(CallerIdentity caller, Session session) => MaySee(caller, session.Owner.Issuer, session.Owner.Subject);
 }

@@ -3,6 +3,7 @@ using Broker.Server.Access;
 using Broker.Server.Auth;
 using Broker.Server.Logging;
 using Broker.Server.Recording;
+using Broker.Server.Replicas.Forwarding;
 using Grpc.Core;
 using Recorder;
 using V1 = Broker.Protocol.V1;
@@ -12,7 +13,8 @@ namespace Broker.Server.Grpc;
 /// <summary>
 /// Recordings for auditors and observers: the index, the events, the files, the key, and live
 /// attach. Only the policy's observer and operator groups get in; an agent cannot read any
-/// recording, its own included, so none can learn about another identity's sessions.
+/// recording, its own included, so none can learn about another identity's sessions. Attach and the download of a
+/// live session another replica holds are answered by that replica (<see cref="SessionForwarder"/>).
 /// </summary>
 internal sealed partial class RecordingGrpcService : V1.RecordingService.RecordingServiceBase
 {
@@ -20,13 +22,15 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     private readonly RecordingCatalog _catalog;
     private readonly RecordingFeed _feed;
     private readonly IAccessPolicy _access;
+    private readonly SessionForwarder _forwarder;
     private readonly ILogger<RecordingGrpcService> _logger;
 
-    public RecordingGrpcService(RecordingCatalog catalog, RecordingFeed feed, IAccessPolicy access, ILogger<RecordingGrpcService> logger)
+    public RecordingGrpcService(RecordingCatalog catalog, RecordingFeed feed, IAccessPolicy access, SessionForwarder forwarder, ILogger<RecordingGrpcService> logger)
     {
         _catalog = catalog;
         _feed = feed;
         _access = access;
+        _forwarder = forwarder;
         _logger = logger;
     }
 
@@ -107,7 +111,14 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task DownloadRecording(V1.DownloadRecordingRequest request, IServerStreamWriter<V1.DownloadRecordingResponse> responseStream, ServerCallContext context)
     {
         Authorize(context, "read recordings");
-        var location = FindOrThrow(request.SessionId);
+        if ((string.IsNullOrEmpty(request.SessionId) ? null : _catalog.Find(request.SessionId)) is not { } location)
+        {
+            await (await _forwarder.LocateAsync(request.SessionId, context).ConfigureAwait(false) is { } holder
+                ? _forwarder.DownloadAsync(holder, request, responseStream, context)
+                : throw NoRecording(request.SessionId)).ConfigureAwait(false);
+            return;
+        }
+
         var stream = _catalog.Storage.OpenRead(location);
         await using (stream.ConfigureAwait(false))
         {
@@ -126,8 +137,14 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task Attach(V1.AttachRequest request, IServerStreamWriter<V1.AttachResponse> responseStream, ServerCallContext context)
     {
         var caller = Authorize(context, "watch sessions");
-        var feed = _feed.Open(request.SessionId, request.FromStart)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"session '{request.SessionId}' does not exist"));
+        if (_feed.Open(request.SessionId, request.FromStart) is not { } feed)
+        {
+            await (await _forwarder.LocateAsync(request.SessionId, context).ConfigureAwait(false) is { } holder
+                ? _forwarder.AttachAsync(holder, request, responseStream, context)
+                : throw new RpcException(new Status(StatusCode.NotFound, $"session '{request.SessionId}' does not exist"))).ConfigureAwait(false);
+            return;
+        }
+
         LogAttached(_logger, new LoggedText(caller.Subject), new LoggedText(request.SessionId), request.FromStart);
         await foreach (var item in feed.WithCancellation(context.CancellationToken).ConfigureAwait(false))
         {
@@ -157,8 +174,9 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     }
 
     private string FindOrThrow(string sessionId) =>
-        (string.IsNullOrEmpty(sessionId) ? null : _catalog.Find(sessionId))
-        ?? throw new RpcException(new Status(StatusCode.NotFound, $"no recording of session '{sessionId}'"));
+        (string.IsNullOrEmpty(sessionId) ? null : _catalog.Find(sessionId)) ?? throw NoRecording(sessionId);
+
+    private static RpcException NoRecording(string sessionId) => new(new Status(StatusCode.NotFound, $"no recording of session '{sessionId}'"));
 
     private static RecordingReader OpenReader(Stream stream, string sessionId)
     {

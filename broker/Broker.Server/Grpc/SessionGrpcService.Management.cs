@@ -12,21 +12,48 @@ internal sealed partial class SessionGrpcService
     private const int MaxTerminateReasonLength = 1024;
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
 
-    public override Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
+    public override async Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
+        var local = _visibility.Visible(caller, request.IncludeEnded).Select(s => s.ToInfo()).ToList();
+        foreach (var info in local)
+        {
+            info.ReplicaId = _forwarder.ReplicaId ?? string.Empty;
+        }
+
+        // Other replicas' live sessions from the registry, under the same visibility rule: every replica lists the same.
+        var elsewhere = await _forwarder.ListElsewhereAsync(
+            local.Select(s => s.SessionId).ToHashSet(StringComparer.Ordinal), (issuer, subject) => _visibility.MaySee(caller, issuer, subject), context.CancellationToken).ConfigureAwait(false);
         var response = new V1.ListSessionsResponse();
-        response.Sessions.AddRange(_visibility.Visible(caller, request.IncludeEnded).Select(s => s.ToInfo()));
-        return Task.FromResult(response);
+        response.Sessions.AddRange(local.Concat(elsewhere).OrderByDescending(s => s.StartedAt.ToDateTimeOffset()).ThenBy(s => s.SessionId, StringComparer.Ordinal));
+        return response;
     }
 
-    public override Task<V1.GetSessionResponse> GetSession(V1.GetSessionRequest request, ServerCallContext context) =>
-        Task.FromResult(new V1.GetSessionResponse { Session = FindVisible(context.Caller(), request.SessionId).ToInfo() });
+    public override async Task<V1.GetSessionResponse> GetSession(V1.GetSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.Caller();
+        if (_visibility.Find(caller, request.SessionId) is { } session)
+        {
+            var info = session.ToInfo();
+            info.ReplicaId = _forwarder.ReplicaId ?? string.Empty;
+            return new V1.GetSessionResponse { Session = info };
+        }
+
+        return await _forwarder.LocateAsync(request.SessionId, context).ConfigureAwait(false) is { } holder
+            ? await _forwarder.GetAsync(holder, request, context).ConfigureAwait(false)
+            : throw NotFound(request.SessionId);
+    }
 
     public override async Task<V1.TerminateSessionResponse> TerminateSession(V1.TerminateSessionRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        var session = FindVisible(caller, request.SessionId);
+        if (_visibility.Find(caller, request.SessionId) is not { } session)
+        {
+            return await _forwarder.LocateAsync(request.SessionId, context).ConfigureAwait(false) is { } holder
+                ? await _forwarder.TerminateAsync(holder, request, context).ConfigureAwait(false)
+                : throw NotFound(request.SessionId);
+        }
+
         if (!_visibility.MayEnd(caller, session))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"session '{session.Id}' is not yours: observers may watch sessions, only operators may end other identities' sessions"));
@@ -49,12 +76,13 @@ internal sealed partial class SessionGrpcService
         using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         await Task.WhenAny(session.Completion, Task.Delay(TerminateWait, _time, stopWaiting.Token)).ConfigureAwait(false);
         await stopWaiting.CancelAsync().ConfigureAwait(false);
-        return new V1.TerminateSessionResponse { Session = session.ToInfo() };
+        var terminated = session.ToInfo();
+        terminated.ReplicaId = _forwarder.ReplicaId ?? string.Empty;
+        return new V1.TerminateSessionResponse { Session = terminated };
     }
 
-    private Session FindVisible(CallerIdentity caller, string id) =>
-        // A session the caller may not see is reported exactly like one that does not exist.
-        _visibility.Find(caller, id) ?? throw new RpcException(new Status(StatusCode.NotFound, $"session '{id}' does not exist"));
+    // A session the caller may not see is reported exactly like one that does not exist.
+    private static RpcException NotFound(string id) => new(new Status(StatusCode.NotFound, $"session '{id}' does not exist"));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} terminated by {Subject}: {Reason}")]
     private static partial void LogTerminated(ILogger logger, string sessionId, string subject, string reason);

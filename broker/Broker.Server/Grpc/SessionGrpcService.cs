@@ -1,6 +1,7 @@
 using Broker.Core.Sessions;
 using Broker.Server.Auth;
 using Broker.Server.Composition;
+using Broker.Server.Replicas.Forwarding;
 using Grpc.Core;
 using V1 = Broker.Protocol.V1;
 
@@ -9,8 +10,8 @@ namespace Broker.Server.Grpc;
 /// <summary>
 /// The gRPC face of sessions. It only translates: <see cref="SessionComposer"/> opens sessions (<c>Interact</c> in
 /// SessionGrpcService.Interact.cs, <c>Exec</c> in SessionGrpcService.Exec.cs), <see cref="SessionVisibility"/> says
-/// who may see and end which (SessionGrpcService.Management.cs), and everything the client receives comes from the
-/// session's event stream (this file).
+/// who may see and end which (SessionGrpcService.Management.cs; a session another replica holds is answered by
+/// <see cref="SessionForwarder"/>), and everything the client receives comes from the session's event stream (this file).
 /// </summary>
 internal sealed partial class SessionGrpcService : V1.SessionService.SessionServiceBase
 {
@@ -20,14 +21,16 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly SessionComposer _composer;
     private readonly SessionVisibility _visibility;
     private readonly SessionTokenWatches _tokens;
+    private readonly SessionForwarder _forwarder;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionComposer composer, SessionVisibility visibility, SessionTokenWatches tokens, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionComposer composer, SessionVisibility visibility, SessionTokenWatches tokens, SessionForwarder forwarder, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _composer = composer;
         _visibility = visibility;
         _tokens = tokens;
+        _forwarder = forwarder;
         _time = time;
         _logger = logger;
     }

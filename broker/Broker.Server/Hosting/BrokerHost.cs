@@ -15,6 +15,7 @@ using Broker.Server.Mcp;
 using Broker.Server.Mcp.Relay;
 using Broker.Server.Recording;
 using Broker.Server.Replicas;
+using Broker.Server.Replicas.Forwarding;
 using Broker.Server.Targets;
 using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
@@ -23,6 +24,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Broker.Server.Hosting;
 
@@ -110,8 +112,19 @@ internal static class BrokerHost
         services.AddApprovals(embeddedStore: settings.Server.Store.Postgres is null);
         if (settings.Server.Store.Postgres is { } store)
         {
-            services.AddReplicas(store, ReplicaIdentity.From(settings.Server.Replica));
+            services.AddReplicas(store, ReplicaIdentity.From(settings.Server.Replica), settings.Server.Replica.ClusterKeyFile);
         }
+
+        // The embedded broker holds every session itself: no cluster key, no registry, nothing forwarded.
+        services.TryAddSingleton(ClusterTrust.None);
+        services.AddSingleton<ReplicaChannels>();
+        services.AddSingleton(sp => new SessionForwarder(
+            sp.GetService<Postgres.ReplicaRegistry>(),
+            sp.GetService<ReplicaIdentity>(),
+            sp.GetRequiredService<ClusterTrust>(),
+            sp.GetRequiredService<ReplicaChannels>(),
+            TimeProvider.System,
+            sp.GetRequiredService<ILogger<SessionForwarder>>()));
         services.AddSingleton<HealthServiceImpl>();
         services.AddSingleton(sp => new AwsCredentialBroker(Settings(sp).Sts.ToSettings(), Settings(sp).AwsBaseCredentials, Settings(sp).Time, sp.GetRequiredService<ILogger<AwsCredentialBroker>>()));
         services.AddSingleton(sp => new CredentialsEndpoint(Settings(sp).Sts.CredentialsEndpointPort, sp.GetRequiredService<ILogger<CredentialsEndpoint>>()));

@@ -10,13 +10,15 @@ namespace Broker.Server.Replicas;
 /// <summary>
 /// Registers the shared PostgreSQL store in place of the embedded one: approvals in PostgreSQL, changes made on other
 /// replicas relayed to this one's coordinator, and this replica's membership in the registry. The schema was migrated
-/// by <see cref="StoreMigration"/> before the host was built.
+/// by <see cref="StoreMigration"/> before the host was built. With a cluster key, calls about sessions other replicas
+/// hold are forwarded to them, and theirs accepted here (<see cref="Forwarding.SessionForwarder"/>).
 /// </summary>
 internal static class ReplicaServices
 {
-    public static IServiceCollection AddReplicas(this IServiceCollection services, PostgresDefinition store, ReplicaIdentity identity)
+    public static IServiceCollection AddReplicas(this IServiceCollection services, PostgresDefinition store, ReplicaIdentity identity, string? clusterKeyFile)
     {
         services.AddSingleton(identity);
+        services.AddSingleton(Forwarding.ClusterTrust.FromKeyFile(clusterKeyFile, identity.Id));
         services.AddSingleton(_ => PostgresDataSource.Create(store, identity.Id).DataSource
             ?? throw new InvalidOperationException("the PostgreSQL store was checked at start and can no longer be opened"));
         services.AddSingleton<IApprovalStore>(sp => new PostgresApprovalStore(sp.GetRequiredService<NpgsqlDataSource>()));
