@@ -84,14 +84,29 @@ public sealed class ServerStoreSettingsTests : IDisposable
     [InlineData("  store: {postgres: {host: db, database: broker, user: b}}\n  replica: {advertise: 'http://a:0'}", "port other than 0", 1)]
     [InlineData("  store: {postgres: {host: db, database: broker, user: b}}\n  replica: {heartbeat_interval: 5s, dead_after: 10s}", "at least three heartbeat intervals", 1)]
     [InlineData("  replica: {id: a}", "needs server store postgres", 0)]
+    [InlineData("  store: {postgres: {host: db, database: broker, user: b}}\n  replica: {cluster_key_file: missing.key}", "cluster_key_file", 1)]
+    [InlineData("  store: {postgres: {host: db, database: broker, user: b}}\n  replica: {cluster_key_file: short.key}", "a cluster key has at least 32", 1)]
     public void Bad_store_and_replica_settings_are_load_errors_with_their_line(string section, string message, int lineOffset)
     {
+        File.WriteAllText(Path.Combine(_directory, "short.key"), "31 bytes are one byte too few..");
         var result = Parse(section);
 
         var error = result.Errors.Should().ContainSingle().Subject;
         error.Message.Should().Contain(message);
         error.Line.Should().Be(FirstLine + lineOffset);
         error.Message.Should().NotContain("hunter2", "a password written inline by mistake is not repeated in the error");
+    }
+
+    [Fact]
+    public void A_cluster_key_file_next_to_the_policy_loads_as_its_path_never_its_contents()
+    {
+        File.WriteAllText(Path.Combine(_directory, "cluster.key"), "a-cluster-key-of-more-than-32-bytes-never-shown");
+
+        var result = Parse("  store: {postgres: {host: db, database: broker, user: b}}\n  replica: {cluster_key_file: cluster.key}");
+
+        result.Errors.Should().BeEmpty();
+        result.Document!.Server.Replica.ClusterKeyFile.Should().Be(Path.Combine(_directory, "cluster.key"));
+        result.Document.Server.ToString().Should().NotContain("never-shown");
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

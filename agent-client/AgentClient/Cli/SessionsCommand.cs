@@ -19,11 +19,14 @@ internal static class SessionsCommand
             var sessions = new SessionService.SessionServiceClient(broker.Connection.Channel);
             var response = await sessions.ListSessionsAsync(new ListSessionsRequest { IncludeEnded = parse.GetValue(all) }, cancellationToken: ct).ConfigureAwait(false);
             var output = StandardStreams.Out;
-            output.WriteLine($"{"SESSION",-36} {"SUBJECT",-20} {"TARGET",-12} {"KIND",-12} {"STATE",-8} {"STARTED",-20} EXIT");
+            // A broker running as replicas names each session's holder; the embedded broker has no such column.
+            var replicas = response.Sessions.Any(s => s.ReplicaId.Length > 0);
+            output.WriteLine($"{"SESSION",-36} {"SUBJECT",-20} {"TARGET",-12} {"KIND",-12} {"STATE",-8} {"STARTED",-20} " + (replicas ? "EXIT REPLICA" : "EXIT"));
             foreach (var s in response.Sessions)
             {
                 var exit = s.Exit is null ? "-" : s.Exit.Code.ToString(CultureInfo.InvariantCulture);
-                output.WriteLine($"{UntrustedText.Neutralize(s.SessionId),-36} {UntrustedText.Neutralize(s.Subject),-20} {UntrustedText.Neutralize(s.Target),-12} {Kind(s.Kind),-12} {State(s.State),-8} {s.StartedAt.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}  {exit}");
+                output.WriteLine($"{UntrustedText.Neutralize(s.SessionId),-36} {UntrustedText.Neutralize(s.Subject),-20} {UntrustedText.Neutralize(s.Target),-12} {Kind(s.Kind),-12} {State(s.State),-8} {s.StartedAt.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}  "
+                    + (replicas ? $"{exit,-4} {UntrustedText.Neutralize(s.ReplicaId)}" : exit));
             }
 
             return 0;
@@ -53,7 +56,13 @@ internal static class SessionsCommand
         return new Command("sessions", "Inspect and end sessions") { list, terminate };
     }
 
-    private static string Kind(SessionKind kind) => kind == SessionKind.Interactive ? "interactive" : "exec";
+    private static string Kind(SessionKind kind) => kind switch
+    {
+        SessionKind.Interactive => "interactive",
+        SessionKind.Exec => "exec",
+        // Another replica's session, listed from the registry, which does not keep the kind.
+        _ => "-",
+    };
 
     private static string State(SessionState state) => state == SessionState.Running ? "running" : "ended";
 }

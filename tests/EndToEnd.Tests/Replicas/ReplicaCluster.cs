@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Broker.TestSupport.Postgres;
 using Npgsql;
 
@@ -6,7 +7,8 @@ namespace EndToEnd.Tests.Replicas;
 /// <summary>
 /// Broker replicas as processes over one real PostgreSQL database (a throwaway cluster of the host's installation).
 /// The replicas trust one token issuer: the dev issuer, whose key is made once (<c>broker token --init</c>) and
-/// copied into every replica's data directory before it starts, so a token minted for one is valid on all.
+/// copied into every replica's data directory before it starts, so a token minted for one is valid on all. They share
+/// one cluster key (<c>server.replica.cluster_key_file</c>), made once per cluster, to forward calls to each other.
 /// </summary>
 public sealed class ReplicaCluster : IAsyncLifetime
 {
@@ -17,12 +19,18 @@ public sealed class ReplicaCluster : IAsyncLifetime
     /// <summary>The replicas' shared database (a new one per cluster); tests read the registry there.</summary>
     public NpgsqlDataSource Database { get; private set; } = null!;
 
+    /// <summary>The cluster key every replica is given.</summary>
+    public byte[] ClusterKey { get; } = RandomNumberGenerator.GetBytes(48);
+
+    private string ClusterKeyFile => Path.Combine(_issuerDirectory, "cluster.key");
+
     public async Task InitializeAsync()
     {
         _postgres = await PostgresCluster.StartAsync();
         Database = await _postgres.CreateDatabaseAsync();
         var (code, _, stderr) = await BuiltTools.RunAsync(BuiltTools.Broker, ["token", "--data", _issuerDirectory, "--init", "--sub", "nobody"]);
         code.Should().Be(0, stderr);
+        await File.WriteAllBytesAsync(ClusterKeyFile, ClusterKey);
     }
 
     /// <summary>A replica's process, not yet started: the dev policy with a <c>server</c> section for the shared store.</summary>
@@ -50,6 +58,7 @@ public sealed class ReplicaCluster : IAsyncLifetime
                     id: {id}
                     heartbeat_interval: {heartbeat.TotalSeconds}s
                     dead_after: {deadAfter.TotalSeconds}s
+                    cluster_key_file: {ClusterKeyFile}
 
                 """,
         };
@@ -78,6 +87,18 @@ public sealed class ReplicaCluster : IAsyncLifetime
         await using var command = Database.CreateCommand("SELECT count(*) FROM broker_replicas WHERE id = @replica");
         command.Parameters.AddWithValue("replica", replicaId);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+    }
+
+    /// <summary>The ids of the sessions <c>sessions list</c> shows <paramref name="token"/> on <paramref name="replica"/>, with the holder it names.</summary>
+    public static async Task<List<(string Id, string Holder)>> ListedAsync(BrokerProcess replica, string token)
+    {
+        var (code, stdout, stderr) = await replica.ClientAsync(token, null, "sessions", "list");
+        code.Should().Be(0, stderr);
+        return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length > 1)
+            .Select(fields => (fields[0], fields[^1]))
+            .OrderBy(s => s.Item1, StringComparer.Ordinal)];
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds (two minutes at most, for a loaded machine).</summary>

@@ -158,7 +158,7 @@ public sealed partial class ReplicaTests : IAsyncLifetime, IDisposable
     public void Dispose() => _scratch.Dispose();
 
     /// <summary>The id of <paramref name="requester"/>'s pending request, as the approver sees it on <paramref name="replica"/>.</summary>
-    private static async Task<string> PendingRequestAsync(BrokerProcess replica, string approverToken, string requester)
+    internal static async Task<string> PendingRequestAsync(BrokerProcess replica, string approverToken, string requester)
     {
         var id = string.Empty;
         await ReplicaCluster.EventuallyAsync(
