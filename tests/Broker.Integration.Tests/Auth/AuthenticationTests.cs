@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using Broker.Identity.Cluster;
 using Broker.Identity.Dev;
+using Broker.Identity.Tokens;
 using Broker.Integration.Tests.Fixtures;
 using Broker.Protocol.V1;
 using Grpc.Core;
@@ -42,6 +45,25 @@ public sealed class AuthenticationTests : IClassFixture<BrokerFixture>
         (await exec.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().BeOneOf(StatusCode.Unauthenticated, StatusCode.Cancelled);
         var after = (await _broker.Client(_broker.Token("operator", "operators")).ListSessionsAsync(new ListSessionsRequest { IncludeEnded = true })).Sessions.Count;
         after.Should().Be(before);
+    }
+
+    [Theory]
+    [InlineData("an assertion under some cluster key")]
+    [InlineData("an operator's own token")]
+    public async Task A_forwarded_call_is_unauthenticated_on_a_broker_without_a_cluster_key(string what)
+    {
+        var operatorToken = _broker.Token("operator", "operators");
+        var forward = what == "an operator's own token" ? operatorToken : new ClusterAssertions(RandomNumberGenerator.GetBytes(48), "replica-x", TimeProvider.System).Issue(
+            new AuthenticatedCaller(new global::Broker.Policy.CallerIdentity("broker-dev", "operator", new Dictionary<string, IReadOnlyList<string>> { ["groups"] = ["operators"] }), DateTimeOffset.UtcNow.AddHours(1)),
+            "/broker.v1.SessionService/ListSessions",
+            "any");
+        var sessions = new SessionService.SessionServiceClient(_broker.Channel(null));
+
+        var list = async () => await sessions.ListSessionsAsync(new ListSessionsRequest(), new Metadata { { "x-broker-forward", forward } });
+
+        var refused = (await list.Should().ThrowAsync<RpcException>()).Which;
+        refused.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        refused.Status.Detail.Should().Contain("no cluster key");
     }
 
     [Fact]
