@@ -111,14 +111,13 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task DownloadRecording(V1.DownloadRecordingRequest request, IServerStreamWriter<V1.DownloadRecordingResponse> responseStream, ServerCallContext context)
     {
         Authorize(context, "read recordings");
-        if ((string.IsNullOrEmpty(request.SessionId) ? null : _catalog.Find(request.SessionId)) is not { } location)
+        if (await HeldElsewhereAsync(request.SessionId, context).ConfigureAwait(false) is { } holder)
         {
-            await (await _forwarder.LocateAsync(request.SessionId, context).ConfigureAwait(false) is { } holder
-                ? _forwarder.DownloadAsync(holder, request, responseStream, context)
-                : throw NoRecording(request.SessionId)).ConfigureAwait(false);
+            await _forwarder.DownloadAsync(holder, request, responseStream, context).ConfigureAwait(false);
             return;
         }
 
+        var location = FindOrThrow(request.SessionId);
         var stream = _catalog.Storage.OpenRead(location);
         await using (stream.ConfigureAwait(false))
         {
@@ -137,14 +136,14 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task Attach(V1.AttachRequest request, IServerStreamWriter<V1.AttachResponse> responseStream, ServerCallContext context)
     {
         var caller = Authorize(context, "watch sessions");
-        if (_feed.Open(request.SessionId, request.FromStart) is not { } feed)
+        if (await HeldElsewhereAsync(request.SessionId, context).ConfigureAwait(false) is { } holder)
         {
-            await (await _forwarder.LocateAsync(request.SessionId, context).ConfigureAwait(false) is { } holder
-                ? _forwarder.AttachAsync(holder, request, responseStream, context)
-                : throw new RpcException(new Status(StatusCode.NotFound, $"session '{request.SessionId}' does not exist"))).ConfigureAwait(false);
+            await _forwarder.AttachAsync(holder, request, responseStream, context).ConfigureAwait(false);
             return;
         }
 
+        var feed = _feed.Open(request.SessionId, request.FromStart)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"session '{request.SessionId}' does not exist"));
         LogAttached(_logger, new LoggedText(caller.Subject), new LoggedText(request.SessionId), request.FromStart);
         await foreach (var item in feed.WithCancellation(context.CancellationToken).ConfigureAwait(false))
         {
@@ -173,10 +172,16 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
         return caller;
     }
 
-    private string FindOrThrow(string sessionId) =>
-        (string.IsNullOrEmpty(sessionId) ? null : _catalog.Find(sessionId)) ?? throw NoRecording(sessionId);
+    /// <summary>
+    /// The replica running a session this one does not, or null. Asked before any local copy is looked for: while the
+    /// session runs, the holder's recording is the whole of it, and a copy found here (a bucket's, uploaded so far) is not.
+    /// </summary>
+    private async Task<Postgres.SessionLocation?> HeldElsewhereAsync(string sessionId, ServerCallContext context) =>
+        _catalog.Running(sessionId) is null ? await _forwarder.LocateAsync(sessionId, context).ConfigureAwait(false) : null;
 
-    private static RpcException NoRecording(string sessionId) => new(new Status(StatusCode.NotFound, $"no recording of session '{sessionId}'"));
+    private string FindOrThrow(string sessionId) =>
+        (string.IsNullOrEmpty(sessionId) ? null : _catalog.Find(sessionId))
+        ?? throw new RpcException(new Status(StatusCode.NotFound, $"no recording of session '{sessionId}'"));
 
     private static RecordingReader OpenReader(Stream stream, string sessionId)
     {
