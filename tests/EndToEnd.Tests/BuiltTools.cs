@@ -262,7 +262,7 @@ public sealed class BrokerProcess : IAsyncLifetime
         _process.WaitForExit(30_000);
     }
 
-    /// <summary>Stops the broker as an operator would (SIGTERM: sessions are ended, their cgroups removed); SIGKILL if it hangs.</summary>
+    /// <summary>Stops the broker as an operator would (SIGTERM: sessions are ended, their cgroups removed); SIGKILL if it hangs. Once stopped, nothing more.</summary>
     public async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -279,7 +279,9 @@ public sealed class BrokerProcess : IAsyncLifetime
             }
         }
 
+        // Idempotent: a test may stop a broker that its fixture stops again at the end.
         _process?.Dispose();
+        _process = null;
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

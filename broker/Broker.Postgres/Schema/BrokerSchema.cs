@@ -14,5 +14,6 @@ public static class BrokerSchema
         new(1, "approval requests", ApprovalColumns.Schema),
         new(2, "replicas and the sessions they hold", ReplicaSchema.Tables),
         new(3, "a notification on every change to an approval request", ApprovalNotifications.Trigger),
+        new(4, "the recording index and the recordings' public keys", RecordingSchema.Tables),
     ];
 }

@@ -72,7 +72,7 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
             }
 
             stream.Position = 0;
-            var verification = RecordingVerifier.Verify(stream, _catalog.Storage.PublicKeyPem);
+            var verification = RecordingVerifier.Verify(stream, _catalog.PublicKeyFor(header.SigningKeyId));
             var running = _catalog.Running(request.SessionId) is not null;
             var entry = _catalog.Index.Get(request.SessionId)
                 ?? await RecordingIndexEntry.FromRecordingAsync(RewindAndKeep(stream), location, _catalog.Storage.SizeOf(location), context.CancellationToken).ConfigureAwait(false);

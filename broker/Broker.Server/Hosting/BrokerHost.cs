@@ -108,7 +108,7 @@ internal static class BrokerHost
             Settings(sp).Time));
         services.AddSingleton<CallerAuthInterceptor>();
         services.AddSingleton<Masking.MaskingProfiles>();
-        services.AddRecordings();
+        services.AddRecordings(sharedStore: settings.Server.Store.Postgres is not null);
         services.AddApprovals(embeddedStore: settings.Server.Store.Postgres is null);
         if (settings.Server.Store.Postgres is { } store)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Broker.Server.Logging;
 using Recorder;
 
@@ -14,14 +15,16 @@ internal sealed partial class RecordingCatalog
     private readonly ConcurrentDictionary<string, Task> _closing = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingCatalog> _logger;
+    private readonly IRecordingKeys? _keys;
 
-    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger, RecordingLimits? limits = null)
+    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger, RecordingLimits? limits = null, IRecordingKeys? keys = null)
     {
         Storage = storage;
         Index = index;
         _time = time;
         _logger = logger;
         Limits = limits ?? RecordingLimits.None;
+        _keys = keys;
     }
 
     public IRecordingStorage Storage { get; }
@@ -49,13 +52,30 @@ internal sealed partial class RecordingCatalog
         {
             Index.Upsert(RecordingIndexEntry.Started(writer.Header, path));
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is DbException or IOException or TimeoutException)
         {
             // The file is the record; the index is rebuilt from it at the next start.
             LogIndexFailed(_logger, new LoggedText(header.SessionId), new LoggedText(ex.Message));
         }
 
         return journal;
+    }
+
+    /// <summary>
+    /// The public key to verify a recording signed with <paramref name="signingKeyId"/>: the published key of whichever
+    /// replica signed it, else this broker's own (against which another broker's recording verifies as tampered).
+    /// </summary>
+    public string PublicKeyFor(string signingKeyId)
+    {
+        try
+        {
+            return (signingKeyId.Length > 0 ? _keys?.Find(signingKeyId) : null) ?? Storage.PublicKeyPem;
+        }
+        catch (DbException ex)
+        {
+            LogKeyLookupFailed(_logger, new LoggedText(signingKeyId), new LoggedText(ex.Message));
+            return Storage.PublicKeyPem;
+        }
     }
 
     /// <summary>The journal of a session whose recording is still open, or null.</summary>
@@ -95,11 +115,23 @@ internal sealed partial class RecordingCatalog
             }
         }
 
-        foreach (var row in rows.Values.Where(r => r.MissingSince is null && !seen.Contains(r.SessionId) && !_running.ContainsKey(r.SessionId)))
+        foreach (var row in rows.Values.Where(r => !seen.Contains(r.SessionId) && !_running.ContainsKey(r.SessionId)))
         {
-            LogMissing(_logger, row.SessionId, row.Location);
-            Index.Upsert(row with { MissingSince = _time.GetUtcNow() });
-            repaired++;
+            // Not among the files listed (a replica on a shared index lists its own disk, not the bucket): the
+            // storage may still have it by id, and a row cut by a crash or marked missing is read back from there.
+            if (Storage.Find(row.SessionId) is { } found)
+            {
+                if ((row.MissingSince is not null || stale.Contains(row.Location)) && await IndexFileAsync(found, row.SessionId, row, cancellationToken).ConfigureAwait(false))
+                {
+                    repaired++;
+                }
+            }
+            else if (row.MissingSince is null)
+            {
+                LogMissing(_logger, row.SessionId, row.Location);
+                Index.Upsert(row with { MissingSince = _time.GetUtcNow() });
+                repaired++;
+            }
         }
 
         return repaired;
@@ -147,7 +179,14 @@ internal sealed partial class RecordingCatalog
                 }
 
                 stream.Position = 0;
-                var verified = RecordingVerifier.Verify(stream, Storage.PublicKeyPem);
+                string signingKeyId;
+                using (var reader = RecordingReader.Open(stream))
+                {
+                    signingKeyId = reader.Header.SigningKeyId;
+                }
+
+                stream.Position = 0;
+                var verified = RecordingVerifier.Verify(stream, PublicKeyFor(signingKeyId));
                 // The seal a row kept stays: it is what the file is checked against. A row rebuilt from the
                 // file alone takes the file's own seal (trusted as found; replay verify checks the signature).
                 entry = known?.Seal is { } kept
@@ -188,7 +227,7 @@ internal sealed partial class RecordingCatalog
                 Seal = seal is null ? null : new IndexedSeal(seal.RecordCount, seal.ChainHashHex, seal.Length),
             });
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        catch (Exception ex) when (ex is DbException or IOException or TimeoutException)
         {
             LogIndexFailed(_logger, new LoggedText(header.SessionId), new LoggedText(ex.Message));
         }
@@ -196,6 +235,9 @@ internal sealed partial class RecordingCatalog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording index not updated for session {SessionId}: {Reason}")]
     private static partial void LogIndexFailed(ILogger logger, LoggedText sessionId, LoggedText reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The public key {KeyId} could not be looked up, the recording is checked against this broker's own: {Reason}")]
+    private static partial void LogKeyLookupFailed(ILogger logger, LoggedText keyId, LoggedText reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The recording of session {SessionId} is gone from {Location}: its index row is kept and marked missing")]
     private static partial void LogMissing(ILogger logger, string sessionId, string location);

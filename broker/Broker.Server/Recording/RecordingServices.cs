@@ -1,5 +1,7 @@
 using Broker.Server.Configuration;
 using Broker.Server.Recording.ObjectStore;
+using Broker.Server.Replicas;
+using Npgsql;
 
 namespace Broker.Server.Recording;
 
@@ -10,13 +12,30 @@ namespace Broker.Server.Recording;
 /// </summary>
 internal static class RecordingServices
 {
-    public static IServiceCollection AddRecordings(this IServiceCollection services)
+    /// <param name="services">The container.</param>
+    /// <param name="sharedStore">
+    /// True on PostgreSQL (<c>server.store.postgres</c>): the index is the replicas' shared one, and the bucket is not
+    /// listed at start (the index knows every recording in it).
+    /// </param>
+    public static IServiceCollection AddRecordings(this IServiceCollection services, bool sharedStore)
     {
         services.AddSingleton(sp => new RecordingStore(Settings(sp).DataDirectory, Settings(sp).Recording, Settings(sp).SigningKeyPath));
-        services.AddSingleton(sp => new ObjectStoreUploads(Settings(sp), sp.GetRequiredService<RecordingStore>(), sp.GetRequiredService<ILogger<RecordingUploader>>()));
+        services.AddSingleton(sp => new ObjectStoreUploads(Settings(sp), sp.GetRequiredService<RecordingStore>(), listBucket: !sharedStore, sp.GetRequiredService<ILogger<RecordingUploader>>()));
         services.AddSingleton(sp => sp.GetRequiredService<ObjectStoreUploads>().Storage);
         services.AddHostedService(sp => sp.GetRequiredService<ObjectStoreUploads>());
-        services.AddSingleton<IRecordingIndex>(sp => new SqliteRecordingIndex(Path.Combine(Settings(sp).DataDirectory, SqliteRecordingIndex.FileName)));
+        if (sharedStore)
+        {
+            // The index and every replica's public key in the shared database; the key is published at start.
+            services.AddSingleton<IRecordingIndex>(sp => new PostgresRecordingIndex(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ReplicaIdentity>().Id));
+            services.AddSingleton(sp => new PostgresRecordingKeys(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<RecordingStore>(), sp.GetRequiredService<ReplicaIdentity>().Id));
+            services.AddSingleton<IRecordingKeys>(sp => sp.GetRequiredService<PostgresRecordingKeys>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresRecordingKeys>());
+        }
+        else
+        {
+            services.AddSingleton<IRecordingIndex>(sp => new SqliteRecordingIndex(Path.Combine(Settings(sp).DataDirectory, SqliteRecordingIndex.FileName)));
+        }
+
         // The free space is a wall-clock reading: a test's fake clock must not drive it.
         services.AddSingleton(sp => new DataDirectorySpace(Settings(sp).DataDirectory, Settings(sp).Server.Recording.MinFreeBytes, TimeProvider.System, sp.GetRequiredService<ILogger<DataDirectorySpace>>()));
         services.AddSingleton(sp => new RecordingLimits(
@@ -27,7 +46,8 @@ internal static class RecordingServices
             sp.GetRequiredService<IRecordingIndex>(),
             Settings(sp).Time,
             sp.GetRequiredService<ILogger<RecordingCatalog>>(),
-            sp.GetRequiredService<RecordingLimits>()));
+            sp.GetRequiredService<RecordingLimits>(),
+            sp.GetService<IRecordingKeys>()));
         services.AddSingleton(sp => new RecordingFeed(sp.GetRequiredService<RecordingCatalog>(), Settings(sp).AttachBufferEvents));
         services.AddSingleton(sp => new RecordingMaintenance(
             sp.GetRequiredService<RecordingCatalog>(),

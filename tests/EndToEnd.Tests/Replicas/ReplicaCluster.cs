@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Broker.TestSupport.ObjectStore;
 using Broker.TestSupport.Postgres;
 using Npgsql;
 
@@ -33,8 +34,11 @@ public sealed class ReplicaCluster : IAsyncLifetime
         await File.WriteAllBytesAsync(ClusterKeyFile, ClusterKey);
     }
 
-    /// <summary>A replica's process, not yet started: the dev policy with a <c>server</c> section for the shared store.</summary>
-    public BrokerProcess Replica(string id, TimeSpan heartbeat, TimeSpan deadAfter, string? dataDirectory = null)
+    /// <summary>
+    /// A replica's process, not yet started: the dev policy with a <c>server</c> section for the shared store, and the
+    /// shared bucket under <paramref name="recordingsPrefix"/> of <paramref name="bucket"/> when one is given.
+    /// </summary>
+    public BrokerProcess Replica(string id, TimeSpan heartbeat, TimeSpan deadAfter, string? dataDirectory = null, S3ServerFixture? bucket = null, string recordingsPrefix = "replicas")
     {
         var data = dataDirectory ?? Path.Combine(Path.GetTempPath(), "broker-e2e-" + Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(data);
@@ -45,6 +49,17 @@ public sealed class ReplicaCluster : IAsyncLifetime
         }
 
         var devPolicy = File.ReadAllText(Path.Combine(BuiltTools.RepositoryRoot, "docs/examples/dev-policy.yaml"));
+        var recordings = bucket is null ? string.Empty : $"""
+              recording:
+                object_store:
+                  bucket: {bucket.Bucket}
+                  prefix: {recordingsPrefix}
+                  endpoint: {bucket.Endpoint}
+                  region: us-east-1
+                  path_style: true
+                  access_key_id_env: BROKER_TEST_S3_KEY_ID
+                  secret_access_key_env: BROKER_TEST_S3_SECRET
+            """;
         var replica = new BrokerProcess
         {
             DataDirectory = data,
@@ -59,8 +74,13 @@ public sealed class ReplicaCluster : IAsyncLifetime
                     heartbeat_interval: {heartbeat.TotalSeconds}s
                     dead_after: {deadAfter.TotalSeconds}s
                     cluster_key_file: {ClusterKeyFile}
-
+                {recordings}
                 """,
+            Environment = new Dictionary<string, string>
+            {
+                ["BROKER_TEST_S3_KEY_ID"] = S3ServerFixture.AccessKeyId,
+                ["BROKER_TEST_S3_SECRET"] = S3ServerFixture.SecretAccessKey,
+            },
         };
         _replicas.Add(replica);
         return replica;

@@ -14,7 +14,7 @@ namespace Broker.Server.Recording.ObjectStore;
 /// <see cref="IRecordingStorage"/> is synchronous (the local disk is); the bucket is only reached here when a
 /// local file is missing or a recording is deleted, off any session's path, so those calls wait for the store.
 /// </remarks>
-internal sealed class BucketRecordingStorage(RecordingStore local, RecordingUploader uploader) : IRecordingStorage
+internal sealed class BucketRecordingStorage(RecordingStore local, RecordingUploader uploader, bool listBucket = true) : IRecordingStorage
 {
     private RecordingBucket Bucket => uploader.Bucket;
 
@@ -50,10 +50,17 @@ internal sealed class BucketRecordingStorage(RecordingStore local, RecordingUplo
     /// <summary>
     /// The local files, then the recordings only the bucket still has (by their bucket location). With the store
     /// down, the local files only: the index marks the others missing and takes them back when they are seen again.
+    /// Without <c>listBucket</c> (an index shared by replicas, which knows what the bucket holds), the local files
+    /// only: listing a bucket every replica writes to would cost each start a walk of everyone's recordings.
     /// </summary>
     public IEnumerable<string> EnumerateAll()
     {
         var locals = local.EnumerateAll().ToList();
+        if (!listBucket)
+        {
+            return locals;
+        }
+
         var known = locals.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
         IReadOnlyDictionary<string, long> remote;
         try

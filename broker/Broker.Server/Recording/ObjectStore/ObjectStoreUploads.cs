@@ -12,7 +12,7 @@ internal sealed class ObjectStoreUploads : IHostedService, IAsyncDisposable
 {
     private int _disposed;
 
-    public ObjectStoreUploads(BrokerSettings settings, RecordingStore local, ILogger<RecordingUploader> logger)
+    public ObjectStoreUploads(BrokerSettings settings, RecordingStore local, bool listBucket, ILogger<RecordingUploader> logger)
     {
         if (settings.Server.Recording.ObjectStore is not { } store)
         {
@@ -24,7 +24,7 @@ internal sealed class ObjectStoreUploads : IHostedService, IAsyncDisposable
         var bucket = new RecordingBucket(BucketClient.Create(store.Endpoint, store.Region, store.PathStyle, credentials), new BucketAddress(store.Bucket, store.Prefix));
         // The store's outages are wall-clock events: a test's fake clock (settings.Time) must not hold retries back.
         Uploader = new RecordingUploader(bucket, local, TimeProvider.System, logger);
-        Storage = new BucketRecordingStorage(local, Uploader);
+        Storage = new BucketRecordingStorage(local, Uploader, listBucket);
     }
 
     /// <summary>The uploader, or null without a bucket.</summary>

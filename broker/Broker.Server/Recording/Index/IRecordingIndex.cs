@@ -1,6 +1,10 @@
 namespace Broker.Server.Recording;
 
-/// <summary>A searchable list of recordings, kept next to them and rebuilt from them when lost.</summary>
+/// <summary>
+/// A searchable list of recordings: in the data directory (<see cref="SqliteRecordingIndex"/>, rebuilt from the files
+/// when lost) or shared by replicas (<see cref="PostgresRecordingIndex"/>). Reads see every recording the index holds,
+/// except those that drive this broker's start-up repair, which see the recordings this broker made.
+/// </summary>
 internal interface IRecordingIndex
 {
     /// <summary>Adds or replaces a row.</summary>
@@ -15,10 +19,10 @@ internal interface IRecordingIndex
     /// <summary>Rows of ended sessions that started before <paramref name="cutoff"/>.</summary>
     IReadOnlyList<RecordingIndexEntry> EndedBefore(DateTimeOffset cutoff);
 
-    /// <summary>Rows without an end (sessions running, or cut by a crash).</summary>
+    /// <summary>Rows of this broker's recordings without an end (sessions running, or cut by a crash).</summary>
     IReadOnlyList<RecordingIndexEntry> Unended();
 
-    /// <summary>Every session id in the index.</summary>
+    /// <summary>The session ids of this broker's recordings in the index.</summary>
     IReadOnlySet<string> SessionIds();
 
     /// <summary>Removes a row.</summary>
