@@ -19,16 +19,21 @@ internal static unsafe partial class FullClient
         // /proc/self/exe: the real file, even when `agent-client` is reached through a link on the PATH.
         var self = Environment.ProcessPath;
         var path = Path.Combine(Path.GetDirectoryName(self) ?? ".", FileName);
-        var argv = stackalloc nint[args.Length + 2];
+        // The copies are never freed: the exec replaces this process, or it exits right after.
+        var argv = new nint[args.Length + 2];
         argv[0] = Marshal.StringToCoTaskMemUTF8(path);
         for (var i = 0; i < args.Length; i++)
         {
             argv[i + 1] = Marshal.StringToCoTaskMemUTF8(args[i]);
         }
 
-        argv[args.Length + 1] = 0;
-        _ = ExecV(path, argv);
-        var error = Marshal.GetLastPInvokeError();
+        int error;
+        fixed (nint* start = argv)
+        {
+            _ = ExecV(path, start);
+            error = Marshal.GetLastPInvokeError();
+        }
+
         return Mux.MuxClient.Report($"cannot run {path}: {Marshal.GetPInvokeErrorMessage(error)}");
     }
 
