@@ -3,7 +3,7 @@ using AgentClient.Cli;
 using AgentClient.Mux;
 
 // A repeated exec hands its command to this user's multiplexer master before anything else is set up.
-if (MuxClient.TryRun(args) is { } served)
+if (MuxClient.TryRun(args, MuxClient.StartMaster) is { } served)
 {
     return served;
 }

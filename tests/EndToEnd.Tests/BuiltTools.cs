@@ -30,6 +30,9 @@ public static class BuiltTools
 
     public static string Replay => Tool("recorder/Replay", "replay");
 
+    /// <summary>The thin executable as built (not yet beside the full client: see <c>ThinClientLayout</c>).</summary>
+    public static string AgentClientThin => Tool("agent-client/AgentClient.Thin", "agent-client-thin");
+
     private static string Tool(string project, string name)
     {
         var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", name);

@@ -55,7 +55,7 @@ internal sealed class TerminationSignals : IDisposable
             return true;
         }
 
-        if (Interlocked.CompareExchange(ref _received, Number(signal), 0) != 0)
+        if (Interlocked.CompareExchange(ref _received, Mux.MuxProtocol.SignalNumber(signal), 0) != 0)
         {
             return false;
         }
@@ -86,15 +86,6 @@ internal sealed class TerminationSignals : IDisposable
 
     // The second one is not cancelled: it ends the process.
     private void Handle(PosixSignalContext context) => context.Cancel = Deliver(context.Signal);
-
-    /// <summary>The signal's number on Linux.</summary>
-    public static int Number(PosixSignal signal) => signal switch
-    {
-        PosixSignal.SIGHUP => 1,
-        PosixSignal.SIGINT => 2,
-        PosixSignal.SIGQUIT => 3,
-        _ => 15,
-    };
 
     private sealed class Withdrawal(TerminationSignals owner) : IDisposable
     {

@@ -1,8 +1,5 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Runtime.InteropServices;
-using AgentClient.Cli;
-using AgentClient.Terminal;
 
 namespace AgentClient.Mux;
 
@@ -12,11 +9,17 @@ namespace AgentClient.Mux;
 /// code while forwarding signals. Its standard descriptors go to the master with the request, so the
 /// command's output is written to them directly. Anything else (no master, a socket or directory that is
 /// not private, a master of another uid, a request the master declines) is silence and the direct path.
+/// This file is also the heart of the thin executable (AgentClient.Thin), which has no other code of the
+/// client's: what it needs from the rest (how a failure is reported) is a partial method each provides.
 /// </summary>
-internal static class MuxClient
+internal static partial class MuxClient
 {
-    /// <summary>The exit code of a command a master ran, or null to take the direct path.</summary>
-    public static int? TryRun(string[] args)
+    /// <summary>
+    /// The exit code of a command a master ran, or null to take the direct path; in auto mode
+    /// <paramref name="startMaster"/> is then called with the arguments (the thin executable passes
+    /// null: the full client it hands over to starts the master).
+    /// </summary>
+    public static int? TryRun(string[] args, Action<string[]>? startMaster)
     {
         var mode = Environment.GetEnvironmentVariable("AGENT_CLIENT_MUX");
         if (mode is "no" || MuxArguments.Read(args, Environment.GetEnvironmentVariable) is not { } request)
@@ -25,7 +28,7 @@ internal static class MuxClient
         }
 
         var uid = MuxNative.GetUid();
-        var directory = MuxLocation.Directory();
+        var directory = MuxLocation.Directory(Environment.GetEnvironmentVariable);
         if (MuxLocation.SocketPath(directory, request.Key) is not { } socketPath)
         {
             return null;
@@ -35,7 +38,8 @@ internal static class MuxClient
         {
             using (connection)
             {
-                if (Run(connection, request, [LibC.StandardInput, LibC.StandardOutput, LibC.StandardError]) is { } code)
+                // Standard input, output and error.
+                if (Run(connection, request, [0, 1, 2]) is { } code)
                 {
                     return code;
                 }
@@ -44,7 +48,7 @@ internal static class MuxClient
 
         if (mode is "auto")
         {
-            StartMaster(args);
+            startMaster?.Invoke(args);
         }
 
         return null;
@@ -95,7 +99,7 @@ internal static class MuxClient
                 context.Cancel = true;
 
                 // If the master has gone, the receive below reports it.
-                _ = connection.Send(MuxProtocol.Frame(MuxProtocol.Signal, TerminationSignals.Number(context.Signal)));
+                _ = connection.Send(MuxProtocol.Frame(MuxProtocol.Signal, MuxProtocol.SignalNumber(context.Signal)));
             }));
         }
 
@@ -118,7 +122,7 @@ internal static class MuxClient
                     }
 
                     registrations.Clear();
-                    _ = LibC.Kill(Environment.ProcessId, number);
+                    _ = MuxNative.Kill(Environment.ProcessId, number);
                     return 128 + number;
                 }
             }
@@ -131,49 +135,9 @@ internal static class MuxClient
             }
         }
 
-        return ExitCodes.Report(ExitCodes.Failed, "the multiplexer master ended the command without an exit status");
+        return ReportFailure("the multiplexer master ended the command without an exit status");
     }
 
-    /// <summary>
-    /// Auto mode: starts a master for this broker in the background (it detaches, and one that finds
-    /// another already serving exits). The master gets the broker and TLS options, never the token.
-    /// </summary>
-    private static void StartMaster(string[] args)
-    {
-        if (Environment.ProcessPath is not { } self)
-        {
-            return;
-        }
-
-        var info = new ProcessStartInfo(self)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in MuxArguments.MasterOptions(args))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.ArgumentList.Add("mux");
-        info.ArgumentList.Add("start");
-        info.ArgumentList.Add("--background");
-        if (Environment.GetEnvironmentVariable("AGENT_CLIENT_MUX_PERSIST") is { Length: > 0 } persist)
-        {
-            info.ArgumentList.Add("--persist");
-            info.ArgumentList.Add(persist);
-        }
-
-        info.Environment.Remove("BROKER_TOKEN");
-        try
-        {
-            Process.Start(info)?.Dispose();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // No master this time; the command itself runs directly either way.
-        }
-    }
+    /// <summary>Prints <c>agent-client: MESSAGE</c> on standard error; returns the exit code of a failure (9).</summary>
+    private static partial int ReportFailure(string message);
 }

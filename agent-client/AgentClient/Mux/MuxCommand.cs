@@ -71,7 +71,7 @@ internal static class MuxCommand
         }
 
         var uid = MuxNative.GetUid();
-        var directory = MuxLocation.Directory();
+        var directory = MuxLocation.Directory(RequestScope.Variable);
         if (MuxLocation.PrepareDirectory(directory, uid) is { } unsafeDirectory)
         {
             return ExitCodes.Report(ExitCodes.Failed, $"refusing to serve from {directory}: {unsafeDirectory}");
@@ -146,7 +146,7 @@ internal static class MuxCommand
         }
 
         var uid = MuxNative.GetUid();
-        var directory = MuxLocation.Directory();
+        var directory = MuxLocation.Directory(RequestScope.Variable);
         var socketPath = MuxLocation.SocketPath(directory, key);
         if (socketPath is null || MuxLocation.CheckDirectory(directory, uid) is not null || MuxLocation.CheckSocket(socketPath, uid) is not null
             || MuxClient.Connect(socketPath, uid) is not { } connection)

@@ -11,20 +11,20 @@ internal static class MuxLocation
     /// <summary>sun_path holds 108 bytes with its terminating zero.</summary>
     private const int MaxSocketPath = 107;
 
-    /// <summary>The multiplexer directory of the user running this process.</summary>
-    public static string Directory()
+    /// <summary>The multiplexer directory of the user running this process, from the environment <paramref name="variable"/> reads.</summary>
+    public static string Directory(Func<string, string?> variable)
     {
-        if (RequestScope.Variable("AGENT_CLIENT_MUX_DIR") is { Length: > 0 } configured)
+        if (variable("AGENT_CLIENT_MUX_DIR") is { Length: > 0 } configured)
         {
             return Path.GetFullPath(configured);
         }
 
-        if (RequestScope.Variable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime)
+        if (variable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime)
         {
             return Path.Combine(runtime, "agent-client");
         }
 
-        return Path.Combine(RequestScope.Variable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".agent-client", "mux");
+        return Path.Combine(variable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".agent-client", "mux");
     }
 
     /// <summary>The socket of the master for <paramref name="key"/> in <paramref name="directory"/>, or null when the path would be too long for a Unix socket.</summary>

@@ -234,7 +234,7 @@ internal sealed class MuxMaster : IDisposable
 
                 if (!signals.Deliver(signal))
                 {
-                    await connection.SendAsync(MuxProtocol.Frame(MuxProtocol.Kill, TerminationSignals.Number(signal)), done).ConfigureAwait(false);
+                    await connection.SendAsync(MuxProtocol.Frame(MuxProtocol.Kill, MuxProtocol.SignalNumber(signal)), done).ConfigureAwait(false);
                 }
             }
 

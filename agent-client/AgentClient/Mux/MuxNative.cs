@@ -5,8 +5,8 @@ namespace AgentClient.Mux;
 /// <summary>
 /// The libc calls the multiplexer needs that .NET does not offer: the caller's uid, a file's owner
 /// and mode without following a link (statx, whose layout is the same on every Linux architecture),
-/// descriptors passed over a Unix socket (SCM_RIGHTS), and what a detached master does to its
-/// standard descriptors and session.
+/// descriptors passed over a Unix socket (SCM_RIGHTS), and a signal to the caller itself. This part is
+/// shared with the thin executable (AgentClient.Thin); the master's own calls are in MuxNative.Master.cs.
 /// </summary>
 internal static unsafe partial class MuxNative
 {
@@ -19,27 +19,20 @@ internal static unsafe partial class MuxNative
     private const uint StatxBasic = 0x7FF;
     private const int SolSocket = 1;
     private const int ScmRights = 1;
-    private const int MsgCmsgCloExec = 0x40000000;
     private const int MsgNoSignal = 0x4000;
     private const int CmsgHeader = 16;
 
     [LibraryImport("libc", EntryPoint = "getuid")]
     public static partial uint GetUid();
 
-    [LibraryImport("libc", EntryPoint = "setsid")]
-    public static partial int SetSid();
-
-    [LibraryImport("libc", EntryPoint = "dup2")]
-    public static partial int Dup2(int from, int to);
+    [LibraryImport("libc", EntryPoint = "kill")]
+    public static partial int Kill(int pid, int signal);
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirFd, string path, int flags, uint mask, StatxBuffer* buffer);
 
     [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
     private static partial nint SendMsg(nint socket, MessageHeader* message, int flags);
-
-    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
-    private static partial nint RecvMsg(nint socket, MessageHeader* message, int flags);
 
     /// <summary>Owner and mode (type and permission bits) of <paramref name="path"/> itself (a link is not followed); null if it does not exist.</summary>
     public static (uint Owner, uint Mode)? Inspect(string path)
@@ -69,46 +62,6 @@ internal static unsafe partial class MuxNative
             : new MessageHeader { Iov = &io, IovLength = 1, Control = control, ControlLength = (nuint)(CmsgHeader + 16) };
         // A master that has gone is a failed send, not SIGPIPE: the thin client may not have set SIGPIPE aside yet.
         return SendMsg(socket, &message, MsgNoSignal) == 1;
-    }
-
-    /// <summary>
-    /// Receives one byte and up to three descriptors sent with it (close-on-exec). Returns the byte,
-    /// or -1 at end of stream or on error; <paramref name="count"/> says how many descriptors came.
-    /// </summary>
-    public static int ReceiveWithDescriptors(nint socket, Span<int> fds, out int count)
-    {
-        count = 0;
-        var control = stackalloc byte[CmsgHeader + 16];
-        byte kind = 0;
-        var io = new IoVector { Base = &kind, Length = 1 };
-        var message = new MessageHeader { Iov = &io, IovLength = 1, Control = control, ControlLength = (nuint)(CmsgHeader + 16) };
-        nint n;
-        do
-        {
-            n = RecvMsg(socket, &message, MsgCmsgCloExec);
-        }
-        while (n < 0 && Marshal.GetLastPInvokeError() is 4 or 11 && WaitReadable(socket));
-
-        if (n != 1)
-        {
-            return -1;
-        }
-
-        var header = (ControlHeader*)control;
-        if (message.ControlLength >= CmsgHeader && header->Level == SolSocket && header->Type == ScmRights)
-        {
-            count = Math.Min(fds.Length, (int)((header->Length - CmsgHeader) / sizeof(int)));
-            new ReadOnlySpan<int>(control + CmsgHeader, count).CopyTo(fds);
-        }
-
-        return kind;
-    }
-
-    /// <summary>The accepted socket may be non-blocking: wait until it has something to read.</summary>
-    private static bool WaitReadable(nint socket)
-    {
-        var poll = new Terminal.LibC.PollFd { Fd = (int)socket, Events = Terminal.LibC.PollIn };
-        return Terminal.LibC.Poll(&poll, 1, -1) >= 0 || Marshal.GetLastPInvokeError() == 4;
     }
 
     [StructLayout(LayoutKind.Sequential)]

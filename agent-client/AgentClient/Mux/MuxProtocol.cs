@@ -44,6 +44,15 @@ internal static class MuxProtocol
     /// <summary>A request larger than this is refused (the kernel's own argv limit is 2 MiB).</summary>
     public const int MaxRequest = 4 << 20;
 
+    /// <summary>A termination signal's number on Linux, as <see cref="Signal"/> and <see cref="Kill"/> frames carry it.</summary>
+    public static int SignalNumber(System.Runtime.InteropServices.PosixSignal signal) => signal switch
+    {
+        System.Runtime.InteropServices.PosixSignal.SIGHUP => 1,
+        System.Runtime.InteropServices.PosixSignal.SIGINT => 2,
+        System.Runtime.InteropServices.PosixSignal.SIGQUIT => 3,
+        _ => 15,
+    };
+
     /// <summary>The request as a length-prefixed block.</summary>
     public static byte[] Encode(MuxRequest request)
     {

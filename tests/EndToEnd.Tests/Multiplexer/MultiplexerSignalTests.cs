@@ -16,22 +16,22 @@ public sealed class MultiplexerSignalTests : IClassFixture<BrokerProcess>
         await using var master = await MasterProcess.StartAsync(_broker.Url);
         var token = await _broker.TokenAsync("agent-mux-sigint");
 
-        var direct = await InterruptAsync(master.ClientEnvironment(token, "no"));
-        var muxed = await InterruptAsync(master.ClientEnvironment(token));
+        var direct = await InterruptAsync(BuiltTools.AgentClient, master.ClientEnvironment(token, "no"));
+        var muxed = await InterruptAsync(BuiltTools.AgentClient, master.ClientEnvironment(token));
 
         direct.Code.Should().Be(130, direct.Output);
         muxed.Should().Be(direct);
         (await master.ServedAsync()).Should().Be(1);
     }
 
-    /// <summary>Runs a command that says "ready" and then waits; once it said so, SIGINT to the client; its exit code and output.</summary>
-    private static async Task<(int Code, string Output)> InterruptAsync(Dictionary<string, string> environment)
+    /// <summary>Runs a command that says "ready" and then waits through <paramref name="client"/>; once it said so, SIGINT to the client; its exit code and output.</summary>
+    internal static async Task<(int Code, string Output)> InterruptAsync(string client, Dictionary<string, string> environment)
     {
         // Through env --default-signal=INT, which then runs the client in its own process: a test host started as a
         // background job of a non-interactive shell ignores SIGINT, and its children would inherit that (a client
         // started with SIGINT ignored keeps it ignored, as nohup expects).
         var info = new ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--default-signal=INT", BuiltTools.AgentClient, "exec", "--target", "local", "--script", "echo ready; sleep 300; echo never" })
+        foreach (var arg in new[] { "--default-signal=INT", client, "exec", "--target", "local", "--script", "echo ready; sleep 300; echo never" })
         {
             info.ArgumentList.Add(arg);
         }
