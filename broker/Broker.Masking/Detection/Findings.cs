@@ -31,6 +31,12 @@ internal sealed class Findings
     /// <summary>Where the scan's candidate pass found that a needle or a registered secret may start (scratch, reused).</summary>
     public List<int> Heads { get; } = [];
 
+    /// <summary>
+    /// The candidate pass for the registered secrets this stream was last scanned with, so it is looked up once per
+    /// snapshot rather than per scan (a stream's findings serve one profile only).
+    /// </summary>
+    public (Detectors.RegisteredSecrets? Secrets, CandidatePass? Pass) LastPass { get; set; }
+
     public void Reset(int from, long origin)
     {
         _from = from;
