@@ -21,12 +21,12 @@ public sealed class MaskingProfile
     // The needles by the byte they start with: exact ones by that byte, caseless ones by either case of it.
     private readonly NeedleEntry[][] _exactByFirstByte = new NeedleEntry[256][];
     private readonly NeedleEntry[][] _caselessByFirstByte = new NeedleEntry[256][];
-    private readonly NeedleEntry[][] _heldPrefixesByFirstChar = new NeedleEntry[128][];
+    // The needles whose prefix at the end of the text is held, by the byte they start with (in either case).
+    private readonly NeedleEntry[][] _heldPrefixesByFirstByte = new NeedleEntry[256][];
     private readonly (string Text, bool IgnoreCase)[] _needles;
     // One candidate pass per snapshot of a session's registered secrets (their forms are searched in the same pass).
     private readonly ConditionalWeakTable<RegisteredSecrets, CandidatePass> _passes = [];
     private readonly ConditionalWeakTable<RegisteredSecrets, CandidatePass>.CreateValueCallback _createPass;
-    private readonly SearchValues<byte> _prefixStarts;
     private readonly int _longestNeedle;
     private readonly int _lookback;
 
@@ -49,13 +49,12 @@ public sealed class MaskingProfile
             _caselessByFirstByte[b] = lower < 128 ? [.. entries.Where(e => e.IgnoreCase && char.ToLowerInvariant(e.Needle[0]) == lower)] : [];
         }
 
-        for (var c = 0; c < _heldPrefixesByFirstChar.Length; c++)
+        for (var b = 0; b < 256; b++)
         {
-            _heldPrefixesByFirstChar[c] = [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == c && e.Detector.HoldsNeedlePrefix)];
+            var lower = char.ToLowerInvariant((char)b);
+            _heldPrefixesByFirstByte[b] = lower < 128 ? [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == lower && e.Detector.HoldsNeedlePrefix)] : [];
         }
 
-        _prefixStarts = SearchValues.Create([.. entries.Where(e => e.Detector.HoldsNeedlePrefix)
-            .SelectMany(e => new[] { (byte)char.ToLowerInvariant(e.Needle[0]), (byte)char.ToUpperInvariant(e.Needle[0]) }).Distinct()]);
         _needles = [.. entries.Select(e => (e.Needle, e.IgnoreCase)).Distinct()];
         _createPass = secrets => new CandidatePass(_needles, secrets.SearchTexts);
         if (entries.Length > 0)
@@ -205,7 +204,8 @@ public sealed class MaskingProfile
 
         if (_needles.Length > 0 || !secrets.IsEmpty)
         {
-            var pass = _passes.GetValue(secrets, _createPass);
+            var pass = ReferenceEquals(findings.LastPass.Secrets, secrets) ? findings.LastPass.Pass! : _passes.GetValue(secrets, _createPass);
+            findings.LastPass = (secrets, pass);
             pass.Find(text.Bytes, secrets.IsEmpty ? needleStart : Math.Min(needleStart, text.From), heads);
         }
 
@@ -259,20 +259,19 @@ public sealed class MaskingProfile
 
     private void ScanNeedlePrefixes(in ScanText text, Findings findings)
     {
+        // At most the longest needle's length of positions: a table per byte is cheaper here than a vector search,
+        // whose set-up was paid again after every hit.
         var bytes = text.Bytes;
-        var at = Math.Max(text.From, bytes.Length - _longestNeedle + 1) - 1;
-        while (++at < bytes.Length)
+        for (var at = Math.Max(text.From, bytes.Length - _longestNeedle + 1); at < bytes.Length; at++)
         {
-            var next = bytes[at..].IndexOfAny(_prefixStarts);
-            if (next < 0)
+            var held = _heldPrefixesByFirstByte[bytes[at]];
+            if (held.Length == 0)
             {
-                break;
+                continue;
             }
 
-            at += next;
             var tail = bytes[at..];
-            var lower = char.ToLowerInvariant((char)bytes[at]);
-            foreach (var entry in lower < _heldPrefixesByFirstChar.Length ? _heldPrefixesByFirstChar[lower] : [])
+            foreach (var entry in held)
             {
                 if (entry.Needle.Length > tail.Length && ByteClass.MatchesIgnoreCase(tail, 0, entry.Needle.AsSpan(0, tail.Length)))
                 {

@@ -31,10 +31,24 @@ internal sealed class Findings
     /// <summary>Where the scan's candidate pass found that a needle or a registered secret may start (scratch, reused).</summary>
     public List<int> Heads { get; } = [];
 
+    /// <summary>
+    /// The candidate pass for the registered secrets this stream was last scanned with, so it is looked up once per
+    /// snapshot rather than per scan (a stream's findings serve one profile only).
+    /// </summary>
+    public (Detectors.RegisteredSecrets? Secrets, CandidatePass? Pass) LastPass { get; set; }
+
+    /// <summary>
+    /// The last whole run of key characters (<c>aws_secret_access_key</c>) the key-value detector judged in this scan:
+    /// another needle inside it (<c>secret</c>, then <c>access_key</c>) finds the same key and reaches the same decision.
+    /// Empty (0, 0) at the start of every scan.
+    /// </summary>
+    public (int Start, int End) JudgedKey { get; set; }
+
     public void Reset(int from, long origin)
     {
         _from = from;
         Origin = origin;
+        JudgedKey = default;
         Matches.Clear();
         Candidates.Clear();
     }

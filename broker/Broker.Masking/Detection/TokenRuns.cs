@@ -56,8 +56,9 @@ internal static class TokenRuns
             return;
         }
 
-        // Start a block early: a window of MinRun characters that covers `from` may start before it.
-        var p = Math.Max(0, from - Block);
+        // A window of MinRun characters that covers `from` starts at most MinRun - 1 before it: the first block starts
+        // there (a whole block earlier, as before, read the look-behind again for nothing).
+        var p = Math.Max(0, from - (MinRun - 1));
         ref var origin = ref MemoryMarshal.GetReference(bytes);
         var alnum = 0UL;
         var tokens = Masks(bytes, ref origin, p, ref alnum);

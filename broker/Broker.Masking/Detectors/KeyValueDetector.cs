@@ -37,6 +37,14 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
     public override void OnNeedle(in ScanText text, int index, string needle, Findings findings)
     {
         var bytes = text.Bytes;
+        var judged = findings.JudgedKey;
+        if (judged.End > 0 && index >= judged.Start && index + needle.Length <= judged.End && index - judged.Start <= MaxKey && judged.End - index <= MaxKey)
+        {
+            // The searches below would find that same whole key from here (it is within MaxKey both ways), and all that
+            // follows depends only on the key: what it decided is in the findings already.
+            return;
+        }
+
         var keyStart = index;
         while (keyStart > 0 && index - keyStart < MaxKey && ByteClass.IsKeyChar(bytes[keyStart - 1]))
         {
@@ -52,6 +60,12 @@ internal sealed class KeyValueDetector(Func<string, bool> enabled) : Detector
         if (keyEnd >= bytes.Length)
         {
             return;
+        }
+
+        if ((keyStart == 0 || !ByteClass.IsKeyChar(bytes[keyStart - 1])) && !ByteClass.IsKeyChar(bytes[keyEnd]))
+        {
+            // A whole run (not cut by MaxKey): any needle inside it finds the same key.
+            findings.JudgedKey = (keyStart, keyEnd);
         }
 
         var shape = Separate(text, keyStart, keyEnd);

@@ -1,0 +1,97 @@
+using System.Text;
+using Broker.Masking.Detection;
+
+namespace Broker.Masking.Tests;
+
+/// <summary>
+/// The token-run anchors (where a token may start in a run of at least <see cref="TokenRuns.MinRun"/> token
+/// characters: the run's start and every place after a separator inside it) must be exactly those of a plain
+/// byte-by-byte search, from every start: the vector search begins only <see cref="TokenRuns.MinRun"/> − 1 bytes
+/// before its start, and a run that began earlier must still count whole.
+/// </summary>
+public class TokenRunsTests
+{
+    [Fact]
+    public void Anchors_from_every_start_are_those_of_a_plain_search()
+    {
+        var random = new Random(17);
+        // Runs around the minimum length, separators inside them, and breaks between them.
+        const string alphabet = "aZ09_-.~+/=aaaaZZZ999 \n:(";
+        for (var round = 0; round < 150; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(0, 260);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(6) == 0
+                    ? new string('x', random.Next(17, 23)) + alphabet[random.Next(alphabet.Length)]
+                    : alphabet[random.Next(alphabet.Length)].ToString());
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(text.ToString());
+            for (var from = 0; from <= bytes.Length; from++)
+            {
+                var before = random.Next(3) == 0 ? random.Next(from, bytes.Length + 1) : bytes.Length;
+                Assert.Equal(PlainAnchors(bytes, from, before), Anchors(bytes, from, before));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_run_that_started_long_before_the_start_still_anchors_after_its_separators()
+    {
+        var bytes = Encoding.ASCII.GetBytes(new string('a', 150) + "-b" + new string('c', 70) + "/d end");
+        for (var from = 0; from <= bytes.Length; from++)
+        {
+            Assert.Equal(PlainAnchors(bytes, from, bytes.Length), Anchors(bytes, from, bytes.Length));
+        }
+
+        Assert.Equal([0, 151, 223], Anchors(bytes, 0, bytes.Length));
+    }
+
+    private static List<int> Anchors(byte[] bytes, int from, int before)
+    {
+        var visitor = new Collect([]);
+        TokenRuns.ForEachAnchor(bytes, from, before, ref visitor);
+        return visitor.Positions;
+    }
+
+    /// <summary>The definition, one byte at a time: a position of a run of at least MinRun token characters that starts it or follows a separator.</summary>
+    private static List<int> PlainAnchors(byte[] bytes, int from, int before)
+    {
+        var anchors = new List<int>();
+        for (var q = from; q < before; q++)
+        {
+            if (!TokenRuns.IsTokenChar(bytes[q]) || (q > 0 && TokenRuns.IsTokenChar(bytes[q - 1]) && ByteClass.IsAlnum(bytes[q - 1])))
+            {
+                continue;
+            }
+
+            var start = q;
+            while (start > 0 && TokenRuns.IsTokenChar(bytes[start - 1]))
+            {
+                start--;
+            }
+
+            var end = q;
+            while (end < bytes.Length && TokenRuns.IsTokenChar(bytes[end]))
+            {
+                end++;
+            }
+
+            if (end - start >= TokenRuns.MinRun)
+            {
+                anchors.Add(q);
+            }
+        }
+
+        return anchors;
+    }
+
+    private struct Collect(List<int> positions) : IAnchorVisitor
+    {
+        public List<int> Positions { get; } = positions;
+
+        public readonly void Anchor(int position) => Positions.Add(position);
+    }
+}
