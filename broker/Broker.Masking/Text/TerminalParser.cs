@@ -25,6 +25,36 @@ internal interface ITerminalSink
 
     /// <summary>The current string ended (terminated or aborted) at <paramref name="rawOffset"/>.</summary>
     void StringEnd(long rawOffset);
+
+    /// <summary>
+    /// A carriage return at <paramref name="carriageReturn"/>, the visible text right after it (raw offset one past it; empty
+    /// when a control or escape follows at once) and, when <paramref name="eraseToEnd"/>, the <c>ESC [ K</c> right after that
+    /// text: a progress line's redraw (or a line's CR LF) as one event. The same as <see cref="Control"/>,
+    /// <see cref="Visible"/> and <see cref="Csi"/> in that order (<see cref="TerminalEvents.Separate"/>), which is what a
+    /// sink that has no faster way does.
+    /// </summary>
+    void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd) => TerminalEvents.Separate(this, carriageReturn, text, eraseToEnd);
+}
+
+/// <summary>The events a <see cref="ITerminalSink.Redraw"/> stands for.</summary>
+internal static class TerminalEvents
+{
+    /// <summary>Hands a redraw to <paramref name="sink"/> as the separate events the parser would have found without it.</summary>
+    public static void Separate<TSink>(TSink sink, long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd)
+        where TSink : ITerminalSink
+    {
+        sink.Control((byte)'\r', carriageReturn);
+        if (!text.IsEmpty)
+        {
+            sink.Visible(text, carriageReturn + 1);
+        }
+
+        if (eraseToEnd)
+        {
+            var erase = new CsiSequence { Start = carriageReturn + 1 + text.Length, Final = (byte)'K' };
+            sink.Csi(erase, erase.Start + 2);
+        }
+    }
 }
 
 /// <summary>A CSI sequence: private marker, up to <see cref="MaxParameters"/> numeric parameters, final byte.</summary>
@@ -80,6 +110,12 @@ internal struct TerminalParser
     private long _pendingRaw;
     private long _sequenceStart;
 
+    /// <summary>
+    /// Hands every carriage return, the text after it and an erase to the end of the row as separate events rather than as
+    /// one <see cref="ITerminalSink.Redraw"/>: the same masking, slower; for tests that check the two against each other.
+    /// </summary>
+    public bool SeparateRedraws { get; init; }
+
     private enum State : byte
     {
         Ground,
@@ -107,6 +143,12 @@ internal struct TerminalParser
                         {
                             sink.Visible(chunk.Slice(i, visible), rawStart + i);
                             i += visible;
+                            continue;
+                        }
+
+                        if (b == (byte)'\r' && !SeparateRedraws)
+                        {
+                            i = CarriageReturn(chunk, i, rawStart, sink);
                             continue;
                         }
 
@@ -198,6 +240,21 @@ internal struct TerminalParser
             FlushPending(sink);
             _state = State.Ground;
         }
+    }
+
+    /// <summary>
+    /// The carriage return at <paramref name="at"/>, the visible run after it (found as the ground state finds it) and an
+    /// <c>ESC [ K</c> whole in this chunk right after it, as one event; returns where parsing goes on.
+    /// </summary>
+    private static int CarriageReturn<TSink>(ReadOnlySpan<byte> chunk, int at, long rawStart, TSink sink)
+        where TSink : ITerminalSink
+    {
+        var rest = chunk[(at + 1)..];
+        var run = rest.IndexOfAny(s_special);
+        var visible = run < 0 ? rest.Length : run;
+        var erase = run >= 0 && rest[run..].StartsWith("\e[K"u8);
+        sink.Redraw(rawStart + at, rest[..visible], erase);
+        return at + 1 + visible + (erase ? 3 : 0);
     }
 
     private void FlushPending<TSink>(TSink sink)
