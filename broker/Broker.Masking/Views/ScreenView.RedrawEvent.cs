@@ -13,12 +13,12 @@ namespace Broker.Masking.Views;
 /// </summary>
 internal sealed partial class ScreenView
 {
-    /// <summary>Takes a redraw as one event when it is a line end on a row drawn left to right or printable ASCII drawn from column 0; false when it must go event by event.</summary>
+    /// <summary>Takes a redraw as one event when it is a line end or printable ASCII drawn from column 0; false when it must go event by event.</summary>
     public bool TryRedraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd)
     {
         if (!text.IsEmpty && text[0] == (byte)'\n')
         {
-            return !eraseToEnd && !_detailed && LineEnd(carriageReturn);
+            return !eraseToEnd && (_detailed ? RowEnd(carriageReturn) : LineEnd(carriageReturn));
         }
 
         if (_partialLength > 0 || _eagerCells || text.Length >= LastColumn || (text.IsEmpty && !_detailed) || !IsPrintableAscii(text))
@@ -27,8 +27,8 @@ internal sealed partial class ScreenView
         }
 
         // Control: the carriage return is an edit, a redraw begins, the cursor goes to column 0.
-        _operations.Add((carriageReturn, carriageReturn + 1));
-        StartRedraw();
+        _operations.Add(carriageReturn, carriageReturn + 1);
+        StartRedraw(drawing: !text.IsEmpty);
         if (_detailed)
         {
             _column = 0;
@@ -61,7 +61,7 @@ internal sealed partial class ScreenView
         {
             // Csi: erasing right of the cursor keeps the redraw clean; the row is detailed (EraseInRow).
             var start = carriageReturn + 1 + n;
-            _operations.Add((start, start + 3));
+            _operations.Add(start, start + 3);
             ErasePending(_column);
             _row.Erase(_column, _row.Width);
         }
@@ -78,11 +78,29 @@ internal sealed partial class ScreenView
             return false;
         }
 
-        _operations.Add((carriageReturn, carriageReturn + 1));
+        _operations.Add(carriageReturn, carriageReturn + 1);
         _redrawFrom = -1;
         _redrawColumns = 0;
         _drawnColumns = 0;
         _carriageReturn = false;
+        return true;
+    }
+
+    /// <summary>CR LF on a detailed row (a progress line's end): the line feed takes the cursor to the next row, which begins after it.</summary>
+    private bool RowEnd(long carriageReturn)
+    {
+        if (_partialLength > 0 || LastColumn == 0)
+        {
+            return false;
+        }
+
+        // Control, then Visible: the line feed draws nothing (FollowRedraw, DrawLazily) and moves to a new row (Draw).
+        _operations.Add(carriageReturn, carriageReturn + 1);
+        StartRedraw();
+        _column = 0;
+        MoveToRow(CurrentRow() + 1, 0);
+        _anchorShadow = _shadow.End + 1;
+        _rowStart = _anchorShadow;
         return true;
     }
 
