@@ -35,4 +35,10 @@ public sealed record MaskerOptions
     /// output, slower; for tests that check the two against each other.
     /// </summary>
     internal bool EagerRedrawCells { get; init; }
+
+    /// <summary>
+    /// Hands the screen model a carriage return, the text after it and an erase to the end of the row as separate events
+    /// rather than as one redraw: the same output, slower; for tests that check the two against each other.
+    /// </summary>
+    internal bool SeparateRedrawEvents { get; init; }
 }

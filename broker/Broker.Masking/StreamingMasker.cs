@@ -41,6 +41,7 @@ public sealed class StreamingMasker
         _profile = profile;
         _secrets = secrets;
         _combined = new LinearView(profile, secrets) { CarriageReturnEndsLine = options.CarriageReturnEndsLine };
+        _parser = new TerminalParser { SeparateRedraws = options.SeparateRedrawEvents };
         _views.Add(_combined);
         if (options.Screen)
         {

@@ -2,56 +2,6 @@ using System.Buffers;
 
 namespace Broker.Masking.Text;
 
-/// <summary>What a <see cref="TerminalParser"/> found in the byte stream, in order, with the raw offset of each piece.</summary>
-internal interface ITerminalSink
-{
-    /// <summary>Printable text (TAB and LF included); zero-width characters are left out.</summary>
-    void Visible(ReadOnlySpan<byte> text, long rawOffset);
-
-    /// <summary>A C0 control other than TAB, LF and ESC (CR, BS, VT, FF…), or DEL.</summary>
-    void Control(byte control, long rawOffset);
-
-    /// <summary>A complete control sequence (<c>ESC [ … final</c>); <paramref name="rawOffset"/> is its final byte's, <see cref="CsiSequence.Start"/> its ESC's.</summary>
-    void Csi(in CsiSequence sequence, long rawOffset);
-
-    /// <summary>A complete escape sequence other than CSI and the string introducers (<c>ESC 7</c>, <c>ESC D</c>…); <paramref name="rawOffset"/> is its ESC's.</summary>
-    void Escape(byte intermediate, byte final, long rawOffset);
-
-    /// <summary>An OSC, DCS, SOS, PM or APC string starts; <paramref name="introducer"/> is <c>]</c>, <c>P</c>, <c>X</c>, <c>^</c> or <c>_</c>.</summary>
-    void StringStart(byte introducer, long rawOffset);
-
-    /// <summary>Payload bytes of the current string.</summary>
-    void StringBytes(ReadOnlySpan<byte> payload, long rawOffset);
-
-    /// <summary>The current string ended (terminated or aborted) at <paramref name="rawOffset"/>.</summary>
-    void StringEnd(long rawOffset);
-}
-
-/// <summary>A CSI sequence: private marker, up to <see cref="MaxParameters"/> numeric parameters, final byte.</summary>
-internal struct CsiSequence
-{
-    public const int MaxParameters = 4;
-
-    /// <summary>Raw offset of the sequence's ESC.</summary>
-    public long Start;
-
-    public byte Private;
-    public byte Intermediate;
-    public byte Final;
-    public int Count;
-    public int P0;
-    public int P1;
-    public int P2;
-    public int P3;
-
-    /// <summary>Parameter <paramref name="index"/>, or <paramref name="fallback"/> when absent or zero.</summary>
-    public readonly int Get(int index, int fallback)
-    {
-        var value = index switch { 0 => P0, 1 => P1, 2 => P2, 3 => P3, _ => 0 };
-        return index < Count && value > 0 ? value : fallback;
-    }
-}
-
 /// <summary>
 /// ECMA-48 just far enough to know what a terminal prints: a byte state machine carried across chunks, so
 /// a sequence split anywhere is handled the same. UTF-8 characters that render with no width (zero-width
@@ -80,6 +30,12 @@ internal struct TerminalParser
     private long _pendingRaw;
     private long _sequenceStart;
 
+    /// <summary>
+    /// Hands every carriage return, the text after it and an erase to the end of the row as separate events rather than as
+    /// one <see cref="ITerminalSink.Redraw"/>: the same masking, slower; for tests that check the two against each other.
+    /// </summary>
+    public bool SeparateRedraws { get; init; }
+
     private enum State : byte
     {
         Ground,
@@ -107,6 +63,12 @@ internal struct TerminalParser
                         {
                             sink.Visible(chunk.Slice(i, visible), rawStart + i);
                             i += visible;
+                            continue;
+                        }
+
+                        if (b == (byte)'\r' && !SeparateRedraws)
+                        {
+                            i = CarriageReturn(chunk, i, rawStart, sink);
                             continue;
                         }
 
@@ -198,6 +160,21 @@ internal struct TerminalParser
             FlushPending(sink);
             _state = State.Ground;
         }
+    }
+
+    /// <summary>
+    /// The carriage return at <paramref name="at"/>, the visible run after it (found as the ground state finds it) and an
+    /// <c>ESC [ K</c> whole in this chunk right after it, as one event; returns where parsing goes on.
+    /// </summary>
+    private static int CarriageReturn<TSink>(ReadOnlySpan<byte> chunk, int at, long rawStart, TSink sink)
+        where TSink : ITerminalSink
+    {
+        var rest = chunk[(at + 1)..];
+        var run = rest.IndexOfAny(s_special);
+        var visible = run < 0 ? rest.Length : run;
+        var erase = run >= 0 && rest[run..].StartsWith("\e[K"u8);
+        sink.Redraw(rawStart + at, rest[..visible], erase);
+        return at + 1 + visible + (erase ? 3 : 0);
     }
 
     private void FlushPending<TSink>(TSink sink)

@@ -17,7 +17,7 @@ internal sealed partial class ScreenView
             return;
         }
 
-        _operations.Add((sequence.Start, rawOffset + 1));
+        _operations.Add(sequence.Start, rawOffset + 1);
         if (sequence.Private != 0 || !(sequence.Final == (byte)'m' || (sequence.Final is (byte)'K' or (byte)'J' && sequence.Get(0, 0) == 0)))
         {
             // Colours and erasing right of the cursor leave a redraw clean; anything else may move or change its cells.

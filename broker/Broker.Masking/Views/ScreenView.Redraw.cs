@@ -36,10 +36,15 @@ internal sealed partial class ScreenView
     /// <summary>How many times a row was scanned (a clean redraw is not): for tests and measurements.</summary>
     public int RowScans { get; private set; }
 
-    /// <summary>A carriage return: a redraw may begin here.</summary>
-    private void StartRedraw()
+    /// <summary>A carriage return: a redraw may begin here. With <paramref name="drawing"/>, text is drawn from column 0 right after it.</summary>
+    private void StartRedraw(bool drawing = false)
     {
-        _redrawShown = IsCleanRedraw();
+        // Whether the row still shows clean is read only while nothing of the new redraw is drawn (IsCleanRedraw).
+        if (!drawing)
+        {
+            _redrawShown = IsCleanRedraw();
+        }
+
         KeepPending();
         _redrawFrom = _shadow.End;
         _redrawColumns = 0;

@@ -31,7 +31,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     private readonly List<(long Raw, int Length)> _cells = [];
     // The cursor movements and edits since the row was last scanned: when a secret appears on the screen and every
     // character of it is already out, masking the edit that brought the pieces together keeps it from happening.
-    private readonly List<(long Start, long End)> _operations = [];
+    private readonly Edits _operations = new();
     private byte[] _text = new byte[512];
     private int[] _columnOf = new int[512];
     private int _columns;
@@ -107,7 +107,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public void Control(byte control, long rawOffset)
     {
-        _operations.Add((rawOffset, rawOffset + 1));
+        _operations.Add(rawOffset, rawOffset + 1);
         if (control == (byte)'\r')
         {
             StartRedraw();
@@ -142,7 +142,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public void Escape(byte intermediate, byte final, long rawOffset)
     {
-        _operations.Add((rawOffset, rawOffset + (intermediate != 0 ? 3 : 2)));
+        _operations.Add(rawOffset, rawOffset + (intermediate != 0 ? 3 : 2));
         StopRedraw();
         if (intermediate != 0)
         {
@@ -208,7 +208,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             if (first == long.MaxValue)
             {
                 // Everything of it is out: what can still be held is the edits that may complete it.
-                foreach (var (start, _) in _operations)
+                foreach (var (start, _) in _operations.Span)
                 {
                     first = start >= _released ? Math.Min(first, start) : first;
                 }
@@ -253,16 +253,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     {
         // A released edit is never masked nor waited for (MaskOperations, Decide): dropping them keeps a long row drawn
         // without cursor movement (a coloured `cat`: one SGR after another, never a row change) from growing the list.
-        var n = 0;
-        while (n < _operations.Count && _operations[n].Start < _released)
-        {
-            n++;
-        }
-
-        if (n > 0)
-        {
-            _operations.RemoveRange(0, n);
-        }
+        _operations.DropBefore(_released);
     }
 
     public void Release()
@@ -359,7 +350,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     private void MaskOperations(string name)
     {
         var silent = false;
-        foreach (var (start, end) in _operations)
+        foreach (var (start, end) in _operations.Span)
         {
             if (start >= _released)
             {

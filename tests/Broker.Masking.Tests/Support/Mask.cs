@@ -47,9 +47,10 @@ internal static class Mask
     /// Masks <paramref name="input"/> for an 80×24 terminal in the given chunks; with <paramref name="flush"/>, the hold delay
     /// fires after every chunk. Returns the output and how many times the screen model scanned a row.
     /// </summary>
-    public static (byte[] Output, int Scans) OnScreen(byte[] input, IReadOnlyList<int> chunks, bool flush, bool eagerRedrawCells = false)
+    public static (byte[] Output, int Scans) OnScreen(byte[] input, IReadOnlyList<int> chunks, bool flush, bool eagerRedrawCells = false, bool separateRedrawEvents = false)
     {
-        var masker = MaskingProfile.Default.CreateMasker(new SecretRegistry(), MaskerOptions.Default with { Columns = 80, Rows = 24, EagerRedrawCells = eagerRedrawCells });
+        var options = MaskerOptions.Default with { Columns = 80, Rows = 24, EagerRedrawCells = eagerRedrawCells, SeparateRedrawEvents = separateRedrawEvents };
+        var masker = MaskingProfile.Default.CreateMasker(new SecretRegistry(), options);
         var output = new ArrayBufferWriter<byte>();
         var offset = 0;
         foreach (var size in chunks)
