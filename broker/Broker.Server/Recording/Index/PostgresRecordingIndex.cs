@@ -57,20 +57,7 @@ internal sealed class PostgresRecordingIndex(NpgsqlDataSource database, string r
 
     private List<RecordingIndexEntry> Query(RecordingFilter filter, int limit)
     {
-        using var command = database.CreateCommand($"SELECT {RecordingColumns.Names} FROM recordings WHERE {filter.Condition} {RecordingColumns.Order} LIMIT @limit");
-        for (var i = 0; i < filter.Values.Count; i++)
-        {
-            RecordingColumns.Add(command, $"@p{i}", filter.Values[i]);
-        }
-
-        RecordingColumns.Add(command, "@limit", limit);
-        using var reader = command.ExecuteReader();
-        var rows = new List<RecordingIndexEntry>();
-        while (reader.Read())
-        {
-            rows.Add(RecordingColumns.Read(reader));
-        }
-
-        return rows;
+        using var command = database.CreateCommand();
+        return RecordingColumns.Select(command, filter, limit);
     }
 }

@@ -72,6 +72,26 @@ internal static class RecordingColumns
         MissingSince = Time(row, 18),
     };
 
+    /// <summary>Runs <paramref name="command"/> as the select of at most <paramref name="limit"/> rows matching <paramref name="filter"/>, in <see cref="Order"/>.</summary>
+    public static List<RecordingIndexEntry> Select(DbCommand command, RecordingFilter filter, int limit)
+    {
+        command.CommandText = $"SELECT {Names} FROM recordings WHERE {filter.Condition} {Order} LIMIT @limit";
+        for (var i = 0; i < filter.Values.Count; i++)
+        {
+            Add(command, $"@p{i}", filter.Values[i]);
+        }
+
+        Add(command, "@limit", limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<RecordingIndexEntry>();
+        while (reader.Read())
+        {
+            rows.Add(Read(reader));
+        }
+
+        return rows;
+    }
+
     /// <summary>Adds a parameter; a null value is SQL NULL.</summary>
     public static void Add(DbCommand command, string name, object? value)
     {

@@ -106,21 +106,7 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT {RecordingColumns.Names} FROM recordings WHERE {filter.Condition} {RecordingColumns.Order} LIMIT @limit";
-            for (var i = 0; i < filter.Values.Count; i++)
-            {
-                RecordingColumns.Add(command, $"@p{i}", filter.Values[i]);
-            }
-
-            RecordingColumns.Add(command, "@limit", limit);
-            using var reader = command.ExecuteReader();
-            var rows = new List<RecordingIndexEntry>();
-            while (reader.Read())
-            {
-                rows.Add(RecordingColumns.Read(reader));
-            }
-
-            return rows;
+            return RecordingColumns.Select(command, filter, limit);
         }
     }
 

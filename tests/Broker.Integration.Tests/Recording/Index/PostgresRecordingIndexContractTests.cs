@@ -1,4 +1,4 @@
-using Broker.Integration.Tests.Fixtures;
+using Broker.Approvals.Tests.Stores;
 using Broker.Server.Recording;
 using Npgsql;
 

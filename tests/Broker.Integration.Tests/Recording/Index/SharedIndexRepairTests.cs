@@ -1,5 +1,5 @@
 using Broker.Core.Sessions;
-using Broker.Integration.Tests.Fixtures;
+using Broker.Approvals.Tests.Stores;
 using Broker.Server.Recording;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
