@@ -36,16 +36,8 @@ internal sealed class PostgresRecordingIndex(NpgsqlDataSource database, string r
 
     public IReadOnlySet<string> SessionIds()
     {
-        using var command = database.CreateCommand("SELECT session_id FROM recordings WHERE replica = @replica");
-        RecordingColumns.Add(command, "@replica", replicaId);
-        using var reader = command.ExecuteReader();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
+        using var command = database.CreateCommand();
+        return RecordingColumns.SelectIds(command, RecordingFilter.All.And("replica", replicaId));
     }
 
     public void Remove(string sessionId)

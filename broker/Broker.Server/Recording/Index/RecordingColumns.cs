@@ -76,11 +76,7 @@ internal static class RecordingColumns
     public static List<RecordingIndexEntry> Select(DbCommand command, RecordingFilter filter, int limit)
     {
         command.CommandText = $"SELECT {Names} FROM recordings WHERE {filter.Condition} {Order} LIMIT @limit";
-        for (var i = 0; i < filter.Values.Count; i++)
-        {
-            Add(command, $"@p{i}", filter.Values[i]);
-        }
-
+        AddValues(command, filter);
         Add(command, "@limit", limit);
         using var reader = command.ExecuteReader();
         var rows = new List<RecordingIndexEntry>();
@@ -92,6 +88,21 @@ internal static class RecordingColumns
         return rows;
     }
 
+    /// <summary>Runs <paramref name="command"/> as the select of the session ids of the rows matching <paramref name="filter"/>.</summary>
+    public static HashSet<string> SelectIds(DbCommand command, RecordingFilter filter)
+    {
+        command.CommandText = $"SELECT session_id FROM recordings WHERE {filter.Condition}";
+        AddValues(command, filter);
+        using var reader = command.ExecuteReader();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     /// <summary>Adds a parameter; a null value is SQL NULL.</summary>
     public static void Add(DbCommand command, string name, object? value)
     {
@@ -99,6 +110,14 @@ internal static class RecordingColumns
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
+    }
+
+    private static void AddValues(DbCommand command, RecordingFilter filter)
+    {
+        for (var i = 0; i < filter.Values.Count; i++)
+        {
+            Add(command, $"@p{i}", filter.Values[i]);
+        }
     }
 
     private static DateTimeOffset? Time(DbDataReader row, int column) =>

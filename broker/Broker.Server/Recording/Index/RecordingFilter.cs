@@ -8,6 +8,9 @@ namespace Broker.Server.Recording;
 /// <param name="Values">The value of <c>@p</c><i>i</i> at index <i>i</i>.</param>
 internal sealed record RecordingFilter(string Condition, IReadOnlyList<object> Values)
 {
+    /// <summary>Every row.</summary>
+    public static RecordingFilter All { get; } = new("1 = 1", []);
+
     /// <summary>The rows without an end: sessions running, or cut by a crash.</summary>
     public static RecordingFilter Unended { get; } = new("ended_at IS NULL", []);
 
@@ -39,7 +42,7 @@ internal sealed record RecordingFilter(string Condition, IReadOnlyList<object> V
             conditions.Add("(review > 0 OR approvals > 0)");
         }
 
-        return new RecordingFilter(conditions.Count == 0 ? "1 = 1" : string.Join(" AND ", conditions), values);
+        return conditions.Count == 0 ? All : new RecordingFilter(string.Join(" AND ", conditions), values);
     }
 
     /// <summary>The row of one session.</summary>

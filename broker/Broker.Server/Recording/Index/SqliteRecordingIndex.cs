@@ -76,15 +76,7 @@ internal sealed class SqliteRecordingIndex : IRecordingIndex, IDisposable
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT session_id FROM recordings";
-            using var reader = command.ExecuteReader();
-            var ids = new HashSet<string>(StringComparer.Ordinal);
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-
-            return ids;
+            return RecordingColumns.SelectIds(command, RecordingFilter.All);
         }
     }
 
