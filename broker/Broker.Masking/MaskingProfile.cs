@@ -191,6 +191,18 @@ public sealed class MaskingProfile
     /// <summary>Runs every detector over <paramref name="text"/>.</summary>
     internal void Scan(in ScanText text, RegisteredSecrets secrets, Findings findings)
     {
+        if (text.Classes is null)
+        {
+            // A text that keeps no classes of its own (a screen row) is classified whole, into the findings' scratch.
+            ScanClassified(new ScanText(text.Bytes, text.From, text.Final) { Classes = findings.ClassesOf(text.Bytes) }, secrets, findings);
+            return;
+        }
+
+        ScanClassified(text, secrets, findings);
+    }
+
+    private void ScanClassified(in ScanText text, RegisteredSecrets secrets, Findings findings)
+    {
         // One pass finds where any needle or registered secret may start; each search below only verifies those positions.
         var heads = findings.Heads;
         heads.Clear();

@@ -44,7 +44,7 @@ internal sealed class AnchoredHeads
         // A head cut by the previous chunk and released (too short to hold) starts a little before the new text.
         var from = Math.Max(0, text.From - _longestHead);
         var visitor = new AnchorVisitor(this, text, findings);
-        TokenRuns.ForEachAnchor(bytes, from, tail, ref visitor);
+        TokenRuns.ForEachAnchor(text.Classes!, from, tail, ref visitor);
 
         // The run the text ends with may still grow into a token, however short it is yet: every anchor of it counts.
         for (var anchor = tail; anchor < bytes.Length; anchor++)

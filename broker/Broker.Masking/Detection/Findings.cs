@@ -16,6 +16,7 @@ internal readonly record struct Candidate(int Start, string Name, bool Distincti
 /// <summary>What one scan found; reused between scans so scanning does not allocate.</summary>
 internal sealed class Findings
 {
+    private readonly ByteClasses _classes = new();
     private int _from;
 
     public List<Match> Matches { get; } = [];
@@ -43,6 +44,13 @@ internal sealed class Findings
     /// Empty (0, 0) at the start of every scan.
     /// </summary>
     public (int Start, int End) JudgedKey { get; set; }
+
+    /// <summary>The byte classes of a text scanned without classes of its own (scratch, reused).</summary>
+    public ByteClasses ClassesOf(ReadOnlySpan<byte> bytes)
+    {
+        _classes.Reset();
+        return _classes.Extend(bytes);
+    }
 
     public void Reset(int from, long origin)
     {

@@ -15,6 +15,12 @@ internal readonly ref struct ScanText
 
     public ReadOnlySpan<byte> Bytes { get; }
 
+    /// <summary>
+    /// The byte classes of <see cref="Bytes"/>, kept with a view's text so that each byte is classified once; set for
+    /// every text <see cref="MaskingProfile"/> hands its detectors (it classifies a text that comes without them).
+    /// </summary>
+    public ByteClasses? Classes { get; init; }
+
     /// <summary>Matches and candidates starting before this index were decided by an earlier scan.</summary>
     public int From { get; }
 

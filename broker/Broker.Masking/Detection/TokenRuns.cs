@@ -1,11 +1,9 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Broker.Masking.Detection;
 
-/// <summary>What to do with each anchor <see cref="TokenRuns.ForEachAnchor"/> finds.</summary>
+/// <summary>What to do with each anchor <see cref="TokenRuns.ForEachAnchor{TVisitor}(ByteClasses, int, int, ref TVisitor)"/> finds.</summary>
 internal interface IAnchorVisitor
 {
     void Anchor(int position);
@@ -15,8 +13,8 @@ internal interface IAnchorVisitor
 /// Finds the anchors of long runs of token characters (<c>[A-Za-z0-9_\-.~+/=]</c>): the places a token can start
 /// in a run of at least <see cref="MinRun"/> of them, namely the run's start and every place right after a
 /// separator inside it (<c>MY_ghp_…</c>). Every token, key body and signed blob the anchored detectors look for lies in
-/// such a run, and ordinary output is mostly short words: each 64 bytes are classified with one vector step and the
-/// rest is done on 64-bit masks (which positions start 20 token characters, which are covered by such a window,
+/// such a run, and ordinary output is mostly short words: the search reads the text's token and letter-or-digit bitmaps
+/// (<see cref="ByteClasses"/>, each byte classified once) and works on 64-bit masks (which positions start 20 token characters, which are covered by such a window,
 /// which follow a separator), so the search costs a fraction of a cycle per byte.
 /// </summary>
 internal static class TokenRuns
@@ -43,6 +41,14 @@ internal static class TokenRuns
 
     /// <summary>Calls <paramref name="visit"/> for every anchor of a long run in [<paramref name="from"/>, <paramref name="before"/>), in order.</summary>
     public static void ForEachAnchor<TVisitor>(ReadOnlySpan<byte> bytes, int from, int before, ref TVisitor visit)
+        where TVisitor : struct, IAnchorVisitor, allows ref struct =>
+        ForEachAnchor(ByteClasses.Of(bytes), from, before, ref visit);
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> for every anchor of a long run in [<paramref name="from"/>, <paramref name="before"/>)
+    /// of the text <paramref name="classes"/> describe, in order; <paramref name="before"/> is at most its length.
+    /// </summary>
+    public static void ForEachAnchor<TVisitor>(ByteClasses classes, int from, int before, ref TVisitor visit)
         where TVisitor : struct, IAnchorVisitor, allows ref struct
     {
         if (from >= before)
@@ -50,26 +56,22 @@ internal static class TokenRuns
             return;
         }
 
-        if (!Vector512.IsHardwareAccelerated && !Vector256.IsHardwareAccelerated)
-        {
-            ForEachAnchorScalar(bytes, from, before, ref visit);
-            return;
-        }
-
-        // A window of MinRun characters that covers `from` starts at most MinRun - 1 before it: the first block starts
-        // there (a whole block earlier, as before, read the look-behind again for nothing).
-        var p = Math.Max(0, from - (MinRun - 1));
-        ref var origin = ref MemoryMarshal.GetReference(bytes);
-        var alnum = 0UL;
-        var tokens = Masks(bytes, ref origin, p, ref alnum);
-        var previousTokens = p > 0 && IsTokenChar(bytes[p - 1]) ? 1UL : 0;
-        var previousSeparator = p > 0 && IsTokenChar(bytes[p - 1]) && !ByteClass.IsAlnum(bytes[p - 1]) ? 1UL : 0;
-        // Windows of MinRun token characters that started in the previous block.
+        var tokenMap = classes.Token;
+        var alnumMap = classes.Alnum;
+        // A window of MinRun characters that covers `from` starts at most MinRun - 1 before it: the first word holding
+        // that start is the first read (the classes are already there; nothing before it is read again).
+        var w = Math.Max(0, from - (MinRun - 1)) / Block;
+        var p = w * Block;
+        var tokens = tokenMap[w];
+        var alnum = alnumMap[w];
+        var previousTokens = w > 0 ? tokenMap[w - 1] >> 63 : 0;
+        var previousSeparator = w > 0 ? (tokenMap[w - 1] & ~alnumMap[w - 1]) >> 63 : 0;
+        // Windows of MinRun token characters that started in the previous block (none that reach `from`).
         var previousStarts = 0UL;
         while (p < before)
         {
-            var nextAlnum = 0UL;
-            var nextTokens = Masks(bytes, ref origin, p + Block, ref nextAlnum);
+            // The maps hold a clear word past the text's last, so the next word may always be read.
+            var nextTokens = tokenMap[w + 1];
             var starts = WindowStarts(tokens, nextTokens);
             var separators = tokens & ~alnum;
             var anchors = (tokens & ~((tokens << 1) | previousTokens)) | (tokens & ((separators << 1) | previousSeparator));
@@ -97,46 +99,9 @@ internal static class TokenRuns
             previousSeparator = separators >> 63;
             previousStarts = starts;
             tokens = nextTokens;
-            alnum = nextAlnum;
+            alnum = alnumMap[w + 1];
+            w++;
             p += Block;
-        }
-    }
-
-    private static void ForEachAnchorScalar<TVisitor>(ReadOnlySpan<byte> bytes, int from, int before, ref TVisitor visit)
-        where TVisitor : struct, IAnchorVisitor, allows ref struct
-    {
-        var p = from;
-        while (p > 0 && IsTokenChar(bytes[p - 1]))
-        {
-            p--;
-        }
-
-        while (p < before)
-        {
-            if (!IsTokenChar(bytes[p]))
-            {
-                p++;
-                continue;
-            }
-
-            var end = p;
-            while (end < bytes.Length && IsTokenChar(bytes[end]))
-            {
-                end++;
-            }
-
-            if (end - p >= MinRun)
-            {
-                for (var q = p; q < end && q < before; q++)
-                {
-                    if (q >= from && (q == p || !ByteClass.IsAlnum(bytes[q - 1])))
-                    {
-                        visit.Anchor(q);
-                    }
-                }
-            }
-
-            p = end;
         }
     }
 
@@ -170,60 +135,5 @@ internal static class TokenRuns
         h |= (h << 8) | (l >> 56);
         l |= l << 8;
         return h | (h << 4) | (l >> 60);
-    }
-
-    /// <summary>The token-character mask of the 64 bytes at <paramref name="offset"/>, and their letter-or-digit mask (bytes past the end count as neither).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Masks(ReadOnlySpan<byte> bytes, ref byte origin, int offset, ref ulong alnum)
-    {
-        if (offset + Block <= bytes.Length)
-        {
-            return Classify(ref origin, offset, ref alnum);
-        }
-
-        return offset >= bytes.Length ? 0 : PaddedMasks(bytes[offset..], ref alnum);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    [SkipLocalsInit]
-    private static ulong PaddedMasks(ReadOnlySpan<byte> rest, ref ulong alnum)
-    {
-        Span<byte> padded = stackalloc byte[Block];
-        rest.CopyTo(padded);
-        padded[rest.Length..].Clear();
-        return Classify(ref MemoryMarshal.GetReference(padded), 0, ref alnum);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Classify(ref byte origin, int offset, ref ulong alnum)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var v = Vector512.LoadUnsafe(ref origin, (nuint)offset);
-            var letters = Vector512.LessThan((v | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)26));
-            var digits = Vector512.LessThan(v - Vector512.Create((byte)'0'), Vector512.Create((byte)10));
-            // '+' and '-' '.' '/' (0x2B, 0x2D..0x2F), '=', '_', '~'.
-            var symbols = Vector512.LessThan(v - Vector512.Create((byte)0x2D), Vector512.Create((byte)3)) | Vector512.Equals(v, Vector512.Create((byte)'+')) |
-                Vector512.Equals(v, Vector512.Create((byte)'=')) | Vector512.Equals(v, Vector512.Create((byte)'_')) | Vector512.Equals(v, Vector512.Create((byte)'~'));
-            var letterOrDigit = letters | digits;
-            alnum = letterOrDigit.ExtractMostSignificantBits();
-            return (letterOrDigit | symbols).ExtractMostSignificantBits();
-        }
-
-        alnum = 0;
-        var tokens = 0UL;
-        for (var half = 0; half < 2; half++)
-        {
-            var v = Vector256.LoadUnsafe(ref origin, (nuint)(offset + (32 * half)));
-            var letters = Vector256.LessThan((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)26));
-            var digits = Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10));
-            var symbols = Vector256.LessThan(v - Vector256.Create((byte)0x2D), Vector256.Create((byte)3)) | Vector256.Equals(v, Vector256.Create((byte)'+')) |
-                Vector256.Equals(v, Vector256.Create((byte)'=')) | Vector256.Equals(v, Vector256.Create((byte)'_')) | Vector256.Equals(v, Vector256.Create((byte)'~'));
-            var letterOrDigit = letters | digits;
-            alnum |= (ulong)letterOrDigit.ExtractMostSignificantBits() << (32 * half);
-            tokens |= (ulong)(letterOrDigit | symbols).ExtractMostSignificantBits() << (32 * half);
-        }
-
-        return tokens;
     }
 }

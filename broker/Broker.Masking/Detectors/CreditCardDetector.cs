@@ -1,7 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -27,11 +25,11 @@ internal sealed class CreditCardDetector : Detector
         var bytes = text.Bytes;
         var i = text.From;
 
-        // Up to here the nine bytes the shape test reads are all present, so the vectorised test is exact.
+        // Up to here the nine bytes the shape test reads are all present, so the bitmap test is exact.
         var lastJudged = bytes.Length - ShapeSpan;
         while (i <= lastJudged)
         {
-            var start = NextShape(bytes, i, lastJudged);
+            var start = NextShape(text.Classes!, i, lastJudged);
             if (start < 0)
             {
                 i = lastJudged + 1;
@@ -58,57 +56,32 @@ internal sealed class CreditCardDetector : Detector
     /// First index in [<paramref name="from"/>, <paramref name="last"/>] where the first nine bytes have the shape
     /// every accepted number starts with: an issuer digit and three digits, then either four more digits
     /// (13–19 contiguous) or a separator and four digits (every grouping starts with a group of four and
-    /// a group of at least four). Ordinary numbers (sizes, PIDs, times) fail it, so Parse rarely runs.
+    /// a group of at least four). Ordinary numbers (sizes, PIDs, times) fail it, so Parse rarely runs. Read from the
+    /// text's digit, separator and issuer bitmaps, 64 starts per step; the nine bytes of a start up to
+    /// <paramref name="last"/> all lie in the text, so the bitmaps' clear bits past its end decide nothing.
     /// </summary>
-    private static int NextShape(ReadOnlySpan<byte> bytes, int from, int last)
+    private static int NextShape(ByteClasses classes, int from, int last)
     {
-        var p = from;
-        if (Vector512.IsHardwareAccelerated)
+        var digits = classes.Digit;
+        var separators = classes.Separator;
+        var issuers = classes.Issuer;
+        for (var p = from & ~63; p <= last; p += 64)
         {
-            ref var origin = ref MemoryMarshal.GetReference(bytes);
-
-            // One load classifies 64 bytes as bit masks; a shape at bit k reads bits k..k+8, so bits 0..55 are judged.
-            while (p + Vector512<byte>.Count - 1 <= last + ShapeSpan - 1)
+            var w = p >> 6;
+            var judged = Shape(digits[w], digits[w + 1], separators[w], separators[w + 1], issuers[w]);
+            if (p < from)
             {
-                var v = Vector512.LoadUnsafe(ref origin, (nuint)p);
-                var judged = Shape(
-                    Vector512.LessThan(v - Vector512.Create((byte)'0'), Vector512.Create((byte)10)).ExtractMostSignificantBits(),
-                    (Vector512.Equals(v, Vector512.Create((byte)' ')) | Vector512.Equals(v, Vector512.Create((byte)'-')) | Vector512.Equals(v, Vector512.Create((byte)'.'))).ExtractMostSignificantBits(),
-                    Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits()) & JudgedBits(Vector512<byte>.Count);
-                if (judged != 0)
-                {
-                    return p + BitOperations.TrailingZeroCount(judged);
-                }
-
-                p += Vector512<byte>.Count - ShapeSpan + 1;
-            }
-        }
-
-        // The same on 32 bytes (bits 0..23 judged per load): the whole text without 512-bit vectors, else what they left.
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref var origin = ref MemoryMarshal.GetReference(bytes);
-            while (p + Vector256<byte>.Count - 1 <= last + ShapeSpan - 1)
-            {
-                var v = Vector256.LoadUnsafe(ref origin, (nuint)p);
-                var judged = Shape(v) & JudgedBits(Vector256<byte>.Count);
-                if (judged != 0)
-                {
-                    return p + BitOperations.TrailingZeroCount(judged);
-                }
-
-                p += Vector256<byte>.Count - ShapeSpan + 1;
+                judged &= ulong.MaxValue << (from - p);
             }
 
-            // Fewer than 24 starts are left: one padded load judges them (byte by byte they cost a 1 KiB push 5 %).
-            return p <= last ? NextShapeInTail(bytes, p, last) : -1;
-        }
-
-        for (; p <= last; p++)
-        {
-            if (HasShape(bytes, p))
+            if (last - p < 63)
             {
-                return p;
+                judged &= ulong.MaxValue >> (63 - (last - p));
+            }
+
+            if (judged != 0)
+            {
+                return p + BitOperations.TrailingZeroCount(judged);
             }
         }
 
@@ -116,40 +89,16 @@ internal sealed class CreditCardDetector : Detector
     }
 
     /// <summary>
-    /// <see cref="NextShape"/> for the last starts, [<paramref name="from"/>, <paramref name="last"/>] with
-    /// <paramref name="last"/> − <paramref name="from"/> &lt; 24: their nine bytes all lie in the 32 bytes at
-    /// <paramref name="from"/>, copied to a zero-padded block so the load stays inside the text.
+    /// Bit k set where the shape starts at byte k of a 64-byte word, given the word's and the next word's digit and
+    /// separator masks (a shape reads bytes k..k+8).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    [SkipLocalsInit]
-    private static int NextShapeInTail(ReadOnlySpan<byte> bytes, int from, int last)
-    {
-        Span<byte> padded = stackalloc byte[Vector256<byte>.Count];
-        var length = Math.Min(bytes.Length - from, padded.Length);
-        bytes.Slice(from, length).CopyTo(padded);
-        padded[length..].Clear();
-        var v = Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(padded));
-        var judged = Shape(v) & (ulong.MaxValue >> (63 - (last - from)));
-        return judged == 0 ? -1 : from + BitOperations.TrailingZeroCount(judged);
-    }
+    private static ulong Shape(ulong d, ulong nextD, ulong s, ulong nextS, ulong issuer) =>
+        issuer & Down(d, nextD, 1) & Down(d, nextD, 2) & Down(d, nextD, 3) & Down(d, nextD, 5) & Down(d, nextD, 6) & Down(d, nextD, 7) &
+        (Down(d, nextD, 4) | (Down(s, nextS, 4) & Down(d, nextD, 8)));
 
-    private static bool HasShape(ReadOnlySpan<byte> b, int p) =>
-        b[p] is >= (byte)'2' and <= (byte)'6' && ByteClass.IsDigit(b[p + 1]) && ByteClass.IsDigit(b[p + 2]) && ByteClass.IsDigit(b[p + 3]) &&
-        ByteClass.IsDigit(b[p + 5]) && ByteClass.IsDigit(b[p + 6]) && ByteClass.IsDigit(b[p + 7]) &&
-        (ByteClass.IsDigit(b[p + 4]) || (IsSeparator(b[p + 4]) && ByteClass.IsDigit(b[p + 8])));
-
-    /// <summary><see cref="Shape(ulong, ulong, ulong)"/> of 32 bytes.</summary>
-    private static ulong Shape(Vector256<byte> v) => Shape(
-        Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10)).ExtractMostSignificantBits(),
-        (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'-')) | Vector256.Equals(v, Vector256.Create((byte)'.'))).ExtractMostSignificantBits(),
-        Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits());
-
-    /// <summary>Bit k set where the issuer, digit and separator masks show the shape starting at byte k.</summary>
-    private static ulong Shape(ulong d, ulong s, ulong issuer) =>
-        issuer & (d >> 1) & (d >> 2) & (d >> 3) & (d >> 5) & (d >> 6) & (d >> 7) & ((d >> 4) | ((s >> 4) & (d >> 8)));
-
-    /// <summary>The starts whose nine bytes all lie inside a block of <paramref name="width"/> bytes.</summary>
-    private static ulong JudgedBits(int width) => ulong.MaxValue >> (64 - (width - ShapeSpan + 1));
+    /// <summary>The mask of the bytes <paramref name="by"/> (1–8) further on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Down(ulong word, ulong next, int by) => (word >> by) | (next << (64 - by));
 
     private static int Parse(in ScanText text, int start, Findings findings)
     {

@@ -102,7 +102,7 @@ internal sealed class KeyMaterialDetector : Detector
         var i = from;
         while (i < bytes.Length)
         {
-            var hit = Base64Blocks.Next(bytes, i);
+            var hit = Base64Blocks.Next(text.Classes!, i);
             if (hit < 0)
             {
                 break;

@@ -13,6 +13,7 @@ internal sealed class ShadowText
 
     private byte[] _bytes = ArrayPool<byte>.Shared.Rent(InitialSize);
     private int _length;
+    private readonly Detection.ByteClasses _classes = new();
     private Segment[] _segments = new Segment[64];
     private int _segmentCount;
 
@@ -22,6 +23,9 @@ internal sealed class ShadowText
     public long End => Base + _length;
 
     public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, _length);
+
+    /// <summary>The byte classes of <see cref="Bytes"/>: what was appended since the last scan is classified now, the rest was already.</summary>
+    public Detection.ByteClasses Classes => _classes.Extend(Bytes);
 
     public void Append(ReadOnlySpan<byte> text, long rawOffset)
     {
@@ -120,6 +124,8 @@ internal sealed class ShadowText
 
         _bytes.AsSpan(drop, _length - drop).CopyTo(_bytes);
         _length -= drop;
+        // The bytes moved by any amount: they are classified again from the front (rarely, and what is kept is short).
+        _classes.Reset();
         Base = keep;
         var first = 0;
         while (first + 1 < _segmentCount && _segments[first + 1].Start <= keep)
@@ -148,6 +154,7 @@ internal sealed class ShadowText
     public void Release()
     {
         Return(ref _bytes);
+        _classes.Reset();
         Base += _length;
         _length = 0;
     }

@@ -146,7 +146,7 @@ internal sealed class LinearView : IMaskView, ITerminalSink
             }
 
             var origin = _text.Base;
-            var text = new ScanText(_text.Bytes, (int)(_scanFrom - origin), final);
+            var text = new ScanText(_text.Bytes, (int)(_scanFrom - origin), final) { Classes = _text.Classes };
             _findings.Reset(text.From, origin);
             _profile.Scan(text, _secrets.Snapshot, _findings);
 

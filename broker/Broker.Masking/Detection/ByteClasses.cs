@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Broker.Masking.Detection;
+
+/// <summary>
+/// The byte classes the detectors share, as bitmaps over a text (bit <c>i &amp; 63</c> of word <c>i &gt;&gt; 6</c> is
+/// byte <c>i</c>): token characters and letters or digits (<see cref="TokenRuns"/>), base64 (<see cref="Base64Blocks"/>),
+/// and the digits, separators and issuer digits of card numbers. Each byte is classified once, with one vector step per
+/// 64 bytes, when it is first scanned: a view's classes grow with its text (<see cref="Extend"/>), so the look-behind
+/// every scan reads again is read from the bitmaps rather than classified again. Bits past the text are clear, and one
+/// clear word follows the last, so a reader may always look one word ahead.
+/// </summary>
+internal sealed class ByteClasses
+{
+    private const int Block = 64;
+
+    private ulong[] _token = new ulong[16];
+    private ulong[] _alnum = new ulong[16];
+    private ulong[] _base64 = new ulong[16];
+    private ulong[] _digit = new ulong[16];
+    private ulong[] _separator = new ulong[16];
+    private ulong[] _issuer = new ulong[16];
+
+    /// <summary>How many bytes are classified.</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Letters, digits and <c>_-.~+/=</c> (<see cref="TokenRuns.IsTokenChar"/>).</summary>
+    public ReadOnlySpan<ulong> Token => _token;
+
+    /// <summary>ASCII letters and digits.</summary>
+    public ReadOnlySpan<ulong> Alnum => _alnum;
+
+    /// <summary>Letters, digits, <c>+</c> and <c>/</c>.</summary>
+    public ReadOnlySpan<ulong> Base64 => _base64;
+
+    /// <summary>The digits 0–9.</summary>
+    public ReadOnlySpan<ulong> Digit => _digit;
+
+    /// <summary>A card number's group separators: space, <c>-</c> and <c>.</c>.</summary>
+    public ReadOnlySpan<ulong> Separator => _separator;
+
+    /// <summary>The digits a card number may start with, 2–6.</summary>
+    public ReadOnlySpan<ulong> Issuer => _issuer;
+
+    /// <summary>Forgets every class (the text was compacted or replaced).</summary>
+    public void Reset()
+    {
+        var words = Math.Min(_token.Length, (Length / Block) + 2);
+        _token.AsSpan(0, words).Clear();
+        _alnum.AsSpan(0, words).Clear();
+        _base64.AsSpan(0, words).Clear();
+        _digit.AsSpan(0, words).Clear();
+        _separator.AsSpan(0, words).Clear();
+        _issuer.AsSpan(0, words).Clear();
+        Length = 0;
+    }
+
+    /// <summary>
+    /// Classifies what <paramref name="bytes"/> adds to the text classified so far (whose bytes it must start with):
+    /// the last, partly filled word again, then the new words.
+    /// </summary>
+    public ByteClasses Extend(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == Length)
+        {
+            return this;
+        }
+
+        var words = (bytes.Length + Block - 1) / Block;
+        if (words + 1 > _token.Length)
+        {
+            Grow(Math.Max(words + 1, _token.Length * 2));
+        }
+
+        ref var origin = ref MemoryMarshal.GetReference(bytes);
+        var w = Length / Block;
+        for (; (w + 1) * Block <= bytes.Length; w++)
+        {
+            Classify(ref origin, w * Block, w);
+        }
+
+        if (w * Block < bytes.Length)
+        {
+            ClassifyTail(bytes[(w * Block)..], w);
+        }
+
+        Length = bytes.Length;
+        return this;
+    }
+
+    /// <summary>Classes of a whole text on its own (a screen row, a test's text).</summary>
+    public static ByteClasses Of(ReadOnlySpan<byte> bytes) => new ByteClasses().Extend(bytes);
+
+    /// <summary>The bits of <paramref name="map"/> for bytes [<paramref name="position"/>, <paramref name="position"/> + 64): past the text they are clear.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BitsAt(ReadOnlySpan<ulong> map, int position)
+    {
+        var w = position >> 6;
+        var shift = position & 63;
+        var low = map[w] >> shift;
+        return shift == 0 ? low : low | (map[w + 1] << (64 - shift));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private void ClassifyTail(ReadOnlySpan<byte> rest, int w)
+    {
+        Span<byte> padded = stackalloc byte[Block];
+        rest.CopyTo(padded);
+        padded[rest.Length..].Clear();
+        Classify(ref MemoryMarshal.GetReference(padded), 0, w);
+        // A zero byte is in no class, so the padding left every bit past the text clear; the word after it is clear too.
+        (_token[w + 1], _alnum[w + 1], _base64[w + 1], _digit[w + 1], _separator[w + 1], _issuer[w + 1]) = (0, 0, 0, 0, 0, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Classify(ref byte origin, int offset, int w)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v = Vector512.LoadUnsafe(ref origin, (nuint)offset);
+            var letters = Vector512.LessThan((v | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)26));
+            var digits = Vector512.LessThan(v - Vector512.Create((byte)'0'), Vector512.Create((byte)10));
+            var plusSlash = Vector512.Equals(v, Vector512.Create((byte)'+')) | Vector512.Equals(v, Vector512.Create((byte)'/'));
+            // '-' '.' (0x2D, 0x2E), and '/' again; '=', '_', '~'.
+            var dashDot = Vector512.LessThan(v - Vector512.Create((byte)0x2D), Vector512.Create((byte)2));
+            var symbols = dashDot | plusSlash | Vector512.Equals(v, Vector512.Create((byte)'=')) | Vector512.Equals(v, Vector512.Create((byte)'_')) |
+                Vector512.Equals(v, Vector512.Create((byte)'~'));
+            var alnum = letters | digits;
+            _alnum[w] = alnum.ExtractMostSignificantBits();
+            _token[w] = (alnum | symbols).ExtractMostSignificantBits();
+            _base64[w] = (alnum | plusSlash).ExtractMostSignificantBits();
+            _digit[w] = digits.ExtractMostSignificantBits();
+            _separator[w] = (dashDot | Vector512.Equals(v, Vector512.Create((byte)' '))).ExtractMostSignificantBits();
+            _issuer[w] = Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits();
+            return;
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ulong token = 0, alnumBits = 0, base64 = 0, digitBits = 0, separator = 0, issuer = 0;
+            for (var half = 0; half < 2; half++)
+            {
+                var v = Vector256.LoadUnsafe(ref origin, (nuint)(offset + (32 * half)));
+                var letters = Vector256.LessThan((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)26));
+                var digits = Vector256.LessThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)10));
+                var plusSlash = Vector256.Equals(v, Vector256.Create((byte)'+')) | Vector256.Equals(v, Vector256.Create((byte)'/'));
+                var dashDot = Vector256.LessThan(v - Vector256.Create((byte)0x2D), Vector256.Create((byte)2));
+                var symbols = dashDot | plusSlash | Vector256.Equals(v, Vector256.Create((byte)'=')) | Vector256.Equals(v, Vector256.Create((byte)'_')) |
+                    Vector256.Equals(v, Vector256.Create((byte)'~'));
+                var alnum = letters | digits;
+                var shift = 32 * half;
+                alnumBits |= (ulong)alnum.ExtractMostSignificantBits() << shift;
+                token |= (ulong)(alnum | symbols).ExtractMostSignificantBits() << shift;
+                base64 |= (ulong)(alnum | plusSlash).ExtractMostSignificantBits() << shift;
+                digitBits |= (ulong)digits.ExtractMostSignificantBits() << shift;
+                separator |= (ulong)(dashDot | Vector256.Equals(v, Vector256.Create((byte)' '))).ExtractMostSignificantBits() << shift;
+                issuer |= (ulong)Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits() << shift;
+            }
+
+            (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) = (token, alnumBits, base64, digitBits, separator, issuer);
+            return;
+        }
+
+        ClassifyScalar(ref origin, offset, w);
+    }
+
+    private void ClassifyScalar(ref byte origin, int offset, int w)
+    {
+        ulong token = 0, alnum = 0, base64 = 0, digit = 0, separator = 0, issuer = 0;
+        for (var k = 0; k < Block; k++)
+        {
+            var b = Unsafe.Add(ref origin, offset + k);
+            var bit = 1UL << k;
+            token |= TokenRuns.IsTokenChar(b) ? bit : 0;
+            alnum |= ByteClass.IsAlnum(b) ? bit : 0;
+            base64 |= ByteClass.IsBase64(b) ? bit : 0;
+            digit |= ByteClass.IsDigit(b) ? bit : 0;
+            separator |= b is (byte)' ' or (byte)'-' or (byte)'.' ? bit : 0;
+            issuer |= b is >= (byte)'2' and <= (byte)'6' ? bit : 0;
+        }
+
+        (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) = (token, alnum, base64, digit, separator, issuer);
+    }
+
+    private void Grow(int words)
+    {
+        Array.Resize(ref _token, words);
+        Array.Resize(ref _alnum, words);
+        Array.Resize(ref _base64, words);
+        Array.Resize(ref _digit, words);
+        Array.Resize(ref _separator, words);
+        Array.Resize(ref _issuer, words);
+    }
+}
