@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -16,12 +17,14 @@ internal sealed class ByteClasses
 {
     private const int Block = 64;
 
-    private ulong[] _token = new ulong[16];
-    private ulong[] _alnum = new ulong[16];
-    private ulong[] _base64 = new ulong[16];
-    private ulong[] _digit = new ulong[16];
-    private ulong[] _separator = new ulong[16];
-    private ulong[] _issuer = new ulong[16];
+    private const int InitialWords = 16;
+
+    private ulong[] _token = new ulong[InitialWords];
+    private ulong[] _alnum = new ulong[InitialWords];
+    private ulong[] _base64 = new ulong[InitialWords];
+    private ulong[] _digit = new ulong[InitialWords];
+    private ulong[] _separator = new ulong[InitialWords];
+    private ulong[] _issuer = new ulong[InitialWords];
 
     /// <summary>How many bytes are classified.</summary>
     public int Length { get; private set; }
@@ -185,13 +188,52 @@ internal sealed class ByteClasses
         (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) = (token, alnum, base64, digit, separator, issuer);
     }
 
+    /// <summary>Gives the grown bitmaps back to the pool (they describe unmasked output: cleared) and starts empty.</summary>
+    public void Release()
+    {
+        Return(ref _token);
+        Return(ref _alnum);
+        Return(ref _base64);
+        Return(ref _digit);
+        Return(ref _separator);
+        Return(ref _issuer);
+        Length = 0;
+    }
+
     private void Grow(int words)
     {
-        Array.Resize(ref _token, words);
-        Array.Resize(ref _alnum, words);
-        Array.Resize(ref _base64, words);
-        Array.Resize(ref _digit, words);
-        Array.Resize(ref _separator, words);
-        Array.Resize(ref _issuer, words);
+        var used = (Length / Block) + 2;
+        Grow(ref _token, used, words);
+        Grow(ref _alnum, used, words);
+        Grow(ref _base64, used, words);
+        Grow(ref _digit, used, words);
+        Grow(ref _separator, used, words);
+        Grow(ref _issuer, used, words);
+    }
+
+    // Pooled like the shadow text's bytes, so a session's masker allocates nothing more as its text grows; a rented
+    // array is cleared past what is copied, since every bit past the text must be clear.
+    private static void Grow(ref ulong[] map, int used, int words)
+    {
+        var grown = ArrayPool<ulong>.Shared.Rent(words);
+        var copied = Math.Min(used, map.Length);
+        map.AsSpan(0, copied).CopyTo(grown);
+        grown.AsSpan(copied).Clear();
+        if (map.Length > InitialWords)
+        {
+            ArrayPool<ulong>.Shared.Return(map, clearArray: true);
+        }
+
+        map = grown;
+    }
+
+    private static void Return(ref ulong[] map)
+    {
+        if (map.Length > InitialWords)
+        {
+            ArrayPool<ulong>.Shared.Return(map, clearArray: true);
+        }
+
+        map = new ulong[InitialWords];
     }
 }

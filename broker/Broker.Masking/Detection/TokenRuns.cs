@@ -74,9 +74,10 @@ internal static class TokenRuns
             var nextTokens = tokenMap[w + 1];
             var starts = WindowStarts(tokens, nextTokens);
             var separators = tokens & ~alnum;
-            var anchors = (tokens & ~((tokens << 1) | previousTokens)) | (tokens & ((separators << 1) | previousSeparator));
-            if (anchors != 0 && (starts | previousStarts) != 0)
+            // Most blocks of ordinary output hold no window of MinRun token characters: their anchors are not worked out.
+            if ((starts | previousStarts) != 0)
             {
+                var anchors = (tokens & ~((tokens << 1) | previousTokens)) | (tokens & ((separators << 1) | previousSeparator));
                 anchors &= Covered(starts, previousStarts);
                 while (anchors != 0)
                 {

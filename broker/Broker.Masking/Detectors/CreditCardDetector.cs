@@ -60,7 +60,7 @@ internal sealed class CreditCardDetector : Detector
     /// text's digit, separator and issuer bitmaps, 64 starts per step; the nine bytes of a start up to
     /// <paramref name="last"/> all lie in the text, so the bitmaps' clear bits past its end decide nothing.
     /// </summary>
-    private static int NextShape(ByteClasses classes, int from, int last)
+    internal static int NextShape(ByteClasses classes, int from, int last)
     {
         var digits = classes.Digit;
         var separators = classes.Separator;

@@ -154,7 +154,7 @@ internal sealed class ShadowText
     public void Release()
     {
         Return(ref _bytes);
-        _classes.Reset();
+        _classes.Release();
         Base += _length;
         _length = 0;
     }

@@ -1,0 +1,158 @@
+using System.Text;
+using Broker.Masking.Detection;
+using Broker.Masking.Detectors;
+
+namespace Broker.Masking.Tests;
+
+/// <summary>
+/// The byte classes a view keeps with its text are classified once, as the text grows, and read by the token-run
+/// anchors, the key-body blocks and the card shapes in place of their own vector passes: grown in pieces cut at every
+/// point they must equal each byte's class, and each reader must find what a plain byte-by-byte search finds.
+/// </summary>
+public class ByteClassesTests
+{
+    // Every class and its edges: letters, digits (issuer and not), token symbols, base64 symbols, separators, and bytes in no class.
+    private const string Alphabet = "aZmz09271+/=_~-. \n\t:@(\u001b";
+
+    [Fact]
+    public void Classes_grown_at_every_split_point_are_those_of_each_byte()
+    {
+        var random = new Random(23);
+        for (var round = 0; round < 60; round++)
+        {
+            var bytes = RandomText(random, random.Next(0, 300));
+            for (var split = 0; split <= bytes.Length; split++)
+            {
+                var classes = new ByteClasses();
+                classes.Extend(bytes.AsSpan(0, split));
+                classes.Extend(bytes.AsSpan(0, Math.Min(bytes.Length, split + random.Next(0, 70))));
+                classes.Extend(bytes);
+                AssertClasses(bytes, classes);
+            }
+
+            // Reset (after compaction) and grown again from the front, then in single bytes.
+            var reused = new ByteClasses();
+            reused.Extend(bytes);
+            reused.Reset();
+            for (var length = 0; length <= bytes.Length; length++)
+            {
+                reused.Extend(bytes.AsSpan(0, length));
+            }
+
+            AssertClasses(bytes, reused);
+        }
+    }
+
+    [Fact]
+    public void Base64_blocks_from_every_start_are_those_of_a_plain_search()
+    {
+        var random = new Random(29);
+        for (var round = 0; round < 80; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(0, 260);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(5) == 0 ? RandomBase64(random, random.Next(28, 70)) : Alphabet[random.Next(Alphabet.Length)].ToString());
+            }
+
+            var bytes = Encoding.Latin1.GetBytes(text.ToString());
+            var classes = ByteClasses.Of(bytes);
+            for (var from = 0; from <= bytes.Length; from++)
+            {
+                Assert.Equal(PlainBase64Block(bytes, from), Base64Blocks.Next(classes, from));
+            }
+        }
+    }
+
+    [Fact]
+    public void Card_shapes_between_every_start_and_end_are_those_of_a_plain_test()
+    {
+        var random = new Random(31);
+        const string cardish = "4111 1111-1111.11112345678901234567 -.a";
+        for (var round = 0; round < 60; round++)
+        {
+            var length = random.Next(0, 200);
+            var bytes = new byte[length];
+            for (var i = 0; i < length; i++)
+            {
+                bytes[i] = (byte)(random.Next(4) == 0 ? Alphabet[random.Next(Alphabet.Length)] : cardish[random.Next(cardish.Length)]);
+            }
+
+            var classes = ByteClasses.Of(bytes);
+            for (var from = 0; from <= length - 9; from++)
+            {
+                foreach (var last in new[] { from, from + random.Next(0, 70), length - 9 })
+                {
+                    var judged = Math.Min(last, length - 9);
+                    Assert.Equal(PlainShape(bytes, from, judged), CreditCardDetector.NextShape(classes, from, judged));
+                }
+            }
+        }
+    }
+
+    private static void AssertClasses(byte[] bytes, ByteClasses classes)
+    {
+        Assert.Equal(bytes.Length, classes.Length);
+        var words = (bytes.Length / 64) + 2;
+        for (var i = 0; i < words * 64; i++)
+        {
+            var inText = i < bytes.Length;
+            var b = inText ? bytes[i] : (byte)0;
+            Assert.Equal(inText && TokenRuns.IsTokenChar(b), Bit(classes.Token, i));
+            Assert.Equal(inText && ByteClass.IsAlnum(b), Bit(classes.Alnum, i));
+            Assert.Equal(inText && ByteClass.IsBase64(b), Bit(classes.Base64, i));
+            Assert.Equal(inText && ByteClass.IsDigit(b), Bit(classes.Digit, i));
+            Assert.Equal(inText && b is (byte)' ' or (byte)'-' or (byte)'.', Bit(classes.Separator, i));
+            Assert.Equal(inText && b is >= (byte)'2' and <= (byte)'6', Bit(classes.Issuer, i));
+        }
+    }
+
+    private static bool Bit(ReadOnlySpan<ulong> map, int i) => (map[i >> 6] >> (i & 63) & 1) != 0;
+
+    private static int PlainBase64Block(byte[] bytes, int from)
+    {
+        for (var p = from; p + 32 <= bytes.Length; p += 32)
+        {
+            if (bytes.AsSpan(p, 32).ToArray().All(ByteClass.IsBase64))
+            {
+                return p;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The card shape, one byte at a time: an issuer digit, three digits, then a digit or a separator and four digits.</summary>
+    private static int PlainShape(byte[] b, int from, int last)
+    {
+        for (var p = from; p <= last; p++)
+        {
+            if (b[p] is >= (byte)'2' and <= (byte)'6' && ByteClass.IsDigit(b[p + 1]) && ByteClass.IsDigit(b[p + 2]) && ByteClass.IsDigit(b[p + 3]) &&
+                ByteClass.IsDigit(b[p + 5]) && ByteClass.IsDigit(b[p + 6]) && ByteClass.IsDigit(b[p + 7]) &&
+                (ByteClass.IsDigit(b[p + 4]) || (b[p + 4] is (byte)' ' or (byte)'-' or (byte)'.' && ByteClass.IsDigit(b[p + 8]))))
+            {
+                return p;
+            }
+        }
+
+        return -1;
+    }
+
+    private static byte[] RandomText(Random random, int length)
+    {
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = random.Next(10) == 0 ? (byte)random.Next(256) : (byte)Alphabet[random.Next(Alphabet.Length)];
+        }
+
+        return bytes;
+    }
+
+    private static string RandomBase64(Random random, int length)
+    {
+        const string base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        return new string([.. Enumerable.Range(0, length).Select(_ => base64[random.Next(base64.Length)])]);
+    }
+}
