@@ -68,6 +68,12 @@ internal sealed class CreditCardDetector : Detector
         for (var p = from & ~63; p <= last; p += 64)
         {
             var w = p >> 6;
+            // A shape starts at an issuer digit: a word without one (prose, paths, hex words) is passed over at once.
+            if (issuers[w] == 0)
+            {
+                continue;
+            }
+
             var judged = Shape(digits[w], digits[w + 1], separators[w], separators[w + 1], issuers[w]);
             if (p < from)
             {
