@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Broker.Masking.Detection;
 
 /// <summary>
@@ -10,7 +12,10 @@ namespace Broker.Masking.Detection;
 internal sealed class AnchoredHeads
 {
     private readonly ulong[] _pairs = new ulong[1024];
-    private readonly Dictionary<int, Head[]> _byPair;
+    // The heads of each pair in the bit set, in the order of its bits: a pair's index is the number of set bits before it
+    // (the count before its word, plus those below it in the word), so no hash lookup is made at an anchor.
+    private readonly int[] _pairsBefore = new int[1024];
+    private readonly Head[][] _byPair;
     private readonly Head[][] _byFirst = new Head[256][];
     private readonly Detector[] _everyAnchor;
     private readonly int _longestHead;
@@ -24,7 +29,12 @@ internal sealed class AnchoredHeads
             _pairs[pair >> 6] |= 1UL << (pair & 63);
         }
 
-        _byPair = heads.GroupBy(h => Pair(h.Text[0], h.Text[1])).ToDictionary(g => g.Key, g => g.ToArray());
+        for (var w = 1; w < _pairs.Length; w++)
+        {
+            _pairsBefore[w] = _pairsBefore[w - 1] + BitOperations.PopCount(_pairs[w - 1]);
+        }
+
+        _byPair = [.. heads.GroupBy(h => Pair(h.Text[0], h.Text[1])).OrderBy(g => g.Key).Select(g => g.ToArray())];
         for (var b = 0; b < _byFirst.Length; b++)
         {
             _byFirst[b] = [.. heads.Where(h => h.Text[0] == b)];
@@ -68,12 +78,14 @@ internal sealed class AnchoredHeads
         if (left >= 2)
         {
             var pair = Pair(bytes[anchor], bytes[anchor + 1]);
-            if ((_pairs[pair >> 6] & (1UL << (pair & 63))) == 0 || !_byPair.TryGetValue(pair, out var heads))
+            var word = _pairs[pair >> 6];
+            var bit = 1UL << (pair & 63);
+            if ((word & bit) == 0)
             {
                 return;
             }
 
-            foreach (var head in heads)
+            foreach (var head in _byPair[_pairsBefore[pair >> 6] + BitOperations.PopCount(word & (bit - 1))])
             {
                 Offer(text, anchor, head, findings);
             }
