@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Broker.Masking.Text;
 
 namespace Broker.Masking.Views;
@@ -8,15 +9,20 @@ internal sealed partial class ScreenView
     // A row is rebuilt from at most this much of the combined text (a longer line is followed in its last part).
     private const int RebuildLimit = 8192;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Csi(in CsiSequence sequence, long rawOffset)
     {
-        if (sequence.Final == (byte)'m' && sequence.Private == 0 && !_detailed && !_carriageReturn)
+        // Colours on a row drawn left to right (a coloured `cat`): they change no cell, and masking or holding them back
+        // would keep no secret off the screen, so they are not kept as edits. This test is inlined into the parser's loop.
+        if (sequence.Final != (byte)'m' || sequence.Private != 0 || _detailed || _carriageReturn)
         {
-            // Colours on a row drawn left to right (a coloured `cat`): they change no cell, and masking or holding them
-            // back would keep no secret off the screen, so they are not kept as edits.
-            return;
+            Edit(sequence, rawOffset);
         }
+    }
 
+    /// <summary>A control sequence that may move the cursor or change cells (or colours on a row followed cell by cell).</summary>
+    private void Edit(in CsiSequence sequence, long rawOffset)
+    {
         _operations.Add(sequence.Start, rawOffset + 1);
         if (sequence.Private != 0 || !(sequence.Final == (byte)'m' || (sequence.Final is (byte)'K' or (byte)'J' && sequence.Get(0, 0) == 0)))
         {
@@ -339,6 +345,13 @@ internal sealed partial class ScreenView
     /// <summary>Where the current row begins in the combined text: after the last line feed, or where the cursor last came to it.</summary>
     private long RowStart()
     {
+        var end = _shadow.End;
+        if (end > _shadow.Base && _shadow.Bytes[^1] == (byte)'\n')
+        {
+            // The text so far ends a line (a CR LF before a progress line's first redraw): the row is empty.
+            return end;
+        }
+
         var floor = Math.Max(_shadow.Base, Math.Max(_rowStart, _shadow.End - RebuildLimit));
         var tail = _shadow.Bytes[(int)(floor - _shadow.Base)..];
         var newline = tail.LastIndexOf((byte)'\n');
