@@ -261,7 +261,23 @@ internal sealed partial class ScreenView
         return newline < 0 ? floor : floor + newline + 1;
     }
 
-    /// <summary>The cursor's row: the last absolute position plus the line feeds since (unknown rows count as a new row).</summary>
+    /// <summary>
+    /// Before the combined text is compacted (<see cref="KeepFrom"/>): the line feeds since the last absolute position are
+    /// counted now and the position moved to the text's end, so the cursor's row stays known however far the text before
+    /// it is dropped. Counting in two parts gives the same row: the row is clamped to the screen at each step, and a row
+    /// clamped to the bottom stays there. Without it, 32 KiB of output after the last cursor position made the row unknown,
+    /// and a cursor move to the bottom row was taken for a move to another row, which forgot what the row showed.
+    /// </summary>
+    private void CountRows()
+    {
+        if (_anchorShadow >= _shadow.Base && _anchorShadow < _shadow.End)
+        {
+            _anchorRow = CurrentRow();
+            _anchorShadow = _shadow.End;
+        }
+    }
+
+    /// <summary>The cursor's row: the last absolute position plus the line feeds since (unknown rows, before a compaction that did not count them, count as a new row).</summary>
     private int CurrentRow()
     {
         if (_anchorShadow < _shadow.Base)

@@ -17,12 +17,13 @@ namespace Broker.Masking.Views;
 /// <para>
 /// The row's state afterwards is field for field what the separate events leave, the undrawn pieces included, rather
 /// than the pieces being forgotten outright (the whole row is drawn over, so they can never show). That is deliberate:
-/// the pieces decide <see cref="KeepFrom"/>, where the combined text may be compacted from, and compacting past
-/// <c>_anchorShadow</c> makes <see cref="CurrentRow"/> answer "unknown row". Forgetting the previous redraw's piece would
-/// let a push that ends right after the second redraw of a row compact past a row start the separate events keep (the
-/// first redraw of a progress line starts exactly at the anchor), and a cursor movement in the next push would then be
-/// judged against another row. With the same pieces, the same compaction points follow, so the row decisions after a
-/// compaction are those of the separate events; <c>RedrawEventTests</c> checks it across compaction boundaries.
+/// the pieces decide <see cref="KeepFrom"/>, where the combined text may be compacted from. Forgetting the previous
+/// redraw's piece would let a push that ends right after the second redraw of a row compact past the row's start, which
+/// the separate events keep (the first redraw of a progress line starts exactly there). Before <see cref="CountRows"/>,
+/// compacting past the last absolute cursor position made <see cref="CurrentRow"/> answer "unknown row", and a cursor
+/// movement in the next push was then judged against another row; now the row is counted first, but with the same pieces
+/// the same compaction points follow anyway, so nothing downstream of them can differ from the separate events.
+/// <c>WholeRowRedrawTests</c> checks it after every push, across a compaction at a row's start.
 /// </para>
 /// </remarks>
 internal sealed partial class ScreenView

@@ -276,7 +276,11 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     }
 
     /// <summary>Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about, and cells of a redraw not yet drawn are drawn from it.</summary>
-    public long KeepFrom() => _detailed ? PendingFrom() : RowStart();
+    public long KeepFrom()
+    {
+        CountRows();
+        return _detailed ? PendingFrom() : RowStart();
+    }
 
     /// <summary>The end of the stream: the row is decided as it stands.</summary>
     public void Finish() => FinishRow(toColumn: 0);
