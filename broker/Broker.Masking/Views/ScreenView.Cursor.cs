@@ -8,97 +8,6 @@ internal sealed partial class ScreenView
     // A row is rebuilt from at most this much of the combined text (a longer line is followed in its last part).
     private const int RebuildLimit = 8192;
 
-    public void Csi(in CsiSequence sequence, long rawOffset)
-    {
-        if (sequence.Final == (byte)'m' && sequence.Private == 0 && !_detailed && !_carriageReturn)
-        {
-            // Colours on a row drawn left to right (a coloured `cat`): they change no cell, and masking or holding them
-            // back would keep no secret off the screen, so they are not kept as edits.
-            return;
-        }
-
-        _operations.Add(sequence.Start, rawOffset + 1);
-        if (sequence.Private != 0 || !(sequence.Final == (byte)'m' || (sequence.Final is (byte)'K' or (byte)'J' && sequence.Get(0, 0) == 0)))
-        {
-            // Colours and erasing right of the cursor leave a redraw clean; anything else may move or change its cells.
-            StopRedraw();
-        }
-
-        if (sequence.Private != 0)
-        {
-            // The alternate screen (1049, 1047, 47) is a fresh screen; other private modes move nothing.
-            if (sequence.Final is (byte)'h' or (byte)'l' && sequence.Get(0, 0) is 47 or 1047 or 1049)
-            {
-                MoveToRow(0, 0);
-            }
-
-            return;
-        }
-
-        var n = sequence.Get(0, 1);
-        switch (sequence.Final)
-        {
-            case (byte)'A':
-                MoveToRow(CurrentRow() - n, Column());
-                break;
-            case (byte)'B' or (byte)'e':
-                MoveToRow(CurrentRow() + n, Column());
-                break;
-            case (byte)'E':
-                MoveToRow(CurrentRow() + n, 0);
-                break;
-            case (byte)'F':
-                MoveToRow(CurrentRow() - n, 0);
-                break;
-            case (byte)'d' when n - 1 != CurrentRow():
-                MoveToRow(n - 1, Column());
-                break;
-            case (byte)'H' or (byte)'f' when n - 1 == CurrentRow():
-                // The same row: a column move, and the row's cells stay.
-                MoveToColumn(sequence.Get(1, 1) - 1);
-                break;
-            case (byte)'H' or (byte)'f':
-                MoveToRow(n - 1, sequence.Get(1, 1) - 1);
-                break;
-            case (byte)'r':
-                MoveToRow(0, 0);
-                break;
-            case (byte)'G' or (byte)'`':
-                MoveToColumn(n - 1);
-                break;
-            case (byte)'C' or (byte)'a':
-                MoveToColumn(Column() + n);
-                break;
-            case (byte)'D':
-                MoveToColumn(Column() - n);
-                break;
-            case (byte)'K' or (byte)'J':
-                EraseInRow(sequence.Get(0, 0));
-                break;
-            case (byte)'X':
-                Materialize();
-                _row.Erase(_column, _column + n);
-                break;
-            case (byte)'P':
-                Materialize();
-                _row.Delete(_column, n);
-                break;
-            case (byte)'@':
-                Materialize();
-                _row.Insert(_column, n);
-                break;
-            case (byte)'b':
-                Repeat(n);
-                break;
-            case (byte)'s' when sequence.Count == 0:
-                Save();
-                break;
-            case (byte)'u':
-                Restore();
-                break;
-        }
-    }
-
     /// <summary>Draws text at the cursor, wrapping at the terminal's width.</summary>
     private void Draw(ReadOnlySpan<byte> text, long rawOffset)
     {
@@ -339,13 +248,36 @@ internal sealed partial class ScreenView
     /// <summary>Where the current row begins in the combined text: after the last line feed, or where the cursor last came to it.</summary>
     private long RowStart()
     {
+        var end = _shadow.End;
+        if (end > _shadow.Base && _shadow.Bytes[^1] == (byte)'\n')
+        {
+            // The text so far ends a line (a CR LF before a progress line's first redraw): the row is empty.
+            return end;
+        }
+
         var floor = Math.Max(_shadow.Base, Math.Max(_rowStart, _shadow.End - RebuildLimit));
         var tail = _shadow.Bytes[(int)(floor - _shadow.Base)..];
         var newline = tail.LastIndexOf((byte)'\n');
         return newline < 0 ? floor : floor + newline + 1;
     }
 
-    /// <summary>The cursor's row: the last absolute position plus the line feeds since (unknown rows count as a new row).</summary>
+    /// <summary>
+    /// Before the combined text is compacted (<see cref="KeepFrom"/>): the line feeds since the last absolute position are
+    /// counted now and the position moved to the text's end, so the cursor's row stays known however far the text before
+    /// it is dropped. Counting in two parts gives the same row: the row is clamped to the screen at each step, and a row
+    /// clamped to the bottom stays there. Without it, 32 KiB of output after the last cursor position made the row unknown,
+    /// and a cursor move to the bottom row was taken for a move to another row, which forgot what the row showed.
+    /// </summary>
+    private void CountRows()
+    {
+        if (_anchorShadow >= _shadow.Base && _anchorShadow < _shadow.End)
+        {
+            _anchorRow = CurrentRow();
+            _anchorShadow = _shadow.End;
+        }
+    }
+
+    /// <summary>The cursor's row: the last absolute position plus the line feeds since (unknown rows, before a compaction that did not count them, count as a new row).</summary>
     private int CurrentRow()
     {
         if (_anchorShadow < _shadow.Base)

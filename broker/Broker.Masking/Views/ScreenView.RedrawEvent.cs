@@ -25,6 +25,12 @@ internal sealed partial class ScreenView
             return false;
         }
 
+        if (_detailed && eraseToEnd && EarlierRedrawsCovered())
+        {
+            ReplaceRow(carriageReturn, text);
+            return true;
+        }
+
         // Control: the carriage return is an edit, a redraw begins, the cursor goes to column 0.
         _operations.Add(carriageReturn, carriageReturn + 1);
         StartRedraw(drawing: !text.IsEmpty);
@@ -93,6 +99,12 @@ internal sealed partial class ScreenView
             return false;
         }
 
+        if (IsCleanRedraw())
+        {
+            EndCleanRow();
+            return true;
+        }
+
         // Control, then Visible: the line feed draws nothing (FollowRedraw, DrawLazily) and moves to a new row (Draw).
         _operations.Add(carriageReturn, carriageReturn + 1);
         StartRedraw();
@@ -101,6 +113,31 @@ internal sealed partial class ScreenView
         _anchorShadow = _shadow.End + 1;
         _rowStart = _anchorShadow;
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="RowEnd"/> on a row that shows a clean redraw: the carriage return keeps it clean, so the row is decided
+    /// without a scan (<see cref="Scan"/>) and every cell, piece and edit of it is dropped (<see cref="FinishRow"/>); what is
+    /// left is the move to the next row. The redraw fields the carriage return would set are read only while a redraw is
+    /// under way (<c>_redrawFrom</c> ≥ 0), and the next one sets them again.
+    /// </summary>
+    private void EndCleanRow()
+    {
+        var row = CurrentRow() + 1;
+        _row.Clear();
+        _pendingCount = 0;
+        _redrawFrom = -1;
+        _redrawColumns = 0;
+        _drawnColumns = 0;
+        _held.Clear();
+        _operations.Clear();
+        _detailed = false;
+        _carriageReturn = false;
+        _column = 0;
+        _rowGeneration++;
+        _anchorRow = _rows > 0 ? Math.Clamp(row, 0, _rows - 1) : Math.Max(0, row);
+        _anchorShadow = _shadow.End + 1;
+        _rowStart = _anchorShadow;
     }
 
     /// <summary>Whether every byte is printable ASCII (0x20–0x7E).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Broker.Masking.Detection;
 using Broker.Masking.Emission;
 using Broker.Masking.Text;
@@ -74,7 +75,21 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         _rows = rows;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Visible(ReadOnlySpan<byte> text, long rawOffset)
+    {
+        // Text on a row drawn left to right, no redraw under way: the combined text is the row (most of a bulk `cat`'s text
+        // runs). This test is inlined into the parser's loop; StopRedraw would change nothing here.
+        if (!_detailed && !_carriageReturn && _redrawFrom < 0 && _pendingCount == 0)
+        {
+            return;
+        }
+
+        Follow(text, rawOffset);
+    }
+
+    /// <summary>Text at the cursor that may change the row's cells: the row drawn left to right until now is rebuilt first if the text overwrites it.</summary>
+    private void Follow(ReadOnlySpan<byte> text, long rawOffset)
     {
         if (!_detailed)
         {
@@ -261,7 +276,11 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     }
 
     /// <summary>Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about, and cells of a redraw not yet drawn are drawn from it.</summary>
-    public long KeepFrom() => _detailed ? PendingFrom() : RowStart();
+    public long KeepFrom()
+    {
+        CountRows();
+        return _detailed ? PendingFrom() : RowStart();
+    }
 
     /// <summary>The end of the stream: the row is decided as it stands.</summary>
     public void Finish() => FinishRow(toColumn: 0);
@@ -311,79 +330,6 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         {
             _operations.Clear();
         }
-    }
-
-    /// <summary>Masks the bytes that drew columns [<paramref name="from"/>, <paramref name="to"/>) and are not yet released; false when there are none.</summary>
-    private bool MaskCells(int from, int to, string name)
-    {
-        _cells.Clear();
-        for (var c = from; c < to; c++)
-        {
-            var (_, length, raw) = _row.At(c);
-            if (length > 0 && raw >= _released)
-            {
-                _cells.Add((raw, length));
-            }
-        }
-
-        _cells.Sort();
-        var silent = false;
-        var i = 0;
-        while (i < _cells.Count)
-        {
-            var start = _cells[i].Raw;
-            var end = start + _cells[i].Length;
-            while (++i < _cells.Count && _cells[i].Raw <= end)
-            {
-                end = Math.Max(end, _cells[i].Raw + _cells[i].Length);
-            }
-
-            // One region: the first piece carries the marker, the pieces drawn elsewhere in the stream go silently.
-            _plan.Add(start, end, name, silent);
-            silent = true;
-        }
-
-        return silent;
-    }
-
-    /// <summary>Masks the edits since the last scan that are not yet released, so the terminal never performs them.</summary>
-    private void MaskOperations(string name)
-    {
-        var silent = false;
-        foreach (var (start, end) in _operations.Span)
-        {
-            if (start >= _released)
-            {
-                _plan.Add(start, end, name, silent);
-                silent = true;
-            }
-        }
-    }
-
-    private long FirstUnreleased(int from)
-    {
-        var first = long.MaxValue;
-        for (var c = from; c < _row.Width; c++)
-        {
-            var (_, length, raw) = _row.At(c);
-            if (length > 0 && raw >= _released)
-            {
-                first = Math.Min(first, raw);
-            }
-        }
-
-        return first;
-    }
-
-    private int TextLength(int from)
-    {
-        var n = 0;
-        for (var c = from; c < _row.Width; c++)
-        {
-            n += Math.Max(1, _row.At(c).Length);
-        }
-
-        return n;
     }
 
     private void EnsureBuffers(int size)
