@@ -1,6 +1,7 @@
 using Broker.Postgres;
 using Broker.Server.Auth;
 using Broker.Server.Logging;
+using Broker.Server.Recording;
 using Grpc.Core;
 using Npgsql;
 using V1 = Broker.Protocol.V1;
@@ -24,13 +25,18 @@ internal sealed partial class SessionForwarder
     private readonly ReplicaIdentity? _identity;
     private readonly ClusterTrust _trust;
     private readonly ReplicaChannels _channels;
+    private readonly PostgresRecordingIndex? _index;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionForwarder> _logger;
 
-    /// <summary>A forwarder over the registry; with no registry (the embedded broker), every session is local.</summary>
-    public SessionForwarder(ReplicaRegistry? registry, ReplicaIdentity? identity, ClusterTrust trust, ReplicaChannels channels, TimeProvider time, ILogger<SessionForwarder> logger)
+    /// <summary>
+    /// A forwarder over the registry and the shared recording index; with no registry (the embedded broker), every
+    /// session is local, and with no shared index no other replica's ended session is listed.
+    /// </summary>
+    public SessionForwarder(ReplicaRegistry? registry, ReplicaIdentity? identity, ClusterTrust trust, ReplicaChannels channels, PostgresRecordingIndex? index, TimeProvider time, ILogger<SessionForwarder> logger)
     {
         _registry = registry;
+        _index = index;
         _identity = identity;
         _trust = trust;
         _channels = channels;
@@ -79,16 +85,23 @@ internal sealed partial class SessionForwarder
         }
 
         var rows = await ReadRegistryAsync(() => _registry.ListAsync(null, null, cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Where(r => !local.Contains(r.Session.Id) && maySee(r.Session.OwnerIssuer, r.Session.OwnerSubject)).Select(r => new V1.SessionInfo
+        return [.. rows.Where(r => !local.Contains(r.Session.Id) && maySee(r.Session.OwnerIssuer, r.Session.OwnerSubject)).Select(r => RegistryDetails.Info(r.Session))];
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> ended sessions of every replica from the shared recording index (those of
+    /// <paramref name="owner"/> only, when given), as every replica lists them; empty for the embedded broker.
+    /// </summary>
+    public async Task<IReadOnlyList<V1.SessionInfo>> ListEndedAsync((string Issuer, string Subject)? owner, int limit, CancellationToken cancellationToken)
+    {
+        if (_index is null)
         {
-            SessionId = r.Session.Id,
-            Subject = r.Session.OwnerSubject,
-            Issuer = r.Session.OwnerIssuer,
-            Target = r.Session.Target,
-            State = V1.SessionState.Running,
-            StartedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(r.Session.StartedAt),
-            ReplicaId = r.Session.ReplicaId,
-        })];
+            return [];
+        }
+
+        // The index's API is synchronous (the embedded one is a local file): off the request's thread.
+        var rows = await ReadRegistryAsync(() => Task.Run(() => _index.Ended(owner, limit), cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => EndedSessions.Info(r.Entry, r.Replica))];
     }
 
     /// <summary>GetSession, answered by the holder.</summary>
@@ -159,7 +172,7 @@ internal sealed partial class SessionForwarder
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the registry of replicas cannot be read: {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the replicas' shared database cannot be read: {e.Message}"));
         }
     }
 
