@@ -116,6 +116,14 @@ internal sealed partial class SessionForwarder
     public Task AttachAsync(SessionLocation holder, V1.AttachRequest request, IServerStreamWriter<V1.AttachResponse> responses, ServerCallContext context) =>
         StreamAsync(holder, ForwardedMethods.Attach, request.SessionId, context, responses, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).Attach(request, options));
 
+    /// <summary>GetRecording of a live session (its row, size, roles and verification so far), answered by the holder.</summary>
+    public Task<V1.GetRecordingResponse> GetRecordingAsync(SessionLocation holder, V1.GetRecordingRequest request, ServerCallContext context) =>
+        UnaryAsync(holder, ForwardedMethods.GetRecording, request.SessionId, context, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).GetRecordingAsync(request, options));
+
+    /// <summary>A live session's recorded events as the holder has them so far, streamed from the holder.</summary>
+    public Task StreamRecordingAsync(SessionLocation holder, V1.StreamRecordingRequest request, IServerStreamWriter<V1.StreamRecordingResponse> responses, ServerCallContext context) =>
+        StreamAsync(holder, ForwardedMethods.StreamRecording, request.SessionId, context, responses, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).StreamRecording(request, options));
+
     /// <summary>A live session's recording as the holder has it so far, streamed from the holder.</summary>
     public Task DownloadAsync(SessionLocation holder, V1.DownloadRecordingRequest request, IServerStreamWriter<V1.DownloadRecordingResponse> responses, ServerCallContext context) =>
         StreamAsync(holder, ForwardedMethods.DownloadRecording, request.SessionId, context, responses, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).DownloadRecording(request, options));
