@@ -92,7 +92,28 @@ internal sealed record HarnessOptions
     public IReadOnlySet<string> Selected { get; init; } = new HashSet<string>(Measurements, StringComparer.Ordinal);
 
     /// <summary>The names --only accepts.</summary>
-    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "bulk", "echo", "exec", "startup", "concurrency"];
+    public static IReadOnlyList<string> Measurements { get; } = ["throughput", "bulk", "echo", "exec", "startup", "concurrency", "replicas"];
+
+    /// <summary>The replicas' gRPC addresses (bench/run started them over one PostgreSQL database), or empty.</summary>
+    public IReadOnlyList<Uri> ReplicaAddresses { get; init; } = [];
+
+    /// <summary>The replicas' process ids, in the order of <see cref="ReplicaAddresses"/>.</summary>
+    public IReadOnlyList<int> ReplicaProcessIds { get; init; } = [];
+
+    /// <summary>A data directory holding the replicas' shared dev issuer key.</summary>
+    public string? ReplicaData { get; init; }
+
+    /// <summary>Why bench/run did not start replicas (quick mode on a machine without PostgreSQL), or null.</summary>
+    public string? ReplicasSkipped { get; init; }
+
+    /// <summary>Sessions of the replicas measurement, on the replicas together and on each other system.</summary>
+    public int? ReplicaSessionCount { get; init; }
+
+    /// <summary>Sessions of the replicas measurement (issue 21: 300; quick 6, two per replica).</summary>
+    public int ReplicaSessions => ReplicaSessionCount ?? (Quick ? 6 : 300);
+
+    /// <summary>Rounds of the replicas measurement (each system once per round, the order rotating).</summary>
+    public int ReplicaRounds => Rounds ?? (Quick ? 1 : 2);
 
     public bool Runs(string measurement) => Selected.Contains(measurement);
 
@@ -183,6 +204,35 @@ internal sealed record HarnessOptions
             sessions = parsed;
         }
 
+        var replicaAddresses = new List<Uri>();
+        foreach (var url in values.GetValueOrDefault("replica-urls", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var replica))
+            {
+                return (null, "--replica-urls takes a comma-separated list of absolute URLs");
+            }
+
+            replicaAddresses.Add(replica);
+        }
+
+        var replicaPids = values.GetValueOrDefault("replica-pids", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => int.TryParse(p, out var pid) && pid > 0 ? pid : 0).ToArray();
+        if (replicaPids.Length != replicaAddresses.Count || replicaPids.Contains(0) || (replicaAddresses.Count > 0 && !values.ContainsKey("replica-data")))
+        {
+            return (null, "--replica-urls, --replica-pids (one process id per URL) and --replica-data go together");
+        }
+
+        int? replicaSessions = null;
+        if (values.TryGetValue("replica-sessions", out var rs))
+        {
+            if (!int.TryParse(rs, out var n) || n < 1)
+            {
+                return (null, "--replica-sessions must be a positive number");
+            }
+
+            replicaSessions = n;
+        }
+
         var selected = new HashSet<string>(Measurements, StringComparer.Ordinal);
         if (values.TryGetValue("only", out var only))
         {
@@ -217,6 +267,11 @@ internal sealed record HarnessOptions
             Sessions = sessions,
             StartupRuns = startupRuns,
             Selected = selected,
+            ReplicaAddresses = replicaAddresses,
+            ReplicaProcessIds = replicaPids,
+            ReplicaData = values.GetValueOrDefault("replica-data"),
+            ReplicasSkipped = values.GetValueOrDefault("replicas-skipped"),
+            ReplicaSessionCount = replicaSessions,
         }, null);
     }
 }

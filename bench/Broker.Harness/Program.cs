@@ -149,6 +149,30 @@ foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
     }
 }
 
+if (options.Runs("replicas"))
+{
+    if (options.ReplicaAddresses.Count == 0)
+    {
+        results.ReplicasSkipped = options.ReplicasSkipped ?? "bench/run started no replicas";
+        log.WriteLine($"== replicas: not run ({results.ReplicasSkipped})");
+    }
+    else
+    {
+        using var replicaSet = new ReplicaSetSystem(options.ReplicaAddresses, options.ReplicaProcessIds, options.ReplicaData!, options.Target, options.TokenGroups, options.AgentClient);
+        ISystemUnderTest[] compared = [replicaSet, .. systems.Where(s => s != ssh || options.ReplicaSessions <= options.SshMaxSessions)];
+        await Step($"replicas: {options.ReplicaSessions} sessions over {options.ReplicaAddresses.Count} replicas beside one broker", async () =>
+            results.Replicas.AddRange(await new ReplicasMeasurement(concurrency, log).RunAsync(
+                compared,
+                options.Quick ? [] : [replicaSet, brokerSystem, direct],
+                options.ReplicaSessions,
+                options.ReplicaRounds,
+                options.ConcurrencyWindow,
+                options.EchoPeriod,
+                TimeSpan.FromSeconds(options.Quick ? 1 : 5),
+                token).ConfigureAwait(false))).ConfigureAwait(false);
+    }
+}
+
 await File.WriteAllTextAsync(options.OutputPath, MarkdownReport.Write(results, options), CancellationToken.None).ConfigureAwait(false);
 File.Delete(textFile);
 File.Delete(randomFile);

@@ -60,7 +60,7 @@ internal static class SessionsCommand
     {
         SessionKind.Interactive => "interactive",
         SessionKind.Exec => "exec",
-        // Another replica's session, listed from the registry, which does not keep the kind.
+        // A command still waiting for a decision on another replica, before its session opens.
         _ => "-",
     };
 

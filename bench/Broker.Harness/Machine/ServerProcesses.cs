@@ -10,12 +10,18 @@ namespace Broker.Harness.Machine;
 internal sealed class ServerProcesses
 {
     private static readonly double s_ticksPerSecond = 100;
-    private readonly int _rootProcessId;
+    private readonly IReadOnlyList<int> _rootProcessIds;
     private readonly bool _includeDescendants;
 
     public ServerProcesses(int rootProcessId, bool includeDescendants)
+        : this([rootProcessId], includeDescendants)
     {
-        _rootProcessId = rootProcessId;
+    }
+
+    /// <summary>Several servers counted as one system (broker replicas): their samples add up.</summary>
+    public ServerProcesses(IReadOnlyList<int> rootProcessIds, bool includeDescendants)
+    {
+        _rootProcessIds = rootProcessIds;
         _includeDescendants = includeDescendants;
     }
 
@@ -44,7 +50,7 @@ internal sealed class ServerProcesses
     {
         if (!_includeDescendants)
         {
-            return [_rootProcessId];
+            return [.. _rootProcessIds];
         }
 
         var children = new Dictionary<int, List<int>>();
@@ -72,8 +78,7 @@ internal sealed class ServerProcesses
         }
 
         var members = new List<int>();
-        var pending = new Stack<int>();
-        pending.Push(_rootProcessId);
+        var pending = new Stack<int>(_rootProcessIds);
         while (pending.Count > 0)
         {
             var pid = pending.Pop();

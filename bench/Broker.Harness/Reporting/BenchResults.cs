@@ -18,6 +18,12 @@ internal sealed class BenchResults
 
     public List<ConcurrencyResult> Concurrency { get; } = [];
 
+    /// <summary>The replicas measurement's runs (replicas, single broker and the others, round by round).</summary>
+    public List<ReplicasRun> Replicas { get; } = [];
+
+    /// <summary>Why the replicas measurement did not run, when it was selected and could not (said in the report).</summary>
+    public string? ReplicasSkipped { get; set; }
+
     public List<string> Failures { get; } = [];
 
     public List<string> Notes { get; } = [];

@@ -24,10 +24,13 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
     private readonly string _target;
     private readonly string[] _groups;
     private readonly string _execToken;
+    private readonly string _subjectPrefix;
     private int _nextSubject;
 
-    public BrokerSystem(Uri address, string dataDirectory, string target, IReadOnlyList<string> groups, int processId, string agentClient)
+    /// <param name="subjectPrefix">Names each terminal's subject (<c>PREFIX-N</c>): systems sharing one issuer use different ones.</param>
+    public BrokerSystem(Uri address, string dataDirectory, string target, IReadOnlyList<string> groups, int processId, string agentClient, string subjectPrefix = "bench")
     {
+        _subjectPrefix = subjectPrefix;
         _agentClient = agentClient;
         _groups = [.. groups];
         _address = address;
@@ -49,7 +52,7 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
 
     public async Task<ITerminal> OpenTerminalAsync(CancellationToken cancellationToken)
     {
-        var subject = $"bench-{Interlocked.Increment(ref _nextSubject)}";
+        var subject = $"{_subjectPrefix}-{Interlocked.Increment(ref _nextSubject)}";
         // Each terminal has a connection of its own, as each ssh session has: sessions sharing one
         // HTTP/2 connection would also share its flow-control window and its TCP stream, and a
         // streaming session would then delay every other session's frames.
@@ -71,7 +74,7 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
     /// <summary>A session driven by <c>agent-client shell</c>, the broker's own client, in a process of its own.</summary>
     public async Task<ITerminal> OpenClientProcessTerminalAsync(CancellationToken cancellationToken)
     {
-        var subject = $"bench-{Interlocked.Increment(ref _nextSubject)}";
+        var subject = $"{_subjectPrefix}-{Interlocked.Increment(ref _nextSubject)}";
         var start = new ProcessStartInfo(_agentClient)
         {
             RedirectStandardInput = true,

@@ -14,6 +14,9 @@ public sealed class ReplicaRegistry
     /// <summary>How long a replica may go without a heartbeat before it is taken for dead (many heartbeats, and any clock skew NTP leaves).</summary>
     public static readonly TimeSpan DefaultDeadAfter = TimeSpan.FromSeconds(30);
 
+    // The session columns, in the order ReadSession reads them.
+    private const string Columns = "id, replica_id, owner_issuer, owner_subject, target, started_at, kind, roles, term_columns, term_rows";
+
     private readonly NpgsqlDataSource _database;
     private readonly TimeProvider _time;
 
@@ -56,15 +59,37 @@ public sealed class ReplicaRegistry
     {
         ArgumentNullException.ThrowIfNull(session);
         return await ExecuteAsync(
-            "INSERT INTO live_sessions (id, replica_id, owner_issuer, owner_subject, target, started_at) "
-            + "SELECT @id, @replica, @issuer, @subject, @target, @started WHERE EXISTS (SELECT 1 FROM broker_replicas WHERE id = @replica)",
+            $"INSERT INTO live_sessions ({Columns}) "
+            + "SELECT @id, @replica, @issuer, @subject, @target, @started, @kind, @roles, @columns, @rows WHERE EXISTS (SELECT 1 FROM broker_replicas WHERE id = @replica)",
             cancellationToken,
             ("id", session.Id),
             ("replica", session.ReplicaId),
             ("issuer", session.OwnerIssuer),
             ("subject", session.OwnerSubject),
             ("target", session.Target),
-            ("started", session.StartedAt.ToUnixTimeMilliseconds())).ConfigureAwait(false) == 1;
+            ("started", session.StartedAt.ToUnixTimeMilliseconds()),
+            ("kind", session.Details.Kind),
+            ("roles", session.Details.Roles.ToArray()),
+            ("columns", session.Details.Columns),
+            ("rows", session.Details.Rows)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Replaces what a list shows of a session this replica holds (its kind, roles, terminal size); false when the row
+    /// is not this replica's or is gone. Called at the heartbeat for the sessions whose details changed.
+    /// </summary>
+    public async Task<bool> UpdateDetailsAsync(string sessionId, string replicaId, LiveSessionDetails details, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        return await ExecuteAsync(
+            "UPDATE live_sessions SET kind = @kind, roles = @roles, term_columns = @columns, term_rows = @rows WHERE id = @id AND replica_id = @replica",
+            cancellationToken,
+            ("id", sessionId),
+            ("replica", replicaId),
+            ("kind", details.Kind),
+            ("roles", details.Roles.ToArray()),
+            ("columns", details.Columns),
+            ("rows", details.Rows)).ConfigureAwait(false) == 1;
     }
 
     /// <summary>Removes a session that ended.</summary>
@@ -97,7 +122,7 @@ public sealed class ReplicaRegistry
         var deadline = Now() - (long)DeadAfter.TotalMilliseconds;
         await using var command = _database.CreateCommand("""
             WITH dead AS (DELETE FROM broker_replicas WHERE heartbeat_at < @deadline RETURNING id)
-            SELECT s.id, s.replica_id, s.owner_issuer, s.owner_subject, s.target, s.started_at
+            SELECT s.id, s.replica_id, s.owner_issuer, s.owner_subject, s.target, s.started_at, s.kind, s.roles, s.term_columns, s.term_rows
             FROM live_sessions s JOIN dead ON s.replica_id = dead.id
             """);
         command.Parameters.AddWithValue("deadline", deadline);
@@ -119,7 +144,8 @@ public sealed class ReplicaRegistry
     private async Task<List<SessionLocation>> QueryAsync(string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         await using var command = _database.CreateCommand(
-            "SELECT s.id, s.replica_id, s.owner_issuer, s.owner_subject, s.target, s.started_at, r.id, r.address, r.started_at, r.heartbeat_at "
+            "SELECT s.id, s.replica_id, s.owner_issuer, s.owner_subject, s.target, s.started_at, s.kind, s.roles, s.term_columns, s.term_rows, "
+            + "r.id, r.address, r.started_at, r.heartbeat_at "
             + $"FROM live_sessions s JOIN broker_replicas r ON r.id = s.replica_id WHERE {where} ORDER BY s.started_at, s.id");
         foreach (var (name, value) in parameters)
         {
@@ -131,8 +157,8 @@ public sealed class ReplicaRegistry
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var holder = new ReplicaInfo(reader.GetString(6), reader.GetString(7), Time(reader.GetInt64(8)), Time(reader.GetInt64(9)));
-            rows.Add(new SessionLocation(ReadSession(reader, 0), holder, reader.GetInt64(9) >= deadline));
+            var holder = new ReplicaInfo(reader.GetString(10), reader.GetString(11), Time(reader.GetInt64(12)), Time(reader.GetInt64(13)));
+            rows.Add(new SessionLocation(ReadSession(reader, 0), holder, reader.GetInt64(13) >= deadline));
         }
 
         return rows;
@@ -146,6 +172,7 @@ public sealed class ReplicaRegistry
         OwnerSubject = reader.GetString(first + 3),
         Target = reader.GetString(first + 4),
         StartedAt = Time(reader.GetInt64(first + 5)),
+        Details = new LiveSessionDetails(reader.GetString(first + 6), reader.GetFieldValue<string[]>(first + 7), reader.GetInt32(first + 8), reader.GetInt32(first + 9)),
     };
 
     private static DateTimeOffset Time(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);

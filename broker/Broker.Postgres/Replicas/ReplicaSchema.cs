@@ -21,4 +21,16 @@ internal static class ReplicaSchema
         CREATE INDEX live_sessions_replica ON live_sessions(replica_id);
         CREATE INDEX live_sessions_owner ON live_sessions(owner_issuer, owner_subject);
         """;
+
+    /// <summary>
+    /// Migration 6: what a list shows of a session beyond its owner and target, so that a session held by another replica
+    /// lists exactly as its holder lists it. Rows written before it read as "not known" (empty kind and roles, size 0).
+    /// </summary>
+    public const string SessionDetails = """
+        ALTER TABLE live_sessions
+          ADD COLUMN kind TEXT NOT NULL DEFAULT '',
+          ADD COLUMN roles TEXT[] NOT NULL DEFAULT '{}',
+          ADD COLUMN term_columns INTEGER NOT NULL DEFAULT 0,
+          ADD COLUMN term_rows INTEGER NOT NULL DEFAULT 0;
+        """;
 }

@@ -25,6 +25,9 @@ internal sealed class SessionVisibility(SessionManager sessions, IAccessPolicy a
     /// <summary>Whether <paramref name="caller"/> may see a session of this owner (one another replica holds, known by its owner only).</summary>
     public bool MaySee(CallerIdentity caller, string ownerIssuer, string ownerSubject) => MayEnd(caller, ownerIssuer, ownerSubject) || access.IsObserver(caller);
 
+    /// <summary>Whether <paramref name="caller"/> sees every identity's sessions (operators and observers), not only its own.</summary>
+    public bool SeesEveryone(CallerIdentity caller) => access.IsOperator(caller) || access.IsObserver(caller);
+
     private bool MayEnd(CallerIdentity caller, string ownerIssuer, string ownerSubject) =>
         (ownerIssuer == caller.Issuer && ownerSubject == caller.Subject) || access.IsOperator(caller);
 

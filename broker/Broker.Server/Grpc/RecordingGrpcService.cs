@@ -55,6 +55,12 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task<V1.GetRecordingResponse> GetRecording(V1.GetRecordingRequest request, ServerCallContext context)
     {
         Authorize(context, "read recordings");
+        if (await HeldElsewhereAsync(request.SessionId, context).ConfigureAwait(false) is { } holder)
+        {
+            // The holder has the whole recording so far and knows the session runs; the bucket's copy here would be partial.
+            return await _forwarder.GetRecordingAsync(holder, request, context).ConfigureAwait(false);
+        }
+
         if (request.SummaryOnly && _catalog.Index.Get(request.SessionId) is { } row)
         {
             // The row as the index keeps it, whether or not its file is still there.
@@ -91,6 +97,12 @@ internal sealed partial class RecordingGrpcService : V1.RecordingService.Recordi
     public override async Task StreamRecording(V1.StreamRecordingRequest request, IServerStreamWriter<V1.StreamRecordingResponse> responseStream, ServerCallContext context)
     {
         Authorize(context, "read recordings");
+        if (await HeldElsewhereAsync(request.SessionId, context).ConfigureAwait(false) is { } holder)
+        {
+            await _forwarder.StreamRecordingAsync(holder, request, responseStream, context).ConfigureAwait(false);
+            return;
+        }
+
         var location = FindOrThrow(request.SessionId);
         var stream = _catalog.Storage.OpenRead(location);
         await using (stream.ConfigureAwait(false))

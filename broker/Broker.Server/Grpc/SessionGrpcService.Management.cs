@@ -1,6 +1,7 @@
 using Broker.Core.Sessions;
 using Broker.Policy;
 using Broker.Server.Auth;
+using Broker.Server.Replicas.Forwarding;
 using Grpc.Core;
 using Recorder;
 using V1 = Broker.Protocol.V1;
@@ -12,20 +13,37 @@ internal sealed partial class SessionGrpcService
     private const int MaxTerminateReasonLength = 1024;
     private static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(10);
 
+    // As many ended sessions as the embedded broker remembers (SessionManager's default), from every replica.
+    private const int EndedListed = 1000;
+
     public override async Task<V1.ListSessionsResponse> ListSessions(V1.ListSessionsRequest request, ServerCallContext context)
     {
         var caller = context.Caller();
-        var local = _visibility.Visible(caller, request.IncludeEnded).Select(s => s.ToInfo()).ToList();
-        foreach (var info in local)
+        var response = new V1.ListSessionsResponse();
+        if (_forwarder.ReplicaId is not { } replica)
         {
-            info.ReplicaId = _forwarder.ReplicaId ?? string.Empty;
+            response.Sessions.AddRange(_visibility.Visible(caller, request.IncludeEnded).Select(s => s.ToInfo()).OrderByDescending(s => s.StartedAt.ToDateTimeOffset()).ThenBy(s => s.SessionId, StringComparer.Ordinal));
+            return response;
         }
 
-        // Other replicas' live sessions from the registry, under the same visibility rule: every replica lists the same.
-        var elsewhere = await _forwarder.ListElsewhereAsync(
-            local.Select(s => s.SessionId).ToHashSet(StringComparer.Ordinal), (issuer, subject) => _visibility.MaySee(caller, issuer, subject), context.CancellationToken).ConfigureAwait(false);
-        var response = new V1.ListSessionsResponse();
-        response.Sessions.AddRange(local.Concat(elsewhere).OrderByDescending(s => s.StartedAt.ToDateTimeOffset()).ThenBy(s => s.SessionId, StringComparer.Ordinal));
+        // As replicas, every replica lists the same: running sessions as their holder describes them (this replica's from
+        // memory, the others' from the registry, which carries the same fields), ended ones from the shared recording index.
+        var visible = _visibility.Visible(caller, request.IncludeEnded).ToList();
+        var running = visible.Where(s => s.IsRunning).Select(s => RegistryDetails.ListedAlike(s.ToInfo(), replica)).ToList();
+        var listed = running.Select(s => s.SessionId).ToHashSet(StringComparer.Ordinal);
+        var elsewhere = await _forwarder.ListElsewhereAsync(listed, (issuer, subject) => _visibility.MaySee(caller, issuer, subject), context.CancellationToken).ConfigureAwait(false);
+        listed.UnionWith(elsewhere.Select(s => s.SessionId));
+        IEnumerable<V1.SessionInfo> ended = [];
+        if (request.IncludeEnded)
+        {
+            var owner = _visibility.SeesEveryone(caller) ? ((string, string)?)null : (caller.Issuer, caller.Subject);
+            var indexed = (await _forwarder.ListEndedAsync(owner, EndedListed, context.CancellationToken).ConfigureAwait(false)).Where(s => !listed.Contains(s.SessionId)).ToList();
+            listed.UnionWith(indexed.Select(s => s.SessionId));
+            // A session that ended here a moment ago and whose recording row is not written yet (or was never recorded).
+            ended = indexed.Concat(visible.Where(s => !s.IsRunning && !listed.Contains(s.Id)).Select(s => RegistryDetails.ListedAlike(s.ToInfo(), replica)));
+        }
+
+        response.Sessions.AddRange(running.Concat(elsewhere).Concat(ended).OrderByDescending(s => s.StartedAt.ToDateTimeOffset()).ThenBy(s => s.SessionId, StringComparer.Ordinal));
         return response;
     }
 

@@ -123,6 +123,7 @@ internal static class BrokerHost
             sp.GetService<ReplicaIdentity>(),
             sp.GetRequiredService<ClusterTrust>(),
             sp.GetRequiredService<ReplicaChannels>(),
+            sp.GetService<IRecordingIndex>() as PostgresRecordingIndex,
             TimeProvider.System,
             sp.GetRequiredService<ILogger<SessionForwarder>>()));
         services.AddSingleton<HealthServiceImpl>();

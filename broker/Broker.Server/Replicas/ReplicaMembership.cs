@@ -159,7 +159,7 @@ internal sealed partial class ReplicaMembership : BackgroundService
     {
         // What this replica holds: its running sessions, and the commands waiting here for a decision before they open.
         var held = _sessions.Registry.List(includeEnded: false).Where(s => s.IsRunning)
-            .Select(s => Row(s.Id, s.Owner.Issuer, s.Owner.Subject, s.Target, s.StartedAt))
+            .Select(s => Row(s.Id, s.Owner.Issuer, s.Owner.Subject, s.Target, s.StartedAt) with { Details = Forwarding.RegistryDetails.Of(s) })
             .Concat(_waiting.Current.Select(w => Row(w.SessionId, w.OwnerIssuer, w.OwnerSubject, w.Target, w.Since)))
             .DistinctBy(s => s.Id)
             .ToDictionary(s => s.Id, StringComparer.Ordinal);
@@ -169,10 +169,18 @@ internal sealed partial class ReplicaMembership : BackgroundService
             await _registry.RemoveSessionAsync(gone.Id, cancellationToken).ConfigureAwait(false);
         }
 
-        var known = listed.Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var session in held.Values.Where(s => !known.Contains(s.Id)))
+        var known = listed.ToDictionary(l => l.Id, StringComparer.Ordinal);
+        foreach (var session in held.Values)
         {
-            await _registry.AddSessionAsync(session, cancellationToken).ConfigureAwait(false);
+            if (!known.TryGetValue(session.Id, out var row))
+            {
+                await _registry.AddSessionAsync(session, cancellationToken).ConfigureAwait(false);
+            }
+            else if (row.Details != session.Details)
+            {
+                // A resize (or a waiting command whose session opened) shows on other replicas from the next beat.
+                await _registry.UpdateDetailsAsync(session.Id, _identity.Id, session.Details, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

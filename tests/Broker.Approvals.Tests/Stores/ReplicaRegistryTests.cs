@@ -98,6 +98,44 @@ public sealed class ReplicaRegistryTests(PostgresFixture postgres) : IAsyncLifet
         (await _b.LocateAsync("s-1", Ct)).Should().BeNull();
     }
 
+    [Fact]
+    public async Task A_session_held_elsewhere_reads_back_with_its_kind_roles_and_terminal_size_and_their_updates()
+    {
+        var details = new LiveSessionDetails("interactive", ["shell-user", "audited"], 120, 40);
+        (await _a.AddSessionAsync(Session("s-1", "replica-a", "agent-1") with { Details = details }, Ct)).Should().BeTrue();
+
+        var seen = (await _b.LocateAsync("s-1", Ct))!.Session.Details;
+        seen.Should().Be(details);
+        seen.Roles.Should().Equal("shell-user", "audited");
+
+        var resized = details with { Columns = 80, Rows = 24 };
+        (await _a.UpdateDetailsAsync("s-1", "replica-a", resized, Ct)).Should().BeTrue();
+        (await _b.ListAsync(null, null, Ct)).Single().Session.Details.Should().Be(resized);
+    }
+
+    [Fact]
+    public async Task A_replica_updates_the_details_of_its_own_sessions_only()
+    {
+        var details = new LiveSessionDetails("exec", ["agent"], 0, 0);
+        await _a.AddSessionAsync(Session("s-1", "replica-a", "agent-1") with { Details = details }, Ct);
+
+        (await _b.UpdateDetailsAsync("s-1", "replica-b", details with { Roles = ["forged"] }, Ct)).Should().BeFalse();
+        (await _b.UpdateDetailsAsync("s-gone", "replica-b", details, Ct)).Should().BeFalse();
+
+        (await _a.LocateAsync("s-1", Ct))!.Session.Details.Should().Be(details);
+    }
+
+    [Fact]
+    public async Task A_row_written_without_details_reads_as_not_known()
+    {
+        await _a.AddSessionAsync(Session("s-1", "replica-a", "agent-1"), Ct);
+
+        var read = (await _b.LocateAsync("s-1", Ct))!.Session.Details;
+        read.Should().Be(LiveSessionDetails.None);
+        read.Kind.Should().BeEmpty();
+        read.Roles.Should().BeEmpty();
+    }
+
     private LiveSession Session(string id, string replica, string owner) => new()
     {
         Id = id,

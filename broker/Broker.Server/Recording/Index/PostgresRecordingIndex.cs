@@ -47,6 +47,34 @@ internal sealed class PostgresRecordingIndex(NpgsqlDataSource database, string r
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// The newest <paramref name="limit"/> ended sessions of every replica (of one owner when <paramref name="owner"/> is
+    /// given), each with the replica that held it: what <c>sessions list --all</c> shows on any replica.
+    /// </summary>
+    public IReadOnlyList<(RecordingIndexEntry Entry, string Replica)> Ended((string Issuer, string Subject)? owner, int limit)
+    {
+        using var command = database.CreateCommand(
+            $"SELECT {RecordingColumns.Names}, replica FROM recordings WHERE ended_at IS NOT NULL"
+            + (owner is null ? string.Empty : " AND issuer = @issuer AND subject = @subject")
+            + $" {RecordingColumns.Order} LIMIT @limit");
+        if (owner is { } o)
+        {
+            RecordingColumns.Add(command, "@issuer", o.Issuer);
+            RecordingColumns.Add(command, "@subject", o.Subject);
+        }
+
+        RecordingColumns.Add(command, "@limit", limit);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(RecordingIndexEntry, string)>();
+        var replica = reader.GetOrdinal("replica");
+        while (reader.Read())
+        {
+            rows.Add((RecordingColumns.Read(reader), reader.GetString(replica)));
+        }
+
+        return rows;
+    }
+
     private List<RecordingIndexEntry> Query(RecordingFilter filter, int limit)
     {
         using var command = database.CreateCommand();

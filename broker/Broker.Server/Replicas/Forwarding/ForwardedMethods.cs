@@ -21,6 +21,12 @@ internal static class ForwardedMethods
     /// <summary>The method path of Attach.</summary>
     public static readonly string Attach = Path(V1.RecordingService.Descriptor, "Attach");
 
+    /// <summary>The method path of GetRecording.</summary>
+    public static readonly string GetRecording = Path(V1.RecordingService.Descriptor, "GetRecording");
+
+    /// <summary>The method path of StreamRecording.</summary>
+    public static readonly string StreamRecording = Path(V1.RecordingService.Descriptor, "StreamRecording");
+
     /// <summary>The method path of DownloadRecording.</summary>
     public static readonly string DownloadRecording = Path(V1.RecordingService.Descriptor, "DownloadRecording");
 
@@ -33,6 +39,8 @@ internal static class ForwardedMethods
         V1.GetSessionRequest r when method == GetSession => r.SessionId,
         V1.TerminateSessionRequest r when method == TerminateSession => r.SessionId,
         V1.AttachRequest r when method == Attach => r.SessionId,
+        V1.GetRecordingRequest r when method == GetRecording => r.SessionId,
+        V1.StreamRecordingRequest r when method == StreamRecording => r.SessionId,
         V1.DownloadRecordingRequest r when method == DownloadRecording => r.SessionId,
         _ => null,
     };

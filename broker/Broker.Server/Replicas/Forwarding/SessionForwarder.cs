@@ -1,6 +1,7 @@
 using Broker.Postgres;
 using Broker.Server.Auth;
 using Broker.Server.Logging;
+using Broker.Server.Recording;
 using Grpc.Core;
 using Npgsql;
 using V1 = Broker.Protocol.V1;
@@ -24,13 +25,18 @@ internal sealed partial class SessionForwarder
     private readonly ReplicaIdentity? _identity;
     private readonly ClusterTrust _trust;
     private readonly ReplicaChannels _channels;
+    private readonly PostgresRecordingIndex? _index;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionForwarder> _logger;
 
-    /// <summary>A forwarder over the registry; with no registry (the embedded broker), every session is local.</summary>
-    public SessionForwarder(ReplicaRegistry? registry, ReplicaIdentity? identity, ClusterTrust trust, ReplicaChannels channels, TimeProvider time, ILogger<SessionForwarder> logger)
+    /// <summary>
+    /// A forwarder over the registry and the shared recording index; with no registry (the embedded broker), every
+    /// session is local, and with no shared index no other replica's ended session is listed.
+    /// </summary>
+    public SessionForwarder(ReplicaRegistry? registry, ReplicaIdentity? identity, ClusterTrust trust, ReplicaChannels channels, PostgresRecordingIndex? index, TimeProvider time, ILogger<SessionForwarder> logger)
     {
         _registry = registry;
+        _index = index;
         _identity = identity;
         _trust = trust;
         _channels = channels;
@@ -79,16 +85,23 @@ internal sealed partial class SessionForwarder
         }
 
         var rows = await ReadRegistryAsync(() => _registry.ListAsync(null, null, cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Where(r => !local.Contains(r.Session.Id) && maySee(r.Session.OwnerIssuer, r.Session.OwnerSubject)).Select(r => new V1.SessionInfo
+        return [.. rows.Where(r => !local.Contains(r.Session.Id) && maySee(r.Session.OwnerIssuer, r.Session.OwnerSubject)).Select(r => RegistryDetails.Info(r.Session))];
+    }
+
+    /// <summary>
+    /// The newest <paramref name="limit"/> ended sessions of every replica from the shared recording index (those of
+    /// <paramref name="owner"/> only, when given), as every replica lists them; empty for the embedded broker.
+    /// </summary>
+    public async Task<IReadOnlyList<V1.SessionInfo>> ListEndedAsync((string Issuer, string Subject)? owner, int limit, CancellationToken cancellationToken)
+    {
+        if (_index is null)
         {
-            SessionId = r.Session.Id,
-            Subject = r.Session.OwnerSubject,
-            Issuer = r.Session.OwnerIssuer,
-            Target = r.Session.Target,
-            State = V1.SessionState.Running,
-            StartedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(r.Session.StartedAt),
-            ReplicaId = r.Session.ReplicaId,
-        })];
+            return [];
+        }
+
+        // The index's API is synchronous (the embedded one is a local file): off the request's thread.
+        var rows = await ReadRegistryAsync(() => Task.Run(() => _index.Ended(owner, limit), cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => EndedSessions.Info(r.Entry, r.Replica))];
     }
 
     /// <summary>GetSession, answered by the holder.</summary>
@@ -102,6 +115,14 @@ internal sealed partial class SessionForwarder
     /// <summary>Attach (with its catch-up when asked), streamed from the holder.</summary>
     public Task AttachAsync(SessionLocation holder, V1.AttachRequest request, IServerStreamWriter<V1.AttachResponse> responses, ServerCallContext context) =>
         StreamAsync(holder, ForwardedMethods.Attach, request.SessionId, context, responses, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).Attach(request, options));
+
+    /// <summary>GetRecording of a live session (its row, size, roles and verification so far), answered by the holder.</summary>
+    public Task<V1.GetRecordingResponse> GetRecordingAsync(SessionLocation holder, V1.GetRecordingRequest request, ServerCallContext context) =>
+        UnaryAsync(holder, ForwardedMethods.GetRecording, request.SessionId, context, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).GetRecordingAsync(request, options));
+
+    /// <summary>A live session's recorded events as the holder has them so far, streamed from the holder.</summary>
+    public Task StreamRecordingAsync(SessionLocation holder, V1.StreamRecordingRequest request, IServerStreamWriter<V1.StreamRecordingResponse> responses, ServerCallContext context) =>
+        StreamAsync(holder, ForwardedMethods.StreamRecording, request.SessionId, context, responses, (channel, options) => new V1.RecordingService.RecordingServiceClient(channel).StreamRecording(request, options));
 
     /// <summary>A live session's recording as the holder has it so far, streamed from the holder.</summary>
     public Task DownloadAsync(SessionLocation holder, V1.DownloadRecordingRequest request, IServerStreamWriter<V1.DownloadRecordingResponse> responses, ServerCallContext context) =>
@@ -159,7 +180,7 @@ internal sealed partial class SessionForwarder
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the registry of replicas cannot be read: {e.Message}"));
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the replicas' shared database cannot be read: {e.Message}"));
         }
     }
 
