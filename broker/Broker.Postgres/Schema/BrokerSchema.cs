@@ -15,5 +15,6 @@ public static class BrokerSchema
         new(2, "replicas and the sessions they hold", ReplicaSchema.Tables),
         new(3, "a notification on every change to an approval request", ApprovalNotifications.Trigger),
         new(4, "the recording index and the recordings' public keys", RecordingSchema.Tables),
+        new(5, "audit events, and the instance holding each replica id", AuditSchema.Tables),
     ];
 }
