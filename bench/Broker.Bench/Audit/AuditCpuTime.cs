@@ -58,7 +58,7 @@ internal static class AuditCpuTime
         }
     }
 
-    private static double PostNs(IAuditLog store, RecordingHeader header, CommandRecord command, bool full)
+    private static double PostNs(SqliteAuditLog store, RecordingHeader header, CommandRecord command, bool full)
     {
         // The writer is not started: the queue keeps what is posted (room), or is filled first (full).
         using var trail = new AuditTrail(store, "bench", TimeProvider.System, null, TimeSpan.FromHours(1), NullLogger<AuditTrail>.Instance, full ? 1 : Events);
@@ -76,7 +76,7 @@ internal static class AuditCpuTime
         return (ThreadCpuClock.Nanoseconds() - start) / Events;
     }
 
-    private static double StoreNs(IAuditLog store, RecordingHeader header, CommandRecord command)
+    private static double StoreNs(SqliteAuditLog store, RecordingHeader header, CommandRecord command)
     {
         var batch = Enumerable.Range(0, 256).Select(i => AuditProjection.Command(header, i, command) with { At = DateTimeOffset.UtcNow, Replica = "bench" }).ToList();
         var batches = Events / batch.Count;
