@@ -17,6 +17,7 @@ root.Subcommands.Add(ShellCommand.Create(options));
 root.Subcommands.Add(SessionsCommand.Create(options));
 root.Subcommands.Add(AttachCommand.Create(options));
 root.Subcommands.Add(RecordingsCommand.Create(options));
+root.Subcommands.Add(AuditCommand.Create(options));
 root.Subcommands.Add(AgentClient.Cli.Approvals.ApprovalsCommand.Create(options));
 root.Subcommands.Add(AgentClient.Mcp.McpCommand.Create(options));
 root.Subcommands.Add(MuxCommand.Create(options));

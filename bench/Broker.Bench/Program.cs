@@ -25,6 +25,13 @@ if (args is ["masking-cpu", var corpus, var chunkText, ..] && args.Length <= 4
     return;
 }
 
+// `audit-cpu` times posting an audit event and storing it (see AuditCpuTime).
+if (args is ["audit-cpu"])
+{
+    Broker.Bench.Audit.AuditCpuTime.Run();
+    return;
+}
+
 // `policy-cpu [commands|large]` times policy decisions and large inputs the same way (see PolicyCpuTime).
 if (args is ["policy-cpu", ..] && args.Length <= 2)
 {

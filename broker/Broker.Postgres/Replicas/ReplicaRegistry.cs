@@ -9,7 +9,7 @@ namespace Broker.Postgres;
 /// older than <see cref="DeadAfter"/> is dead, and <see cref="ReapAsync"/> removes it and its sessions (once, on
 /// whichever replica gets there first) and returns those sessions so that what hung on them can be cleaned up.
 /// </summary>
-public sealed class ReplicaRegistry
+public sealed partial class ReplicaRegistry
 {
     /// <summary>How long a replica may go without a heartbeat before it is taken for dead (many heartbeats, and any clock skew NTP leaves).</summary>
     public static readonly TimeSpan DefaultDeadAfter = TimeSpan.FromSeconds(30);

@@ -15,9 +15,7 @@ public static class BrokerSchema
         new(2, "replicas and the sessions they hold", ReplicaSchema.Tables),
         new(3, "a notification on every change to an approval request", ApprovalNotifications.Trigger),
         new(4, "the recording index and the recordings' public keys", RecordingSchema.Tables),
-        // Version 5 belongs to the audit work (its own branch); this stand-in keeps the versions gapless here and is
-        // replaced by that step when the branches meet. Nothing has shipped with it.
-        new(5, "reserved", "SELECT 1"),
+        new(5, "audit events, and the instance holding each replica id", AuditSchema.Tables),
         new(6, "the kind, roles and terminal size of live sessions", ReplicaSchema.SessionDetails),
     ];
 }

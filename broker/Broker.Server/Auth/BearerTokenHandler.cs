@@ -30,13 +30,15 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
     private readonly TokenValidator _validator;
     private readonly ConnectionAdmission _admission;
     private readonly ClusterTrust _cluster;
+    private readonly Audit.AuditTrail _audit;
 
-    public BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenValidator validator, ConnectionAdmission admission, ClusterTrust cluster)
+    public BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenValidator validator, ConnectionAdmission admission, ClusterTrust cluster, Audit.AuditTrail audit)
         : base(options, logger, encoder)
     {
         _validator = validator;
         _admission = admission;
         _cluster = cluster;
+        _audit = audit;
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -72,6 +74,8 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
         if (outcome.Call is not { } call)
         {
             LogForwardRefused(Logger, Request.Path.Value ?? string.Empty, outcome.Refusal!);
+            // Who sent it is not known (the assertion was not trusted): the refusal and the method are what is recorded.
+            _audit.Post(Audit.AuditProjection.Forward(Request.Path.Value ?? string.Empty, string.Empty, string.Empty, string.Empty, string.Empty, outcome.Refusal));
             return AuthenticateResult.Fail($"the forward assertion was refused: {outcome.Refusal}");
         }
 

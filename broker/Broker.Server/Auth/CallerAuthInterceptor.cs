@@ -1,6 +1,7 @@
 using Broker.Identity.Cluster;
 using Broker.Identity.Tokens;
 using Broker.Policy;
+using Broker.Server.Audit;
 using Broker.Server.Replicas.Forwarding;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -14,9 +15,9 @@ namespace Broker.Server.Auth;
 /// authenticated caller is refused here too, so no endpoint mapped without the authorization
 /// requirement can run unauthenticated. A call another replica forwarded is admitted only for the method and the
 /// session its assertion names (<see cref="ForwardedMethods"/>), and is marked so that it is answered here, never
-/// forwarded again.
+/// forwarded again. Every forwarded call is audited as admitted or refused.
 /// </summary>
-internal sealed class CallerAuthInterceptor : Interceptor
+internal sealed class CallerAuthInterceptor(AuditTrail audit) : Interceptor
 {
     private const string HealthService = "/grpc.health.v1.Health/";
 
@@ -48,7 +49,7 @@ internal sealed class CallerAuthInterceptor : Interceptor
         await continuation(requestStream, responseStream, context).ConfigureAwait(false);
     }
 
-    private static void Attach(ServerCallContext context, object? request)
+    private void Attach(ServerCallContext context, object? request)
     {
         if (context.Method.StartsWith(HealthService, StringComparison.Ordinal))
         {
@@ -67,13 +68,17 @@ internal sealed class CallerAuthInterceptor : Interceptor
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a bearer token is required (authorization: Bearer <JWT>)"));
     }
 
-    private static void Admit(ServerCallContext context, object? request, ForwardedCall forward)
+    private void Admit(ServerCallContext context, object? request, ForwardedCall forward)
     {
+        var who = forward.Caller.Identity;
         // Checked before the handler runs: a refused forward has no effect on the session.
         if (forward.Method != context.Method || ForwardedMethods.SessionOf(context.Method, request) is not { } session || session != forward.SessionId)
         {
+            audit.Post(AuditProjection.Forward(context.Method, forward.SessionId, forward.ForwardedBy, who.Issuer, who.Subject, "the forward assertion does not allow this call"));
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the forward assertion does not allow this call"));
         }
+
+        audit.Post(AuditProjection.Forward(context.Method, session, forward.ForwardedBy, who.Issuer, who.Subject, null));
     }
 }
 

@@ -87,6 +87,7 @@ internal sealed partial class SessionGrpcService
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : UntrustedText.Neutralize(request.Reason, MaxTerminateReasonLength);
         var subject = UntrustedText.Neutralize(caller.Subject);
         LogTerminated(_logger, session.Id, subject, reason);
+        _audit.Post(Audit.AuditProjection.Terminated(session.Id, caller.Issuer, caller.Subject, reason));
         session.Terminate(SessionEndReason.Terminated, $"terminated by {subject}: {reason}");
 
         // The kill is under way either way: a session still ending after the wait is reported as it

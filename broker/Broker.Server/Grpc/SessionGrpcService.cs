@@ -22,15 +22,17 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private readonly SessionVisibility _visibility;
     private readonly SessionTokenWatches _tokens;
     private readonly SessionForwarder _forwarder;
+    private readonly Audit.AuditTrail _audit;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrpcService> _logger;
 
-    public SessionGrpcService(SessionComposer composer, SessionVisibility visibility, SessionTokenWatches tokens, SessionForwarder forwarder, TimeProvider time, ILogger<SessionGrpcService> logger)
+    public SessionGrpcService(SessionComposer composer, SessionVisibility visibility, SessionTokenWatches tokens, SessionForwarder forwarder, Audit.AuditTrail audit, TimeProvider time, ILogger<SessionGrpcService> logger)
     {
         _composer = composer;
         _visibility = visibility;
         _tokens = tokens;
         _forwarder = forwarder;
+        _audit = audit;
         _time = time;
         _logger = logger;
     }

@@ -1,3 +1,4 @@
+using Broker.Server.Audit;
 using Broker.Core.Native;
 using Broker.Core.Processes;
 using Broker.Core.Sessions;
@@ -110,6 +111,7 @@ internal static class BrokerHost
         services.AddSingleton<Masking.MaskingProfiles>();
         services.AddRecordings(sharedStore: settings.Server.Store.Postgres is not null);
         services.AddApprovals(embeddedStore: settings.Server.Store.Postgres is null);
+        services.AddAudit(sharedStore: settings.Server.Store.Postgres is not null);
         if (settings.Server.Store.Postgres is { } store)
         {
             services.AddReplicas(store, ReplicaIdentity.From(settings.Server.Replica), settings.Server.Replica.ClusterKeyFile);
@@ -158,6 +160,7 @@ internal static class BrokerHost
         app.MapGrpcService<SessionGrpcService>().RequireAuthorization();
         app.MapGrpcService<RecordingGrpcService>().RequireAuthorization();
         app.MapGrpcService<ApprovalGrpcService>().RequireAuthorization();
+        app.MapGrpcService<AuditGrpcService>().RequireAuthorization();
         app.MapGrpcService<McpRelayGrpcService>().RequireAuthorization();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService().RequireAuthorization();
@@ -168,6 +171,7 @@ internal static class BrokerHost
         health.SetStatus("broker.v1.SessionService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.RecordingService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.ApprovalService", HealthCheckResponse.Types.ServingStatus.Serving);
+        health.SetStatus("broker.v1.AuditService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("broker.v1.McpRelayService", HealthCheckResponse.Types.ServingStatus.Serving);
         return app;
     }

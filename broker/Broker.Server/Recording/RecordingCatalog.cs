@@ -16,8 +16,9 @@ internal sealed partial class RecordingCatalog
     private readonly TimeProvider _time;
     private readonly ILogger<RecordingCatalog> _logger;
     private readonly IRecordingKeys? _keys;
+    private readonly Audit.AuditTrail? _audit;
 
-    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger, RecordingLimits? limits = null, IRecordingKeys? keys = null)
+    public RecordingCatalog(IRecordingStorage storage, IRecordingIndex index, TimeProvider time, ILogger<RecordingCatalog> logger, RecordingLimits? limits = null, IRecordingKeys? keys = null, Audit.AuditTrail? audit = null)
     {
         Storage = storage;
         Index = index;
@@ -25,6 +26,7 @@ internal sealed partial class RecordingCatalog
         _logger = logger;
         Limits = limits ?? RecordingLimits.None;
         _keys = keys;
+        _audit = audit;
     }
 
     public IRecordingStorage Storage { get; }
@@ -46,7 +48,8 @@ internal sealed partial class RecordingCatalog
 
         var writer = Storage.Create(header, _time);
         var path = Storage.PathFor(header.SessionId, writer.Header.StartedAt);
-        var journal = new RecordingJournal(writer, path, logger, _time, Closed, Limits.QuotaFor(header.Target));
+        var journal = new RecordingJournal(writer, path, logger, _time, Closed, Limits.QuotaFor(header.Target)) { Audit = _audit };
+        _audit?.Post(Audit.AuditProjection.Opened(writer.Header));
         _running[header.SessionId] = journal;
         try
         {

@@ -84,6 +84,9 @@ internal sealed partial class RecordingJournal : ISessionJournal
         set => _masking = value;
     }
 
+    /// <summary>Where the decided commands and the end are posted as audit events (null: not audited, in tests).</summary>
+    public Audit.AuditTrail? Audit { get; init; }
+
     /// <summary>Records the one command of an exec session; its exit code is recorded with the session's end.</summary>
     public void ExecCommand(CommandRecord command)
     {
@@ -98,6 +101,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
             var index = _writer.EventCount;
             _execCommand = _writer.AppendCommand(command);
             _counts = _counts.WithCommand(command.Decision);
+            Audit?.Post(Server.Audit.AuditProjection.Command(Header, _execCommand, command));
             Publish(() => new CommandEvent(index, Offset(), command with { Number = _execCommand }));
         }
     }
@@ -116,6 +120,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
             var index = _writer.EventCount;
             var number = _writer.AppendCommand(command);
             _counts = _counts.WithCommand(command.Decision);
+            Audit?.Post(Server.Audit.AuditProjection.Command(Header, number, command));
             Publish(() => new CommandEvent(index, Offset(), command with { Number = number }));
             return number;
         }
@@ -286,6 +291,7 @@ internal sealed partial class RecordingJournal : ISessionJournal
             var exitIndex = _writer.EventCount;
             _writer.AppendExit(ended.Code, ended.Signal, ended.Reason.ToString());
             Exit = ended;
+            Audit?.Post(Server.Audit.AuditProjection.Ended(Header, ended));
             Publish(() => new ExitEvent(exitIndex, Offset(), ended.Code, ended.Signal, ended.Reason.ToString()));
         }
     }

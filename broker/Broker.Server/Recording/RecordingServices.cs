@@ -47,7 +47,8 @@ internal static class RecordingServices
             Settings(sp).Time,
             sp.GetRequiredService<ILogger<RecordingCatalog>>(),
             sp.GetRequiredService<RecordingLimits>(),
-            sp.GetService<IRecordingKeys>()));
+            sp.GetService<IRecordingKeys>(),
+            sp.GetService<Audit.AuditTrail>()));
         services.AddSingleton(sp => new RecordingFeed(sp.GetRequiredService<RecordingCatalog>(), Settings(sp).AttachBufferEvents));
         services.AddSingleton(sp => new RecordingMaintenance(
             sp.GetRequiredService<RecordingCatalog>(),

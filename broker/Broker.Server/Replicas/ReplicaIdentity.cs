@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Broker.Policy;
 
 namespace Broker.Server.Replicas;
@@ -9,6 +10,15 @@ namespace Broker.Server.Replicas;
 /// <param name="DeadAfter">How long a silent replica lives on in the registry.</param>
 internal sealed record ReplicaIdentity(string Id, string? Advertise, TimeSpan HeartbeatInterval, TimeSpan DeadAfter)
 {
+    // One per process: the start-up claim (before the host is built) and the membership (in the host) are one instance.
+    private static readonly string ProcessInstance = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>
+    /// This process's own id, random for every start: the registry row of <see cref="Id"/> names the instance that
+    /// holds it, so a second process started with the same <see cref="Id"/> can tell a live holder from its own previous run.
+    /// </summary>
+    public string Instance { get; init; } = ProcessInstance;
+
     /// <summary>The identity <paramref name="replica"/> describes; an unset id is the host name.</summary>
     public static ReplicaIdentity From(ReplicaDefinition replica)
     {

@@ -64,9 +64,10 @@ internal sealed partial class ReplicaMembership : BackgroundService
             cancellationToken).ConfigureAwait(false);
         var left = locations.Values.Count(l => l.Session.ReplicaId == _identity.Id);
 
-        // Unregistering removes the previous run's session rows with it (they cascade); none of them runs any more.
-        await _registry.UnregisterAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
-        await _registry.RegisterAsync(_identity.Id, _address, cancellationToken).ConfigureAwait(false);
+        // The id was claimed for this process before the host was built (StoreMigration); the previous run's session
+        // rows go (none of them runs any more), under that claim, so a live holder's rows are never touched.
+        await ClaimAsync(cancellationToken).ConfigureAwait(false);
+        await _registry.RemoveSessionsAsync(_identity.Id, _identity.Instance, cancellationToken).ConfigureAwait(false);
         LogRegistered(_logger, _identity.Id, left, withdrawn);
         _sessions.Registry.Changed += Wake;
         _waiting.Changed += Wake;
@@ -80,7 +81,7 @@ internal sealed partial class ReplicaMembership : BackgroundService
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _registry.UnregisterAsync(_identity.Id, cancellationToken).ConfigureAwait(false);
+            await _registry.UnregisterAsync(_identity.Id, _identity.Instance, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
         {
@@ -98,7 +99,7 @@ internal sealed partial class ReplicaMembership : BackgroundService
             {
                 // Without a configured address, the first one the server bound (its real port, when it was 0).
                 _address = bound;
-                await _registry.RegisterAsync(_identity.Id, _address, stoppingToken).ConfigureAwait(false);
+                await ClaimAsync(stoppingToken).ConfigureAwait(false);
             }
 
             while (!stoppingToken.IsCancellationRequested)
@@ -117,6 +118,15 @@ internal sealed partial class ReplicaMembership : BackgroundService
         }
     }
 
+    private async Task ClaimAsync(CancellationToken cancellationToken)
+    {
+        var claim = await _registry.ClaimAsync(_identity.Id, _identity.Instance, _address, cancellationToken).ConfigureAwait(false);
+        if (!claim.Claimed)
+        {
+            throw new InvalidOperationException($"replica id '{_identity.Id}' was taken by another running broker (instance {claim.Holder}) while this one started");
+        }
+    }
+
     private void Wake() => _wake.Writer.TryWrite(true);
 
     private async Task WhenStartedAsync(CancellationToken cancellationToken)
@@ -132,11 +142,18 @@ internal sealed partial class ReplicaMembership : BackgroundService
     {
         try
         {
-            if (!await _registry.HeartbeatAsync(_identity.Id, cancellationToken).ConfigureAwait(false))
+            switch (await _registry.HeartbeatAsync(_identity.Id, _identity.Instance, cancellationToken).ConfigureAwait(false))
             {
-                // Reaped while silent (a pause longer than the window): register again and put the running sessions back.
-                LogReregistered(_logger, _identity.Id);
-                await _registry.RegisterAsync(_identity.Id, _address, cancellationToken).ConfigureAwait(false);
+                case ReplicaBeat.Reaped:
+                    // Reaped while silent (a pause longer than the window): register again and put the running sessions back.
+                    LogReregistered(_logger, _identity.Id);
+                    await ClaimAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case ReplicaBeat.TakenOver:
+                    // Silent past the window, and another process started with this id since: two brokers must not serve as one replica.
+                    LogTakenOver(_logger, _identity.Id);
+                    _lifetime.StopApplication();
+                    return;
             }
 
             await ReconcileAsync(cancellationToken).ConfigureAwait(false);
@@ -199,6 +216,9 @@ internal sealed partial class ReplicaMembership : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replica '{Id}' was reaped by another replica while silent; registering again")]
     private static partial void LogReregistered(ILogger logger, string id);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Replica '{Id}' is held by another broker process that started after this one stopped heartbeating; stopping")]
+    private static partial void LogTakenOver(ILogger logger, string id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {Session} ended with replica '{Replica}', which stopped heartbeating; {Withdrawn} pending approvals withdrawn")]
     private static partial void LogReaped(ILogger logger, string session, string replica, int withdrawn);

@@ -8,6 +8,8 @@ namespace Broker.Server.Replicas;
 /// <summary>
 /// At start, before the host is built: brings the shared database to this broker's schema (safe when several replicas
 /// start at once: the migrator serialises them) and refuses a database whose schema is newer than this broker knows.
+/// Then it claims the replica id for this process (<see cref="ReplicaIdentity.Instance"/>): a second process started
+/// with the id of a replica that still heartbeats is refused before it repairs, withdraws or registers anything.
 /// </summary>
 internal static class StoreMigration
 {
@@ -32,6 +34,28 @@ internal static class StoreMigration
             {
                 // Npgsql's messages name the server and the reason, never the password.
                 return (ExitCodes.StoreUnavailable, $"the store ({where}) cannot be used: {e.Message}");
+            }
+
+            if (outcome is MigrationOutcome.Migrated)
+            {
+                ReplicaClaim claim;
+                try
+                {
+                    // Wall-clock time: heartbeats are compared across replicas.
+                    claim = await new ReplicaRegistry(dataSource, TimeProvider.System, identity.DeadAfter)
+                        .ClaimAsync(identity.Id, identity.Instance, identity.Advertise ?? string.Empty, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                {
+                    return (ExitCodes.StoreUnavailable, $"the store ({where}) cannot be used: {e.Message}");
+                }
+
+                if (!claim.Claimed)
+                {
+                    return (ExitCodes.ReplicaIdInUse, $"replica id '{identity.Id}' is held by another running broker (instance {claim.Holder}, last heartbeat "
+                        + $"{claim.HeartbeatAt:yyyy-MM-dd HH:mm:ss} UTC); it would be considered dead at {claim.DeadAt:yyyy-MM-dd HH:mm:ss} UTC if it stopped "
+                        + "heartbeating: stop it, or give this broker another server.replica.id; nothing was changed");
+                }
             }
 
             return outcome switch

@@ -140,8 +140,8 @@ public sealed class ApprovalServiceTests : IClassFixture<BrokerFixture>, IDispos
     }
 
     [Fact]
-    public void Webhook_notifications_listen_to_the_brokers_approvals() =>
-        _broker.Services.GetServices<IApprovalListener>().Should().ContainSingle().Which.Should().BeOfType<WebhookNotifier>();
+    public void Webhook_notifications_and_the_audit_log_listen_to_the_brokers_approvals() =>
+        _broker.Services.GetServices<IApprovalListener>().Select(l => l.GetType()).Should().BeEquivalentTo([typeof(WebhookNotifier), typeof(Broker.Server.Audit.AuditApprovalListener)]);
 
     public void Dispose() => _timeout.Dispose();
 

@@ -101,6 +101,15 @@ public sealed class ReplicaCluster : IAsyncLifetime
         return ids;
     }
 
+    /// <summary>How long ago <paramref name="replicaId"/> last heartbeat, by the database server's clock.</summary>
+    public async Task<TimeSpan> HeartbeatAgeAsync(string replicaId)
+    {
+        await using var command = Database.CreateCommand(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint - heartbeat_at FROM broker_replicas WHERE id = @replica");
+        command.Parameters.AddWithValue("replica", replicaId);
+        return TimeSpan.FromMilliseconds(Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Whether <paramref name="replicaId"/> is registered.</summary>
     public async Task<bool> IsRegisteredAsync(string replicaId)
     {

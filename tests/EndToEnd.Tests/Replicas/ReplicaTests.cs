@@ -117,9 +117,11 @@ public sealed partial class ReplicaTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_restarted_with_the_same_id_repairs_its_rows_and_spares_what_B_holds()
     {
-        // A long window: nobody reaps A, so only A's own restart can repair what it left.
+        // A long window for B: nobody reaps A, so only A's own restart can repair what it left. A's own window is short:
+        // the restart claims A's id once A's last heartbeat is that old (a process with A's id is refused before).
         var window = TimeSpan.FromMinutes(10);
-        var a = _cluster.Replica("replica-a", Heartbeat, window);
+        var aWindow = TimeSpan.FromSeconds(8);
+        var a = _cluster.Replica("replica-a", Heartbeat, aWindow);
         var b = _cluster.Replica("replica-b", Heartbeat, window);
         await a.InitializeAsync();
         await b.InitializeAsync();
@@ -136,7 +138,8 @@ public sealed partial class ReplicaTests : IAsyncLifetime, IDisposable
 
         a.KillHard();
         await heldOnA;
-        var restarted = _cluster.Replica("replica-a", Heartbeat, window, a.DataDirectory + "-restarted");
+        await ReplicaCluster.EventuallyAsync(async () => await _cluster.HeartbeatAgeAsync("replica-a") > aWindow, "A's last heartbeat is older than its window");
+        var restarted = _cluster.Replica("replica-a", Heartbeat, aWindow, a.DataDirectory + "-restarted");
         await restarted.InitializeAsync();
 
         (await _cluster.HeldSessionsAsync("replica-a")).Should().BeEmpty("the restarted A holds nothing and removed its previous run's rows");
