@@ -134,7 +134,8 @@ public sealed partial class RecordingWriter
         _batchRecords = 0;
     }
 
-    private void OnFlushTimer()
+    /// <summary>Called by the <see cref="FlushClock"/> every flush interval: hands the batch to the background task and asks for a checkpoint.</summary>
+    internal void OnFlushTimer()
     {
         if (_fault is null && _backlog.IsStalled(out var quiet))
         {

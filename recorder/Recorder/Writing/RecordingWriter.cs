@@ -33,7 +33,7 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     private readonly Channel<WriterWork> _queue;
     private readonly WriterBacklog _backlog;
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ITimer _flushTimer;
+    private readonly FlushClock _flushClock;
     private readonly Task _pump;
 
     private byte[] _batch;
@@ -69,7 +69,7 @@ public sealed partial class RecordingWriter : IAsyncDisposable
         _queue = Channel.CreateUnbounded<WriterWork>(new UnboundedChannelOptions { SingleReader = true });
         _backlog = new WriterBacklog(options.StallClock ?? TimeProvider.System, options.MaxPendingBytes, options.HardPendingBytes, options.StallTimeout);
         _pump = Task.Run(PumpAsync);
-        _flushTimer = time.CreateTimer(static state => ((RecordingWriter)state!).OnFlushTimer(), this, options.FlushInterval, options.FlushInterval);
+        _flushClock = FlushClock.Join(this, time, options.FlushInterval);
     }
 
     /// <summary>The header as written (with <see cref="RecordingHeader.StartedAt"/> and the key id filled in).</summary>
@@ -157,8 +157,8 @@ public sealed partial class RecordingWriter : IAsyncDisposable
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.Read | FileShare.Delete,
+            // Written synchronously by the writer's background task (see WriteFrameAsync): no asynchronous handle.
             BufferSize = 0,
-            Options = FileOptions.Asynchronous,
         });
         return Create(file, header, key, options with { LeaveOpen = false }, time);
     }
@@ -287,7 +287,7 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _flushTimer.DisposeAsync().ConfigureAwait(false);
+        _flushClock.Leave(this);
         lock (_gate)
         {
             if (!_closed)
