@@ -1,6 +1,6 @@
 using Broker.Approvals.Tests.Stores;
+using Broker.Integration.Tests.Fixtures;
 using Broker.Server.Audit;
-using Npgsql;
 
 namespace Broker.Integration.Tests.Audit;
 
@@ -11,16 +11,11 @@ namespace Broker.Integration.Tests.Audit;
 [Collection(UsesPostgres.Name)]
 public sealed class PostgresAuditLogContractTests(PostgresFixture postgres) : AuditLogContract
 {
-    private readonly List<NpgsqlDataSource> _sources = [];
-    private string _connectionString = "";
+    private readonly ReplicaPools _pools = new();
 
     public override async Task DisposeAsync()
     {
-        foreach (var source in _sources)
-        {
-            await source.DisposeAsync();
-        }
-
+        await _pools.DisposeAsync();
         await base.DisposeAsync();
     }
 
@@ -38,17 +33,11 @@ public sealed class PostgresAuditLogContractTests(PostgresFixture postgres) : Au
 
     private protected override async Task<IAuditLog> OpenAsync()
     {
-        var database = await postgres.MigratedDatabaseAsync(Ct);
-        _sources.Add(database);
-        _connectionString = database.ConnectionString;
-        return new PostgresAuditLog(database);
+        return new PostgresAuditLog(await _pools.FirstAsync(postgres, Ct));
     }
 
     private protected override IAuditLog OpenOther()
     {
-        // A connection pool of its own: another process over the same database.
-        var database = NpgsqlDataSource.Create(_connectionString);
-        _sources.Add(database);
-        return new PostgresAuditLog(database);
+        return new PostgresAuditLog(_pools.Another());
     }
 }

@@ -1,6 +1,6 @@
 using Broker.Approvals.Tests.Stores;
+using Broker.Integration.Tests.Fixtures;
 using Broker.Server.Recording;
-using Npgsql;
 
 namespace Broker.Integration.Tests.Recording.Index;
 
@@ -11,16 +11,11 @@ namespace Broker.Integration.Tests.Recording.Index;
 [Collection(UsesPostgres.Name)]
 public sealed class PostgresRecordingIndexContractTests(PostgresFixture postgres) : RecordingIndexContract
 {
-    private readonly List<NpgsqlDataSource> _sources = [];
-    private string _connectionString = "";
+    private readonly ReplicaPools _pools = new();
 
     public override async Task DisposeAsync()
     {
-        foreach (var source in _sources)
-        {
-            await source.DisposeAsync();
-        }
-
+        await _pools.DisposeAsync();
         await base.DisposeAsync();
     }
 
@@ -48,19 +43,13 @@ public sealed class PostgresRecordingIndexContractTests(PostgresFixture postgres
 
     private protected override async Task<IRecordingIndex> OpenAsync()
     {
-        var database = await postgres.MigratedDatabaseAsync(Ct);
-        _sources.Add(database);
-        _connectionString = database.ConnectionString;
-        return new PostgresRecordingIndex(database, "replica-a");
+        return new PostgresRecordingIndex(await _pools.FirstAsync(postgres, Ct), "replica-a");
     }
 
     private protected override IRecordingIndex OpenSame() => Replica("replica-a");
 
     private PostgresRecordingIndex Replica(string id)
     {
-        // A connection pool of its own: another process over the same database.
-        var database = NpgsqlDataSource.Create(_connectionString);
-        _sources.Add(database);
-        return new PostgresRecordingIndex(database, id);
+        return new PostgresRecordingIndex(_pools.Another(), id);
     }
 }
