@@ -1,7 +1,8 @@
 namespace Broker.Postgres;
 
 /// <summary>
-/// Claims of a replica id by one process. Every process makes up a random instance id when it starts; the registry
+/// Claims of a replica id by one process. Every process claims with an instance id (the broker keeps one per data
+/// directory, so its own restart is the same instance); the registry
 /// row of a replica id names the instance that holds it, and only that instance may heartbeat it, remove its session
 /// rows or unregister it. Another process with the same id is refused while the holder's heartbeat is fresh (younger
 /// than <see cref="DeadAfter"/>), and takes the id over once it is not (the holder died, or stopped heartbeating).

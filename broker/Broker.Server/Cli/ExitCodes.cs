@@ -20,6 +20,9 @@ internal static class ExitCodes
     /// <summary><c>serve</c>: the PostgreSQL store could not be reached or migrated at start.</summary>
     public const int StoreUnavailable = 6;
 
-    /// <summary><c>serve</c>: another process holds this <c>server.replica.id</c> with a fresh heartbeat; it was left alone.</summary>
+    /// <summary>
+    /// <c>serve</c>: another process holds this <c>server.replica.id</c> with a fresh heartbeat, or runs on this data
+    /// directory as a replica; it was left alone.
+    /// </summary>
     public const int ReplicaIdInUse = 7;
 }

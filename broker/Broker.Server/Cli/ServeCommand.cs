@@ -124,7 +124,14 @@ internal static class ServeCommand
             using var ownedContainment = containment;
             if (settings.Server.Store.Postgres is { } store)
             {
-                var (storeExit, storeLine) = await StoreMigration.RunAsync(store, ReplicaIdentity.From(settings.Server.Replica), ct).ConfigureAwait(false);
+                var (instance, instanceError) = ReplicaInstance.For(dataDirectory);
+                if (instance is null)
+                {
+                    Console.Error.WriteLine($"broker: {instanceError}");
+                    return ExitCodes.ReplicaIdInUse;
+                }
+
+                var (storeExit, storeLine) = await StoreMigration.RunAsync(store, ReplicaIdentity.From(settings.Server.Replica, instance), ct).ConfigureAwait(false);
                 Console.Error.WriteLine($"broker: {storeLine}");
                 if (storeExit != ExitCodes.Success)
                 {

@@ -114,7 +114,11 @@ internal static class BrokerHost
         services.AddAudit(sharedStore: settings.Server.Store.Postgres is not null);
         if (settings.Server.Store.Postgres is { } store)
         {
-            services.AddReplicas(store, ReplicaIdentity.From(settings.Server.Replica), settings.Server.Replica.ClusterKeyFile);
+            var (instance, instanceError) = ReplicaInstance.For(settings.DataDirectory);
+            services.AddReplicas(
+                store,
+                ReplicaIdentity.From(settings.Server.Replica, instance ?? throw new InvalidOperationException(instanceError)),
+                settings.Server.Replica.ClusterKeyFile);
         }
 
         // The embedded broker holds every session itself: no cluster key, no registry, nothing forwarded.

@@ -46,6 +46,44 @@ public static class ProcessProbe
         return members;
     }
 
+    /// <summary>
+    /// Whether a live process runs exactly <paramref name="argv"/> in the foreground process group of its terminal:
+    /// only then does an interrupt sent to the terminal's foreground reach it (until the shell has handed it the
+    /// terminal, the interrupt goes to the shell, which waits for the program and ignores it).
+    /// </summary>
+    public static bool InForeground(params string[] argv)
+    {
+        var expected = string.Join('\0', argv) + "\0";
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText($"{directory}/cmdline") != expected)
+                {
+                    continue;
+                }
+
+                var stat = File.ReadAllText($"{directory}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[0] is not "Z" and not "X" && fields[2] == fields[5])
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked, or is not ours to read: not the one sought.
+            }
+        }
+
+        return false;
+    }
+
     public static async Task WaitGoneAsync(int pid, int seconds = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);

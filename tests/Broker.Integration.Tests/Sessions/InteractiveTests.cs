@@ -32,9 +32,11 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
     public async Task Ctrl_c_interrupts_a_running_program_and_the_shell_survives()
     {
         await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token()));
-        // The interrupt is sent once the list runs (its first output is there), so it reaches sleep, not bash's line editor.
+        // The interrupt is sent once sleep holds the terminal's foreground: sent to bash's line editor, or to bash
+        // between forking sleep and handing it the terminal, it would not reach sleep.
         await terminal.SendAsync("echo started-$((6*7)); sleep 100; echo after-$((40+2))\r");
         await terminal.WaitForOutputAsync("started-42");
+        await terminal.WaitUntilAsync(() => ProcessProbe.InForeground("sleep", "100"), "sleep 100 in the terminal's foreground");
         await terminal.SendAsync("\u0003");
         // Typed before the new prompt, the line would be the interrupted list's input: bash drops typeahead on SIGINT.
         await terminal.WaitForOutputAsync("@broker:~$ ", occurrences: 2);
@@ -43,6 +45,7 @@ public sealed partial class InteractiveTests : IClassFixture<PermissiveBrokerFix
         terminal.Output.Should().NotContain("after-42");
         await terminal.SendAsync("echo waiting-$((7*7)); sleep 200; echo late-$((50+5))\r");
         await terminal.WaitForOutputAsync("waiting-49");
+        await terminal.WaitUntilAsync(() => ProcessProbe.InForeground("sleep", "200"), "sleep 200 in the terminal's foreground");
         await terminal.SendAsync(new InteractRequest { Signal = Signal.Interrupt });
         await terminal.WaitForOutputAsync("@broker:~$ ", occurrences: 4);
         await terminal.SendAsync("echo still-$((30+3))\r");

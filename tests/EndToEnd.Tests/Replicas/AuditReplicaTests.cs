@@ -67,7 +67,7 @@ public sealed class AuditReplicaTests : IAsyncLifetime, IDisposable
         var held = a.ClientAsync(agent, null, ["exec", "--target", "local", "--", "touch", _scratch.File("still-served")], timeoutSeconds: 240);
         var request = await ReplicaTests.PendingRequestAsync(a, op, "agent-on-a");
         await ReplicaCluster.EventuallyAsync(async () => (await _cluster.HeldSessionsAsync("replica-a")).Count == 1, "A's session is in the registry");
-        var before = await InstanceAsync("replica-a");
+        var before = await _cluster.InstanceAsync("replica-a");
 
         var duplicate = _cluster.Replica("replica-a", Heartbeat, TimeSpan.FromMinutes(1));
         var start = () => duplicate.InitializeAsync();
@@ -76,7 +76,7 @@ public sealed class AuditReplicaTests : IAsyncLifetime, IDisposable
         await ReplicaCluster.EventuallyAsync(() => Task.FromResult(duplicate.HasExited), "the duplicate exits");
         duplicate.ExitCode.Should().Be(7);
         duplicate.Log.Should().MatchRegex("broker: replica id 'replica-a' is held by another running broker .*it would be considered dead at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
-        (await InstanceAsync("replica-a")).Should().Be(before, "the running replica's row is untouched");
+        (await _cluster.InstanceAsync("replica-a")).Should().Be(before, "the running replica's row is untouched");
         (await _cluster.HeldSessionsAsync("replica-a")).Should().HaveCount(1, "and so are its sessions");
 
         var (code, _, stderr) = await a.ClientAsync(op, null, "approvals", "approve", request);
@@ -89,11 +89,4 @@ public sealed class AuditReplicaTests : IAsyncLifetime, IDisposable
     public Task DisposeAsync() => _cluster.DisposeAsync();
 
     public void Dispose() => _scratch.Dispose();
-
-    private async Task<string> InstanceAsync(string replicaId)
-    {
-        await using var command = _cluster.Database.CreateCommand("SELECT instance FROM broker_replicas WHERE id = @id");
-        command.Parameters.AddWithValue("id", replicaId);
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
 }

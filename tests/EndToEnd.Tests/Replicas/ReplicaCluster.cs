@@ -110,6 +110,14 @@ public sealed class ReplicaCluster : IAsyncLifetime
         return TimeSpan.FromMilliseconds(Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>The instance that holds <paramref name="replicaId"/> in the registry.</summary>
+    public async Task<string> InstanceAsync(string replicaId)
+    {
+        await using var command = Database.CreateCommand("SELECT instance FROM broker_replicas WHERE id = @replica");
+        command.Parameters.AddWithValue("replica", replicaId);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Whether <paramref name="replicaId"/> is registered.</summary>
     public async Task<bool> IsRegisteredAsync(string replicaId)
     {
