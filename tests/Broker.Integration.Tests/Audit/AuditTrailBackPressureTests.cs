@@ -46,12 +46,16 @@ public sealed class AuditTrailBackPressureTests(PostgresFixture postgres) : IDis
 
         await stall.CommitAsync(Ct);
         var stored = posted - dropped;
-        await EventuallyAsync(() => trail.Written == stored + 1);
+        // The count is stored with the next batch the writer takes after the drops: in one audit.dropped event when the
+        // writer had taken its batch before the queue filled, in two when it woke while the queue was filling.
+        IReadOnlyList<AuditEvent> rows = [];
+        await EventuallyAsync(async () =>
+        {
+            rows = await log.ListAsync(new AuditQuery { Limit = 10_000 }, Ct);
+            return rows.Count(r => r.Kind == AuditEventKind.CommandDecided) == stored && DroppedTotal(rows) == dropped;
+        });
 
-        var rows = await log.ListAsync(new AuditQuery { Limit = 10_000 }, Ct);
-        rows.Should().HaveCount((int)stored + 1);
-        rows.Where(r => r.Kind == AuditEventKind.EventsDropped).Should().ContainSingle()
-            .Which.Fields["count"].Should().Be(dropped.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        rows.Where(r => r.Kind == AuditEventKind.EventsDropped).Should().HaveCountLessThanOrEqualTo(2);
         rows.Where(r => r.Kind == AuditEventKind.CommandDecided).Should().OnlyContain(r => r.Replica == "replica-a");
         await trail.StopAsync(Ct);
     }
@@ -76,9 +80,12 @@ public sealed class AuditTrailBackPressureTests(PostgresFixture postgres) : IDis
 
     public void Dispose() => _timeout.Dispose();
 
-    private async Task EventuallyAsync(Func<bool> condition)
+    private static long DroppedTotal(IEnumerable<AuditEvent> rows) =>
+        rows.Where(r => r.Kind == AuditEventKind.EventsDropped).Sum(r => long.Parse(r.Fields["count"], System.Globalization.CultureInfo.InvariantCulture));
+
+    private async Task EventuallyAsync(Func<Task<bool>> condition)
     {
-        while (!condition())
+        while (!await condition())
         {
             await Task.Delay(20, Ct);
         }
