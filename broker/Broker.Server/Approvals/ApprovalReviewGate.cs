@@ -2,6 +2,7 @@ using Broker.Approvals;
 using Broker.Policy;
 using Broker.Server.Access;
 using Broker.Server.Composition;
+using Broker.Server.Configuration;
 using Recorder;
 using ApprovalEventKind = Recorder.ApprovalEventKind;
 
@@ -10,12 +11,18 @@ namespace Broker.Server.Approvals;
 /// <summary>
 /// Holds commands for people: a <c>review</c> becomes a stored approval request (durable before the client hears it
 /// is held), then the command runs once if the request is approved, and never otherwise. An approval given to an
-/// earlier run of the identical command (same requester, target, role and policy) is used here, once.
+/// earlier run of the identical command (same requester, target, role and policy) is used here, once. A caller waits
+/// no longer than its token lives: a command never runs on a token that expired while it was held.
 /// </summary>
-internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, IAccessPolicy access, WaitingCommands waiting, ILogger<ApprovalReviewGate> logger) : IReviewGate
+internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, IAccessPolicy access, WaitingCommands waiting, BrokerSettings settings, ILogger<ApprovalReviewGate> logger) : IReviewGate
 {
     /// <summary>The rule id of refusals the approval workflow makes (denied, expired, withdrawn, not usable).</summary>
     public const string RuleId = "(approval)";
+
+    /// <summary>The longest a timer is armed for; a token living longer outlives every request's own expiry anyway.</summary>
+    private static readonly TimeSpan s_longestTimer = TimeSpan.FromDays(30);
+
+    private readonly TimeProvider _time = settings.Time;
 
     public async ValueTask<ReviewOutcome> ReviewAsync(ReviewRequest request, IReviewProgress progress, CancellationToken cancellationToken)
     {
@@ -66,18 +73,31 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
             return new ReviewOutcome.Pending(held);
         }
 
-        ApprovalRequest? outcome;
+        Waited waited;
         using (waiting.Wait(new WaitingCommand(request.SessionId, requester.Issuer, requester.Subject, request.Target, pending.CreatedAt)))
         {
-            outcome = await WaitAsync(pending.Id, requester, request.WithdrawReason, progress, cancellationToken).ConfigureAwait(false);
+            waited = await WaitAsync(pending.Id, requester, request, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        if (outcome is null)
+        if (waited.CallerTokenExpired)
+        {
+            LogTokenExpired(logger, pending.Id, request.SessionId);
+            return new ReviewOutcome.Pending(held) { CallerTokenExpired = true };
+        }
+
+        if (waited.Outcome is not { } outcome)
         {
             return Close(progress, pending.Id, "the request is gone");
         }
 
         RecordDecisions(progress, outcome);
+        if (outcome.State == ApprovalState.Approved && TokenExpired(request))
+        {
+            // Approved as the token ran out: the approval stays unused for the identical command run with a fresh token.
+            LogTokenExpired(logger, pending.Id, request.SessionId);
+            return new ReviewOutcome.Pending(held) { CallerTokenExpired = true };
+        }
+
         return outcome.State switch
         {
             ApprovalState.Approved => await ConsumeAsync(request, requester, outcome, progress, cancellationToken).ConfigureAwait(false),
@@ -87,16 +107,25 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
         };
     }
 
-    /// <summary>Waits for the outcome; a client that leaves meanwhile withdraws its request (nobody is asked to decide a command nobody waits for).</summary>
-    private async Task<ApprovalRequest?> WaitAsync(string id, ApprovalParty requester, Func<string> withdrawReason, IReviewProgress progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the outcome until the caller's token expires; a client that leaves meanwhile withdraws its request
+    /// (nobody is asked to decide a command nobody waits for), while an expired token leaves it pending.
+    /// </summary>
+    private async Task<Waited> WaitAsync(string id, ApprovalParty requester, ReviewRequest request, IReviewProgress progress, CancellationToken cancellationToken)
     {
+        using var tokenLife = request.CallerExpiresAt is { } expiresAt ? new CancellationTokenSource(TimerDue(expiresAt - _time.GetUtcNow()), _time) : null;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tokenLife?.Token ?? CancellationToken.None);
         try
         {
-            return await approvals.WaitForOutcomeAsync(id, cancellationToken).ConfigureAwait(false);
+            return new Waited(await approvals.WaitForOutcomeAsync(id, waiting.Token).ConfigureAwait(false), false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && tokenLife is { IsCancellationRequested: true })
+        {
+            return new Waited(null, true);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var reason = withdrawReason();
+            var reason = request.WithdrawReason();
             var withdrawn = await approvals.WithdrawAsync(id, requester, reason, CancellationToken.None).ConfigureAwait(false);
             progress.Record(new ApprovalRecord { Kind = ApprovalEventKind.Closed, ApprovalId = id, Reason = withdrawn.Succeeded ? "withdrawn: " + reason : reason });
             throw;
@@ -116,6 +145,10 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
 
         return Run(progress, used, request.Decision);
     }
+
+    private static TimeSpan TimerDue(TimeSpan remaining) => TimeSpan.FromTicks(Math.Clamp(remaining.Ticks, 0, s_longestTimer.Ticks));
+
+    private bool TokenExpired(ReviewRequest request) => request.CallerExpiresAt is { } expiresAt && _time.GetUtcNow() >= expiresAt;
 
     private static ReviewOutcome.Approved Run(IReviewProgress progress, ApprovalRequest used, Decision review)
     {
@@ -152,4 +185,10 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command held for approval {ApprovalId} in session {SessionId}")]
     private static partial void LogHeld(ILogger logger, string approvalId, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command held for approval {ApprovalId} in session {SessionId} did not run: the caller's token expired while it waited; the request stays pending")]
+    private static partial void LogTokenExpired(ILogger logger, string approvalId, string sessionId);
+
+    /// <summary>How a wait ended: with the request's outcome (null when it is gone), or with the caller's token expiring first.</summary>
+    private readonly record struct Waited(ApprovalRequest? Outcome, bool CallerTokenExpired);
 }

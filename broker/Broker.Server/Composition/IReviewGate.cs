@@ -17,6 +17,13 @@ internal sealed record ReviewRequest(CallerIdentity Caller, string SessionId, st
     /// <summary>Return mode: once the request is stored and the client told, answer <see cref="ReviewOutcome.Pending"/> instead of waiting.</summary>
     public bool NoWait { get; init; }
 
+    /// <summary>
+    /// When the requester's token expires: the wait ends then as in return mode (<see cref="ReviewOutcome.Pending"/>
+    /// with <see cref="ReviewOutcome.Pending.CallerTokenExpired"/>), so nothing ever runs on a token that expired while
+    /// its command was held. Null: the wait is bounded by the request's own expiry only.
+    /// </summary>
+    public DateTimeOffset? CallerExpiresAt { get; init; }
+
     /// <summary>Why the request is withdrawn when the wait is cancelled (asked when it is, so the canceller can say why).</summary>
     public Func<string> WithdrawReason { get; init; } = static () => "the client left while the command was held";
 }
@@ -48,7 +55,11 @@ internal abstract record ReviewOutcome
     public sealed record Refused(Decision Decision) : ReviewOutcome;
 
     /// <summary>Return mode: the request waits for people; the command did not run.</summary>
-    public sealed record Pending(HeldCommand Held) : ReviewOutcome;
+    public sealed record Pending(HeldCommand Held) : ReviewOutcome
+    {
+        /// <summary>The caller waited, but its token expired first: the request stays pending for a run with a fresh token.</summary>
+        public bool CallerTokenExpired { get; init; }
+    }
 }
 
 /// <summary>

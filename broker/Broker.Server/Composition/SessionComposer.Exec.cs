@@ -37,14 +37,15 @@ internal sealed partial class SessionComposer
         journal.ExecCommand(CommandRecords.For(text, decision));
         if (decision.Verdict == Verdict.Review)
         {
-            var review = new ReviewRequest(caller, unopened.Id, exec.Target, text, decision, _access.Version, () => Decide(roleNames, exec.Target, input)) { NoWait = exec.NoWait };
+            var review = new ReviewRequest(caller, unopened.Id, exec.Target, text, decision, _access.Version, () => Decide(roleNames, exec.Target, input)) { NoWait = exec.NoWait, CallerExpiresAt = exec.CallerExpiresAt };
             var progress = new ExecReviewProgress(journal, MaskedDecision.Of(decision, text, masking), exec.OnHeld);
             switch (await _review.ReviewAsync(review, progress, cancellationToken).ConfigureAwait(false))
             {
                 case ReviewOutcome.Pending pending:
                     LogDecision(_logger, new LoggedText(caller.Subject), "held", new LoggedText(decision.RuleId ?? "-"));
-                    await unopened.RollBackAsync(ReturnModeExitCode, SessionEndReason.PolicyDenied, $"the command is held for approval {pending.Held.ApprovalId}; the client returned (no-wait)").ConfigureAwait(false);
-                    return new SessionOutcome.Held(pending.Held);
+                    var returned = pending.CallerTokenExpired ? "the caller's token expired while it waited" : "the client returned (no-wait)";
+                    await unopened.RollBackAsync(ReturnModeExitCode, SessionEndReason.PolicyDenied, $"the command is held for approval {pending.Held.ApprovalId}; {returned}").ConfigureAwait(false);
+                    return new SessionOutcome.Held(pending.Held) { CallerTokenExpired = pending.CallerTokenExpired };
                 case ReviewOutcome.Approved approved:
                     decision = approved.Decision;
                     break;

@@ -24,7 +24,11 @@ internal abstract record SessionOutcome
     public sealed record CommandRefused(string Message) : SessionOutcome;
 
     /// <summary>Return mode: the command waits for approval and did not run; the client was told (<see cref="SessionRequest.Exec.OnHeld"/>) and the call ends with 75.</summary>
-    public sealed record Held(HeldCommand Command) : SessionOutcome;
+    public sealed record Held(HeldCommand Command) : SessionOutcome
+    {
+        /// <summary>The client waited, but its token expired before the command could run (see <see cref="ReviewRequest.CallerExpiresAt"/>).</summary>
+        public bool CallerTokenExpired { get; init; }
+    }
 
     /// <summary>The target could not start the command: it fails as it would in a shell, with a message and 126 or 127.</summary>
     public sealed record StartFailed(string Message, int ExitCode) : SessionOutcome;

@@ -12,6 +12,12 @@ internal abstract record SessionRequest(string Target)
         /// <summary>Return mode: a command held for approval ends the call at once (<see cref="SessionOutcome.Held"/>) instead of waiting.</summary>
         public bool NoWait { get; init; }
 
+        /// <summary>
+        /// When the caller's token expires. A command held for approval stops waiting then and does not run: the
+        /// request stays pending, and the identical command run again with a fresh token uses its approval.
+        /// </summary>
+        public DateTimeOffset? CallerExpiresAt { get; init; }
+
         /// <summary>Tells the client its command is held (the review decision as it is shown, then the request), once the request is stored.</summary>
         public Func<MaskedDecision, HeldCommand, CancellationToken, ValueTask>? OnHeld { get; init; }
     }

@@ -34,6 +34,7 @@ internal sealed partial class SessionGrpcService
         var request = new SessionRequest.Exec(start.Target, command)
         {
             NoWait = start.NoWait,
+            CallerExpiresAt = context.AuthenticatedCaller().ExpiresAt,
             // Held: the review decision, then the request, both at once; the outcome's decision follows.
             OnHeld = async (review, held, ct) =>
             {
@@ -89,7 +90,8 @@ internal sealed partial class SessionGrpcService
         {
             SessionOutcome.CommandRefused denied => (denied.Message, new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied }),
             SessionOutcome.Held held => (
-                $"broker: held for approval {held.Command.ApprovalId}; once it is approved, run the identical command again (agent-client approvals wait {held.Command.ApprovalId})",
+                (held.CallerTokenExpired ? $"broker: your token expired while the command was held for approval {held.Command.ApprovalId}; it did not run. " : $"broker: held for approval {held.Command.ApprovalId}; ")
+                + $"once it is approved, run the identical command again{(held.CallerTokenExpired ? " with a fresh token" : string.Empty)} (agent-client approvals wait {held.Command.ApprovalId})",
                 new V1.ExitStatus { Code = SessionComposer.ReturnModeExitCode, Reason = V1.ExitReason.ApprovalPending }),
             // A command that cannot start fails like it would in a shell: a message and 126/127.
             SessionOutcome.StartFailed failed => (failed.Message, new V1.ExitStatus { Code = failed.ExitCode, Reason = V1.ExitReason.Exited }),
