@@ -30,6 +30,9 @@ public sealed record ServerDefinition
 
     /// <summary>This replica's identity and heartbeat (<c>server.replica</c>); used with a PostgreSQL store.</summary>
     public ReplicaDefinition Replica { get; init; } = new();
+
+    /// <summary>The bounds of the MCP tools and relayed MCP sessions (<c>server.mcp</c>); unset keys keep their defaults.</summary>
+    public McpDefinition Mcp { get; init; } = new();
 }
 
 /// <summary>The <c>server.approvals</c> section.</summary>

@@ -16,7 +16,7 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
     public ServerDefinition Read(YamlNode node)
     {
         var server = new ServerDefinition();
-        var fields = reader.Mapping(node, "server", "urls", "allow_plaintext", "tls", "limits", "recording", "approvals", "store", "replica");
+        var fields = reader.Mapping(node, "server", "urls", "allow_plaintext", "tls", "limits", "recording", "approvals", "store", "replica", "mcp");
         if (fields is null)
         {
             return server;
@@ -56,6 +56,11 @@ internal sealed class ServerSectionReader(YamlReader reader, string fileName)
         if (fields.TryGetValue("approvals", out var approvalsNode))
         {
             server = server with { Approvals = ReadApprovals(approvalsNode) };
+        }
+
+        if (fields.TryGetValue("mcp", out var mcpNode))
+        {
+            server = server with { Mcp = new McpSectionReader(reader, this).Read(mcpNode) };
         }
 
         var store = new StoreSectionReader(reader, _directory);

@@ -6,6 +6,22 @@ namespace Broker.Server.Mcp;
 /// </summary>
 internal sealed record McpLimits
 {
+    /// <summary>The defaults, with what the policy file's <c>server.mcp</c> section sets in their place.</summary>
+    public static McpLimits From(Broker.Policy.McpDefinition configured)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        var limits = new McpLimits();
+        return limits with
+        {
+            MaxRunOutputBytes = configured.RunOutputBytes ?? limits.MaxRunOutputBytes,
+            MaxRunStdinBytes = configured.RunStdinBytes ?? limits.MaxRunStdinBytes,
+            DefaultRunTimeout = configured.RunTimeout ?? limits.DefaultRunTimeout,
+            MaxRunTimeout = configured.MaxRunTimeout ?? limits.MaxRunTimeout,
+            ShellsPerCaller = configured.ShellsPerCaller ?? limits.ShellsPerCaller,
+            ShellIdleTimeout = configured.ShellIdleTimeout ?? limits.ShellIdleTimeout,
+        };
+    }
+
     /// <summary>Bytes of stdout and of stderr each that <c>run</c> returns; the rest is in the session's recording.</summary>
     public int MaxRunOutputBytes { get; init; } = 64 * 1024;
 
@@ -16,7 +32,7 @@ internal sealed record McpLimits
     public TimeSpan DefaultRunTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The longest <c>timeout_seconds</c> accepted: clients drop tool calls that block much longer.</summary>
-    public TimeSpan MaxRunTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan MaxRunTimeout { get; init; } = Broker.Policy.McpDefinition.DefaultMaxRunTimeout;
 
     /// <summary>How long <c>wait_approval</c> waits when the caller does not say.</summary>
     public TimeSpan DefaultApprovalWait { get; init; } = TimeSpan.FromSeconds(45);

@@ -36,7 +36,7 @@ internal static class McpRegistration
             .WithTools<ApprovalTools>(McpJson.Options)
             .WithTools<SessionsTool>(McpJson.Options)
             .WithTools<ShellTools>(McpJson.Options);
-        services.TryAddSingleton<McpLimits>();
+        services.TryAddSingleton(sp => McpLimits.From(sp.GetRequiredService<Configuration.BrokerSettings>().Server.Mcp));
         services.AddSingleton<McpShells>();
         return services;
     }

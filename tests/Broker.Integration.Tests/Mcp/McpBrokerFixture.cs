@@ -1,12 +1,17 @@
+using Broker.Server.Configuration;
 using Broker.Server.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Broker.Integration.Tests.Mcp;
 
-/// <summary>A real broker with the MCP tests' policy and small MCP limits (so the bounds are reached quickly).</summary>
+/// <summary>
+/// A real broker with the MCP tests' policy, whose <c>server.mcp</c> section sets small MCP limits (so the bounds are
+/// reached quickly, through the configuration a deployment would use); only the progress interval, which is no
+/// configuration key, is shortened here.
+/// </summary>
 public sealed class McpBrokerFixture : Fixtures.BrokerFixture
 {
-    /// <summary>Bytes of stdout and stderr each that run returns here.</summary>
+    /// <summary>Bytes of stdout and stderr each that run returns here (<c>server.mcp.run_output</c> in mcp-policy.yaml).</summary>
     public const int RunOutputBytes = 4096;
 
     public McpBrokerFixture()
@@ -15,10 +20,5 @@ public sealed class McpBrokerFixture : Fixtures.BrokerFixture
     }
 
     private protected override void ReplaceServices(IServiceCollection services) =>
-        services.AddSingleton(new McpLimits
-        {
-            MaxRunOutputBytes = RunOutputBytes,
-            ProgressInterval = TimeSpan.FromMilliseconds(200),
-            ShellsPerCaller = 2,
-        });
+        services.AddSingleton(sp => McpLimits.From(sp.GetRequiredService<BrokerSettings>().Server.Mcp) with { ProgressInterval = TimeSpan.FromMilliseconds(200) });
 }

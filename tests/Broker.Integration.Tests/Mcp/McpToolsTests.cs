@@ -222,6 +222,24 @@ public sealed class McpToolsTests : IClassFixture<McpBrokerFixture>, IDisposable
     }
 
     [Fact]
+    public async Task A_caller_past_the_policy_files_shells_per_caller_is_refused_until_it_closes_one()
+    {
+        await using var client = await Agent("mcp-shell-cap");
+        var first = (await client.CallAsync("shell_open", new { target = "local" }, Ct)).Field("shell_id").GetString()!;
+        var second = (await client.CallAsync("shell_open", new { target = "local" }, Ct)).Field("shell_id").GetString()!;
+
+        var third = await client.CallAsync("shell_open", new { target = "local" }, Ct);
+        await client.CallAsync("shell_close", new { shell_id = first }, Ct);
+        var afterClose = await client.CallAsync("shell_open", new { target = "local" }, Ct);
+
+        third.IsError.Should().BeTrue();
+        third.Text().Should().Contain("2 MCP shells open", "server.mcp.shells_per_caller is 2 in mcp-policy.yaml");
+        afterClose.IsError.Should().NotBe(true);
+        await client.CallAsync("shell_close", new { shell_id = second }, Ct);
+        await client.CallAsync("shell_close", new { shell_id = afterClose.Field("shell_id").GetString()! }, Ct);
+    }
+
+    [Fact]
     public async Task A_call_without_a_token_is_refused_with_401_naming_the_protected_resource_metadata()
     {
         using var http = McpConnection.Http2Client();

@@ -6,6 +6,18 @@ namespace Broker.Server.Mcp.Relay;
 /// </summary>
 internal sealed record McpRelayOptions
 {
+    /// <summary>The defaults, with what the policy file's <c>server.mcp</c> section sets in their place.</summary>
+    public static McpRelayOptions From(Broker.Policy.McpDefinition configured)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        var options = new McpRelayOptions();
+        return options with
+        {
+            IdleTimeout = configured.RelayIdleTimeout ?? options.IdleTimeout,
+            MaxSessionsPerCaller = configured.RelaySessionsPerCaller ?? options.MaxSessionsPerCaller,
+        };
+    }
+
     /// <summary>How long a session with no call in flight lives after its last call.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
 

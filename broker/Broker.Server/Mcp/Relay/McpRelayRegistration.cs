@@ -8,7 +8,7 @@ internal static class McpRelayRegistration
 {
     public static IServiceCollection AddMcpRelay(this IServiceCollection services)
     {
-        services.AddSingleton(new McpRelayOptions());
+        services.AddSingleton(sp => McpRelayOptions.From(sp.GetRequiredService<Broker.Server.Configuration.BrokerSettings>().Server.Mcp));
         services.AddSingleton(sp => new RelaySessions(
             sp.GetRequiredService<McpRelayOptions>(),
             sp.GetRequiredService<IOptions<McpServerOptions>>(),
