@@ -74,6 +74,12 @@ internal sealed record HarnessOptions
 
     public int ExecCount => ExecRuns ?? (Quick ? 30 : 1_000);
 
+    /// <summary>
+    /// Whether the exec measurement runs the ssh variants too (the default); without them it compares the broker with
+    /// the direct spawn only, which is what an A/B of the broker's exec path needs, in a fraction of the time.
+    /// </summary>
+    public bool ExecWithSsh { get; init; } = true;
+
     /// <summary>Whole-process runs per variant in the start-up measurement; null means the mode's default.</summary>
     public int? StartupRuns { get; init; }
 
@@ -135,6 +141,17 @@ internal sealed record HarnessOptions
             {
                 return (null, $"unexpected argument '{args[i]}'");
             }
+        }
+
+        var execWithSsh = values.GetValueOrDefault("exec-peers", "all") switch
+        {
+            "all" => (bool?)true,
+            "direct" => false,
+            _ => null,
+        };
+        if (execWithSsh is null)
+        {
+            return (null, "--exec-peers must be 'all' or 'direct'");
         }
 
         string[] required = ["broker-url", "broker-data", "broker-pid", "ssh-config", "ssh-host", "ssh-control", "sshd-pid", "work", "out", "agent-client"];
@@ -264,6 +281,7 @@ internal sealed record HarnessOptions
             SshMaxSessions = sshMax,
             Rounds = rounds,
             ExecRuns = execRuns,
+            ExecWithSsh = execWithSsh.Value,
             Sessions = sessions,
             StartupRuns = startupRuns,
             Selected = selected,

@@ -78,7 +78,7 @@ if (options.Runs("echo"))
 
 if (options.Runs("exec"))
 {
-    IExecRunner[] runners = [brokerSystem, ssh.Exec(null), ssh.Exec(options.SshControlPath), direct];
+    IExecRunner[] runners = options.ExecWithSsh ? [brokerSystem, ssh.Exec(null), ssh.Exec(options.SshControlPath), direct] : [brokerSystem, direct];
     await Step("exec round trip", async () =>
         results.Exec = await new ExecMeasurement(runners, log).RunAsync(options.ExecCount, token).ConfigureAwait(false)).ConfigureAwait(false);
 }

@@ -13,6 +13,15 @@ namespace Broker.Core.Accounts;
 /// </summary>
 internal sealed unsafe class LeaseFile : IDisposable
 {
+    /// <summary>
+    /// The size of every state written. Each write goes over the last one in place and the file never shrinks: a
+    /// truncation to zero, followed by a write and a close, makes ext4 start writing the file back at the close (its
+    /// guard for files replaced by truncation), and the next truncation waits for that write to reach the disk. That
+    /// wait was the largest step of an exec's start on a busy disk (1.2 ms at the median, 9.7 ms at the 90th
+    /// percentile, on the lease before the program starts); an overwrite in place waits for nothing.
+    /// </summary>
+    internal const int RecordLength = 96;
+
     private static readonly uint OwnerReadWrite = Convert.ToUInt32("600", 8);
 
     private readonly UnixFileDescriptor _fd;
@@ -60,14 +69,37 @@ internal sealed unsafe class LeaseFile : IDisposable
     /// <summary>The state recorded in the lease (an empty or unreadable file reads as <c>leased</c> by nobody: unclean).</summary>
     public LeaseState Read() => ReadState(_fd.Fd) ?? new LeaseState(LeaseStatus.Leased, "", 0);
 
-    /// <summary>Records <paramref name="state"/>; false if the file could not be written.</summary>
+    /// <summary>
+    /// Records <paramref name="state"/> as a record of <see cref="RecordLength"/> bytes written over the last one in
+    /// place; false if the file could not be written.
+    /// </summary>
     public bool Write(LeaseState state)
     {
-        var bytes = Encoding.ASCII.GetBytes(state.Format());
-        fixed (byte* p = bytes)
+        var text = state.Format();
+        if (text.Length > RecordLength)
         {
-            return LibC.ftruncate(_fd.Fd, 0) == 0 && LibC.pwrite(_fd.Fd, p, bytes.Length, 0) == bytes.Length;
+            // Not a state this pool writes (its identities are 32 hex digits); written whole, as it is.
+            var bytes = Encoding.ASCII.GetBytes(text);
+            fixed (byte* p = bytes)
+            {
+                return LibC.ftruncate(_fd.Fd, 0) == 0 && LibC.pwrite(_fd.Fd, p, bytes.Length, 0) == bytes.Length;
+            }
         }
+
+        // The parser trims the padding: the record reads back as the state.
+        var record = stackalloc byte[RecordLength];
+        var span = new Span<byte>(record, RecordLength);
+        span.Fill((byte)' ');
+        Encoding.ASCII.GetBytes(text.AsSpan(0, text.Length - 1), span);
+        span[^1] = (byte)'\n';
+        if (LibC.pwrite(_fd.Fd, record, RecordLength, 0) != RecordLength)
+        {
+            return false;
+        }
+
+        // A longer file (written by hand, or by something else) is cut to the record once; ours never are.
+        byte beyond;
+        return LibC.pread(_fd.Fd, &beyond, 1, RecordLength) == 0 || LibC.ftruncate(_fd.Fd, RecordLength) == 0;
     }
 
     /// <summary>Unlocks the lease.</summary>
