@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Broker.Masking.Views;
 
 /// <summary>
@@ -8,6 +10,9 @@ internal sealed class ScreenRow
 {
     private const int Blank = -1;
 
+    // A cell's character: one byte in _bytes when it is one byte long (printable ASCII, nearly every cell), else the UTF-8
+    // bytes packed in _characters. A row of one-byte cells is then its own text for the detectors (see Ascii).
+    private byte[] _bytes = new byte[128];
     private uint[] _characters = new uint[128];
     private byte[] _lengths = new byte[128];
     private long[] _raw = new long[128];
@@ -39,6 +44,7 @@ internal sealed class ScreenRow
         }
 
         Ensure(column + 1);
+        _bytes[column] = (byte)character;
         _characters[column] = character;
         _lengths[column] = (byte)length;
         _raw[column] = raw;
@@ -53,14 +59,8 @@ internal sealed class ScreenRow
     public void PutRun(int column, ReadOnlySpan<byte> ascii, long raw)
     {
         Ensure(column + ascii.Length);
-        var characters = _characters.AsSpan(column, ascii.Length);
-        var offsets = _raw.AsSpan(column, ascii.Length);
-        for (var k = 0; k < ascii.Length; k++)
-        {
-            characters[k] = ascii[k];
-            offsets[k] = raw + k;
-        }
-
+        ascii.CopyTo(_bytes.AsSpan(column));
+        FillOffsets(_raw.AsSpan(column, ascii.Length), raw);
         _lengths.AsSpan(column, ascii.Length).Fill(1);
         Width = Math.Max(Width, column + ascii.Length);
         Dirty = true;
@@ -93,6 +93,7 @@ internal sealed class ScreenRow
         }
 
         count = Math.Min(count, Width - column);
+        Array.Copy(_bytes, column + count, _bytes, column, Width - column - count);
         Array.Copy(_characters, column + count, _characters, column, Width - column - count);
         Array.Copy(_lengths, column + count, _lengths, column, Width - column - count);
         Array.Copy(_raw, column + count, _raw, column, Width - column - count);
@@ -112,6 +113,7 @@ internal sealed class ScreenRow
         if (moved > 0)
         {
             Ensure(column + count + moved);
+            Array.Copy(_bytes, column, _bytes, column + count, moved);
             Array.Copy(_characters, column, _characters, column + count, moved);
             Array.Copy(_lengths, column, _lengths, column + count, moved);
             Array.Copy(_raw, column, _raw, column + count, moved);
@@ -129,7 +131,14 @@ internal sealed class ScreenRow
 
     /// <summary>The character at <paramref name="column"/> (blank: -1) and the raw offset and length of the bytes that drew it.</summary>
     public (long Character, int Length, long Raw) At(int column) =>
-        column < Width && _lengths[column] > 0 ? (_characters[column], _lengths[column], _raw[column]) : (Blank, 0, 0);
+        column < Width && _lengths[column] > 0 ? (Character(column), _lengths[column], _raw[column]) : (Blank, 0, 0);
+
+    /// <summary>
+    /// The row's text when every cell up to <see cref="Width"/> holds a one-byte character (no blank, no UTF-8): then it is
+    /// exactly what <see cref="Render"/> writes, byte k being column k, without a copy. Empty otherwise.
+    /// </summary>
+    public ReadOnlySpan<byte> Ascii =>
+        Width > 0 && !_lengths.AsSpan(0, Width).ContainsAnyExcept((byte)1) ? _bytes.AsSpan(0, Width) : [];
 
     /// <summary>
     /// The row as text for the detectors (a blank cell reads as a space), with, for each byte of it, the column it
@@ -147,14 +156,38 @@ internal sealed class ScreenRow
                 continue;
             }
 
+            var character = Character(c);
             for (var k = 0; k < _lengths[c]; k++)
             {
                 columns[n] = c;
-                text[n++] = (byte)(_characters[c] >> (8 * k));
+                text[n++] = (byte)(character >> (8 * k));
             }
         }
 
         return n;
+    }
+
+    private uint Character(int column) => _lengths[column] == 1 ? _bytes[column] : _characters[column];
+
+    /// <summary>Raw offsets <paramref name="raw"/>, <paramref name="raw"/> + 1, … (a run of one-byte cells drawn by consecutive bytes), four per step.</summary>
+    private static void FillOffsets(Span<long> offsets, long raw)
+    {
+        var k = 0;
+        if (Vector256.IsHardwareAccelerated && offsets.Length >= Vector256<long>.Count)
+        {
+            var step = Vector256.Create((long)Vector256<long>.Count);
+            var next = Vector256.Create(raw) + Vector256.Create(0L, 1, 2, 3);
+            for (; k <= offsets.Length - Vector256<long>.Count; k += Vector256<long>.Count)
+            {
+                next.CopyTo(offsets[k..]);
+                next += step;
+            }
+        }
+
+        for (; k < offsets.Length; k++)
+        {
+            offsets[k] = raw + k;
+        }
     }
 
     private void Ensure(int size)
@@ -165,6 +198,7 @@ internal sealed class ScreenRow
         }
 
         var grown = Math.Min(MaxColumns, Math.Max(size, _lengths.Length * 2));
+        Array.Resize(ref _bytes, grown);
         Array.Resize(ref _characters, grown);
         Array.Resize(ref _lengths, grown);
         Array.Resize(ref _raw, grown);

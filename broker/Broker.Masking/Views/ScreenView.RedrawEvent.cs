@@ -25,8 +25,9 @@ internal sealed partial class ScreenView
             return false;
         }
 
-        if (_detailed && eraseToEnd && EarlierRedrawsCovered())
+        if (eraseToEnd && (_detailed ? EarlierRedrawsCovered() : StartsEmptyRow(text)))
         {
+            _detailed = true;
             ReplaceRow(carriageReturn, text);
             return true;
         }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Broker.Masking.Views;
 
 /// <summary>
@@ -29,14 +31,31 @@ namespace Broker.Masking.Views;
 internal sealed partial class ScreenView
 {
     /// <summary>Whether every earlier redraw's undrawn piece lies within the current redraw's columns (so the next carriage return drops them all).</summary>
+    // This test, the next one and ReplaceRow run for nearly every redraw of a progress line: inlined into TryRedraw (the
+    // JIT left them as calls).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool EarlierRedrawsCovered() =>
         _pendingCount == 0 ||
         (_pendingCount == 1 && _redrawFrom >= 0 && _drawnColumns < _redrawColumns && _pending[0].To <= _redrawColumns);
 
     /// <summary>
+    /// Whether a whole-row redraw of <paramref name="text"/> is the first thing on a row left empty by a line feed, no redraw
+    /// under way (a progress line's first step, right after the CR LF before it). Event by event, the carriage return starts
+    /// a redraw that keeps nothing (<see cref="KeepPending"/>), <see cref="Materialize"/> makes the row detailed from its
+    /// empty text (no cell, the cursor at column 0), and the text and the erase then do what they do on a detailed row:
+    /// exactly <see cref="ReplaceRow"/> on the row made detailed. Empty text is left to the events (there the row stays
+    /// unchanged, which <see cref="ReplaceRow"/> does not write).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool StartsEmptyRow(ReadOnlySpan<byte> text) =>
+        !text.IsEmpty && !_carriageReturn && _redrawFrom < 0 && _pendingCount == 0 && _row.Width == 0 &&
+        _shadow.End > _shadow.Base && _shadow.Bytes[^1] == (byte)'\n';
+
+    /// <summary>
     /// <see cref="Control"/> (a carriage return), <see cref="Visible"/> (printable ASCII that fits the row, left undrawn)
     /// and <see cref="Csi"/> (erase to the end) on a detailed row whose earlier pieces are covered, in one step.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReplaceRow(long carriageReturn, ReadOnlySpan<byte> text)
     {
         var n = text.Length;

@@ -300,18 +300,30 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
         Settle();
         RowScans++;
-        var width = _row.Width;
-        EnsureBuffers((width * 4) + 4);
-        var length = _row.Render(_text, _columnOf);
-        var text = new ScanText(_text.AsSpan(0, length), 0, final);
+        // A row of one-byte cells (a progress line, nearly every row) is its own text, byte k in column k: nothing to render.
+        var ascii = _row.Ascii;
+        ReadOnlySpan<byte> bytes;
+        if (ascii.IsEmpty)
+        {
+            EnsureBuffers((_row.Width * 4) + 4);
+            bytes = _text.AsSpan(0, _row.Render(_text, _columnOf));
+        }
+        else
+        {
+            bytes = ascii;
+        }
+
         _findings.Reset(0, 0);
         _findings.Needles.Forget();
-        _profile.Scan(text, _secrets.Snapshot, _findings);
+        _profile.Scan(new ScanText(bytes, 0, final), _secrets.Snapshot, _findings);
         _row.Dirty = false;
         _held.Clear();
+        var rendered = ascii.IsEmpty;
         foreach (var match in _findings.Matches)
         {
-            if (!MaskCells(_columnOf[match.Start], _columnOf[match.End - 1] + 1, match.Name))
+            var from = rendered ? _columnOf[match.Start] : match.Start;
+            var to = (rendered ? _columnOf[match.End - 1] : match.End - 1) + 1;
+            if (!MaskCells(from, to, match.Name))
             {
                 MaskOperations(match.Name);
             }
@@ -321,7 +333,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         {
             foreach (var candidate in _findings.Candidates)
             {
-                _held.Add(new Held(_columnOf[candidate.Start], candidate.Name, candidate.Distinctive));
+                _held.Add(new Held(rendered ? _columnOf[candidate.Start] : candidate.Start, candidate.Name, candidate.Distinctive));
             }
         }
 
