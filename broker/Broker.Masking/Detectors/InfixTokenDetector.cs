@@ -15,6 +15,9 @@ internal sealed class InfixTokenDetector : Detector
 
     public override bool AtEveryAnchor => true;
 
+    // An Azure secret's marker ends with a tilde five characters after the anchor.
+    public override (int Offset, byte Value)? AnchorMarker => (5, (byte)'~');
+
     public override void OnAnchor(in ScanText text, int index, Findings findings)
     {
         // Three characters of [A-Za-z0-9_~.-], a digit, then the marker.
