@@ -72,7 +72,7 @@ internal sealed class AnchoredHeads
         var bytes = text.Bytes;
         foreach (var (detector, offset, marker) in _everyAnchor)
         {
-            if (marker < 0 || text.At(anchor + offset) == marker)
+            if (marker < 0 || text.At(anchor + offset) == marker || text.Open(anchor + offset))
             {
                 detector.OnAnchor(text, anchor, findings);
             }

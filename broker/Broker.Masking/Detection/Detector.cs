@@ -23,7 +23,7 @@ internal abstract class Detector
 
     /// <summary>
     /// A byte that every anchor <see cref="OnAnchor"/> acts on has at a fixed offset from it (null: none): the other
-    /// anchors, almost all of them in ordinary output, are not offered at all.
+    /// anchors, almost all of them in ordinary output, are not offered at all, except where the text ends before that offset.
     /// </summary>
     public virtual (int Offset, byte Value)? AnchorMarker => null;
 
