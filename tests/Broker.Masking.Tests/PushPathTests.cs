@@ -141,5 +141,17 @@ public class PushPathTests
             run.Output.Should().Be(whole.Output, $"split at {at}");
             run.ShouldNotLeak(azure);
         }
+
+        // Two cuts inside the marker: what the first push released is not shown again, and no four bytes of it show.
+        foreach (var h in heads)
+        {
+            for (var first = h + 1; first < h + 6; first++)
+            {
+                for (var second = first + 1; second <= h + 6; second++)
+                {
+                    Mask.Run(input, [first, second - first, input.Length - second]).ShouldNotLeak(azure);
+                }
+            }
+        }
     }
 }

@@ -26,13 +26,13 @@ internal sealed class InfixTokenDetector : Detector
         {
             Report(text, index, index + 6, 31, IsAzureChar, findings);
         }
-        else if (text.Length - index is 4 or 5 && !text.Final && index >= text.From && ByteClass.IsDigit(text.At(index + 3)) &&
+        else if (text.Length - index is 4 or 5 && !text.Final && ByteClass.IsDigit(text.At(index + 3)) &&
             IsAzureChar(text.At(index)) && IsAzureChar(text.At(index + 1)) && IsAzureChar(text.At(index + 2)) &&
             (text.Length - index == 4 || text.At(index + 4) == (byte)'Q'))
         {
             // The text ends inside the marker with four or five bytes of it: they wait (shorter ones may show, as for any
-            // secret), and are released on the hold delay if nothing follows.
-            findings.AddCandidate(index, DetectorNames.VendorToken, distinctive: false);
+            // secret), and are released on the hold delay if nothing follows. Bytes an earlier push released stay out.
+            findings.AddCandidate(Math.Max(index, text.From), DetectorNames.VendorToken, distinctive: false);
         }
     }
 
