@@ -23,6 +23,8 @@ public sealed class MaskingProfile
     private readonly NeedleEntry[][] _caselessByFirstByte = new NeedleEntry[256][];
     // The needles whose prefix at the end of the text is held, by the byte they start with (in either case).
     private readonly NeedleEntry[][] _heldPrefixesByFirstByte = new NeedleEntry[256][];
+    // The bytes those needles are made of, in either letter case: a held prefix lies wholly in the text's run of them.
+    private readonly bool[] _inHeldNeedle = new bool[256];
     private readonly (string Text, bool IgnoreCase)[] _needles;
     // One candidate pass per snapshot of a session's registered secrets (their forms are searched in the same pass).
     private readonly ConditionalWeakTable<RegisteredSecrets, CandidatePass> _passes = [];
@@ -53,6 +55,13 @@ public sealed class MaskingProfile
         {
             var lower = char.ToLowerInvariant((char)b);
             _heldPrefixesByFirstByte[b] = lower < 128 ? [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == lower && e.Detector.HoldsNeedlePrefix)] : [];
+        }
+
+        foreach (var c in entries.Where(e => e.Detector.HoldsNeedlePrefix).SelectMany(e => e.Needle))
+        {
+            _inHeldNeedle[(byte)c] = true;
+            _inHeldNeedle[(byte)char.ToLowerInvariant(c)] |= char.IsAsciiLetter(c);
+            _inHeldNeedle[(byte)char.ToUpperInvariant(c)] |= char.IsAsciiLetter(c);
         }
 
         _needles = [.. entries.Select(e => (e.Needle, e.IgnoreCase)).Distinct()];
@@ -272,9 +281,17 @@ public sealed class MaskingProfile
     private void ScanNeedlePrefixes(in ScanText text, Findings findings)
     {
         // At most the longest needle's length of positions: a table per byte is cheaper here than a vector search,
-        // whose set-up was paid again after every hit.
+        // whose set-up was paid again after every hit. A prefix matches the whole rest of the text, so it starts inside the
+        // run of needle bytes the text ends with: the positions before that run are not looked at.
         var bytes = text.Bytes;
-        for (var at = Math.Max(text.From, bytes.Length - _longestNeedle + 1); at < bytes.Length; at++)
+        var first = bytes.Length;
+        var lowest = Math.Max(text.From, bytes.Length - _longestNeedle + 1);
+        while (first > lowest && _inHeldNeedle[bytes[first - 1]])
+        {
+            first--;
+        }
+
+        for (var at = first; at < bytes.Length; at++)
         {
             var held = _heldPrefixesByFirstByte[bytes[at]];
             if (held.Length == 0)

@@ -85,9 +85,11 @@ public sealed class StreamingMasker
             return;
         }
 
-        var start = _raw.Append(channel, chunk);
+        // The chunk's bytes are written out from the caller's span; only what is held back is copied into the raw log.
+        var start = _raw.Stage(channel, chunk.Length);
         Route(channel, chunk, start);
-        Process(output, final: false);
+        Process(output, final: false, chunk);
+        _raw.Keep(chunk, _emitter.Released);
         Compact();
     }
 
@@ -189,12 +191,12 @@ public sealed class StreamingMasker
         }
     }
 
-    private void Process(IMaskedOutput output, bool final)
+    private void Process(IMaskedOutput output, bool final, ReadOnlySpan<byte> staged = default)
     {
         while (true)
         {
             var frontier = DecideAll(final);
-            _emitter.Emit(frontier, output);
+            _emitter.Emit(frontier, output, staged);
             Released();
             if (_raw.End - _emitter.Released <= _profile.MaxHoldBytes)
             {

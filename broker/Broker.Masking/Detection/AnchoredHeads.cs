@@ -17,7 +17,8 @@ internal sealed class AnchoredHeads
     private readonly int[] _pairsBefore = new int[1024];
     private readonly Head[][] _byPair;
     private readonly Head[][] _byFirst = new Head[256][];
-    private readonly Detector[] _everyAnchor;
+    // The detectors that look at every anchor, with the byte each needs at an offset from it (-1: any).
+    private readonly (Detector Detector, int Offset, int Marker)[] _everyAnchor;
     private readonly int _longestHead;
 
     public AnchoredHeads(IReadOnlyList<Detector> detectors)
@@ -40,7 +41,7 @@ internal sealed class AnchoredHeads
             _byFirst[b] = [.. heads.Where(h => h.Text[0] == b)];
         }
 
-        _everyAnchor = [.. detectors.Where(d => d.AtEveryAnchor)];
+        _everyAnchor = [.. detectors.Where(d => d.AtEveryAnchor).Select(d => d.AnchorMarker is { } m ? (d, m.Offset, (int)m.Value) : (d, 0, -1))];
         _longestHead = heads.Length == 0 ? 8 : Math.Max(8, heads.Max(h => h.Text.Length));
         IsEmpty = heads.Length == 0 && _everyAnchor.Length == 0;
     }
@@ -69,9 +70,12 @@ internal sealed class AnchoredHeads
     private void Check(in ScanText text, int anchor, Findings findings)
     {
         var bytes = text.Bytes;
-        foreach (var detector in _everyAnchor)
+        foreach (var (detector, offset, marker) in _everyAnchor)
         {
-            detector.OnAnchor(text, anchor, findings);
+            if (marker < 0 || text.At(anchor + offset) == marker || text.Open(anchor + offset))
+            {
+                detector.OnAnchor(text, anchor, findings);
+            }
         }
 
         var left = bytes.Length - anchor;

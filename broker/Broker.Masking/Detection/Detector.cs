@@ -21,6 +21,12 @@ internal abstract class Detector
     /// <summary>Whether <see cref="OnAnchor"/> wants every anchor (a shape with no fixed head).</summary>
     public virtual bool AtEveryAnchor => false;
 
+    /// <summary>
+    /// A byte that every anchor <see cref="OnAnchor"/> acts on has at a fixed offset from it (null: none): the other
+    /// anchors, almost all of them in ordinary output, are not offered at all, except where the text ends before that offset.
+    /// </summary>
+    public virtual (int Offset, byte Value)? AnchorMarker => null;
+
     /// <summary>Whether <see cref="Needles"/> match in any letter case (keywords) or exactly (token prefixes).</summary>
     public virtual bool NeedlesIgnoreCase => false;
 

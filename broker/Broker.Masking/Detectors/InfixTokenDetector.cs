@@ -15,6 +15,9 @@ internal sealed class InfixTokenDetector : Detector
 
     public override bool AtEveryAnchor => true;
 
+    // An Azure secret's marker ends with a tilde five characters after the anchor (or the text ends before it).
+    public override (int Offset, byte Value)? AnchorMarker => (5, (byte)'~');
+
     public override void OnAnchor(in ScanText text, int index, Findings findings)
     {
         // Three characters of [A-Za-z0-9_~.-], a digit, then the marker.
@@ -22,6 +25,14 @@ internal sealed class InfixTokenDetector : Detector
             IsAzureChar(text.At(index)) && IsAzureChar(text.At(index + 1)) && IsAzureChar(text.At(index + 2)))
         {
             Report(text, index, index + 6, 31, IsAzureChar, findings);
+        }
+        else if (text.Length - index is 4 or 5 && !text.Final && ByteClass.IsDigit(text.At(index + 3)) &&
+            IsAzureChar(text.At(index)) && IsAzureChar(text.At(index + 1)) && IsAzureChar(text.At(index + 2)) &&
+            (text.Length - index == 4 || text.At(index + 4) == (byte)'Q'))
+        {
+            // The text ends inside the marker with four or five bytes of it: they wait (shorter ones may show, as for any
+            // secret), and are released on the hold delay if nothing follows. Bytes an earlier push released stay out.
+            findings.AddCandidate(Math.Max(index, text.From), DetectorNames.VendorToken, distinctive: false);
         }
     }
 

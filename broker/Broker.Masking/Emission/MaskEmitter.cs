@@ -22,7 +22,10 @@ internal sealed class MaskEmitter(RawLog raw, MaskPlan plan, LinearView combined
     public IReadOnlyDictionary<string, long> Counts => _tallies.ToDictionary(p => p.Key, p => p.Value.Count, StringComparer.Ordinal);
 
     /// <summary>Writes out everything before <paramref name="frontier"/>.</summary>
-    public void Emit(long frontier, IMaskedOutput output)
+    public void Emit(long frontier, IMaskedOutput output) => Emit(frontier, output, default);
+
+    /// <summary>Writes out everything before <paramref name="frontier"/>; the raw log's <paramref name="staged"/> chunk is read from the caller's span.</summary>
+    public void Emit(long frontier, IMaskedOutput output, ReadOnlySpan<byte> staged)
     {
         frontier = Math.Min(frontier, raw.End);
         // The plan does not change while it is written out: one pass over its ranges, in order.
@@ -36,21 +39,21 @@ internal sealed class MaskEmitter(RawLog raw, MaskPlan plan, LinearView combined
 
             if (i == plan.Count || plan[i].Start >= frontier)
             {
-                WritePlain(frontier, output);
+                WritePlain(frontier, output, staged);
                 return;
             }
 
             var next = plan[i];
             if (next.Start > Released)
             {
-                WritePlain(next.Start, output);
+                WritePlain(next.Start, output, staged);
             }
 
             WriteMask(next, Math.Min(next.End, frontier), output);
         }
     }
 
-    private void WritePlain(long to, IMaskedOutput output)
+    private void WritePlain(long to, IMaskedOutput output, ReadOnlySpan<byte> staged)
     {
         if (to <= Released)
         {
@@ -63,11 +66,13 @@ internal sealed class MaskEmitter(RawLog raw, MaskPlan plan, LinearView combined
         }
 
         var from = Released;
+        var stored = raw.StoredEnd;
         while (from < to)
         {
             var (channel, runEnd) = raw.ChannelAt(from);
-            var end = Math.Min(to, runEnd);
-            Write(output.Channel(channel), raw.Slice(from, end));
+            // A write does not cross from the stored bytes to the staged chunk's.
+            var end = Math.Min(Math.Min(to, runEnd), from < stored ? stored : long.MaxValue);
+            Write(output.Channel(channel), raw.Slice(from, end, staged));
             from = end;
         }
 

@@ -16,26 +16,26 @@ internal sealed class RawLog
     private long[] _runStarts = new long[4];
     private byte[] _runChannels = new byte[4];
     private int _runCount;
+    // Bytes of the chunk being pushed, past the stored ones: read from the caller's span until Keep.
+    private int _staged;
 
     /// <summary>Absolute offset of the first byte kept.</summary>
     public long Base { get; private set; }
 
-    public long End => Base + _length;
+    public long End => Base + _length + _staged;
 
     /// <summary>Whether every byte so far came from one channel.</summary>
     public bool SingleChannel { get; private set; } = true;
 
-    /// <summary>Appends <paramref name="chunk"/> from <paramref name="channel"/>; returns the absolute offset of its first byte.</summary>
-    public long Append(int channel, ReadOnlySpan<byte> chunk)
+    /// <summary>
+    /// Takes the next chunk from <paramref name="channel"/> without storing its bytes yet: until <see cref="Keep"/>, they
+    /// are read from the caller's chunk (<see cref="Slice(long, long, ReadOnlySpan{byte})"/>). Returns the absolute
+    /// offset of its first byte.
+    /// </summary>
+    public long Stage(int channel, int length)
     {
         var start = End;
-        if (_length + chunk.Length > _bytes.Length)
-        {
-            Grow(Math.Max(_bytes.Length * 2, _length + chunk.Length));
-        }
-
-        chunk.CopyTo(_bytes.AsSpan(_length));
-        _length += chunk.Length;
+        _staged = length;
         if (_runCount == 0 || _runChannels[_runCount - 1] != channel)
         {
             if (_runCount > 0)
@@ -56,7 +56,42 @@ internal sealed class RawLog
         return start;
     }
 
+    /// <summary>
+    /// Stores what is still needed of the staged <paramref name="chunk"/>, everything before <paramref name="released"/>
+    /// having been written out: when that is all the stored bytes too, only the chunk's unreleased tail is copied (most
+    /// pushes of ordinary output are released whole, and then nothing is), else the whole chunk after the stored bytes.
+    /// </summary>
+    public void Keep(ReadOnlySpan<byte> chunk, long released)
+    {
+        var stored = Base + _length;
+        _staged = 0;
+        if (released >= stored)
+        {
+            DropBefore(released);
+            chunk = chunk[(int)(released - stored)..];
+        }
+
+        if (_length + chunk.Length > _bytes.Length)
+        {
+            Grow(Math.Max(_bytes.Length * 2, _length + chunk.Length));
+        }
+
+        chunk.CopyTo(_bytes.AsSpan(_length));
+        _length += chunk.Length;
+    }
+
+    /// <summary>Where the stored bytes end and the staged chunk begins.</summary>
+    public long StoredEnd => Base + _length;
+
+    /// <summary>The stored bytes [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public ReadOnlySpan<byte> Slice(long from, long to) => _bytes.AsSpan((int)(from - Base), (int)(to - from));
+
+    /// <summary>The bytes [<paramref name="from"/>, <paramref name="to"/>), on one side of <see cref="StoredEnd"/>: stored, or of the <paramref name="staged"/> chunk.</summary>
+    public ReadOnlySpan<byte> Slice(long from, long to, ReadOnlySpan<byte> staged)
+    {
+        var stored = Base + _length;
+        return from >= stored ? staged.Slice((int)(from - stored), (int)(to - from)) : Slice(from, to);
+    }
 
     /// <summary>The channel of the byte at <paramref name="offset"/>, and where its run of that channel ends.</summary>
     public (int Channel, long RunEnd) ChannelAt(long offset)
@@ -95,18 +130,7 @@ internal sealed class RawLog
         _bytes.AsSpan(drop, _length - drop).CopyTo(_bytes);
         _length -= drop;
         Base = keep;
-        var first = 0;
-        while (first + 1 < _runCount && _runStarts[first + 1] <= keep)
-        {
-            first++;
-        }
-
-        if (first > 0)
-        {
-            _runStarts.AsSpan(first, _runCount - first).CopyTo(_runStarts);
-            _runChannels.AsSpan(first, _runCount - first).CopyTo(_runChannels);
-            _runCount -= first;
-        }
+        DropRunsBefore(keep);
     }
 
     /// <summary>Gives the buffer back to the pool, cleared (it held unmasked output); nothing may be appended afterwards.</summary>
@@ -120,6 +144,33 @@ internal sealed class RawLog
         _bytes = [];
         Base += _length;
         _length = 0;
+    }
+
+    /// <summary>Forgets every stored byte, all of them before <paramref name="keep"/>, which becomes the base.</summary>
+    private void DropBefore(long keep)
+    {
+        _length = 0;
+        if (keep > Base)
+        {
+            Base = keep;
+            DropRunsBefore(keep);
+        }
+    }
+
+    private void DropRunsBefore(long keep)
+    {
+        var first = 0;
+        while (first + 1 < _runCount && _runStarts[first + 1] <= keep)
+        {
+            first++;
+        }
+
+        if (first > 0)
+        {
+            _runStarts.AsSpan(first, _runCount - first).CopyTo(_runStarts);
+            _runChannels.AsSpan(first, _runCount - first).CopyTo(_runChannels);
+            _runCount -= first;
+        }
     }
 
     private void Grow(int size)
