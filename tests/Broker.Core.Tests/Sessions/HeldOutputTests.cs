@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Broker.Core.Sessions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Broker.Core.Tests.Sessions;
 
@@ -52,9 +51,59 @@ public sealed class HeldOutputTests
         }
     }
 
-    private static (SessionOutput Output, HoldingFilter Filter, Channel<SessionEvent> Events, FakeTimeProvider Time) Create()
+    [Fact]
+    public async Task Output_that_leaves_bytes_held_while_the_timer_is_armed_moves_the_deadline_without_arming_the_timer_again()
     {
-        var time = new FakeTimeProvider();
+        var (output, filter, events, time) = Create();
+        using (output)
+        {
+            // Four reads 5 ms apart, each leaving everything held: one arming, not four.
+            foreach (var piece in new[] { "g"u8.ToArray(), "h"u8.ToArray(), "p"u8.ToArray(), "_"u8.ToArray() })
+            {
+                if (piece[0] != (byte)'g')
+                {
+                    time.Advance(TimeSpan.FromMilliseconds(5));
+                }
+
+                await PushAsync(output, piece);
+            }
+
+            time.Changes.Should().Be(1);
+
+            // Released the hold delay after the last read, neither earlier nor later.
+            time.Advance(HoldDelay - TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(0);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(1);
+            events.Reader.TryRead(out var released).Should().BeTrue();
+            released.Should().BeOfType<SessionEvent.Output>().Which.Data.ToArray().Should().Equal("ghp_"u8.ToArray());
+
+            // The first firing came early and waited out the rest once.
+            time.Changes.Should().Be(2);
+        }
+    }
+
+    [Fact]
+    public async Task Output_after_a_flush_arms_the_timer_again()
+    {
+        var (output, filter, _, time) = Create();
+        using (output)
+        {
+            await PushAsync(output, "ghp_"u8.ToArray());
+            time.Advance(HoldDelay);
+            filter.Flushes.Should().Be(1);
+
+            await PushAsync(output, "ghp_"u8.ToArray());
+            time.Advance(HoldDelay - TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(1);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            filter.Flushes.Should().Be(2);
+        }
+    }
+
+    private static (SessionOutput Output, HoldingFilter Filter, Channel<SessionEvent> Events, TimerCountingTimeProvider Time) Create()
+    {
+        var time = new TimerCountingTimeProvider();
         var filter = new HoldingFilter();
         var events = Channel.CreateUnbounded<SessionEvent>();
         var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
