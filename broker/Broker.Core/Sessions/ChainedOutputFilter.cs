@@ -17,8 +17,12 @@ public sealed class ChainedOutputFilter : IOutputFilter
     }
 
     /// <inheritdoc/>
-    // The longer delay: flushing a masker early would mask output that was about to prove harmless.
-    public TimeSpan HoldDelay => _first.HoldDelay > _second.HoldDelay ? _first.HoldDelay : _second.HoldDelay;
+    // While the first filter holds bytes, the longer delay: flushing the second (a masker) before the first released what
+    // it holds would decide the masker's candidate without the bytes that may complete it. While the first holds
+    // nothing, the second's own delay: a masker's held tail (the first key typed after a line was erased) is released
+    // after the masker's delay, not after the prompt-marker filter's longer one. Never zero while either filter has a
+    // delay, so the session's hold timer exists for both.
+    public TimeSpan HoldDelay => _first.HasHeldBytes || _second.HoldDelay == TimeSpan.Zero ? Longer : _second.HoldDelay;
 
     /// <inheritdoc/>
     public bool HasHeldBytes => _first.HasHeldBytes || _second.HasHeldBytes;
@@ -60,6 +64,8 @@ public sealed class ChainedOutputFilter : IOutputFilter
         _first.Resize(columns, rows);
         _second.Resize(columns, rows);
     }
+
+    private TimeSpan Longer => _first.HoldDelay > _second.HoldDelay ? _first.HoldDelay : _second.HoldDelay;
 
     private void PassOn(IOutputSink output)
     {

@@ -6,7 +6,9 @@ namespace Broker.Core.Sessions;
 /// Records a session's input in its journal through the input filter (the masker): what the agent types is masked
 /// like what the program prints, and what it types while the terminal reads a secret (echo off, a line at a time:
 /// <c>read -s</c>, sudo, ssh) is recorded redacted, its length kept and its content not (line breaks stay, so the
-/// record still shows where a line ended). Held bytes are recorded after the filter's hold delay.
+/// record still shows where a line ended). Held bytes are recorded after the filter's hold delay without input; the
+/// timer is armed once rather than per keystroke: input while it is armed moves the deadline, which the timer checks
+/// when it fires.
 /// </summary>
 internal sealed class InputRecorder : IDisposable
 {
@@ -17,8 +19,11 @@ internal sealed class InputRecorder : IDisposable
     private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _output = new(256);
     private readonly ITimer? _holdTimer;
+    private readonly TimeProvider _time;
     private long _generation;
     private long _armedGeneration;
+    private long _armedAt;
+    private bool _timerArmed;
     private bool _redacting;
     private bool _completed;
 
@@ -26,6 +31,7 @@ internal sealed class InputRecorder : IDisposable
     {
         _filter = filter;
         _journal = journal;
+        _time = time;
         _holdTimer = filter.HoldDelay > TimeSpan.Zero ? time.CreateTimer(_ => FlushOnDelay(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
     }
 
@@ -83,7 +89,16 @@ internal sealed class InputRecorder : IDisposable
         _holdTimer?.Dispose();
     }
 
-    public void Dispose() => _holdTimer?.Dispose();
+    public void Dispose()
+    {
+        // Under the gate, so a firing that is already running re-arms the timer before it is disposed, never after.
+        lock (_gate)
+        {
+            _completed = true;
+        }
+
+        _holdTimer?.Dispose();
+    }
 
     private void WriteOut()
     {
@@ -97,15 +112,33 @@ internal sealed class InputRecorder : IDisposable
         if (!_completed && _filter.HasHeldBytes && _holdTimer is not null)
         {
             _armedGeneration = _generation;
-            _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
+            _armedAt = _time.GetTimestamp();
+            if (!_timerArmed)
+            {
+                _timerArmed = true;
+                _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
+    /// <summary>The timer fired: record what is held if no input came for the hold delay, else wait out the rest.</summary>
     private void FlushOnDelay()
     {
         lock (_gate)
         {
-            if (!_completed && _armedGeneration == _generation && _filter.HasHeldBytes)
+            _timerArmed = false;
+            if (_completed || !_filter.HasHeldBytes)
+            {
+                return;
+            }
+
+            var remaining = _filter.HoldDelay - _time.GetElapsedTime(_armedAt);
+            if (remaining > TimeSpan.Zero)
+            {
+                _timerArmed = true;
+                _holdTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+            }
+            else if (_armedGeneration == _generation)
             {
                 _filter.FlushHeld(_output);
                 WriteOut();

@@ -9,7 +9,9 @@ namespace Broker.Core.Sessions;
 /// line editor's echo) pass through the one filter, in turn, under one gate held from filtering until the result
 /// is queued. So the filter sees the channels as the one view the client sees, events keep the order the filter
 /// released them in, and a full event queue holds every channel back (back-pressure to the program). Held bytes are
-/// flushed by a timer after the filter's hold delay without output.
+/// flushed by a timer after the filter's hold delay without output. The timer is armed once, not per read: a read
+/// that leaves bytes held while it is already armed only moves the deadline, which the timer checks when it fires
+/// (and waits out the rest), so a stream of reads that each leave a tail held costs one timer wake-up per hold delay.
 /// </summary>
 internal sealed class SessionOutput : IOutputSink, IDisposable
 {
@@ -27,6 +29,9 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     private long _generation;
     private long _armedGeneration;
     private long _armedAt;
+    // Whether a firing of the hold timer is due (set and cleared under the gate): while it is, output that leaves bytes
+    // held only moves _armedAt.
+    private bool _timerArmed;
     // Pumps that are not reading because the recording is behind: the program's output waits in its pipe then,
     // so the time passing is the broker's, not a pause of the program's.
     private int _heldBack;
@@ -115,6 +120,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     {
         if (Interlocked.Decrement(ref _heldBack) == 0 && _holdTimer is not null)
         {
+            // Outside the gate, so _timerArmed is left alone: at worst the next output arms the timer once more.
             Volatile.Write(ref _armedAt, _time.GetTimestamp());
             _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
         }
@@ -166,15 +172,19 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         {
             _armedGeneration = _generation;
             Volatile.Write(ref _armedAt, _time.GetTimestamp());
-            _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
+            if (!_timerArmed)
+            {
+                _timerArmed = true;
+                _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
     /// <summary>
-    /// The hold delay passed: flush, unless output came since the timer was armed (which armed it again), a pump is held
-    /// back by the recording (the program's next bytes may be waiting in its pipe: flushing then would decide a held
-    /// candidate by the broker's own pause, differently from one run to the next), or this is a stale firing of a timer
-    /// armed again since.
+    /// The hold delay passed: flush, unless output came since the timer was armed (then wait out the rest of the delay
+    /// from that output), a pump is held back by the recording (the program's next bytes may be waiting in its pipe:
+    /// flushing then would decide a held candidate by the broker's own pause, differently from one run to the next), or
+    /// this is a stale firing of a timer armed again since.
     /// </summary>
     private async Task FlushOnDelayAsync()
     {
@@ -190,10 +200,13 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
 
         try
         {
+            _timerArmed = false;
             var remaining = _filter.HoldDelay - _time.GetElapsedTime(Volatile.Read(ref _armedAt));
-            if (remaining > TimeSpan.Zero && Volatile.Read(ref _heldBack) == 0)
+            if (remaining > TimeSpan.Zero && _filter.HasHeldBytes && Volatile.Read(ref _heldBack) == 0)
             {
-                // Early (a coarser timer clock) or armed again since: wait out the rest, never strand held bytes.
+                // Output came since it was armed, or early (a coarser timer clock): wait out the rest, never strand
+                // held bytes.
+                _timerArmed = _holdTimer is not null;
                 _holdTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
             }
             else if (_armedGeneration == _generation && _filter.HasHeldBytes && Volatile.Read(ref _heldBack) == 0)

@@ -77,6 +77,7 @@ internal static class BrokerHost
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, plan));
+        builder.WebHost.UseSockets(SocketScheduling.Configure);
 
         // The settings and the plan are registered once; the services below read them from the container rather than
         // from this method's variables, so a test's replacement of either reaches every service built from it.
