@@ -79,7 +79,14 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
             waited = await WaitAsync(pending.Id, requester, request, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        if (waited.CallerTokenExpired)
+        if (waited.Outcome is { } decided)
+        {
+            RecordDecisions(progress, decided);
+        }
+
+        // Approved as the token ran out counts as ran out: the approval stays unused for the identical command run
+        // with a fresh token.
+        if (waited.CallerTokenExpired || (waited.Outcome?.State == ApprovalState.Approved && TokenExpired(request)))
         {
             LogTokenExpired(logger, pending.Id, request.SessionId);
             return new ReviewOutcome.Pending(held) { CallerTokenExpired = true };
@@ -88,14 +95,6 @@ internal sealed partial class ApprovalReviewGate(ApprovalCoordinator approvals, 
         if (waited.Outcome is not { } outcome)
         {
             return Close(progress, pending.Id, "the request is gone");
-        }
-
-        RecordDecisions(progress, outcome);
-        if (outcome.State == ApprovalState.Approved && TokenExpired(request))
-        {
-            // Approved as the token ran out: the approval stays unused for the identical command run with a fresh token.
-            LogTokenExpired(logger, pending.Id, request.SessionId);
-            return new ReviewOutcome.Pending(held) { CallerTokenExpired = true };
         }
 
         return outcome.State switch

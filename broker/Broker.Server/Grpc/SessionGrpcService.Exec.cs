@@ -90,8 +90,7 @@ internal sealed partial class SessionGrpcService
         {
             SessionOutcome.CommandRefused denied => (denied.Message, new V1.ExitStatus { Code = 126, Reason = V1.ExitReason.PolicyDenied }),
             SessionOutcome.Held held => (
-                (held.CallerTokenExpired ? $"broker: your token expired while the command was held for approval {held.Command.ApprovalId}; it did not run. " : $"broker: held for approval {held.Command.ApprovalId}; ")
-                + $"once it is approved, run the identical command again{(held.CallerTokenExpired ? " with a fresh token" : string.Empty)} (agent-client approvals wait {held.Command.ApprovalId})",
+                HeldMessage(held),
                 new V1.ExitStatus { Code = SessionComposer.ReturnModeExitCode, Reason = V1.ExitReason.ApprovalPending }),
             // A command that cannot start fails like it would in a shell: a message and 126/127.
             SessionOutcome.StartFailed failed => (failed.Message, new V1.ExitStatus { Code = failed.ExitCode, Reason = V1.ExitReason.Exited }),
@@ -100,6 +99,15 @@ internal sealed partial class SessionGrpcService
         };
         await responseStream.WriteAsync(new V1.ExecResponse { Stderr = Google.Protobuf.ByteString.CopyFromUtf8(message + "\n") }).ConfigureAwait(false);
         await responseStream.WriteAsync(new V1.ExecResponse { Exit = exit }).ConfigureAwait(false);
+    }
+
+    /// <summary>What a held exec that ends without running says on stderr: why it ended, and how to run it once approved.</summary>
+    private static string HeldMessage(SessionOutcome.Held held)
+    {
+        var id = held.Command.ApprovalId;
+        return held.CallerTokenExpired
+            ? $"broker: your token expired while the command was held for approval {id}; it did not run. once it is approved, run the identical command again with a fresh token (agent-client approvals wait {id})"
+            : $"broker: held for approval {id}; once it is approved, run the identical command again (agent-client approvals wait {id})";
     }
 
     private static async Task PumpExecInputAsync(IAsyncStreamReader<V1.ExecRequest> requests, Session session, SessionTokenWatch tokenWatch, CancellationToken cancellationToken)
