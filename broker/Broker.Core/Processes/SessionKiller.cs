@@ -28,8 +28,11 @@ internal static class SessionKiller
     };
 
     /// <summary>
-    /// Kills all processes whose session id is <paramref name="sessionId"/>. Returns true when the
-    /// last scan found none left (false only if processes kept appearing through every pass).
+    /// Kills all processes whose session id is <paramref name="sessionId"/>. Returns true when a scan
+    /// found no process that had not been sent SIGKILL already (false only if new processes kept
+    /// appearing through every pass). A process with SIGKILL pending runs no more user code and cannot
+    /// fork, so the session can start nothing new; it may still be listed while the kernel tears it down,
+    /// which on a loaded machine can outlast any number of back-to-back scans.
     /// </summary>
     public static bool KillSession(int sessionId)
     {
@@ -37,12 +40,24 @@ internal static class SessionKiller
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sessionId, 1);
         LibC.kill(-sessionId, SigKill);
         var members = new List<int>();
-        // Stop first so that nothing forks between the scan and the kill; repeat until a scan finds nobody.
+        var killed = new HashSet<int>();
+        // Stop first so that nothing forks between the scan and the kill; repeat until a scan finds nobody new.
+        // Every member is signalled again on each pass: a pid that was freed and reused by a member forked
+        // since the last scan is killed too.
         for (var pass = 0; pass < MaxPasses; pass++)
         {
             members.Clear();
             CollectMembers(sessionId, members);
-            if (members.Count == 0)
+            var fresh = 0;
+            foreach (var pid in members)
+            {
+                if (killed.Add(pid))
+                {
+                    fresh++;
+                }
+            }
+
+            if (fresh == 0)
             {
                 return true;
             }

@@ -38,8 +38,14 @@ public sealed class SessionEventQueueTests
             var delivered = notices.Count(n => n.StartsWith("INVALID_ARGUMENT", StringComparison.Ordinal));
             delivered.Should().BeLessThanOrEqualTo(Session.MaxParkedEvents + 32, "at most the queue and the parked writers");
             missed.Should().StartWith($"{10_000 - delivered} notices or decisions were not delivered");
-            // The last writer leaves the count just after its event was taken.
-            SpinWait.SpinUntil(() => session.ParkedEvents == 0, TimeSpan.FromSeconds(30)).Should().BeTrue("every parked notice was delivered");
+            // The last writer leaves the count just after its event was taken. The queue runs its reader's continuation
+            // on the writer's thread, so this test may itself be running inside that writer's call: it must yield while
+            // it waits (a blocking spin would hold the very decrement it waits for).
+            using var settle = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (session.ParkedEvents != 0)
+            {
+                await Task.Delay(10, settle.Token);
+            }
         }
         finally
         {
