@@ -43,6 +43,11 @@ public sealed class ChainedOutputFilter : IOutputFilter
     }
 
     /// <inheritdoc/>
+    // A fragment the first filter holds (a prompt marker's start) waits its whole delay; the second filter decides
+    // for itself only when the first holds nothing, so what it releases is all that is held.
+    public bool TryFlushEcho(IOutputSink output) => !_first.HasHeldBytes && _second.TryFlushEcho(output);
+
+    /// <inheritdoc/>
     public void EndChannel(OutputChannel channel, IOutputSink output)
     {
         _first.EndChannel(channel, _between);

@@ -33,6 +33,15 @@ public interface IOutputFilter
     /// <summary>Releases (or masks) what is held because the delay passed.</summary>
     void FlushHeld(IOutputSink output);
 
+    /// <summary>
+    /// Everything held is of the last chunk, and that chunk was the terminal's echo of keys the client just typed (its
+    /// own bytes): releases (or masks) what is held now, exactly as <see cref="FlushHeld"/> would when the hold delay
+    /// passes, and returns true; or returns false and changes nothing, for a filter whose held bytes must wait the
+    /// whole delay whatever they are. Only a filter that is right for <see cref="FlushHeld"/> at any moment (as a
+    /// masker must be: a stalled stream may pause anywhere) should accept; the default declines.
+    /// </summary>
+    bool TryFlushEcho(IOutputSink output) => false;
+
     /// <summary><paramref name="channel"/> has ended; the others may go on.</summary>
     void EndChannel(OutputChannel channel, IOutputSink output);
 

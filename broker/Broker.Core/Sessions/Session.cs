@@ -165,6 +165,13 @@ public sealed partial class Session : IDisposable
                 _input.Record(data.Span, redact);
             }
 
+            // Keys typed at a terminal come back as its echo (the line discipline's or the program's own), which may
+            // then go out without the masker's hold delay; a no-echo prompt shows nothing back.
+            if (record == InputRecording.Typed && !redact && Kind == SessionKind.Interactive)
+            {
+                _output.Typed(data.Span);
+            }
+
             return await _process.WriteInputAsync(data, cancellationToken).ConfigureAwait(false) ? InputResult.Accepted : InputResult.Ended;
         }
         finally

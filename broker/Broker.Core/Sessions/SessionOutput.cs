@@ -12,6 +12,8 @@ namespace Broker.Core.Sessions;
 /// flushed by a timer after the filter's hold delay without output. The timer is armed once, not per read: a read
 /// that leaves bytes held while it is already armed only moves the deadline, which the timer checks when it fires
 /// (and waits out the rest), so a stream of reads that each leave a tail held costs one timer wake-up per hold delay.
+/// A terminal read that is the echo of keys the client just typed, and all that is held, is released at once, as the
+/// hold delay would release it (<see cref="TypedEcho"/>; the argument is in docs/masking.md).
 /// </summary>
 internal sealed class SessionOutput : IOutputSink, IDisposable
 {
@@ -25,6 +27,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     private readonly ITimer? _holdTimer;
     private readonly TimeProvider _time;
     private readonly List<(OutputChannel Channel, PooledOutputBuffer Buffer)> _runs = [];
+    private readonly TypedEcho _echo;
     private int _openChannels;
     private long _generation;
     private long _armedGeneration;
@@ -47,6 +50,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         _abandon = abandon;
         _failed = failed;
         _time = time;
+        _echo = new TypedEcho(time);
         _holdTimer = filter.HoldDelay > TimeSpan.Zero ? time.CreateTimer(_ => _ = FlushOnDelayAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
     }
 
@@ -60,12 +64,21 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         try
         {
             ApplyResize();
+            var heldBefore = _filter.HasHeldBytes;
+            var echo = channel == OutputChannel.Terminal && _echo.IsEcho(data);
             foreach (var segment in data)
             {
                 _filter.Push(channel, segment.Span, this);
             }
 
             reader.AdvanceTo(data.End);
+            if (echo && !heldBefore && !endOfChannel && _filter.HasHeldBytes)
+            {
+                // All that is held is of this read, the client's own keys: the hold delay firing now, which the filter
+                // must already be right for at any moment. A filter that must wait its whole delay declines.
+                _filter.TryFlushEcho(this);
+            }
+
             if (endOfChannel)
             {
                 _filter.EndChannel(channel, this);
@@ -98,6 +111,12 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// Keys about to be written to the terminal (typed by the client, shown by the terminal: not a no-echo prompt's).
+    /// Their echo, read back alone, is released without waiting for the hold delay.
+    /// </summary>
+    public void Typed(ReadOnlySpan<byte> keys) => _echo.Typed(keys);
 
     /// <summary>The terminal was resized: the filter hears it before the next output (any thread may call this).</summary>
     public void Resize(int columns, int rows) => Interlocked.Exchange(ref _resized, ((long)columns << 32) | (uint)rows);

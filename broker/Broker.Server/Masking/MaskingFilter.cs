@@ -26,6 +26,14 @@ internal sealed class MaskingFilter : IOutputFilter, IMaskedOutput
 
     public void FlushHeld(IOutputSink output) => _masker.FlushHeld(To(output));
 
+    // The masker is right for a flush at any moment (a stalled stream may pause after any byte): a secret whose first
+    // bytes were released is still masked from where it is recognised, and at most three bytes of one go out unmasked.
+    public bool TryFlushEcho(IOutputSink output)
+    {
+        FlushHeld(output);
+        return true;
+    }
+
     public void EndChannel(OutputChannel channel, IOutputSink output) => _masker.EndChannel((int)channel, To(output));
 
     public void Complete(IOutputSink output) => _masker.Complete(To(output));
