@@ -48,7 +48,8 @@ public sealed class SsmBrokerFixture : BrokerFixture
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await Ssm.DisposeAsync();
-        await Sts.DisposeAsync();
+        // Bounded: a stop that hangs fails the fixture instead of the whole run.
+        await Ssm.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        await Sts.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
     }
 }

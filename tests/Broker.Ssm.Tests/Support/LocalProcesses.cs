@@ -30,6 +30,31 @@ internal static class LocalProcesses
         return count;
     }
 
+    /// <summary>Kills every process that has exactly this command line (a test's leftovers that left the session).</summary>
+    public static async Task KillAsync(string cmdline)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await File.ReadAllTextAsync(Path.Combine(dir, "cmdline")) == cmdline)
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // The process ended while we looked.
+            }
+        }
+    }
+
     /// <summary>Polls until a process with this command line exists.</summary>
     public static async Task WaitForAsync(string cmdline)
     {

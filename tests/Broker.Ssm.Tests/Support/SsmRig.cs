@@ -10,6 +10,7 @@ namespace Broker.Ssm.Tests.Support;
 internal sealed class SsmRig : IAsyncDisposable
 {
     private readonly List<ITargetProcess> _processes = [];
+    private int _disposed;
 
     private SsmRig(SsmEmulator emulator, BasicAWSCredentials credentials, string accessKeyId)
     {
@@ -83,8 +84,14 @@ internal sealed class SsmRig : IAsyncDisposable
     public static TerminalStart Terminal(int columns = 80, int rows = 24, Broker.Core.Interactive.ShellIntegration? integration = null) =>
         new(columns, rows, "xterm-256color", new Dictionary<string, string>(), integration);
 
+    /// <summary>Disposes each process, then the emulator, each step bounded; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var process in _processes)
         {
             await process.DisposeAsync().AsTask().WaitAsync(Waits.Step);

@@ -48,6 +48,15 @@ public sealed partial class EmulatedSession
             return "Handshake timed out. Please ensure that you have the latest version of the session manager plugin.";
         }
 
+        lock (_gate)
+        {
+            if (State == EmulatedSessionState.Ended)
+            {
+                // FinishAsync answered for the client that is gone: no program is started.
+                return CloseReason ?? "the session ended during the handshake";
+            }
+        }
+
         foreach (var action in response?.ProcessedClientActions ?? [])
         {
             if (action.ActionStatus != ActionStatus.Success)

@@ -152,7 +152,16 @@ public sealed partial class EmulatedSession
         var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
         await using (file.ConfigureAwait(false))
         {
-            await Task.WhenAll(command.Output.CopyToAsync(file), command.ErrorOutput!.CopyToAsync(Stream.Null)).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(command.Output.CopyToAsync(file), command.ErrorOutput!.CopyToAsync(Stream.Null)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The session ended and disposed the command (FinishAsync cancels its reads): there is nothing to send.
+                return;
+            }
+
             await command.Exited.ConfigureAwait(false);
             file.Position = 0;
             await PumpAsync(PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true)), PayloadType.Output).ConfigureAwait(false);
@@ -201,6 +210,12 @@ public sealed partial class EmulatedSession
             while (true)
             {
                 var result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    // The session ended and disposed the program (FinishAsync): what is left is not sent.
+                    return;
+                }
+
                 var buffer = result.Buffer;
                 var take = (int)Math.Min(buffer.Length, 64 * 1024);
                 var bytes = buffer.Slice(0, take).ToArray();
@@ -329,6 +344,8 @@ public sealed partial class EmulatedSession
 
         AgentConnection? connection;
         ITargetProcess? program;
+        TaskCompletionSource? space;
+        TaskCompletionSource<HandshakeResponsePayload?>? handshake;
         lock (_gate)
         {
             CloseReason = reason;
@@ -337,15 +354,35 @@ public sealed partial class EmulatedSession
             _connection = null;
             program = _program;
             _program = null;
+            // Nothing acknowledges output any more: an output pump waiting for room in the window, or the
+            // handshake for its answer, would wait for ever.
+            (space, _space) = (_space, null);
+            handshake = _handshake;
         }
 
+        space?.TrySetResult();
+        handshake?.TrySetResult(null);
         connection?.Enqueue(ControlMessages.Frame(MessageTypes.ChannelClosed, ChannelClosedPayload(reason), DateTimeOffset.UtcNow));
         connection?.CloseAfterQueued();
-        if (program is not null)
+        try
         {
-            await program.DisposeAsync().ConfigureAwait(false);
+            if (program is not null)
+            {
+                await program.DisposeAsync().ConfigureAwait(false);
+            }
         }
+        finally
+        {
+            if (program is not null)
+            {
+                // A disposed program's output is never completed when it had not reached its end: the descriptor is
+                // closed before the event loop read the end of file (the leader was reaped while a child killed with it
+                // still held the terminal), or a detached process still holds it. The pumps take a cancelled read as the end.
+                program.Output.CancelPendingRead();
+                program.ErrorOutput?.CancelPendingRead();
+            }
 
-        _ended.TrySetResult();
+            _ended.TrySetResult();
+        }
     }
 }

@@ -59,7 +59,9 @@ public sealed partial class EmulatedSession
             Task wait;
             lock (_gate)
             {
-                if (_phase == AgentPhase.Ending && type is not (PayloadType.ExitCode or PayloadType.Output or PayloadType.StdErr))
+                // Once ended (channel_closed is sent) nothing more goes out, and nobody acknowledges what would.
+                if (State == EmulatedSessionState.Ended
+                    || (_phase == AgentPhase.Ending && type is not (PayloadType.ExitCode or PayloadType.Output or PayloadType.StdErr)))
                 {
                     return;
                 }
