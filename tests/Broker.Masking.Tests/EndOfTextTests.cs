@@ -114,6 +114,28 @@ public class EndOfTextTests
         }
     }
 
+    [Fact]
+    public void A_glued_token_cut_after_its_first_bytes_shows_at_most_those_bytes()
+    {
+        // Held only from its third byte on when glued to a path or a name, a head cut after one or two bytes released them;
+        // the next push must mask the rest, not show it whole because the head now starts before the scan's start.
+        foreach (var token in new[] { SecretCorpus.GitHubClassic, SecretCorpus.Npm, SecretCorpus.Slack })
+        {
+            foreach (var glue in new[] { "path/to/v1/", "MY_", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d path/" })
+            {
+                var text = $"x=1 {glue}{token}\nok\n";
+                var input = SecretCorpus.Bytes(text);
+                var head = text.IndexOf(token, StringComparison.Ordinal);
+                for (var at = head + 1; at <= head + 3; at++)
+                {
+                    var run = Mask.Run(input, Mask.SplitAt(input, at));
+                    run.ShouldNotLeak(token);
+                    run.Counts.Should().NotBeEmpty($"{glue}{token} cut at {at}");
+                }
+            }
+        }
+    }
+
     public static TheoryData<string> KeyLines() =>
     [
         string.Join("\n", SecretCorpus.PemBody.Take(4)) + "\n",
