@@ -136,6 +136,26 @@ public class EndOfTextTests
         }
     }
 
+    [Fact]
+    public void Access_key_ids_and_jwts_glued_or_not_leak_nothing_at_any_cut()
+    {
+        // Their detectors also skip a head that starts before the scan's start: a cut anywhere must still show no four bytes.
+        // (A JWT is looked for only after a byte that cannot be part of it: `MY_eyJ…` is not one, whole or cut.)
+        foreach (var (secret, glues) in new[] { (SecretCorpus.AccessKeyId, new[] { " ", " MY_", " path/" }), (SecretCorpus.Jwt, [" ", " path/", " abc/"]) })
+        {
+            foreach (var glue in glues)
+            {
+                var input = SecretCorpus.Bytes($"x=1{glue}{secret} ok\n");
+                for (var at = 1; at < input.Length; at++)
+                {
+                    var run = Mask.Run(input, Mask.SplitAt(input, at));
+                    run.ShouldNotLeak(secret);
+                    run.Counts.Should().NotBeEmpty($"{glue}{secret} cut at {at}");
+                }
+            }
+        }
+    }
+
     public static TheoryData<string> KeyLines() =>
     [
         string.Join("\n", SecretCorpus.PemBody.Take(4)) + "\n",
