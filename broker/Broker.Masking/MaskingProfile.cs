@@ -202,7 +202,9 @@ public sealed class MaskingProfile
     {
         if (text.Classes is null)
         {
-            // A text that keeps no classes of its own (a screen row) is classified whole, into the findings' scratch.
+            // A text that keeps no classes of its own (a screen row) is classified whole, into the findings' scratch. It was
+            // not appended to since the last scan but drawn again: what that scan's anchors did says nothing about it.
+            findings.Anchors.Forget();
             ScanClassified(new ScanText(text.Bytes, text.From, text.Final) { Classes = findings.ClassesOf(text.Bytes) }, secrets, findings);
             return;
         }

@@ -49,6 +49,49 @@ public class TokenRunsTests
         Assert.Equal([0, 151, 223], Anchors(bytes, 0, bytes.Length));
     }
 
+    [Fact]
+    public void Anchors_with_an_open_end_add_every_anchor_of_the_run_the_text_ends_with_whatever_its_length()
+    {
+        var random = new Random(23);
+        const string alphabet = "aZ09_-.~+/=aaaaZZZ999 \n:(";
+        for (var round = 0; round < 150; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(0, 200);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(6) == 0
+                    ? new string('x', random.Next(3, 23)) + alphabet[random.Next(alphabet.Length)]
+                    : alphabet[random.Next(alphabet.Length)].ToString());
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(text.ToString());
+            var classes = ByteClasses.Of(bytes);
+            var open = bytes.Length;
+            while (open > 0 && TokenRuns.IsTokenChar(bytes[open - 1]))
+            {
+                open--;
+            }
+
+            for (var from = 0; from <= bytes.Length; from++)
+            {
+                // The definition: the long runs' anchors before the open run, then each of its own anchors, one byte at a time.
+                var expected = PlainAnchors(bytes, from, open);
+                for (var q = Math.Max(from, open); q < bytes.Length; q++)
+                {
+                    if (q == open || !ByteClass.IsAlnum(bytes[q - 1]))
+                    {
+                        expected.Add(q);
+                    }
+                }
+
+                var visitor = new Collect([]);
+                TokenRuns.ForEachAnchor(classes, from, bytes.Length, open, ref visitor);
+                Assert.Equal(expected, visitor.Positions);
+            }
+        }
+    }
+
     private static List<int> Anchors(byte[] bytes, int from, int before)
     {
         var visitor = new Collect([]);

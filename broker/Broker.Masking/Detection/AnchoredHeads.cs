@@ -51,30 +51,36 @@ internal sealed class AnchoredHeads
     public void Scan(in ScanText text, Findings findings)
     {
         var bytes = text.Bytes;
-        var tail = text.Final ? bytes.Length : TokenRuns.TailStart(bytes);
-        // A head cut by the previous chunk and released (too short to hold) starts a little before the new text.
-        var from = Math.Max(0, text.From - _longestHead);
-        var visitor = new AnchorVisitor(this, text, findings);
-        TokenRuns.ForEachAnchor(text.Classes!, from, tail, ref visitor);
-
         // The run the text ends with may still grow into a token, however short it is yet: every anchor of it counts.
-        for (var anchor = tail; anchor < bytes.Length; anchor++)
-        {
-            if (anchor >= from && (anchor == tail || !ByteClass.IsAlnum(bytes[anchor - 1])))
-            {
-                Check(text, anchor, findings);
-            }
-        }
+        var open = text.Final ? bytes.Length : text.TokenTail;
+        // A head cut by the previous chunk and released (too short to hold) starts a little before the new text; of the
+        // anchors there, only those from the first that did something last time are looked at again.
+        var lower = Math.Max(0, text.From - _longestHead);
+        var from = findings.Anchors.Start(findings.Origin, lower);
+        findings.Anchors.Begin(findings.Origin, lower, bytes.Length);
+        var visitor = new AnchorVisitor(this, text, findings);
+        TokenRuns.ForEachAnchor(text.Classes!, from, bytes.Length, open, ref visitor);
     }
 
     private void Check(in ScanText text, int anchor, Findings findings)
     {
+        if (Offer(text, anchor, findings))
+        {
+            findings.Anchors.Active(findings.Origin, anchor);
+        }
+    }
+
+    /// <summary>Offers the anchor to the detectors that want it; false when none did (nothing was called).</summary>
+    private bool Offer(in ScanText text, int anchor, Findings findings)
+    {
         var bytes = text.Bytes;
+        var offered = false;
         foreach (var (detector, offset, marker) in _everyAnchor)
         {
             if (marker < 0 || text.At(anchor + offset) == marker || text.Open(anchor + offset))
             {
                 detector.OnAnchor(text, anchor, findings);
+                offered = true;
             }
         }
 
@@ -86,7 +92,7 @@ internal sealed class AnchoredHeads
             var bit = 1UL << (pair & 63);
             if ((word & bit) == 0)
             {
-                return;
+                return offered;
             }
 
             foreach (var head in _byPair[_pairsBefore[pair >> 6] + BitOperations.PopCount(word & (bit - 1))])
@@ -94,16 +100,20 @@ internal sealed class AnchoredHeads
                 Offer(text, anchor, head, findings);
             }
 
-            return;
+            return true;
         }
 
-        if (left == 1 && !text.Final)
+        if (left == 1 && !text.Final && _byFirst[bytes[anchor]].Length > 0)
         {
             foreach (var head in _byFirst[bytes[anchor]])
             {
                 Offer(text, anchor, head, findings);
             }
+
+            return true;
         }
+
+        return offered;
     }
 
     /// <summary>The head is there whole (a needle), or the text ends inside it (a prefix that may still become one).</summary>

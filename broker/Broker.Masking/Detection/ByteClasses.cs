@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -95,6 +96,29 @@ internal sealed class ByteClasses
 
     /// <summary>Classes of a whole text on its own (a screen row, a test's text).</summary>
     public static ByteClasses Of(ReadOnlySpan<byte> bytes) => new ByteClasses().Extend(bytes);
+
+    /// <summary>
+    /// The start of the run of set bits of <paramref name="map"/> that ends at <paramref name="end"/> (at most the text's
+    /// length): <paramref name="end"/> itself when the byte before it is not of the class. Word by word, not byte by byte.
+    /// </summary>
+    public static int RunStart(ReadOnlySpan<ulong> map, int end)
+    {
+        var w = end >> 6;
+        // The clear bits below `end` in its word (none when `end` starts a word: that word is not looked at).
+        var clear = ~map[w] & ((1UL << (end & 63)) - 1);
+        while (clear == 0)
+        {
+            if (w == 0)
+            {
+                return 0;
+            }
+
+            w--;
+            clear = ~map[w];
+        }
+
+        return (w * Block) + Block - BitOperations.LeadingZeroCount(clear);
+    }
 
     /// <summary>The bits of <paramref name="map"/> for bytes [<paramref name="position"/>, <paramref name="position"/> + 64): past the text they are clear.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

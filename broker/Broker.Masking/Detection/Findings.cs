@@ -27,6 +27,9 @@ internal sealed class Findings
     /// <summary>The needle hits of this stream's last search, so the look-behind is not searched again needlessly.</summary>
     public NeedleMemory Needles { get; } = new();
 
+    /// <summary>Where this stream's last anchored-head search found anchors that did something, so the look-behind is not checked again needlessly.</summary>
+    public AnchorMemory Anchors { get; } = new();
+
     public List<Candidate> Candidates { get; } = [];
 
     /// <summary>Where the scan's candidate pass found that a needle or a registered secret may start (scratch, reused).</summary>

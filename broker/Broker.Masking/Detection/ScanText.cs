@@ -29,6 +29,15 @@ internal readonly ref struct ScanText
 
     public int Length => Bytes.Length;
 
+    /// <summary>
+    /// Where the run of token characters the text ends with starts (<see cref="Length"/> when the text ends otherwise): the
+    /// part of the text that may still grow into a token. Read from <see cref="Classes"/>, a few word operations.
+    /// </summary>
+    public int TokenTail => ByteClasses.RunStart(Classes!.Token, Bytes.Length);
+
+    /// <summary>Where the run of base64 characters the text ends with starts (<see cref="Length"/> when the text ends otherwise).</summary>
+    public int Base64Tail => ByteClasses.RunStart(Classes!.Base64, Bytes.Length);
+
     /// <summary>True when the text ends at <paramref name="index"/> and more may still come.</summary>
     public bool Open(int index) => index >= Bytes.Length && !Final;
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 
 namespace Broker.Masking.Detection;
 
-/// <summary>What to do with each anchor <see cref="TokenRuns.ForEachAnchor{TVisitor}(ByteClasses, int, int, ref TVisitor)"/> finds.</summary>
+/// <summary>What to do with each anchor <see cref="TokenRuns.ForEachAnchor{TVisitor}(ByteClasses, int, int, int, ref TVisitor)"/> finds.</summary>
 internal interface IAnchorVisitor
 {
     void Anchor(int position);
@@ -27,28 +27,18 @@ internal static class TokenRuns
     /// <summary>Whether <paramref name="b"/> can be part of a token.</summary>
     public static bool IsTokenChar(byte b) => ByteClass.IsAlnum(b) || b is (byte)'_' or (byte)'-' or (byte)'.' or (byte)'~' or (byte)'+' or (byte)'/' or (byte)'=';
 
-    /// <summary>The start of the run of token characters that ends the text (the text's length when it ends otherwise).</summary>
-    public static int TailStart(ReadOnlySpan<byte> bytes)
-    {
-        var start = bytes.Length;
-        while (start > 0 && IsTokenChar(bytes[start - 1]))
-        {
-            start--;
-        }
-
-        return start;
-    }
-
     /// <summary>Calls <paramref name="visit"/> for every anchor of a long run in [<paramref name="from"/>, <paramref name="before"/>), in order.</summary>
     public static void ForEachAnchor<TVisitor>(ReadOnlySpan<byte> bytes, int from, int before, ref TVisitor visit)
         where TVisitor : struct, IAnchorVisitor, allows ref struct =>
-        ForEachAnchor(ByteClasses.Of(bytes), from, before, ref visit);
+        ForEachAnchor(ByteClasses.Of(bytes), from, before, before, ref visit);
 
     /// <summary>
-    /// Calls <paramref name="visit"/> for every anchor of a long run in [<paramref name="from"/>, <paramref name="before"/>)
-    /// of the text <paramref name="classes"/> describe, in order; <paramref name="before"/> is at most its length.
+    /// Calls <paramref name="visit"/> for every anchor in [<paramref name="from"/>, <paramref name="before"/>) of the text
+    /// <paramref name="classes"/> describe, in order: the anchors of long runs, and every anchor at or after
+    /// <paramref name="open"/>, the start of the run the text ends with, which may still grow however short it is yet
+    /// (<paramref name="before"/> when there is none). <paramref name="before"/> is at most the text's length.
     /// </summary>
-    public static void ForEachAnchor<TVisitor>(ByteClasses classes, int from, int before, ref TVisitor visit)
+    public static void ForEachAnchor<TVisitor>(ByteClasses classes, int from, int before, int open, ref TVisitor visit)
         where TVisitor : struct, IAnchorVisitor, allows ref struct
     {
         if (from >= before)
@@ -74,11 +64,13 @@ internal static class TokenRuns
             var nextTokens = tokenMap[w + 1];
             var starts = WindowStarts(tokens, nextTokens);
             var separators = tokens & ~alnum;
+            // The open run's positions in this block: its anchors count whatever its length.
+            var opened = open <= p ? ulong.MaxValue : open - p < Block ? ulong.MaxValue << (open - p) : 0;
             // Most blocks of ordinary output hold no window of MinRun token characters: their anchors are not worked out.
-            if ((starts | previousStarts) != 0)
+            if ((starts | previousStarts | opened) != 0)
             {
                 var anchors = (tokens & ~((tokens << 1) | previousTokens)) | (tokens & ((separators << 1) | previousSeparator));
-                anchors &= Covered(starts, previousStarts);
+                anchors &= Covered(starts, previousStarts) | opened;
                 while (anchors != 0)
                 {
                     var anchor = p + BitOperations.TrailingZeroCount(anchors);

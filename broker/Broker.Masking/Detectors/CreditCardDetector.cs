@@ -39,9 +39,18 @@ internal sealed class CreditCardDetector : Detector
             i = IsStart(text, start) ? Parse(text, start, findings) : SkipDigits(bytes, start);
         }
 
+        // The last few positions, whose nine bytes are not all there yet: only an issuer digit can start a number, so the
+        // others are passed over by their bits (bits past the text are clear).
         while (i < bytes.Length)
         {
-            i = IsStart(text, i) ? Parse(text, i, findings) : i + 1;
+            var issuers = ByteClasses.BitsAt(text.Classes!.Issuer, i);
+            if (issuers == 0)
+            {
+                break;
+            }
+
+            var start = i + BitOperations.TrailingZeroCount(issuers);
+            i = IsStart(text, start) ? Parse(text, start, findings) : start + 1;
         }
     }
 

@@ -175,6 +175,20 @@ internal sealed class KeyMaterialDetector : Detector
     private static void HoldOpenLine(in ScanText text, Findings findings)
     {
         var bytes = text.Bytes;
+        // A body of base64 characters lies in the run of token characters the text ends with, and only indentation
+        // stands between that run and its line's start: any other byte there (nearly every push of ordinary output
+        // ends inside a sentence) rules the open line out before it is looked for.
+        var indent = text.TokenTail;
+        while (indent > 0 && bytes[indent - 1] is (byte)' ' or (byte)'\t')
+        {
+            indent--;
+        }
+
+        if (indent > 0 && bytes[indent - 1] != (byte)'\n')
+        {
+            return;
+        }
+
         var last = LineStart(bytes, bytes.Length);
         var open = Line(bytes, last);
         if (open.Complete || open.BodyLength > LongestLine || bytes[open.BodyStart..].IndexOfAnyExcept(s_base64) >= 0)

@@ -36,7 +36,9 @@ internal sealed class TokenPrefixDetector : Detector
     {
         var rule = _rules[needle];
         var bytes = text.Bytes;
-        if (index < text.From || !ByteClass.MatchesAt(bytes, index, rule.Prefix) || !Bounded(rule, text.At(index - 1)))
+        // A head that starts before the scan's start is judged again: when its first bytes were released (a glued
+        // prefix is held only from its third byte on), what follows them is masked (see Findings.AddMatch).
+        if (!ByteClass.MatchesAt(bytes, index, rule.Prefix) || !Bounded(rule, text.At(index - 1)))
         {
             return;
         }
