@@ -139,8 +139,8 @@ public sealed partial class RecordingWriter
     /// (a stream keeps filling whole segments without regrowing), at least <see cref="InitialBatchBytes"/>, at most a
     /// segment. A typing session posts a few hundred bytes a flush interval; renting a whole segment for it each time
     /// was a fresh 1 MiB array per session per second that the shared pool could not cover (it keeps a few dozen per
-    /// size), on the large object heap: at 1,000 sessions a gigabyte a second and blocking gen2 collections of
-    /// 0.2-0.7 s (docs/BENCHMARKS.md, 2026-12-06 15:00).
+    /// size), on the large object heap: at 1,000 sessions about half a gigabyte a second, a large object heap of 6-8 GB
+    /// and a gen2 collection every few seconds (docs/BENCHMARKS.md, 2026-12-06 14:26).
     /// </summary>
     internal static int NextBatchBytes(int postedLength, int segmentBytes) =>
         Math.Min(segmentBytes, (int)Math.Max(InitialBatchBytes, BitOperations.RoundUpToPowerOf2((uint)postedLength)));
