@@ -90,6 +90,12 @@ internal sealed record HarnessOptions
 
     public IReadOnlyList<int> SessionCounts => Sessions ?? (Quick ? [1, 10] : [1, 100, 500, 1_000]);
 
+    /// <summary>
+    /// Interleaved rounds of the concurrency measurement (--rounds; default 1): each round runs every system in turn, so
+    /// a machine whose load changes during the run weighs on each system alike (A B A B).
+    /// </summary>
+    public int ConcurrencyRounds => Rounds ?? 1;
+
     public TimeSpan ConcurrencyWindow => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(20);
 
     public TimeSpan EchoPeriod { get; init; } = TimeSpan.FromSeconds(1);

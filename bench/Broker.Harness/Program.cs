@@ -130,22 +130,31 @@ if (options.Runs("concurrency") && !options.Quick)
 
 foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
 {
-    foreach (var system in systems)
+    for (var round = 1; round <= options.ConcurrencyRounds; round++)
     {
-        if (system == ssh && count > options.SshMaxSessions)
+        foreach (var system in systems)
         {
-            results.Notes.Add($"OpenSSH was not driven at {count} sessions (limit --ssh-max-sessions {options.SshMaxSessions}).");
-            continue;
-        }
+            if (system == ssh && count > options.SshMaxSessions)
+            {
+                if (round == 1)
+                {
+                    results.Notes.Add($"OpenSSH was not driven at {count} sessions (limit --ssh-max-sessions {options.SshMaxSessions}).");
+                }
 
-        await Step($"concurrency: {count} sessions on {system.Name}", async () =>
-        {
-            var result = await concurrency.RunAsync(system, count, options.ConcurrencyWindow, options.EchoPeriod, token).ConfigureAwait(false);
-            results.Concurrency.Add(result);
-            log.WriteLine($"   opened {result.Opened}/{count}, unresponsive {result.Unresponsive}, p99 {result.Echo?.P99:F2} ms, RSS/session {result.RssPerSessionKib:F0} KiB");
-            // Let the server reap the ended sessions before the next system is measured.
-            await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 1 : 5), token).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+                continue;
+            }
+
+            var label = options.ConcurrencyRounds > 1 ? $", round {round}" : string.Empty;
+            var thisRound = round;
+            await Step($"concurrency: {count} sessions on {system.Name}{label}", async () =>
+            {
+                var result = await concurrency.RunAsync(system, count, options.ConcurrencyWindow, options.EchoPeriod, token).ConfigureAwait(false) with { Round = thisRound };
+                results.Concurrency.Add(result);
+                log.WriteLine($"   opened {result.Opened}/{count}, unresponsive {result.Unresponsive}, p99 {result.Echo?.P99:F2} ms, RSS/session {result.RssPerSessionKib:F0} KiB, server CPU {result.CpuPercent:F1} %, harness CPU {result.HarnessCpuPercent:F1} %");
+                // Let the server reap the ended sessions before the next system is measured.
+                await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 1 : 5), token).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
     }
 }
 

@@ -54,6 +54,7 @@ internal sealed class ConcurrencyMeasurement
         try
         {
             var first = system.Server?.Sample();
+            var harnessFirst = HarnessCpu();
             var latencies = new ConcurrentQueue<double>();
             var unresponsive = 0;
             await Task.WhenAll(open.Select((terminal, index) => Task.Run(async () =>
@@ -64,6 +65,7 @@ internal sealed class ConcurrencyMeasurement
                 }
             }, cancellationToken))).ConfigureAwait(false);
             var last = system.Server?.Sample();
+            var harnessLast = HarnessCpu();
             return new ConcurrencyResult(
                 system.Name,
                 count,
@@ -73,7 +75,10 @@ internal sealed class ConcurrencyMeasurement
                 unresponsive + openFailures,
                 idle,
                 last,
-                first is { } a && last is { } b ? (b.CpuSeconds - a.CpuSeconds) / (b.Taken - a.Taken).TotalSeconds * 100 : null);
+                first is { } a && last is { } b ? (b.CpuSeconds - a.CpuSeconds) / (b.Taken - a.Taken).TotalSeconds * 100 : null)
+            {
+                HarnessCpuPercent = (harnessLast.Cpu - harnessFirst.Cpu).TotalSeconds / Stopwatch.GetElapsedTime(harnessFirst.Taken, harnessLast.Taken).TotalSeconds * 100,
+            };
         }
         finally
         {
@@ -91,6 +96,16 @@ internal sealed class ConcurrencyMeasurement
                 }
             })).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The harness's own CPU so far. Its sessions' client side (1,000 gRPC connections, or the direct PTY layer read in
+    /// process) shares the machine's cores with the server, so its share says how much of an echo's delay may be the client's.
+    /// </summary>
+    private static (TimeSpan Cpu, long Taken) HarnessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return (self.TotalProcessorTime, Stopwatch.GetTimestamp());
     }
 
     /// <summary>Returns false if any echo did not come back in time.</summary>
@@ -142,6 +157,12 @@ internal sealed record ConcurrencyResult(
     ServerSample? Loaded,
     double? CpuPercent)
 {
+    /// <summary>Which of the interleaved rounds (--rounds) this was, from 1.</summary>
+    public int Round { get; init; } = 1;
+
+    /// <summary>The harness process's own CPU during the typing window, % of one core (the sessions' client side).</summary>
+    public double? HarnessCpuPercent { get; init; }
+
     /// <summary>Server memory added per open session, KiB, by RSS.</summary>
     public double? RssPerSessionKib => Idle is { } idle && Loaded is { } loaded && Opened > 0 ? (loaded.RssKib - idle.RssKib) / (double)Opened : null;
 

@@ -178,14 +178,14 @@ internal static class MarkdownReport
     private static void Concurrency(StringBuilder md, BenchResults results, HarnessOptions options)
     {
         md.AppendLine("## 4. Concurrency and memory").AppendLine()
-          .AppendLine(CultureInfo.InvariantCulture, $"N interactive sessions open at once (opened 8 at a time); each types one key every {options.EchoPeriod.TotalSeconds:F0} s for {options.ConcurrencyWindow.TotalSeconds:F0} s and times its echo. Server memory is read from /proc before the sessions open and while they are all open: the broker process alone, or the sshd listener and every sshd process under it; shells are never counted. RSS counts shared pages in every process (it overstates many sshd processes); PSS divides them among their users. CPU is the server's, in % of one core, during the typing window. A session is unresponsive if it failed to open or any echo took over 5 s.")
+          .AppendLine(CultureInfo.InvariantCulture, $"N interactive sessions open at once (opened 8 at a time); each types one key every {options.EchoPeriod.TotalSeconds:F0} s for {options.ConcurrencyWindow.TotalSeconds:F0} s and times its echo. Server memory is read from /proc before the sessions open and while they are all open: the broker process alone, or the sshd listener and every sshd process under it; shells are never counted. RSS counts shared pages in every process (it overstates many sshd processes); PSS divides them among their users. CPU is the server's, in % of one core, during the typing window; harness CPU is the harness process's own (the sessions' client side: the broker's gRPC connections, or the direct PTY layer itself, which runs in the harness). With --rounds N the systems take turns N times (A B A B), each round a row. A session is unresponsive if it failed to open or any echo took over 5 s.")
           .AppendLine()
-          .AppendLine("| sessions | system | opened | open time s | echo p50 ms | echo p99 ms | echo max ms | unresponsive | server RSS idle → loaded MiB | RSS per session KiB | PSS per session KiB | server CPU % |")
-          .AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+          .AppendLine("| sessions | round | system | opened | open time s | echo p50 ms | echo p99 ms | echo max ms | unresponsive | server RSS idle → loaded MiB | RSS per session KiB | PSS per session KiB | server CPU % | harness CPU % |")
+          .AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.Concurrency)
         {
             var memory = r.Idle is { } i && r.Loaded is { } l ? $"{i.RssKib / 1024.0:F0} → {l.RssKib / 1024.0:F0}" : "n/a";
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Requested} | {r.System} | {r.Opened} | {r.OpenSeconds:F1} | {F(r.Echo?.P50, "F3")} | {F(r.Echo?.P99, "F3")} | {F(r.Echo?.Max, "F3")} | {r.Unresponsive} | {memory} | {F(r.RssPerSessionKib, "F0")} | {F(r.PssPerSessionKib, "F0")} | {F(r.CpuPercent, "F1")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Requested} | {r.Round} | {r.System} | {r.Opened} | {r.OpenSeconds:F1} | {F(r.Echo?.P50, "F3")} | {F(r.Echo?.P99, "F3")} | {F(r.Echo?.Max, "F3")} | {r.Unresponsive} | {memory} | {F(r.RssPerSessionKib, "F0")} | {F(r.PssPerSessionKib, "F0")} | {F(r.CpuPercent, "F1")} | {F(r.HarnessCpuPercent, "F1")} |");
         }
 
         md.AppendLine();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using Recorder.Format;
 using Recorder.Writing;
 
@@ -63,19 +64,18 @@ public sealed partial class RecordingWriter
 
         var length = prefix.Length + payload.Length;
         var needed = FileLayout.MaxRecordHeaderLength + length;
-        if (_batch.Length - _batchLength < needed || (_batchLength > 0 && _batchLength + needed > _options.SegmentBytes))
+        if (_batchLength > 0 && _batchLength + needed > _options.SegmentBytes)
         {
             PostBatchLocked();
             if (_fault is not null)
             {
                 return;
             }
+        }
 
-            if (_batch.Length < needed)
-            {
-                ArrayPool<byte>.Shared.Return(_batch);
-                _batch = ArrayPool<byte>.Shared.Rent(needed);
-            }
+        if (_batch.Length - _batchLength < needed)
+        {
+            GrowBatchLocked(_batchLength + needed);
         }
 
         var offset = NowOffset();
@@ -129,9 +129,29 @@ public sealed partial class RecordingWriter
             return;
         }
 
-        _batch = ArrayPool<byte>.Shared.Rent(_options.SegmentBytes);
+        _batch = ArrayPool<byte>.Shared.Rent(NextBatchBytes(_batchLength, _options.SegmentBytes));
         _batchLength = 0;
         _batchRecords = 0;
+    }
+
+    /// <summary>
+    /// The size of the batch after one of <paramref name="postedLength"/> bytes was handed off: as large as that one
+    /// (a stream keeps filling whole segments without regrowing), at least <see cref="InitialBatchBytes"/>, at most a
+    /// segment. A typing session posts a few hundred bytes a flush interval; renting a whole segment for it each time
+    /// was a fresh 1 MiB array per session per second that the shared pool could not cover (it keeps a few dozen per
+    /// size), on the large object heap: at 1,000 sessions about half a gigabyte a second, a large object heap of 6-8 GB
+    /// and a gen2 collection every few seconds (docs/BENCHMARKS.md, 2026-12-06 14:26).
+    /// </summary>
+    internal static int NextBatchBytes(int postedLength, int segmentBytes) =>
+        Math.Min(segmentBytes, (int)Math.Max(InitialBatchBytes, BitOperations.RoundUpToPowerOf2((uint)postedLength)));
+
+    /// <summary>Moves the batch to an array of at least <paramref name="required"/> bytes, doubling up to a segment.</summary>
+    private void GrowBatchLocked(int required)
+    {
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(required, Math.Min(_options.SegmentBytes, _batch.Length * 2)));
+        _batch.AsSpan(0, _batchLength).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_batch);
+        _batch = grown;
     }
 
     /// <summary>Called by the <see cref="FlushClock"/> every flush interval: hands the batch to the background task and asks for a checkpoint.</summary>

@@ -22,6 +22,12 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     /// <summary>Largest JSON payload of a structured record (command, approval, notice...).</summary>
     public const int MaxStructuredPayloadBytes = 1024 * 1024;
 
+    /// <summary>
+    /// The first batch's size: below the large object heap's threshold, so the batches of many quiet sessions are
+    /// ordinary pooled arrays; a batch grows by doubling up to <see cref="RecordingWriterOptions.SegmentBytes"/>.
+    /// </summary>
+    internal const int InitialBatchBytes = 16 * 1024;
+
     private readonly Lock _gate = new();
     private readonly Stream _destination;
     private readonly RecordingSigningKey _key;
@@ -63,7 +69,7 @@ public sealed partial class RecordingWriter : IAsyncDisposable
         };
         _headerBody = HeaderCodec.Encode(Header);
         _maxChunk = options.SegmentBytes - FileLayout.MaxRecordHeaderLength - 1;
-        _batch = ArrayPool<byte>.Shared.Rent(options.SegmentBytes);
+        _batch = ArrayPool<byte>.Shared.Rent(Math.Min(options.SegmentBytes, InitialBatchBytes));
         // The queue itself is unbounded: the backlog bounds it in bytes, and appends are never refused
         // for lack of a queue slot (they hold the writer's lock and cannot wait).
         _queue = Channel.CreateUnbounded<WriterWork>(new UnboundedChannelOptions { SingleReader = true });
