@@ -54,7 +54,7 @@ public class TokenFormatSplitTests
 
     // A Telegram bot token is the bot's public numeric id, a colon, then the secret: the id is found as part of the token
     // only once the colon and the head after it arrive, so a cut inside the id shows the digits before the cut.
-    private static string Confidential(TokenFormat format) =>
+    internal static string Confidential(TokenFormat format) =>
         format.Format == "Telegram bot token" ? format.Secret[(format.Secret.IndexOf(':', StringComparison.Ordinal) + 1)..] : format.Secret;
 
     /// <summary>No four bytes of the secret show that the whole push does not show (its line may share words with it).</summary>
