@@ -34,7 +34,7 @@ public sealed class BatchSizeTests : IDisposable
             time.Advance(TimeSpan.FromSeconds(1));
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            allocated.Should().BeLessThan(sessions * 64L * 1024, "a flush of two one-byte records takes a small batch, not a {0}-byte segment", options.SegmentBytes);
+            allocated.Should().BeLessThan(sessions * 8L * 1024, "a flush of two one-byte records takes a small batch, not a {0}-byte segment", options.SegmentBytes);
             foreach (var destination in destinations)
             {
                 var result = await PollAsync(() => TestRecordings.Verify(destination.Snapshot(), _key), r => r.VerifiedRecords == 2);
