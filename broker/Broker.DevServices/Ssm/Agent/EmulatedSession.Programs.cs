@@ -373,14 +373,11 @@ public sealed partial class EmulatedSession
         }
         finally
         {
-            if (program is not null)
-            {
-                // A disposed program's output is never completed when it had not reached its end: the descriptor is
-                // closed before the event loop read the end of file (the leader was reaped while a child killed with it
-                // still held the terminal), or a detached process still holds it. The pumps take a cancelled read as the end.
-                program.Output.CancelPendingRead();
-                program.ErrorOutput?.CancelPendingRead();
-            }
+            // A disposed program's output is never completed when it had not reached its end: the descriptor is
+            // closed before the event loop read the end of file (the leader was reaped while a child killed with it
+            // still held the terminal), or a detached process still holds it. The pumps take a cancelled read as the end.
+            program?.Output.CancelPendingRead();
+            program?.ErrorOutput?.CancelPendingRead();
 
             _ended.TrySetResult();
         }
