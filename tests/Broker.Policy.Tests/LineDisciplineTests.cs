@@ -140,6 +140,21 @@ public sealed class LineDisciplineTests
     }
 
     [Fact]
+    public void The_editors_echo_of_typed_keys_is_marked_as_echo_and_the_brokers_messages_are_not()
+    {
+        AtPrompt();
+        _gate.Refuse = true;
+
+        Type("g");
+        Type("h\u007f");
+        Type("\r");
+
+        var shown = _actions.OfType<LineAction.ToAgent>().Select(a => (a.Echo, Text: Encoding.UTF8.GetString(a.Data))).ToList();
+        string.Concat(shown.Where(a => a.Echo).Select(a => a.Text)).Should().StartWith("gh").And.Contain("\r\n");
+        shown.Where(a => !a.Echo).Select(a => a.Text).Should().Equal("broker: refused\r\n");
+    }
+
+    [Fact]
     public void A_refused_command_shows_the_message_and_only_an_empty_line_reaches_the_shell()
     {
         AtPrompt();

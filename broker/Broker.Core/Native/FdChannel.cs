@@ -30,8 +30,10 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     private readonly Lock _gate = new();
     private readonly long _token;
     private readonly bool _streams;
-    // Touched only by the loop thread (reads are one-shot: one wake-up at a time).
+    // Touched only by the read cycle (reads are one-shot: one wake-up at a time).
     private int _readBudget = ReadBudget;
+    // Under _gate. True while the loop waits to read; false while a read cycle (a wake-up's reads and its flush) holds
+    // the pipe's writer, which only one thread may touch.
     private bool _readArmed;
     private TaskCompletionSource? _writable;
     private bool _closed;
@@ -70,7 +72,7 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     /// <summary>Watches <paramref name="fd"/> only to wait for writability.</summary>
     public static FdChannel ForWriting(UnixFileDescriptor fd, FdEventLoop loop) => new(fd, loop, readable: false);
 
-    /// <summary>Bytes read from the descriptor; completes at end of file.</summary>
+    /// <summary>Bytes read from the descriptor; completes at end of file, and when the channel is disposed.</summary>
     public PipeReader Output => _pipe?.Reader ?? throw new InvalidOperationException("The channel is write-only.");
 
     public void OnReady(uint events)
@@ -174,14 +176,16 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
     {
         lock (_gate)
         {
-            if (_closed)
+            if (!_closed)
             {
+                _readArmed = true;
+                RearmLocked();
                 return;
             }
-
-            _readArmed = true;
-            RearmLocked();
         }
+
+        // Disposed while this read cycle held the writer: the cycle completes it, as no other thread may touch it.
+        _pipe!.Writer.Complete();
     }
 
     private void RearmLocked()
@@ -229,9 +233,14 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Stops watching and closes the descriptor. The output completes (no reader waits forever on a disposed channel):
+    /// here when no read cycle holds the pipe's writer, otherwise when that cycle ends.
+    /// </summary>
     public void Dispose()
     {
         TaskCompletionSource? writable;
+        bool idle;
         lock (_gate)
         {
             if (_closed)
@@ -240,13 +249,20 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
             }
 
             _closed = true;
+            // Armed means waiting for the loop, so no thread is using the writer and none will: OnReady and ArmRead
+            // see _closed under this lock.
+            idle = _readArmed;
             writable = _writable;
             _writable = null;
         }
 
         _loop.Remove(_fd.Fd, _token);
         writable?.TrySetResult();
-        // The pipe's writer belongs to the loop thread; the reader side is cancelled by its owner.
+        if (idle)
+        {
+            _pipe!.Writer.Complete();
+        }
+
         _fd.Dispose();
     }
 }

@@ -9,8 +9,10 @@ public sealed partial class Session
     /// <summary>
     /// Shows the client terminal output that the broker itself produced (its line editor's echo), in order with the
     /// rest and through the same filter: what the agent types is masked like what the program prints.
+    /// <paramref name="echo"/>: the bytes are the line editor's echo of keys the agent just typed, released as the
+    /// terminal's own echo of typed keys is (without waiting for the hold delay).
     /// </summary>
-    public async ValueTask ShowAsync(OutputChannel stream, ReadOnlyMemory<byte> data)
+    public async ValueTask ShowAsync(OutputChannel stream, ReadOnlyMemory<byte> data, bool echo = false)
     {
         if (_ended || _abandon.IsCancellationRequested)
         {
@@ -19,7 +21,7 @@ public sealed partial class Session
 
         try
         {
-            await _output.ShowAsync(stream, data).ConfigureAwait(false);
+            await _output.ShowAsync(stream, data, echo).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or ObjectDisposedException)
         {

@@ -96,14 +96,24 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         }
     }
 
-    /// <summary>Shows output the broker itself produced (its line editor's echo), through the filter, in order with the rest.</summary>
-    public async ValueTask ShowAsync(OutputChannel channel, ReadOnlyMemory<byte> data)
+    /// <summary>
+    /// Shows output the broker itself produced (its line editor's echo), through the filter, in order with the rest.
+    /// <paramref name="echo"/>: the bytes are the line editor's echo of the agent's keys, which, when they are all that
+    /// is held, are released at once as the terminal's echo of typed keys is (the same argument, docs/masking.md).
+    /// </summary>
+    public async ValueTask ShowAsync(OutputChannel channel, ReadOnlyMemory<byte> data, bool echo = false)
     {
         await _gate.WaitAsync(_abandon).ConfigureAwait(false);
         try
         {
             ApplyResize();
+            var heldBefore = _filter.HasHeldBytes;
             _filter.Push(channel, data.Span, this);
+            if (echo && !heldBefore && _filter.HasHeldBytes)
+            {
+                _filter.TryFlushEcho(this);
+            }
+
             await EmitAsync().ConfigureAwait(false);
         }
         finally

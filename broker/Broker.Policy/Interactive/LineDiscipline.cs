@@ -355,7 +355,7 @@ public sealed class LineDiscipline
 
         if (!echo.IsEmpty)
         {
-            actions.Add(new LineAction.ToAgent(echo.ToArray()));
+            actions.Add(new LineAction.ToAgent(echo.ToArray(), Echo: true));
         }
 
         _echo.ResetWrittenCount();

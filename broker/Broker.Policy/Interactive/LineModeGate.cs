@@ -43,8 +43,12 @@ public abstract record LineAction
     /// </summary>
     public sealed record ToShell(byte[] Data, bool Record, bool Typed = false) : LineAction;
 
-    /// <summary>Bytes shown to the agent as terminal output (the broker's own echo and messages).</summary>
-    public sealed record ToAgent(byte[] Data) : LineAction;
+    /// <summary>
+    /// Bytes shown to the agent as terminal output (the broker's own echo and messages). <paramref name="Echo"/> is true
+    /// for the line editor's echo of keys the agent typed: what the agent already knows, so its session may release it
+    /// without waiting for the masker's hold delay.
+    /// </summary>
+    public sealed record ToAgent(byte[] Data, bool Echo = false) : LineAction;
 
     /// <summary>
     /// Turns the terminal's own echo on (a program is about to run: it comes on before the shell can read the command's

@@ -121,7 +121,7 @@ internal sealed class LineModeSession : ILineHoldSink
                         await session.WriteToTargetAsync(toShell.Data, record, CancellationToken.None).ConfigureAwait(false);
                         break;
                     case LineAction.ToAgent toAgent:
-                        await session.ShowAsync(OutputChannel.Terminal, toAgent.Data).ConfigureAwait(false);
+                        await session.ShowAsync(OutputChannel.Terminal, toAgent.Data, toAgent.Echo).ConfigureAwait(false);
                         break;
                     case LineAction.TerminalEcho echo:
                         session.SetTerminalEcho(echo.Enabled);

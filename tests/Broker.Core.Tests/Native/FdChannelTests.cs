@@ -3,7 +3,10 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Broker.Core.Tests.Native;
 
-/// <summary>A program's output pipe read in larger gulps once it streams: every byte still arrives, in order.</summary>
+/// <summary>
+/// A program's output pipe read in larger gulps once it streams: every byte still arrives, in order; and a disposed
+/// channel's output completes, so no reader waits on it forever.
+/// </summary>
 public sealed class FdChannelTests
 {
     private const int F_GETPIPE_SZ = 1032;
@@ -37,6 +40,79 @@ public sealed class FdChannelTests
         var received = await ReadToEndAsync(channel);
         await writer.WaitAsync(TimeSpan.FromMinutes(1));
         received.Should().Equal(data);
+    }
+
+    [Fact]
+    public async Task Disposing_a_channel_whose_program_still_holds_the_pipe_completes_its_output()
+    {
+        var (readEnd, writeEnd) = NewPipe();
+        using var program = new SafeFileHandle(writeEnd, ownsHandle: true);
+        var channel = FdChannel.ForReading(new UnixFileDescriptor(readEnd), FdEventLoop.Shared);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var read = channel.Output.ReadAsync(timeout.Token).AsTask();
+
+        channel.Dispose();
+
+        var result = await read;
+        result.IsCompleted.Should().BeTrue("the channel is gone although the other end of its pipe is still open");
+        result.Buffer.IsEmpty.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Disposing_a_channel_paused_by_an_unread_backlog_completes_its_output_after_the_backlog()
+    {
+        var (readEnd, writeEnd) = NewPipe();
+        var channel = FdChannel.ForReading(new UnixFileDescriptor(readEnd), FdEventLoop.Shared);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var written = 0L;
+        var writer = Task.Run(() =>
+        {
+            using var stream = new FileStream(new SafeFileHandle(writeEnd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+            var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, (byte)'x');
+            try
+            {
+                while (!timeout.IsCancellationRequested)
+                {
+                    stream.Write(chunk);
+                    Interlocked.Add(ref written, chunk.Length);
+                }
+            }
+            catch (IOException)
+            {
+                // The read end was closed: the channel is disposed.
+            }
+        });
+
+        // Past the pipe's pause threshold (1 MiB unread) the loop's read cycle waits on its flush, holding the writer.
+        while (true)
+        {
+            var backlog = await channel.Output.ReadAsync(timeout.Token);
+            if (backlog.Buffer.Length >= 1024 * 1024)
+            {
+                channel.Output.AdvanceTo(backlog.Buffer.Start);
+                break;
+            }
+
+            channel.Output.AdvanceTo(backlog.Buffer.Start, backlog.Buffer.End);
+        }
+
+        channel.Dispose();
+
+        var received = 0L;
+        while (true)
+        {
+            var result = await channel.Output.ReadAsync(timeout.Token);
+            received += result.Buffer.Length;
+            channel.Output.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await writer.WaitAsync(timeout.Token);
+        received.Should().BeGreaterThanOrEqualTo(1024 * 1024).And.BeLessThanOrEqualTo(Interlocked.Read(ref written));
     }
 
     private static async Task<byte[]> ReadToEndAsync(FdChannel channel)

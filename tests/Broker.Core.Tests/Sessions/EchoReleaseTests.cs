@@ -11,6 +11,7 @@ namespace Broker.Core.Tests.Sessions;
 /// A terminal read that is the echo of keys the client just typed, and all that the filter holds, is released at once
 /// (the hold delay firing now); output the program produced on its own waits the whole delay. The clock is a
 /// <see cref="FakeTimeProvider"/> that these tests advance only where they say so: a release before that is the echo path.
+/// The line-mode editor's echo of typed keys, which the broker shows itself, is released the same way.
 /// </summary>
 public sealed class EchoReleaseTests
 {
@@ -195,6 +196,52 @@ public sealed class EchoReleaseTests
             time.Advance(HoldDelay);
             filter.Flushes.Should().Be(1);
             Released(events).Should().Equal("g"u8.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task The_line_editors_echo_of_a_typed_key_is_released_without_waiting_for_the_hold_delay()
+    {
+        var (output, filter, events, _) = Create();
+        using (output)
+        {
+            await output.ShowAsync(OutputChannel.Terminal, "g"u8.ToArray(), echo: true).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            filter.EchoFlushes.Should().Be(1);
+            Released(events).Should().Equal("g"u8.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task The_brokers_own_messages_wait_for_the_hold_delay()
+    {
+        var (output, filter, events, time) = Create();
+        using (output)
+        {
+            await output.ShowAsync(OutputChannel.Terminal, "broker: held\r\n"u8.ToArray()).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            filter.EchoFlushes.Should().Be(0);
+            events.Reader.TryRead(out _).Should().BeFalse();
+            time.Advance(HoldDelay);
+            filter.Flushes.Should().Be(1);
+        }
+    }
+
+    [Fact]
+    public async Task The_line_editors_echo_after_the_programs_held_output_waits_for_the_hold_delay()
+    {
+        var (output, filter, events, time) = Create();
+        using (output)
+        {
+            // The shell printed `g` on its own (held); the editor's echo after it is not all that is held.
+            await PushAsync(output, "g"u8.ToArray());
+            await output.ShowAsync(OutputChannel.Terminal, "h"u8.ToArray(), echo: true).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            filter.EchoFlushes.Should().Be(0);
+            events.Reader.TryRead(out _).Should().BeFalse();
+            time.Advance(HoldDelay);
+            filter.Flushes.Should().Be(1);
+            Released(events).Should().Equal("gh"u8.ToArray());
         }
     }
 

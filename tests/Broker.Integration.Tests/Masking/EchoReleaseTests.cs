@@ -27,6 +27,15 @@ public sealed class StoppedClockMaskingFixture : BrokerFixture
         return terminal;
     }
 
+    /// <summary>Opens a line-mode terminal (the broker edits the line and echoes it) once the shell's first prompt is shown.</summary>
+    public async Task<TerminalClient> OpenLineTerminalAsync()
+    {
+        var token = Broker.Identity.Dev.DevIssuer.LoadOrCreate(DataDirectory, Clock).Mint($"line-{Guid.NewGuid():n}", [], TimeSpan.FromHours(1));
+        var terminal = await TerminalClient.OpenAsync(Client(token));
+        await terminal.WaitForOutputAsync("$ ");
+        return terminal;
+    }
+
     /// <summary>Moves the broker's clock to the real time (only once no session of the test runs any more).</summary>
     public void CatchUp()
     {
@@ -42,7 +51,8 @@ public sealed class StoppedClockMaskingFixture : BrokerFixture
 
 /// <summary>
 /// Through a real broker, PTY and bash: the echo of a key that may start a secret (typed after the line was erased, as
-/// the echo benchmark does) reaches the agent without the hold delay, and a token whose first letter was such an echo
+/// the echo benchmark does, or at a line-mode prompt, where the broker echoes it) reaches the agent without the hold
+/// delay, and a token whose first letter was such an echo
 /// is still masked when the program prints the rest, for the agent, an observer and the recording.
 /// </summary>
 public sealed class EchoReleaseTests : IClassFixture<StoppedClockMaskingFixture>
@@ -72,6 +82,28 @@ public sealed class EchoReleaseTests : IClassFixture<StoppedClockMaskingFixture>
         }
 
         await terminal.SendAsync(ClearLine + "exit\r");
+        await terminal.WaitForExitAsync();
+    }
+
+    [Fact]
+    public async Task Keys_that_may_start_a_secret_typed_at_a_line_mode_prompt_echo_without_the_hold_timer()
+    {
+        await using var terminal = await _broker.OpenLineTerminalAsync();
+        await terminal.SendAsync("echo");
+        await terminal.WaitForOutputAsync("echo");
+
+        // The broker's line editor echoes each key itself; a word-start key the masker holds comes out only as an echo.
+        foreach (var key in "gxseA")
+        {
+            await terminal.SendAsync(" ");
+            var before = terminal.OutputBytes.Length;
+            await terminal.SendAsync(key.ToString());
+            await terminal.WaitUntilAsync(() => terminal.OutputBytes.AsSpan(before).Contains((byte)key), $"the line editor's echo of '{key}'", seconds: 60);
+        }
+
+        await terminal.SendAsync("\r");
+        await terminal.WaitForOutputAsync("g x s e A\r\n", occurrences: 2);
+        await terminal.SendAsync("exit\r");
         await terminal.WaitForExitAsync();
     }
 
