@@ -92,6 +92,23 @@ public class GluedJwtTests
     }
 
     [Fact]
+    public void A_glued_jwt_cut_anywhere_with_the_hold_delay_passing_shows_no_four_bytes()
+    {
+        // The hold delay fires after every push: whatever a cut left held goes out by the flush rule, and the rest is masked.
+        foreach (var jwt in s_jwts)
+        {
+            var text = $"export MY_{jwt}\nnext\n";
+            var input = SecretCorpus.Bytes(text);
+            for (var at = 1; at < input.Length; at++)
+            {
+                var (output, _) = Mask.OnScreen(input, Mask.SplitAt(input, at), flush: true);
+                new MaskRun(Encoding.UTF8.GetString(output), [output], new Dictionary<string, long>()).ShouldNotLeak(jwt);
+                Encoding.UTF8.GetString(output).Should().Contain("[MASKED:jwt]", $"split at {at}");
+            }
+        }
+    }
+
+    [Fact]
     public void A_glued_jwt_split_across_two_streams_is_masked_at_every_point()
     {
         // The name on one stream and the token on the other read as one glued token on the agent's terminal.
