@@ -27,7 +27,9 @@ internal static class MaskingCpuTime
         foreach (var corpus in new[] { "ordinary", "secret-dense" }.Where(c => onlyCorpus is null || c == onlyCorpus))
         {
             var input = corpus == "ordinary" ? MaskingCorpora.Ordinary(Size) : MaskingCorpora.SecretDense(Size);
-            foreach (var chunk in new[] { 1024, 65536 }.Where(c => onlyChunk is null || c == onlyChunk))
+            // 4 KiB is what a bulk stream through a PTY arrives in: a read of the master returns at most the line
+            // discipline's 4095-byte buffer, and each read is one push (docs/BENCHMARKS.md, "masking speed, ninth round").
+            foreach (var chunk in new[] { 1024, 4096, 65536 }.Where(c => onlyChunk is null || c == onlyChunk))
             {
                 var best = double.MaxValue;
                 var allocated = 0L;

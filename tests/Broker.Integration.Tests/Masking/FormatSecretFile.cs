@@ -15,6 +15,9 @@ internal static class FormatSecretFile
     private static readonly string ZeroWidthToken = "ghp_Q7tXk2Lm9QwZ4vNb8Yc1Hd6Jf3Sg5Pa0Ue7r";
     private static readonly string GluedToken = "ghp_Y2bNq8Lm3QwZ4vTb8Yc1Hd6Jf3Sg5Pa0Ue9w";
     private static readonly string Jwt = Base64Url("{ \"alg\": \"HS256\", \"typ\": \"JWT\" }") + "." + Base64Url("{ \"sub\": \"agent\" }") + ".Zq4Xn8Lw2Rv7Tb5Ym1Kc9Hs3Jd6Fg0Pa3Qe";
+    // Glued to a name by `_` and to a path by `-`: both bytes are base64url, so the JWT's start is found by its header.
+    private static readonly string GluedJwt = Base64Url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + Base64Url("{\"sub\":\"deployer\",\"iat\":1764000000}") + ".Kc9Hs3Jd6Fg0Pa3QeZq4Xn8Lw2Rv7Tb5Ym1Wd";
+    private static readonly string PathJwt = Base64Url("{ \"kid\": \"k7\", \"alg\": \"RS256\" }") + "." + Base64Url("{\"aud\":\"api\"}") + ".Tb5Ym1Wd2Rv7Kc9Hs3Jd6Fg0Pa3QeZq4Xn8Lw";
     private static readonly string DbPass = "Vq7-mTz2.Rk9Lx";
     private static readonly string Passphrase = "tR8-Kw3.pZ6Ym2";
     private static readonly string Pwd = "Hq5vX2-nB8mW";
@@ -30,7 +33,7 @@ internal static class FormatSecretFile
     /// <summary>Every secret value that must not show (for the key bodies: every line).</summary>
     private static IEnumerable<string> FixedSecrets =>
     [
-        SecretAccessKey, SessionToken, TabSecret, ZeroWidthToken, GluedToken, Jwt, DbPass, Passphrase, Pwd, XmlPassword, AccountKey,
+        SecretAccessKey, SessionToken, TabSecret, ZeroWidthToken, GluedToken, Jwt, GluedJwt, PathJwt, DbPass, Passphrase, Pwd, XmlPassword, AccountKey,
         GoogleKey, TitleToken, ClipboardToken, Card, .. Ssh2Body, .. PuttyBody[..^1],
     ];
 
@@ -65,6 +68,8 @@ internal static class FormatSecretFile
             token {ZeroWidthToken[..10]}{"\u200B"}{ZeroWidthToken[10..]} pushed
             export MY_{GluedToken}
             Authorization: Bearer {Jwt}
+            export ID_TOKEN_{GluedJwt}
+            GET /v1/session-{PathJwt}/status
             DB_PASS={DbPass}
             passphrase={Passphrase}
             pwd={Pwd}

@@ -62,6 +62,27 @@ public sealed class SessionMaskingTests : IClassFixture<MaskingBrokerFixture>
     }
 
     [Fact]
+    public async Task Exec_jwt_glued_to_a_name_and_split_across_stdout_and_stderr_is_masked_everywhere()
+    {
+        // `export MY_e` on stdout, released (a glued head is held only once it is whole), and the JWT's rest on stderr once
+        // the agent has it: the agent's terminal reads `MY_eyJ…`, a JWT glued to a name, so the rest is masked.
+        var jwt = "eyJhbGciOiJIUzI1NiJ9." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_') +
+            ".Zq4Xn8Lw2Rv7Tb5Ym1Kc9Hs3Jd6Fg0Pa3Qe";
+        var script = $"printf 'export MY_{Octal(jwt[..1])}'; read -r _; printf '{Octal(jwt[1..])}\\n' >&2; echo done-$((6*7)) >&2";
+
+        var result = await ExecResult.RunAsync(
+            _broker.Client(_broker.Token("glued-jwt-streams")), new Broker.Protocol.V1.ExecStart { Target = "local", Script = script }, stdin: null, answer: ("MY_e", "go\n"u8.ToArray()));
+
+        result.Exit!.Code.Should().Be(0);
+        var seen = result.Stdout.Concat(result.Stderr).ToArray();
+        SessionTraces.ShouldNotContain(seen, [jwt[1..]], "what the agent received");
+        result.StderrText.Should().Contain("[MASKED:jwt]").And.Contain("done-42");
+        var traces = await SessionTraces.CollectAsync(_broker, result.SessionId);
+        traces.ShouldNotLeak(jwt[1..]);
+        traces.Events.OfType<MaskingCountsEvent>().Should().ContainSingle().Which.Counts.Should().ContainKey("jwt");
+    }
+
+    [Fact]
     public async Task Exec_cat_of_every_format_the_issue_found_shows_only_masks_everywhere()
     {
         var (file, secrets) = await FormatSecretFile.WriteAsync();
