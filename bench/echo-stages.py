@@ -35,6 +35,8 @@ def main(broker_path, harness_path, freq=1e9):
     by_condition = {}
     with open(harness_path) as f:
         for line in f:
+            if line.startswith("#"):
+                continue
             *system, condition, sent, received = line.split()
             system = " ".join(system)
             if system != "broker":

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Broker.Harness.Systems;
 using Broker.Harness.Terminals;
@@ -58,11 +59,21 @@ internal sealed class EchoMeasurement
                     }
 
                     var stamps = new List<(long Sent, long Received)>(perBlock);
+                    var streamedBefore = stream?.Output.Received ?? 0;
+                    var typingStarted = Stopwatch.GetTimestamp();
                     var misses = await TypeAsync(typing[system.Name], perBlock, results[system.Name].Latencies, stamps, cancellationToken).ConfigureAwait(false);
                     if (s_samplesPath is not null)
                     {
                         var condition = streamFile is null ? "idle" : "streaming";
                         await File.AppendAllLinesAsync(s_samplesPath, stamps.Select(s => $"{system.Name} {condition} {s.Sent} {s.Received}"), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (stream is not null)
+                    {
+                        // The other session's rate while the keys were typed: a system that streams faster loads the machine more.
+                        var streamed = stream.Output.Received - streamedBefore;
+                        var seconds = Stopwatch.GetElapsedTime(typingStarted).TotalSeconds;
+                        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {system.Name}: the other session streamed {streamed / seconds / 1e6:F1} MB/s during block {block}"));
                     }
 
                     results[system.Name] = results[system.Name] with { Misses = results[system.Name].Misses + misses };

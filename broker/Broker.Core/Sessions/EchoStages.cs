@@ -92,9 +92,10 @@ public static class EchoStages
         var count = Math.Min(s_count, Capacity);
         using var writer = new StreamWriter(path);
         writer.WriteLine("# " + string.Join(' ', Enum.GetNames<Stage>()) + " (Stopwatch ticks, frequency " + Stopwatch.Frequency.ToString(CultureInfo.InvariantCulture) + ")");
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < count * StageCount; i++)
         {
-            writer.WriteLine(string.Join(' ', s_ring.AsSpan(i * StageCount, StageCount).ToArray().Select(t => t.ToString(CultureInfo.InvariantCulture))));
+            writer.Write(s_ring[i]);
+            writer.Write((i + 1) % StageCount == 0 ? '\n' : ' ');
         }
     }
 }
