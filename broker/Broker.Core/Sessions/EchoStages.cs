@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Broker.Core.Sessions;
 
@@ -38,64 +38,31 @@ public static class EchoStages
         FrameWritten,
     }
 
-    private const int Capacity = 1 << 16;
-    private const int StageCount = (int)Stage.FrameWritten + 1;
     private static readonly string? s_path = Environment.GetEnvironmentVariable("BROKER_ECHO_STAGES") is { Length: > 0 } path ? path : null;
-    private static readonly long[] s_ring = s_path is null ? [] : new long[Capacity * StageCount];
-    private static readonly long[] s_current = new long[StageCount];
-    private static object? s_session;
-    private static int s_count;
+    private static readonly EchoStageRecorder? s_recorder = s_path is null ? null : new EchoStageRecorder(1 << 16, Stopwatch.GetTimestamp);
+    private static readonly PosixSignalRegistration? s_onTerminate = s_path is null ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Dump());
 
     /// <summary>Whether stamps are being taken.</summary>
     public static bool Enabled => s_path is not null;
-
-    private static readonly System.Runtime.InteropServices.PosixSignalRegistration? s_onTerminate = s_path is null
-        ? null
-        : System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => Dump(s_path));
 
     static EchoStages()
     {
         if (s_path is not null)
         {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Dump(s_path);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Dump();
         }
     }
 
     /// <summary>A one-key frame of <paramref name="session"/> arrived: the stamps start over for it.</summary>
-    public static void KeyReceived(object session)
-    {
-        Array.Clear(s_current);
-        s_current[(int)Stage.KeyReceived] = Stopwatch.GetTimestamp();
-        Volatile.Write(ref s_session, session);
-    }
+    public static void KeyReceived(object session) => s_recorder?.KeyReceived(session);
 
-    /// <summary>Stamps <paramref name="stage"/> of the followed key if <paramref name="session"/> is its session and the stage is not stamped yet.</summary>
-    public static void Mark(object? session, Stage stage)
-    {
-        if (Volatile.Read(ref s_session) is not { } followed || (session is not null && !ReferenceEquals(followed, session)) || s_current[(int)stage] != 0)
-        {
-            return;
-        }
+    /// <summary>Stamps <paramref name="stage"/> of the followed key if <paramref name="session"/> (null: any) is its session and the stage is not stamped yet.</summary>
+    public static void Mark(object? session, Stage stage) => s_recorder?.Mark(session, stage);
 
-        s_current[(int)stage] = Stopwatch.GetTimestamp();
-        if (stage == Stage.FrameWritten)
-        {
-            Volatile.Write(ref s_session, null);
-            var at = s_count++ % Capacity;
-            Array.Copy(s_current, 0, s_ring, at * StageCount, StageCount);
-        }
-    }
-
-    private static void Dump(string path)
+    private static void Dump()
     {
         GC.KeepAlive(s_onTerminate);
-        var count = Math.Min(s_count, Capacity);
-        using var writer = new StreamWriter(path);
-        writer.WriteLine("# " + string.Join(' ', Enum.GetNames<Stage>()) + " (Stopwatch ticks, frequency " + Stopwatch.Frequency.ToString(CultureInfo.InvariantCulture) + ")");
-        for (var i = 0; i < count * StageCount; i++)
-        {
-            writer.Write(s_ring[i]);
-            writer.Write((i + 1) % StageCount == 0 ? '\n' : ' ');
-        }
+        using var writer = new StreamWriter(s_path!);
+        s_recorder!.WriteTo(writer);
     }
 }
