@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Broker.Harness.Systems;
 using Broker.Harness.Terminals;
@@ -17,6 +18,9 @@ internal sealed class EchoMeasurement
     private static readonly TimeSpan s_echoTimeout = TimeSpan.FromSeconds(5);
     private static readonly byte[] s_clearLine = [0x15];
     private static readonly byte[] s_interrupt = [0x03];
+    // With BENCH_ECHO_SAMPLES set to a file, each sample's send and receipt (Stopwatch ticks, the system's monotonic
+    // clock) are appended to it, to be matched with the broker's BROKER_ECHO_STAGES stamps (bench/echo-stages.py).
+    private static readonly string? s_samplesPath = Environment.GetEnvironmentVariable("BENCH_ECHO_SAMPLES") is { Length: > 0 } path ? path : null;
     private readonly IReadOnlyList<ISystemUnderTest> _systems;
     private readonly TextWriter _log;
 
@@ -54,7 +58,24 @@ internal sealed class EchoMeasurement
                         await StartStreamingAsync(stream, streamFile!, cancellationToken).ConfigureAwait(false);
                     }
 
-                    var misses = await TypeAsync(typing[system.Name], perBlock, results[system.Name].Latencies, cancellationToken).ConfigureAwait(false);
+                    var stamps = new List<(long Sent, long Received)>(perBlock);
+                    var streamedBefore = stream?.Output.Received ?? 0;
+                    var typingStarted = Stopwatch.GetTimestamp();
+                    var misses = await TypeAsync(typing[system.Name], perBlock, results[system.Name].Latencies, stamps, cancellationToken).ConfigureAwait(false);
+                    if (s_samplesPath is not null)
+                    {
+                        var condition = streamFile is null ? "idle" : "streaming";
+                        await File.AppendAllLinesAsync(s_samplesPath, stamps.Select(s => $"{system.Name} {condition} {s.Sent} {s.Received}"), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (stream is not null)
+                    {
+                        // The other session's rate while the keys were typed: a system that streams faster loads the machine more.
+                        var streamed = stream.Output.Received - streamedBefore;
+                        var seconds = Stopwatch.GetElapsedTime(typingStarted).TotalSeconds;
+                        _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   {system.Name}: the other session streamed {streamed / seconds / 1e6:F1} MB/s during block {block}"));
+                    }
+
                     results[system.Name] = results[system.Name] with { Misses = results[system.Name].Misses + misses };
                     if (stream is not null)
                     {
@@ -86,7 +107,7 @@ internal sealed class EchoMeasurement
         }
     }
 
-    private async Task<int> TypeAsync(ITerminal terminal, int count, List<double> latencies, CancellationToken cancellationToken)
+    private async Task<int> TypeAsync(ITerminal terminal, int count, List<double> latencies, List<(long Sent, long Received)> stamps, CancellationToken cancellationToken)
     {
         var misses = 0;
         var key = new byte[1];
@@ -105,7 +126,9 @@ internal sealed class EchoMeasurement
             try
             {
                 await echoed.WaitAsync(s_echoTimeout, cancellationToken).ConfigureAwait(false);
-                latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                var received = Stopwatch.GetTimestamp();
+                latencies.Add(Stopwatch.GetElapsedTime(sent, received).TotalMilliseconds);
+                stamps.Add((sent, received));
             }
             catch (TimeoutException)
             {

@@ -141,6 +141,11 @@ internal sealed class FdChannel : IFdWatcher, IDisposable
             _readBudget = drained ? ReadBudget : Math.Min(_readBudget * 2, StreamingReadBudget);
         }
 
+        if (Sessions.EchoStages.Enabled && total <= 64)
+        {
+            Sessions.EchoStages.Mark(null, Sessions.EchoStages.Stage.PtyRead);
+        }
+
         _readScheduler.OnRead(total, System.Diagnostics.Stopwatch.GetTimestamp());
         var flush = writer.FlushAsync();
         if (flush.IsCompletedSuccessfully)

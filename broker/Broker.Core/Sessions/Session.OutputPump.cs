@@ -87,6 +87,11 @@ public sealed partial class Session
 
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 var data = result.Buffer;
+                if (EchoStages.Enabled && data.Length <= 64)
+                {
+                    EchoStages.Mark(this, EchoStages.Stage.PumpWoke);
+                }
+
                 // A cancelled empty read: the session gave up waiting for this output (something outside it holds it open).
                 if (result.IsCanceled && data.IsEmpty)
                 {
@@ -102,6 +107,11 @@ public sealed partial class Session
                 var take = data.Length > MaxEventBytes ? data.Slice(0, MaxEventBytes) : data;
                 var completed = result.IsCompleted && take.Length == data.Length;
                 await _output.WriteAsync(stream, reader, take, completed).ConfigureAwait(false);
+                if (EchoStages.Enabled && take.Length <= 64)
+                {
+                    EchoStages.Mark(this, EchoStages.Stage.Queued);
+                }
+
                 if (!take.IsEmpty)
                 {
                     Interlocked.Add(ref _bytesRead, take.Length);

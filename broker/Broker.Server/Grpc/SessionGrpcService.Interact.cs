@@ -45,7 +45,8 @@ internal sealed partial class SessionGrpcService
         {
             await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
             input = PumpInteractiveInputAsync(requestStream, session, opened.Line, opened.Auditor, tokenWatch, stopInput.Token);
-            await ForwardEventsAsync(session, responseStream, static item => item switch
+            var responses = EchoStages.Enabled ? new EchoStageWriter(responseStream, session) : responseStream;
+            await ForwardEventsAsync(session, responses, static item => item switch
             {
                 SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
                 SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
@@ -81,6 +82,11 @@ internal sealed partial class SessionGrpcService
             while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
             {
                 var frame = requests.Current;
+                if (EchoStages.Enabled && frame.FrameCase == V1.InteractRequest.FrameOneofCase.Input && frame.Input.Length == 1)
+                {
+                    EchoStages.KeyReceived(session);
+                }
+
                 var result = frame.FrameCase switch
                 {
                     V1.InteractRequest.FrameOneofCase.Input when line is not null => session.IsRunning ? await line.InputAsync(frame.Input.Memory, session.Limits, cancellationToken).ConfigureAwait(false) : InputResult.Ended,
@@ -93,6 +99,11 @@ internal sealed partial class SessionGrpcService
                     V1.InteractRequest.FrameOneofCase.Open => InputResult.Rejected("the session is already open"),
                     _ => InputResult.Rejected("the frame carries nothing"),
                 };
+                if (EchoStages.Enabled)
+                {
+                    EchoStages.Mark(session, EchoStages.Stage.KeyWritten);
+                }
+
                 if (result.Outcome == InputOutcome.Ended)
                 {
                     return frame.FrameCase == V1.InteractRequest.FrameOneofCase.Input;
