@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-
 namespace Broker.Masking.Views;
 
 /// <summary>
@@ -12,15 +9,18 @@ namespace Broker.Masking.Views;
 /// </summary>
 internal sealed partial class ScreenView
 {
-    /// <summary>Takes a redraw as one event when it is a line end or printable ASCII drawn from column 0; false when it must go event by event.</summary>
-    public bool TryRedraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd)
+    /// <summary>
+    /// Takes a redraw as one event when it is a line end or printable ASCII drawn from column 0 (<paramref name="printableAscii"/>,
+    /// as the parser found it); false when it must go event by event.
+    /// </summary>
+    public bool TryRedraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd, bool printableAscii)
     {
         if (!text.IsEmpty && text[0] == (byte)'\n')
         {
             return !eraseToEnd && (_detailed ? RowEnd(carriageReturn) : LineEnd(carriageReturn));
         }
 
-        if (_partialLength > 0 || _eagerCells || text.Length >= LastColumn || (text.IsEmpty && !_detailed) || !IsPrintableAscii(text))
+        if (_partialLength > 0 || _eagerCells || text.Length >= LastColumn || (text.IsEmpty && !_detailed) || !printableAscii)
         {
             return false;
         }
@@ -122,9 +122,17 @@ internal sealed partial class ScreenView
     /// left is the move to the next row. The redraw fields the carriage return would set are read only while a redraw is
     /// under way (<c>_redrawFrom</c> ≥ 0), and the next one sets them again.
     /// </summary>
+    /// <remarks>
+    /// The move to the next row leaves the cursor's anchor (<c>_anchorRow</c>, <c>_anchorShadow</c>) where it is rather than
+    /// counting the line feeds since it (<see cref="CurrentRow"/>, a pass over every line since the last anchor, once per
+    /// progress line). The line feed joins the combined text right after this event, so a later <see cref="CurrentRow"/>
+    /// counts it: with <c>R</c> the bottom row, min(min(a + f, R) + 1 + g, R) = min(a + f + 1 + g, R) for the rows
+    /// <c>a</c> ≥ 0 and line feeds <c>f</c>, <c>g</c> before and after it, so every later row is the one the count here gave.
+    /// The anchor is never compacted away meanwhile: <see cref="KeepFrom"/> counts up (<see cref="CountRows"/>) before
+    /// every compaction.
+    /// </remarks>
     private void EndCleanRow()
     {
-        var row = CurrentRow() + 1;
         _row.Clear();
         _pendingCount = 0;
         _redrawFrom = -1;
@@ -136,32 +144,6 @@ internal sealed partial class ScreenView
         _carriageReturn = false;
         _column = 0;
         _rowGeneration++;
-        _anchorRow = _rows > 0 ? Math.Clamp(row, 0, _rows - 1) : Math.Max(0, row);
-        _anchorShadow = _shadow.End + 1;
-        _rowStart = _anchorShadow;
-    }
-
-    /// <summary>Whether every byte is printable ASCII (0x20–0x7E).</summary>
-    private static bool IsPrintableAscii(ReadOnlySpan<byte> text)
-    {
-        if (!Vector128.IsHardwareAccelerated || text.Length < Vector128<byte>.Count)
-        {
-            return !text.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E);
-        }
-
-        // Bytes minus 0x20 above 0x5E (unsigned) are outside the range; the last block overlaps the one before it.
-        ref var start = ref MemoryMarshal.GetReference(text);
-        var low = Vector128.Create((byte)0x20);
-        var span = Vector128.Create((byte)0x5E);
-        var last = (nuint)(text.Length - Vector128<byte>.Count);
-        for (nuint i = 0; i < last; i += (nuint)Vector128<byte>.Count)
-        {
-            if (Vector128.GreaterThanAny(Vector128.LoadUnsafe(ref start, i) - low, span))
-            {
-                return false;
-            }
-        }
-
-        return !Vector128.GreaterThanAny(Vector128.LoadUnsafe(ref start, last) - low, span);
+        _rowStart = _shadow.End + 1;
     }
 }
