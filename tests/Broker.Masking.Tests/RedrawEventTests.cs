@@ -53,31 +53,6 @@ public class RedrawEventTests
 
     [Theory]
     [MemberData(nameof(Corpora))]
-    public void A_redraw_is_called_printable_exactly_when_its_text_is_printable_ascii_at_every_split(string label)
-    {
-        var input = Input(label);
-        foreach (var (name, chunks) in Chunkings(input))
-        {
-            var parser = new TerminalParser();
-            var sink = new RecordingSink();
-            var offset = 0;
-            foreach (var size in chunks)
-            {
-                parser.Feed(input.AsSpan(offset, size), offset, sink);
-                offset += size;
-            }
-
-            foreach (var (_, text, _, printable) in sink.Redraws)
-            {
-                // A line's CR LF is never called printable; any other text is exactly when every byte is 0x20-0x7E.
-                var expected = !text.StartsWith('\n') && text.All(c => c is >= ' ' and <= '~');
-                printable.Should().Be(expected, $"{name}: {text}");
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Corpora))]
     public void One_redraw_event_gives_the_same_output_and_scans_as_separate_events_at_every_split(string label)
     {
         var input = Input(label);
@@ -117,9 +92,9 @@ public class RedrawEventTests
         parser.Feed("ab\rDone 50%\u001b[K\r\nx\r\u001b[1m"u8, 100, sink);
 
         sink.Redraws.Should().Equal(
-            (102L, "Done 50%", true, true),
-            (114L, "\nx", false, false),
-            (117L, string.Empty, false, true));
+            (102L, "Done 50%", true),
+            (114L, "\nx", false),
+            (117L, string.Empty, false));
     }
 
     [Fact]
@@ -131,7 +106,7 @@ public class RedrawEventTests
         parser.Feed("\rDone\u001b["u8, 0, sink);
         parser.Feed("K"u8, 7, sink);
 
-        sink.Redraws.Should().Equal((0L, "Done", false, true));
+        sink.Redraws.Should().Equal((0L, "Done", false));
         sink.Events.Should().Equal("control 0D at 0", "visible 'Done' at 1", "csi K (0 parameters) from 5 at 7 0 0 0");
     }
 
@@ -205,7 +180,7 @@ public class RedrawEventTests
     {
         public List<string> Events { get; } = [];
 
-        public List<(long CarriageReturn, string Text, bool Erase, bool Printable)> Redraws { get; } = [];
+        public List<(long CarriageReturn, string Text, bool Erase)> Redraws { get; } = [];
 
         public void Visible(ReadOnlySpan<byte> text, long rawOffset) => Events.Add($"visible '{Encoding.UTF8.GetString(text)}' at {rawOffset}");
 
@@ -222,9 +197,9 @@ public class RedrawEventTests
 
         public void StringEnd(long rawOffset) => Events.Add($"string end at {rawOffset}");
 
-        public void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd, bool printableAscii)
+        public void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd)
         {
-            Redraws.Add((carriageReturn, Encoding.Latin1.GetString(text), eraseToEnd, printableAscii));
+            Redraws.Add((carriageReturn, Encoding.UTF8.GetString(text), eraseToEnd));
             TerminalEvents.Separate(this, carriageReturn, text, eraseToEnd);
         }
     }

@@ -29,11 +29,9 @@ internal interface ITerminalSink
     /// when a control or escape follows at once) and, when <paramref name="eraseToEnd"/>, the <c>ESC [ K</c> right after that
     /// text: a progress line's redraw (or a line's CR LF) as one event. The same as <see cref="Control"/>,
     /// <see cref="Visible"/> and <see cref="Csi"/> in that order (<see cref="TerminalEvents.Separate"/>), which is what a
-    /// sink that has no faster way does. <paramref name="printableAscii"/> is true when every byte of the text is printable
-    /// ASCII (0x20–0x7E; true of empty text); when false the text may still be (a line's CR LF is not looked at).
+    /// sink that has no faster way does.
     /// </summary>
-    void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd, bool printableAscii) =>
-        TerminalEvents.Separate(this, carriageReturn, text, eraseToEnd);
+    void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd) => TerminalEvents.Separate(this, carriageReturn, text, eraseToEnd);
 }
 
 /// <summary>The events a <see cref="ITerminalSink.Redraw"/> stands for.</summary>

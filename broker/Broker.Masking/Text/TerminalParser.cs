@@ -166,27 +166,14 @@ internal struct TerminalParser
     /// The carriage return at <paramref name="at"/>, the visible run after it (found as the ground state finds it) and an
     /// <c>ESC [ K</c> whole in this chunk right after it, as one event; returns where parsing goes on.
     /// </summary>
-    /// <remarks>
-    /// A progress line's redraw is printable ASCII up to a special byte, so the run is first searched for the end of its
-    /// printable ASCII: when the byte there is special (or there is none) that is the visible run, and the event says it is
-    /// printable, which spares the screen a second pass over it. Otherwise (a tab, a line feed, UTF-8) the search for the
-    /// first special byte goes on from there, as the ground state's would. A line's CR LF goes straight to that search.
-    /// </remarks>
     private static int CarriageReturn<TSink>(ReadOnlySpan<byte> chunk, int at, long rawStart, TSink sink)
         where TSink : ITerminalSink
     {
         var rest = chunk[(at + 1)..];
-        var stop = !rest.IsEmpty && rest[0] == (byte)'\n' ? 0 : rest.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E);
-        var printable = stop < 0 || (rest[0] != (byte)'\n' && s_special.Contains(rest[stop]));
-        var visible = rest.Length;
-        if (stop >= 0)
-        {
-            var run = printable ? 0 : rest[stop..].IndexOfAny(s_special);
-            visible = run < 0 ? rest.Length : stop + run;
-        }
-
-        var erase = visible < rest.Length && rest[visible..].StartsWith("\e[K"u8);
-        sink.Redraw(rawStart + at, rest[..visible], erase, printable);
+        var run = rest.IndexOfAny(s_special);
+        var visible = run < 0 ? rest.Length : run;
+        var erase = run >= 0 && rest[run..].StartsWith("\e[K"u8);
+        sink.Redraw(rawStart + at, rest[..visible], erase);
         return at + 1 + visible + (erase ? 3 : 0);
     }
 

@@ -30,12 +30,12 @@ internal readonly struct CombinedSink(LinearView combined, ScreenView? screen, S
 
     public void StringEnd(long rawOffset) => payloads.End(rawOffset);
 
-    public void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd, bool printableAscii)
+    public void Redraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd)
     {
         // The screen takes it as one event when it can (the common redraw and line end); the combined text reads only the
         // text. A line of typed input (a carriage return that ends the combined text's line) goes event by event, so the
         // screen sees the combined text as it did.
-        if (screen is null || (!combined.CarriageReturnEndsLine && screen.TryRedraw(carriageReturn, text, eraseToEnd, printableAscii)))
+        if (screen is null || (!combined.CarriageReturnEndsLine && screen.TryRedraw(carriageReturn, text, eraseToEnd)))
         {
             combined.Control((byte)'\r', carriageReturn);
             if (!text.IsEmpty)

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Broker.Masking.Views;
 
 /// <summary>
@@ -9,18 +12,15 @@ namespace Broker.Masking.Views;
 /// </summary>
 internal sealed partial class ScreenView
 {
-    /// <summary>
-    /// Takes a redraw as one event when it is a line end or printable ASCII drawn from column 0 (<paramref name="printableAscii"/>,
-    /// as the parser found it); false when it must go event by event.
-    /// </summary>
-    public bool TryRedraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd, bool printableAscii)
+    /// <summary>Takes a redraw as one event when it is a line end or printable ASCII drawn from column 0; false when it must go event by event.</summary>
+    public bool TryRedraw(long carriageReturn, ReadOnlySpan<byte> text, bool eraseToEnd)
     {
         if (!text.IsEmpty && text[0] == (byte)'\n')
         {
             return !eraseToEnd && (_detailed ? RowEnd(carriageReturn) : LineEnd(carriageReturn));
         }
 
-        if (_partialLength > 0 || _eagerCells || text.Length >= LastColumn || (text.IsEmpty && !_detailed) || !printableAscii)
+        if (_partialLength > 0 || _eagerCells || text.Length >= LastColumn || (text.IsEmpty && !_detailed) || !IsPrintableAscii(text))
         {
             return false;
         }
@@ -145,5 +145,29 @@ internal sealed partial class ScreenView
         _column = 0;
         _rowGeneration++;
         _rowStart = _shadow.End + 1;
+    }
+
+    /// <summary>Whether every byte is printable ASCII (0x20–0x7E).</summary>
+    private static bool IsPrintableAscii(ReadOnlySpan<byte> text)
+    {
+        if (!Vector128.IsHardwareAccelerated || text.Length < Vector128<byte>.Count)
+        {
+            return !text.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E);
+        }
+
+        // Bytes minus 0x20 above 0x5E (unsigned) are outside the range; the last block overlaps the one before it.
+        ref var start = ref MemoryMarshal.GetReference(text);
+        var low = Vector128.Create((byte)0x20);
+        var span = Vector128.Create((byte)0x5E);
+        var last = (nuint)(text.Length - Vector128<byte>.Count);
+        for (nuint i = 0; i < last; i += (nuint)Vector128<byte>.Count)
+        {
+            if (Vector128.GreaterThanAny(Vector128.LoadUnsafe(ref start, i) - low, span))
+            {
+                return false;
+            }
+        }
+
+        return !Vector128.GreaterThanAny(Vector128.LoadUnsafe(ref start, last) - low, span);
     }
 }
