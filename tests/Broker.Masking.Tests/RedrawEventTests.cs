@@ -32,6 +32,7 @@ public class RedrawEventTests
         ("a redraw then a cursor jump", $"\r {Token[..20]}{Esc}[K\r {Token[..20]}{Esc}[K{Esc}[22G{Token[20..]}\r\n$ "),
         ("the second half of an erase elsewhere", $"\r {Body}{Esc}[2K\r{Prefix}{Esc}[1K\r{Esc}[0K{Esc}[K\r\n$ "),
         ("an OSC title between redraws", $"\r {Body}{Esc}[K{Esc}]0;{Token}\a\r{Prefix}{Esc}[K\r\n$ "),
+        ("a redraw stopped by a DEL, one with a Latin letter, one ending in a tab", $"\r {Prefix}\u007f{Body}{Esc}[K\r é{Prefix}{Esc}[K\r {Prefix}\t{Esc}[K\r\n$ "),
     ];
 
     public static TheoryData<string> Corpora() =>

@@ -27,6 +27,8 @@ public class WholeRowRedrawTests
         ("a token grown redraw by redraw", $"\r\n\r {Prefix}{Erase}\r {Prefix}{Body[..12]}{Erase}\r {Prefix}{Body[..24]}{Erase}\r {Token}{Erase}\r {Token} done{Erase}\r\n$ "),
         ("half a token left by a longer redraw, the rest drawn after a jump", $"\r\n\r {Token[..20]}......{Erase}\r {Token[..20]}{Erase}{Esc}[22G{Token[20..]}\r\n$ "),
         ("a clean progress line's end, then the cursor back to that row", $"{Esc}[5;1H\r 0%{Erase}\r 50% {Prefix}{Erase}\r\n{Esc}[5;10H{Body}\r\n{Esc}[6;3H{Body}{Esc}[6;1H\r{Prefix}\r\n$ "),
+        ("clean progress lines' ends between lines, a prefix on the next row, then the cursor to that row", $"{Esc}[3;1H\r 0%{Erase}\r 50%{Erase}\r\nok\r\n\r 0%{Erase}\r 9%{Erase}\r\n\r\n\r 1%{Erase}\r\n{Prefix}{Esc}[8;5H{Body}\r\n$ "),
+        ("clean progress lines' ends scrolling at the bottom row, a prefix there, then the cursor to the bottom row", $"{Esc}[22;1H\r 0%{Erase}\r\n\r 1%{Erase}\r 2%{Erase}\r\nlog\r\n\r 3%{Erase}\r\n\r 4%{Erase}\r\n{Prefix}{Esc}[24;5H{Body}\r\n$ "),
         ("a progress line ended after a cursor jump", $"\r\n\r  {Prefix}{Erase}{Esc}[10G{Body}\r\n\r  ok{Erase}{Esc}[2D\r\n$ "),
         ("whole-row redraws as wide as the row and wrapped", $"\r\n\r{new string('#', 78)}{Erase}\r{new string('=', 79)}{Erase}\r{Prefix}{Body}{Erase}\r\n$ "),
         ("a whole-row redraw after a saved cursor and colours", $"\r\n{Esc}7\r{Esc}[1m {Prefix}{Esc}[0m{Erase}\r {Body}{Erase}{Esc}8{Prefix}\r\n$ "),
@@ -46,6 +48,27 @@ public class WholeRowRedrawTests
                 var fused = Run(input, chunks, flush, separate: false, Narrow);
                 var separate = Run(input, chunks, flush, separate: true, Narrow);
                 fused.Should().Equal(separate, $"{name}, flush {flush}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A clean progress line's end leaves the cursor's row to be counted later (<c>EndCleanRow</c>): the row a prefix was drawn
+    /// on after such ends, between other lines and at the scrolling bottom row, is still known as the cursor's row when the
+    /// cursor is put back on it, so the body drawn there completes the token on the screen and is masked.
+    /// </summary>
+    [Theory]
+    [InlineData("clean progress lines' ends between lines, a prefix on the next row, then the cursor to that row")]
+    [InlineData("clean progress lines' ends scrolling at the bottom row, a prefix there, then the cursor to the bottom row")]
+    public void A_token_completed_on_the_row_after_clean_progress_lines_is_masked_at_every_split(string label)
+    {
+        var input = Encoding.UTF8.GetBytes(s_corpora.Single(c => c.Label == label).Output);
+        foreach (var flush in new[] { false, true })
+        {
+            foreach (var (name, chunks) in Chunkings(input, 0, input.Length))
+            {
+                var output = Mask.OnScreen(input, chunks, flush).Output;
+                Encoding.UTF8.GetString(output).Should().NotContain(Body[..4], $"{name}, flush {flush}");
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Broker.Masking.Views;
@@ -67,14 +68,18 @@ internal sealed class ScreenRow
     }
 
     /// <summary>Blanks [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    // Inlined: a progress line's erase after each redraw mostly finds no cell right of the cursor (its cells are left undrawn).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Erase(int from, int to)
     {
-        to = Math.Min(to, Width);
-        if (from >= to)
+        if (from < Math.Min(to, Width))
         {
-            return;
+            EraseCells(from, Math.Min(to, Width));
         }
+    }
 
+    private void EraseCells(int from, int to)
+    {
         Array.Fill(_lengths, (byte)0, from, to - from);
         while (Width > 0 && _lengths[Width - 1] == 0)
         {

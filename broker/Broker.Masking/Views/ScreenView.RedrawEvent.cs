@@ -122,9 +122,17 @@ internal sealed partial class ScreenView
     /// left is the move to the next row. The redraw fields the carriage return would set are read only while a redraw is
     /// under way (<c>_redrawFrom</c> ≥ 0), and the next one sets them again.
     /// </summary>
+    /// <remarks>
+    /// The move to the next row leaves the cursor's anchor (<c>_anchorRow</c>, <c>_anchorShadow</c>) where it is rather than
+    /// counting the line feeds since it (<see cref="CurrentRow"/>, a pass over every line since the last anchor, once per
+    /// progress line). The line feed joins the combined text right after this event, so a later <see cref="CurrentRow"/>
+    /// counts it: with <c>R</c> the bottom row, min(min(a + f, R) + 1 + g, R) = min(a + f + 1 + g, R) for the rows
+    /// <c>a</c> ≥ 0 and line feeds <c>f</c>, <c>g</c> before and after it, so every later row is the one the count here gave.
+    /// The anchor is never compacted away meanwhile: <see cref="KeepFrom"/> counts up (<see cref="CountRows"/>) before
+    /// every compaction.
+    /// </remarks>
     private void EndCleanRow()
     {
-        var row = CurrentRow() + 1;
         _row.Clear();
         _pendingCount = 0;
         _redrawFrom = -1;
@@ -136,9 +144,7 @@ internal sealed partial class ScreenView
         _carriageReturn = false;
         _column = 0;
         _rowGeneration++;
-        _anchorRow = _rows > 0 ? Math.Clamp(row, 0, _rows - 1) : Math.Max(0, row);
-        _anchorShadow = _shadow.End + 1;
-        _rowStart = _anchorShadow;
+        _rowStart = _shadow.End + 1;
     }
 
     /// <summary>Whether every byte is printable ASCII (0x20–0x7E).</summary>
