@@ -85,6 +85,12 @@ internal sealed record HarnessOptions
 
     public int StartupCount => StartupRuns ?? (Quick ? 5 : 200);
 
+    /// <summary>
+    /// The rate (MB/s) at which the other session streams in the echo test, the same for every system; null streams as
+    /// fast as each system carries it (a faster system then loads the machine more beside its own echo).
+    /// </summary>
+    public double? StreamPace { get; init; }
+
     /// <summary>Session counts the concurrency measurement opens (--sessions), or the mode's default.</summary>
     public IReadOnlyList<int>? Sessions { get; init; }
 
@@ -227,6 +233,17 @@ internal sealed record HarnessOptions
             sessions = parsed;
         }
 
+        double? streamPace = null;
+        if (values.TryGetValue("stream-pace", out var pace))
+        {
+            if (!double.TryParse(pace, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var mbps) || mbps <= 0 || mbps > 1000)
+            {
+                return (null, "--stream-pace takes a rate in MB/s (above 0, at most 1000)");
+            }
+
+            streamPace = mbps;
+        }
+
         var replicaAddresses = new List<Uri>();
         foreach (var url in values.GetValueOrDefault("replica-urls", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -290,6 +307,7 @@ internal sealed record HarnessOptions
             ExecWithSsh = execWithSsh.Value,
             Sessions = sessions,
             StartupRuns = startupRuns,
+            StreamPace = streamPace,
             Selected = selected,
             ReplicaAddresses = replicaAddresses,
             ReplicaProcessIds = replicaPids,

@@ -73,7 +73,7 @@ if (options.Runs("echo"))
     await Step("echo: idle", async () =>
         results.Echo[MarkdownReport.Idle] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, null, token).ConfigureAwait(false)).ConfigureAwait(false);
     await Step("echo: another session streaming", async () =>
-        results.Echo[MarkdownReport.Loaded] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, textFile, token).ConfigureAwait(false)).ConfigureAwait(false);
+        results.Echo[MarkdownReport.Loaded] = await echo.RunAsync(options.Keystrokes, options.KeystrokeBlocks, textFile, token, options.StreamPace).ConfigureAwait(false)).ConfigureAwait(false);
 }
 
 if (options.Runs("exec"))

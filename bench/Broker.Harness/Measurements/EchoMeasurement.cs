@@ -30,9 +30,13 @@ internal sealed class EchoMeasurement
         _log = log;
     }
 
-    /// <summary>Latencies (ms) per system, and how many echoes never came within 5 s.</summary>
-    public async Task<Dictionary<string, EchoSamples>> RunAsync(int keystrokes, int blocks, string? streamFile, CancellationToken cancellationToken)
+    /// <summary>
+    /// Latencies (ms) per system, and how many echoes never came within 5 s. <paramref name="pace"/> (MB/s): the other
+    /// session streams <paramref name="streamFile"/> at that rate on every system instead of as fast as it goes.
+    /// </summary>
+    public async Task<Dictionary<string, EchoSamples>> RunAsync(int keystrokes, int blocks, string? streamFile, CancellationToken cancellationToken, double? pace = null)
     {
+        var streamCommand = streamFile is null ? null : pace is { } rate ? PacedStream.Command(streamFile, rate) : $"while :; do cat {streamFile}; done";
         var results = _systems.ToDictionary(s => s.Name, _ => new EchoSamples([], 0));
         var typing = new Dictionary<string, ITerminal>();
         var streaming = new Dictionary<string, ITerminal>();
@@ -55,7 +59,7 @@ internal sealed class EchoMeasurement
                     var stream = streamFile is null ? null : streaming[system.Name];
                     if (stream is not null)
                     {
-                        await StartStreamingAsync(stream, streamFile!, cancellationToken).ConfigureAwait(false);
+                        await StartStreamingAsync(stream, streamCommand!, cancellationToken).ConfigureAwait(false);
                     }
 
                     var stamps = new List<(long Sent, long Received)>(perBlock);
@@ -96,10 +100,10 @@ internal sealed class EchoMeasurement
         return results;
     }
 
-    private static async Task StartStreamingAsync(ITerminal stream, string file, CancellationToken cancellationToken)
+    private static async Task StartStreamingAsync(ITerminal stream, string command, CancellationToken cancellationToken)
     {
         var before = stream.Output.Received;
-        await stream.SendAsync(Encoding.ASCII.GetBytes($"while :; do cat {file}; done\r"), cancellationToken).ConfigureAwait(false);
+        await stream.SendAsync(Encoding.ASCII.GetBytes(command + "\r"), cancellationToken).ConfigureAwait(false);
         var deadline = Stopwatch.GetTimestamp() + (5 * Stopwatch.Frequency);
         while (stream.Output.Received - before < (1 << 20) && Stopwatch.GetTimestamp() < deadline)
         {
