@@ -74,8 +74,11 @@ public sealed class ChainedOutputFilter : IOutputFilter
 
     private void PassOn(IOutputSink output)
     {
-        foreach (var (channel, start, length) in _between.Runs)
+        // Indexed, not foreach: the runs are an interface here, and its enumerator would be an object per push.
+        var runs = _between.Runs;
+        for (var i = 0; i < runs.Count; i++)
         {
+            var (channel, start, length) = runs[i];
             _second.Push(channel, _between.Bytes.Slice(start, length), output);
         }
 

@@ -27,6 +27,8 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     private readonly ITimer? _holdTimer;
     private readonly TimeProvider _time;
     private readonly List<(OutputChannel Channel, PooledOutputBuffer Buffer)> _runs = [];
+    // Buffers of runs already queued (empty again once detached): an event per keystroke takes one from here, not a new one.
+    private readonly Stack<PooledOutputBuffer> _spareBuffers = new();
     private readonly TypedEcho _echo;
     private int _openChannels;
     private long _generation;
@@ -135,7 +137,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     {
         if (_runs.Count == 0 || _runs[^1].Channel != channel)
         {
-            _runs.Add((channel, new PooledOutputBuffer()));
+            _runs.Add((channel, _spareBuffers.TryPop(out var spare) ? spare : new PooledOutputBuffer()));
         }
 
         return _runs[^1].Buffer;
@@ -194,6 +196,15 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         }
         finally
         {
+            foreach (var (_, buffer) in _runs)
+            {
+                // A run whose write failed still holds its bytes: it is dropped with them, not reused.
+                if (buffer.WrittenCount == 0)
+                {
+                    _spareBuffers.Push(buffer);
+                }
+            }
+
             _runs.Clear();
         }
 

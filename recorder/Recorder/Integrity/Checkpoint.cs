@@ -16,15 +16,22 @@ internal readonly record struct Checkpoint(long Ordinal, long RecordCount, long 
     public static byte[] CreateBody(FrameKind kind, long ordinal, long recordCount, long offset, ReadOnlySpan<byte> chainHash, RecordingSigningKey key)
     {
         var body = new byte[BodyLength];
+        WriteBody(body, kind, ordinal, recordCount, offset, chainHash, key);
+        return body;
+    }
+
+    /// <summary>Writes a signed body into <paramref name="body"/> (<see cref="BodyLength"/> bytes): the writer reuses one frame for every checkpoint.</summary>
+    public static void WriteBody(Span<byte> body, FrameKind kind, long ordinal, long recordCount, long offset, ReadOnlySpan<byte> chainHash, RecordingSigningKey key)
+    {
+        body = body[..BodyLength];
         BinaryPrimitives.WriteInt64LittleEndian(body, ordinal);
-        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(8), recordCount);
-        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(16), offset);
-        chainHash.CopyTo(body.AsSpan(24));
-        key.KeyId.Span.CopyTo(body.AsSpan(56));
+        BinaryPrimitives.WriteInt64LittleEndian(body[8..], recordCount);
+        BinaryPrimitives.WriteInt64LittleEndian(body[16..], offset);
+        chainHash.CopyTo(body[24..]);
+        key.KeyId.Span.CopyTo(body[56..]);
         Span<byte> message = stackalloc byte[8 + 1 + SignedLength];
         WriteMessage(message, kind, body);
-        key.Sign(message, body.AsSpan(SignedLength));
-        return body;
+        key.Sign(message, body[SignedLength..]);
     }
 
     public static bool TryParse(ReadOnlySpan<byte> body, out Checkpoint checkpoint)

@@ -129,7 +129,7 @@ public sealed partial class RecordingWriter
             return;
         }
 
-        _batch = ArrayPool<byte>.Shared.Rent(NextBatchBytes(_batchLength, _options.SegmentBytes));
+        _batch = TakeBatch(NextBatchBytes(_batchLength, _options.SegmentBytes));
         _batchLength = 0;
         _batchRecords = 0;
     }
@@ -144,6 +144,39 @@ public sealed partial class RecordingWriter
     /// </summary>
     internal static int NextBatchBytes(int postedLength, int segmentBytes) =>
         Math.Min(segmentBytes, (int)Math.Max(InitialBatchBytes, BitOperations.RoundUpToPowerOf2((uint)postedLength)));
+
+    /// <summary>
+    /// The next batch: the writer's spare (the last small batch the background task wrote) when it is large enough,
+    /// else one from the shared pool. Every writer hands off on the same flush tick, more batches at once than the pool
+    /// keeps, so without the spare a typing session's batch was a fresh array every second (about 1 KB per session per
+    /// second at 1,000 sessions, the largest part of what a keystroke allocated).
+    /// </summary>
+    private byte[] TakeBatch(int length)
+    {
+        if (Interlocked.Exchange(ref _spareBatch, null) is { } spare)
+        {
+            if (spare.Length >= length)
+            {
+                return spare;
+            }
+
+            ArrayPool<byte>.Shared.Return(spare);
+        }
+
+        return ArrayPool<byte>.Shared.Rent(length);
+    }
+
+    /// <summary>
+    /// A written batch becomes the spare if it is small and there is none; the rest go back to the pool. Only small
+    /// ones are kept: a quiet session must not hold on to the megabyte a burst of output grew its batch to.
+    /// </summary>
+    private void KeepOrReturnBatch(byte[] written)
+    {
+        if (written.Length > MaxSpareBatchBytes || Interlocked.CompareExchange(ref _spareBatch, written, null) is not null)
+        {
+            ArrayPool<byte>.Shared.Return(written);
+        }
+    }
 
     /// <summary>Moves the batch to an array of at least <paramref name="required"/> bytes, doubling up to a segment.</summary>
     private void GrowBatchLocked(int required)

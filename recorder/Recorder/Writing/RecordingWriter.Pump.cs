@@ -1,4 +1,3 @@
-using System.Buffers;
 using Recorder.Format;
 using Recorder.Integrity;
 using Recorder.Writing;
@@ -93,7 +92,7 @@ public sealed partial class RecordingWriter
         {
             if (work.Buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(work.Buffer);
+                KeepOrReturnBatch(work.Buffer);
             }
 
             if (work.Kind == WriterWorkKind.Segment)
@@ -151,10 +150,10 @@ public sealed partial class RecordingWriter
     private async Task WriteCheckpointAsync(WriterPumpState state, FrameKind kind, long offset)
     {
         var ordinal = state.CheckpointOrdinal + 1;
-        var body = Checkpoint.CreateBody(kind, ordinal, state.RecordsWritten, offset, state.Chain.Current, _key);
-        var frame = new byte[FileLayout.FrameHeaderLength + body.Length];
-        FileLayout.WriteFrameHeader(frame, kind, body.Length);
-        body.CopyTo(frame.AsSpan(FileLayout.FrameHeaderLength));
+        // One frame per writer, written in place: a typing session signs a checkpoint every flush interval.
+        var frame = state.CheckpointFrame;
+        FileLayout.WriteFrameHeader(frame, kind, Checkpoint.BodyLength);
+        Checkpoint.WriteBody(frame.AsSpan(FileLayout.FrameHeaderLength), kind, ordinal, state.RecordsWritten, offset, state.Chain.Current, _key);
         await WriteFrameAsync(state, frame).ConfigureAwait(false);
         state.CheckpointOrdinal = ordinal;
         state.CheckpointedRecords = state.RecordsWritten;

@@ -31,6 +31,9 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     /// </summary>
     internal const int InitialBatchBytes = 1024;
 
+    /// <summary>The largest written batch a writer keeps as its next one (<c>TakeBatch</c>): a typing session's size, with room.</summary>
+    internal const int MaxSpareBatchBytes = 4 * InitialBatchBytes;
+
     private readonly Lock _gate = new();
     private readonly Stream _destination;
     private readonly RecordingSigningKey _key;
@@ -46,6 +49,8 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     private readonly Task _pump;
 
     private byte[] _batch;
+    // The last small batch the background task wrote, taken back as the next batch instead of renting one.
+    private byte[]? _spareBatch;
     private int _batchLength;
     private int _batchRecords;
     private long _batchFirstRecord;
@@ -312,6 +317,11 @@ public sealed partial class RecordingWriter : IAsyncDisposable
         await _pump.ConfigureAwait(false);
         _backlog.Release();
         ArrayPool<byte>.Shared.Return(_batch);
+        if (Interlocked.Exchange(ref _spareBatch, null) is { } spare)
+        {
+            ArrayPool<byte>.Shared.Return(spare);
+        }
+
         if (!_options.LeaveOpen)
         {
             await _destination.DisposeAsync().ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Recorder.Compression;
+using Recorder.Format;
 using Recorder.Integrity;
 
 namespace Recorder.Writing;
@@ -10,6 +11,9 @@ internal sealed class WriterPumpState(byte[] headerBody, int compressionLevel, l
     private byte[] _output = [];
 
     public HashChain Chain { get; } = new(headerBody);
+
+    /// <summary>The frame every checkpoint and the seal is signed into, in turn (written before the next is made).</summary>
+    public byte[] CheckpointFrame { get; } = new byte[FileLayout.FrameHeaderLength + Checkpoint.BodyLength];
 
     public SegmentCompressor Compressor { get; } = SegmentCompressor.Create(compressionLevel);
 
