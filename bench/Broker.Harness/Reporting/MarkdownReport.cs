@@ -77,8 +77,11 @@ internal static class MarkdownReport
 
     private static void Echo(StringBuilder md, BenchResults results, HarnessOptions options)
     {
+        var stream = options.StreamPace is { } pace
+            ? string.Create(CultureInfo.InvariantCulture, $"a Python loop writing FILE at {pace:0.#} MB/s (`--stream-pace`: the same rate on every system; each block's rate is in the harness log)")
+            : "`while :; do cat FILE; done`";
         md.AppendLine("## 2. Interactive keystroke echo").AppendLine()
-          .AppendLine(CultureInfo.InvariantCulture, $"{options.Keystrokes} keystrokes per system and condition at a bash prompt, in {options.KeystrokeBlocks} interleaved blocks; a sample is the time from sending one letter to receiving its echo. \"Another session streaming\" runs `while :; do cat FILE; done` in a second session on the same system during the block.")
+          .AppendLine(CultureInfo.InvariantCulture, $"{options.Keystrokes} keystrokes per system and condition at a bash prompt, in {options.KeystrokeBlocks} interleaved blocks; a sample is the time from sending one letter to receiving its echo. \"Another session streaming\" runs {stream} in a second session on the same system during the block.")
           .AppendLine()
           .AppendLine("| condition | system | samples | p50 ms | p99 ms | max ms | no echo in 5 s |")
           .AppendLine("|---|---|---:|---:|---:|---:|---:|");

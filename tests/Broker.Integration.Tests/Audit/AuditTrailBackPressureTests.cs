@@ -1,6 +1,7 @@
+using System.Collections.Concurrent;
 using Broker.Approvals.Tests.Stores;
 using Broker.Server.Audit;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Broker.Integration.Tests.Audit;
@@ -23,7 +24,8 @@ public sealed class AuditTrailBackPressureTests(PostgresFixture postgres) : IDis
     {
         await using var database = await postgres.MigratedDatabaseAsync(Ct);
         var log = new PostgresAuditLog(database);
-        using var trail = new AuditTrail(log, "replica-a", TimeProvider.System, retention: null, TimeSpan.FromHours(1), NullLogger<AuditTrail>.Instance, Capacity);
+        var logger = new CapturingLogger();
+        using var trail = new AuditTrail(log, "replica-a", TimeProvider.System, retention: null, TimeSpan.FromHours(1), logger, Capacity);
         await trail.StartAsync(Ct);
 
         await using var blocker = await database.OpenConnectionAsync(Ct);
@@ -49,11 +51,15 @@ public sealed class AuditTrailBackPressureTests(PostgresFixture postgres) : IDis
         // The count is stored with the next batch the writer takes after the drops: in one audit.dropped event when the
         // writer had taken its batch before the queue filled, in two when it woke while the queue was filling.
         IReadOnlyList<AuditEvent> rows = [];
-        await EventuallyAsync(async () =>
-        {
-            rows = await log.ListAsync(new AuditQuery { Limit = 10_000 }, Ct);
-            return rows.Count(r => r.Kind == AuditEventKind.CommandDecided) == stored && DroppedTotal(rows) == dropped;
-        });
+        await EventuallyAsync(
+            async () =>
+            {
+                rows = await log.ListAsync(new AuditQuery { Limit = 10_000 }, Ct);
+                return rows.Count(r => r.Kind == AuditEventKind.CommandDecided) == stored && DroppedTotal(rows) == dropped;
+            },
+            () => $"expected {stored} stored and {dropped} dropped; the log holds {rows.Count(r => r.Kind == AuditEventKind.CommandDecided)} "
+                + $"commands and {DroppedTotal(rows)} dropped in {rows.Count(r => r.Kind == AuditEventKind.EventsDropped)} events; the trail counts "
+                + $"{trail.Written} written and {trail.Dropped} dropped; it logged:\n{string.Join('\n', logger.Lines)}");
 
         rows.Where(r => r.Kind == AuditEventKind.EventsDropped).Should().HaveCountLessThanOrEqualTo(2);
         rows.Where(r => r.Kind == AuditEventKind.CommandDecided).Should().OnlyContain(r => r.Replica == "replica-a");
@@ -65,7 +71,7 @@ public sealed class AuditTrailBackPressureTests(PostgresFixture postgres) : IDis
     {
         await using var database = await postgres.MigratedDatabaseAsync(Ct);
         var log = new PostgresAuditLog(database);
-        using var trail = new AuditTrail(log, "replica-a", TimeProvider.System, retention: null, TimeSpan.FromHours(1), NullLogger<AuditTrail>.Instance, Capacity);
+        using var trail = new AuditTrail(log, "replica-a", TimeProvider.System, retention: null, TimeSpan.FromHours(1), new CapturingLogger(), Capacity);
         await trail.StartAsync(Ct);
         for (var i = 0; i < Capacity; i++)
         {
@@ -83,11 +89,35 @@ public sealed class AuditTrailBackPressureTests(PostgresFixture postgres) : IDis
     private static long DroppedTotal(IEnumerable<AuditEvent> rows) =>
         rows.Where(r => r.Kind == AuditEventKind.EventsDropped).Sum(r => long.Parse(r.Fields["count"], System.Globalization.CultureInfo.InvariantCulture));
 
-    private async Task EventuallyAsync(Func<Task<bool>> condition)
+    /// <summary>Polls <paramref name="condition"/> until it holds; past the test's budget, fails with what <paramref name="state"/> says.</summary>
+    private async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> state)
     {
-        while (!await condition())
+        try
         {
-            await Task.Delay(20, Ct);
+            while (!await condition())
+            {
+                await Task.Delay(20, Ct);
+            }
         }
+        catch (OperationCanceledException) when (Ct.IsCancellationRequested)
+        {
+            throw new TimeoutException(state());
+        }
+    }
+
+    /// <summary>Keeps what the trail logs (a store failure and its retries), to say why a wait timed out.</summary>
+    private sealed class CapturingLogger : ILogger<AuditTrail>
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public IEnumerable<string> Lines => _lines;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}");
     }
 }
