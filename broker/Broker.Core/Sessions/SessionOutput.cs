@@ -74,12 +74,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
             }
 
             reader.AdvanceTo(data.End);
-            if (echo && !heldBefore && !endOfChannel && _filter.HasHeldBytes)
-            {
-                // All that is held is of this read, the client's own keys: the hold delay firing now, which the filter
-                // must already be right for at any moment. A filter that must wait its whole delay declines.
-                _filter.TryFlushEcho(this);
-            }
+            ReleaseEcho(echo && !endOfChannel, heldBefore);
 
             if (endOfChannel)
             {
@@ -111,16 +106,26 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
             ApplyResize();
             var heldBefore = _filter.HasHeldBytes;
             _filter.Push(channel, data.Span, this);
-            if (echo && !heldBefore && _filter.HasHeldBytes)
-            {
-                _filter.TryFlushEcho(this);
-            }
+            ReleaseEcho(echo, heldBefore);
 
             await EmitAsync().ConfigureAwait(false);
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Flushes what the filter holds when it is all of an echo of the client's own keys (nothing was held before it): the
+    /// hold delay firing now, which the filter must already be right for at any moment. A filter that must wait its
+    /// whole delay declines.
+    /// </summary>
+    private void ReleaseEcho(bool echo, bool heldBefore)
+    {
+        if (echo && !heldBefore && _filter.HasHeldBytes)
+        {
+            _filter.TryFlushEcho(this);
         }
     }
 
