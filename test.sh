@@ -76,7 +76,11 @@ case $bench_state in
   failed) failed=$((failed + 1)) ;;
   *) skipped=$((skipped + 1)) ;;
 esac
-if ((failed > 0)); then failures=1; fi
+if ((failed > 0)); then
+  failures=1
+  # The result files stay on the CI machine; what failed, and why, must be in the run's output.
+  python3 tests/report-failures.py "$RESULTS"/*.trx || true
+fi
 
 summary="$passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Threading.Channels;
 
 namespace Broker.Server.Audit;
@@ -101,7 +100,11 @@ internal sealed partial class AuditTrail : IHostedService, IDisposable
     {
         var batch = new List<AuditEvent>(MaxBatch + 1);
         long reported = 0;
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+
+        // A drop that lands after this loop read the count but before it drained the queue is left for the next
+        // batch; when that drain emptied the queue no event may come to wake the writer, so an unreported count is
+        // itself a reason to go round again (and to write it out at a stop).
+        while (Dropped > reported || await _queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             var dropped = Dropped;
             if (dropped > reported)
@@ -143,13 +146,15 @@ internal sealed partial class AuditTrail : IHostedService, IDisposable
                 await _log.AppendAsync(batch, _abort.Token).ConfigureAwait(false);
                 return true;
             }
-            catch (Exception e) when (e is DbException or TimeoutException or IOException)
-            {
-                LogStoreFailed(_logger, batch.Count, e.Message);
-            }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {
                 return false;
+            }
+            catch (Exception e)
+            {
+                // Any failure is retried, not only the store's own kinds: a writer that died on an unexpected one would
+                // leave the queue filling and every later event dropped with nothing stored to say so.
+                LogStoreFailed(_logger, batch.Count, e.GetType().Name + ": " + e.Message);
             }
 
             try
@@ -183,9 +188,10 @@ internal sealed partial class AuditTrail : IHostedService, IDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is DbException or TimeoutException or IOException)
+            catch (Exception e)
             {
-                LogStoreFailed(_logger, 0, e.Message);
+                // As for the writer: a sweep that died on an unexpected failure would end retention silently.
+                LogStoreFailed(_logger, 0, e.GetType().Name + ": " + e.Message);
                 try
                 {
                     await Task.Delay(_sweepInterval, _time, _abort.Token).ConfigureAwait(false);
