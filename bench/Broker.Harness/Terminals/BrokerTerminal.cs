@@ -70,8 +70,9 @@ internal sealed class BrokerTerminal : ITerminal
                 }
             }
         }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or IOException or ObjectDisposedException)
         {
+            // ObjectDisposedException: a reader stuck past DisposeAsync's wait meets the disposed call.
             reason = ex.Message;
         }
 
@@ -84,17 +85,19 @@ internal sealed class BrokerTerminal : ITerminal
 
     public async ValueTask DisposeAsync()
     {
+        // The reader ends on the cancellation before the call is disposed: disposing first raced a reader between two
+        // frames into an ObjectDisposedException (a smoke run under load failed on it).
         await _stop.CancelAsync().ConfigureAwait(false);
-        _call.Dispose();
         try
         {
             await _reader.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // The reader is stuck in the transport; the call is cancelled, so it will end on its own.
+            // The reader is stuck in the transport; disposing the call below ends it.
         }
 
+        _call.Dispose();
         _stop.Dispose();
         _channel.Dispose();
     }
