@@ -55,7 +55,7 @@ dotnet test Broker.sln -c Release --no-build -nologo -v q \
 bench_state=skipped
 if [ "$(id -u)" -eq 0 ]; then
   log "benchmark smoke test (bench/run --quick)"
-  if bench/run --quick --no-report --skip-suites > "$RESULTS/bench-quick.log" 2>&1; then bench_state=passed; else echo "bench/run exited with $?" >&2; bench_state=failed; tail -20 "$RESULTS/bench-quick.log" >&2; fi
+  if bench/run --quick --no-report --skip-suites > "$RESULTS/bench-quick.log" 2>&1; then bench_state=passed; else echo "bench/run exited with $?" >&2; bench_state=failed; { grep -A12 ' failed: ' "$RESULTS/bench-quick.log" | head -60; tail -20 "$RESULTS/bench-quick.log"; } >&2; fi
 else
   log "benchmark smoke test skipped: bench/run needs root"
 fi
