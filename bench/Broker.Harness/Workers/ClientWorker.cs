@@ -83,7 +83,13 @@ internal static class ClientWorker
             }
         }
 
-        await reading.ConfigureAwait(false);
+        if (status == 0)
+        {
+            // The commands ended, so the reader has: nothing of it is left running.
+            await reading.ConfigureAwait(false);
+        }
+
+        // After a failure the reader may still be blocked on stdin; its thread is a background one and ends with us.
         return status;
     }
 
