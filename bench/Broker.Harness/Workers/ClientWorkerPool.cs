@@ -23,10 +23,9 @@ internal sealed class ClientWorkerPool : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         Count = count;
         _log = log;
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the harness's own executable is unknown");
+        _executable = Environment.ProcessPath ?? throw new InvalidOperationException("the harness's own executable is unknown");
         // Run as `dotnet Broker.Harness.dll`, the workers need the assembly named too.
-        _executable = host;
-        _arguments = Path.GetFileNameWithoutExtension(host) == "dotnet"
+        _arguments = Path.GetFileNameWithoutExtension(_executable) == "dotnet"
             ? [typeof(ClientWorkerPool).Assembly.Location, .. harnessArguments]
             : harnessArguments;
     }
