@@ -133,6 +133,15 @@ internal sealed record HarnessOptions
     /// <summary>Rounds of the replicas measurement (each system once per round, the order rotating).</summary>
     public int ReplicaRounds => Rounds ?? (Quick ? 1 : 2);
 
+    /// <summary>
+    /// Client worker processes among which the concurrency and replicas measurements share their sessions (--client-workers;
+    /// default 4), so that no one client process's collections sit in every session's echo; 0 drives them from the harness.
+    /// </summary>
+    public int ClientWorkers { get; init; } = 4;
+
+    /// <summary>Set in a client worker (--client-worker K, passed by the harness itself): which one this process is.</summary>
+    public int? ClientWorkerIndex { get; init; }
+
     public bool Runs(string measurement) => Selected.Contains(measurement);
 
     public static (HarnessOptions? Options, string? Error) Parse(string[] args)
@@ -273,6 +282,23 @@ internal sealed record HarnessOptions
             replicaSessions = n;
         }
 
+        var clientWorkers = 4;
+        if (values.TryGetValue("client-workers", out var cw) && (!int.TryParse(cw, out clientWorkers) || clientWorkers < 0 || clientWorkers > 64))
+        {
+            return (null, "--client-workers must be a number from 0 (the harness's own process) to 64");
+        }
+
+        int? workerIndex = null;
+        if (values.TryGetValue("client-worker", out var wi))
+        {
+            if (!int.TryParse(wi, out var n) || n < 0)
+            {
+                return (null, "--client-worker must be a worker index");
+            }
+
+            workerIndex = n;
+        }
+
         var selected = new HashSet<string>(Measurements, StringComparer.Ordinal);
         if (values.TryGetValue("only", out var only))
         {
@@ -314,6 +340,8 @@ internal sealed record HarnessOptions
             ReplicaData = values.GetValueOrDefault("replica-data"),
             ReplicasSkipped = values.GetValueOrDefault("replicas-skipped"),
             ReplicaSessionCount = replicaSessions,
+            ClientWorkers = clientWorkers,
+            ClientWorkerIndex = workerIndex,
         }, null);
     }
 }

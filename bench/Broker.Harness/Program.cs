@@ -3,6 +3,7 @@ using Broker.Harness.Machine;
 using Broker.Harness.Measurements;
 using Broker.Harness.Reporting;
 using Broker.Harness.Systems;
+using Broker.Harness.Workers;
 
 // Runs every side-by-side measurement and writes the Markdown tables; bench/run starts the
 // broker and sshd, passes their addresses here and assembles docs/BENCHMARKS.md.
@@ -11,6 +12,11 @@ if (options is null)
 {
     await Console.Error.WriteLineAsync($"Broker.Harness: {error}").ConfigureAwait(false);
     return 2;
+}
+
+if (options.ClientWorkerIndex is { } workerIndex)
+{
+    return await ClientWorker.RunAsync(options, workerIndex).ConfigureAwait(false);
 }
 
 var log = Console.Error;
@@ -110,7 +116,8 @@ if (options.Runs("startup"))
         results.Startup = await new StartupMeasurement(variants, log).RunAsync(options.StartupCount, token).ConfigureAwait(false)).ConfigureAwait(false);
 }
 
-var concurrency = new ConcurrencyMeasurement(log);
+await using var workers = options.ClientWorkers > 0 && (options.Runs("concurrency") || options.Runs("replicas")) ? new ClientWorkerPool(options.ClientWorkers, args, log) : null;
+var concurrency = new ConcurrencyMeasurement(log, workers);
 if (options.Runs("concurrency") && !options.Quick)
 {
     // A broker just started spends much of its first minute compiling its hot paths (tier-1 JIT), which a broker
@@ -179,6 +186,15 @@ if (options.Runs("replicas"))
                 options.EchoPeriod,
                 TimeSpan.FromSeconds(options.Quick ? 1 : 5),
                 token).ConfigureAwait(false))).ConfigureAwait(false);
+    }
+}
+
+if (workers is not null)
+{
+    foreach (var problem in await workers.StopAsync().ConfigureAwait(false))
+    {
+        results.Failures.Add(problem);
+        log.WriteLine($"   {problem}");
     }
 }
 

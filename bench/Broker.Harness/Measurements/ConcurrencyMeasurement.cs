@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Broker.Harness.Machine;
 using Broker.Harness.Systems;
-using Broker.Harness.Terminals;
+using Broker.Harness.Workers;
 
 namespace Broker.Harness.Measurements;
 
@@ -12,89 +11,51 @@ namespace Broker.Harness.Measurements;
 /// </summary>
 internal sealed class ConcurrencyMeasurement
 {
-    private static readonly TimeSpan s_echoTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Sessions opened at once, over all the client processes together.</summary>
+    private const int OpenParallel = 8;
     private readonly TextWriter _log;
+    private readonly ClientWorkerPool? _workers;
 
-    public ConcurrencyMeasurement(TextWriter log)
+    /// <param name="workers">
+    /// The client worker processes that drive the sessions, or null to drive them from this process. With workers no
+    /// single client process's collections or thread pool sit in every session's echo.
+    /// </param>
+    public ConcurrencyMeasurement(TextWriter log, ClientWorkerPool? workers)
     {
         _log = log;
+        _workers = workers;
     }
 
     public async Task<ConcurrencyResult> RunAsync(ISystemUnderTest system, int count, TimeSpan window, TimeSpan period, CancellationToken cancellationToken)
     {
         var idle = system.Server?.Sample();
-        var terminals = new ConcurrentBag<ITerminal>();
-        var openFailures = 0;
         var opening = Stopwatch.StartNew();
-        using (var gate = new SemaphoreSlim(8))
-        {
-            await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
-            {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    terminals.Add(await system.OpenTerminalAsync(cancellationToken).ConfigureAwait(false));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    if (Interlocked.Increment(ref openFailures) <= 3)
-                    {
-                        _log.WriteLine($"  {system.Name}: a session did not open: {ex.Message}");
-                    }
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            })).ConfigureAwait(false);
-        }
-
+        ISessionGroup sessions = _workers is { } pool
+            ? await pool.OpenAsync(system.Name, count, OpenParallel, cancellationToken).ConfigureAwait(false)
+            : await InProcessSessions.OpenAsync(system, count, OpenParallel, _log, cancellationToken).ConfigureAwait(false);
         var openSeconds = opening.Elapsed.TotalSeconds;
-        var open = terminals.ToArray();
-        try
+        await using (sessions.ConfigureAwait(false))
         {
             var first = system.Server?.Sample();
             var harnessFirst = HarnessCpu();
-            var latencies = new ConcurrentQueue<double>();
-            var unresponsive = 0;
-            await Task.WhenAll(open.Select((terminal, index) => Task.Run(async () =>
-            {
-                if (!await TypePeriodicallyAsync(terminal, index, open.Length, window, period, latencies, cancellationToken).ConfigureAwait(false))
-                {
-                    Interlocked.Increment(ref unresponsive);
-                }
-            }, cancellationToken))).ConfigureAwait(false);
+            var typed = await sessions.TypeAsync(window, period, cancellationToken).ConfigureAwait(false);
             var last = system.Server?.Sample();
             var harnessLast = HarnessCpu();
+            var harnessCpu = (harnessLast.Cpu - harnessFirst.Cpu).TotalSeconds + typed.WorkerCpuSeconds;
             return new ConcurrencyResult(
                 system.Name,
                 count,
-                open.Length,
+                sessions.Opened,
                 openSeconds,
-                Percentiles.Of(latencies),
-                unresponsive + openFailures,
+                Percentiles.Of(typed.Latencies),
+                typed.Unresponsive + sessions.OpenFailures,
                 idle,
                 last,
                 first is { } a && last is { } b ? (b.CpuSeconds - a.CpuSeconds) / (b.Taken - a.Taken).TotalSeconds * 100 : null)
             {
-                HarnessCpuPercent = (harnessLast.Cpu - harnessFirst.Cpu).TotalSeconds / Stopwatch.GetElapsedTime(harnessFirst.Taken, harnessLast.Taken).TotalSeconds * 100,
+                HarnessCpuPercent = harnessCpu / Stopwatch.GetElapsedTime(harnessFirst.Taken, harnessLast.Taken).TotalSeconds * 100,
+                ClientWorkers = _workers?.Count ?? 0,
             };
-        }
-        finally
-        {
-            using var gate = new SemaphoreSlim(32);
-            await Task.WhenAll(open.Select(async terminal =>
-            {
-                await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                try
-                {
-                    await terminal.DisposeAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            })).ConfigureAwait(false);
         }
     }
 
@@ -106,42 +67,6 @@ internal sealed class ConcurrencyMeasurement
     {
         using var self = Process.GetCurrentProcess();
         return (self.TotalProcessorTime, Stopwatch.GetTimestamp());
-    }
-
-    /// <summary>Returns false if any echo did not come back in time.</summary>
-    private static async Task<bool> TypePeriodicallyAsync(ITerminal terminal, int index, int count, TimeSpan window, TimeSpan period, ConcurrentQueue<double> latencies, CancellationToken cancellationToken)
-    {
-        // Spread the sessions over the period so the keys arrive as a steady stream, not a burst.
-        await Task.Delay(period * index / Math.Max(1, count), cancellationToken).ConfigureAwait(false);
-        var end = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
-        var key = new byte[1];
-        var i = 0;
-        var responsive = true;
-        while (Stopwatch.GetTimestamp() < end)
-        {
-            var due = Stopwatch.GetTimestamp() + (long)(period.TotalSeconds * Stopwatch.Frequency);
-            key[0] = (byte)('a' + (i++ % 26));
-            var echoed = terminal.Output.Expect(key);
-            var sent = Stopwatch.GetTimestamp();
-            try
-            {
-                await terminal.SendAsync(key, cancellationToken).ConfigureAwait(false);
-                await echoed.WaitAsync(s_echoTimeout, cancellationToken).ConfigureAwait(false);
-                latencies.Enqueue(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
-            }
-            catch (Exception ex) when (ex is TimeoutException or IOException)
-            {
-                responsive = false;
-            }
-
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return responsive;
     }
 }
 
@@ -160,8 +85,14 @@ internal sealed record ConcurrencyResult(
     /// <summary>Which of the interleaved rounds (--rounds) this was, from 1.</summary>
     public int Round { get; init; } = 1;
 
-    /// <summary>The harness process's own CPU during the typing window, % of one core (the sessions' client side).</summary>
+    /// <summary>
+    /// The harness's CPU during the typing window, % of one core (the sessions' client side): its own process's and,
+    /// with client workers, theirs added.
+    /// </summary>
     public double? HarnessCpuPercent { get; init; }
+
+    /// <summary>The client worker processes that drove the sessions (0: the harness's own process).</summary>
+    public int ClientWorkers { get; init; }
 
     /// <summary>Server memory added per open session, KiB, by RSS.</summary>
     public double? RssPerSessionKib => Idle is { } idle && Loaded is { } loaded && Opened > 0 ? (loaded.RssKib - idle.RssKib) / (double)Opened : null;

@@ -13,14 +13,15 @@ internal sealed class ReplicaSetSystem : ISystemUnderTest, IDisposable
     private readonly BrokerSystem[] _replicas;
     private int _next = -1;
 
-    public ReplicaSetSystem(IReadOnlyList<Uri> addresses, IReadOnlyList<int> processIds, string dataDirectory, string target, IReadOnlyList<string> groups, string agentClient)
+    /// <param name="subjectPrefix">Names replica i's subjects <c>PREFIXi-N</c>: processes sharing the issuer use different ones.</param>
+    public ReplicaSetSystem(IReadOnlyList<Uri> addresses, IReadOnlyList<int> processIds, string dataDirectory, string target, IReadOnlyList<string> groups, string agentClient, string subjectPrefix = "replica")
     {
         if (addresses.Count == 0 || addresses.Count != processIds.Count)
         {
             throw new ArgumentException("one process id per replica address", nameof(processIds));
         }
 
-        _replicas = [.. addresses.Select((address, i) => new BrokerSystem(address, dataDirectory, target, groups, processIds[i], agentClient, $"replica{i}"))];
+        _replicas = [.. addresses.Select((address, i) => new BrokerSystem(address, dataDirectory, target, groups, processIds[i], agentClient, $"{subjectPrefix}{i}"))];
         Server = new ServerProcesses(processIds, includeDescendants: false);
         Name = $"broker, {addresses.Count} replicas";
     }

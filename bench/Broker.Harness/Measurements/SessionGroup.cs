@@ -1,0 +1,38 @@
+namespace Broker.Harness.Measurements;
+
+/// <summary>
+/// The concurrency measurement's open sessions on one system, wherever their client side runs: in the harness's own
+/// process (<see cref="InProcessSessions"/>) or shared among client worker processes (<c>Workers.WorkerSessions</c>).
+/// Disposing closes them.
+/// </summary>
+internal interface ISessionGroup : IAsyncDisposable
+{
+    /// <summary>Sessions that opened and drew their prompt.</summary>
+    int Opened { get; }
+
+    /// <summary>Sessions that failed to open.</summary>
+    int OpenFailures { get; }
+
+    /// <summary>Every open session types one key per <paramref name="period"/> for <paramref name="window"/> and times each echo.</summary>
+    Task<TypingOutcome> TypeAsync(TimeSpan window, TimeSpan period, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a typing window gave: every echo's latency (ms), the sessions of which an echo did not come back within the
+/// timeout, and the CPU the client worker processes spent in the window (0 when the client side ran in the harness,
+/// whose own CPU the measurement reads itself).
+/// </summary>
+internal sealed record TypingOutcome(IReadOnlyCollection<double> Latencies, int Unresponsive, double WorkerCpuSeconds);
+
+/// <summary>
+/// Where in the period each session types its key: session <c>j</c> of a group is global session
+/// <c>First + j × Stride</c> of <c>Total</c>, so that sessions shared among workers still spread evenly over the period.
+/// </summary>
+internal readonly record struct Stagger(int First, int Stride, int Total)
+{
+    public TimeSpan Offset(int session, TimeSpan period)
+    {
+        var total = Math.Max(1, Total);
+        return period * ((First + (session * Stride)) % total) / total;
+    }
+}
