@@ -14,10 +14,11 @@ namespace AgentClient.Connection;
 internal sealed class BrokerConnection : IDisposable
 {
     /// <summary>
-    /// The receive window of each call's HTTP/2 stream. The runtime's 64 KiB default, which it grows only when the
-    /// round trip is long (never on loopback), sends a WINDOW_UPDATE per 8 KiB read: a wake-up of the client's
-    /// writer and of the broker per 8 KiB of a streaming session's output. A 1 MiB window sends one per 128 KiB, and
-    /// at most 1 MiB of output is on its way unread (OpenSSH's session channel allows 2 MiB).
+    /// The receive window of each call's HTTP/2 stream. The runtime starts at 64 KiB and sends a WINDOW_UPDATE each
+    /// time an eighth of the window has been read (it grows the window only when a window's worth is read within
+    /// about a round trip): at 64 KiB, a send by the client and a read by the broker per 8 KiB of a streaming
+    /// session's output. At 1 MiB that is one per 128 KiB, and at most 1 MiB of output is on its way unread
+    /// (OpenSSH's session channel allows 2 MiB).
     /// </summary>
     internal const int StreamWindow = 1024 * 1024;
 
