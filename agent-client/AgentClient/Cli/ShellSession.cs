@@ -49,6 +49,9 @@ internal sealed class ShellSession : IDisposable
             Term = Environment.GetEnvironmentVariable("TERM") ?? "xterm-256color",
         };
         var exit = -1;
+
+        // Output frames that arrived together are written together; a lone one (a key's echo) at once.
+        using var output = new GatheredOutput(_stdout);
         try
         {
             await FirstFrame.SendAsync(call.RequestStream, new InteractRequest { Open = open }, ended.Token).ConfigureAwait(false);
@@ -57,8 +60,16 @@ internal sealed class ShellSession : IDisposable
                 context.Cancel = true;
                 SendSize();
             });
-            await foreach (var frame in call.ResponseStream.ReadAllAsync(ended.Token).ConfigureAwait(false))
+            var frames = call.ResponseStream;
+            while (await output.MoveNextAsync(frames, ended.Token).ConfigureAwait(false))
             {
+                var frame = frames.Current;
+                if (frame.FrameCase != InteractResponse.FrameOneofCase.Output)
+                {
+                    // Whatever the frame does (a notice on standard error, the exit), the output before it shows first.
+                    output.Flush();
+                }
+
                 switch (frame.FrameCase)
                 {
                     case InteractResponse.FrameOneofCase.Opened:
@@ -66,7 +77,7 @@ internal sealed class ShellSession : IDisposable
                         _ = PumpInputAsync(stopInput.Token);
                         break;
                     case InteractResponse.FrameOneofCase.Output:
-                        _stdout.Write(frame.Output.Span);
+                        output.Add(frame.Output.Span);
                         break;
                     case InteractResponse.FrameOneofCase.Notice:
                         Note($"[broker] {UntrustedText.Neutralize(frame.Notice.Message)}");
@@ -88,6 +99,8 @@ internal sealed class ShellSession : IDisposable
                     break;
                 }
             }
+
+            output.Flush();
         }
         catch (Exception e) when (e is RpcException or OperationCanceledException && _closed.IsCancellationRequested)
         {

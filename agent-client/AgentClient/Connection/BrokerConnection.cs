@@ -13,6 +13,15 @@ namespace AgentClient.Connection;
 /// </summary>
 internal sealed class BrokerConnection : IDisposable
 {
+    /// <summary>
+    /// The receive window of each call's HTTP/2 stream. The runtime starts at 64 KiB and sends a WINDOW_UPDATE each
+    /// time an eighth of the window has been read (it grows the window only when a window's worth is read within
+    /// about a round trip): at 64 KiB, a send by the client and a read by the broker per 8 KiB of a streaming
+    /// session's output. At 1 MiB that is one per 128 KiB, and at most 1 MiB of output is on its way unread
+    /// (OpenSSH's session channel allows 2 MiB).
+    /// </summary>
+    internal const int StreamWindow = 1024 * 1024;
+
     private readonly Uri _broker;
     private readonly Func<string> _token;
     private GrpcChannel? _channel;
@@ -61,8 +70,10 @@ internal sealed class BrokerConnection : IDisposable
             metadata.Add("authorization", "Bearer " + token());
             return Task.CompletedTask;
         });
-        // The settings were checked when the command line was resolved; a handler is only needed for a CA file or a client certificate.
-        var (handler, _) = Tls.CreateHandler();
+        // The settings were checked when the command line was resolved (a CA file, a client certificate); otherwise the
+        // handler Grpc.Net.Client would make.
+        var handler = Tls.CreateHandler().Handler ?? new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        handler.InitialHttp2StreamWindowSize = StreamWindow;
         return GrpcChannel.ForAddress(broker, new GrpcChannelOptions
         {
             Credentials = ChannelCredentials.Create(broker.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials),
