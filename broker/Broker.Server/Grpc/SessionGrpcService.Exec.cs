@@ -63,10 +63,11 @@ internal sealed partial class SessionGrpcService
         var stdin = PumpExecInputAsync(requestStream, session, tokenWatch, stopInput.Token);
         try
         {
-            await ForwardEventsAsync(session, responseStream, static item => item switch
+            // One frame for every output of the call, as in Interact: a write serializes its message before it completes.
+            var outputFrame = new V1.ExecResponse();
+            await ForwardEventsAsync(session, responseStream, item => item switch
             {
-                SessionEvent.Output { Stream: OutputChannel.Stderr } output => new V1.ExecResponse { Stderr = ProtocolMapping.Wrap(output.Data) },
-                SessionEvent.Output output => new V1.ExecResponse { Stdout = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Output output => WithOutput(outputFrame, output),
                 SessionEvent.Notice notice => new V1.ExecResponse { Notice = notice.ToProto() },
                 SessionEvent.Ended ended => new V1.ExecResponse { Exit = ended.ToProto() },
                 _ => throw new System.Diagnostics.UnreachableException(),
@@ -76,6 +77,20 @@ internal sealed partial class SessionGrpcService
         {
             await StopReadingAsync(stdin, stopInput, session).ConfigureAwait(false);
         }
+    }
+
+    private static V1.ExecResponse WithOutput(V1.ExecResponse frame, SessionEvent.Output output)
+    {
+        if (output.Stream == OutputChannel.Stderr)
+        {
+            frame.Stderr = ProtocolMapping.Wrap(output.Data);
+        }
+        else
+        {
+            frame.Stdout = ProtocolMapping.Wrap(output.Data);
+        }
+
+        return frame;
     }
 
     /// <summary>An exec that did not open: its decision (if it was decided), then the refusal as a status, or as stderr and an exit code.</summary>

@@ -46,9 +46,12 @@ internal sealed partial class SessionGrpcService
             await responseStream.WriteAsync(new V1.InteractResponse { Opened = Opened(session) }).ConfigureAwait(false);
             input = PumpInteractiveInputAsync(requestStream, session, opened.Line, opened.Auditor, tokenWatch, stopInput.Token);
             var responses = EchoStages.Enabled ? new EchoStageWriter(responseStream, session) : responseStream;
-            await ForwardEventsAsync(session, responses, static item => item switch
+            // One frame for every output of the call: a write serializes its message before it completes, so the next
+            // output can go out in the same object instead of a new one per echoed key.
+            var outputFrame = new V1.InteractResponse();
+            await ForwardEventsAsync(session, responses, item => item switch
             {
-                SessionEvent.Output output => new V1.InteractResponse { Output = ProtocolMapping.Wrap(output.Data) },
+                SessionEvent.Output output => WithOutput(outputFrame, output),
                 SessionEvent.Notice notice => new V1.InteractResponse { Notice = notice.ToProto() },
                 SessionEvent.Decision { Value: TypedCommandDecision typed } => new V1.InteractResponse { Decision = typed.Masked.ToProto() },
                 SessionEvent.Ended ended => new V1.InteractResponse { Exit = ended.ToProto() },
@@ -121,6 +124,12 @@ internal sealed partial class SessionGrpcService
         }
 
         return false;
+    }
+
+    private static V1.InteractResponse WithOutput(V1.InteractResponse frame, SessionEvent.Output output)
+    {
+        frame.Output = ProtocolMapping.Wrap(output.Data);
+        return frame;
     }
 
     private static async ValueTask<InputResult> SendAuditedAsync(Session session, RawCommandAuditor? auditor, ReadOnlyMemory<byte> keys, CancellationToken cancellationToken)

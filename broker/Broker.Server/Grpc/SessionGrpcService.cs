@@ -75,7 +75,9 @@ internal sealed partial class SessionGrpcService : V1.SessionService.SessionServ
     private async Task ForwardEventsAsync<T>(Session session, IServerStreamWriter<T> responses, Func<SessionEvent, T> map, CancellationToken cancellationToken)
     {
         var events = session.Events;
-        while (await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        // One waiter for the call: the channel's own wait with the call's token would allocate one per echo.
+        using var waiter = new SessionEventWaiter(events, cancellationToken);
+        while (await waiter.WaitToReadAsync().ConfigureAwait(false))
         {
             while (events.TryRead(out var item))
             {
