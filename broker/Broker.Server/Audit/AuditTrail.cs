@@ -154,7 +154,7 @@ internal sealed partial class AuditTrail : IHostedService, IDisposable
             {
                 // Any failure is retried, not only the store's own kinds: a writer that died on an unexpected one would
                 // leave the queue filling and every later event dropped with nothing stored to say so.
-                LogStoreFailed(_logger, batch.Count, e.GetType().Name + ": " + e.Message);
+                LogStoreFailed(_logger, batch.Count, Describe(e));
             }
 
             try
@@ -191,7 +191,7 @@ internal sealed partial class AuditTrail : IHostedService, IDisposable
             catch (Exception e)
             {
                 // As for the writer: a sweep that died on an unexpected failure would end retention silently.
-                LogStoreFailed(_logger, 0, e.GetType().Name + ": " + e.Message);
+                LogStoreFailed(_logger, 0, Describe(e));
                 try
                 {
                     await Task.Delay(_sweepInterval, _time, _abort.Token).ConfigureAwait(false);
@@ -203,6 +203,9 @@ internal sealed partial class AuditTrail : IHostedService, IDisposable
             }
         }
     }
+
+    /// <summary>A failure as the log names it: its type too, since a retried failure may be of any kind.</summary>
+    private static string Describe(Exception failure) => failure.GetType().Name + ": " + failure.Message;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit: {Count} events were dropped because the queue was full ({Total} since start); the log holds an audit.dropped event where they are missing")]
     private static partial void LogDropped(ILogger logger, long count, long total);
