@@ -211,9 +211,20 @@ public sealed class BrokerProcess : IAsyncLifetime
         _process.OutputDataReceived += Collect;
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
-        await Task.WhenAny(ready.Task, _process.WaitForExitAsync()).WaitAsync(TimeSpan.FromMinutes(3));
+        try
+        {
+            await Task.WhenAny(ready.Task, _process.WaitForExitAsync()).WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        catch (TimeoutException)
+        {
+            // Reported below with the log.
+        }
+
         if (!ready.Task.IsCompleted)
         {
+            // Callers that start a broker by hand often dispose it only once it started: one that never said it listens
+            // must not outlive the test (a leaked broker loads every later test on a small machine).
+            StopHard();
             throw new InvalidOperationException($"the broker did not start:\n{Log}");
         }
     }
@@ -265,20 +276,39 @@ public sealed class BrokerProcess : IAsyncLifetime
         _process.WaitForExit(30_000);
     }
 
+    private void StopHard()
+    {
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(30_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It ended between the check and the kill.
+        }
+    }
+
     /// <summary>Stops the broker as an operator would (SIGTERM: sessions are ended, their cgroups removed); SIGKILL if it hangs. Once stopped, nothing more.</summary>
     public async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {
-            await BuiltTools.RunAsync("/bin/kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             try
             {
+                await BuiltTools.RunAsync("/bin/kill", ["-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
                 await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
             }
             catch (TimeoutException)
             {
-                _process.Kill();
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                // A broker that does not stop on SIGTERM in time (or a kill that could not be run) is killed below.
+            }
+            finally
+            {
+                StopHard();
             }
         }
 
