@@ -118,15 +118,26 @@ public sealed partial class MultiplexerTests : IClassFixture<BrokerProcess>, IDi
         File.SetUnixFileMode(Path.GetDirectoryName(master.Directory)!, (UnixFileMode)Convert.ToInt32("711", 8));
         File.SetUnixFileMode(master.Directory, (UnixFileMode)Convert.ToInt32("711", 8));
         File.SetUnixFileMode(master.SocketPath, (UnixFileMode)Convert.ToInt32("666", 8));
-        var script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\ns.sendall(b'S')\ntry:\n  print(repr(s.recv(4096)))\nexcept ConnectionResetError:\n  print('reset')";
-        var (code, stdout, stderr) = await BuiltTools.RunAsync("setpriv", [$"--reuid={stranger}", $"--regid={stranger}", "--clear-groups", "/usr/bin/python3", "-c", script, master.SocketPath]);
-
-        code.Should().Be(0, stderr);
-        stdout.Trim().Should().BeOneOf(["b''", "reset"], "the master closes the connection without a word");
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!master.Log.Contains($"refused a connection from uid {stranger}", StringComparison.Ordinal))
+        try
         {
-            await Task.Delay(20, limit.Token);
+            var script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\ns.sendall(b'S')\ntry:\n  print(repr(s.recv(4096)))\nexcept ConnectionResetError:\n  print('reset')";
+            var (code, stdout, stderr) = await BuiltTools.RunAsync("setpriv", [$"--reuid={stranger}", $"--regid={stranger}", "--clear-groups", "/usr/bin/python3", "-c", script, master.SocketPath]);
+
+            code.Should().Be(0, stderr);
+            stdout.Trim().Should().BeOneOf(["b''", "reset"], "the master closes the connection without a word");
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!master.Log.Contains($"refused a connection from uid {stranger}", StringComparison.Ordinal))
+            {
+                await Task.Delay(20, limit.Token);
+            }
+        }
+        finally
+        {
+            // The client refuses a socket or socket directory open to others, so `mux stop` at the end needs the modes back;
+            // without them the master is stopped only by its two-minute kill.
+            File.SetUnixFileMode(master.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(master.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(Path.GetDirectoryName(master.Directory)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
