@@ -27,6 +27,12 @@ internal sealed partial class ScreenView
 
         if (eraseToEnd && (_detailed ? EarlierRedrawsCovered() : StartsEmptyRow(text)))
         {
+            if (!_detailed)
+            {
+                // The row is empty and every row before it decided: a cut redraw on it is held back to here at most.
+                _judged = carriageReturn;
+            }
+
             _detailed = true;
             ReplaceRow(carriageReturn, text);
             return true;
