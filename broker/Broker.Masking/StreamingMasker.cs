@@ -67,6 +67,9 @@ public sealed class StreamingMasker
     /// <summary>How many times the screen model scanned a row again (a clean redraw is not scanned): for tests and measurements.</summary>
     internal int ScreenRowScans => _screen?.RowScans ?? 0;
 
+    /// <summary>How many times the screen model held back a redraw cut by the end of a bulk push rather than scanning it: for tests.</summary>
+    internal int ScreenCutRedrawsHeld => _screen?.CutRedrawsHeld ?? 0;
+
     /// <summary>Where the screen model keeps the combined text from, and where the combined text starts now: for tests of compaction.</summary>
     internal (long KeepFrom, long TextBase) ScreenCompaction => (_screen?.KeepFrom() ?? long.MaxValue, _combined.Text.Base);
 

@@ -27,6 +27,12 @@ internal sealed partial class ScreenView
 
         if (eraseToEnd && (_detailed ? EarlierRedrawsCovered() : StartsEmptyRow(text)))
         {
+            if (!_detailed)
+            {
+                // The row is empty and every row before it decided: a cut redraw on it is held back to here at most.
+                _judged = carriageReturn;
+            }
+
             _detailed = true;
             ReplaceRow(carriageReturn, text);
             return true;
@@ -75,7 +81,14 @@ internal sealed partial class ScreenView
         return true;
     }
 
-    /// <summary>CR LF on a row drawn left to right: the carriage return is an edit, and the line feed ends the redraw it began.</summary>
+    /// <summary>CR LF on a row drawn left to right: the line feed ends the redraw the carriage return began.</summary>
+    /// <remarks>
+    /// The carriage return is not kept as an edit (<see cref="Control"/> keeps it): an edit is read only for a match or
+    /// candidate whose cells are all released, and only if the edit is not (<see cref="MaskOperations"/>, <see cref="Decide"/>).
+    /// Every cell the screen follows from here on is on a row that begins after the line feed (rows are never gone back to:
+    /// moving to another row starts an empty one), so it was drawn by a byte after the carriage return; once such a cell is
+    /// released, so is the carriage return. Nothing is held on a row drawn left to right, so no earlier candidate reads it.
+    /// </remarks>
     private bool LineEnd(long carriageReturn)
     {
         // Such a row has no redraw cells left undrawn (only a detailed row does, and leaving it clears them).
@@ -84,7 +97,6 @@ internal sealed partial class ScreenView
             return false;
         }
 
-        _operations.Add(carriageReturn, carriageReturn + 1);
         _redrawFrom = -1;
         _redrawColumns = 0;
         _drawnColumns = 0;

@@ -27,6 +27,15 @@ namespace Broker.Masking.Views;
 /// the same compaction points follow anyway, so nothing downstream of them can differ from the separate events.
 /// <c>WholeRowRedrawTests</c> checks it after every push, across a compaction at a row's start.
 /// </para>
+/// <para>
+/// The edits since the last scan are read only for a match or a candidate whose cells are all released, and then only
+/// those not released yet (<see cref="MaskOperations"/>, <see cref="Decide"/>). After a whole-row redraw with text, every
+/// cell of the row until it ends is drawn by a byte after its carriage return: the text covers the columns the earlier
+/// pieces had (they are drawn under it, never over it), the rest is erased, and what is drawn later comes later (a
+/// repeat repeats the redraw's last character or a later one). So whenever an edit is read, the carriage return and every
+/// edit before it are released, and <see cref="ReplaceRow"/> forgets them rather than keeping the carriage return. An
+/// empty redraw keeps it: a repeat after it draws an older character.
+/// </para>
 /// </remarks>
 internal sealed partial class ScreenView
 {
@@ -59,11 +68,17 @@ internal sealed partial class ScreenView
     private void ReplaceRow(long carriageReturn, ReadOnlySpan<byte> text)
     {
         var n = text.Length;
-        _operations.Add(carriageReturn, carriageReturn + 1);
         if (n == 0)
         {
+            _operations.Add(carriageReturn, carriageReturn + 1);
             // Read only while nothing of the new redraw is drawn (StartRedraw).
             _redrawShown = IsCleanRedraw();
+        }
+        else
+        {
+            // Every cell of the row from here on is drawn by a byte after the carriage return (see the remarks on edits
+            // above), so the carriage return and every edit before it are released before any edit is ever read.
+            _operations.Clear();
         }
 
         // KeepPending, then ErasePending(n): the earlier pieces are dropped (each ends within the current redraw's columns,

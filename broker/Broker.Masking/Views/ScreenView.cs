@@ -201,9 +201,19 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
 
     public long Decide(MaskPlan plan, long rawEnd, bool final)
     {
+        var pushed = rawEnd - _decidedTo;
+        _decidedTo = rawEnd;
         if (!_detailed)
         {
+            _judged = rawEnd;
             return rawEnd;
+        }
+
+        if (_row.Dirty && HoldsCutRedraw(pushed, rawEnd, final))
+        {
+            // The terminal goes on showing the state judged last (ScreenView.CutRedraw.cs).
+            CutRedrawsHeld++;
+            return Math.Max(_judged, _released);
         }
 
         if (_row.Dirty || final)
@@ -232,11 +242,18 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
             frontier = Math.Min(frontier, first);
         }
 
+        _judged = frontier;
         return frontier;
     }
 
     public void Flush(MaskPlan plan, long rawEnd)
     {
+        if (_detailed && _row.Dirty)
+        {
+            // A cut redraw held back unscanned (ScreenView.CutRedraw.cs): it goes out now, judged as the push's end would have.
+            Scan(final: false);
+        }
+
         Settle();
         foreach (var held in _held)
         {
