@@ -136,5 +136,7 @@ public class TokenRunsTests
         public List<int> Positions { get; } = positions;
 
         public readonly void Anchor(int position) => Positions.Add(position);
+
+        public readonly ulong Worth(int block, ulong anchors) => anchors;
     }
 }

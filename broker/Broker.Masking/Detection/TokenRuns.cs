@@ -7,6 +7,12 @@ namespace Broker.Masking.Detection;
 internal interface IAnchorVisitor
 {
     void Anchor(int position);
+
+    /// <summary>
+    /// Of the anchors at the 64 positions from <paramref name="block"/> (bit k: <paramref name="block"/> + k), those worth
+    /// visiting: at least every one where <see cref="Anchor"/> would do anything.
+    /// </summary>
+    ulong Worth(int block, ulong anchors);
 }
 
 /// <summary>
@@ -70,7 +76,7 @@ internal static class TokenRuns
             if ((starts | previousStarts | opened) != 0)
             {
                 var anchors = (tokens & ~((tokens << 1) | previousTokens)) | (tokens & ((separators << 1) | previousSeparator));
-                anchors &= Covered(starts, previousStarts) | opened;
+                anchors = visit.Worth(p, anchors & (Covered(starts, previousStarts) | opened));
                 while (anchors != 0)
                 {
                     var anchor = p + BitOperations.TrailingZeroCount(anchors);
