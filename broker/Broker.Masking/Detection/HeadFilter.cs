@@ -57,6 +57,7 @@ internal sealed class HeadFilter
         !_enabled || block < 0 || block + Reach > bytes.Length ? anchors : anchors & Hits(bytes, block);
 
     /// <summary>Bit k set where position <paramref name="block"/> + k may begin a head or holds a marker; reads <see cref="Reach"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong Hits(ReadOnlySpan<byte> bytes, int block)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
