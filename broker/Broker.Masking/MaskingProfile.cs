@@ -312,7 +312,7 @@ public sealed class MaskingProfile
         }
     }
 
-    private static IEnumerable<Detector> BuiltIns(Func<string, bool> enabled)
+    internal static IEnumerable<Detector> BuiltIns(Func<string, bool> enabled)
     {
         if (enabled(DetectorNames.PemPrivateKey))
         {

@@ -75,6 +75,35 @@ public class CandidatePassTests
     }
 
     [Fact]
+    public void A_literal_cut_by_the_end_after_any_of_its_characters_is_reported()
+    {
+        // The exact check reads eight bytes: a literal cut inside them must still count, whatever its length there.
+        var pass = new CandidatePass(s_needles, s_forms);
+        foreach (var literal in s_needles.Select(n => n.Text).Concat(s_forms))
+        {
+            for (var length = 1; length <= literal.Length; length++)
+            {
+                var text = Encoding.Latin1.GetBytes("git log: " + literal[..length]);
+                var positions = new List<int>();
+                pass.Find(text, 0, positions);
+                positions.Should().Contain(9, $"'{literal}' cut after {length} characters may still come whole");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_word_that_shares_only_its_first_six_bytes_with_a_keyword_is_not_reported()
+    {
+        // git log prints "Author:" on every commit; it begins like "authorization" for six bytes.
+        var pass = new CandidatePass(s_needles, []);
+        var positions = new List<int>();
+
+        pass.Find(Encoding.ASCII.GetBytes("commit 0a1b\nAuthor: Dev <dev@example.org>\n Authorization: Basic\n"), 0, positions);
+
+        positions.Should().NotContain(12).And.Contain(43);
+    }
+
+    [Fact]
     public void Text_without_literal_bytes_reports_nothing()
     {
         var pass = new CandidatePass(s_needles, []);

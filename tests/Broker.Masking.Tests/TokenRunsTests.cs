@@ -38,6 +38,25 @@ public class TokenRunsTests
     }
 
     [Fact]
+    public void A_run_of_exactly_the_minimum_length_anchors_wherever_it_lies_in_the_words()
+    {
+        // Such a run holds only one or two whole aligned bytes of the token mask, which may lie in the next word: the words
+        // without one are passed over, and none of these runs may be lost with them.
+        for (var at = 0; at < 200; at++)
+        {
+            var text = new StringBuilder(new string(' ', 260));
+            for (var k = 0; k < TokenRuns.MinRun; k++)
+            {
+                text[at + k] = k == 9 ? '-' : 'q';
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(text.ToString());
+            Anchors(bytes, 0, bytes.Length).Should().Equal([at, at + 10]);
+            Assert.Equal(PlainAnchors(bytes, 0, bytes.Length), Anchors(bytes, 0, bytes.Length));
+        }
+    }
+
+    [Fact]
     public void A_run_that_started_long_before_the_start_still_anchors_after_its_separators()
     {
         var bytes = Encoding.ASCII.GetBytes(new string('a', 150) + "-b" + new string('c', 70) + "/d end");
@@ -136,5 +155,7 @@ public class TokenRunsTests
         public List<int> Positions { get; } = positions;
 
         public readonly void Anchor(int position) => Positions.Add(position);
+
+        public readonly ulong Worth(int block, ulong anchors) => anchors;
     }
 }

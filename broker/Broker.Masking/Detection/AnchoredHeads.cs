@@ -20,6 +20,7 @@ internal sealed class AnchoredHeads
     // The detectors that look at every anchor, with the byte each needs at an offset from it (-1: any).
     private readonly (Detector Detector, int Offset, int Marker)[] _everyAnchor;
     private readonly int _longestHead;
+    private readonly HeadFilter _filter;
 
     public AnchoredHeads(IReadOnlyList<Detector> detectors)
     {
@@ -42,6 +43,7 @@ internal sealed class AnchoredHeads
         }
 
         _everyAnchor = [.. detectors.Where(d => d.AtEveryAnchor).Select(d => d.AnchorMarker is { } m ? (d, m.Offset, (int)m.Value) : (d, 0, -1))];
+        _filter = new HeadFilter(heads.Select(h => h.Text), detectors.Where(d => d.AtEveryAnchor).Select(d => d.AnchorMarker));
         _longestHead = heads.Length == 0 ? 8 : Math.Max(8, heads.Max(h => h.Text.Length));
         IsEmpty = heads.Length == 0 && _everyAnchor.Length == 0;
     }
@@ -142,5 +144,7 @@ internal sealed class AnchoredHeads
         private readonly ScanText _text = text;
 
         public void Anchor(int position) => heads.Check(_text, position, findings);
+
+        public ulong Worth(int block, ulong anchors) => heads._filter.Keep(_text.Bytes, block, anchors);
     }
 }

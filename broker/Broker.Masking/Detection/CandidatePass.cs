@@ -13,7 +13,7 @@ namespace Broker.Masking.Detection;
 /// first three bytes is looked up by its two nibbles in 16-entry tables (one byte shuffle each), and the three lookups
 /// are combined, so a position survives only if its three bytes can begin some literal of the same bucket (eight
 /// buckets for the needles, eight for the secrets' forms, which are random and would blur the needles' tables).
-/// Survivors are checked against exact per-byte tables of the first four bytes in 32 buckets before they are
+/// Survivors are checked against exact per-byte tables of the first eight bytes in 32 buckets before they are
 /// reported; the callers then verify the literals themselves, so the pass only has to be a superset of the true
 /// starts (it is: every literal's own bytes are in its tables).
 /// </summary>
@@ -27,12 +27,14 @@ internal sealed class CandidatePass
 
     // Bytes per position the vector step looks at, and the scalar check after it.
     private const int VectorWidth = 3;
-    private const int ScalarWidth = 4;
+    // Eight, not four: git log's every "Author:" begins like the "authorization" keyword for six bytes, and each position
+    // reported costs the needle checks two passes over the literals of its first byte.
+    private const int ScalarWidth = 8;
     private const int NeedleBuckets = 24;
     private const uint SecretBits = 0xFF00_0000;
 
     // Per byte value, the buckets (bits 0-23: needles, 24-31: secret forms) whose literals have it at offset k.
-    private readonly uint[][] _exact = [new uint[256], new uint[256], new uint[256], new uint[256]];
+    private readonly uint[][] _exact = [.. Enumerable.Range(0, ScalarWidth).Select(_ => new uint[256])];
     // Per group (needles, secrets) and offset, eight buckets by nibble (16 entries, repeated per 128-bit lane).
     private readonly Vector512<byte>[,] _low = new Vector512<byte>[2, VectorWidth];
     private readonly Vector512<byte>[,] _high = new Vector512<byte>[2, VectorWidth];

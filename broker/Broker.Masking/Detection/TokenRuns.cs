@@ -7,6 +7,12 @@ namespace Broker.Masking.Detection;
 internal interface IAnchorVisitor
 {
     void Anchor(int position);
+
+    /// <summary>
+    /// Of the anchors at the 64 positions from <paramref name="block"/> (bit k: <paramref name="block"/> + k), those worth
+    /// visiting: at least every one where <see cref="Anchor"/> would do anything.
+    /// </summary>
+    ulong Worth(int block, ulong anchors);
 }
 
 /// <summary>
@@ -58,11 +64,15 @@ internal static class TokenRuns
         var previousSeparator = w > 0 ? (tokenMap[w - 1] & ~alnumMap[w - 1]) >> 63 : 0;
         // Windows of MinRun token characters that started in the previous block (none that reach `from`).
         var previousStarts = 0UL;
+        var full = FullBytes(tokens);
         while (p < before)
         {
             // The maps hold a clear word past the text's last, so the next word may always be read.
             var nextTokens = tokenMap[w + 1];
-            var starts = WindowStarts(tokens, nextTokens);
+            var nextFull = FullBytes(nextTokens);
+            // A window of MinRun token characters that starts in this block holds eight aligned ones (a whole byte of the
+            // mask) in this word or the next: without one the starts are not worked out.
+            var starts = (full | nextFull) != 0 ? WindowStarts(tokens, nextTokens) : 0;
             var separators = tokens & ~alnum;
             // The open run's positions in this block: its anchors count whatever its length.
             var opened = open <= p ? ulong.MaxValue : open - p < Block ? ulong.MaxValue << (open - p) : 0;
@@ -70,7 +80,7 @@ internal static class TokenRuns
             if ((starts | previousStarts | opened) != 0)
             {
                 var anchors = (tokens & ~((tokens << 1) | previousTokens)) | (tokens & ((separators << 1) | previousSeparator));
-                anchors &= Covered(starts, previousStarts) | opened;
+                anchors = visit.Worth(p, anchors & (Covered(starts, previousStarts) | opened));
                 while (anchors != 0)
                 {
                     var anchor = p + BitOperations.TrailingZeroCount(anchors);
@@ -92,6 +102,7 @@ internal static class TokenRuns
             previousSeparator = separators >> 63;
             previousStarts = starts;
             tokens = nextTokens;
+            full = nextFull;
             alnum = alnumMap[w + 1];
             w++;
             p += Block;
@@ -113,6 +124,10 @@ internal static class TokenRuns
         h &= h >> 8;
         return l & ((l >> 4) | (h << 60));
     }
+
+    /// <summary>Non-zero when some byte of <paramref name="mask"/> is all ones (eight token characters in a row, aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong FullBytes(ulong mask) => (~mask - 0x0101_0101_0101_0101UL) & mask & 0x8080_8080_8080_8080UL;
 
     /// <summary>Bit k set where a window of <see cref="MinRun"/> that starts in this block or the previous one covers k.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

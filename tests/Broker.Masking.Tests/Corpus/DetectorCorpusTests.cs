@@ -73,7 +73,7 @@ public class DetectorCorpusTests(ITestOutputHelper log)
     }
 
     /// <summary>A run of four characters of the secret is left in the output (that is not also in the line's other text).</summary>
-    private static bool Leaks(string output, TokenFormat format)
+    internal static bool Leaks(string output, TokenFormat format)
     {
         var context = format.Line.Replace(format.Secret, "\n", StringComparison.Ordinal);
         var visible = System.Text.RegularExpressions.Regex.Replace(output, @"\[MASKED:[A-Za-z0-9._-]+\]", "\n");
