@@ -40,13 +40,14 @@ public class NoFalsePositiveTests
     [Fact]
     public async Task Git_log_hashes_are_not_masked()
     {
-        var (exit, stdout, stderr) = await Repository.RunAsync("git", Repository.Root, "log", "-n", "300", "--format=commit %H%nAuthor: %an <%ae>%nDate:   %ad%n%n    %s%n");
+        // 300 commits of this repository's own `git log` (--format='commit %H%nAuthor: %an <%ae>%nDate:   %ad%n%n    %s%n'),
+        // kept as a file: read live, the test's outcome would depend on whatever the latest commit subjects say.
+        var log = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "tests", "fixtures", "git-log-300.txt"));
 
-        exit.Should().Be(0, stderr);
         // Git object ids are 40 hex digits; more of them than the repository has commits yet.
         var random = new Random(2);
         var hashes = string.Concat(Enumerable.Range(0, 400).Select(_ => Convert.ToHexStringLower(RandomBytes(random, 20)) + "\n"));
-        ShouldPassUnchanged(stdout + hashes);
+        ShouldPassUnchanged(log + hashes);
     }
 
     [Fact]
