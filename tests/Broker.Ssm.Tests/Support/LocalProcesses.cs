@@ -55,6 +55,19 @@ internal static class LocalProcesses
         }
     }
 
+    /// <summary>
+    /// Polls until no process has this command line: a program killed with its session's leader is not the leader's child
+    /// to reap, so it may still be on its way out (killed, not yet exited) when the session is reported ended.
+    /// </summary>
+    public static async Task WaitForGoneAsync(string cmdline)
+    {
+        using var deadline = new CancellationTokenSource(Waits.Step);
+        while (await CountAsync(cmdline) != 0)
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
     /// <summary>Polls until a process with this command line exists.</summary>
     public static async Task WaitForAsync(string cmdline)
     {
