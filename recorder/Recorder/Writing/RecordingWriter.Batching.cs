@@ -109,9 +109,28 @@ public sealed partial class RecordingWriter
 
     private void PostBatchLocked()
     {
-        if (_batchRecords == 0 || _fault is not null)
+        if (TakeSegmentLocked() is not { } work)
         {
             return;
+        }
+
+        if (!_queue.Writer.TryWrite(work))
+        {
+            _backlog.Completed(work.Length);
+            KeepOrReturnBatch(work.Buffer!);
+            SetFault(new RecordingFaultException("the recording writer has stopped"));
+        }
+    }
+
+    /// <summary>
+    /// The batch as a segment for whoever writes it next (accounted in the backlog until written), a fresh batch in its
+    /// place; null when there is nothing to write or the recording can no longer be written.
+    /// </summary>
+    private WriterWork? TakeSegmentLocked()
+    {
+        if (_batchRecords == 0 || _fault is not null)
+        {
+            return null;
         }
 
         var work = new WriterWork(WriterWorkKind.Segment, _batch, _batchLength, _batchRecords, _batchFirstRecord, _lastOffset);
@@ -119,19 +138,13 @@ public sealed partial class RecordingWriter
         {
             // Only appends that never wait for capacity can get here: the session's output and input do wait.
             SetFault(new RecordingFaultException($"the recording fell more than {_backlog.HardLimit} bytes behind the session"));
-            return;
-        }
-
-        if (!_queue.Writer.TryWrite(work))
-        {
-            _backlog.Completed(work.Length);
-            SetFault(new RecordingFaultException("the recording writer has stopped"));
-            return;
+            return null;
         }
 
         _batch = TakeBatch(NextBatchBytes(_batchLength, _options.SegmentBytes));
         _batchLength = 0;
         _batchRecords = 0;
+        return work;
     }
 
     /// <summary>

@@ -7,6 +7,9 @@ namespace Recorder;
 /// <summary>The background task: hashes, compresses and writes each batch, signs checkpoints and the seal, flushes the destination.</summary>
 public sealed partial class RecordingWriter
 {
+    // Set by the background task once the header is written; read by a sealer that may write in its place.
+    private WriterPumpState? _pumpState;
+
     private async Task PumpAsync()
     {
         var state = new WriterPumpState(_headerBody, _options.CompressionLevel, _time.GetTimestamp());
@@ -21,15 +24,32 @@ public sealed partial class RecordingWriter
             SetFault(new RecordingFaultException($"the recording header could not be written: {e.Message}", e));
         }
 
+        // From here a sealer may write in the background task's place while it is idle (SealAsync).
+        Volatile.Write(ref _pumpState, state);
         try
         {
-            await foreach (var work in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await ProcessAsync(state, work).ConfigureAwait(false);
+                // Work is taken from the queue only while holding the turn: a sealer that holds it and finds the
+                // queue empty knows nothing appended is still on its way to the file.
+                await _pumpTurn.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    while (_queue.Reader.TryRead(out var work))
+                    {
+                        await ProcessAsync(state, work).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _pumpTurn.Release();
+                }
             }
         }
         finally
         {
+            // A sealer writing in this task's place finishes before the state goes.
+            await _pumpTurn.WaitAsync().ConfigureAwait(false);
             state.Dispose();
         }
     }
@@ -71,9 +91,8 @@ public sealed partial class RecordingWriter
                     await WriteCheckpointAsync(state, FrameKind.Seal, OffsetNow(state)).ConfigureAwait(false);
                     await FlushDestinationAsync(durable: false).ConfigureAwait(false);
                     Volatile.Write(ref _seal, new RecordingSeal(state.RecordsWritten, state.Chain.Current.ToArray(), state.CompleteLength));
-                    // The sealer does not wait for the disk: a file sync costs milliseconds and
-                    // would hold up the end of every session. DisposeAsync waits for it instead.
-                    work.Done?.TrySetResult();
+                    break;
+                case WriterWorkKind.Sync:
                     await FlushDestinationAsync(durable: true).ConfigureAwait(false);
                     break;
             }

@@ -12,8 +12,9 @@ public sealed partial class RecordingWriter
     public long SignedLength => Interlocked.Read(ref _signedLength);
 
     /// <summary>
-    /// Raised on the writer's background task each time a checkpoint or the seal has been handed to the
-    /// destination. A handler must return at once (queue work, never do I/O): the writer waits for it.
+    /// Raised each time a checkpoint or the seal has been handed to the destination, on the writer's background task
+    /// (or, for the seal, on the sealer's thread when the background task was idle). A handler must return at once
+    /// (queue work, never do I/O): the writer waits for it.
     /// </summary>
     public event EventHandler<RecordingSignedEventArgs>? Signed;
 

@@ -47,6 +47,8 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly FlushClock _flushClock;
     private readonly Task _pump;
+    // Whoever writes frames holds this: the background task for each run of queued work, or a sealer that found it idle.
+    private readonly SemaphoreSlim _pumpTurn = new(1, 1);
 
     private byte[] _batch;
     // The last small batch the background task wrote, taken back as the next batch instead of renting one.
@@ -274,28 +276,6 @@ public sealed partial class RecordingWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes everything appended so far and the final signed seal, then stops the writer; later
-    /// appends throw. Throws the fault if the recording could not be completed. It returns once
-    /// the seal is written (every reader of the file sees a complete recording from then on);
-    /// <see cref="DisposeAsync"/> returns once it is also on disk.
-    /// </summary>
-    public async Task SealAsync(CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            _closed = true;
-            PostBatchLocked();
-        }
-
-        EnqueueControl(new WriterWork(WriterWorkKind.Seal, Done: done));
-        _queue.Writer.TryComplete();
-        _backlog.Release();
-        await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
     /// Stops the writer. Without a prior <see cref="SealAsync"/>, pending events are written and
     /// checkpointed but the recording stays unsealed (it verifies as truncated).
     /// </summary>
@@ -326,5 +306,7 @@ public sealed partial class RecordingWriter : IAsyncDisposable
         {
             await _destination.DisposeAsync().ConfigureAwait(false);
         }
+
+        _pumpTurn.Dispose();
     }
 }

@@ -8,8 +8,14 @@ internal enum WriterWorkKind
     /// <summary>Write a checkpoint if there are unsigned records, then flush the destination.</summary>
     Flush,
 
-    /// <summary>Write the final seal and flush.</summary>
+    /// <summary>Write the final seal and flush (to the system, not the disk).</summary>
     Seal,
+
+    /// <summary>
+    /// Flush the destination to the disk; queued after the seal, so the sealer does not wait for a file sync that
+    /// costs milliseconds (<see cref="RecordingWriter.DisposeAsync"/> waits for it instead).
+    /// </summary>
+    Sync,
 }
 
 /// <summary>One item for the background writer; batches own a pooled buffer until it is written.</summary>

@@ -11,14 +11,33 @@ internal sealed class TestStream : Stream
     private readonly SemaphoreSlim? _writes;
     private bool _released;
     private int _held;
+    private long _capacity;
 
     public TestStream(long capacity = long.MaxValue, bool holdWrites = false)
     {
-        Capacity = capacity;
+        _capacity = capacity;
         _writes = holdWrites ? new SemaphoreSlim(0) : null;
     }
 
-    public long Capacity { get; }
+    /// <summary>Bytes the destination takes in all; lowering it while the writer runs makes the disk fill up from then on.</summary>
+    public long Capacity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _capacity;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _capacity = value;
+            }
+        }
+    }
 
     public int Flushes { get; private set; }
 
@@ -80,7 +99,7 @@ internal sealed class TestStream : Stream
 
         lock (_gate)
         {
-            var room = (int)Math.Min(buffer.Length, Capacity - _inner.Length);
+            var room = (int)Math.Min(buffer.Length, _capacity - _inner.Length);
             _inner.Write(buffer[..room]);
             Writes++;
             if (room < buffer.Length)
