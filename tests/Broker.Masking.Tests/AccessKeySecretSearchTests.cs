@@ -4,7 +4,7 @@ namespace Broker.Masking.Tests;
 
 /// <summary>
 /// The bare secret access key found near a key id (credentials CSV, text listings): the runs of base64 characters after
-/// the id are found with vector searches, and each edge of the rule must hold at every split of the output.
+/// the id are read from the text's base64 bitmap, and each edge of the rule must hold at every split of the output.
 /// </summary>
 public class AccessKeySecretSearchTests
 {
@@ -20,6 +20,21 @@ public class AccessKeySecretSearchTests
 
         run.Counts.Should().ContainKey(Zone);
         run.ShouldNotLeak(SecretCorpus.SecretAccessKey);
+    }
+
+    [Fact]
+    public void A_secret_after_words_is_masked_wherever_the_zone_falls_on_the_bitmap_words()
+    {
+        // The words before the secret are runs of their own; at each offset the runs' starts and ends fall elsewhere in
+        // the 64-bit words of the base64 bitmap, and the secret must be found at every one of them.
+        for (var offset = 0; offset < 64; offset++)
+        {
+            var text = $"{new string(' ', offset)}{SecretCorpus.AccessKeyId} rotated by ci/deploy+ops on 2026-12-07, then {SecretCorpus.SecretAccessKey}\n";
+            var run = Mask.Run(text);
+
+            run.Counts.Should().ContainKey(Zone, $"the key id at offset {offset}");
+            run.ShouldNotLeak(SecretCorpus.SecretAccessKey);
+        }
     }
 
     [Theory]

@@ -66,6 +66,33 @@ public class ByteClassesTests
     }
 
     [Fact]
+    public void The_next_base64_byte_and_the_next_other_byte_are_those_of_a_plain_search()
+    {
+        // The access key detector reads the runs of base64 after a key id this way (between any two points of the text).
+        var random = new Random(37);
+        for (var round = 0; round < 60; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(0, 260);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(4) == 0 ? RandomBase64(random, random.Next(1, 90)) : Alphabet[random.Next(Alphabet.Length)].ToString());
+            }
+
+            var bytes = Encoding.Latin1.GetBytes(text.ToString());
+            var classes = ByteClasses.Of(bytes);
+            for (var from = 0; from <= bytes.Length; from++)
+            {
+                foreach (var before in new[] { from, Math.Min(bytes.Length, from + random.Next(0, 130)), bytes.Length })
+                {
+                    Assert.Equal(PlainNext(bytes, from, before, base64: true), ByteClasses.NextSet(classes.Base64, from, before));
+                    Assert.Equal(PlainNext(bytes, from, before, base64: false), ByteClasses.NextClear(classes.Base64, from, before));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Card_shapes_between_every_start_and_end_are_those_of_a_plain_test()
     {
         var random = new Random(31);
@@ -109,6 +136,17 @@ public class ByteClassesTests
     }
 
     private static bool Bit(ReadOnlySpan<ulong> map, int i) => (map[i >> 6] >> (i & 63) & 1) != 0;
+
+    private static int PlainNext(byte[] bytes, int from, int before, bool base64)
+    {
+        var at = from;
+        while (at < before && ByteClass.IsBase64(bytes[at]) != base64)
+        {
+            at++;
+        }
+
+        return at;
+    }
 
     private static int PlainBase64Block(byte[] bytes, int from)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -20,8 +19,6 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionT
     // AWS's documentation example pair: printed in tutorials and never a live credential.
     private static readonly byte[] s_exampleId = "AKIAIOSFODNN7EXAMPLE"u8.ToArray();
     private static readonly byte[] s_exampleSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"u8.ToArray();
-    private static readonly SearchValues<byte> s_base64 =
-        SearchValues.Create([.. Enumerable.Range(0, 256).Select(b => (byte)b).Where(ByteClass.IsBase64)]);
 
     public override IReadOnlyList<string> Needles { get; } = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
 
@@ -116,23 +113,24 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionT
     private void FindSecretNear(in ScanText text, int keyEnd, Findings findings)
     {
         var bytes = text.Bytes;
+        var base64 = text.Classes!.Base64;
         var limit = Math.Min(bytes.Length, keyEnd + SecretZone);
         var i = keyEnd;
-        // Runs of base64 characters are found with vector searches: this runs for every access key id of the output.
+        // Runs of base64 characters are read from the text's base64 bitmap: this runs for every access key id of the output,
+        // and the zone is mostly short words (`aws_secret_access_key`), where a vector search per word cost its set-up each time.
         while (i < limit)
         {
-            var skip = bytes[i..limit].IndexOfAny(s_base64);
-            if (skip < 0)
+            var start = ByteClasses.NextSet(base64, i, limit);
+            if (start == limit)
             {
                 break;
             }
 
-            var start = i + skip;
-            i = RunEnd(bytes, start, start + SecretLength + 1);
+            i = ByteClasses.NextClear(base64, start, Math.Min(start + SecretLength + 1, bytes.Length));
             var boundedBefore = text.At(start - 1) != (byte)'=' && !ByteClass.IsBase64(text.At(start - 1));
             if (!boundedBefore || i - start > SecretLength)
             {
-                i = RunEnd(bytes, i, bytes.Length);
+                i = ByteClasses.NextClear(base64, i, bytes.Length);
                 continue;
             }
 
@@ -193,17 +191,4 @@ internal sealed class AwsAccessKeyDetector(bool ids, bool secrets, bool sessionT
     }
 
     private static bool IsKeyChar(byte b) => ByteClass.IsUpper(b) || ByteClass.IsDigit(b);
-
-    /// <summary>The end of the run of base64 characters from <paramref name="from"/>, looking no further than <paramref name="before"/>.</summary>
-    private static int RunEnd(ReadOnlySpan<byte> bytes, int from, int before)
-    {
-        before = Math.Min(before, bytes.Length);
-        if (from >= before)
-        {
-            return from;
-        }
-
-        var other = bytes[from..before].IndexOfAnyExcept(s_base64);
-        return other < 0 ? before : from + other;
-    }
 }
