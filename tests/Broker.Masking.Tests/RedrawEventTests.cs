@@ -33,6 +33,7 @@ public class RedrawEventTests
         ("the second half of an erase elsewhere", $"\r {Body}{Esc}[2K\r{Prefix}{Esc}[1K\r{Esc}[0K{Esc}[K\r\n$ "),
         ("an OSC title between redraws", $"\r {Body}{Esc}[K{Esc}]0;{Token}\a\r{Prefix}{Esc}[K\r\n$ "),
         ("a redraw stopped by a DEL, one with a Latin letter, one ending in a tab", $"\r {Prefix}\u007f{Body}{Esc}[K\r é{Prefix}{Esc}[K\r {Prefix}\t{Esc}[K\r\n$ "),
+        ("redraws of 32 bytes and more with a wide character, a tab or a Latin letter in the first or the last 32", $"\r中 {Token}{Esc}[K\r{Prefix}\r {Token[..30]}\t{Token[30..]}{Esc}[K\r{Prefix}\r {Token}é{Esc}[K\r{Prefix}\r\n$ "),
     ];
 
     public static TheoryData<string> Corpora() =>

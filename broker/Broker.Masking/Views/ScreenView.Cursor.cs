@@ -285,6 +285,13 @@ internal sealed partial class ScreenView
             return _anchorRow + RebuildLimit;
         }
 
+        if (_rows > 0 && _anchorRow >= _rows - 1)
+        {
+            // On the bottom row a line feed scrolls and the cursor stays (min(a + f, R) = R for a ≥ R): nothing to count.
+            // A bulk `cat` is there after a screenful, so the line feeds of its output are never counted (CountRows).
+            return _rows - 1;
+        }
+
         var feeds = _shadow.Bytes[(int)(_anchorShadow - _shadow.Base)..].Count((byte)'\n');
         var row = _anchorRow + feeds;
         return _rows > 0 ? Math.Min(row, _rows - 1) : row;

@@ -34,6 +34,14 @@ internal sealed partial class ScreenView
 
         public void Clear() => Count = 0;
 
+        /// <summary>Forgets every edit but the one given (a whole-row redraw's erase): <see cref="Clear"/> and <see cref="Add"/> in one store.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Only(long start, long end)
+        {
+            _items[0] = (start, end);
+            Count = 1;
+        }
+
         /// <summary>Drops the edits that start before <paramref name="released"/> (they are in order).</summary>
         public void DropBefore(long released)
         {

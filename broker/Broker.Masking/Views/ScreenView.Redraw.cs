@@ -33,6 +33,26 @@ internal sealed partial class ScreenView
     private readonly Pending[] _pending = new Pending[MaxPending];
     private int _pendingCount;
 
+    /// <summary>
+    /// What a row drawn left to right (not <c>_detailed</c>) guarantees, which <see cref="Visible"/> and <see cref="LineEnd"/>
+    /// rely on rather than test: no earlier redraw's cells are left undrawn, nor the current one's, and a redraw is under way
+    /// only after a carriage return. Checked by tests after every event; see the remarks for why it holds.
+    /// </summary>
+    /// <remarks>
+    /// Pieces are kept (<see cref="KeepPending"/>) only of a redraw with undrawn columns, and a redraw has columns only once
+    /// its text was drawn on a detailed row: text after a carriage return on a row drawn left to right makes the row detailed
+    /// first (<see cref="Follow"/>, <see cref="TryRedraw"/>: <see cref="Materialize"/>). A redraw that stops
+    /// (<see cref="StopRedraw"/>) draws its cells first; a row that stops being detailed (<see cref="FinishRow"/>,
+    /// <see cref="EndCleanRow"/>) drops them. A redraw starts (<see cref="StartRedraw"/>) at a carriage return, which on a row
+    /// drawn left to right sets <c>_carriageReturn</c>; whatever clears it (a line feed, <see cref="LineEnd"/>, a new row)
+    /// stops the redraw too, and <see cref="Materialize"/>, which also clears it, makes the row detailed.
+    /// </remarks>
+    internal bool LeftToRightHolds =>
+        _detailed || (_pendingCount == 0 && _drawnColumns >= _redrawColumns && (_carriageReturn || _redrawFrom < 0));
+
+    /// <summary>Whether the row is drawn left to right (not followed cell by cell): for tests.</summary>
+    internal bool DrawnLeftToRight => !_detailed;
+
     /// <summary>How many times a row was scanned (a clean redraw is not): for tests and measurements.</summary>
     public int RowScans { get; private set; }
 

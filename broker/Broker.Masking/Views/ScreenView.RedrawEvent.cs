@@ -17,7 +17,7 @@ internal sealed partial class ScreenView
     {
         if (!text.IsEmpty && text[0] == (byte)'\n')
         {
-            return !eraseToEnd && (_detailed ? RowEnd(carriageReturn) : LineEnd(carriageReturn));
+            return !eraseToEnd && (_detailed ? RowEnd(carriageReturn) : LineEnd());
         }
 
         if (_partialLength > 0 || _eagerCells || text.Length >= LastColumn || (text.IsEmpty && !_detailed) || !IsPrintableAscii(text))
@@ -89,14 +89,9 @@ internal sealed partial class ScreenView
     /// moving to another row starts an empty one), so it was drawn by a byte after the carriage return; once such a cell is
     /// released, so is the carriage return. Nothing is held on a row drawn left to right, so no earlier candidate reads it.
     /// </remarks>
-    private bool LineEnd(long carriageReturn)
+    private bool LineEnd()
     {
-        // Such a row has no redraw cells left undrawn (only a detailed row does, and leaving it clears them).
-        if (_pendingCount != 0 || _drawnColumns < _redrawColumns)
-        {
-            return false;
-        }
-
+        // Such a row has no redraw cells left undrawn (LeftToRightHolds): the line feed only ends the redraw.
         _redrawFrom = -1;
         _redrawColumns = 0;
         _drawnColumns = 0;
@@ -162,6 +157,12 @@ internal sealed partial class ScreenView
     /// <summary>Whether every byte is printable ASCII (0x20–0x7E).</summary>
     private static bool IsPrintableAscii(ReadOnlySpan<byte> text)
     {
+        if (Vector256.IsHardwareAccelerated && text.Length >= Vector256<byte>.Count)
+        {
+            // A progress line's redraw is 32–64 bytes: two blocks of 32 rather than three of 16.
+            return IsPrintableAscii256(text);
+        }
+
         if (!Vector128.IsHardwareAccelerated || text.Length < Vector128<byte>.Count)
         {
             return !text.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E);
@@ -181,5 +182,23 @@ internal sealed partial class ScreenView
         }
 
         return !Vector128.GreaterThanAny(Vector128.LoadUnsafe(ref start, last) - low, span);
+    }
+
+    /// <summary><see cref="IsPrintableAscii"/> in blocks of 32 bytes, for text at least that long.</summary>
+    private static bool IsPrintableAscii256(ReadOnlySpan<byte> text)
+    {
+        ref var start = ref MemoryMarshal.GetReference(text);
+        var low = Vector256.Create((byte)0x20);
+        var span = Vector256.Create((byte)0x5E);
+        var last = (nuint)(text.Length - Vector256<byte>.Count);
+        for (nuint i = 0; i < last; i += (nuint)Vector256<byte>.Count)
+        {
+            if (Vector256.GreaterThanAny(Vector256.LoadUnsafe(ref start, i) - low, span))
+            {
+                return false;
+            }
+        }
+
+        return !Vector256.GreaterThanAny(Vector256.LoadUnsafe(ref start, last) - low, span);
     }
 }

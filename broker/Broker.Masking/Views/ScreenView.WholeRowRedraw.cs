@@ -74,12 +74,6 @@ internal sealed partial class ScreenView
             // Read only while nothing of the new redraw is drawn (StartRedraw).
             _redrawShown = IsCleanRedraw();
         }
-        else
-        {
-            // Every cell of the row from here on is drawn by a byte after the carriage return (see the remarks on edits
-            // above), so the carriage return and every edit before it are released before any edit is ever read.
-            _operations.Clear();
-        }
 
         // KeepPending, then ErasePending(n): the earlier pieces are dropped (each ends within the current redraw's columns,
         // which the trim starts them at), and the current redraw's undrawn columns stay as far as the new text reaches.
@@ -107,7 +101,18 @@ internal sealed partial class ScreenView
         }
 
         var erase = carriageReturn + 1 + n;
-        _operations.Add(erase, erase + 3);
+        if (n == 0)
+        {
+            _operations.Add(erase, erase + 3);
+        }
+        else
+        {
+            // Every cell of the row from here on is drawn by a byte after the carriage return (see the remarks on edits
+            // above), so the carriage return and every edit before it are released before any edit is ever read: only the
+            // erase is kept.
+            _operations.Only(erase, erase + 3);
+        }
+
         _row.Erase(n, _row.Width);
     }
 }

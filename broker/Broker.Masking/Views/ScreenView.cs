@@ -36,6 +36,8 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     private byte[] _text = new byte[512];
     private int[] _columnOf = new int[512];
     private int _columns;
+    // The rightmost column the cursor can reach (LastColumn), kept with _columns: every redraw event compares against it.
+    private int _lastColumn;
     private int _rows;
     private long _released;
     private bool _detailed;
@@ -62,6 +64,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         _shadow = shadow;
         _plan = plan;
         _columns = columns;
+        _lastColumn = (columns > 0 ? Math.Min(columns, MaxColumns) : MaxColumns) - 1;
         _rows = rows;
         _row = new ScreenRow(columns > 0 ? Math.Min(columns, MaxColumns) : MaxColumns);
     }
@@ -72,15 +75,17 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
         StopRedraw();
         FinishRow(toColumn: 0);
         _columns = columns;
+        _lastColumn = (columns > 0 ? Math.Min(columns, MaxColumns) : MaxColumns) - 1;
         _rows = rows;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Visible(ReadOnlySpan<byte> text, long rawOffset)
     {
-        // Text on a row drawn left to right, no redraw under way: the combined text is the row (most of a bulk `cat`'s text
-        // runs). This test is inlined into the parser's loop; StopRedraw would change nothing here.
-        if (!_detailed && !_carriageReturn && _redrawFrom < 0 && _pendingCount == 0)
+        // Text on a row drawn left to right, no carriage return before it: the combined text is the row (most of a bulk
+        // `cat`'s text runs). This test is inlined into the parser's loop. On such a row no redraw is under way and no
+        // cell is left undrawn (LeftToRightHolds), so StopRedraw, which Follow would call, changes nothing.
+        if (!_detailed && !_carriageReturn)
         {
             return;
         }
@@ -302,7 +307,7 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     /// <summary>The end of the stream: the row is decided as it stands.</summary>
     public void Finish() => FinishRow(toColumn: 0);
 
-    private int LastColumn => _columns > 0 ? Math.Min(_columns, MaxColumns) - 1 : MaxColumns - 1;
+    private int LastColumn => _lastColumn;
 
     private void Scan(bool final)
     {
