@@ -26,6 +26,12 @@ internal sealed record HarnessOptions
 
     public required string WorkDirectory { get; init; }
 
+    /// <summary>
+    /// The broker's pause log (bench/run starts the broker with BROKER_GC_PAUSE_LOG naming it), which the concurrency
+    /// measurement lines up with its slowest echoes; null leaves the broker's pauses out of the tail attribution.
+    /// </summary>
+    public string? BrokerGcLog { get; init; }
+
     /// <summary>The built <c>agent-client</c>, which drives the broker's load-generating sessions from a process of their own.</summary>
     public required string AgentClient { get; init; }
 
@@ -319,6 +325,7 @@ internal sealed record HarnessOptions
             SshControlPath = values["ssh-control"],
             SshdProcessId = sshdPid,
             SshdCgroup = values.GetValueOrDefault("sshd-cgroup"),
+            BrokerGcLog = values.GetValueOrDefault("broker-gc-log"),
             WorkDirectory = values["work"],
             AgentClient = values["agent-client"],
             AgentClientAot = values.GetValueOrDefault("agent-client-aot"),

@@ -117,7 +117,7 @@ if (options.Runs("startup"))
 }
 
 await using var workers = options.ClientWorkers > 0 && (options.Runs("concurrency") || options.Runs("replicas")) ? new ClientWorkerPool(options.ClientWorkers, args, log) : null;
-var concurrency = new ConcurrencyMeasurement(log, workers);
+var concurrency = new ConcurrencyMeasurement(log, workers, options.BrokerGcLog);
 if (options.Runs("concurrency") && !options.Quick)
 {
     // A broker just started spends much of its first minute compiling its hot paths (tier-1 JIT), which a broker
@@ -158,6 +158,11 @@ foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
                 var result = await concurrency.RunAsync(system, count, options.ConcurrencyWindow, options.EchoPeriod, token).ConfigureAwait(false) with { Round = thisRound };
                 results.Concurrency.Add(result);
                 log.WriteLine($"   opened {result.Opened}/{count}, unresponsive {result.Unresponsive}, p99 {result.Echo?.P99:F2} ms, RSS/session {result.RssPerSessionKib:F0} KiB, server CPU {result.CpuPercent:F1} %, harness CPU {result.HarnessCpuPercent:F1} %");
+                if (result.Attribution is { } tail)
+                {
+                    log.WriteLine($"   slowest {tail.Tail} echoes: met a server pause only {tail.ServerOnly}, a client pause only {tail.ClientOnly}, both {tail.Both}, neither {tail.Neither}; p99 of echoes that met no pause {tail.P99WithoutPauses:F2} ms; server pauses {tail.Server.Count} ({tail.Server.TotalMs:F0} ms, longest {tail.Server.LongestMs:F0} ms), client pauses {tail.Client.Count} ({tail.Client.TotalMs:F0} ms, longest {tail.Client.LongestMs:F0} ms)");
+                }
+
                 // Let the server reap the ended sessions before the next system is measured.
                 await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 1 : 5), token).ConfigureAwait(false);
             }).ConfigureAwait(false);

@@ -15,15 +15,18 @@ internal sealed class ConcurrencyMeasurement
     private const int OpenParallel = 8;
     private readonly TextWriter _log;
     private readonly ClientWorkerPool? _workers;
+    private readonly string? _brokerGcLog;
 
     /// <param name="workers">
     /// The client worker processes that drive the sessions, or null to drive them from this process. With workers no
     /// single client process's collections or thread pool sit in every session's echo.
     /// </param>
-    public ConcurrencyMeasurement(TextWriter log, ClientWorkerPool? workers)
+    /// <param name="brokerGcLog">The broker's pause log (BROKER_GC_PAUSE_LOG), or null.</param>
+    public ConcurrencyMeasurement(TextWriter log, ClientWorkerPool? workers, string? brokerGcLog = null)
     {
         _log = log;
         _workers = workers;
+        _brokerGcLog = brokerGcLog;
     }
 
     public async Task<ConcurrencyResult> RunAsync(ISystemUnderTest system, int count, TimeSpan window, TimeSpan period, CancellationToken cancellationToken)
@@ -55,8 +58,27 @@ internal sealed class ConcurrencyMeasurement
             {
                 HarnessCpuPercent = harnessCpu / Stopwatch.GetElapsedTime(harnessFirst.Taken, harnessLast.Taken).TotalSeconds * 100,
                 ClientWorkers = _workers?.Count ?? 0,
+                Attribution = TailAttribution.Of(typed.Samples, typed.ClientPauses, ServerPauses(system, typed.Samples)),
             };
         }
+    }
+
+    /// <summary>The broker's pauses while these samples were in flight, from its log; null for another system or without the log.</summary>
+    private IReadOnlyList<GcPause>? ServerPauses(ISystemUnderTest system, IReadOnlyList<EchoSample> samples)
+    {
+        if (_brokerGcLog is not { } path || system is not BrokerSystem || samples.Count == 0)
+        {
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            // The broker has not paused since it started, or it was started without the log: the latter is the one to say.
+            _log.WriteLine($"   no broker pause log at {path}: the broker's pauses are counted as none");
+            return [];
+        }
+
+        return GcPause.ReadLog(path, samples.Min(s => s.SentUs), samples.Max(s => s.EchoedUs));
     }
 
     /// <summary>
@@ -93,6 +115,9 @@ internal sealed record ConcurrencyResult(
 
     /// <summary>The client worker processes that drove the sessions (0: the harness's own process).</summary>
     public int ClientWorkers { get; init; }
+
+    /// <summary>Which of the slowest echoes met a runtime pause of the server or of their client process; null without samples.</summary>
+    public TailAttribution? Attribution { get; init; }
 
     /// <summary>Server memory added per open session, KiB, by RSS.</summary>
     public double? RssPerSessionKib => Idle is { } idle && Loaded is { } loaded && Opened > 0 ? (loaded.RssKib - idle.RssKib) / (double)Opened : null;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Broker.Harness.Machine;
 using Broker.Harness.Systems;
 using Broker.Harness.Terminals;
 
@@ -55,19 +56,26 @@ internal sealed class InProcessSessions : ISessionGroup
     public Task<TypingOutcome> TypeAsync(TimeSpan window, TimeSpan period, CancellationToken cancellationToken) =>
         TypeAsync(window, period, new Stagger(0, 1, Opened), cancellationToken);
 
-    /// <summary>Types in every session, each starting at its <paramref name="stagger"/> offset in the period.</summary>
-    public async Task<TypingOutcome> TypeAsync(TimeSpan window, TimeSpan period, Stagger stagger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Types in every session, each starting at its <paramref name="stagger"/> offset in the period; <paramref name="client"/>
+    /// names this process in the samples and in its runtime's pauses.
+    /// </summary>
+    public async Task<TypingOutcome> TypeAsync(TimeSpan window, TimeSpan period, Stagger stagger, CancellationToken cancellationToken, int client = 0)
     {
-        var latencies = new ConcurrentQueue<double>();
+        var pauses = GcPauses.InThisProcess;
+        var latencies = new ConcurrentQueue<EchoSample>();
+        var from = WallClock.Now();
         var unresponsive = 0;
         await Task.WhenAll(_terminals.Select((terminal, index) => Task.Run(async () =>
         {
-            if (!await TypePeriodicallyAsync(terminal, stagger.Offset(index, period), window, period, latencies, cancellationToken).ConfigureAwait(false))
+            if (!await TypePeriodicallyAsync(terminal, stagger.Offset(index, period), window, period, client, latencies, cancellationToken).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref unresponsive);
             }
         }, cancellationToken))).ConfigureAwait(false);
-        return new TypingOutcome(latencies, unresponsive, 0);
+        var to = WallClock.Now();
+        IReadOnlyList<ClientPause> own = [.. pauses.Between(from, to).Select(p => new ClientPause(client, p))];
+        return new TypingOutcome([.. latencies], unresponsive, 0, own);
     }
 
     public async ValueTask DisposeAsync()
@@ -88,7 +96,7 @@ internal sealed class InProcessSessions : ISessionGroup
     }
 
     /// <summary>Returns false if any echo did not come back in time.</summary>
-    private static async Task<bool> TypePeriodicallyAsync(ITerminal terminal, TimeSpan offset, TimeSpan window, TimeSpan period, ConcurrentQueue<double> latencies, CancellationToken cancellationToken)
+    private static async Task<bool> TypePeriodicallyAsync(ITerminal terminal, TimeSpan offset, TimeSpan window, TimeSpan period, int client, ConcurrentQueue<EchoSample> latencies, CancellationToken cancellationToken)
     {
         // Spread the sessions over the period so the keys arrive as a steady stream, not a burst.
         await Task.Delay(offset, cancellationToken).ConfigureAwait(false);
@@ -106,7 +114,7 @@ internal sealed class InProcessSessions : ISessionGroup
             {
                 await terminal.SendAsync(key, cancellationToken).ConfigureAwait(false);
                 await echoed.WaitAsync(s_echoTimeout, cancellationToken).ConfigureAwait(false);
-                latencies.Enqueue(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                latencies.Enqueue(new EchoSample(WallClock.FromTimestamp(sent), Stopwatch.GetElapsedTime(sent).TotalMilliseconds, client));
             }
             catch (Exception ex) when (ex is TimeoutException or IOException)
             {

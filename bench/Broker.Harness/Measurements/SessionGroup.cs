@@ -18,11 +18,15 @@ internal interface ISessionGroup : IAsyncDisposable
 }
 
 /// <summary>
-/// What a typing window gave: every echo's latency (ms), the sessions of which an echo did not come back within the
-/// timeout, and the CPU the client worker processes spent in the window (0 when the client side ran in the harness,
-/// whose own CPU the measurement reads itself).
+/// What a typing window gave: every echo (its send time and latency), the sessions of which an echo did not come back
+/// within the timeout, the CPU the client worker processes spent in the window (0 when the client side ran in the
+/// harness, whose own CPU the measurement reads itself), and the client processes' runtime pauses in the window.
 /// </summary>
-internal sealed record TypingOutcome(IReadOnlyCollection<double> Latencies, int Unresponsive, double WorkerCpuSeconds);
+internal sealed record TypingOutcome(IReadOnlyList<EchoSample> Samples, int Unresponsive, double WorkerCpuSeconds, IReadOnlyList<ClientPause> ClientPauses)
+{
+    /// <summary>Every echo's latency, ms.</summary>
+    public IReadOnlyCollection<double> Latencies => [.. Samples.Select(s => s.Ms)];
+}
 
 /// <summary>
 /// Where in the period each session types its key: session <c>j</c> of a group is global session

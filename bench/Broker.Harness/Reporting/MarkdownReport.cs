@@ -192,6 +192,28 @@ internal static class MarkdownReport
         }
 
         md.AppendLine();
+        TailAttributions(md, results);
+    }
+
+    private static void TailAttributions(StringBuilder md, BenchResults results)
+    {
+        var attributed = results.Concurrency.Where(r => r.Attribution is not null).ToArray();
+        if (attributed.Length == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("Whose pauses the slowest 1 % of echoes met (tail attribution): an echo met a pause when the pause overlapped the time from its key's send to its echo's read, on the wall clock the harness, its client workers and the broker share. Server pauses are the broker's own (its runtime's GC events, logged with BROKER_GC_PAUSE_LOG; none for the other systems), client pauses those of the client process that timed the echo. Counts, not times: the load can lengthen a pause but not invent one. \"All met\" is the share of every echo that met one, the rate by chance.")
+          .AppendLine()
+          .AppendLine("| sessions | round | system | tail echoes | server pause only | client pause only | both | neither | all met server / client % | p99 of echoes that met none ms | server pauses: n, total, longest ms | client pauses: n, total, longest ms |")
+          .AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---|---|");
+        foreach (var r in attributed)
+        {
+            var a = r.Attribution!;
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Requested} | {r.Round} | {r.System} | {a.Tail} | {a.ServerOnly} | {a.ClientOnly} | {a.Both} | {a.Neither} | {a.AllMetServer * 100:F1} / {a.AllMetClient * 100:F1} | {F(a.P99WithoutPauses, "F2")} | {a.Server.Count}, {a.Server.TotalMs:F0}, {a.Server.LongestMs:F0} | {a.Client.Count}, {a.Client.TotalMs:F0}, {a.Client.LongestMs:F0} |");
+        }
+
+        md.AppendLine();
     }
 
     private static void Goals(StringBuilder md, BenchResults results, HarnessOptions options)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using Broker.Harness.Machine;
 using Broker.Harness.Measurements;
 using Broker.Harness.Systems;
 
@@ -35,6 +36,8 @@ internal static class ClientWorker
             systems.Add(replicas);
         }
 
+        // Recording this process's pauses from now, so that the first typing window's are not missed.
+        _ = GcPauses.InThisProcess;
         InProcessSessions? sessions = null;
         var status = 0;
         try
@@ -52,7 +55,7 @@ internal static class ClientWorker
                         await ReplyAsync(replies, WorkerProtocol.Format($"{WorkerProtocol.Opened} {sessions.Opened} {sessions.OpenFailures}")).ConfigureAwait(false);
                         break;
                     case WorkerProtocol.Type when sessions is not null && fields.Length == 6:
-                        await ReplyAsync(replies, await TypeAsync(sessions, fields, parentGone.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                        await ReplyAsync(replies, await TypeAsync(sessions, index, fields, parentGone.Token).ConfigureAwait(false)).ConfigureAwait(false);
                         break;
                     case WorkerProtocol.Close when sessions is not null:
                         await sessions.DisposeAsync().ConfigureAwait(false);
@@ -93,20 +96,28 @@ internal static class ClientWorker
         return status;
     }
 
-    /// <summary>Types in this worker's share and formats the <c>typed</c> reply: unresponsive sessions, CPU spent, every latency.</summary>
-    private static async Task<string> TypeAsync(InProcessSessions sessions, string[] fields, CancellationToken cancellationToken)
+    /// <summary>
+    /// Types in this worker's share and formats the <c>typed</c> reply: unresponsive sessions, CPU spent, this process's
+    /// runtime pauses in the window, and every echo with its send time.
+    /// </summary>
+    private static async Task<string> TypeAsync(InProcessSessions sessions, int index, string[] fields, CancellationToken cancellationToken)
     {
         var window = TimeSpan.FromMilliseconds(WorkerProtocol.Double(fields[1]));
         var period = TimeSpan.FromMilliseconds(WorkerProtocol.Double(fields[2]));
         var stagger = new Stagger(WorkerProtocol.Int(fields[3]), WorkerProtocol.Int(fields[4]), WorkerProtocol.Int(fields[5]));
         var cpuBefore = OwnCpu();
-        var outcome = await sessions.TypeAsync(window, period, stagger, cancellationToken).ConfigureAwait(false);
+        var outcome = await sessions.TypeAsync(window, period, stagger, cancellationToken, index).ConfigureAwait(false);
         var cpu = (OwnCpu() - cpuBefore).TotalSeconds;
-        var reply = new StringBuilder(16 * (outcome.Latencies.Count + 2));
-        reply.Append(CultureInfo.InvariantCulture, $"{WorkerProtocol.Typed} {outcome.Unresponsive} {cpu:R}");
-        foreach (var latency in outcome.Latencies)
+        var reply = new StringBuilder(24 * (outcome.Samples.Count + outcome.ClientPauses.Count + 3));
+        reply.Append(CultureInfo.InvariantCulture, $"{WorkerProtocol.Typed} {outcome.Unresponsive} {cpu:R} {outcome.ClientPauses.Count}");
+        foreach (var pause in outcome.ClientPauses)
         {
-            reply.Append(' ').Append(latency.ToString("R", CultureInfo.InvariantCulture));
+            reply.Append(' ').Append(pause.Pause.Format());
+        }
+
+        foreach (var sample in outcome.Samples)
+        {
+            reply.Append(CultureInfo.InvariantCulture, $" {sample.SentUs}:{sample.Ms:R}");
         }
 
         return reply.ToString();

@@ -1,3 +1,4 @@
+using Broker.Harness.Machine;
 using Broker.Harness.Measurements;
 
 namespace Broker.Harness.Workers;
@@ -37,13 +38,16 @@ internal sealed class WorkerSessions : ISessionGroup
             // A session starts up to a period late, and its last echo may take the echo timeout (5 s).
             var timeout = window + period + TimeSpan.FromMinutes(1);
             var replies = await Task.WhenAll(_workers.Select(w => w.ReceiveAsync(WorkerProtocol.Typed, timeout, cancellationToken))).ConfigureAwait(false);
-            var latencies = new List<double>(replies.Sum(r => r.Length - 2));
-            foreach (var reply in replies)
+            var samples = new List<EchoSample>(replies.Sum(r => r.Length));
+            var pauses = new List<ClientPause>();
+            for (var k = 0; k < replies.Length; k++)
             {
-                latencies.AddRange(reply.Skip(2).Select(WorkerProtocol.Double));
+                var pauseCount = WorkerProtocol.Int(replies[k][2]);
+                pauses.AddRange(replies[k].Skip(3).Take(pauseCount).Select(p => new ClientPause(k, GcPause.Parse(p))));
+                samples.AddRange(replies[k].Skip(3 + pauseCount).Select(s => WorkerProtocol.Sample(s, k)));
             }
 
-            return new TypingOutcome(latencies, replies.Sum(r => WorkerProtocol.Int(r[0])), replies.Sum(r => WorkerProtocol.Double(r[1])));
+            return new TypingOutcome(samples, replies.Sum(r => WorkerProtocol.Int(r[0])), replies.Sum(r => WorkerProtocol.Double(r[1])), pauses);
         }
         catch
         {

@@ -155,6 +155,11 @@ internal static class BrokerHost
         services.AddBrokerMcp();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = BrokerShutdown.ShutdownTimeout);
         services.AddHostedService<BrokerShutdown>();
+        if (GcPauseLog.FromEnvironment() is { } pauses)
+        {
+            services.AddHostedService(_ => pauses);
+        }
+
         replaceServices?.Invoke(services);
 
         var app = builder.Build();
