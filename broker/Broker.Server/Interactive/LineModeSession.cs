@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Broker.Core.Interactive;
 using Broker.Core.Sessions;
 using Broker.Policy;
@@ -16,7 +15,7 @@ internal sealed class LineModeSession : ILineHoldSink
     public const int MaxQueuedInputBytes = 256 * 1024;
 
     // Unbounded in items, bounded in bytes: keystrokes through the budget, markers by the shell's own prompts.
-    private readonly Channel<Step> _steps = Channel.CreateUnbounded<Step>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StepQueue<Step> _steps = new();
     private readonly QueuedInputBudget _budget = new(MaxQueuedInputBytes);
     private readonly List<LineAction> _actions = [];
     private readonly ShellIntegration _integration;
@@ -26,7 +25,7 @@ internal sealed class LineModeSession : ILineHoldSink
     public LineModeSession(ShellIntegration integration, Broker.Masking.SecretRegistry secrets)
     {
         _integration = integration;
-        _capture = new SecretOutputCapture(secrets, integration.Nonce, marker => _steps.Writer.TryWrite(new Step.Marker(marker)));
+        _capture = new SecretOutputCapture(secrets, integration.Nonce, marker => _steps.TryWrite(new Step.Marker(marker)));
     }
 
     /// <summary>
@@ -51,7 +50,8 @@ internal sealed class LineModeSession : ILineHoldSink
             return InputResult.Ended;
         }
 
-        if (_steps.Writer.TryWrite(new Step.Keys(data)))
+        // The frame reader's thread runs the editor on its keys (their echo included) if it is waiting for them.
+        if (_steps.WriteResumingHere(new Step.Keys(data)))
         {
             return InputResult.Accepted;
         }
@@ -60,12 +60,12 @@ internal sealed class LineModeSession : ILineHoldSink
         return InputResult.Ended;
     }
 
-    public void Show(string text) => _steps.Writer.TryWrite(new Step.Agent(System.Text.Encoding.UTF8.GetBytes(text)));
+    public void Show(string text) => _steps.TryWrite(new Step.Agent(System.Text.Encoding.UTF8.GetBytes(text)));
 
-    public void HoldEnded(long handle, LineVerdict verdict) => _steps.Writer.TryWrite(new Step.HoldEnded(handle, verdict));
+    public void HoldEnded(long handle, LineVerdict verdict) => _steps.TryWrite(new Step.HoldEnded(handle, verdict));
 
     /// <summary>Queues the agent's end of input.</summary>
-    public InputResult EndOfInput() => _steps.Writer.TryWrite(new Step.End()) ? InputResult.Accepted : InputResult.Ended;
+    public InputResult EndOfInput() => _steps.TryWrite(new Step.End()) ? InputResult.Accepted : InputResult.Ended;
 
     /// <summary>Processes steps until the session ends.</summary>
     public async Task RunAsync(Session session, ILineModeGate gate)
@@ -74,72 +74,75 @@ internal sealed class LineModeSession : ILineHoldSink
         _ = session.Completion.ContinueWith(
             _ =>
             {
-                _steps.Writer.TryComplete();
+                _steps.Complete();
                 _budget.Close();
             },
             CancellationToken.None,
             TaskContinuationOptions.None,
             TaskScheduler.Default);
-        await foreach (var step in _steps.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (await _steps.WaitToReadAsync().ConfigureAwait(false))
         {
-            _actions.Clear();
-            switch (step)
+            while (_steps.TryRead(out var step))
             {
-                case Step.Marker { Value.Kind: ShellMarkerKind.PromptStart } marker:
-                    _discipline.PromptStarted(marker.Value.ExitStatus, _actions);
-                    break;
-                case Step.Marker { Value.Kind: ShellMarkerKind.PromptEnd }:
-                    _discipline.PromptShown(_actions);
-                    break;
-                case Step.Marker:
-                    _discipline.CommandStarted(_actions);
-                    break;
-                case Step.Keys keys:
-                    if (!_discipline.Input(keys.Data.Span, _actions))
-                    {
-                        session.PostNotice(NoticeKind.FrameRejected, "INVALID_ARGUMENT: too much input is waiting for the prompt; input dropped");
-                    }
-
-                    break;
-                case Step.End:
-                    _discipline.EndOfInput(_actions);
-                    break;
-                case Step.Agent agent:
-                    _actions.Add(new LineAction.ToAgent(agent.Data));
-                    break;
-                case Step.HoldEnded ended:
-                    _discipline.HoldEnded(ended.Handle, ended.Verdict, _actions);
-                    break;
-            }
-
-            foreach (var action in _actions)
-            {
-                switch (action)
+                _actions.Clear();
+                switch (step)
                 {
-                    case LineAction.ToShell toShell:
-                        var record = !toShell.Record ? InputRecording.None : toShell.Typed ? InputRecording.Typed : InputRecording.Command;
-                        await session.WriteToTargetAsync(toShell.Data, record, CancellationToken.None).ConfigureAwait(false);
+                    case Step.Marker { Value.Kind: ShellMarkerKind.PromptStart } marker:
+                        _discipline.PromptStarted(marker.Value.ExitStatus, _actions);
                         break;
-                    case LineAction.ToAgent toAgent:
-                        await session.ShowAsync(OutputChannel.Terminal, toAgent.Data, toAgent.Echo).ConfigureAwait(false);
+                    case Step.Marker { Value.Kind: ShellMarkerKind.PromptEnd }:
+                        _discipline.PromptShown(_actions);
                         break;
-                    case LineAction.TerminalEcho echo:
-                        session.SetTerminalEcho(echo.Enabled);
+                    case Step.Marker:
+                        _discipline.CommandStarted(_actions);
                         break;
-                    case LineAction.SecretOutput:
-                        _capture.Arm();
+                    case Step.Keys keys:
+                        if (!_discipline.Input(keys.Data.Span, _actions))
+                        {
+                            session.PostNotice(NoticeKind.FrameRejected, "INVALID_ARGUMENT: too much input is waiting for the prompt; input dropped");
+                        }
+
                         break;
-                    case LineAction.Withdraw withdraw:
-                        gate.Withdraw(withdraw.Handle);
+                    case Step.End:
+                        _discipline.EndOfInput(_actions);
+                        break;
+                    case Step.Agent agent:
+                        _actions.Add(new LineAction.ToAgent(agent.Data));
+                        break;
+                    case Step.HoldEnded ended:
+                        _discipline.HoldEnded(ended.Handle, ended.Verdict, _actions);
                         break;
                 }
-            }
 
-            // The keys are spent only once what they produced reached the shell: a program that does not
-            // read its input holds the writes above, and so the client.
-            if (step is Step.Keys spent)
-            {
-                _budget.Return(spent.Data.Length);
+                foreach (var action in _actions)
+                {
+                    switch (action)
+                    {
+                        case LineAction.ToShell toShell:
+                            var record = !toShell.Record ? InputRecording.None : toShell.Typed ? InputRecording.Typed : InputRecording.Command;
+                            await session.WriteToTargetAsync(toShell.Data, record, CancellationToken.None).ConfigureAwait(false);
+                            break;
+                        case LineAction.ToAgent toAgent:
+                            await session.ShowAsync(OutputChannel.Terminal, toAgent.Data, toAgent.Echo).ConfigureAwait(false);
+                            break;
+                        case LineAction.TerminalEcho echo:
+                            session.SetTerminalEcho(echo.Enabled);
+                            break;
+                        case LineAction.SecretOutput:
+                            _capture.Arm();
+                            break;
+                        case LineAction.Withdraw withdraw:
+                            gate.Withdraw(withdraw.Handle);
+                            break;
+                    }
+                }
+
+                // The keys are spent only once what they produced reached the shell: a program that does not
+                // read its input holds the writes above, and so the client.
+                if (step is Step.Keys spent)
+                {
+                    _budget.Return(spent.Data.Length);
+                }
             }
         }
     }
