@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Tracing;
 using System.Globalization;
+using Broker.Core.Diagnostics;
 
 namespace Broker.Harness.Machine;
 
@@ -40,23 +40,21 @@ internal readonly record struct GcPause(long StartUs, long LengthUs, int Generat
 }
 
 /// <summary>
-/// This process's runtime pauses (collections and other suspensions), read from the runtime's own GC events in process,
-/// stamped on the wall clock so that they line up with the broker's (BROKER_GC_PAUSE_LOG) and with the echo samples'
-/// send times (<see cref="WallClock"/>).
+/// This process's runtime pauses (collections and other suspensions), stamped on the wall clock so that they line up
+/// with the broker's (BROKER_GC_PAUSE_LOG) and with the echo samples' send times (<see cref="WallClock"/>). They are read
+/// by the same listener as the broker's log (<see cref="RuntimePauseListener"/>).
 /// </summary>
-internal sealed class GcPauses : EventListener
+internal sealed class GcPauses : IDisposable
 {
-    private const int GcStart = 1;
-    private const int RestartEeEnd = 3;
-    private const int SuspendEeBegin = 9;
     private static readonly Lazy<GcPauses> s_inThisProcess = new(() => new GcPauses());
     private readonly ConcurrentQueue<GcPause> _pauses = new();
-    private DateTime? _suspended;
-    private int _generation = -1;
+    private readonly RuntimePauseListener _listener;
 
-    private GcPauses()
-    {
-    }
+    private GcPauses() =>
+        _listener = new RuntimePauseListener(pause => _pauses.Enqueue(new GcPause(
+            WallClock.UnixMicroseconds(pause.Start),
+            (pause.End - pause.Start).Ticks / TimeSpan.TicksPerMicrosecond,
+            pause.Generation)));
 
     /// <summary>This process's recorder, started on first use and kept for the process's life (one event session, not one per window).</summary>
     public static GcPauses InThisProcess => s_inThisProcess.Value;
@@ -64,33 +62,6 @@ internal sealed class GcPauses : EventListener
     /// <summary>The pauses recorded so far that overlap [<paramref name="fromUs"/>, <paramref name="toUs"/>].</summary>
     public IReadOnlyList<GcPause> Between(long fromUs, long toUs) => [.. _pauses.Where(p => p.EndUs >= fromUs && p.StartUs <= toUs)];
 
-    protected override void OnEventSourceCreated(EventSource eventSource)
-    {
-        // Called from the base constructor, before this class's fields are set: only the base class is touched.
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-        {
-            EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)0x1);
-        }
-    }
-
-    protected override void OnEventWritten(EventWrittenEventArgs eventData)
-    {
-        // One dispatch thread delivers the runtime's events, in order.
-        switch (eventData.EventId)
-        {
-            case SuspendEeBegin:
-                _suspended = eventData.TimeStamp;
-                _generation = -1;
-                break;
-            case GcStart when eventData.PayloadNames?.IndexOf("Depth") is { } depth and >= 0:
-                _generation = Convert.ToInt32(eventData.Payload![depth], CultureInfo.InvariantCulture);
-                break;
-            case RestartEeEnd when _suspended is { } start:
-                _pauses.Enqueue(new GcPause(WallClock.UnixMicroseconds(start), (eventData.TimeStamp - start).Ticks / TimeSpan.TicksPerMicrosecond, _generation));
-                _suspended = null;
-                break;
-            default:
-                break;
-        }
-    }
+    /// <summary>Stops listening (the process's recorder is kept for the process's life and not disposed).</summary>
+    public void Dispose() => _listener.Dispose();
 }
