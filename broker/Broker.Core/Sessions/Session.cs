@@ -74,6 +74,12 @@ public sealed partial class Session : IDisposable
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnRanToCompletion,
             TaskScheduler.Default);
+        if (context.OpeningNotice is { } notice)
+        {
+            // Before the output pump starts: the notice is the first event the client and the recording see.
+            PostNotice(NoticeKind.Info, notice);
+        }
+
         _completion = RunAsync();
         // Ends with the session's end or, should the run fail before it, with the run (its fault included).
         _whenEnded = Task.WhenAny(_endedSignal.Task, _completion).Unwrap();

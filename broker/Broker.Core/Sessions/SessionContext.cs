@@ -27,4 +27,7 @@ internal sealed record SessionContext
 
     /// <summary>Creates the filter the session's input goes through on its way to the recording.</summary>
     public Func<IInputFilter> CreateInputFilter { get; init; } = () => PassThroughInputFilter.Instance;
+
+    /// <summary>An informational notice that is the session's first event, ahead of any output; null for none.</summary>
+    public string? OpeningNotice { get; init; }
 }

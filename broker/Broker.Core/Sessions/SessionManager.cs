@@ -58,6 +58,12 @@ public sealed record OpenRequest
     /// <summary>Creates the filter the session's input goes through on its way to the recording.</summary>
     public Func<IInputFilter> CreateInputFilter { get; init; } = () => PassThroughInputFilter.Instance;
 
+    /// <summary>
+    /// A notice the session posts as its first event, before any of its output (which mode a terminal is in): posted
+    /// once the session is open, it would race the program's first output.
+    /// </summary>
+    public string? OpeningNotice { get; init; }
+
     /// <summary>The place taken with <see cref="SessionManager.Admit"/> before the session was prepared; null to be admitted when it opens.</summary>
     public SessionSlot? Slot { get; init; }
 }
@@ -205,6 +211,7 @@ public sealed class SessionManager
             Time = _time,
             CreateFilter = request.CreateFilter,
             CreateInputFilter = request.CreateInputFilter,
+            OpeningNotice = request.OpeningNotice,
             Journal = request.Journal,
         };
         foreach (var note in started.SetupNotes)

@@ -128,7 +128,13 @@ internal sealed partial class SessionComposer
         var roles = new SessionRoles(roleNames);
         var auditor = raw ? new RawCommandAuditor(integration, _access, roles, journal) : null;
         var createMasking = request.CreateFilter;
-        request = request with { CreateFilter = () => new ChainedOutputFilter(line?.CreateMarkerFilter() ?? auditor!.CreateMarkerFilter(), createMasking()) };
+        request = request with
+        {
+            CreateFilter = () => new ChainedOutputFilter(line?.CreateMarkerFilter() ?? auditor!.CreateMarkerFilter(), createMasking()),
+            OpeningNotice = raw
+                ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
+                : "line mode: each command typed at the prompt is decided by the policy before the shell sees it",
+        };
 
         var (session, notStarted) = await StartAsync(unopened, request, (r, ct) => _sessions.OpenTerminalAsync(r, columns, rows, term, integration, ct), cancellationToken).ConfigureAwait(false);
         if (session is null)
@@ -137,9 +143,6 @@ internal sealed partial class SessionComposer
         }
 
         Observe(session, caller, roles, raw, "interactive");
-        session.PostNotice(NoticeKind.Info, raw
-            ? "raw terminal: keystrokes pass through; commands are not checked by the policy, only audited"
-            : "line mode: each command typed at the prompt is decided by the policy before the shell sees it");
         var interaction = line?.RunAsync(session, new PolicyLineGate(_access, roles, _access.ContextFor(session.Target), journal, session.PostDecision, new LineReview(_review, caller, session.Id, session.Target, line, session.Completion), _logger)) ?? Task.CompletedTask;
         return new SessionOutcome.Opened(new OpenedSession(session, roles, line, auditor, interaction));
     }

@@ -24,6 +24,9 @@ public sealed class TerminalClient : IAsyncDisposable
 
     public SessionOpened? Opened { get; private set; }
 
+    /// <summary>How many output bytes had arrived when the first notice did; null before any notice.</summary>
+    public long? OutputBytesBeforeFirstNotice { get; private set; }
+
     public ExitStatus? Exit { get; private set; }
 
     public Task Completion => _reader;
@@ -63,7 +66,10 @@ public sealed class TerminalClient : IAsyncDisposable
                 {
                     case InteractResponse.FrameOneofCase.Opened: Opened = frame.Opened; break;
                     case InteractResponse.FrameOneofCase.Output: _output.Write(frame.Output.Span); break;
-                    case InteractResponse.FrameOneofCase.Notice: _notices.Add(frame.Notice); break;
+                    case InteractResponse.FrameOneofCase.Notice:
+                        OutputBytesBeforeFirstNotice ??= _output.Length;
+                        _notices.Add(frame.Notice);
+                        break;
                     case InteractResponse.FrameOneofCase.Decision: _decisions.Add(frame.Decision); break;
                     case InteractResponse.FrameOneofCase.Exit: Exit = frame.Exit; break;
                 }

@@ -56,12 +56,18 @@ public sealed class PolicyEnforcementTests : IClassFixture<BrokerFixture>
         wrapped.Exit!.Code.Should().Be(126);
     }
 
-    [Fact]
-    public async Task A_raw_terminal_role_opens_with_a_notice_that_commands_are_not_checked()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_terminal_opens_with_its_mode_notice_before_any_output_of_the_shell(bool raw)
     {
-        await using var terminal = await TerminalClient.OpenAsync(_broker.Client(_broker.Token("person", "shell-users")));
-        await terminal.WaitUntilAsync(() => terminal.Notices.Count > 0, "the raw-mode notice");
-        terminal.Notices[0].Message.Should().Contain("not checked");
+        // The notice is the session's first event: posted once the session was open, it raced the shell's first prompt and
+        // could be drawn after it, where a person reads it as the shell's and a script waiting for the prompt never sees it.
+        await using var terminal = await TerminalClient.OpenAsync(_broker.Client(raw ? _broker.Token("person", "shell-users") : _broker.Token()));
+        await terminal.WaitForOutputAsync("@broker:");
+        terminal.Notices.Should().NotBeEmpty();
+        terminal.Notices[0].Message.Should().Contain(raw ? "not checked" : "decided by the policy");
+        terminal.OutputBytesBeforeFirstNotice.Should().Be(0);
     }
 
     [Fact]
