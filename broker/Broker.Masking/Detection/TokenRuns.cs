@@ -70,6 +70,8 @@ internal static class TokenRuns
         // Windows of MinRun token characters that started in the previous block (none that reach `from`).
         var previousStarts = 0UL;
         var full = FullBytes(tokens);
+        // Set after the four-word step, which carries nothing over: the one-word step reads its state from the maps again.
+        var stale = false;
         while (p < before)
         {
             // Four words at a time while they, and the word after them, lie in the text and the open run has not begun:
@@ -84,13 +86,19 @@ internal static class TokenRuns
 
                 w += Group;
                 p += Group * Block;
+                stale = true;
+                continue;
+            }
+
+            if (stale)
+            {
                 tokens = tokenMap[w];
                 full = FullBytes(tokens);
                 alnum = alnumMap[w];
                 previousTokens = tokenMap[w - 1] >> 63;
                 previousSeparator = (tokenMap[w - 1] & ~alnumMap[w - 1]) >> 63;
                 previousStarts = WindowStarts(tokenMap[w - 1], tokens);
-                continue;
+                stale = false;
             }
 
             // The maps hold a clear word past the text's last, so the next word may always be read.
@@ -154,16 +162,20 @@ internal static class TokenRuns
         // The windows that start in each word, and in the word before it (which the one-word step carries over).
         var starts = WindowStarts(tokens, Vector256.LoadUnsafe(ref tokenWords, (nuint)(w + 1)));
         anchors &= Covered(starts, WindowStarts(previous, tokens));
-        if (anchors == Vector256<ulong>.Zero)
+        var lanes = ~Vector256.Equals(anchors, Vector256<ulong>.Zero).ExtractMostSignificantBits() & ((1u << Group) - 1);
+        while (lanes != 0)
         {
-            return true;
-        }
-
-        for (var lane = 0; lane < Group; lane++)
-        {
+            var lane = BitOperations.TrailingZeroCount(lanes);
+            lanes &= lanes - 1;
             var block = (w + lane) * Block;
-            var worth = anchors.GetElement(lane);
-            worth = worth == 0 ? 0 : visit.Worth(block, worth);
+            // Constant lane numbers: each is one extract from the register, not a store and a load through memory.
+            var worth = visit.Worth(block, lane switch
+            {
+                0 => anchors.GetElement(0),
+                1 => anchors.GetElement(1),
+                2 => anchors.GetElement(2),
+                _ => anchors.GetElement(3),
+            });
             while (worth != 0)
             {
                 var anchor = block + BitOperations.TrailingZeroCount(worth);
