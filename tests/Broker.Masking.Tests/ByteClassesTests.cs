@@ -118,6 +118,40 @@ public class ByteClassesTests
         }
     }
 
+    [Fact]
+    public void Card_shapes_in_texts_long_enough_for_the_four_word_test_are_those_of_a_plain_test()
+    {
+        // The four-word test runs only where four whole words lie between the start and the last judged position: texts of
+        // several hundred bytes, mostly without a shape, so the first one may lie in any lane of a group, or in none.
+        var random = new Random(37);
+        const string cardish = "4111 1111-1111.11112345678901234567 -.a";
+        for (var round = 0; round < 40; round++)
+        {
+            var length = random.Next(300, 1200);
+            var bytes = new byte[length];
+            var dense = random.Next(3) == 0;
+            for (var i = 0; i < length; i++)
+            {
+                bytes[i] = (byte)(dense && random.Next(8) == 0 ? cardish[random.Next(cardish.Length)] : Alphabet[random.Next(Alphabet.Length)]);
+            }
+
+            // A few card numbers at random places, so a shape may start at any bit of any word.
+            for (var planted = random.Next(0, 3); planted > 0; planted--)
+            {
+                var at = random.Next(0, length - 19);
+                "4111 1111 1111 1111"u8.CopyTo(bytes.AsSpan(at));
+            }
+
+            var classes = ByteClasses.Of(bytes);
+            for (var trial = 0; trial < 60; trial++)
+            {
+                var from = random.Next(0, length - 8);
+                var judged = random.Next(2) == 0 ? length - 9 : random.Next(from, length - 8);
+                Assert.Equal(PlainShape(bytes, from, judged), CreditCardDetector.NextShape(classes, from, judged));
+            }
+        }
+    }
+
     private static void AssertClasses(byte[] bytes, ByteClasses classes)
     {
         Assert.Equal(bytes.Length, classes.Length);

@@ -38,6 +38,48 @@ public class TokenRunsTests
     }
 
     [Fact]
+    public void Anchors_of_texts_long_enough_for_the_four_word_step_are_those_of_a_plain_search()
+    {
+        // The four-word step runs only where five words lie before the end (and before the open run): texts of several
+        // hundred bytes, with runs across every word boundary and starts, ends and open runs at every alignment.
+        var random = new Random(31);
+        const string alphabet = "aZ09_-.~+/=aaaaZZZ999 \n:(";
+        for (var round = 0; round < 60; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(320, 1400);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(5) == 0
+                    ? new string('x', random.Next(15, 70)) + alphabet[random.Next(alphabet.Length)]
+                    : alphabet[random.Next(alphabet.Length)].ToString());
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(text.ToString());
+            var classes = ByteClasses.Of(bytes);
+            for (var trial = 0; trial < 40; trial++)
+            {
+                var from = random.Next(0, bytes.Length + 1);
+                var before = random.Next(2) == 0 ? bytes.Length : random.Next(from, bytes.Length + 1);
+                // An open run that starts anywhere at or after `from`: every anchor from there on counts, long run or not.
+                var open = random.Next(3) == 0 ? random.Next(from, before + 1) : before;
+                var expected = PlainAnchors(bytes, from, open < before ? open : before);
+                for (var q = Math.Max(from, open); q < before; q++)
+                {
+                    if (TokenRuns.IsTokenChar(bytes[q]) && (q == 0 || !TokenRuns.IsTokenChar(bytes[q - 1]) || !ByteClass.IsAlnum(bytes[q - 1])))
+                    {
+                        expected.Add(q);
+                    }
+                }
+
+                var visitor = new Collect([]);
+                TokenRuns.ForEachAnchor(classes, from, before, open, ref visitor);
+                Assert.Equal(expected, visitor.Positions);
+            }
+        }
+    }
+
+    [Fact]
     public void A_run_of_exactly_the_minimum_length_anchors_wherever_it_lies_in_the_words()
     {
         // Such a run holds only one or two whole aligned bytes of the token mask, which may lie in the next word: the words
