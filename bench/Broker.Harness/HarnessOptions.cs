@@ -45,8 +45,15 @@ internal sealed record HarnessOptions
 
     public string Target { get; init; } = "local";
 
-    /// <summary>Groups the broker's tokens carry (the dev policy gives raw terminals to <c>shell-users</c>).</summary>
+    /// <summary>Groups the broker's tokens carry (the dev policy gives raw terminals to <c>shell-users</c>); none in line mode.</summary>
     public IReadOnlyList<string> TokenGroups { get; init; } = [];
+
+    /// <summary>
+    /// The broker's terminals (--terminal-mode raw|line; default raw): raw, the tokens carry --token-groups; line, they
+    /// carry no group, so the dev policy gives them only its agents' role, whose terminal is line mode (the agents'
+    /// default: every command decided before the shell sees it, the keys echoed by the broker's line editor).
+    /// </summary>
+    public string TerminalMode { get; init; } = "raw";
 
     public bool Quick { get; init; }
 
@@ -179,6 +186,12 @@ internal sealed record HarnessOptions
         if (execWithSsh is null)
         {
             return (null, "--exec-peers must be 'all' or 'direct'");
+        }
+
+        var terminalMode = values.GetValueOrDefault("terminal-mode", "raw");
+        if (terminalMode is not ("raw" or "line"))
+        {
+            return (null, "--terminal-mode must be 'raw' or 'line'");
         }
 
         string[] required = ["broker-url", "broker-data", "broker-pid", "ssh-config", "ssh-host", "ssh-control", "sshd-pid", "work", "out", "agent-client"];
@@ -332,7 +345,8 @@ internal sealed record HarnessOptions
             AgentClientAotBaseline = values.GetValueOrDefault("agent-client-aot-baseline"),
             OutputPath = values["out"],
             Target = values.GetValueOrDefault("target", "local"),
-            TokenGroups = values.TryGetValue("token-groups", out var groups) ? groups.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
+            TokenGroups = terminalMode == "raw" && values.TryGetValue("token-groups", out var groups) ? groups.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
+            TerminalMode = terminalMode,
             Quick = quick,
             SshMaxSessions = sshMax,
             Rounds = rounds,

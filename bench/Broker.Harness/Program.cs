@@ -20,6 +20,7 @@ if (options.ClientWorkerIndex is { } workerIndex)
 }
 
 var log = Console.Error;
+log.WriteLine($"== the broker's terminals are {options.TerminalMode} (tokens with groups: {string.Join(',', options.TokenGroups)})");
 using var brokerSystem = new BrokerSystem(options.BrokerAddress, options.BrokerData, options.Target, options.TokenGroups, options.BrokerProcessId, options.AgentClient);
 var ssh = new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessId);
 var direct = new DirectPtySystem();

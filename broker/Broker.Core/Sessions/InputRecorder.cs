@@ -6,9 +6,8 @@ namespace Broker.Core.Sessions;
 /// Records a session's input in its journal through the input filter (the masker): what the agent types is masked
 /// like what the program prints, and what it types while the terminal reads a secret (echo off, a line at a time:
 /// <c>read -s</c>, sudo, ssh) is recorded redacted, its length kept and its content not (line breaks stay, so the
-/// record still shows where a line ended). Held bytes are recorded after the filter's hold delay without input; the
-/// timer is armed once rather than per keystroke: input while it is armed moves the deadline, which the timer checks
-/// when it fires.
+/// record still shows where a line ended). Held bytes are recorded after the filter's hold delay without input, by the
+/// broker's one <see cref="HoldClock"/>: input while the hold is armed moves its due time.
 /// </summary>
 internal sealed class InputRecorder : IDisposable
 {
@@ -18,21 +17,20 @@ internal sealed class InputRecorder : IDisposable
     private readonly ISessionJournal _journal;
     private readonly Lock _gate = new();
     private readonly ArrayBufferWriter<byte> _output = new(256);
-    private readonly ITimer? _holdTimer;
+    private readonly HoldClock.Hold? _hold;
     private readonly TimeProvider _time;
     private long _generation;
     private long _armedGeneration;
     private long _armedAt;
-    private bool _timerArmed;
     private bool _redacting;
     private bool _completed;
 
-    public InputRecorder(IInputFilter filter, ISessionJournal journal, TimeProvider time)
+    public InputRecorder(IInputFilter filter, ISessionJournal journal, HoldClock holds)
     {
         _filter = filter;
         _journal = journal;
-        _time = time;
-        _holdTimer = filter.HoldDelay > TimeSpan.Zero ? time.CreateTimer(_ => FlushOnDelay(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
+        _time = holds.Time;
+        _hold = filter.HoldDelay > TimeSpan.Zero ? holds.Register(FlushOnDelay) : null;
     }
 
     /// <summary>Records <paramref name="data"/>, redacted when <paramref name="redact"/>.</summary>
@@ -86,18 +84,19 @@ internal sealed class InputRecorder : IDisposable
             WriteOut();
         }
 
-        _holdTimer?.Dispose();
+        _hold?.Dispose();
     }
 
     public void Dispose()
     {
-        // Under the gate, so a firing that is already running re-arms the timer before it is disposed, never after.
+        // Under the gate, so a firing that is already running schedules the hold again before it is disposed, never
+        // after; a firing that reaches the gate after this finds the recorder completed.
         lock (_gate)
         {
             _completed = true;
         }
 
-        _holdTimer?.Dispose();
+        _hold?.Dispose();
     }
 
     private void WriteOut()
@@ -109,24 +108,19 @@ internal sealed class InputRecorder : IDisposable
             _output.Clear();
         }
 
-        if (!_completed && _filter.HasHeldBytes && _holdTimer is not null)
+        if (!_completed && _filter.HasHeldBytes && _hold is not null)
         {
             _armedGeneration = _generation;
             _armedAt = _time.GetTimestamp();
-            if (!_timerArmed)
-            {
-                _timerArmed = true;
-                _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
-            }
+            _hold.Schedule(_filter.HoldDelay);
         }
     }
 
-    /// <summary>The timer fired: record what is held if no input came for the hold delay, else wait out the rest.</summary>
+    /// <summary>The hold fell due: record what is held if no input came for the hold delay, else wait out the rest.</summary>
     private void FlushOnDelay()
     {
         lock (_gate)
         {
-            _timerArmed = false;
             if (_completed || !_filter.HasHeldBytes)
             {
                 return;
@@ -135,8 +129,8 @@ internal sealed class InputRecorder : IDisposable
             var remaining = _filter.HoldDelay - _time.GetElapsedTime(_armedAt);
             if (remaining > TimeSpan.Zero)
             {
-                _timerArmed = true;
-                _holdTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+                // A firing that read the due time before the last key moved it (or a coarse clock): never strand bytes.
+                _hold?.Schedule(remaining);
             }
             else if (_armedGeneration == _generation)
             {

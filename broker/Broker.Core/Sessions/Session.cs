@@ -64,8 +64,8 @@ public sealed partial class Session : IDisposable
         StartedAt = context.Time.GetUtcNow();
         _lastActivityTicks = StartedAt.UtcTicks;
         _watchdog = context.Time.CreateTimer(_ => OnWatchdog(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _output = new SessionOutput(context.CreateFilter(), process.ErrorOutput is null ? 1 : 2, context.Journal, _events.Writer, context.Time, FilterFailed, _abandon.Token);
-        _input = new InputRecorder(context.CreateInputFilter(), context.Journal, context.Time);
+        _output = new SessionOutput(context.CreateFilter(), process.ErrorOutput is null ? 1 : 2, context.Journal, _events.Writer, context.Holds, FilterFailed, _abandon.Token);
+        _input = new InputRecorder(context.CreateInputFilter(), context.Journal, context.Holds);
         ScheduleWatchdog(StartedAt);
         _ = context.Journal.Faulted.ContinueWith(
             t => Terminate(

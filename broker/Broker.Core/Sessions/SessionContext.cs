@@ -19,6 +19,9 @@ internal sealed record SessionContext
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>The broker's one clock for hold delays (by <see cref="Time"/>), shared by every session's output and input.</summary>
+    public required HoldClock Holds { get; init; }
+
     /// <summary>The recording of the session.</summary>
     public ISessionJournal Journal { get; init; } = DiscardingJournal.Instance;
 

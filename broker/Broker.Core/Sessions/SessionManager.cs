@@ -69,10 +69,12 @@ public sealed record OpenRequest
 }
 
 /// <summary>Opens sessions on targets, within the limits, and registers them.</summary>
-public sealed class SessionManager
+public sealed class SessionManager : IDisposable
 {
     private readonly Dictionary<string, ITarget> _targets;
     private readonly TimeProvider _time;
+    // One for every session opened here: their hold delays cost one timer firing per tick between them, not one each.
+    private readonly HoldClock _holds;
 
     /// <summary>Sessions on <paramref name="targets"/>.</summary>
     /// <param name="targets">The targets, by their unique names.</param>
@@ -82,11 +84,15 @@ public sealed class SessionManager
     {
         _targets = targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _time = time;
+        _holds = new HoldClock(time);
         Registry = new SessionRegistry(endedSessionsRemembered);
     }
 
     /// <summary>The sessions opened here, running and recently ended.</summary>
     public SessionRegistry Registry { get; }
+
+    /// <summary>Stops the clock of the sessions' hold delays (the broker is shutting down): held bytes are no longer flushed by time.</summary>
+    public void Dispose() => _holds.Dispose();
 
     /// <summary>Whether a target is named <paramref name="name"/>.</summary>
     /// <param name="name">The target's name.</param>
@@ -209,6 +215,7 @@ public sealed class SessionManager
             Kind = kind,
             Limits = target.Limits,
             Time = _time,
+            Holds = _holds,
             CreateFilter = request.CreateFilter,
             CreateInputFilter = request.CreateInputFilter,
             OpeningNotice = request.OpeningNotice,

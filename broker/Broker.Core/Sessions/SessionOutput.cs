@@ -9,9 +9,9 @@ namespace Broker.Core.Sessions;
 /// line editor's echo) pass through the one filter, in turn, under one gate held from filtering until the result
 /// is queued. So the filter sees the channels as the one view the client sees, events keep the order the filter
 /// released them in, and a full event queue holds every channel back (back-pressure to the program). Held bytes are
-/// flushed by a timer after the filter's hold delay without output. The timer is armed once, not per read: a read
-/// that leaves bytes held while it is already armed only moves the deadline, which the timer checks when it fires
-/// (and waits out the rest), so a stream of reads that each leave a tail held costs one timer wake-up per hold delay.
+/// flushed after the filter's hold delay without output, by the broker's one <see cref="HoldClock"/>: a read that
+/// leaves bytes held while the hold is armed only moves its due time, so a stream of reads that each leave a tail held
+/// costs a write of the due time per read and no timer of its own.
 /// A terminal read that is the echo of keys the client just typed, and all that is held, is released at once, as the
 /// hold delay would release it (<see cref="TypedEcho"/>; the argument is in docs/masking.md).
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     private readonly Action<Exception> _failed;
     // Never disposed: a pump left running after the session ended may still release it (it holds no OS handle).
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly ITimer? _holdTimer;
+    private readonly HoldClock.Hold? _hold;
     private readonly TimeProvider _time;
     private readonly List<(OutputChannel Channel, PooledOutputBuffer Buffer)> _runs = [];
     // Buffers of runs already queued (empty again once detached): an event per keystroke takes one from here, not a new one.
@@ -34,16 +34,13 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     private long _generation;
     private long _armedGeneration;
     private long _armedAt;
-    // Whether a firing of the hold timer is due (set and cleared under the gate): while it is, output that leaves bytes
-    // held only moves _armedAt.
-    private bool _timerArmed;
     // Pumps that are not reading because the recording is behind: the program's output waits in its pipe then,
     // so the time passing is the broker's, not a pause of the program's.
     private int _heldBack;
     // The last size the terminal was given and the filter has not heard yet (columns << 32 | rows), or -1.
     private long _resized = -1;
 
-    public SessionOutput(IOutputFilter filter, int channels, ISessionJournal journal, ChannelWriter<SessionEvent> events, TimeProvider time, Action<Exception> failed, CancellationToken abandon)
+    public SessionOutput(IOutputFilter filter, int channels, ISessionJournal journal, ChannelWriter<SessionEvent> events, HoldClock holds, Action<Exception> failed, CancellationToken abandon)
     {
         _filter = filter;
         _openChannels = channels;
@@ -51,9 +48,10 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         _events = events;
         _abandon = abandon;
         _failed = failed;
-        _time = time;
-        _echo = new TypedEcho(time);
-        _holdTimer = filter.HoldDelay > TimeSpan.Zero ? time.CreateTimer(_ => _ = FlushOnDelayAsync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
+        _time = holds.Time;
+        _echo = new TypedEcho(_time);
+        // The flush runs on the clock's thread up to its first wait (the gate, a full event queue), then goes on alone.
+        _hold = filter.HoldDelay > TimeSpan.Zero ? holds.Register(() => _ = FlushOnDelayAsync()) : null;
     }
 
     /// <summary>
@@ -154,15 +152,14 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
     /// <summary>A pump reads again: the hold delay starts over from now.</summary>
     public void Resume()
     {
-        if (Interlocked.Decrement(ref _heldBack) == 0 && _holdTimer is not null)
+        if (Interlocked.Decrement(ref _heldBack) == 0 && _hold is not null)
         {
-            // Outside the gate, so _timerArmed is left alone: at worst the next output arms the timer once more.
             Volatile.Write(ref _armedAt, _time.GetTimestamp());
-            _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
+            _hold.Schedule(_filter.HoldDelay);
         }
     }
 
-    public void Dispose() => _holdTimer?.Dispose();
+    public void Dispose() => _hold?.Dispose();
 
     private void ApplyResize()
     {
@@ -173,7 +170,7 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
         }
     }
 
-    /// <summary>Queues what the filter released, a run per event, then arms the hold timer if anything is held.</summary>
+    /// <summary>Queues what the filter released, a run per event, then arms the hold if anything is held.</summary>
     private async ValueTask EmitAsync()
     {
         _generation++;
@@ -213,23 +210,19 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
             _runs.Clear();
         }
 
-        if (_filter.HasHeldBytes && _holdTimer is not null)
+        if (_filter.HasHeldBytes && _hold is not null)
         {
             _armedGeneration = _generation;
             Volatile.Write(ref _armedAt, _time.GetTimestamp());
-            if (!_timerArmed)
-            {
-                _timerArmed = true;
-                _holdTimer.Change(_filter.HoldDelay, Timeout.InfiniteTimeSpan);
-            }
+            _hold.Schedule(_filter.HoldDelay);
         }
     }
 
     /// <summary>
-    /// The hold delay passed: flush, unless output came since the timer was armed (then wait out the rest of the delay
-    /// from that output), a pump is held back by the recording (the program's next bytes may be waiting in its pipe:
-    /// flushing then would decide a held candidate by the broker's own pause, differently from one run to the next), or
-    /// this is a stale firing of a timer armed again since.
+    /// The hold fell due: flush, unless output came since it was armed (then wait out the rest of the delay from that
+    /// output), a pump is held back by the recording (the program's next bytes may be waiting in its pipe: flushing then
+    /// would decide a held candidate by the broker's own pause, differently from one run to the next), or this is a
+    /// stale firing of a hold armed again since.
     /// </summary>
     private async Task FlushOnDelayAsync()
     {
@@ -245,14 +238,12 @@ internal sealed class SessionOutput : IOutputSink, IDisposable
 
         try
         {
-            _timerArmed = false;
             var remaining = _filter.HoldDelay - _time.GetElapsedTime(Volatile.Read(ref _armedAt));
             if (remaining > TimeSpan.Zero && _filter.HasHeldBytes && Volatile.Read(ref _heldBack) == 0)
             {
-                // Output came since it was armed, or early (a coarser timer clock): wait out the rest, never strand
-                // held bytes.
-                _timerArmed = _holdTimer is not null;
-                _holdTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+                // Output came since the clock read the due time, or early (a coarser clock): wait out the rest, never
+                // strand held bytes.
+                _hold?.Schedule(remaining);
             }
             else if (_armedGeneration == _generation && _filter.HasHeldBytes && Volatile.Read(ref _heldBack) == 0)
             {

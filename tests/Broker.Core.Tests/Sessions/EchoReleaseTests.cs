@@ -157,7 +157,7 @@ public sealed class EchoReleaseTests
         var masker = new HoldingFilter();
         var chain = new ChainedOutputFilter(new ShellMarkerFilter("nonce", _ => { }), masker);
         var events = Channel.CreateUnbounded<SessionEvent>();
-        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, new HoldClock(time), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
 
         // The echo itself is the start of what may be a prompt marker: the marker filter holds it.
         output.Typed("\u001b]13"u8);
@@ -174,7 +174,7 @@ public sealed class EchoReleaseTests
         var masker = new HoldingFilter();
         var chain = new ChainedOutputFilter(new ShellMarkerFilter("nonce", _ => { }), masker);
         var events = Channel.CreateUnbounded<SessionEvent>();
-        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, new HoldClock(time), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
 
         output.Typed("x"u8);
         await PushAsync(output, "x"u8.ToArray());
@@ -261,7 +261,7 @@ public sealed class EchoReleaseTests
         var time = new FakeTimeProvider();
         var filter = new HoldingFilter { AcceptEcho = acceptEcho };
         var events = Channel.CreateUnbounded<SessionEvent>();
-        var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, new HoldClock(time), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
         return (output, filter, events, time);
     }
 

@@ -110,7 +110,7 @@ public sealed class HeldOutputTests
         var masker = new HoldingFilter();
         var chain = new ChainedOutputFilter(new ShellMarkerFilter("nonce", _ => { }), masker);
         var events = Channel.CreateUnbounded<SessionEvent>();
-        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, new HoldClock(time), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
 
         await PushAsync(output, "x"u8.ToArray(), OutputChannel.Terminal);
         time.Advance(HoldDelay - TimeSpan.FromMilliseconds(1));
@@ -119,6 +119,24 @@ public sealed class HeldOutputTests
         masker.Flushes.Should().Be(1);
         events.Reader.TryRead(out var released).Should().BeTrue();
         released.Should().BeOfType<SessionEvent.Output>().Which.Data.ToArray().Should().Equal("x"u8.ToArray());
+    }
+
+    [Fact]
+    public async Task A_disposed_output_leaves_no_hold_on_the_broker_clock_and_never_flushes()
+    {
+        var time = new TimerCountingTimeProvider();
+        var clock = new HoldClock(time);
+        var filter = new HoldingFilter();
+        var events = Channel.CreateUnbounded<SessionEvent>();
+        var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, clock, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+
+        await PushAsync(output, "ghp_"u8.ToArray());
+        clock.Armed.Should().Be(1);
+        output.Dispose();
+        clock.Armed.Should().Be(0);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        filter.Flushes.Should().Be(0);
     }
 
     [Fact]
@@ -140,7 +158,7 @@ public sealed class HeldOutputTests
         var time = new TimerCountingTimeProvider();
         var filter = new HoldingFilter();
         var events = Channel.CreateUnbounded<SessionEvent>();
-        var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, time, ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        var output = new SessionOutput(filter, 1, DiscardingJournal.Instance, events.Writer, new HoldClock(time), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
         return (output, filter, events, time);
     }
 

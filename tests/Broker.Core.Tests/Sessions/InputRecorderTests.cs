@@ -61,11 +61,36 @@ public sealed class InputRecorderTests
         journal.Recorded.Should().BeEmpty();
     }
 
+    [Fact]
+    public void Recorders_on_one_clock_each_record_after_their_own_last_key_and_an_ended_one_leaves_the_clock()
+    {
+        var time = new TimerCountingTimeProvider();
+        var clock = new HoldClock(time);
+        var (firstJournal, secondJournal) = (new InputJournal(), new InputJournal());
+        using var first = new InputRecorder(new HoldingInputFilter(), firstJournal, clock);
+        var second = new InputRecorder(new HoldingInputFilter(), secondJournal, clock);
+
+        first.Record("ghp_"u8, redact: false);
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        second.Record("AKIA"u8, redact: false);
+        clock.Armed.Should().Be(2);
+
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        firstJournal.Recorded.Should().Equal("ghp_"u8.ToArray());
+        secondJournal.Recorded.Should().BeEmpty("its key came 10 ms ago");
+
+        second.Record("x"u8, redact: false);
+        second.Dispose();
+        clock.Armed.Should().Be(0, "an ended session's hold is not left on the clock");
+        time.Advance(TimeSpan.FromSeconds(1));
+        secondJournal.Recorded.Should().BeEmpty();
+    }
+
     private static (InputRecorder Recorder, InputJournal Journal, TimerCountingTimeProvider Time) Create()
     {
         var time = new TimerCountingTimeProvider();
         var journal = new InputJournal();
-        return (new InputRecorder(new HoldingInputFilter(), journal, time), journal, time);
+        return (new InputRecorder(new HoldingInputFilter(), journal, new HoldClock(time)), journal, time);
     }
 
     /// <summary>Holds everything it is given until the hold delay passes.</summary>

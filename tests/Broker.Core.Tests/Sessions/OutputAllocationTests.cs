@@ -17,7 +17,7 @@ public sealed class OutputAllocationTests
         const int keys = 2000;
         var events = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(16) { SingleReader = true });
         var chain = new ChainedOutputFilter(new PassThroughFilter(), new PassThroughFilter());
-        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, new FakeTimeProvider(), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
+        using var output = new SessionOutput(chain, 1, DiscardingJournal.Instance, events.Writer, new HoldClock(new FakeTimeProvider()), ex => throw new InvalidOperationException("the filter failed", ex), CancellationToken.None);
         var received = new List<byte>(100 + keys);
 
         // Warm-up: the pool's array for an event and the filters' own buffers are made once.

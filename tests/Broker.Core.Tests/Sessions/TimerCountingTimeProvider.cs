@@ -2,15 +2,19 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Broker.Core.Tests.Sessions;
 
-/// <summary>A <see cref="FakeTimeProvider"/> that counts how often its timers are armed (each <see cref="ITimer.Change"/>).</summary>
+/// <summary>A <see cref="FakeTimeProvider"/> that counts how often its timers are armed (each <see cref="ITimer.Change"/>) and fire.</summary>
 internal sealed class TimerCountingTimeProvider : TimeProvider
 {
     private int _changes;
+    private int _firings;
 
     public FakeTimeProvider Fake { get; } = new();
 
     /// <summary>Calls of <see cref="ITimer.Change"/> on every timer made so far.</summary>
     public int Changes => Volatile.Read(ref _changes);
+
+    /// <summary>Callbacks of every timer made so far.</summary>
+    public int Firings => Volatile.Read(ref _firings);
 
     public override long TimestampFrequency => Fake.TimestampFrequency;
 
@@ -21,7 +25,15 @@ internal sealed class TimerCountingTimeProvider : TimeProvider
     public override DateTimeOffset GetUtcNow() => Fake.GetUtcNow();
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        new CountedTimer(this, Fake.CreateTimer(callback, state, dueTime, period));
+        new CountedTimer(this, Fake.CreateTimer(
+            s =>
+            {
+                Interlocked.Increment(ref _firings);
+                callback(s);
+            },
+            state,
+            dueTime,
+            period));
 
     public void Advance(TimeSpan delta) => Fake.Advance(delta);
 
