@@ -1,0 +1,71 @@
+using Broker.Integration.Tests.Fixtures;
+using Broker.Server.Recording;
+using Microsoft.Data.Sqlite;
+using Recorder;
+
+namespace Broker.Integration.Tests.Recording;
+
+/// <summary>
+/// An exec's index row is written behind its path (the client does not wait for it), and still ends up exactly as
+/// when it was written on the path: the end, the exit and the seal the file carries, in the database file itself.
+/// </summary>
+public sealed class ExecIndexRowTests : IClassFixture<BrokerFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly BrokerFixture _broker;
+
+    public ExecIndexRowTests(BrokerFixture broker) => _broker = broker;
+
+    [Fact]
+    public async Task An_execs_row_reaches_the_database_with_its_end_exit_and_the_files_seal()
+    {
+        var result = await ExecResult.RunArgvAsync(_broker.Client(_broker.Token("indexed-agent")), "true");
+        result.Exit!.Code.Should().Be(0);
+
+        // Read straight from the database file, past the broker's queue (a read through the broker writes it first).
+        var row = await EndedRowAsync(result.SessionId);
+
+        var path = Directory.EnumerateFiles(Path.Combine(_broker.DataDirectory, "recordings"), result.SessionId + ".brkrec", SearchOption.AllDirectories).Single();
+        VerificationResult verified;
+        await using (var stream = File.OpenRead(path))
+        {
+            verified = RecordingVerifier.Verify(stream, await File.ReadAllTextAsync(Path.Combine(_broker.DataDirectory, "recording-key.pub.pem")));
+        }
+
+        verified.Status.Should().Be(VerificationStatus.IntactAndSealed);
+        var length = new FileInfo(path).Length;
+        row.Location.Should().Be(path);
+        row.Subject.Should().Be("indexed-agent");
+        row.Kind.Should().Be("exec");
+        row.ExitCode.Should().Be(0);
+        row.EndReason.Should().Be("Exited");
+        row.SizeBytes.Should().Be(length);
+        row.Counts.Commands.Should().Be(1);
+        row.Counts.Allowed.Should().Be(1);
+        row.Seal.Should().Be(new IndexedSeal(verified.VerifiedRecords, Convert.ToHexStringLower(verified.VerifiedChainHash.Span), length));
+    }
+
+    private async Task<RecordingIndexEntry> EndedRowAsync(string sessionId)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            if (Read(sessionId) is { EndedAt: not null } row)
+            {
+                return row;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the ended row is written by the index's background write");
+            await Task.Delay(5);
+        }
+    }
+
+    private RecordingIndexEntry? Read(string sessionId)
+    {
+        var database = Path.Combine(_broker.DataDirectory, SqliteRecordingIndex.FileName);
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        return RecordingColumns.Select(command, RecordingFilter.ById(sessionId), 1).FirstOrDefault();
+    }
+}
