@@ -4,16 +4,18 @@ using Broker.Server.Logging;
 namespace Broker.Server.Recording;
 
 /// <summary>
-/// The embedded index with its upserts written behind the caller: a session's start and end rows cost an exec two
-/// SQLite writes (about 0.27 ms each at the median on a busy machine, docs/BENCHMARKS.md 2026-12-06 11:20), and no
-/// client waits for the row itself, only for whatever reads it next. So an upsert queues the row and returns; a
-/// thread-pool item writes the queue, and every read (and a removal) writes what is queued first, so whoever reads
-/// through this index sees every row upserted before the read, exactly as before. A crash loses at most the rows
-/// still queued, which the start-up repair reads back from the files as it does for a crash before a row is written.
+/// The embedded index with a session's started row written behind the caller: it cost an exec an SQLite write (about
+/// 0.18 ms at the median on a busy machine, docs/BENCHMARKS.md 2026-12-07 06:00) that no client waits for. Such an
+/// upsert queues the row and returns; a thread-pool item writes the queue, and every read (and a removal) writes what
+/// is queued first, so whoever reads through this index sees every row upserted before the read, exactly as before. A
+/// row with an end is written before its upsert returns (after the queue): <c>replay verify SESSION_ID</c> run on the
+/// data directory reads the database file itself, right after the exit status, and checks the file against the seal
+/// that row carries. A crash loses at most the queued started rows, which the start-up repair reads back from the files
+/// as it does for a crash before a row is written.
 /// </summary>
 /// <remarks>
-/// Only the data directory's own index is wrapped: its only reader is this broker. Replicas sharing PostgreSQL read
-/// each other's rows, and another replica cannot drain this one's queue, so their upserts stay synchronous.
+/// Only the data directory's own index is wrapped. Replicas sharing PostgreSQL read each other's rows, and another
+/// replica cannot drain this one's queue, so their upserts stay synchronous.
 /// </remarks>
 internal sealed partial class QueuedRecordingIndex : IRecordingIndex, IDisposable
 {
@@ -42,7 +44,10 @@ internal sealed partial class QueuedRecordingIndex : IRecordingIndex, IDisposabl
         _writeQueued = WriteQueued;
     }
 
-    /// <summary>Queues the row; it is written off the caller's thread, and before any read through this index.</summary>
+    /// <summary>
+    /// Queues a row without an end (written off the caller's thread, and before any read through this index); writes a
+    /// row with an end, after everything queued, before returning.
+    /// </summary>
     public void Upsert(RecordingIndexEntry entry)
     {
         bool disposed;
@@ -50,7 +55,7 @@ internal sealed partial class QueuedRecordingIndex : IRecordingIndex, IDisposabl
         lock (_queueGate)
         {
             disposed = _disposed;
-            if (!disposed)
+            if (!disposed && entry.EndedAt is null)
             {
                 _queued[entry.SessionId] = entry;
                 schedule = !_scheduled;
@@ -62,11 +67,13 @@ internal sealed partial class QueuedRecordingIndex : IRecordingIndex, IDisposabl
         {
             _schedule(_writeQueued);
         }
-        else if (disposed)
+        else if (disposed || entry.EndedAt is not null)
         {
-            // After shutdown nothing writes the queue: the row goes straight to the index, as it always did.
+            // An ended row (or any row after shutdown) goes straight to the index, as it always did; what was queued
+            // before it is written first, so the session's started row cannot land after its end.
             lock (_writing)
             {
+                WriteQueuedLocked();
                 _inner.Upsert(entry);
             }
         }
