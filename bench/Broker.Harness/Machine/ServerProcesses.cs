@@ -47,6 +47,9 @@ internal sealed class ServerProcesses
         return new ServerSample(rss, pss, cpu, count, DateTime.UtcNow);
     }
 
+    /// <summary>The scheduler's counters of every thread of the server's processes now (see <see cref="ThreadWaits"/>).</summary>
+    public ThreadWaits Threads() => ThreadWaits.Read(Members());
+
     private List<int> Members()
     {
         if (!_includeDescendants)

@@ -41,9 +41,12 @@ internal sealed class ConcurrencyMeasurement
         {
             var first = system.Server?.Sample();
             var harnessFirst = HarnessCpu();
+            var (serverThreads, workerThreads) = (system.Server?.Threads(), _workers is { } w1 ? ThreadWaits.Read(w1.ProcessIds) : null);
             var typed = await sessions.TypeAsync(window, period, cancellationToken).ConfigureAwait(false);
             var last = system.Server?.Sample();
             var harnessLast = HarnessCpu();
+            LogThreadWaits(system.Name, "server", serverThreads, system.Server?.Threads(), typed.Latencies.Count);
+            LogThreadWaits(system.Name, "client workers", workerThreads, _workers is { } w2 ? ThreadWaits.Read(w2.ProcessIds) : null, typed.Latencies.Count);
             var harnessCpu = (harnessLast.Cpu - harnessFirst.Cpu).TotalSeconds + typed.WorkerCpuSeconds;
             return new ConcurrencyResult(
                 system.Name,
@@ -60,6 +63,21 @@ internal sealed class ConcurrencyMeasurement
                 ClientWorkers = _workers?.Count ?? 0,
                 Attribution = TailAttribution.Of(typed.Samples, typed.ClientPauses, ServerPauses(system, typed.Samples)),
             };
+        }
+    }
+
+    /// <summary>Logs how long <paramref name="whose"/> threads ran and waited for a core over the typing window, by thread name.</summary>
+    private void LogThreadWaits(string system, string whose, ThreadWaits? before, ThreadWaits? after, int keys)
+    {
+        if (before is null || after is null)
+        {
+            return;
+        }
+
+        _log.WriteLine($"   {system}: {whose}' threads over the typing window (/proc/PID/task/*/schedstat):");
+        foreach (var line in after.Since(before, keys))
+        {
+            _log.WriteLine(line);
         }
     }
 

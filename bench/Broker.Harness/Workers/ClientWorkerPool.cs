@@ -32,6 +32,9 @@ internal sealed class ClientWorkerPool : IAsyncDisposable
 
     public int Count { get; }
 
+    /// <summary>The process ids of the workers running now (none before the first measurement starts them).</summary>
+    public IReadOnlyList<int> ProcessIds => _workers?.Select(w => w.ProcessId).ToList() ?? [];
+
     /// <summary>
     /// Opens <paramref name="sessions"/> sessions on the system named <paramref name="system"/>, shared as evenly as they
     /// go among the workers, <paramref name="parallel"/> at a time over all of them.

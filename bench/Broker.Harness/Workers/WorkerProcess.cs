@@ -33,6 +33,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int Index { get; }
 
+    /// <summary>The worker's process id (its threads' scheduler counters are read from /proc).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Starts <c>HARNESS ARGUMENTS --client-worker INDEX</c>.</summary>
     public static WorkerProcess Start(int index, string executable, IEnumerable<string> arguments, TextWriter log)
     {

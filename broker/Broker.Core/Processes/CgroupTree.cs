@@ -24,8 +24,13 @@ internal sealed class CgroupTree : IDisposable
 
     private static int s_branches;
 
+    // Makes the spare and removes the branch one at a time, so a spare is never made in a branch being removed.
+    private readonly Lock _spareGate = new();
     private long _sessions;
     private int _disposed;
+    // A session cgroup made ahead, off any call's path, for the next spawn; taken (swapped for null) by exactly one.
+    private string? _spare;
+    private int _makingSpare;
 
     private CgroupTree(string home, string branch)
     {
@@ -70,24 +75,37 @@ internal sealed class CgroupTree : IDisposable
         }
 
         tree.RemoveAbandonedBranches();
+        tree.MakeSpare();
         return (tree, null);
     }
 
-    /// <summary>Starts <paramref name="request"/> through <paramref name="helper"/>, born in a new session cgroup.</summary>
+    /// <summary>The session cgroup made ahead for the next spawn, if there is one now (for tests).</summary>
+    internal string? Spare => Volatile.Read(ref _spare);
+
+    /// <summary>
+    /// Starts <paramref name="request"/> through <paramref name="helper"/>, born in a new session cgroup: the spare made
+    /// ahead when there is one (the <c>mkdir</c> then happens off the call's path), else one made now.
+    /// </summary>
     public ContainedSpawn Spawn(SpawnHelper helper, SpawnRequest request, SpawnStdio stdio)
     {
-        var path = Path.Combine(Branch, "s" + Interlocked.Increment(ref _sessions).ToString(CultureInfo.InvariantCulture));
-        try
+        var path = Interlocked.Exchange(ref _spare, null);
+        if (path is null)
         {
-            Directory.CreateDirectory(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return new(SpawnResult.Failed($"cannot create the session's cgroup: {ex.Message}"), null);
+            path = NextPath();
+            try
+            {
+                Directory.CreateDirectory(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new(SpawnResult.Failed($"cannot create the session's cgroup: {ex.Message}"), null);
+            }
         }
 
         var cgroup = new SessionCgroup(path);
         var result = helper.Spawn(request, stdio, path);
+        // After the spawn: the next spare's mkdir runs while the program does, not beside the helper's round trip.
+        MakeSpareLater();
         if (!result.Succeeded)
         {
             // A helper that died between its clone and its answer may have left a program behind: only here.
@@ -99,12 +117,56 @@ internal sealed class CgroupTree : IDisposable
         return new(result, cgroup);
     }
 
-    /// <summary>Kills whatever is left in the branch and removes it.</summary>
+    /// <summary>Kills whatever is left in the branch and removes it, the spare with it.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        lock (_spareGate)
         {
-            RemoveBranch(Branch);
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _spare = null;
+                RemoveBranch(Branch);
+            }
+        }
+    }
+
+    private string NextPath() => Path.Combine(Branch, "s" + Interlocked.Increment(ref _sessions).ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Makes the next spare on the thread pool, unless one is being made.</summary>
+    private void MakeSpareLater()
+    {
+        if (Interlocked.Exchange(ref _makingSpare, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static tree => tree.MakeSpare(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Makes a spare session cgroup when there is none. A spare is an empty directory in this broker's branch: it goes
+    /// with the branch at shutdown, and a broker that dies leaves it in its branch, which the next broker's start
+    /// removes with the rest (<see cref="RemoveAbandonedBranches"/>).
+    /// </summary>
+    private void MakeSpare()
+    {
+        lock (_spareGate)
+        {
+            try
+            {
+                if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _spare) is null)
+                {
+                    var path = NextPath();
+                    Directory.CreateDirectory(path);
+                    Volatile.Write(ref _spare, path);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // No spare: the next spawn makes its cgroup itself, and reports why if it cannot either.
+            }
+            finally
+            {
+                Volatile.Write(ref _makingSpare, 0);
+            }
         }
     }
 

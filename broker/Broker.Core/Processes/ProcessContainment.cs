@@ -38,6 +38,9 @@ public sealed class ProcessContainment : IDisposable
     /// <summary>The directory holding the session cgroups, when there is one.</summary>
     public string? CgroupBranch => _cgroups?.Branch;
 
+    /// <summary>The session cgroup made ahead for the next spawn, if there is one now: no session's yet.</summary>
+    internal string? SpareCgroup => _cgroups?.Spare;
+
     /// <summary>
     /// Starts the spawn helper and sets up containment for <paramref name="mode"/>. <see cref="ContainmentMode.Auto"/>
     /// falls back to session ids and says why in <c>Fallback</c>; <see cref="ContainmentMode.Cgroup"/> fails with the

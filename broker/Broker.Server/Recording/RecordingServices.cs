@@ -33,7 +33,10 @@ internal static class RecordingServices
         }
         else
         {
-            services.AddSingleton<IRecordingIndex>(sp => new SqliteRecordingIndex(Path.Combine(Settings(sp).DataDirectory, SqliteRecordingIndex.FileName)));
+            // Written behind the session's path; this broker is its only reader, and every read writes the queue first.
+            services.AddSingleton<IRecordingIndex>(sp => new QueuedRecordingIndex(
+                new SqliteRecordingIndex(Path.Combine(Settings(sp).DataDirectory, SqliteRecordingIndex.FileName)),
+                sp.GetRequiredService<ILogger<QueuedRecordingIndex>>()));
         }
 
         // The free space is a wall-clock reading: a test's fake clock must not drive it.
