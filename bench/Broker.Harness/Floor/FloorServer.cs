@@ -25,12 +25,19 @@ internal static class FloorServer
 
     public const string PtyMode = "grpc-pty";
 
+    /// <summary>
+    /// grpc-echo with Kestrel's inline socket scheduling (the broker's <c>Broker.Server.InlineSocketScheduling</c> switch);
+    /// bench/run also gives it the runtime's inline socket completions: the gRPC floor with the fewest thread hops
+    /// Kestrel offers.
+    /// </summary>
+    public const string EchoInlineMode = "grpc-echo-inline";
+
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length != 4 || args[0] != Flag || args[2] != "--listen" || args[1] is not (EchoMode or PtyMode)
+        if (args.Length != 4 || args[0] != Flag || args[2] != "--listen" || args[1] is not (EchoMode or PtyMode or EchoInlineMode)
             || !Uri.TryCreate(args[3], UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp || !IPAddress.TryParse(url.Host, out var address))
         {
-            await Console.Error.WriteLineAsync($"Broker.Harness: usage: {Flag} {EchoMode}|{PtyMode} --listen http://ADDRESS:PORT").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Broker.Harness: usage: {Flag} {EchoMode}|{PtyMode}|{EchoInlineMode} --listen http://ADDRESS:PORT").ConfigureAwait(false);
             return 2;
         }
 
@@ -46,6 +53,7 @@ internal static class FloorServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, address, url.Port));
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = mode == EchoInlineMode);
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxSendMessageSize = null;
@@ -76,7 +84,7 @@ internal static class FloorServer
     /// The broker's Kestrel settings (BrokerHost.ConfigureKestrel with the default connection limits; the broker is not
     /// referenced, it is an executable): HTTP/2 only on cleartext, as gRPC clients speak it with prior knowledge, the
     /// same flow-control windows, 100 streams per connection, and Kestrel's default socket scheduling (the broker's
-    /// inline switch is off unless set in its runtimeconfig). The broker's connection admission is left out: it acts
+    /// inline switch is off unless set in its runtimeconfig; grpc-echo-inline turns it on). The broker's connection admission is left out: it acts
     /// when a connection opens and on its first authenticated call, never per frame.
     /// </summary>
     private static void ConfigureKestrel(KestrelServerOptions kestrel, IPAddress address, int port)

@@ -17,11 +17,11 @@ internal sealed record FloorServerAddress(string Name, int ProcessId, Uri Addres
             var equals = item.IndexOf('=', StringComparison.Ordinal);
             var at = item.IndexOf('@', StringComparison.Ordinal);
             if (equals <= 0 || at < equals
-                || item[..equals] is not (FloorServer.EchoMode or FloorServer.PtyMode)
+                || item[..equals] is not (FloorServer.EchoMode or FloorServer.PtyMode or FloorServer.EchoInlineMode)
                 || !int.TryParse(item[(equals + 1)..at], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0
                 || !Uri.TryCreate(item[(at + 1)..], UriKind.Absolute, out var url))
             {
-                return ([], $"--floor-systems takes NAME=PID@URL,... ({FloorServer.EchoMode}, {FloorServer.PtyMode}), not '{item}'");
+                return ([], $"--floor-systems takes NAME=PID@URL,... ({FloorServer.EchoMode}, {FloorServer.PtyMode}, {FloorServer.EchoInlineMode}), not '{item}'");
             }
 
             servers.Add(new FloorServerAddress(item[..equals], pid, url));

@@ -15,18 +15,18 @@ internal static class FloorReport
     /// <summary>Issue 22's goal: the broker's server CPU per typing session at most this many times OpenSSH's.</summary>
     private const double Goal = 1.5;
 
-    private static readonly string[] s_systems = [MarkdownReport.Broker, MarkdownReport.Ssh, FloorServer.EchoMode, FloorServer.PtyMode];
+    private static readonly string[] s_systems = [MarkdownReport.Broker, MarkdownReport.Ssh, FloorServer.EchoMode, FloorServer.PtyMode, FloorServer.EchoInlineMode];
 
     public static void Write(StringBuilder md, BenchResults results)
     {
         var rows = results.Concurrency.Where(r => s_systems.Contains(r.System)).ToList();
-        if (!rows.Any(r => r.System is FloorServer.EchoMode or FloorServer.PtyMode))
+        if (!rows.Any(r => r.System is FloorServer.EchoMode or FloorServer.PtyMode or FloorServer.EchoInlineMode))
         {
             return;
         }
 
         md.AppendLine("## 4c. The transport's floor").AppendLine()
-          .AppendLine("The same typing sessions as in 4, on two servers that serve the broker's own Interact method on Kestrel with the broker's Kestrel and HTTP/2 settings (h2c, the broker's runtime settings), driven by the broker's client code: **grpc-echo** sends each key back as an output frame and does nothing else; **grpc-pty** relays each key to a bash on a PTY of the broker's PTY layer and its output back, with no policy, masking, recording or observers. Both ran the unreported warm-up round before the measured ones, as the broker did. CPU per key is the server's CPU over the typing window (from the scheduler, `/proc/PID/task/*/schedstat`) divided by the keys echoed in it; switches per key count its threads' switches onto a core (schedstat's third field) the same way: a count, which the load does not stretch as it stretches times (a busy machine does merge or split some wake-ups).")
+          .AppendLine("The same typing sessions as in 4, on two servers that serve the broker's own Interact method on Kestrel with the broker's Kestrel and HTTP/2 settings (h2c, the broker's runtime settings), driven by the broker's client code: **grpc-echo** sends each key back as an output frame and does nothing else; **grpc-pty** relays each key to a bash on a PTY of the broker's PTY layer and its output back, with no policy, masking, recording or observers; **grpc-echo-inline** is grpc-echo with Kestrel's inline socket scheduling and the runtime's inline socket completions (`DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1`), the fewest thread hops Kestrel offers. All ran the unreported warm-up round before the measured ones, as the broker did. CPU per key is the server's CPU over the typing window (from the scheduler, `/proc/PID/task/*/schedstat`) divided by the keys echoed in it; switches per key count its threads' switches onto a core (schedstat's third field) the same way: a count, which the load does not stretch as it stretches times (a busy machine does merge or split some wake-ups).")
           .AppendLine()
           .AppendLine("| sessions | round | system | keys | echo p50 ms | echo p99 ms | server CPU % | CPU per key ms | switches per key | CPU per key ÷ OpenSSH |")
           .AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
