@@ -1,3 +1,5 @@
+using Broker.Harness.Floor;
+
 namespace Broker.Harness;
 
 /// <summary>What to compare and how much of it; built once from the command line by <see cref="Parse"/>.</summary>
@@ -154,6 +156,12 @@ internal sealed record HarnessOptions
 
     /// <summary>Set in a client worker (--client-worker K, passed by the harness itself): which one this process is.</summary>
     public int? ClientWorkerIndex { get; init; }
+
+    /// <summary>
+    /// The transport floor's servers (--floor-systems NAME=PID@URL,...; bench/run --floor-systems starts them), measured
+    /// beside the others in the concurrency measurement only; empty leaves them out.
+    /// </summary>
+    public IReadOnlyList<FloorServerAddress> FloorServers { get; init; } = [];
 
     public bool Runs(string measurement) => Selected.Contains(measurement);
 
@@ -318,6 +326,12 @@ internal sealed record HarnessOptions
             workerIndex = n;
         }
 
+        var (floorServers, floorError) = FloorServerAddress.ParseList(values.GetValueOrDefault("floor-systems", string.Empty));
+        if (floorError is not null)
+        {
+            return (null, floorError);
+        }
+
         var selected = new HashSet<string>(Measurements, StringComparer.Ordinal);
         if (values.TryGetValue("only", out var only))
         {
@@ -363,6 +377,7 @@ internal sealed record HarnessOptions
             ReplicaSessionCount = replicaSessions,
             ClientWorkers = clientWorkers,
             ClientWorkerIndex = workerIndex,
+            FloorServers = floorServers,
         }, null);
     }
 }

@@ -1,4 +1,5 @@
 using Broker.Harness;
+using Broker.Harness.Floor;
 using Broker.Harness.Machine;
 using Broker.Harness.Measurements;
 using Broker.Harness.Reporting;
@@ -7,6 +8,11 @@ using Broker.Harness.Workers;
 
 // Runs every side-by-side measurement and writes the Markdown tables; bench/run starts the
 // broker and sshd, passes their addresses here and assembles docs/BENCHMARKS.md.
+if (args.Length > 0 && args[0] == FloorServer.Flag)
+{
+    return await FloorServer.RunAsync(args).ConfigureAwait(false);
+}
+
 var (options, error) = HarnessOptions.Parse(args);
 if (options is null)
 {
@@ -25,6 +31,8 @@ using var brokerSystem = new BrokerSystem(options.BrokerAddress, options.BrokerD
 var ssh = new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessId);
 var direct = new DirectPtySystem();
 ISystemUnderTest[] systems = [brokerSystem, ssh, direct];
+// The transport floor's servers (--floor-systems) take part in the concurrency measurement only.
+ISystemUnderTest[] concurrencySystems = [.. systems, .. options.FloorServers.Select(s => new FloorSystem(s))];
 var results = new BenchResults();
 using var cancel = new CancellationTokenSource(options.Quick ? TimeSpan.FromMinutes(5) : TimeSpan.FromHours(2));
 var token = cancel.Token;
@@ -124,7 +132,7 @@ if (options.Runs("concurrency") && !options.Quick)
     // A broker just started spends much of its first minute compiling its hot paths (tier-1 JIT), which a broker
     // that has run for an hour no longer does: one unreported round first, so steady state is what gets measured.
     var warmCount = Math.Min(100, options.SessionCounts.Max());
-    foreach (var system in systems.Where(s => s != ssh))
+    foreach (var system in concurrencySystems.Where(s => s != ssh))
     {
         await Step($"concurrency warm-up: {warmCount} sessions on {system.Name} (not reported)", async () =>
         {
@@ -140,7 +148,7 @@ foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
 {
     for (var round = 1; round <= options.ConcurrencyRounds; round++)
     {
-        foreach (var system in systems)
+        foreach (var system in concurrencySystems)
         {
             if (system == ssh && count > options.SshMaxSessions)
             {

@@ -27,7 +27,7 @@ internal sealed class ServerProcesses
 
     public ServerSample Sample()
     {
-        long rss = 0, pss = 0;
+        long rss = 0, pss = 0, switches = 0;
         double cpu = 0;
         var count = 0;
         foreach (var pid in Members())
@@ -39,12 +39,14 @@ internal sealed class ServerProcesses
             }
 
             count++;
-            cpu += RunSeconds(pid) ?? stat.Value.CpuTicks / s_ticksPerSecond;
+            var run = RunTime(pid);
+            cpu += run?.Seconds ?? stat.Value.CpuTicks / s_ticksPerSecond;
+            switches += run?.Switches ?? 0;
             rss += ReadKib($"/proc/{pid}/status", "VmRSS:");
             pss += ReadKib($"/proc/{pid}/smaps_rollup", "Pss:");
         }
 
-        return new ServerSample(rss, pss, cpu, count, DateTime.UtcNow);
+        return new ServerSample(rss, pss, cpu, count, DateTime.UtcNow) { Switches = switches };
     }
 
     /// <summary>The scheduler's counters of every thread of the server's processes now (see <see cref="ThreadWaits"/>).</summary>
@@ -105,14 +107,14 @@ internal sealed class ServerProcesses
     }
 
     /// <summary>
-    /// The process's run time from the scheduler (<c>/proc/PID/task/*/schedstat</c>, nanoseconds, its live threads), or
-    /// null when it cannot be read. The <c>utime</c> and <c>stime</c> of <c>/proc/PID/stat</c> are charged by clock-tick
+    /// The process's run time from the scheduler (<c>/proc/PID/task/*/schedstat</c>, nanoseconds, its live threads) and
+    /// how many times its threads were switched onto a core (schedstat's third field), or null when it cannot be read. The <c>utime</c> and <c>stime</c> of <c>/proc/PID/stat</c> are charged by clock-tick
     /// samples on kernels built that way (this benchmark's VM is one): a process that wakes for a few hundred
     /// microseconds on an otherwise idle core is never running at a tick, so each of sshd's per-session processes read
     /// 0 after typing for minutes (2026-12-07) while the scheduler had counted 0.7 ms for it. A thread that ends during a
     /// measurement takes its run time with it; a server's long-lived threads do most of its work.
     /// </summary>
-    private static double? RunSeconds(int pid)
+    private static (double Seconds, long Switches)? RunTime(int pid)
     {
         IEnumerable<string> tasks;
         try
@@ -124,7 +126,7 @@ internal sealed class ServerProcesses
             return null;
         }
 
-        long nanoseconds = 0;
+        long nanoseconds = 0, switches = 0;
         foreach (var task in tasks)
         {
             string text;
@@ -138,16 +140,19 @@ internal sealed class ServerProcesses
                 continue;
             }
 
-            var end = text.IndexOf(' ', StringComparison.Ordinal);
-            if (!long.TryParse(end < 0 ? text : text[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var ran))
+            var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (fields.Length < 3
+                || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ran)
+                || !long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var slices))
             {
                 return null;
             }
 
             nanoseconds += ran;
+            switches += slices;
         }
 
-        return nanoseconds / 1e9;
+        return (nanoseconds / 1e9, switches);
     }
 
     private static (string Name, int ParentId, long CpuTicks)? ReadStat(int pid)
@@ -200,4 +205,11 @@ internal sealed class ServerProcesses
 }
 
 /// <summary>Memory (KiB) and CPU (seconds) of a system's server processes at one moment.</summary>
-internal readonly record struct ServerSample(long RssKib, long PssKib, double CpuSeconds, int Processes, DateTime Taken);
+internal readonly record struct ServerSample(long RssKib, long PssKib, double CpuSeconds, int Processes, DateTime Taken)
+{
+    /// <summary>
+    /// Times the server's live threads were switched onto a core so far (the scheduler's count, the sum of their voluntary
+    /// and involuntary context switches; 0 where it could not be read): one per wake-up or preemption.
+    /// </summary>
+    public long Switches { get; init; }
+}

@@ -60,6 +60,9 @@ internal sealed class ConcurrencyMeasurement
                 first is { } a && last is { } b ? (b.CpuSeconds - a.CpuSeconds) / (b.Taken - a.Taken).TotalSeconds * 100 : null)
             {
                 HarnessCpuPercent = harnessCpu / Stopwatch.GetElapsedTime(harnessFirst.Taken, harnessLast.Taken).TotalSeconds * 100,
+                Keys = typed.Samples.Count,
+                ServerCpuSeconds = last?.CpuSeconds - first?.CpuSeconds,
+                ServerSwitches = last?.Switches - first?.Switches,
                 ClientWorkers = _workers?.Count ?? 0,
                 Attribution = TailAttribution.Of(typed.Samples, typed.ClientPauses, ServerPauses(system, typed.Samples)),
             };
@@ -130,6 +133,21 @@ internal sealed record ConcurrencyResult(
     /// with client workers, theirs added.
     /// </summary>
     public double? HarnessCpuPercent { get; init; }
+
+    /// <summary>Keys typed in the window whose echo came back (each session's keys until the window ended).</summary>
+    public int Keys { get; init; }
+
+    /// <summary>The server's CPU over the typing window, seconds (the same window as <see cref="CpuPercent"/>), or null.</summary>
+    public double? ServerCpuSeconds { get; init; }
+
+    /// <summary>The server's threads' switches onto a core over the typing window, or null.</summary>
+    public long? ServerSwitches { get; init; }
+
+    /// <summary>The server's CPU per echoed key, ms: its CPU in the window divided by the keys echoed in it.</summary>
+    public double? CpuPerKeyMs => ServerCpuSeconds is { } cpu && Keys > 0 ? cpu * 1000 / Keys : null;
+
+    /// <summary>The server's switches onto a core per echoed key.</summary>
+    public double? SwitchesPerKey => ServerSwitches is { } switches && Keys > 0 ? switches / (double)Keys : null;
 
     /// <summary>The client worker processes that drove the sessions (0: the harness's own process).</summary>
     public int ClientWorkers { get; init; }

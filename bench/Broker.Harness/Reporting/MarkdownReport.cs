@@ -34,6 +34,7 @@ internal static class MarkdownReport
         Exec(md, results, options);
         Startup(md, results, options);
         Concurrency(md, results, options);
+        FloorReport.Write(md, results);
         ReplicasReport.Write(md, results, options);
         Goals(md, results, options);
         if (results.Notes.Count > 0 || results.Failures.Count > 0)

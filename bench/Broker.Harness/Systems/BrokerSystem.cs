@@ -131,7 +131,7 @@ internal sealed class BrokerSystem : ISystemUnderTest, IExecRunner, IDisposable
         return start;
     }
 
-    private static GrpcChannel NewChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    internal static GrpcChannel NewChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
     {
         MaxReceiveMessageSize = 16 * 1024 * 1024,
         HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },

@@ -16,19 +16,28 @@ internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
 
     public DirectPtySystem()
     {
+        _target = ShellTarget("direct");
+    }
+
+    /// <summary>
+    /// The PTY layer with the benchmark's shell (bash without rc files or history), named <paramref name="name"/> in its
+    /// prompt; the transport floor's <c>grpc-pty</c> server opens its shells with the same.
+    /// </summary>
+    public static LocalShellTarget ShellTarget(string name)
+    {
         var environment = new Dictionary<string, string>(LocalShellSettings.DefaultEnvironment(), StringComparer.Ordinal)
         {
             ["HISTFILE"] = "/dev/null",
-            ["PS1"] = @"\u@direct:\w\$ ",
+            ["PS1"] = $@"\u@{name}:\w\$ ",
         };
         var settings = new LocalShellSettings
         {
-            Name = "direct",
+            Name = name,
             Shell = "/bin/bash",
             InteractiveArguments = ["--norc", "--noprofile"],
             Environment = environment,
         };
-        _target = new LocalShellTarget(settings, ProcessContainment.BySessionId);
+        return new LocalShellTarget(settings, ProcessContainment.BySessionId);
     }
 
     public string Name => "direct PTY";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using Broker.Harness.Floor;
 using Broker.Harness.Machine;
 using Broker.Harness.Measurements;
 using Broker.Harness.Systems;
@@ -31,6 +32,7 @@ internal static class ClientWorker
             ? new ReplicaSetSystem(options.ReplicaAddresses, options.ReplicaProcessIds, options.ReplicaData!, options.Target, options.TokenGroups, options.AgentClient, $"w{index}-replica")
             : null;
         var systems = new List<ISystemUnderTest> { broker, new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessId), new DirectPtySystem() };
+        systems.AddRange(options.FloorServers.Select(s => new FloorSystem(s)));
         if (replicas is not null)
         {
             systems.Add(replicas);

@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace Broker.Harness.Floor;
+
+/// <summary>One of the transport floor's running servers, as bench/run passes it: <c>NAME=PID@URL</c>.</summary>
+internal sealed record FloorServerAddress(string Name, int ProcessId, Uri Address)
+{
+    /// <summary>
+    /// Parses <c>--floor-systems</c>: comma-separated <c>NAME=PID@URL</c>, each name a floor server's mode
+    /// (<see cref="FloorServer.EchoMode"/>, <see cref="FloorServer.PtyMode"/>) at most once; empty gives none.
+    /// </summary>
+    public static (IReadOnlyList<FloorServerAddress> Servers, string? Error) ParseList(string value)
+    {
+        var servers = new List<FloorServerAddress>();
+        foreach (var item in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = item.IndexOf('=', StringComparison.Ordinal);
+            var at = item.IndexOf('@', StringComparison.Ordinal);
+            if (equals <= 0 || at < equals
+                || item[..equals] is not (FloorServer.EchoMode or FloorServer.PtyMode or FloorServer.EchoInlineMode)
+                || !int.TryParse(item[(equals + 1)..at], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0
+                || !Uri.TryCreate(item[(at + 1)..], UriKind.Absolute, out var url))
+            {
+                return ([], $"--floor-systems takes NAME=PID@URL,... ({FloorServer.EchoMode}, {FloorServer.PtyMode}, {FloorServer.EchoInlineMode}), not '{item}'");
+            }
+
+            servers.Add(new FloorServerAddress(item[..equals], pid, url));
+        }
+
+        return servers.Select(s => s.Name).Distinct(StringComparer.Ordinal).Count() == servers.Count
+            ? (servers, null)
+            : ([], "--floor-systems names each server once");
+    }
+}
