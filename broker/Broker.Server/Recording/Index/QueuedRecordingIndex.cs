@@ -8,7 +8,8 @@ namespace Broker.Server.Recording;
 /// 0.18 ms at the median on a busy machine, docs/BENCHMARKS.md 2026-12-07 06:00) that no client waits for. Such an
 /// upsert queues the row and returns; a thread-pool item writes the queue, and every read (and a removal) writes what
 /// is queued first, so whoever reads through this index sees every row upserted before the read, exactly as before. A
-/// row with an end is written before its upsert returns (after the queue): <c>replay verify SESSION_ID</c> run on the
+/// row with an end is written before its upsert returns (after the queue, in place of its own started row if that is still
+/// queued): <c>replay verify SESSION_ID</c> run on the
 /// data directory reads the database file itself, right after the exit status, and checks the file against the seal
 /// that row carries. A crash loses at most the queued started rows, which the start-up repair reads back from the files
 /// as it does for a crash before a row is written.
@@ -60,6 +61,12 @@ internal sealed partial class QueuedRecordingIndex : IRecordingIndex, IDisposabl
                 _queued[entry.SessionId] = entry;
                 schedule = !_scheduled;
                 _scheduled = true;
+            }
+            else
+            {
+                // The ended row replaces every column of its started row: a short exec's end would otherwise pay for
+                // both writes when the background write has not run yet (a busy machine).
+                _queued.Remove(entry.SessionId);
             }
         }
 

@@ -76,6 +76,21 @@ public sealed class QueuedRecordingIndexTests : IDisposable
     }
 
     [Fact]
+    public void An_ended_row_takes_the_place_of_its_own_started_row_still_queued_so_the_end_writes_once()
+    {
+        var writes = new List<string>();
+        using var index = new QueuedRecordingIndex(new WriteLog(new SqliteRecordingIndex(DatabasePath), writes), NullLogger.Instance, _held.Add);
+        index.Upsert(Row("s-1", ended: false));
+        index.Upsert(Row("s-2", ended: false));
+
+        index.Upsert(Row("s-1", ended: true));
+        RunHeld();
+
+        writes.Should().Equal(["s-2", "s-1"], "s-1's started row was never written: its ended row replaced it");
+        Written("s-1").Should().Be(Row("s-1", ended: true));
+    }
+
+    [Fact]
     public async Task The_background_write_puts_the_row_in_the_database_without_any_read()
     {
         using var index = new QueuedRecordingIndex(new SqliteRecordingIndex(DatabasePath), NullLogger.Instance);
@@ -121,6 +136,30 @@ public sealed class QueuedRecordingIndexTests : IDisposable
     {
         using var direct = new SqliteRecordingIndex(DatabasePath);
         return direct.Get(sessionId);
+    }
+
+    /// <summary>The index written to, with the session of every row written logged in order.</summary>
+    private sealed class WriteLog(IRecordingIndex inner, List<string> writes) : IRecordingIndex, IDisposable
+    {
+        public void Upsert(RecordingIndexEntry entry)
+        {
+            writes.Add(entry.SessionId);
+            inner.Upsert(entry);
+        }
+
+        public RecordingIndexEntry? Get(string sessionId) => inner.Get(sessionId);
+
+        public IReadOnlyList<RecordingIndexEntry> List(RecordingQuery query) => inner.List(query);
+
+        public IReadOnlyList<RecordingIndexEntry> EndedBefore(DateTimeOffset cutoff) => inner.EndedBefore(cutoff);
+
+        public IReadOnlyList<RecordingIndexEntry> Unended() => inner.Unended();
+
+        public IReadOnlySet<string> SessionIds() => inner.SessionIds();
+
+        public void Remove(string sessionId) => inner.Remove(sessionId);
+
+        public void Dispose() => (inner as IDisposable)?.Dispose();
     }
 
     private static RecordingIndexEntry Row(string id, bool ended) => new()
