@@ -166,6 +166,12 @@ foreach (var count in options.Runs("concurrency") ? options.SessionCounts : [])
             {
                 var result = await concurrency.RunAsync(system, count, options.ConcurrencyWindow, options.EchoPeriod, token).ConfigureAwait(false) with { Round = thisRound };
                 results.Concurrency.Add(result);
+                if (result.Opened == 0)
+                {
+                    // Every figure of such a round is empty: a run that measured nothing must not pass as a run.
+                    throw new InvalidOperationException($"none of the {count} sessions opened on {system.Name} (see the log above)");
+                }
+
                 log.WriteLine($"   opened {result.Opened}/{count}, unresponsive {result.Unresponsive}, p99 {result.Echo?.P99:F2} ms, RSS/session {result.RssPerSessionKib:F0} KiB, server CPU {result.CpuPercent:F1} %, harness CPU {result.HarnessCpuPercent:F1} %");
                 if (result.Attribution is { } tail)
                 {
