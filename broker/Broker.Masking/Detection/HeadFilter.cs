@@ -13,8 +13,9 @@ namespace Broker.Masking.Detection;
 /// 1,024-bit table: seven bits of the hash pick one of 128 table bytes with one byte permute, three pick the bit) or when
 /// the marker byte an every-anchor detector needs is at its offset. The answer is a superset of the anchors that do
 /// something (every head's own pair sets its bit, every marker is compared); the anchors it keeps are checked exactly as
-/// before. It reads 64 bytes from the block's start and from each marker's offset on, so near the text's end, where a
-/// head may be cut by it, every anchor is kept; without AVX-512 VBMI every anchor is kept too.
+/// before. It reads 64 bytes from the block's start and from each marker's offset on; near the text's end it reads a
+/// zero-padded copy, and every position whose pair or marker byte is not in the text yet (a head cut by the end) is kept.
+/// Without AVX-512 VBMI every anchor is kept.
 /// </summary>
 internal sealed class HeadFilter
 {
@@ -46,7 +47,7 @@ internal sealed class HeadFilter
         _enabled = Avx512Vbmi.IsSupported && all.All(m => m is not null) && Reach <= 2 * Block;
     }
 
-    /// <summary>How many bytes from a block's start <see cref="Keep"/> reads; a block closer to the text's end keeps every anchor.</summary>
+    /// <summary>How many bytes from a block's start <see cref="Keep"/> reads; a block closer to the text's end is judged on a padded copy.</summary>
     public int Reach { get; }
 
     /// <summary>
