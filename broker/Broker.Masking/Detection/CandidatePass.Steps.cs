@@ -13,6 +13,13 @@ internal sealed partial class CandidatePass
     /// one byte permute over two table vectors, instead of by its two nibbles with two shuffles and the arithmetic that
     /// splits them. Fewer instructions per 64 positions, and a byte table admits fewer wrong positions than the nibbles' union.
     /// </summary>
+    /// <remarks>
+    /// The last positions (fewer than 64) whose three bytes are all in the text are judged by one more step over a
+    /// zero-padded copy of them, with the same tables: they were judged by the AVX2 step and its padded tail before,
+    /// which loaded its nibble tables twice and was a fixed cost of every push. Returns where the caller goes on (the
+    /// last two positions, which a literal cut by the end may start at, are judged one at a time there).
+    /// </remarks>
+    [SkipLocalsInit]
     private int Find512Bytes(ReadOnlySpan<byte> bytes, int p, List<int> positions)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
@@ -23,25 +30,63 @@ internal sealed partial class CandidatePass
         var (needles, secrets) = (_hasNeedles, _hasSecrets);
         while (p + 64 + VectorWidth - 1 <= bytes.Length)
         {
-            var v0 = Vector512.LoadUnsafe(ref origin, (nuint)p);
-            var v1 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 1));
-            var v2 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 2));
-            var m = Vector512<byte>.Zero;
-            if (needles)
-            {
-                m = Avx512Vbmi.PermuteVar64x8x2(n0, v0, nh0) & Avx512Vbmi.PermuteVar64x8x2(n1, v1, nh1) & Avx512Vbmi.PermuteVar64x8x2(n2, v2, nh2);
-            }
-
-            if (secrets)
-            {
-                m |= Avx512Vbmi.PermuteVar64x8x2(s0, v0, sh0) & Avx512Vbmi.PermuteVar64x8x2(s1, v1, sh1) & Avx512Vbmi.PermuteVar64x8x2(s2, v2, sh2);
-            }
-
+            var m = ByteLookups(ref origin, p, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
             Confirm(bytes, p, ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits(), positions);
             p += 64;
         }
 
+        var whole = bytes.Length - p - (VectorWidth - 1);
+        if (whole > 0)
+        {
+            Span<byte> padded = stackalloc byte[2 * 64];
+            var rest = bytes[p..];
+            rest.CopyTo(padded);
+            padded[rest.Length..].Clear();
+            var m = ByteLookups(ref MemoryMarshal.GetReference(padded), 0, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
+            // The padding is read only by the last two positions' lookups, which are masked off here.
+            var hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << whole) - 1);
+            Confirm(bytes, p, hits, positions);
+            p += whole;
+        }
+
         return p;
+    }
+
+    /// <summary>One step of <see cref="Find512Bytes"/>: a non-zero byte k where position <paramref name="p"/> + k may start a literal (reads 66 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> ByteLookups(
+        ref byte origin,
+        int p,
+        bool needles,
+        bool secrets,
+        Vector512<byte> n0,
+        Vector512<byte> n1,
+        Vector512<byte> n2,
+        Vector512<byte> nh0,
+        Vector512<byte> nh1,
+        Vector512<byte> nh2,
+        Vector512<byte> s0,
+        Vector512<byte> s1,
+        Vector512<byte> s2,
+        Vector512<byte> sh0,
+        Vector512<byte> sh1,
+        Vector512<byte> sh2)
+    {
+        var v0 = Vector512.LoadUnsafe(ref origin, (nuint)p);
+        var v1 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 1));
+        var v2 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 2));
+        var m = Vector512<byte>.Zero;
+        if (needles)
+        {
+            m = Avx512Vbmi.PermuteVar64x8x2(n0, v0, nh0) & Avx512Vbmi.PermuteVar64x8x2(n1, v1, nh1) & Avx512Vbmi.PermuteVar64x8x2(n2, v2, nh2);
+        }
+
+        if (secrets)
+        {
+            m |= Avx512Vbmi.PermuteVar64x8x2(s0, v0, sh0) & Avx512Vbmi.PermuteVar64x8x2(s1, v1, sh1) & Avx512Vbmi.PermuteVar64x8x2(s2, v2, sh2);
+        }
+
+        return m;
     }
 
     private int Find512(ReadOnlySpan<byte> bytes, int p, List<int> positions)

@@ -119,7 +119,7 @@ internal sealed partial class CandidatePass
             p = Find512(bytes, p, positions);
         }
 
-        if (Avx2.IsSupported)
+        if (Avx2.IsSupported && !Avx512Vbmi.IsSupported)
         {
             p = Find256(bytes, p, positions);
             if (bytes.Length - p > VectorWidth - 1)

@@ -13,8 +13,9 @@ namespace Broker.Masking.Detection;
 /// 1,024-bit table: seven bits of the hash pick one of 128 table bytes with one byte permute, three pick the bit) or when
 /// the marker byte an every-anchor detector needs is at its offset. The answer is a superset of the anchors that do
 /// something (every head's own pair sets its bit, every marker is compared); the anchors it keeps are checked exactly as
-/// before. It reads 64 bytes from the block's start and from each marker's offset on, so near the text's end, where a
-/// head may be cut by it, every anchor is kept; without AVX-512 VBMI every anchor is kept too.
+/// before. It reads 64 bytes from the block's start and from each marker's offset on; near the text's end it reads a
+/// zero-padded copy, and every position whose pair or marker byte is not in the text yet (a head cut by the end) is kept.
+/// Without AVX-512 VBMI every anchor is kept.
 /// </summary>
 internal sealed class HeadFilter
 {
@@ -41,20 +42,28 @@ internal sealed class HeadFilter
         _tableHigh = Vector512.Create<byte>(table[Block..]);
         var all = markers.ToArray();
         _markers = [.. all.Where(m => m is not null).Select(m => m!.Value)];
-        _enabled = Avx512Vbmi.IsSupported && all.All(m => m is not null);
         Reach = Block + Math.Max(1, _markers.Length == 0 ? 0 : _markers.Max(m => m.Offset));
+        // A marker further on than a block would not fit the padded copy near the end (the built-in one is five bytes on).
+        _enabled = Avx512Vbmi.IsSupported && all.All(m => m is not null) && Reach <= 2 * Block;
     }
 
-    /// <summary>How many bytes from a block's start <see cref="Keep"/> reads; a block closer to the text's end keeps every anchor.</summary>
+    /// <summary>How many bytes from a block's start <see cref="Keep"/> reads; a block closer to the text's end is judged on a padded copy.</summary>
     public int Reach { get; }
 
     /// <summary>
     /// Of <paramref name="anchors"/> (bit k: position <paramref name="block"/> + k), those that may begin a head or hold a
-    /// marker; all of them when the bytes that decide are not all in <paramref name="bytes"/>.
+    /// marker; all of those whose deciding bytes are not all in <paramref name="bytes"/> (a head or a marker cut by the end).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Keep(ReadOnlySpan<byte> bytes, int block, ulong anchors) =>
-        !_enabled || block < 0 || block + Reach > bytes.Length ? anchors : anchors & Hits(bytes, block);
+    public ulong Keep(ReadOnlySpan<byte> bytes, int block, ulong anchors)
+    {
+        if (!_enabled || block < 0 || anchors == 0)
+        {
+            return anchors;
+        }
+
+        return block + Reach <= bytes.Length ? anchors & Hits(bytes, block) : anchors & HitsNearEnd(bytes, block);
+    }
 
     /// <summary>Bit k set where position <paramref name="block"/> + k may begin a head or holds a marker; reads <see cref="Reach"/> bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -78,6 +87,25 @@ internal sealed class HeadFilter
         }
 
         return hits;
+    }
+
+    /// <summary>
+    /// <see cref="Hits"/> for a block that ends within <see cref="Reach"/> of the text's end: judged on a zero-padded copy of
+    /// its bytes, and every position whose pair or marker byte lies past the end kept. The padding decides only positions
+    /// that are kept anyway, so the answer is the same superset. Every push's last word or two used to keep all their
+    /// anchors, each then checked one by one.
+    /// </summary>
+    [SkipLocalsInit]
+    private ulong HitsNearEnd(ReadOnlySpan<byte> bytes, int block)
+    {
+        Span<byte> padded = stackalloc byte[2 * Block];
+        var rest = bytes[block..];
+        rest.CopyTo(padded);
+        padded[rest.Length..].Clear();
+        // The first position whose pair's second byte, or some marker's byte, is not in the text yet (below Block: rest < Reach).
+        var cut = rest.Length - (Reach - Block);
+        var undecided = cut <= 0 ? ulong.MaxValue : ulong.MaxValue << cut;
+        return Hits(padded, 0) | undecided;
     }
 
     /// <summary>The table byte of a pair (its low seven bits count): the first byte plus eight times the second plus its high nibble, modulo 256.</summary>

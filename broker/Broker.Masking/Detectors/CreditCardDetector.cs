@@ -82,11 +82,18 @@ internal sealed class CreditCardDetector : Detector
         for (var p = from & ~63; p <= last; p += 64)
         {
             var w = p >> 6;
-            // Four words at once where every start in them is judged (at or after `from`, at or before `last`): nearly every
-            // word of ordinary output holds an issuer digit (dates, sizes, PIDs), so the test below rarely skips a word.
-            if (Vector256.IsHardwareAccelerated && p >= from && p + (Group * 64) - 1 <= last)
+            // Four words at once wherever the maps hold them and the word after them: nearly every word of ordinary output
+            // holds an issuer digit (dates, sizes, PIDs), so the test below rarely skips a word. The starts before `from` and
+            // after `last` are masked off lane by lane, as the one-word test masks them, so a push's first and last words
+            // (which the one-word test took one at a time) take the vector step too.
+            if (Vector256.IsHardwareAccelerated && w + Group < digits.Length)
             {
                 var shapes = Shape(digits, separators, issuers, w);
+                if (p < from || p + (Group * 64) - 1 > last)
+                {
+                    shapes &= Vector256.Create(Judged(p, from, last), Judged(p + 64, from, last), Judged(p + 128, from, last), Judged(p + 192, from, last));
+                }
+
                 if (shapes == Vector256<ulong>.Zero)
                 {
                     p += (Group - 1) * 64;
@@ -110,17 +117,7 @@ internal sealed class CreditCardDetector : Detector
                 continue;
             }
 
-            var judged = Shape(digits[w], digits[w + 1], separators[w], separators[w + 1], issuers[w]);
-            if (p < from)
-            {
-                judged &= ulong.MaxValue << (from - p);
-            }
-
-            if (last - p < 63)
-            {
-                judged &= ulong.MaxValue >> (63 - (last - p));
-            }
-
+            var judged = Shape(digits[w], digits[w + 1], separators[w], separators[w + 1], issuers[w]) & Judged(p, from, last);
             if (judged != 0)
             {
                 return p + BitOperations.TrailingZeroCount(judged);
@@ -128,6 +125,14 @@ internal sealed class CreditCardDetector : Detector
         }
 
         return -1;
+    }
+
+    /// <summary>Bit k set where start <paramref name="p"/> + k lies in [<paramref name="from"/>, <paramref name="last"/>].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Judged(int p, int from, int last)
+    {
+        var judged = from <= p ? ulong.MaxValue : from - p < 64 ? ulong.MaxValue << (from - p) : 0;
+        return last - p >= 63 ? judged : last < p ? 0 : judged & (ulong.MaxValue >> (63 - (last - p)));
     }
 
     /// <summary>
@@ -140,7 +145,7 @@ internal sealed class CreditCardDetector : Detector
 
     /// <summary>
     /// <see cref="Shape(ulong, ulong, ulong, ulong, ulong)"/> for the four words from <paramref name="w"/>, lane by lane;
-    /// the word after them must lie in the text.
+    /// the word after them must lie in the maps.
     /// </summary>
     private static Vector256<ulong> Shape(ReadOnlySpan<ulong> digits, ReadOnlySpan<ulong> separators, ReadOnlySpan<ulong> issuers, int w)
     {

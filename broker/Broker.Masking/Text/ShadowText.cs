@@ -10,6 +10,8 @@ namespace Broker.Masking.Text;
 internal sealed class ShadowText
 {
     private const int InitialSize = 4096;
+    // How many segments from the end a lookup walks back before it searches the older ones.
+    private const int RecentSegments = 4;
 
     private byte[] _bytes = ArrayPool<byte>.Shared.Rent(InitialSize);
     private int _length;
@@ -83,23 +85,29 @@ internal sealed class ShadowText
             return End;
         }
 
-        // Most offsets asked for lie in the last segment (the release point, the end of a push): no search for them.
-        int lo = _segmentCount - 1, hi = lo;
-        if (_segments[lo].RawStart > rawOffset)
+        // Most offsets asked for lie in the last few segments (the release point, the end of a push, a held candidate,
+        // with a colour sequence or two after them): they are walked back to; only older ones are searched for.
+        var lo = _segmentCount - 1;
+        for (var k = 0; k < RecentSegments && lo > 0 && _segments[lo].RawStart > rawOffset; k++)
         {
-            lo = 0;
+            lo--;
         }
 
-        while (lo < hi)
+        if (lo > 0 && _segments[lo].RawStart > rawOffset)
         {
-            var mid = (lo + hi + 1) >> 1;
-            if (_segments[mid].RawStart <= rawOffset)
+            var hi = lo - 1;
+            lo = 0;
+            while (lo < hi)
             {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid - 1;
+                var mid = (lo + hi + 1) >> 1;
+                if (_segments[mid].RawStart <= rawOffset)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
             }
         }
 
@@ -159,28 +167,34 @@ internal sealed class ShadowText
         _length = 0;
     }
 
+    /// <summary>The last segment that starts at or before <paramref name="position"/> (0 when none does): see <see cref="PositionOf"/>.</summary>
     private int SegmentOf(long position)
     {
-        int hi = _segmentCount - 1, lo = hi;
-        if (lo <= 0 || _segments[lo].Start > position)
+        var lo = _segmentCount - 1;
+        for (var k = 0; k < RecentSegments && lo > 0 && _segments[lo].Start > position; k++)
         {
+            lo--;
+        }
+
+        if (lo > 0 && _segments[lo].Start > position)
+        {
+            var hi = lo - 1;
             lo = 0;
+            while (lo < hi)
+            {
+                var mid = (lo + hi + 1) >> 1;
+                if (_segments[mid].Start <= position)
+                {
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
         }
 
-        while (lo < hi)
-        {
-            var mid = (lo + hi + 1) >> 1;
-            if (_segments[mid].Start <= position)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-
-        return lo;
+        return Math.Max(lo, 0);
     }
 
     private long RawOfEnd()
