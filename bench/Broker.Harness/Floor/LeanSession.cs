@@ -26,8 +26,8 @@ internal sealed class LeanSession : IDisposable
     private readonly ProcessSession _processes;
     private readonly Side _socketSide;
     private readonly Side _ptySide;
-    // Everything below is touched on the loop thread, and by Start before the loop can see the session; the gate only
-    // orders Start's registrations against the first wake-ups.
+    // Everything below is touched on the loop thread, and by Start and Dispose from the opening thread; the gate only
+    // orders those against the loop's wake-ups (uncontended once the session runs).
     private readonly Lock _gate = new();
     private readonly byte[] _input = new byte[LeanFrames.MaxPayload + LeanFrames.HeaderLength];
     private readonly byte[] _output = new byte[LeanFrames.HeaderLength + OutputChunk];
