@@ -32,7 +32,7 @@ var ssh = new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessI
 var direct = new DirectPtySystem();
 ISystemUnderTest[] systems = [brokerSystem, ssh, direct];
 // The transport floor's servers (--floor-systems) take part in the concurrency measurement only.
-ISystemUnderTest[] concurrencySystems = [.. systems, .. options.FloorServers.Select(s => new FloorSystem(s))];
+ISystemUnderTest[] concurrencySystems = [.. systems, .. options.FloorServers.Select(s => s.System())];
 var results = new BenchResults();
 using var cancel = new CancellationTokenSource(options.Quick ? TimeSpan.FromMinutes(5) : TimeSpan.FromHours(2));
 var token = cancel.Token;

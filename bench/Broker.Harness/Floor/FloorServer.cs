@@ -9,12 +9,13 @@ using Microsoft.Extensions.Logging;
 namespace Broker.Harness.Floor;
 
 /// <summary>
-/// The harness run as one of the transport floor's servers (<c>--echo-server grpc-echo|grpc-pty --listen URL</c>;
+/// The harness run as one of the transport floor's gRPC servers (<c>--echo-server grpc-echo|grpc-pty --listen URL</c>;
 /// bench/run starts them with <c>--floor-systems</c>): the broker's own gRPC interactive-shell method on Kestrel with the
 /// broker's Kestrel and HTTP/2 settings, and nothing else. <c>grpc-echo</c> sends each input frame's bytes back as an
 /// output frame; <c>grpc-pty</c> relays them to a bash on a PTY of the broker's own PTY layer and its output back. No
 /// authentication, policy, masking, recording or observers: what the concurrency measurement reads of their CPU is the
-/// cost of the transport alone, and of the transport and a PTY round trip.
+/// cost of the transport alone, and of the transport and a PTY round trip. <c>lean-pty</c> is no gRPC server: see
+/// <see cref="LeanServer"/>.
 /// </summary>
 internal static class FloorServer
 {
@@ -32,16 +33,30 @@ internal static class FloorServer
     /// </summary>
     public const string EchoInlineMode = "grpc-echo-inline";
 
+    /// <summary>
+    /// No gRPC at all: a framed protocol of its own over TCP whose socket and PTY the PTY layer's epoll loop drives
+    /// (<see cref="LeanServer"/>), what a transport of the broker's own for interactive streams would cost.
+    /// </summary>
+    public const string LeanMode = "lean-pty";
+
+    /// <summary>Every floor server's mode, in the order the report lists them.</summary>
+    public static IReadOnlyList<string> Modes { get; } = [EchoMode, PtyMode, EchoInlineMode, LeanMode];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Length != 4 || args[0] != Flag || args[2] != "--listen" || args[1] is not (EchoMode or PtyMode or EchoInlineMode)
+        if (args.Length != 4 || args[0] != Flag || args[2] != "--listen" || !Modes.Contains(args[1])
             || !Uri.TryCreate(args[3], UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp || !IPAddress.TryParse(url.Host, out var address))
         {
-            await Console.Error.WriteLineAsync($"Broker.Harness: usage: {Flag} {EchoMode}|{PtyMode}|{EchoInlineMode} --listen http://ADDRESS:PORT").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Broker.Harness: usage: {Flag} {string.Join('|', Modes)} --listen http://ADDRESS:PORT").ConfigureAwait(false);
             return 2;
         }
 
         var mode = args[1];
+        if (mode == LeanMode)
+        {
+            return await LeanServer.RunAsync(address, url.Port, url).ConfigureAwait(false);
+        }
+
         // As BrokerHost builds the broker's host: no appsettings watcher, warnings only.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

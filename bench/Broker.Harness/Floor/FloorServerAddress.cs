@@ -1,13 +1,17 @@
 using System.Globalization;
+using Broker.Harness.Systems;
 
 namespace Broker.Harness.Floor;
 
 /// <summary>One of the transport floor's running servers, as bench/run passes it: <c>NAME=PID@URL</c>.</summary>
 internal sealed record FloorServerAddress(string Name, int ProcessId, Uri Address)
 {
+    /// <summary>The server as a system under test: lean-pty speaks its own protocol, the others the broker's gRPC.</summary>
+    public ISystemUnderTest System() => Name == FloorServer.LeanMode ? new LeanSystem(this) : new FloorSystem(this);
+
     /// <summary>
     /// Parses <c>--floor-systems</c>: comma-separated <c>NAME=PID@URL</c>, each name a floor server's mode
-    /// (<see cref="FloorServer.EchoMode"/>, <see cref="FloorServer.PtyMode"/>) at most once; empty gives none.
+    /// (<see cref="FloorServer.Modes"/>) at most once; empty gives none.
     /// </summary>
     public static (IReadOnlyList<FloorServerAddress> Servers, string? Error) ParseList(string value)
     {
@@ -17,11 +21,11 @@ internal sealed record FloorServerAddress(string Name, int ProcessId, Uri Addres
             var equals = item.IndexOf('=', StringComparison.Ordinal);
             var at = item.IndexOf('@', StringComparison.Ordinal);
             if (equals <= 0 || at < equals
-                || item[..equals] is not (FloorServer.EchoMode or FloorServer.PtyMode or FloorServer.EchoInlineMode)
+                || !FloorServer.Modes.Contains(item[..equals])
                 || !int.TryParse(item[(equals + 1)..at], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0
                 || !Uri.TryCreate(item[(at + 1)..], UriKind.Absolute, out var url))
             {
-                return ([], $"--floor-systems takes NAME=PID@URL,... ({FloorServer.EchoMode}, {FloorServer.PtyMode}, {FloorServer.EchoInlineMode}), not '{item}'");
+                return ([], $"--floor-systems takes NAME=PID@URL,... ({string.Join(", ", FloorServer.Modes)}), not '{item}'");
             }
 
             servers.Add(new FloorServerAddress(item[..equals], pid, url));

@@ -20,24 +20,29 @@ internal sealed class DirectPtySystem : ISystemUnderTest, IExecRunner
     }
 
     /// <summary>
-    /// The PTY layer with the benchmark's shell (bash without rc files or history), named <paramref name="name"/> in its
-    /// prompt; the transport floor's <c>grpc-pty</c> server opens its shells with the same.
+    /// The PTY layer with the benchmark's shell (<see cref="ShellSettings"/>); the transport floor's <c>grpc-pty</c>
+    /// server opens its shells with the same.
     /// </summary>
-    public static LocalShellTarget ShellTarget(string name)
+    public static LocalShellTarget ShellTarget(string name) => new(ShellSettings(name), ProcessContainment.BySessionId);
+
+    /// <summary>
+    /// The benchmark's shell (bash without rc files or history), named <paramref name="name"/> in its prompt; the
+    /// transport floor's <c>lean-pty</c> server starts it on the PTY layer itself.
+    /// </summary>
+    public static LocalShellSettings ShellSettings(string name)
     {
         var environment = new Dictionary<string, string>(LocalShellSettings.DefaultEnvironment(), StringComparer.Ordinal)
         {
             ["HISTFILE"] = "/dev/null",
             ["PS1"] = $@"\u@{name}:\w\$ ",
         };
-        var settings = new LocalShellSettings
+        return new LocalShellSettings
         {
             Name = name,
             Shell = "/bin/bash",
             InteractiveArguments = ["--norc", "--noprofile"],
             Environment = environment,
         };
-        return new LocalShellTarget(settings, ProcessContainment.BySessionId);
     }
 
     public string Name => "direct PTY";

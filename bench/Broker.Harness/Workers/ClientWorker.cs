@@ -32,7 +32,7 @@ internal static class ClientWorker
             ? new ReplicaSetSystem(options.ReplicaAddresses, options.ReplicaProcessIds, options.ReplicaData!, options.Target, options.TokenGroups, options.AgentClient, $"w{index}-replica")
             : null;
         var systems = new List<ISystemUnderTest> { broker, new SshSystem(options.SshConfig, options.SshHost, options.SshdProcessId), new DirectPtySystem() };
-        systems.AddRange(options.FloorServers.Select(s => new FloorSystem(s)));
+        systems.AddRange(options.FloorServers.Select(s => s.System()));
         if (replicas is not null)
         {
             systems.Add(replicas);

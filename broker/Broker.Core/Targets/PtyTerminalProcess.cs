@@ -30,12 +30,31 @@ internal sealed class PtyTerminalProcess : ITargetProcess
     /// account (mode 0600), as login does, so that no other account can open it. <paramref name="account"/> is
     /// released when the process is disposed (not when the start fails: then it is the caller's).
     /// </summary>
-    public static unsafe TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment, AccountLease? account = null)
+    public static TargetStartResult Start(SpawnRequest request, int columns, int rows, FdEventLoop loop, ProcessContainment containment, AccountLease? account = null)
+    {
+        var (master, spawn, failure) = Spawn(request, columns, rows, containment);
+        if (master is null)
+        {
+            return failure!;
+        }
+
+        var child = new ChildProcess(spawn.Result.ProcessId, loop);
+        var channel = FdChannel.ForReading(master, loop);
+        return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child, spawn.Cgroup, account));
+    }
+
+    /// <summary>
+    /// Allocates a terminal of <paramref name="columns"/> by <paramref name="rows"/> and starts the program on its slave
+    /// side, which is closed here: the caller gets the master (blocking, not yet watched) and the spawn, or the failure.
+    /// <see cref="Start"/> drives the master through an <see cref="FdChannel"/>; the benchmark harness's lean-pty floor
+    /// server drives it on the loop itself.
+    /// </summary>
+    internal static unsafe (UnixFileDescriptor? Master, ContainedSpawn Spawn, TargetStartResult? Failure) Spawn(SpawnRequest request, int columns, int rows, ProcessContainment containment)
     {
         var fd = LibC.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
         if (fd < 0)
         {
-            return TargetStartResult.Failed($"cannot allocate a terminal: {LibC.Describe(LibC.LastError)}", 126);
+            return (null, default, TargetStartResult.Failed($"cannot allocate a terminal: {LibC.Describe(LibC.LastError)}", 126));
         }
 
         var master = new UnixFileDescriptor(fd);
@@ -43,7 +62,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         {
             var error = LibC.Describe(LibC.LastError);
             master.Dispose();
-            return TargetStartResult.Failed($"cannot prepare the terminal: {error}", 126);
+            return (null, default, TargetStartResult.Failed($"cannot prepare the terminal: {error}", 126));
         }
 
         var slave = OpenSlave(fd);
@@ -51,7 +70,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         {
             var error = LibC.Describe(LibC.LastError);
             master.Dispose();
-            return TargetStartResult.Failed($"cannot open the terminal: {error}", 126);
+            return (null, default, TargetStartResult.Failed($"cannot open the terminal: {error}", 126));
         }
 
         ContainedSpawn spawn;
@@ -61,7 +80,7 @@ internal sealed class PtyTerminalProcess : ITargetProcess
             {
                 var error = LibC.Describe(LibC.LastError);
                 master.Dispose();
-                return TargetStartResult.Failed($"cannot give the terminal to the session's account: {error}", 126);
+                return (null, default, TargetStartResult.Failed($"cannot give the terminal to the session's account: {error}", 126));
             }
 
             SetSize(fd, columns, rows);
@@ -76,12 +95,10 @@ internal sealed class PtyTerminalProcess : ITargetProcess
         if (!spawn.Result.Succeeded)
         {
             master.Dispose();
-            return TargetStartResult.Failed(spawn.Result.Error!, 127);
+            return (null, default, TargetStartResult.Failed(spawn.Result.Error!, 127));
         }
 
-        var child = new ChildProcess(spawn.Result.ProcessId, loop);
-        var channel = FdChannel.ForReading(master, loop);
-        return TargetStartResult.Started(new PtyTerminalProcess(master, channel, child, spawn.Cgroup, account));
+        return (master, spawn, null);
     }
 
     /// <summary>
