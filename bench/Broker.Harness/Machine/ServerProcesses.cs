@@ -30,6 +30,7 @@ internal sealed class ServerProcesses
         long rss = 0, pss = 0, switches = 0;
         double cpu = 0;
         var count = 0;
+        Dictionary<long, ThreadRun>? threads = [];
         foreach (var pid in Members())
         {
             var stat = ReadStat(pid);
@@ -39,14 +40,20 @@ internal sealed class ServerProcesses
             }
 
             count++;
-            var run = RunTime(pid);
+            var run = RunTime(pid, threads);
+            if (run is null)
+            {
+                // Read by clock ticks: no thread can be followed across samples.
+                threads = null;
+            }
+
             cpu += run?.Seconds ?? stat.Value.CpuTicks / s_ticksPerSecond;
             switches += run?.Switches ?? 0;
             rss += ReadKib($"/proc/{pid}/status", "VmRSS:");
             pss += ReadKib($"/proc/{pid}/smaps_rollup", "Pss:");
         }
 
-        return new ServerSample(rss, pss, cpu, count, DateTime.UtcNow) { Switches = switches };
+        return new ServerSample(rss, pss, cpu, count, DateTime.UtcNow) { Switches = switches, Threads = threads };
     }
 
     /// <summary>The scheduler's counters of every thread of the server's processes now (see <see cref="ThreadWaits"/>).</summary>
@@ -112,9 +119,10 @@ internal sealed class ServerProcesses
     /// samples on kernels built that way (this benchmark's VM is one): a process that wakes for a few hundred
     /// microseconds on an otherwise idle core is never running at a tick, so each of sshd's per-session processes read
     /// 0 after typing for minutes (2026-12-07) while the scheduler had counted 0.7 ms for it. A thread that ends during a
-    /// measurement takes its run time with it; a server's long-lived threads do most of its work.
+    /// measurement takes its run time with it from this sum, which is why <see cref="ServerSample.Since"/> follows threads.
+    /// Each thread's counters are added to <paramref name="threads"/> (when not null) under its id.
     /// </summary>
-    private static (double Seconds, long Switches)? RunTime(int pid)
+    private static (double Seconds, long Switches)? RunTime(int pid, Dictionary<long, ThreadRun>? threads)
     {
         IEnumerable<string> tasks;
         try
@@ -150,6 +158,10 @@ internal sealed class ServerProcesses
 
             nanoseconds += ran;
             switches += slices;
+            if (threads is not null && int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid))
+            {
+                threads[((long)pid << 32) | (uint)tid] = new ThreadRun(ran, slices);
+            }
         }
 
         return (nanoseconds / 1e9, switches);
@@ -212,4 +224,35 @@ internal readonly record struct ServerSample(long RssKib, long PssKib, double Cp
     /// and involuntary context switches; 0 where it could not be read): one per wake-up or preemption.
     /// </summary>
     public long Switches { get; init; }
+
+    /// <summary>Each live thread's counters, keyed by process and thread id; null when some process was read by clock ticks.</summary>
+    public IReadOnlyDictionary<long, ThreadRun>? Threads { get; init; }
+
+    /// <summary>
+    /// The run time (seconds) and switches of the server between <paramref name="earlier"/> and this sample. Followed thread
+    /// by thread where both samples have the threads: a thread gone by now (a retired pool thread, an ended process) takes
+    /// only its run time within the window out of the sum, not its whole life's, as the difference of the two sums would; a
+    /// thread born within the window counts whole.
+    /// </summary>
+    public (double CpuSeconds, long Switches) Since(ServerSample earlier)
+    {
+        if (Threads is null || earlier.Threads is null)
+        {
+            return (CpuSeconds - earlier.CpuSeconds, Switches - earlier.Switches);
+        }
+
+        long nanoseconds = 0, switches = 0;
+        foreach (var (id, now) in Threads)
+        {
+            // The kernel reuses thread ids; a counter lower than before belongs to a new thread of that id.
+            var before = earlier.Threads.TryGetValue(id, out var then) && then.Nanoseconds <= now.Nanoseconds ? then : default;
+            nanoseconds += now.Nanoseconds - before.Nanoseconds;
+            switches += now.Switches - before.Switches;
+        }
+
+        return (nanoseconds / 1e9, switches);
+    }
 }
+
+/// <summary>One thread's counters from <c>/proc/PID/task/TID/schedstat</c>: nanoseconds run and times switched onto a core.</summary>
+internal readonly record struct ThreadRun(long Nanoseconds, long Switches);

@@ -48,6 +48,7 @@ internal sealed class ConcurrencyMeasurement
             LogThreadWaits(system.Name, "server", serverThreads, system.Server?.Threads(), typed.Latencies.Count);
             LogThreadWaits(system.Name, "client workers", workerThreads, _workers is { } w2 ? ThreadWaits.Read(w2.ProcessIds) : null, typed.Latencies.Count);
             var harnessCpu = (harnessLast.Cpu - harnessFirst.Cpu).TotalSeconds + typed.WorkerCpuSeconds;
+            var used = first is { } before && last is { } after ? after.Since(before) : ((double CpuSeconds, long Switches)?)null;
             return new ConcurrencyResult(
                 system.Name,
                 count,
@@ -57,12 +58,12 @@ internal sealed class ConcurrencyMeasurement
                 typed.Unresponsive + sessions.OpenFailures,
                 idle,
                 last,
-                first is { } a && last is { } b ? (b.CpuSeconds - a.CpuSeconds) / (b.Taken - a.Taken).TotalSeconds * 100 : null)
+                used is { } u && first is { } a && last is { } b ? u.CpuSeconds / (b.Taken - a.Taken).TotalSeconds * 100 : null)
             {
                 HarnessCpuPercent = harnessCpu / Stopwatch.GetElapsedTime(harnessFirst.Taken, harnessLast.Taken).TotalSeconds * 100,
                 Keys = typed.Samples.Count,
-                ServerCpuSeconds = last?.CpuSeconds - first?.CpuSeconds,
-                ServerSwitches = last?.Switches - first?.Switches,
+                ServerCpuSeconds = used?.CpuSeconds,
+                ServerSwitches = used?.Switches,
                 ClientWorkers = _workers?.Count ?? 0,
                 Attribution = TailAttribution.Of(typed.Samples, typed.ClientPauses, ServerPauses(system, typed.Samples)),
             };
