@@ -139,6 +139,44 @@ public sealed class LineDisciplineTests
         _gate.Decided.Should().Equal("tail -f /dev/null", "id");
     }
 
+    [Theory]
+    [InlineData("\u0003")]
+    [InlineData("\u001c")]
+    [InlineData("\u001a")]
+    public void A_signal_key_for_the_running_program_flushes_the_keys_typed_before_it_started(string key)
+    {
+        AtPrompt();
+        Type("read -s pw\r");
+        // Typed before the command started (its answer, early): these wait for the next prompt...
+        Type("hunter2\r");
+        _line.CommandStarted(_actions);
+        _actions.Clear();
+
+        // ...until the agent interrupts the program it meant them for: as a terminal's signal keys flush its input
+        // queue, they go, and the next prompt decides nothing.
+        Type(key);
+        _line.PromptStarted(130, _actions);
+        _line.PromptShown(_actions);
+
+        ToShell.Should().Be(key);
+        _gate.Decided.Should().Equal("read -s pw");
+    }
+
+    [Fact]
+    public void Keys_typed_before_a_program_started_wait_for_the_next_prompt_when_nothing_interrupts_it()
+    {
+        AtPrompt();
+        Type("true\r");
+        Type("id\r");
+        _line.CommandStarted(_actions);
+        Type("x");
+
+        _line.PromptStarted(0, _actions);
+        _line.PromptShown(_actions);
+
+        _gate.Decided.Should().Equal("true", "id");
+    }
+
     [Fact]
     public void The_editors_echo_of_typed_keys_is_marked_as_echo_and_the_brokers_messages_are_not()
     {

@@ -123,6 +123,15 @@ public sealed class LineDiscipline
         {
             if (!data.IsEmpty)
             {
+                // A signal key for the program flushes the keys that wait for the next prompt, as a terminal's signal
+                // keys flush its input queue: they were typed before the program existed (an answer typed before the
+                // program's prompt showed, a password among them), and the agent that interrupts the program it meant
+                // them for must not find them run as the next command line.
+                if (_pending.WrittenCount > 0 && data.IndexOfAny(SignalKeys) >= 0)
+                {
+                    _pending.ResetWrittenCount();
+                }
+
                 actions.Add(new LineAction.ToShell(data.ToArray(), Record: true, Typed: true));
             }
 

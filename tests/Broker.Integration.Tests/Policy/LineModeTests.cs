@@ -121,6 +121,26 @@ public sealed class LineModeTests : IClassFixture<BrokerFixture>
     }
 
     [Fact]
+    public async Task An_answer_typed_before_its_program_started_goes_with_the_interrupt_and_never_runs_as_a_command()
+    {
+        await using var terminal = await OpenAtPromptAsync();
+
+        // One frame: the command, and its answer typed before the program exists. The broker has not seen the command
+        // start, so the answer waits for the next prompt, and read waits for input that does not come.
+        await terminal.SendAsync("echo reading; read -r pw; echo got-$pw\recho typed-ahead-$((6*7))\r");
+        // The program's output comes after its start marker in the one stream: the broker knows it runs.
+        await terminal.WaitForOutputAsync("reading\r\n");
+        await terminal.SendAsync("\u0003");
+        await terminal.WaitForOutputAsync(Prompt, occurrences: 2);
+        await terminal.SendAsync("echo after-interrupt\r");
+        await terminal.WaitForOutputAsync("after-interrupt\r\n", occurrences: 2);
+
+        // As a terminal's interrupt flushes its input queue, the answer went with it: neither decided nor run.
+        terminal.Output.Should().NotContain("typed-ahead-42");
+        terminal.Decisions.Select(d => d.Command).Should().Equal("echo reading; read -r pw; echo got-$pw", "echo after-interrupt");
+    }
+
+    [Fact]
     public async Task A_look_alike_marker_printed_by_a_program_is_plain_output_and_changes_nothing()
     {
         var marker = Path.Combine(Path.GetTempPath(), $"line-mode-{Guid.NewGuid():n}");
