@@ -6,8 +6,8 @@ namespace Broker.Harness.Floor;
 /// <summary>One of the transport floor's running servers, as bench/run passes it: <c>NAME=PID@URL</c>.</summary>
 internal sealed record FloorServerAddress(string Name, int ProcessId, Uri Address)
 {
-    /// <summary>The server as a system under test: lean-pty speaks its own protocol, the others the broker's gRPC.</summary>
-    public ISystemUnderTest System() => Name == FloorServer.LeanMode ? new LeanSystem(this) : new FloorSystem(this);
+    /// <summary>The server as a system under test.</summary>
+    public ISystemUnderTest System() => new FloorSystem(this);
 
     /// <summary>
     /// Parses <c>--floor-systems</c>: comma-separated <c>NAME=PID@URL</c>, each name a floor server's mode

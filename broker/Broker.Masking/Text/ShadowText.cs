@@ -85,32 +85,7 @@ internal sealed class ShadowText
             return End;
         }
 
-        // Most offsets asked for lie in the last few segments (the release point, the end of a push, a held candidate,
-        // with a colour sequence or two after them): they are walked back to; only older ones are searched for.
-        var lo = _segmentCount - 1;
-        for (var k = 0; k < RecentSegments && lo > 0 && _segments[lo].RawStart > rawOffset; k++)
-        {
-            lo--;
-        }
-
-        if (lo > 0 && _segments[lo].RawStart > rawOffset)
-        {
-            var hi = lo - 1;
-            lo = 0;
-            while (lo < hi)
-            {
-                var mid = (lo + hi + 1) >> 1;
-                if (_segments[mid].RawStart <= rawOffset)
-                {
-                    lo = mid;
-                }
-                else
-                {
-                    hi = mid - 1;
-                }
-            }
-        }
-
+        var lo = LastSegmentAtOrBefore<ByRawStart>(rawOffset);
         var segment = _segments[lo];
         var segmentEnd = lo + 1 < _segmentCount ? _segments[lo + 1].Start : End;
         if (rawOffset < segment.RawStart)
@@ -167,23 +142,29 @@ internal sealed class ShadowText
         _length = 0;
     }
 
-    /// <summary>The last segment that starts at or before <paramref name="position"/> (0 when none does): see <see cref="PositionOf"/>.</summary>
-    private int SegmentOf(long position)
+    /// <summary>The last segment that starts at or before <paramref name="position"/> (0 when none does).</summary>
+    private int SegmentOf(long position) => LastSegmentAtOrBefore<ByStart>(position);
+
+    /// <summary>The last segment whose <typeparamref name="TKey"/> is at or before <paramref name="value"/> (0 when none is).</summary>
+    private int LastSegmentAtOrBefore<TKey>(long value)
+        where TKey : struct, ISegmentKey
     {
+        // Most positions and offsets asked for lie in the last few segments (the release point, the end of a push, a held
+        // candidate, with a colour sequence or two after them): they are walked back to; only older ones are searched for.
         var lo = _segmentCount - 1;
-        for (var k = 0; k < RecentSegments && lo > 0 && _segments[lo].Start > position; k++)
+        for (var k = 0; k < RecentSegments && lo > 0 && TKey.Of(_segments[lo]) > value; k++)
         {
             lo--;
         }
 
-        if (lo > 0 && _segments[lo].Start > position)
+        if (lo > 0 && TKey.Of(_segments[lo]) > value)
         {
             var hi = lo - 1;
             lo = 0;
             while (lo < hi)
             {
                 var mid = (lo + hi + 1) >> 1;
-                if (_segments[mid].Start <= position)
+                if (TKey.Of(_segments[mid]) <= value)
                 {
                     lo = mid;
                 }
@@ -222,4 +203,20 @@ internal sealed class ShadowText
     }
 
     private readonly record struct Segment(long Start, long RawStart);
+
+    /// <summary>Which of a segment's two starts a lookup orders by (a struct per key, so each lookup is compiled for its own).</summary>
+    private interface ISegmentKey
+    {
+        static abstract long Of(Segment segment);
+    }
+
+    private readonly struct ByStart : ISegmentKey
+    {
+        public static long Of(Segment segment) => segment.Start;
+    }
+
+    private readonly struct ByRawStart : ISegmentKey
+    {
+        public static long Of(Segment segment) => segment.RawStart;
+    }
 }
