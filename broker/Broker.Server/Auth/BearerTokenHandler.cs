@@ -61,7 +61,11 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
             return AuthenticateResult.Fail($"the token was refused: {outcome.Reason}");
         }
 
-        _admission.Authenticated(Context.Connection.Id);
+        if (!_admission.Authenticated(Context.Connection.Id))
+        {
+            return ClosedUnauthenticated();
+        }
+
         var principal = new CallerPrincipal(outcome.Caller);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -79,9 +83,17 @@ internal sealed partial class BearerTokenHandler : AuthenticationHandler<Authent
             return AuthenticateResult.Fail($"the forward assertion was refused: {outcome.Refusal}");
         }
 
-        _admission.Authenticated(Context.Connection.Id);
+        if (!_admission.Authenticated(Context.Connection.Id))
+        {
+            return ClosedUnauthenticated();
+        }
+
         return AuthenticateResult.Success(new AuthenticationTicket(new CallerPrincipal(call.Caller, call), SchemeName));
     }
+
+    // The connection was closed as unauthenticated (the cap or the timeout) while this call's token was being checked.
+    private static AuthenticateResult ClosedUnauthenticated() =>
+        AuthenticateResult.Fail("the connection was closed as unauthenticated before its call was authenticated");
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -20,6 +20,9 @@ internal sealed partial class ConnectionAdmission : IDisposable
     // Oldest first: both the timeout and the eviction take from the head.
     private readonly LinkedList<Pending> _pending = new();
     private readonly Dictionary<string, LinkedListNode<Pending>> _byId = new(StringComparer.Ordinal);
+    // Closed as unauthenticated (evicted or timed out) but not yet ended: a call on one must not run, even if its token
+    // was being checked as the connection was closed. An entry lasts until the connection's middleware returns.
+    private readonly HashSet<string> _closed = new(StringComparer.Ordinal);
     private readonly ITimer _sweep;
     private long _evicted;
     private long _timedOut;
@@ -55,15 +58,22 @@ internal sealed partial class ConnectionAdmission : IDisposable
     /// <summary>The connection middleware (outermost, before TLS: a handshake is unauthenticated time too).</summary>
     public Func<ConnectionDelegate, ConnectionDelegate> Middleware => next => connection => AdmitAsync(connection, next);
 
-    /// <summary>The connection carried an authenticated call: it is no longer limited as unauthenticated.</summary>
-    public void Authenticated(string connectionId)
+    /// <summary>
+    /// The connection carried a call whose token is valid: it is no longer limited as unauthenticated. False when the
+    /// connection was already closed as unauthenticated: the call must not run, so a client whose first call failed that
+    /// way knows nothing ran.
+    /// </summary>
+    public bool Authenticated(string connectionId)
     {
         lock (_gate)
         {
             if (_byId.Remove(connectionId, out var node))
             {
                 _pending.Remove(node);
+                return true;
             }
+
+            return !_closed.Contains(connectionId);
         }
     }
 
@@ -96,7 +106,7 @@ internal sealed partial class ConnectionAdmission : IDisposable
         }
         finally
         {
-            Authenticated(connection.ConnectionId);
+            Ended(connection.ConnectionId);
         }
     }
 
@@ -118,11 +128,25 @@ internal sealed partial class ConnectionAdmission : IDisposable
         }
     }
 
+    private void Ended(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (_byId.Remove(connectionId, out var node))
+            {
+                _pending.Remove(node);
+            }
+
+            _closed.Remove(connectionId);
+        }
+    }
+
     private Pending RemoveOldestLocked()
     {
         var first = _pending.First!;
         _pending.RemoveFirst();
         _byId.Remove(first.Value.Connection.ConnectionId);
+        _closed.Add(first.Value.Connection.ConnectionId);
         return first.Value;
     }
 
