@@ -22,8 +22,10 @@ internal sealed class CreditCardDetector : Detector
     // Bytes the shape test reads from a start: four digits, a digit or separator, four digits.
     private const int ShapeSpan = 9;
 
-    // Words the shape test judges at once with 256-bit vectors.
+    // Words the shape test judges at once with 256-bit vectors, or with 512-bit ones.
     private const int Group = 4;
+
+    private const int WideGroup = 8;
 
     public override void Scan(in ScanText text, Findings findings)
     {
@@ -86,6 +88,38 @@ internal sealed class CreditCardDetector : Detector
             // holds an issuer digit (dates, sizes, PIDs), so the test below rarely skips a word. The starts before `from` and
             // after `last` are masked off lane by lane, as the one-word test masks them, so a push's first and last words
             // (which the one-word test took one at a time) take the vector step too.
+            // Eight words where 512-bit vectors are fast: a 1 KiB push is then two or three steps, not five.
+            if (Vector512.IsHardwareAccelerated && w + WideGroup < digits.Length)
+            {
+                var wide = WideShape(digits, separators, issuers, w);
+                if (p < from || p + (WideGroup * 64) - 1 > last)
+                {
+                    wide &= Vector512.Create(
+                        Judged(p, from, last), Judged(p + 64, from, last), Judged(p + 128, from, last), Judged(p + 192, from, last),
+                        Judged(p + 256, from, last), Judged(p + 320, from, last), Judged(p + 384, from, last), Judged(p + 448, from, last));
+                }
+
+                if (wide == Vector512<ulong>.Zero)
+                {
+                    p += (WideGroup - 1) * 64;
+                    continue;
+                }
+
+                var wideLane = BitOperations.TrailingZeroCount(~Vector512.Equals(wide, Vector512<ulong>.Zero).ExtractMostSignificantBits());
+                var wideFirst = wideLane switch
+                {
+                    0 => wide.GetElement(0),
+                    1 => wide.GetElement(1),
+                    2 => wide.GetElement(2),
+                    3 => wide.GetElement(3),
+                    4 => wide.GetElement(4),
+                    5 => wide.GetElement(5),
+                    6 => wide.GetElement(6),
+                    _ => wide.GetElement(7),
+                };
+                return p + (wideLane * 64) + BitOperations.TrailingZeroCount(wideFirst);
+            }
+
             if (Vector256.IsHardwareAccelerated && w + Group < digits.Length)
             {
                 var shapes = Shape(digits, separators, issuers, w);
@@ -159,6 +193,23 @@ internal sealed class CreditCardDetector : Detector
             Down(d, nextD, 1) & Down(d, nextD, 2) & Down(d, nextD, 3) & Down(d, nextD, 5) & Down(d, nextD, 6) & Down(d, nextD, 7) &
             (Down(d, nextD, 4) | (Down(s, nextS, 4) & Down(d, nextD, 8)));
     }
+
+    /// <summary><see cref="Shape(ReadOnlySpan{ulong}, ReadOnlySpan{ulong}, ReadOnlySpan{ulong}, int)"/> for the eight words from <paramref name="w"/>.</summary>
+    private static Vector512<ulong> WideShape(ReadOnlySpan<ulong> digits, ReadOnlySpan<ulong> separators, ReadOnlySpan<ulong> issuers, int w)
+    {
+        ref var digitWords = ref MemoryMarshal.GetReference(digits);
+        ref var separatorWords = ref MemoryMarshal.GetReference(separators);
+        var d = Vector512.LoadUnsafe(ref digitWords, (nuint)w);
+        var nextD = Vector512.LoadUnsafe(ref digitWords, (nuint)(w + 1));
+        var s = Vector512.LoadUnsafe(ref separatorWords, (nuint)w);
+        var nextS = Vector512.LoadUnsafe(ref separatorWords, (nuint)(w + 1));
+        return Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(issuers), (nuint)w) &
+            Down(d, nextD, 1) & Down(d, nextD, 2) & Down(d, nextD, 3) & Down(d, nextD, 5) & Down(d, nextD, 6) & Down(d, nextD, 7) &
+            (Down(d, nextD, 4) | (Down(s, nextS, 4) & Down(d, nextD, 8)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Down(Vector512<ulong> word, Vector512<ulong> next, int by) => (word >> by) | (next << (64 - by));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<ulong> Down(Vector256<ulong> word, Vector256<ulong> next, int by) => (word >> by) | (next << (64 - by));
