@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -84,19 +85,15 @@ internal sealed class CreditCardDetector : Detector
         for (var p = from & ~63; p <= last; p += 64)
         {
             var w = p >> 6;
-            // Four words at once wherever the maps hold them and the word after them: nearly every word of ordinary output
-            // holds an issuer digit (dates, sizes, PIDs), so the test below rarely skips a word. The starts before `from` and
-            // after `last` are masked off lane by lane, as the one-word test masks them, so a push's first and last words
-            // (which the one-word test took one at a time) take the vector step too.
-            // Eight words where 512-bit vectors are fast: a 1 KiB push is then two or three steps, not five.
-            if (Vector512.IsHardwareAccelerated && w + WideGroup < digits.Length)
+            // Eight words at once where 512-bit vectors are fast (a 1 KiB push is then two or three steps, not five), the
+            // starts before `from` and after `last` masked off lane by lane with variable shifts: a push's first and last
+            // steps mask, and eight scalar masks put into a vector cost more than the step's test.
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && w + WideGroup < digits.Length)
             {
                 var wide = WideShape(digits, separators, issuers, w);
                 if (p < from || p + (WideGroup * 64) - 1 > last)
                 {
-                    wide &= Vector512.Create(
-                        Judged(p, from, last), Judged(p + 64, from, last), Judged(p + 128, from, last), Judged(p + 192, from, last),
-                        Judged(p + 256, from, last), Judged(p + 320, from, last), Judged(p + 384, from, last), Judged(p + 448, from, last));
+                    wide &= WideJudged(p, from, last);
                 }
 
                 if (wide == Vector512<ulong>.Zero)
@@ -120,6 +117,10 @@ internal sealed class CreditCardDetector : Detector
                 return p + (wideLane * 64) + BitOperations.TrailingZeroCount(wideFirst);
             }
 
+            // Four words at once wherever the maps hold them and the word after them: nearly every word of ordinary output
+            // holds an issuer digit (dates, sizes, PIDs), so the test below rarely skips a word. The starts before `from` and
+            // after `last` are masked off lane by lane, as the one-word test masks them, so a push's first and last words
+            // (which the one-word test took one at a time) take the vector step too.
             if (Vector256.IsHardwareAccelerated && w + Group < digits.Length)
             {
                 var shapes = Shape(digits, separators, issuers, w);
@@ -167,6 +168,20 @@ internal sealed class CreditCardDetector : Detector
     {
         var judged = from <= p ? ulong.MaxValue : from - p < 64 ? ulong.MaxValue << (from - p) : 0;
         return last - p >= 63 ? judged : last < p ? 0 : judged & (ulong.MaxValue >> (63 - (last - p)));
+    }
+
+    /// <summary>
+    /// <see cref="Judged"/> for the eight words from <paramref name="p"/>: all ones shifted up by how far <paramref name="from"/>
+    /// lies into the word and down by how far the word reaches past <paramref name="last"/>; a variable shift by 64 or more
+    /// clears the lane, as a word wholly before or after the judged starts is.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> WideJudged(int p, int from, int last)
+    {
+        var starts = Vector512.Create((long)p) + Vector512.Create(0L, 64, 128, 192, 256, 320, 384, 448);
+        var before = Vector512.Max(Vector512.Create((long)from) - starts, Vector512<long>.Zero).AsUInt64();
+        var past = Vector512.Max(starts + Vector512.Create(63L - last), Vector512<long>.Zero).AsUInt64();
+        return Avx512F.ShiftLeftLogicalVariable(Vector512<ulong>.AllBitsSet, before) & Avx512F.ShiftRightLogicalVariable(Vector512<ulong>.AllBitsSet, past);
     }
 
     /// <summary>
