@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Broker.Masking.Detection;
 
@@ -83,7 +84,7 @@ internal static class TokenRuns
             // one-word step used to take one by one, were a fifth of its fixed cost.
             // Eight words where 512-bit vectors are fast: a 1 KiB push with its look-behind spans 17 words or so, which is
             // three wide steps but five narrow ones (the steps past the text cost a whole step each, the push's end a lane).
-            if (Vector512.IsHardwareAccelerated && w > 0 && w + WideGroup < tokenMap.Length)
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && w > 0 && w + WideGroup < tokenMap.Length)
             {
                 if (!VisitWideGroup(tokenMap, alnumMap, w, from, before, open, ref visit))
                 {
@@ -239,9 +240,10 @@ internal static class TokenRuns
         var p = w * Block;
         if (open < p + (WideGroup * Block))
         {
-            covered |= Vector512.Create(
-                Opened(open, p), Opened(open, p + Block), Opened(open, p + (2 * Block)), Opened(open, p + (3 * Block)),
-                Opened(open, p + (4 * Block)), Opened(open, p + (5 * Block)), Opened(open, p + (6 * Block)), Opened(open, p + (7 * Block)));
+            // Opened lane by lane: all ones shifted up by how far the open run starts into the word (a variable shift by 64
+            // or more clears the lane). Every push's last step takes this, and eight scalar masks put into a vector cost more.
+            var words = Vector512.Create((long)p) + Vector512.Create(0L, Block, 2 * Block, 3 * Block, 4 * Block, 5 * Block, 6 * Block, 7 * Block);
+            covered |= Avx512F.ShiftLeftLogicalVariable(Vector512<ulong>.AllBitsSet, Vector512.Max(Vector512.Create((long)open) - words, Vector512<long>.Zero).AsUInt64());
         }
 
         anchors &= covered;
