@@ -66,6 +66,32 @@ public class ByteClassesTests
     }
 
     [Fact]
+    public void Base64_blocks_in_texts_of_many_words_are_those_of_a_plain_search()
+    {
+        // Eight 64-bit reads at once wherever the map holds them and the word after them, then read by read: texts of
+        // several hundred bytes, mostly without a block, so the first one may lie in any lane of a step, in a later step,
+        // or past the steps (a text that fills its maps: 15 words of 16), at every alignment of the start.
+        var random = new Random(41);
+        for (var round = 0; round < 40; round++)
+        {
+            var text = new StringBuilder();
+            var length = round % 4 == 0 ? random.Next(897, 961) : random.Next(300, 1400);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(40) == 0 ? RandomBase64(random, random.Next(28, 70)) : Alphabet[random.Next(Alphabet.Length)].ToString());
+            }
+
+            var bytes = Encoding.Latin1.GetBytes(text.ToString());
+            var classes = ByteClasses.Of(bytes);
+            for (var trial = 0; trial < 80; trial++)
+            {
+                var from = random.Next(0, bytes.Length + 1);
+                Assert.Equal(PlainBase64Block(bytes, from), Base64Blocks.Next(classes, from));
+            }
+        }
+    }
+
+    [Fact]
     public void The_next_base64_byte_and_the_next_other_byte_are_those_of_a_plain_search()
     {
         // The access key detector reads the runs of base64 after a key id this way (between any two points of the text).
@@ -121,10 +147,11 @@ public class ByteClassesTests
     [Fact]
     public void Card_shapes_in_texts_long_enough_for_the_four_word_test_are_those_of_a_plain_test()
     {
-        // The four-word test runs wherever the maps hold its words and the one after them, the starts before the first and
-        // after the last judged position masked off lane by lane; the one-word test takes the last words of a text that fills
-        // its maps (15 words of 16: texts of 897 to 960 bytes, a quarter of those below). Texts of several hundred bytes,
-        // mostly without a shape, so the first one may lie in any lane of a group, or in none.
+        // The eight-word test (512-bit vectors) or the four-word test runs wherever the maps hold its words and the one after
+        // them, the starts before the first and after the last judged position masked off lane by lane; the four-word and
+        // then the one-word test take the last words of a text that fills its maps (15 words of 16: texts of 897 to 960
+        // bytes, a quarter of those below). Texts of several hundred bytes, mostly without a shape, so the first one may
+        // lie in any lane of a group, or in none. Under AVX2 alone only the four-word test runs.
         var random = new Random(37);
         const string cardish = "4111 1111-1111.11112345678901234567 -.a";
         for (var round = 0; round < 40; round++)

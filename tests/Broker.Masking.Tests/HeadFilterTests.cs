@@ -65,9 +65,17 @@ public class HeadFilterTests
     [Fact]
     public void Every_anchor_is_kept_where_the_bytes_that_decide_are_not_all_there()
     {
-        // Near the end the block is judged on a padded copy: the positions whose pair's second byte or marker byte is past
-        // the end are kept whatever the padding says, the others by their bytes (a run of digits begins no head).
-        var bytes = Encoding.ASCII.GetBytes(new string('7', s_filter.Reach + 10));
+        // Near the end the block is judged on the bytes that end the text (a padded copy when the text is shorter than 128
+        // bytes): the positions whose pair's second byte or marker byte is past the end are kept whatever is read there,
+        // the others by their bytes (a run of digits begins no head).
+        foreach (var length in new[] { s_filter.Reach + 10, 128, 130 + s_filter.Reach })
+        {
+            AssertKeptWhereUndecided(Encoding.ASCII.GetBytes(new string('7', length)));
+        }
+    }
+
+    private static void AssertKeptWhereUndecided(byte[] bytes)
+    {
         var undecided = s_filter.Reach - 64;
         for (var block = 0; block <= bytes.Length; block++)
         {
@@ -105,6 +113,15 @@ public class HeadFilterTests
             for (var block = Math.Max(0, bytes.Length - s_filter.Reach - 2); block < bytes.Length; block++)
             {
                 var kept = s_filter.Keep(bytes, block, ulong.MaxValue);
+                if (Avx512Vbmi.IsSupported && block + s_filter.Reach > bytes.Length)
+                {
+                    // Read out of the bytes that end the text, it is what a zero-padded copy of the block's bytes gives.
+                    var padded = new byte[2 * 64];
+                    bytes.AsSpan(block).CopyTo(padded);
+                    var cut = bytes.Length - block - (s_filter.Reach - 64);
+                    kept.Should().Be(s_filter.Hits(padded, 0) | (cut <= 0 ? ulong.MaxValue : ulong.MaxValue << cut), $"the block at {block} of {bytes.Length}");
+                }
+
                 for (var p = block; p < Math.Min(bytes.Length, block + 64); p++)
                 {
                     var wanted = p + 1 >= bytes.Length || pairs.Contains((bytes[p], bytes[p + 1])) ||

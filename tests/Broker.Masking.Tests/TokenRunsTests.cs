@@ -40,10 +40,11 @@ public class TokenRunsTests
     [Fact]
     public void Anchors_of_texts_long_enough_for_the_four_word_step_are_those_of_a_plain_search()
     {
-        // The four-word step runs wherever the maps hold its words and the one after them, open run and end of text
-        // included; the one-word step takes the first word and the last ones of a text that fills its maps (15 words
-        // of 16: texts of 897 to 960 bytes, some of them below). Texts of several hundred bytes, with runs across every
-        // word boundary and starts, ends and open runs at every alignment.
+        // The eight-word step (512-bit vectors) or the four-word step runs wherever the maps hold its words and the one
+        // after them, open run and end of text included; the four-word and then the one-word step take the last words of
+        // a text whose maps are the first 16 words (texts of up to 960 bytes: words 1–8 in one wide step, 9–12 in a narrow
+        // one, the rest one by one). Texts of several hundred bytes, with runs across every word boundary and starts, ends and open runs
+        // at every alignment; the test runs under AVX2 alone too, where only the four-word step is taken.
         var random = new Random(31);
         const string alphabet = "aZ09_-.~+/=aaaaZZZ999 \n:(";
         for (var round = 0; round < 60; round++)

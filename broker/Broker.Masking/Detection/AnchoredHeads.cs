@@ -17,6 +17,8 @@ internal sealed class AnchoredHeads
     private readonly int[] _pairsBefore = new int[1024];
     private readonly Head[][] _byPair;
     private readonly Head[][] _byFirst = new Head[256][];
+    // The heads of each first byte whose detector holds a prefix: a lone last byte can only be such a prefix.
+    private readonly Head[][] _heldByFirst = new Head[256][];
     // The detectors that look at every anchor, with the byte each needs at an offset from it (-1: any).
     private readonly (Detector Detector, int Offset, int Marker)[] _everyAnchor;
     private readonly int _longestHead;
@@ -24,7 +26,7 @@ internal sealed class AnchoredHeads
 
     public AnchoredHeads(IReadOnlyList<Detector> detectors)
     {
-        var heads = detectors.SelectMany(d => d.AnchoredNeedles.Select(n => new Head(n, d))).ToArray();
+        var heads = detectors.SelectMany(d => d.AnchoredNeedles.Select(n => new Head(n, d, d.HoldsNeedlePrefix))).ToArray();
         foreach (var head in heads)
         {
             var pair = Pair(head.Text[0], head.Text[1]);
@@ -40,6 +42,7 @@ internal sealed class AnchoredHeads
         for (var b = 0; b < _byFirst.Length; b++)
         {
             _byFirst[b] = [.. heads.Where(h => h.Text[0] == b)];
+            _heldByFirst[b] = [.. _byFirst[b].Where(h => h.HoldsPrefix)];
         }
 
         _everyAnchor = [.. detectors.Where(d => d.AtEveryAnchor).Select(d => d.AnchorMarker is { } m ? (d, m.Offset, (int)m.Value) : (d, 0, -1))];
@@ -107,9 +110,11 @@ internal sealed class AnchoredHeads
 
         if (left == 1 && !text.Final && _byFirst[bytes[anchor]].Length > 0)
         {
-            foreach (var head in _byFirst[bytes[anchor]])
+            // Every head is at least two bytes long and begins with this byte: each is a prefix ending the text, offered
+            // where its detector holds one (so the others are not walked at every push that ends one byte into a word).
+            foreach (var head in _heldByFirst[bytes[anchor]])
             {
-                Offer(text, anchor, head, findings);
+                head.Detector.OnNeedlePrefix(text, anchor, head.Text, findings);
             }
 
             return true;
@@ -129,7 +134,7 @@ internal sealed class AnchoredHeads
                 head.Detector.OnNeedle(text, anchor, head.Text, findings);
             }
         }
-        else if (!text.Final && head.Detector.HoldsNeedlePrefix && ByteClass.MatchesAt(rest, 0, head.Text))
+        else if (!text.Final && head.HoldsPrefix && ByteClass.MatchesAt(rest, 0, head.Text))
         {
             head.Detector.OnNeedlePrefix(text, anchor, head.Text, findings);
         }
@@ -137,7 +142,8 @@ internal sealed class AnchoredHeads
 
     private static int Pair(int first, int second) => (first & 0xFF) | ((second & 0xFF) << 8);
 
-    private sealed record Head(string Text, Detector Detector);
+    // HoldsPrefix: the detector's HoldsNeedlePrefix, read once rather than at every offer.
+    private sealed record Head(string Text, Detector Detector, bool HoldsPrefix);
 
     private readonly ref struct AnchorVisitor(AnchoredHeads heads, ScanText text, Findings findings) : IAnchorVisitor
     {

@@ -82,12 +82,12 @@ internal sealed class ByteClasses
         var w = Length / Block;
         for (; (w + 1) * Block <= bytes.Length; w++)
         {
-            Classify(ref origin, w * Block, w);
+            Classify(ref origin, w * Block, w, 0);
         }
 
         if (w * Block < bytes.Length)
         {
-            ClassifyTail(bytes[(w * Block)..], w);
+            ClassifyTail(bytes, w);
         }
 
         Length = bytes.Length;
@@ -163,20 +163,37 @@ internal sealed class ByteClasses
         return shift == 0 ? low : low | (map[w + 1] << (64 - shift));
     }
 
+    /// <summary>
+    /// Classifies the last, partly filled word <paramref name="w"/> of <paramref name="bytes"/>: from the 64 bytes that end
+    /// the text, shifted down to the word's start, so nothing is copied (every push ends inside a word). A text shorter
+    /// than a word is classified from a zero-padded copy.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     [SkipLocalsInit]
-    private void ClassifyTail(ReadOnlySpan<byte> rest, int w)
+    private void ClassifyTail(ReadOnlySpan<byte> bytes, int w)
     {
-        Span<byte> padded = stackalloc byte[Block];
-        rest.CopyTo(padded);
-        padded[rest.Length..].Clear();
-        Classify(ref MemoryMarshal.GetReference(padded), 0, w);
-        // A zero byte is in no class, so the padding left every bit past the text clear; the word after it is clear too.
+        var rest = bytes.Length - (w * Block);
+        if (bytes.Length >= Block)
+        {
+            // The shift drops the bytes before the word and leaves every bit past the text clear.
+            Classify(ref MemoryMarshal.GetReference(bytes), bytes.Length - Block, w, Block - rest);
+        }
+        else
+        {
+            Span<byte> padded = stackalloc byte[Block];
+            bytes.CopyTo(padded);
+            padded[rest..].Clear();
+            // A zero byte is in no class, so the padding left every bit past the text clear.
+            Classify(ref MemoryMarshal.GetReference(padded), 0, w, 0);
+        }
+
+        // The word after it is clear too.
         (_token[w + 1], _alnum[w + 1], _base64[w + 1], _digit[w + 1], _separator[w + 1], _issuer[w + 1]) = (0, 0, 0, 0, 0, 0);
     }
 
+    /// <summary>Classifies the 64 bytes from <paramref name="offset"/> into word <paramref name="w"/>, each mask shifted down by <paramref name="shift"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Classify(ref byte origin, int offset, int w)
+    private void Classify(ref byte origin, int offset, int w, int shift)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -189,12 +206,12 @@ internal sealed class ByteClasses
             var symbols = dashDot | plusSlash | Vector512.Equals(v, Vector512.Create((byte)'=')) | Vector512.Equals(v, Vector512.Create((byte)'_')) |
                 Vector512.Equals(v, Vector512.Create((byte)'~'));
             var alnum = letters | digits;
-            _alnum[w] = alnum.ExtractMostSignificantBits();
-            _token[w] = (alnum | symbols).ExtractMostSignificantBits();
-            _base64[w] = (alnum | plusSlash).ExtractMostSignificantBits();
-            _digit[w] = digits.ExtractMostSignificantBits();
-            _separator[w] = (dashDot | Vector512.Equals(v, Vector512.Create((byte)' '))).ExtractMostSignificantBits();
-            _issuer[w] = Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits();
+            _alnum[w] = alnum.ExtractMostSignificantBits() >> shift;
+            _token[w] = (alnum | symbols).ExtractMostSignificantBits() >> shift;
+            _base64[w] = (alnum | plusSlash).ExtractMostSignificantBits() >> shift;
+            _digit[w] = digits.ExtractMostSignificantBits() >> shift;
+            _separator[w] = (dashDot | Vector512.Equals(v, Vector512.Create((byte)' '))).ExtractMostSignificantBits() >> shift;
+            _issuer[w] = Vector512.LessThan(v - Vector512.Create((byte)'2'), Vector512.Create((byte)5)).ExtractMostSignificantBits() >> shift;
             return;
         }
 
@@ -211,23 +228,24 @@ internal sealed class ByteClasses
                 var symbols = dashDot | plusSlash | Vector256.Equals(v, Vector256.Create((byte)'=')) | Vector256.Equals(v, Vector256.Create((byte)'_')) |
                     Vector256.Equals(v, Vector256.Create((byte)'~'));
                 var alnum = letters | digits;
-                var shift = 32 * half;
-                alnumBits |= (ulong)alnum.ExtractMostSignificantBits() << shift;
-                token |= (ulong)(alnum | symbols).ExtractMostSignificantBits() << shift;
-                base64 |= (ulong)(alnum | plusSlash).ExtractMostSignificantBits() << shift;
-                digitBits |= (ulong)digits.ExtractMostSignificantBits() << shift;
-                separator |= (ulong)(dashDot | Vector256.Equals(v, Vector256.Create((byte)' '))).ExtractMostSignificantBits() << shift;
-                issuer |= (ulong)Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits() << shift;
+                var up = 32 * half;
+                alnumBits |= (ulong)alnum.ExtractMostSignificantBits() << up;
+                token |= (ulong)(alnum | symbols).ExtractMostSignificantBits() << up;
+                base64 |= (ulong)(alnum | plusSlash).ExtractMostSignificantBits() << up;
+                digitBits |= (ulong)digits.ExtractMostSignificantBits() << up;
+                separator |= (ulong)(dashDot | Vector256.Equals(v, Vector256.Create((byte)' '))).ExtractMostSignificantBits() << up;
+                issuer |= (ulong)Vector256.LessThan(v - Vector256.Create((byte)'2'), Vector256.Create((byte)5)).ExtractMostSignificantBits() << up;
             }
 
-            (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) = (token, alnumBits, base64, digitBits, separator, issuer);
+            (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) =
+                (token >> shift, alnumBits >> shift, base64 >> shift, digitBits >> shift, separator >> shift, issuer >> shift);
             return;
         }
 
-        ClassifyScalar(ref origin, offset, w);
+        ClassifyScalar(ref origin, offset, w, shift);
     }
 
-    private void ClassifyScalar(ref byte origin, int offset, int w)
+    private void ClassifyScalar(ref byte origin, int offset, int w, int shift)
     {
         ulong token = 0, alnum = 0, base64 = 0, digit = 0, separator = 0, issuer = 0;
         for (var k = 0; k < Block; k++)
@@ -242,7 +260,8 @@ internal sealed class ByteClasses
             issuer |= b is >= (byte)'2' and <= (byte)'6' ? bit : 0;
         }
 
-        (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) = (token, alnum, base64, digit, separator, issuer);
+        (_token[w], _alnum[w], _base64[w], _digit[w], _separator[w], _issuer[w]) =
+            (token >> shift, alnum >> shift, base64 >> shift, digit >> shift, separator >> shift, issuer >> shift);
     }
 
     /// <summary>Gives the grown bitmaps back to the pool (they describe unmasked output: cleared) and starts empty.</summary>

@@ -70,17 +70,7 @@ internal sealed class HeadFilter
     internal ulong Hits(ReadOnlySpan<byte> bytes, int block)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
-        var first = Vector512.LoadUnsafe(ref origin, (nuint)block);
-        var second = Vector512.LoadUnsafe(ref origin, (nuint)(block + 1));
-        // The same arithmetic as Index and Bit, per byte: the permute reads the low seven bits of the index.
-        var twice = second + second;
-        var eight = twice + twice;
-        eight += eight;
-        var index = first + eight + (Vector512.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & Vector512.Create((byte)0x0F));
-        var bit = (Vector512.ShiftRightLogical(first.AsUInt16(), 4).AsByte() ^ second) & Vector512.Create((byte)7);
-        var entries = Avx512Vbmi.PermuteVar64x8x2(_tableLow, index, _tableHigh);
-        var selected = entries & Avx512BW.Shuffle(Vector512.Create((byte)1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0), bit);
-        var hits = ~Vector512.Equals(selected, Vector512<byte>.Zero).ExtractMostSignificantBits();
+        var hits = PairHits(Vector512.LoadUnsafe(ref origin, (nuint)block), Vector512.LoadUnsafe(ref origin, (nuint)(block + 1)));
         foreach (var (offset, marker) in _markers)
         {
             hits |= Vector512.Equals(Vector512.LoadUnsafe(ref origin, (nuint)(block + offset)), Vector512.Create(marker)).ExtractMostSignificantBits();
@@ -90,22 +80,56 @@ internal sealed class HeadFilter
     }
 
     /// <summary>
-    /// <see cref="Hits"/> for a block that ends within <see cref="Reach"/> of the text's end: judged on a zero-padded copy of
-    /// its bytes, and every position whose pair or marker byte lies past the end kept. The padding decides only positions
-    /// that are kept anyway, so the answer is the same superset. Every push's last word or two used to keep all their
-    /// anchors, each then checked one by one.
+    /// <see cref="Hits"/> for a block that ends within <see cref="Reach"/> of the text's end, with every position whose pair
+    /// or marker byte lies past the end kept. The block's bytes are picked by byte permutes out of the 128 bytes that end
+    /// the text (position k, at distance d, is byte k + d of the block's start in that window, modulo 128): the positions
+    /// whose bytes are all in the text read them, the others read bytes from elsewhere in the window and are kept anyway,
+    /// so the answer is the same superset. A text shorter than the window is judged on a zero-padded copy. Every push's
+    /// last word or two used to keep all their anchors, each then checked one by one.
     /// </summary>
     [SkipLocalsInit]
     private ulong HitsNearEnd(ReadOnlySpan<byte> bytes, int block)
     {
-        Span<byte> padded = stackalloc byte[2 * Block];
-        var rest = bytes[block..];
-        rest.CopyTo(padded);
-        padded[rest.Length..].Clear();
+        var rest = bytes.Length - block;
         // The first position whose pair's second byte, or some marker's byte, is not in the text yet (below Block: rest < Reach).
-        var cut = rest.Length - (Reach - Block);
+        var cut = rest - (Reach - Block);
         var undecided = cut <= 0 ? ulong.MaxValue : ulong.MaxValue << cut;
-        return Hits(padded, 0) | undecided;
+        if (bytes.Length < 2 * Block)
+        {
+            Span<byte> padded = stackalloc byte[2 * Block];
+            bytes[block..].CopyTo(padded);
+            padded[rest..].Clear();
+            return Hits(padded, 0) | undecided;
+        }
+
+        ref var origin = ref MemoryMarshal.GetReference(bytes);
+        var low = Vector512.LoadUnsafe(ref origin, (nuint)(bytes.Length - (2 * Block)));
+        var high = Vector512.LoadUnsafe(ref origin, (nuint)(bytes.Length - Block));
+        // Where position k's own byte is in the window: the block starts 2 · Block − rest bytes into it.
+        var at = Vector512<byte>.Indices + Vector512.Create((byte)((2 * Block) - rest));
+        var hits = PairHits(Avx512Vbmi.PermuteVar64x8x2(low, at, high), Avx512Vbmi.PermuteVar64x8x2(low, at + Vector512<byte>.One, high));
+        foreach (var (offset, marker) in _markers)
+        {
+            var shifted = Avx512Vbmi.PermuteVar64x8x2(low, at + Vector512.Create((byte)offset), high);
+            hits |= Vector512.Equals(shifted, Vector512.Create(marker)).ExtractMostSignificantBits();
+        }
+
+        return hits | undecided;
+    }
+
+    /// <summary>Bit k set where the pair of bytes k of <paramref name="first"/> and <paramref name="second"/> sets its bit in the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong PairHits(Vector512<byte> first, Vector512<byte> second)
+    {
+        // The same arithmetic as Index and Bit, per byte: the permute reads the low seven bits of the index.
+        var twice = second + second;
+        var eight = twice + twice;
+        eight += eight;
+        var index = first + eight + (Vector512.ShiftRightLogical(second.AsUInt16(), 4).AsByte() & Vector512.Create((byte)0x0F));
+        var bit = (Vector512.ShiftRightLogical(first.AsUInt16(), 4).AsByte() ^ second) & Vector512.Create((byte)7);
+        var entries = Avx512Vbmi.PermuteVar64x8x2(_tableLow, index, _tableHigh);
+        var selected = entries & Avx512BW.Shuffle(Vector512.Create((byte)1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0), bit);
+        return ~Vector512.Equals(selected, Vector512<byte>.Zero).ExtractMostSignificantBits();
     }
 
     /// <summary>The table byte of a pair (its low seven bits count): the first byte plus eight times the second plus its high nibble, modulo 256.</summary>
