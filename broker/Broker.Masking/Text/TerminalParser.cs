@@ -74,6 +74,12 @@ internal struct TerminalParser
 
                         if (b == Escape)
                         {
+                            if (WholeCsi(chunk, i, rawStart, sink) is > 0 and var length)
+                            {
+                                i += length;
+                                continue;
+                            }
+
                             _state = State.Escape;
                             _sequenceStart = rawStart + i;
                         }
@@ -262,28 +268,82 @@ internal struct TerminalParser
         }
     }
 
-    private void StepCsi<TSink>(byte b, long raw, TSink sink)
+    /// <summary>
+    /// A CSI sequence whose bytes are all in <paramref name="chunk"/> from the ESC at <paramref name="at"/> on, and none of them
+    /// a control, DEL or a byte past ASCII (nearly every colour change), is handed on in one go: the same sequence, state and
+    /// event as the steps byte by byte (<see cref="AddCsiByte"/> is theirs), without a state switch per byte. Returns its
+    /// length, or 0 when it is not such a sequence and is left to the steps.
+    /// </summary>
+    private int WholeCsi<TSink>(ReadOnlySpan<byte> chunk, int at, long rawStart, TSink sink)
         where TSink : ITerminalSink
+    {
+        if (at + 2 >= chunk.Length || chunk[at + 1] != (byte)'[')
+        {
+            return 0;
+        }
+
+        var csi = new CsiSequence { Start = rawStart + at };
+        for (var k = at + 2; k < chunk.Length; k++)
+        {
+            var b = chunk[k];
+            if (AddCsiByte(ref csi, b))
+            {
+                continue;
+            }
+
+            if (b is < 0x40 or > 0x7E)
+            {
+                return 0;
+            }
+
+            csi.Final = b;
+            csi.Count = Math.Min(csi.Count, CsiSequence.MaxParameters);
+            _csi = csi;
+            _sequenceStart = rawStart + at;
+            sink.Csi(_csi, rawStart + k);
+            return k + 1 - at;
+        }
+
+        return 0;
+    }
+
+    /// <summary>A parameter digit, separator, private marker or intermediate byte of a CSI sequence, added to it; false for any other byte.</summary>
+    private static bool AddCsiByte(ref CsiSequence csi, byte b)
     {
         switch (b)
         {
             case >= (byte)'0' and <= (byte)'9':
-                if (_csi.Count == 0)
+                if (csi.Count == 0)
                 {
-                    _csi.Count = 1;
+                    csi.Count = 1;
                 }
 
-                AddDigit(b - '0');
-                break;
+                AddDigit(ref csi, b - '0');
+                return true;
             case (byte)';' or (byte)':':
-                _csi.Count = Math.Min(_csi.Count == 0 ? 2 : _csi.Count + 1, CsiSequence.MaxParameters + 1);
-                break;
+                csi.Count = Math.Min(csi.Count == 0 ? 2 : csi.Count + 1, CsiSequence.MaxParameters + 1);
+                return true;
             case >= 0x3C and <= 0x3F:
-                _csi.Private = b;
-                break;
+                csi.Private = b;
+                return true;
             case >= 0x20 and <= 0x2F:
-                _csi.Intermediate = b;
-                break;
+                csi.Intermediate = b;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void StepCsi<TSink>(byte b, long raw, TSink sink)
+        where TSink : ITerminalSink
+    {
+        if (AddCsiByte(ref _csi, b))
+        {
+            return;
+        }
+
+        switch (b)
+        {
             case Escape:
                 _state = State.Escape;
                 _sequenceStart = raw;
@@ -301,14 +361,14 @@ internal struct TerminalParser
         }
     }
 
-    private void AddDigit(int digit)
+    private static void AddDigit(ref CsiSequence csi, int digit)
     {
-        switch (_csi.Count - 1)
+        switch (csi.Count - 1)
         {
-            case 0: _csi.P0 = Grow(_csi.P0, digit); break;
-            case 1: _csi.P1 = Grow(_csi.P1, digit); break;
-            case 2: _csi.P2 = Grow(_csi.P2, digit); break;
-            case 3: _csi.P3 = Grow(_csi.P3, digit); break;
+            case 0: csi.P0 = Grow(csi.P0, digit); break;
+            case 1: csi.P1 = Grow(csi.P1, digit); break;
+            case 2: csi.P2 = Grow(csi.P2, digit); break;
+            case 3: csi.P3 = Grow(csi.P3, digit); break;
         }
 
         static int Grow(int value, int digit) => Math.Min((value * 10) + digit, 99_999);
