@@ -58,12 +58,18 @@ internal struct TerminalParser
                 case State.Ground:
                     {
                         var run = chunk[i..].IndexOfAny(s_special);
-                        var visible = run < 0 ? chunk.Length - i : run;
-                        if (visible > 0)
+                        if (run < 0)
                         {
-                            sink.Visible(chunk.Slice(i, visible), rawStart + i);
-                            i += visible;
-                            continue;
+                            sink.Visible(chunk[i..], rawStart + i);
+                            return;
+                        }
+
+                        if (run > 0)
+                        {
+                            // The byte that ends the run is taken here, not by a second search that would find it at once.
+                            sink.Visible(chunk.Slice(i, run), rawStart + i);
+                            i += run;
+                            b = chunk[i];
                         }
 
                         if (b == (byte)'\r' && !SeparateRedraws)
@@ -113,7 +119,7 @@ internal struct TerminalParser
                     i++;
                     if (_pendingLength == _pendingNeeded)
                     {
-                        if (!IsZeroWidth(_pending))
+                        if (!ZeroWidth.Is(_pending))
                         {
                             FlushPending(sink);
                         }
@@ -372,30 +378,5 @@ internal struct TerminalParser
         }
 
         static int Grow(int value, int digit) => Math.Min((value * 10) + digit, 99_999);
-    }
-
-    /// <summary>Whether the UTF-8 character (bytes packed little-endian) renders with no width.</summary>
-    private static bool IsZeroWidth(uint packed)
-    {
-        var b0 = (byte)packed;
-        var b1 = (byte)(packed >> 8);
-        var b2 = (byte)(packed >> 16);
-        var b3 = (byte)(packed >> 24);
-        return b0 switch
-        {
-            0xC2 => b1 == 0xAD,                                          // U+00AD soft hyphen
-            0xCC => true,                                                // U+0300–U+033F combining marks
-            0xCD => b1 <= 0xAF,                                          // U+0340–U+036F
-            0xD8 => b1 == 0x9C,                                          // U+061C Arabic letter mark
-            0xE1 => (b1 == 0xA0 && b2 is >= 0x8B and <= 0x8F) ||         // U+180B–U+180F
-                    (b1 == 0xAA && b2 >= 0xB0) || b1 == 0xAB ||          // U+1AB0–U+1AFF
-                    b1 == 0xB7,                                          // U+1DC0–U+1DFF
-            0xE2 => (b1 == 0x80 && (b2 is >= 0x8B and <= 0x8F || b2 is >= 0xAA and <= 0xAE)) || // U+200B–U+200F, U+202A–U+202E
-                    (b1 == 0x81 && b2 is >= 0xA0 and <= 0xAF) ||         // U+2060–U+206F
-                    (b1 == 0x83 && b2 >= 0x90),                          // U+20D0–U+20FF
-            0xEF => (b1 == 0xB8 && b2 <= 0x8F) || (b1 == 0xBB && b2 == 0xBF), // U+FE00–U+FE0F, U+FEFF
-            0xF3 => b1 == 0xA0 && (b2 is 0x80 or 0x81 || (b2 is >= 0x84 and <= 0x87 && b3 >= 0x80)), // U+E0000–U+E007F, U+E0100–U+E01EF
-            _ => false,
-        };
     }
 }
