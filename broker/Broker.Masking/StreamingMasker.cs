@@ -24,7 +24,10 @@ public sealed class StreamingMasker
     private readonly SecretRegistry _secrets;
     private readonly RawLog _raw = new();
     private readonly MaskPlan _plan = new();
+    // The combined view first, then the screen when followed: called directly (see DecideAll); the views added later (string
+    // payloads, channels) follow them and are called through the interface.
     private readonly List<IMaskView> _views = [];
+    private readonly int _fixedViews;
     private readonly LinearView _combined;
     private readonly ScreenView? _screen;
     private readonly StringPayloads _payloads;
@@ -48,6 +51,8 @@ public sealed class StreamingMasker
             _screen = new ScreenView(profile, secrets, _combined.Text, _plan, options.Columns, options.Rows, options.EagerRedrawCells);
             _views.Add(_screen);
         }
+
+        _fixedViews = _views.Count;
 
         _payloads = new StringPayloads(extra =>
         {
@@ -230,10 +235,20 @@ public sealed class StreamingMasker
             _frontiers = new long[_views.Count * 2];
         }
 
-        var frontier = _raw.End;
-        for (var i = 0; i < _views.Count; i++)
+        // Every push asks every view: the two always there are called directly, as an interface call to two classes from
+        // one call site went through the runtime's resolve stub each time.
+        var end = _raw.End;
+        _frontiers[0] = _combined.Decide(_plan, end, final);
+        var frontier = Math.Min(end, _frontiers[0]);
+        if (_screen is not null)
         {
-            _frontiers[i] = _views[i].Decide(_plan, _raw.End, final);
+            _frontiers[1] = _screen.Decide(_plan, end, final);
+            frontier = Math.Min(frontier, _frontiers[1]);
+        }
+
+        for (var i = _fixedViews; i < _views.Count; i++)
+        {
+            _frontiers[i] = _views[i].Decide(_plan, end, final);
             frontier = Math.Min(frontier, _frontiers[i]);
         }
 
@@ -254,9 +269,12 @@ public sealed class StreamingMasker
 
     private void Released()
     {
-        foreach (var view in _views)
+        var released = _emitter.Released;
+        _combined.Released(released);
+        _screen?.Released(released);
+        for (var i = _fixedViews; i < _views.Count; i++)
         {
-            view.Released(_emitter.Released);
+            _views[i].Released(released);
         }
 
         _plan.DropBefore(_emitter.Released);
@@ -269,10 +287,13 @@ public sealed class StreamingMasker
             _raw.Compact(_emitter.Released);
         }
 
-        var keep = _screen?.KeepFrom() ?? long.MaxValue;
-        foreach (var view in _views)
+        // The screen's bound can only keep more of the combined text: it is found (a search for the row's start) only when
+        // the combined text has enough to drop without it.
+        _combined.Compact(_screen?.KeepFrom(compacting: _combined.CanCompact) ?? long.MaxValue);
+        _screen?.Compact(long.MaxValue);
+        for (var i = _fixedViews; i < _views.Count; i++)
         {
-            view.Compact(ReferenceEquals(view, _combined) ? keep : long.MaxValue);
+            _views[i].Compact(long.MaxValue);
         }
     }
 

@@ -60,7 +60,8 @@ internal sealed class MaskEmitter(RawLog raw, MaskPlan plan, LinearView combined
             return;
         }
 
-        if (combined.HasText(Released, to))
+        // Plain text between two masked ranges ends the first; where none is open there is nothing to end (and no lookup).
+        if (_maskOpen && combined.HasText(Released, to))
         {
             _maskOpen = false;
         }

@@ -58,12 +58,18 @@ internal struct TerminalParser
                 case State.Ground:
                     {
                         var run = chunk[i..].IndexOfAny(s_special);
-                        var visible = run < 0 ? chunk.Length - i : run;
-                        if (visible > 0)
+                        if (run < 0)
                         {
-                            sink.Visible(chunk.Slice(i, visible), rawStart + i);
-                            i += visible;
-                            continue;
+                            sink.Visible(chunk[i..], rawStart + i);
+                            return;
+                        }
+
+                        if (run > 0)
+                        {
+                            // The byte that ends the run is taken here, not by a second search that would find it at once.
+                            sink.Visible(chunk.Slice(i, run), rawStart + i);
+                            i += run;
+                            b = chunk[i];
                         }
 
                         if (b == (byte)'\r' && !SeparateRedraws)
@@ -74,6 +80,12 @@ internal struct TerminalParser
 
                         if (b == Escape)
                         {
+                            if (WholeCsi(chunk, i, rawStart, sink) is > 0 and var length)
+                            {
+                                i += length;
+                                continue;
+                            }
+
                             _state = State.Escape;
                             _sequenceStart = rawStart + i;
                         }
@@ -107,7 +119,7 @@ internal struct TerminalParser
                     i++;
                     if (_pendingLength == _pendingNeeded)
                     {
-                        if (!IsZeroWidth(_pending))
+                        if (!ZeroWidth.Is(_pending))
                         {
                             FlushPending(sink);
                         }
@@ -262,28 +274,82 @@ internal struct TerminalParser
         }
     }
 
-    private void StepCsi<TSink>(byte b, long raw, TSink sink)
+    /// <summary>
+    /// A CSI sequence whose bytes are all in <paramref name="chunk"/> from the ESC at <paramref name="at"/> on, and none of them
+    /// a control, DEL or a byte past ASCII (nearly every colour change), is handed on in one go: the same sequence, state and
+    /// event as the steps byte by byte (<see cref="AddCsiByte"/> is theirs), without a state switch per byte. Returns its
+    /// length, or 0 when it is not such a sequence and is left to the steps.
+    /// </summary>
+    private int WholeCsi<TSink>(ReadOnlySpan<byte> chunk, int at, long rawStart, TSink sink)
         where TSink : ITerminalSink
+    {
+        if (at + 2 >= chunk.Length || chunk[at + 1] != (byte)'[')
+        {
+            return 0;
+        }
+
+        var csi = new CsiSequence { Start = rawStart + at };
+        for (var k = at + 2; k < chunk.Length; k++)
+        {
+            var b = chunk[k];
+            if (AddCsiByte(ref csi, b))
+            {
+                continue;
+            }
+
+            if (b is < 0x40 or > 0x7E)
+            {
+                return 0;
+            }
+
+            csi.Final = b;
+            csi.Count = Math.Min(csi.Count, CsiSequence.MaxParameters);
+            _csi = csi;
+            _sequenceStart = rawStart + at;
+            sink.Csi(_csi, rawStart + k);
+            return k + 1 - at;
+        }
+
+        return 0;
+    }
+
+    /// <summary>A parameter digit, separator, private marker or intermediate byte of a CSI sequence, added to it; false for any other byte.</summary>
+    private static bool AddCsiByte(ref CsiSequence csi, byte b)
     {
         switch (b)
         {
             case >= (byte)'0' and <= (byte)'9':
-                if (_csi.Count == 0)
+                if (csi.Count == 0)
                 {
-                    _csi.Count = 1;
+                    csi.Count = 1;
                 }
 
-                AddDigit(b - '0');
-                break;
+                AddDigit(ref csi, b - '0');
+                return true;
             case (byte)';' or (byte)':':
-                _csi.Count = Math.Min(_csi.Count == 0 ? 2 : _csi.Count + 1, CsiSequence.MaxParameters + 1);
-                break;
+                csi.Count = Math.Min(csi.Count == 0 ? 2 : csi.Count + 1, CsiSequence.MaxParameters + 1);
+                return true;
             case >= 0x3C and <= 0x3F:
-                _csi.Private = b;
-                break;
+                csi.Private = b;
+                return true;
             case >= 0x20 and <= 0x2F:
-                _csi.Intermediate = b;
-                break;
+                csi.Intermediate = b;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void StepCsi<TSink>(byte b, long raw, TSink sink)
+        where TSink : ITerminalSink
+    {
+        if (AddCsiByte(ref _csi, b))
+        {
+            return;
+        }
+
+        switch (b)
+        {
             case Escape:
                 _state = State.Escape;
                 _sequenceStart = raw;
@@ -301,41 +367,16 @@ internal struct TerminalParser
         }
     }
 
-    private void AddDigit(int digit)
+    private static void AddDigit(ref CsiSequence csi, int digit)
     {
-        switch (_csi.Count - 1)
+        switch (csi.Count - 1)
         {
-            case 0: _csi.P0 = Grow(_csi.P0, digit); break;
-            case 1: _csi.P1 = Grow(_csi.P1, digit); break;
-            case 2: _csi.P2 = Grow(_csi.P2, digit); break;
-            case 3: _csi.P3 = Grow(_csi.P3, digit); break;
+            case 0: csi.P0 = Grow(csi.P0, digit); break;
+            case 1: csi.P1 = Grow(csi.P1, digit); break;
+            case 2: csi.P2 = Grow(csi.P2, digit); break;
+            case 3: csi.P3 = Grow(csi.P3, digit); break;
         }
 
         static int Grow(int value, int digit) => Math.Min((value * 10) + digit, 99_999);
-    }
-
-    /// <summary>Whether the UTF-8 character (bytes packed little-endian) renders with no width.</summary>
-    private static bool IsZeroWidth(uint packed)
-    {
-        var b0 = (byte)packed;
-        var b1 = (byte)(packed >> 8);
-        var b2 = (byte)(packed >> 16);
-        var b3 = (byte)(packed >> 24);
-        return b0 switch
-        {
-            0xC2 => b1 == 0xAD,                                          // U+00AD soft hyphen
-            0xCC => true,                                                // U+0300–U+033F combining marks
-            0xCD => b1 <= 0xAF,                                          // U+0340–U+036F
-            0xD8 => b1 == 0x9C,                                          // U+061C Arabic letter mark
-            0xE1 => (b1 == 0xA0 && b2 is >= 0x8B and <= 0x8F) ||         // U+180B–U+180F
-                    (b1 == 0xAA && b2 >= 0xB0) || b1 == 0xAB ||          // U+1AB0–U+1AFF
-                    b1 == 0xB7,                                          // U+1DC0–U+1DFF
-            0xE2 => (b1 == 0x80 && (b2 is >= 0x8B and <= 0x8F || b2 is >= 0xAA and <= 0xAE)) || // U+200B–U+200F, U+202A–U+202E
-                    (b1 == 0x81 && b2 is >= 0xA0 and <= 0xAF) ||         // U+2060–U+206F
-                    (b1 == 0x83 && b2 >= 0x90),                          // U+20D0–U+20FF
-            0xEF => (b1 == 0xB8 && b2 <= 0x8F) || (b1 == 0xBB && b2 == 0xBF), // U+FE00–U+FE0F, U+FEFF
-            0xF3 => b1 == 0xA0 && (b2 is 0x80 or 0x81 || (b2 is >= 0x84 and <= 0x87 && b3 >= 0x80)), // U+E0000–U+E007F, U+E0100–U+E01EF
-            _ => false,
-        };
     }
 }

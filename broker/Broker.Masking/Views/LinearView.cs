@@ -243,16 +243,13 @@ internal sealed class LinearView : IMaskView, ITerminalSink
 
     public void Released(long rawReleased) => _released = _text.PositionOf(rawReleased);
 
-    /// <summary>Where the masker must keep the text from, for look-behind and a latch still open.</summary>
+    /// <summary>Whether <see cref="Compact"/> may drop text now: a bound it is given can only keep more.</summary>
+    public bool CanCompact => KeepFrom(long.MaxValue) - _text.Base >= CompactThreshold;
+
+    /// <summary>Drops the text not needed for look-behind and a latch still open, when there is enough of it.</summary>
     public void Compact(long keepAtLeast)
     {
-        var keep = Math.Max(_text.Base, Math.Min(_scanFrom, _released) - Context);
-        if (_latch is not null)
-        {
-            keep = Math.Max(_text.Base, Math.Min(keep, _latchFrom - Context));
-        }
-
-        keep = Math.Max(_text.Base, Math.Min(keep, keepAtLeast));
+        var keep = KeepFrom(keepAtLeast);
         if (keep - _text.Base >= CompactThreshold)
         {
             _text.Compact(keep);
@@ -271,6 +268,18 @@ internal sealed class LinearView : IMaskView, ITerminalSink
         {
             yield return (_text.Bytes[(int)(p - _text.Base)], _text.RawOf(p));
         }
+    }
+
+    /// <summary>Where the text must be kept from, for look-behind and a latch still open, and at least from <paramref name="keepAtLeast"/>.</summary>
+    private long KeepFrom(long keepAtLeast)
+    {
+        var keep = Math.Max(_text.Base, Math.Min(_scanFrom, _released) - Context);
+        if (_latch is not null)
+        {
+            keep = Math.Max(_text.Base, Math.Min(keep, _latchFrom - Context));
+        }
+
+        return Math.Max(_text.Base, Math.Min(keep, keepAtLeast));
     }
 
     private long RawEnd(long shadowEnd) => _text.RawOf(shadowEnd - 1) + 1 + MaskEndExtra;

@@ -297,11 +297,15 @@ internal sealed partial class ScreenView : IMaskView, ITerminalSink
     {
     }
 
-    /// <summary>Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about, and cells of a redraw not yet drawn are drawn from it.</summary>
-    public long KeepFrom()
+    /// <summary>
+    /// Where the combined text must be kept from: the current row is rebuilt from it when the cursor moves about, and cells of
+    /// a redraw not yet drawn are drawn from it. The rows are counted every time (<see cref="CountRows"/>); the bound itself (a
+    /// search back for the row's start) only when the combined text may be <paramref name="compacting"/> now, else none.
+    /// </summary>
+    public long KeepFrom(bool compacting = true)
     {
         CountRows();
-        return _detailed ? PendingFrom() : RowStart();
+        return !compacting ? long.MaxValue : _detailed ? PendingFrom() : RowStart();
     }
 
     /// <summary>The end of the stream: the row is decided as it stands.</summary>
