@@ -114,6 +114,29 @@ public class CandidatePassTests
         positions.Should().BeEmpty();
     }
 
+    [Fact]
+    public void The_last_positions_are_judged_once_each_at_every_length_and_start()
+    {
+        // The last step reads the text's last 66 bytes (a shorter text is copied and padded): the positions it shares with
+        // the step before are not judged twice, and none after them is skipped.
+        var pass = new CandidatePass(s_needles, s_forms);
+        for (var length = 1; length <= 200; length++)
+        {
+            for (var at = 0; at < length; at++)
+            {
+                var text = new byte[length];
+                text.AsSpan().Fill((byte)'.');
+                Encoding.Latin1.GetBytes("PwD"[..Math.Min(3, length - at)]).CopyTo(text, at);
+                foreach (var from in new[] { 0, at, Math.Max(0, at - 1), Math.Max(0, at - 64), Math.Max(0, length - 70) })
+                {
+                    var positions = new List<int>();
+                    pass.Find(text, from, positions);
+                    positions.Should().Equal(at >= from ? [at] : [], $"'PwD' at {at} of {length} bytes searched from {from}");
+                }
+            }
+        }
+    }
+
     private static void ShouldReportEveryStart(CandidatePass pass, byte[] text, int from = 0)
     {
         var positions = new List<int>();

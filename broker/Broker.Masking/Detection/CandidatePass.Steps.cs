@@ -14,9 +14,9 @@ internal sealed partial class CandidatePass
     /// splits them. Fewer instructions per 64 positions, and a byte table admits fewer wrong positions than the nibbles' union.
     /// </summary>
     /// <remarks>
-    /// The last positions (fewer than 64) whose three bytes are all in the text are judged by one more step over a
-    /// zero-padded copy of them, with the same tables: they were judged by the AVX2 step and its padded tail before,
-    /// which loaded its nibble tables twice and was a fixed cost of every push. Returns where the caller goes on (the
+    /// The last positions (fewer than 64) whose three bytes are all in the text are judged by one more step with the same
+    /// tables, over the text's last 66 bytes (or a zero-padded copy of a shorter text): they were judged by the AVX2 step
+    /// and its padded tail before, which loaded its nibble tables twice and was a fixed cost of every push. Returns where the caller goes on (the
     /// last two positions, which a literal cut by the end may start at, are judged one at a time there).
     /// </remarks>
     [SkipLocalsInit]
@@ -36,7 +36,21 @@ internal sealed partial class CandidatePass
         }
 
         var whole = bytes.Length - p - (VectorWidth - 1);
-        if (whole > 0)
+        if (whole <= 0)
+        {
+            return p;
+        }
+
+        ulong hits;
+        if (bytes.Length >= 64 + VectorWidth - 1)
+        {
+            // The text's last whole step, over the positions [length − 66, length − 2): those before p were judged above
+            // and are shifted out. No copy of the tail (a fixed cost of every push, with the clearing of its padding).
+            var last = bytes.Length - (64 + VectorWidth - 1);
+            var m = ByteLookups(ref origin, last, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
+            hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() >> (p - last);
+        }
+        else
         {
             Span<byte> padded = stackalloc byte[2 * 64];
             var rest = bytes[p..];
@@ -44,12 +58,11 @@ internal sealed partial class CandidatePass
             padded[rest.Length..].Clear();
             var m = ByteLookups(ref MemoryMarshal.GetReference(padded), 0, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
             // The padding is read only by the last two positions' lookups, which are masked off here.
-            var hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << whole) - 1);
-            Confirm(bytes, p, hits, positions);
-            p += whole;
+            hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << whole) - 1);
         }
 
-        return p;
+        Confirm(bytes, p, hits, positions);
+        return p + whole;
     }
 
     /// <summary>One step of <see cref="Find512Bytes"/>: a non-zero byte k where position <paramref name="p"/> + k may start a literal (reads 66 bytes).</summary>
