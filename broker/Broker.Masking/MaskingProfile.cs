@@ -223,10 +223,18 @@ public sealed class MaskingProfile
             pass.Find(text.Bytes, secrets.IsEmpty ? needleStart : Math.Min(needleStart, text.From), heads);
         }
 
-        if (_needles.Length > 0)
+        // The heads are in order: those before the needles' start (found for the registered secrets) are skipped at once,
+        // and most pushes of ordinary output have none after it either.
+        var needleHeads = CollectionsMarshal.AsSpan(heads);
+        if (_needles.Length > 0 && needleHeads.Length > 0)
         {
-            VerifyNeedles(text, needleStart, ignoreCase: false, findings);
-            VerifyNeedles(text, needleStart, ignoreCase: true, findings);
+            var first = needleHeads.BinarySearch(needleStart);
+            needleHeads = needleHeads[(first < 0 ? ~first : first)..];
+            if (needleHeads.Length > 0)
+            {
+                VerifyNeedles(text, needleHeads, ignoreCase: false, findings);
+                VerifyNeedles(text, needleHeads, ignoreCase: true, findings);
+            }
         }
 
         if (!text.Final && _longestNeedle > 0)
@@ -244,13 +252,10 @@ public sealed class MaskingProfile
     }
 
     /// <summary>The needles of one letter-case kind at the pass's positions, in order (as one multi-string search of that kind finds them).</summary>
-    private void VerifyNeedles(in ScanText text, int start, bool ignoreCase, Findings findings)
+    private void VerifyNeedles(in ScanText text, ReadOnlySpan<int> heads, bool ignoreCase, Findings findings)
     {
         var bytes = text.Bytes;
-        var heads = CollectionsMarshal.AsSpan(findings.Heads);
-        // The heads are in order: those before the start are skipped at once.
-        var first = heads.BinarySearch(start);
-        foreach (var at in heads[(first < 0 ? ~first : first)..])
+        foreach (var at in heads)
         {
             var hit = false;
             var folded = NeedleEntry.Fold(bytes, at);

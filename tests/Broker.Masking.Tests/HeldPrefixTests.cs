@@ -48,6 +48,15 @@ public class HeldPrefixTests
     }
 
     [Fact]
+    public void Token_heads_are_offered_in_the_rules_order()
+    {
+        // Heads cut by the end at one position hold in this order, and the first names what the hold delay masks.
+        var detector = Detectors.TokenPrefixDetector.Create(_ => true)!;
+
+        detector.AnchoredNeedles.Should().Equal(Detectors.TokenRules.For(_ => true).Select(r => r.Prefix));
+    }
+
+    [Fact]
     public void A_literal_in_another_letter_case_or_changed_before_the_end_is_not_held()
     {
         var secrets = new SecretRegistry();

@@ -23,10 +23,9 @@ internal sealed partial class CandidatePass
     private int Find512Bytes(ReadOnlySpan<byte> bytes, int p, List<int> positions)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
-        var (n0, n1, n2) = (_bytesLow[0, 0], _bytesLow[0, 1], _bytesLow[0, 2]);
-        var (nh0, nh1, nh2) = (_bytesHigh[0, 0], _bytesHigh[0, 1], _bytesHigh[0, 2]);
-        var (s0, s1, s2) = (_bytesLow[1, 0], _bytesLow[1, 1], _bytesLow[1, 2]);
-        var (sh0, sh1, sh2) = (_bytesHigh[1, 0], _bytesHigh[1, 1], _bytesHigh[1, 2]);
+        ref readonly var t = ref _bytes;
+        var (n0, n1, n2, nh0, nh1, nh2) = (t.N0, t.N1, t.N2, t.NH0, t.NH1, t.NH2);
+        var (s0, s1, s2, sh0, sh1, sh2) = (t.S0, t.S1, t.S2, t.SH0, t.SH1, t.SH2);
         var (needles, secrets) = (_hasNeedles, _hasSecrets);
         while (p + 64 + VectorWidth - 1 <= bytes.Length)
         {
@@ -179,6 +178,26 @@ internal sealed partial class CandidatePass
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> Lookup(Vector256<byte> low, Vector256<byte> high, Vector256<byte> lowTable, Vector256<byte> highTable) =>
         Avx2.Shuffle(lowTable, low) & Avx2.Shuffle(highTable, high);
+
+    /// <summary>
+    /// The byte tables of the VBMI step (per group and offset, 128 entries: 0-63, then 64-127), a field each: a search
+    /// loads them at fixed offsets, with none of a two-dimensional array's index checks (a fixed cost of every push).
+    /// </summary>
+    private readonly struct ByteTables
+    {
+        public readonly Vector512<byte> N0, N1, N2, NH0, NH1, NH2, S0, S1, S2, SH0, SH1, SH2;
+
+        /// <param name="tables">Per group (needles, secrets) and offset, the 128 entries in order.</param>
+        public ByteTables(ReadOnlySpan<byte> tables)
+        {
+            (N0, NH0) = (Vector512.Create(tables[..64]), Vector512.Create(tables[64..128]));
+            (N1, NH1) = (Vector512.Create(tables[128..192]), Vector512.Create(tables[192..256]));
+            (N2, NH2) = (Vector512.Create(tables[256..320]), Vector512.Create(tables[320..384]));
+            (S0, SH0) = (Vector512.Create(tables[384..448]), Vector512.Create(tables[448..512]));
+            (S1, SH1) = (Vector512.Create(tables[512..576]), Vector512.Create(tables[576..640]));
+            (S2, SH2) = (Vector512.Create(tables[640..704]), Vector512.Create(tables[704..768]));
+        }
+    }
 
     /// <summary>The nibble tables as 256-bit vectors, loaded once per search, and one 32-position step over them.</summary>
     private readonly struct Tables256

@@ -38,9 +38,8 @@ internal sealed partial class CandidatePass
     // Per group (needles, secrets) and offset, eight buckets by nibble (16 entries, repeated per 128-bit lane).
     private readonly Vector512<byte>[,] _low = new Vector512<byte>[2, VectorWidth];
     private readonly Vector512<byte>[,] _high = new Vector512<byte>[2, VectorWidth];
-    // The same buckets by a byte's low seven bits (128 entries: 0-63, then 64-127), for the AVX-512 VBMI step.
-    private readonly Vector512<byte>[,] _bytesLow = new Vector512<byte>[2, VectorWidth];
-    private readonly Vector512<byte>[,] _bytesHigh = new Vector512<byte>[2, VectorWidth];
+    // The same buckets by a byte's low seven bits, for the AVX-512 VBMI step.
+    private readonly ByteTables _bytes;
     private readonly bool _hasNeedles;
     private readonly bool _hasSecrets;
 
@@ -78,6 +77,7 @@ internal sealed partial class CandidatePass
             _hasSecrets = true;
         }
 
+        _bytes = new ByteTables(byteTables);
         Span<byte> repeated = stackalloc byte[64];
         for (var group = 0; group < 2; group++)
         {
@@ -96,9 +96,6 @@ internal sealed partial class CandidatePass
                 }
 
                 _high[group, k] = Vector512.Create<byte>(repeated);
-                var bytes = byteTables.Slice(((group * VectorWidth) + k) * 128, 128);
-                _bytesLow[group, k] = Vector512.Create<byte>(bytes[..64]);
-                _bytesHigh[group, k] = Vector512.Create<byte>(bytes[64..]);
             }
         }
     }
