@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -34,7 +35,8 @@ internal sealed partial class CandidatePass
     private const uint SecretBits = 0xFF00_0000;
 
     // Per byte value, the buckets (bits 0-23: needles, 24-31: secret forms) whose literals have it at offset k.
-    private readonly uint[][] _exact = [.. Enumerable.Range(0, ScalarWidth).Select(_ => new uint[256])];
+    // One array, offset k's 256 entries at k × 256: a survivor of the vector step is checked without an array per byte.
+    private readonly uint[] _exact = new uint[ScalarWidth * 256];
     // Per group (needles, secrets) and offset, eight buckets by nibble (16 entries, repeated per 128-bit lane).
     private readonly Vector512<byte>[,] _low = new Vector512<byte>[2, VectorWidth];
     private readonly Vector512<byte>[,] _high = new Vector512<byte>[2, VectorWidth];
@@ -140,11 +142,29 @@ internal sealed partial class CandidatePass
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GroupsAt(ReadOnlySpan<byte> bytes, int position)
     {
-        // Bytes past the end may still come: they match anything, so a literal cut by the end is not lost.
-        var buckets = _exact[0][bytes[position]];
-        for (var k = 1; k < ScalarWidth && buckets != 0 && position + k < bytes.Length; k++)
+        var rest = bytes[position..];
+        uint buckets;
+        if (rest.Length >= ScalarWidth)
         {
-            buckets &= _exact[k][bytes[position + k]];
+            // All eight bytes at once, with no branch per byte: the vector step's survivors fail at varying bytes (git log's
+            // "Author:" at the seventh), and a loop that stops at the first was mispredicted at most of them.
+            var word = BinaryPrimitives.ReadUInt64LittleEndian(rest);
+            ref var table = ref MemoryMarshal.GetArrayDataReference(_exact);
+            buckets = Unsafe.Add(ref table, (int)(word & 0xFF));
+            for (var k = 1; k < ScalarWidth; k++)
+            {
+                // In range: a byte is below 256 and k below ScalarWidth.
+                buckets &= Unsafe.Add(ref table, (k * 256) + (int)((word >> (8 * k)) & 0xFF));
+            }
+        }
+        else
+        {
+            // Bytes past the end may still come: they match anything, so a literal cut by the end is not lost.
+            buckets = _exact[rest[0]];
+            for (var k = 1; k < rest.Length; k++)
+            {
+                buckets &= _exact[(k * 256) + rest[k]];
+            }
         }
 
         return ((buckets & ~SecretBits) != 0 ? NeedleGroup : 0) | ((buckets & SecretBits) != 0 ? SecretGroup : 0);
@@ -159,7 +179,7 @@ internal sealed partial class CandidatePass
                 // A literal shorter than the fingerprint: any byte may follow it.
                 for (var b = 0; b < 256; b++)
                 {
-                    _exact[k][b] |= bucket;
+                    _exact[(k * 256) + b] |= bucket;
                 }
 
                 continue;
@@ -171,10 +191,10 @@ internal sealed partial class CandidatePass
                 continue;
             }
 
-            _exact[k][c] |= bucket;
+            _exact[(k * 256) + c] |= bucket;
             if (ignoreCase && char.IsAsciiLetter(c))
             {
-                _exact[k][c ^ 0x20] |= bucket;
+                _exact[(k * 256) + (c ^ 0x20)] |= bucket;
             }
         }
     }
