@@ -47,6 +47,27 @@ public class CandidatePassTests
     }
 
     [Fact]
+    public void Every_literal_start_in_a_text_of_many_vector_blocks_is_reported()
+    {
+        // The lookups run 32 steps (2 KiB) at a time before their survivors are confirmed: no step is lost or repeated
+        // between them, whatever the text's length and start.
+        var pass = new CandidatePass(s_needles, s_forms);
+        var random = new Random(27);
+        const string alphabet = "pPaAsSwWdDeEcCrRtTkKoOnN_-:/?@=IG3HqU8bx%! \n";
+        for (var round = 0; round < 12; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(2000, 9000);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(6) == 0 ? s_needles[random.Next(s_needles.Length)].Text : alphabet[random.Next(alphabet.Length)].ToString());
+            }
+
+            ShouldReportEveryStart(pass, Encoding.Latin1.GetBytes(text.ToString()), random.Next(0, 200));
+        }
+    }
+
+    [Fact]
     public void Every_literal_start_in_the_corpora_is_reported_at_every_offset()
     {
         var pass = new CandidatePass(s_needles, s_forms);

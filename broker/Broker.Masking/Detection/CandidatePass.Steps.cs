@@ -14,54 +14,74 @@ internal sealed partial class CandidatePass
     /// splits them. Fewer instructions per 64 positions, and a byte table admits fewer wrong positions than the nibbles' union.
     /// </summary>
     /// <remarks>
-    /// The last positions (fewer than 64) whose three bytes are all in the text are judged by one more step with the same
-    /// tables, over the text's last 66 bytes (or a zero-padded copy of a shorter text): they were judged by the AVX2 step
-    /// and its padded tail before, which loaded its nibble tables twice and was a fixed cost of every push. Returns where the caller goes on (the
-    /// last two positions, which a literal cut by the end may start at, are judged one at a time there).
+    /// The lookups of up to <see cref="Block"/> steps run first and their survivors are confirmed after them: with no call
+    /// among the lookups (a list that grows calls out), the twelve tables stay in registers, where before they were written
+    /// to the stack and read back at every step. Returns where the caller goes on (the last two positions, which a literal
+    /// cut by the end may start at, are judged one at a time there).
     /// </remarks>
     [SkipLocalsInit]
     private int Find512Bytes(ReadOnlySpan<byte> bytes, int p, List<int> positions)
+    {
+        Span<ulong> hits = stackalloc ulong[Block];
+        var end = bytes.Length - (VectorWidth - 1);
+        while (p < end)
+        {
+            var steps = bytes.Length >= 64 + VectorWidth - 1 ? Lookups512(bytes, p, hits) : LookupsPadded512(bytes, p, hits);
+            for (var step = 0; step < steps; step++)
+            {
+                Confirm(bytes, p + (64 * step), hits[step], positions);
+            }
+
+            p = Math.Min(end, p + (64 * steps));
+        }
+
+        return p;
+    }
+
+    /// <summary>
+    /// The survivors of the steps from <paramref name="p"/> (bit k of <paramref name="hits"/>[s]: position p + 64 s + k), up
+    /// to <paramref name="hits"/>' length of steps; the number of steps. The last positions (fewer than 64) whose three bytes
+    /// are all in the text are judged by a step over the text's last 66 bytes, the positions before them shifted out: they
+    /// were judged by the AVX2 step and its padded tail before, and then by a step over a padded copy, each a fixed cost
+    /// of every push. The text is at least 66 bytes long.
+    /// </summary>
+    private int Lookups512(ReadOnlySpan<byte> bytes, int p, Span<ulong> hits)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
         ref readonly var t = ref _bytes;
         var (n0, n1, n2, nh0, nh1, nh2) = (t.N0, t.N1, t.N2, t.NH0, t.NH1, t.NH2);
         var (s0, s1, s2, sh0, sh1, sh2) = (t.S0, t.S1, t.S2, t.SH0, t.SH1, t.SH2);
         var (needles, secrets) = (_hasNeedles, _hasSecrets);
-        while (p + 64 + VectorWidth - 1 <= bytes.Length)
+        var step = 0;
+        for (; step < hits.Length && p + 64 + VectorWidth - 1 <= bytes.Length; step++, p += 64)
         {
             var m = ByteLookups(ref origin, p, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
-            Confirm(bytes, p, ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits(), positions);
-            p += 64;
+            hits[step] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits();
         }
 
-        var whole = bytes.Length - p - (VectorWidth - 1);
-        if (whole <= 0)
+        if (step < hits.Length && p < bytes.Length - (VectorWidth - 1))
         {
-            return p;
-        }
-
-        ulong hits;
-        if (bytes.Length >= 64 + VectorWidth - 1)
-        {
-            // The text's last whole step, over the positions [length − 66, length − 2): those before p were judged above
-            // and are shifted out. No copy of the tail (a fixed cost of every push, with the clearing of its padding).
             var last = bytes.Length - (64 + VectorWidth - 1);
             var m = ByteLookups(ref origin, last, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
-            hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() >> (p - last);
-        }
-        else
-        {
-            Span<byte> padded = stackalloc byte[2 * 64];
-            var rest = bytes[p..];
-            rest.CopyTo(padded);
-            padded[rest.Length..].Clear();
-            var m = ByteLookups(ref MemoryMarshal.GetReference(padded), 0, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
-            // The padding is read only by the last two positions' lookups, which are masked off here.
-            hits = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << whole) - 1);
+            hits[step++] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() >> (p - last);
         }
 
-        Confirm(bytes, p, hits, positions);
-        return p + whole;
+        return step;
+    }
+
+    /// <summary><see cref="Lookups512"/> for a text shorter than 66 bytes: one step over a zero-padded copy of it.</summary>
+    [SkipLocalsInit]
+    private int LookupsPadded512(ReadOnlySpan<byte> bytes, int p, Span<ulong> hits)
+    {
+        Span<byte> padded = stackalloc byte[2 * 64];
+        var rest = bytes[p..];
+        rest.CopyTo(padded);
+        padded[rest.Length..].Clear();
+        ref readonly var t = ref _bytes;
+        var m = ByteLookups(ref MemoryMarshal.GetReference(padded), 0, _hasNeedles, _hasSecrets, t.N0, t.N1, t.N2, t.NH0, t.NH1, t.NH2, t.S0, t.S1, t.S2, t.SH0, t.SH1, t.SH2);
+        // The padding is read only by the last two positions' lookups, which are masked off here.
+        hits[0] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << (rest.Length - (VectorWidth - 1))) - 1);
+        return 1;
     }
 
     /// <summary>One step of <see cref="Find512Bytes"/>: a non-zero byte k where position <paramref name="p"/> + k may start a literal (reads 66 bytes).</summary>

@@ -32,6 +32,8 @@ internal sealed partial class CandidatePass
     // reported costs the needle checks two passes over the literals of its first byte.
     private const int ScalarWidth = 8;
     private const int NeedleBuckets = 24;
+    // Vector steps looked up before their survivors are confirmed: a 1 KiB push with its look-behind in one go.
+    private const int Block = 32;
     private const uint SecretBits = 0xFF00_0000;
 
     // Per byte value, the buckets (bits 0-23: needles, 24-31: secret forms) whose literals have it at offset k.
@@ -148,14 +150,13 @@ internal sealed partial class CandidatePass
         {
             // All eight bytes at once, with no branch per byte: the vector step's survivors fail at varying bytes (git log's
             // "Author:" at the seventh), and a loop that stops at the first was mispredicted at most of them.
+            // In range: each index is a byte plus 256 times an offset below ScalarWidth.
             var word = BinaryPrimitives.ReadUInt64LittleEndian(rest);
             ref var table = ref MemoryMarshal.GetArrayDataReference(_exact);
-            buckets = Unsafe.Add(ref table, (int)(word & 0xFF));
-            for (var k = 1; k < ScalarWidth; k++)
-            {
-                // In range: a byte is below 256 and k below ScalarWidth.
-                buckets &= Unsafe.Add(ref table, (k * 256) + (int)((word >> (8 * k)) & 0xFF));
-            }
+            buckets = Unsafe.Add(ref table, (int)(byte)word) & Unsafe.Add(ref table, 256 + (int)(byte)(word >> 8)) &
+                Unsafe.Add(ref table, 512 + (int)(byte)(word >> 16)) & Unsafe.Add(ref table, 768 + (int)(byte)(word >> 24)) &
+                Unsafe.Add(ref table, 1024 + (int)(byte)(word >> 32)) & Unsafe.Add(ref table, 1280 + (int)(byte)(word >> 40)) &
+                Unsafe.Add(ref table, 1536 + (int)(byte)(word >> 48)) & Unsafe.Add(ref table, 1792 + (int)(byte)(word >> 56));
         }
         else
         {
