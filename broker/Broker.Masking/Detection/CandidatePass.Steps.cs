@@ -121,7 +121,27 @@ internal sealed partial class CandidatePass
         return m;
     }
 
+    /// <summary>The vector step with AVX-512 and no VBMI, by nibbles; its lookups, too, run a block at a time before their survivors are confirmed.</summary>
+    [SkipLocalsInit]
     private int Find512(ReadOnlySpan<byte> bytes, int p, List<int> positions)
+    {
+        Span<ulong> hits = stackalloc ulong[Block];
+        while (p + 64 + VectorWidth - 1 <= bytes.Length)
+        {
+            var steps = Nibbles512(bytes, p, hits);
+            for (var step = 0; step < steps; step++)
+            {
+                Confirm(bytes, p + (64 * step), hits[step], positions);
+            }
+
+            p += 64 * steps;
+        }
+
+        return p;
+    }
+
+    /// <summary>The survivors of the whole steps from <paramref name="p"/>, up to <paramref name="hits"/>' length of them; the number of steps.</summary>
+    private int Nibbles512(ReadOnlySpan<byte> bytes, int p, Span<ulong> hits)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
         var nibble = Vector512.Create((byte)0x0F);
@@ -130,8 +150,9 @@ internal sealed partial class CandidatePass
         var (s0, s1, s2) = (_low[1, 0], _low[1, 1], _low[1, 2]);
         var (sh0, sh1, sh2) = (_high[1, 0], _high[1, 1], _high[1, 2]);
         var (needles, secrets) = (_hasNeedles, _hasSecrets);
+        var step = 0;
         // Three overlapping loads per step: the last one reads 64 bytes from p + 2.
-        while (p + 64 + VectorWidth - 1 <= bytes.Length)
+        for (; step < hits.Length && p + 64 + VectorWidth - 1 <= bytes.Length; step++, p += 64)
         {
             var v0 = Vector512.LoadUnsafe(ref origin, (nuint)p);
             var v1 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 1));
@@ -150,12 +171,10 @@ internal sealed partial class CandidatePass
                 m |= Lookup(lo0, hi0, s0, sh0) & Lookup(lo1, hi1, s1, sh1) & Lookup(lo2, hi2, s2, sh2);
             }
 
-            Confirm(bytes, p, ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits(), positions);
-
-            p += 64;
+            hits[step] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits();
         }
 
-        return p;
+        return step;
     }
 
     private int Find256(ReadOnlySpan<byte> bytes, int p, List<int> positions)
