@@ -177,17 +177,37 @@ internal sealed partial class CandidatePass
         return step;
     }
 
+    /// <summary>The AVX2 step; its lookups, too, run a block at a time before their survivors are confirmed.</summary>
+    [SkipLocalsInit]
     private int Find256(ReadOnlySpan<byte> bytes, int p, List<int> positions)
     {
-        ref var origin = ref MemoryMarshal.GetReference(bytes);
-        var tables = new Tables256(this);
+        Span<uint> hits = stackalloc uint[Block];
         while (p + 32 + VectorWidth - 1 <= bytes.Length)
         {
-            Confirm(bytes, p, tables.Hits(ref origin, p), positions);
-            p += 32;
+            var steps = Nibbles256(bytes, p, hits);
+            for (var step = 0; step < steps; step++)
+            {
+                Confirm(bytes, p + (32 * step), hits[step], positions);
+            }
+
+            p += 32 * steps;
         }
 
         return p;
+    }
+
+    /// <summary>The survivors of the whole 32-position steps from <paramref name="p"/>, up to <paramref name="hits"/>' length of them; the number of steps.</summary>
+    private int Nibbles256(ReadOnlySpan<byte> bytes, int p, Span<uint> hits)
+    {
+        ref var origin = ref MemoryMarshal.GetReference(bytes);
+        var tables = new Tables256(this);
+        var step = 0;
+        for (; step < hits.Length && p + 32 + VectorWidth - 1 <= bytes.Length; step++, p += 32)
+        {
+            hits[step] = tables.Hits(ref origin, p);
+        }
+
+        return step;
     }
 
     /// <summary>
