@@ -48,13 +48,16 @@ internal sealed class RegisteredSecrets
         }
 
         var bytes = text.Bytes;
-        foreach (var start in heads)
+        // The heads are in order, and those before the scan's start (found for the needles' look-behind) are few.
+        var all = CollectionsMarshal.AsSpan(heads);
+        var first = 0;
+        while (first < all.Length && all[first] < text.From)
         {
-            if (start < text.From)
-            {
-                continue;
-            }
+            first++;
+        }
 
+        foreach (var start in all[first..])
+        {
             foreach (var form in _byFirstChar[bytes[start]])
             {
                 if (ByteClass.MatchesWhole(bytes, start, form.Text))
@@ -69,7 +72,7 @@ internal sealed class RegisteredSecrets
             return;
         }
 
-        HoldPrefixes(bytes, CollectionsMarshal.AsSpan(heads), Math.Max(text.From, bytes.Length - _longest + 1), findings);
+        HoldPrefixes(bytes, all[first..], Math.Max(text.From, bytes.Length - _longest + 1), findings);
     }
 
     /// <summary>
