@@ -138,7 +138,7 @@ public class CandidatePassTests
     [Fact]
     public void The_last_positions_are_judged_once_each_at_every_length_and_start()
     {
-        // The last step reads the text's last 66 bytes (a shorter text is copied and padded): the positions it shares with
+        // The last step reads the text's last 66 bytes (67 with VBMI) (a shorter text is copied and padded): the positions it shares with
         // the step before are not judged twice, and none after them is skipped.
         var pass = new CandidatePass(s_needles, s_forms);
         for (var length = 1; length <= 200; length++)

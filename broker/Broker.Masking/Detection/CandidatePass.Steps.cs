@@ -9,24 +9,24 @@ namespace Broker.Masking.Detection;
 internal sealed partial class CandidatePass
 {
     /// <summary>
-    /// The vector step with AVX-512 VBMI: each of a position's three bytes is looked up whole (by its low seven bits) with
+    /// The vector step with AVX-512 VBMI: each of a position's four bytes is looked up whole (by its low seven bits) with
     /// one byte permute over two table vectors, instead of by its two nibbles with two shuffles and the arithmetic that
     /// splits them. Fewer instructions per 64 positions, and a byte table admits fewer wrong positions than the nibbles' union.
     /// </summary>
     /// <remarks>
     /// The lookups of up to <see cref="Block"/> steps run first and their survivors are confirmed after them: with no call
     /// among the lookups (a list that grows calls out), the twelve tables stay in registers, where before they were written
-    /// to the stack and read back at every step. Returns where the caller goes on (the last two positions, which a literal
+    /// to the stack and read back at every step. Returns where the caller goes on (the last three positions, which a literal
     /// cut by the end may start at, are judged one at a time there).
     /// </remarks>
     [SkipLocalsInit]
     private int Find512Bytes(ReadOnlySpan<byte> bytes, int p, List<int> positions)
     {
         Span<ulong> hits = stackalloc ulong[Block];
-        var end = bytes.Length - (VectorWidth - 1);
+        var end = bytes.Length - (ByteWidth - 1);
         while (p < end)
         {
-            var steps = bytes.Length >= 64 + VectorWidth - 1 ? Lookups512(bytes, p, hits) : LookupsPadded512(bytes, p, hits);
+            var steps = bytes.Length >= 64 + ByteWidth - 1 ? Lookups512(bytes, p, hits) : LookupsPadded512(bytes, p, hits);
             for (var step = 0; step < steps; step++)
             {
                 Confirm(bytes, p + (64 * step), hits[step], positions);
@@ -40,36 +40,33 @@ internal sealed partial class CandidatePass
 
     /// <summary>
     /// The survivors of the steps from <paramref name="p"/> (bit k of <paramref name="hits"/>[s]: position p + 64 s + k), up
-    /// to <paramref name="hits"/>' length of steps; the number of steps. The last positions (fewer than 64) whose three bytes
-    /// are all in the text are judged by a step over the text's last 66 bytes, the positions before them shifted out: they
+    /// to <paramref name="hits"/>' length of steps; the number of steps. The last positions (fewer than 64) whose four bytes
+    /// are all in the text are judged by a step over the text's last 67 bytes, the positions before them shifted out: they
     /// were judged by the AVX2 step and its padded tail before, and then by a step over a padded copy, each a fixed cost
-    /// of every push. The text is at least 66 bytes long.
+    /// of every push. The text is at least 67 bytes long.
     /// </summary>
     private int Lookups512(ReadOnlySpan<byte> bytes, int p, Span<ulong> hits)
     {
         ref var origin = ref MemoryMarshal.GetReference(bytes);
-        ref readonly var t = ref _bytes;
-        var (n0, n1, n2, nh0, nh1, nh2) = (t.N0, t.N1, t.N2, t.NH0, t.NH1, t.NH2);
-        var (s0, s1, s2, sh0, sh1, sh2) = (t.S0, t.S1, t.S2, t.SH0, t.SH1, t.SH2);
-        var (needles, secrets) = (_hasNeedles, _hasSecrets);
+        var t = new ByteTables(in _bytes);
         var step = 0;
-        for (; step < hits.Length && p + 64 + VectorWidth - 1 <= bytes.Length; step++, p += 64)
+        for (; step < hits.Length && p + 64 + ByteWidth - 1 <= bytes.Length; step++, p += 64)
         {
-            var m = ByteLookups(ref origin, p, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
+            var m = t.Lookups(ref origin, p);
             hits[step] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits();
         }
 
-        if (step < hits.Length && p < bytes.Length - (VectorWidth - 1))
+        if (step < hits.Length && p < bytes.Length - (ByteWidth - 1))
         {
-            var last = bytes.Length - (64 + VectorWidth - 1);
-            var m = ByteLookups(ref origin, last, needles, secrets, n0, n1, n2, nh0, nh1, nh2, s0, s1, s2, sh0, sh1, sh2);
+            var last = bytes.Length - (64 + ByteWidth - 1);
+            var m = t.Lookups(ref origin, last);
             hits[step++] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() >> (p - last);
         }
 
         return step;
     }
 
-    /// <summary><see cref="Lookups512"/> for a text shorter than 66 bytes: one step over a zero-padded copy of it.</summary>
+    /// <summary><see cref="Lookups512"/> for a text shorter than 67 bytes: one step over a zero-padded copy of it.</summary>
     [SkipLocalsInit]
     private int LookupsPadded512(ReadOnlySpan<byte> bytes, int p, Span<ulong> hits)
     {
@@ -77,48 +74,10 @@ internal sealed partial class CandidatePass
         var rest = bytes[p..];
         rest.CopyTo(padded);
         padded[rest.Length..].Clear();
-        ref readonly var t = ref _bytes;
-        var m = ByteLookups(ref MemoryMarshal.GetReference(padded), 0, _hasNeedles, _hasSecrets, t.N0, t.N1, t.N2, t.NH0, t.NH1, t.NH2, t.S0, t.S1, t.S2, t.SH0, t.SH1, t.SH2);
-        // The padding is read only by the last two positions' lookups, which are masked off here.
-        hits[0] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << (rest.Length - (VectorWidth - 1))) - 1);
+        var m = _bytes.Lookups(ref MemoryMarshal.GetReference(padded), 0);
+        // The padding is read only by the last three positions' lookups, which are masked off here.
+        hits[0] = ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits() & ((1UL << (rest.Length - (ByteWidth - 1))) - 1);
         return 1;
-    }
-
-    /// <summary>One step of <see cref="Find512Bytes"/>: a non-zero byte k where position <paramref name="p"/> + k may start a literal (reads 66 bytes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> ByteLookups(
-        ref byte origin,
-        int p,
-        bool needles,
-        bool secrets,
-        Vector512<byte> n0,
-        Vector512<byte> n1,
-        Vector512<byte> n2,
-        Vector512<byte> nh0,
-        Vector512<byte> nh1,
-        Vector512<byte> nh2,
-        Vector512<byte> s0,
-        Vector512<byte> s1,
-        Vector512<byte> s2,
-        Vector512<byte> sh0,
-        Vector512<byte> sh1,
-        Vector512<byte> sh2)
-    {
-        var v0 = Vector512.LoadUnsafe(ref origin, (nuint)p);
-        var v1 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 1));
-        var v2 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 2));
-        var m = Vector512<byte>.Zero;
-        if (needles)
-        {
-            m = Avx512Vbmi.PermuteVar64x8x2(n0, v0, nh0) & Avx512Vbmi.PermuteVar64x8x2(n1, v1, nh1) & Avx512Vbmi.PermuteVar64x8x2(n2, v2, nh2);
-        }
-
-        if (secrets)
-        {
-            m |= Avx512Vbmi.PermuteVar64x8x2(s0, v0, sh0) & Avx512Vbmi.PermuteVar64x8x2(s1, v1, sh1) & Avx512Vbmi.PermuteVar64x8x2(s2, v2, sh2);
-        }
-
-        return m;
     }
 
     /// <summary>The vector step with AVX-512 and no VBMI, by nibbles; its lookups, too, run a block at a time before their survivors are confirmed.</summary>
@@ -244,18 +203,49 @@ internal sealed partial class CandidatePass
     /// </summary>
     private readonly struct ByteTables
     {
-        public readonly Vector512<byte> N0, N1, N2, NH0, NH1, NH2, S0, S1, S2, SH0, SH1, SH2;
+        private readonly Vector512<byte> _n0, _n1, _n2, _n3, _nh0, _nh1, _nh2, _nh3, _s0, _s1, _s2, _s3, _sh0, _sh1, _sh2, _sh3;
+        private readonly bool _needles, _secrets;
 
         /// <param name="tables">Per group (needles, secrets) and offset, the 128 entries in order.</param>
-        public ByteTables(ReadOnlySpan<byte> tables)
+        /// <param name="needles">Whether the needles' group has literals (its lookups are skipped otherwise).</param>
+        /// <param name="secrets">Whether the secrets' group has literals.</param>
+        public ByteTables(ReadOnlySpan<byte> tables, bool needles, bool secrets)
         {
-            (N0, NH0) = (Vector512.Create(tables[..64]), Vector512.Create(tables[64..128]));
-            (N1, NH1) = (Vector512.Create(tables[128..192]), Vector512.Create(tables[192..256]));
-            (N2, NH2) = (Vector512.Create(tables[256..320]), Vector512.Create(tables[320..384]));
-            (S0, SH0) = (Vector512.Create(tables[384..448]), Vector512.Create(tables[448..512]));
-            (S1, SH1) = (Vector512.Create(tables[512..576]), Vector512.Create(tables[576..640]));
-            (S2, SH2) = (Vector512.Create(tables[640..704]), Vector512.Create(tables[704..768]));
+            (_n0, _nh0, _n1, _nh1) = (Table(tables, 0), Table(tables, 1), Table(tables, 2), Table(tables, 3));
+            (_n2, _nh2, _n3, _nh3) = (Table(tables, 4), Table(tables, 5), Table(tables, 6), Table(tables, 7));
+            (_s0, _sh0, _s1, _sh1) = (Table(tables, 8), Table(tables, 9), Table(tables, 10), Table(tables, 11));
+            (_s2, _sh2, _s3, _sh3) = (Table(tables, 12), Table(tables, 13), Table(tables, 14), Table(tables, 15));
+            (_needles, _secrets) = (needles, secrets);
         }
+
+        /// <summary>A copy, for a search to hold in registers.</summary>
+        public ByteTables(in ByteTables tables) => this = tables;
+
+        /// <summary>One step: a non-zero byte k where position <paramref name="p"/> + k may start a literal (reads 67 bytes).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<byte> Lookups(ref byte origin, int p)
+        {
+            var v0 = Vector512.LoadUnsafe(ref origin, (nuint)p);
+            var v1 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 1));
+            var v2 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 2));
+            var v3 = Vector512.LoadUnsafe(ref origin, (nuint)(p + 3));
+            var m = Vector512<byte>.Zero;
+            if (_needles)
+            {
+                m = Avx512Vbmi.PermuteVar64x8x2(_n0, v0, _nh0) & Avx512Vbmi.PermuteVar64x8x2(_n1, v1, _nh1) &
+                    Avx512Vbmi.PermuteVar64x8x2(_n2, v2, _nh2) & Avx512Vbmi.PermuteVar64x8x2(_n3, v3, _nh3);
+            }
+
+            if (_secrets)
+            {
+                m |= Avx512Vbmi.PermuteVar64x8x2(_s0, v0, _sh0) & Avx512Vbmi.PermuteVar64x8x2(_s1, v1, _sh1) &
+                    Avx512Vbmi.PermuteVar64x8x2(_s2, v2, _sh2) & Avx512Vbmi.PermuteVar64x8x2(_s3, v3, _sh3);
+            }
+
+            return m;
+        }
+
+        private static Vector512<byte> Table(ReadOnlySpan<byte> tables, int half) => Vector512.Create(tables.Slice(half * 64, 64));
     }
 
     /// <summary>The nibble tables as 256-bit vectors, loaded once per search, and one 32-position step over them.</summary>

@@ -12,7 +12,7 @@ namespace Broker.Masking.Detection;
 /// detectors' needles (keywords in any letter case, exact heads such as <c>AKIA</c> or <c>-----BEGIN</c>) and every
 /// form of every registered secret. Text with no such position is read once, 32 or 64 bytes per step: each of a position's
 /// first three bytes is looked up by its two nibbles in 16-entry tables (one byte shuffle each), or with AVX-512 VBMI
-/// whole, by its low seven bits, in a 128-entry table (one byte permute each), and the three lookups are combined, so a position survives only if its three bytes can begin some literal of the same bucket (eight
+/// whole, by its low seven bits, in a 128-entry table (one byte permute each, and a fourth byte too), and the lookups are combined, so a position survives only if those bytes can begin some literal of the same bucket (eight
 /// buckets for the needles, eight for the secrets' forms, which are random and would blur the needles' tables).
 /// Survivors are checked against exact per-byte tables of the first eight bytes in 32 buckets before they are
 /// reported; the callers then verify the literals themselves, so the pass only has to be a superset of the true
@@ -28,6 +28,10 @@ internal sealed partial class CandidatePass
 
     // Bytes per position the vector step looks at, and the scalar check after it.
     private const int VectorWidth = 3;
+    // The AVX-512 VBMI step looks at a fourth byte too: its byte tables are cheap enough, and the fourth byte rules out
+    // most positions that begin like a literal for three (`app/` like `app_key`, `-pac` like `-pat`), each of which cost
+    // a mispredicted branch and the exact check after the step.
+    private const int ByteWidth = 4;
     // Eight, not four: git log's every "Author:" begins like the "authorization" keyword for six bytes, and each position
     // reported costs the needle checks two passes over the literals of its first byte.
     private const int ScalarWidth = 8;
@@ -52,7 +56,7 @@ internal sealed partial class CandidatePass
     public CandidatePass(IEnumerable<(string Text, bool IgnoreCase)> needles, IEnumerable<string> secretForms)
     {
         Span<byte> tables = stackalloc byte[2 * VectorWidth * 2 * 16];
-        Span<byte> byteTables = stackalloc byte[2 * VectorWidth * 128];
+        Span<byte> byteTables = stackalloc byte[2 * ByteWidth * 128];
         byteTables.Clear();
         // Needles with the same first three bytes (in either case) share a bucket: they pass or fail together anyway.
         var prefixes = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -67,7 +71,7 @@ internal sealed partial class CandidatePass
 
             Add(text, ignoreCase, 1u << bucket);
             AddNibbles(tables[..(VectorWidth * 32)], text, ignoreCase, (byte)(1 << VectorBucket(text)));
-            AddBytes(byteTables[..(VectorWidth * 128)], text, ignoreCase, (byte)(1 << VectorBucket(text)));
+            AddBytes(byteTables[..(ByteWidth * 128)], text, ignoreCase, (byte)(1 << VectorBucket(text)));
             _hasNeedles = true;
         }
 
@@ -76,12 +80,12 @@ internal sealed partial class CandidatePass
         {
             Add(form, ignoreCase: false, 1u << (NeedleBuckets + (order & 7)));
             AddNibbles(tables[(VectorWidth * 32)..], form, ignoreCase: false, (byte)(1 << (order & 7)));
-            AddBytes(byteTables[(VectorWidth * 128)..], form, ignoreCase: false, (byte)(1 << (order & 7)));
+            AddBytes(byteTables[(ByteWidth * 128)..], form, ignoreCase: false, (byte)(1 << (order & 7)));
             order++;
             _hasSecrets = true;
         }
 
-        _bytes = new ByteTables(byteTables);
+        _bytes = new ByteTables(byteTables, _hasNeedles, _hasSecrets);
         Span<byte> repeated = stackalloc byte[64];
         for (var group = 0; group < 2; group++)
         {
@@ -253,12 +257,12 @@ internal sealed partial class CandidatePass
     }
 
     /// <summary>
-    /// Adds <paramref name="literal"/>'s first bytes to one group's byte tables (per offset: 128 entries by the low seven
+    /// Adds <paramref name="literal"/>'s first four bytes to one group's byte tables (per offset: 128 entries by the low seven
     /// bits, so a byte of 128 or more shares its entry with the byte 128 below it: a superset, never a miss).
     /// </summary>
     private static void AddBytes(Span<byte> tables, string literal, bool ignoreCase, byte bucket)
     {
-        for (var k = 0; k < VectorWidth; k++)
+        for (var k = 0; k < ByteWidth; k++)
         {
             var table = tables.Slice(k * 128, 128);
             if (k >= literal.Length)
