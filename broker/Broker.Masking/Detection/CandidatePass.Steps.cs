@@ -15,7 +15,7 @@ internal sealed partial class CandidatePass
     /// </summary>
     /// <remarks>
     /// The lookups of up to <see cref="Block"/> steps run first and their survivors are confirmed after them: with no call
-    /// among the lookups (a list that grows calls out), the twelve tables stay in registers, where before they were written
+    /// among the lookups (a list that grows calls out), the tables stay in registers, where before they were written
     /// to the stack and read back at every step. Returns where the caller goes on (the last three positions, which a literal
     /// cut by the end may start at, are judged one at a time there).
     /// </remarks>
