@@ -21,10 +21,8 @@ public sealed class MaskingProfile
     // The needles by the byte they start with: exact ones by that byte, caseless ones by either case of it.
     private readonly NeedleEntry[][] _exactByFirstByte = new NeedleEntry[256][];
     private readonly NeedleEntry[][] _caselessByFirstByte = new NeedleEntry[256][];
-    // The needles whose prefix at the end of the text is held, by the byte they start with (in either case).
+    // The needles whose prefix at the end of the text is held, by the byte they start with (in either case if they are caseless).
     private readonly NeedleEntry[][] _heldPrefixesByFirstByte = new NeedleEntry[256][];
-    // The bytes those needles are made of, in either letter case: a held prefix lies wholly in the text's run of them.
-    private readonly bool[] _inHeldNeedle = new bool[256];
     private readonly (string Text, bool IgnoreCase)[] _needles;
     // One candidate pass per snapshot of a session's registered secrets (their forms are searched in the same pass).
     private readonly ConditionalWeakTable<RegisteredSecrets, CandidatePass> _passes = [];
@@ -54,14 +52,7 @@ public sealed class MaskingProfile
         for (var b = 0; b < 256; b++)
         {
             var lower = char.ToLowerInvariant((char)b);
-            _heldPrefixesByFirstByte[b] = lower < 128 ? [.. entries.Where(e => char.ToLowerInvariant(e.Needle[0]) == lower && e.Detector.HoldsNeedlePrefix)] : [];
-        }
-
-        foreach (var c in entries.Where(e => e.Detector.HoldsNeedlePrefix).SelectMany(e => e.Needle))
-        {
-            _inHeldNeedle[(byte)c] = true;
-            _inHeldNeedle[(byte)char.ToLowerInvariant(c)] |= char.IsAsciiLetter(c);
-            _inHeldNeedle[(byte)char.ToUpperInvariant(c)] |= char.IsAsciiLetter(c);
+            _heldPrefixesByFirstByte[b] = [.. entries.Where(e => e.Detector.HoldsNeedlePrefix && (e.IgnoreCase ? lower < 128 && char.ToLowerInvariant(e.Needle[0]) == lower : e.Needle[0] == b))];
         }
 
         _needles = [.. entries.Select(e => (e.Needle, e.IgnoreCase)).Distinct()];
@@ -232,10 +223,18 @@ public sealed class MaskingProfile
             pass.Find(text.Bytes, secrets.IsEmpty ? needleStart : Math.Min(needleStart, text.From), heads);
         }
 
-        if (_needles.Length > 0)
+        // The heads are in order: those before the needles' start (found for the registered secrets) are skipped at once,
+        // and most pushes of ordinary output have none after it either.
+        var needleHeads = CollectionsMarshal.AsSpan(heads);
+        if (_needles.Length > 0 && needleHeads.Length > 0)
         {
-            VerifyNeedles(text, needleStart, ignoreCase: false, findings);
-            VerifyNeedles(text, needleStart, ignoreCase: true, findings);
+            var first = needleHeads.BinarySearch(needleStart);
+            needleHeads = needleHeads[(first < 0 ? ~first : first)..];
+            if (needleHeads.Length > 0)
+            {
+                VerifyNeedles(text, needleHeads, ignoreCase: false, findings);
+                VerifyNeedles(text, needleHeads, ignoreCase: true, findings);
+            }
         }
 
         if (!text.Final && _longestNeedle > 0)
@@ -253,13 +252,10 @@ public sealed class MaskingProfile
     }
 
     /// <summary>The needles of one letter-case kind at the pass's positions, in order (as one multi-string search of that kind finds them).</summary>
-    private void VerifyNeedles(in ScanText text, int start, bool ignoreCase, Findings findings)
+    private void VerifyNeedles(in ScanText text, ReadOnlySpan<int> heads, bool ignoreCase, Findings findings)
     {
         var bytes = text.Bytes;
-        var heads = CollectionsMarshal.AsSpan(findings.Heads);
-        // The heads are in order: those before the start are skipped at once.
-        var first = heads.BinarySearch(start);
-        foreach (var at in heads[(first < 0 ? ~first : first)..])
+        foreach (var at in heads)
         {
             var hit = false;
             var folded = NeedleEntry.Fold(bytes, at);
@@ -282,18 +278,21 @@ public sealed class MaskingProfile
 
     private void ScanNeedlePrefixes(in ScanText text, Findings findings)
     {
-        // At most the longest needle's length of positions: a table per byte is cheaper here than a vector search,
-        // whose set-up was paid again after every hit. A prefix matches the whole rest of the text, so it starts inside the
-        // run of needle bytes the text ends with: the positions before that run are not looked at.
+        // A prefix matches the whole rest of the text, so it starts within the longest needle's length of the end, at a
+        // position the candidate pass reported (it judges a position cut by the end by the bytes that are there, each needle
+        // in its own letter case, as here): those heads are all that is looked at, not every position there, a fixed cost
+        // of every push. The detectors that hold prefixes check them in their own case too, so an exact needle's prefix in
+        // another case (tried before) led to nothing.
         var bytes = text.Bytes;
-        var first = bytes.Length;
+        var heads = CollectionsMarshal.AsSpan(findings.Heads);
         var lowest = Math.Max(text.From, bytes.Length - _longestNeedle + 1);
-        while (first > lowest && _inHeldNeedle[bytes[first - 1]])
+        var first = heads.Length;
+        while (first > 0 && heads[first - 1] >= lowest)
         {
             first--;
         }
 
-        for (var at = first; at < bytes.Length; at++)
+        foreach (var at in heads[first..])
         {
             var held = _heldPrefixesByFirstByte[bytes[at]];
             if (held.Length == 0)
@@ -304,13 +303,16 @@ public sealed class MaskingProfile
             var tail = bytes[at..];
             foreach (var entry in held)
             {
-                if (entry.Needle.Length > tail.Length && ByteClass.MatchesIgnoreCase(tail, 0, entry.Needle.AsSpan(0, tail.Length)))
+                if (entry.Needle.Length > tail.Length && Matches(tail, entry.Needle.AsSpan(0, tail.Length), entry.IgnoreCase))
                 {
                     entry.Detector.OnNeedlePrefix(text, at, entry.Needle, findings);
                 }
             }
         }
     }
+
+    private static bool Matches(ReadOnlySpan<byte> bytes, ReadOnlySpan<char> literal, bool ignoreCase) =>
+        ignoreCase ? ByteClass.MatchesIgnoreCase(bytes, 0, literal) : ByteClass.MatchesWhole(bytes, 0, literal);
 
     internal static IEnumerable<Detector> BuiltIns(Func<string, bool> enabled)
     {

@@ -47,6 +47,27 @@ public class CandidatePassTests
     }
 
     [Fact]
+    public void Every_literal_start_in_a_text_of_many_vector_blocks_is_reported()
+    {
+        // The lookups run 32 steps (2 KiB) at a time before their survivors are confirmed: no step is lost or repeated
+        // between them, whatever the text's length and start.
+        var pass = new CandidatePass(s_needles, s_forms);
+        var random = new Random(27);
+        const string alphabet = "pPaAsSwWdDeEcCrRtTkKoOnN_-:/?@=IG3HqU8bx%! \n";
+        for (var round = 0; round < 12; round++)
+        {
+            var text = new StringBuilder();
+            var length = random.Next(2000, 9000);
+            while (text.Length < length)
+            {
+                text.Append(random.Next(6) == 0 ? s_needles[random.Next(s_needles.Length)].Text : alphabet[random.Next(alphabet.Length)].ToString());
+            }
+
+            ShouldReportEveryStart(pass, Encoding.Latin1.GetBytes(text.ToString()), random.Next(0, 200));
+        }
+    }
+
+    [Fact]
     public void Every_literal_start_in_the_corpora_is_reported_at_every_offset()
     {
         var pass = new CandidatePass(s_needles, s_forms);
@@ -112,6 +133,29 @@ public class CandidatePassTests
         pass.Find(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0123456789 ", 40))), 0, positions);
 
         positions.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void The_last_positions_are_judged_once_each_at_every_length_and_start()
+    {
+        // The last step reads the text's last 66 bytes (67 with VBMI) (a shorter text is copied and padded): the positions it shares with
+        // the step before are not judged twice, and none after them is skipped.
+        var pass = new CandidatePass(s_needles, s_forms);
+        for (var length = 1; length <= 200; length++)
+        {
+            for (var at = 0; at < length; at++)
+            {
+                var text = new byte[length];
+                text.AsSpan().Fill((byte)'.');
+                Encoding.Latin1.GetBytes("PwD"[..Math.Min(3, length - at)]).CopyTo(text, at);
+                foreach (var from in new[] { 0, at, Math.Max(0, at - 1), Math.Max(0, at - 64), Math.Max(0, length - 70) })
+                {
+                    var positions = new List<int>();
+                    pass.Find(text, from, positions);
+                    positions.Should().Equal(at >= from ? [at] : [], $"'PwD' at {at} of {length} bytes searched from {from}");
+                }
+            }
+        }
     }
 
     private static void ShouldReportEveryStart(CandidatePass pass, byte[] text, int from = 0)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -11,7 +12,7 @@ namespace Broker.Masking.Detection;
 /// detectors' needles (keywords in any letter case, exact heads such as <c>AKIA</c> or <c>-----BEGIN</c>) and every
 /// form of every registered secret. Text with no such position is read once, 32 or 64 bytes per step: each of a position's
 /// first three bytes is looked up by its two nibbles in 16-entry tables (one byte shuffle each), or with AVX-512 VBMI
-/// whole, by its low seven bits, in a 128-entry table (one byte permute each), and the three lookups are combined, so a position survives only if its three bytes can begin some literal of the same bucket (eight
+/// whole, by its low seven bits, in a 128-entry table (one byte permute each, and a fourth byte too), and the lookups are combined, so a position survives only if those bytes can begin some literal of the same bucket (eight
 /// buckets for the needles, eight for the secrets' forms, which are random and would blur the needles' tables).
 /// Survivors are checked against exact per-byte tables of the first eight bytes in 32 buckets before they are
 /// reported; the callers then verify the literals themselves, so the pass only has to be a superset of the true
@@ -27,20 +28,26 @@ internal sealed partial class CandidatePass
 
     // Bytes per position the vector step looks at, and the scalar check after it.
     private const int VectorWidth = 3;
+    // The AVX-512 VBMI step looks at a fourth byte too: its byte tables are cheap enough, and the fourth byte rules out
+    // most positions that begin like a literal for three (`app/` like `app_key`, `-pac` like `-pat`), each of which cost
+    // a mispredicted branch and the exact check after the step.
+    private const int ByteWidth = 4;
     // Eight, not four: git log's every "Author:" begins like the "authorization" keyword for six bytes, and each position
     // reported costs the needle checks two passes over the literals of its first byte.
     private const int ScalarWidth = 8;
     private const int NeedleBuckets = 24;
+    // Vector steps looked up before their survivors are confirmed: a 1 KiB push with its look-behind in one go.
+    private const int Block = 32;
     private const uint SecretBits = 0xFF00_0000;
 
     // Per byte value, the buckets (bits 0-23: needles, 24-31: secret forms) whose literals have it at offset k.
-    private readonly uint[][] _exact = [.. Enumerable.Range(0, ScalarWidth).Select(_ => new uint[256])];
+    // One array, offset k's 256 entries at k × 256: a survivor of the vector step is checked without an array per byte.
+    private readonly uint[] _exact = new uint[ScalarWidth * 256];
     // Per group (needles, secrets) and offset, eight buckets by nibble (16 entries, repeated per 128-bit lane).
     private readonly Vector512<byte>[,] _low = new Vector512<byte>[2, VectorWidth];
     private readonly Vector512<byte>[,] _high = new Vector512<byte>[2, VectorWidth];
-    // The same buckets by a byte's low seven bits (128 entries: 0-63, then 64-127), for the AVX-512 VBMI step.
-    private readonly Vector512<byte>[,] _bytesLow = new Vector512<byte>[2, VectorWidth];
-    private readonly Vector512<byte>[,] _bytesHigh = new Vector512<byte>[2, VectorWidth];
+    // The same buckets by a byte's low seven bits, for the AVX-512 VBMI step.
+    private readonly ByteTables _bytes;
     private readonly bool _hasNeedles;
     private readonly bool _hasSecrets;
 
@@ -49,7 +56,7 @@ internal sealed partial class CandidatePass
     public CandidatePass(IEnumerable<(string Text, bool IgnoreCase)> needles, IEnumerable<string> secretForms)
     {
         Span<byte> tables = stackalloc byte[2 * VectorWidth * 2 * 16];
-        Span<byte> byteTables = stackalloc byte[2 * VectorWidth * 128];
+        Span<byte> byteTables = stackalloc byte[2 * ByteWidth * 128];
         byteTables.Clear();
         // Needles with the same first three bytes (in either case) share a bucket: they pass or fail together anyway.
         var prefixes = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -64,7 +71,7 @@ internal sealed partial class CandidatePass
 
             Add(text, ignoreCase, 1u << bucket);
             AddNibbles(tables[..(VectorWidth * 32)], text, ignoreCase, (byte)(1 << VectorBucket(text)));
-            AddBytes(byteTables[..(VectorWidth * 128)], text, ignoreCase, (byte)(1 << VectorBucket(text)));
+            AddBytes(byteTables[..(ByteWidth * 128)], text, ignoreCase, (byte)(1 << VectorBucket(text)));
             _hasNeedles = true;
         }
 
@@ -73,11 +80,12 @@ internal sealed partial class CandidatePass
         {
             Add(form, ignoreCase: false, 1u << (NeedleBuckets + (order & 7)));
             AddNibbles(tables[(VectorWidth * 32)..], form, ignoreCase: false, (byte)(1 << (order & 7)));
-            AddBytes(byteTables[(VectorWidth * 128)..], form, ignoreCase: false, (byte)(1 << (order & 7)));
+            AddBytes(byteTables[(ByteWidth * 128)..], form, ignoreCase: false, (byte)(1 << (order & 7)));
             order++;
             _hasSecrets = true;
         }
 
+        _bytes = new ByteTables(byteTables, _hasNeedles, _hasSecrets);
         Span<byte> repeated = stackalloc byte[64];
         for (var group = 0; group < 2; group++)
         {
@@ -96,9 +104,6 @@ internal sealed partial class CandidatePass
                 }
 
                 _high[group, k] = Vector512.Create<byte>(repeated);
-                var bytes = byteTables.Slice(((group * VectorWidth) + k) * 128, 128);
-                _bytesLow[group, k] = Vector512.Create<byte>(bytes[..64]);
-                _bytesHigh[group, k] = Vector512.Create<byte>(bytes[64..]);
             }
         }
     }
@@ -143,11 +148,28 @@ internal sealed partial class CandidatePass
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int GroupsAt(ReadOnlySpan<byte> bytes, int position)
     {
-        // Bytes past the end may still come: they match anything, so a literal cut by the end is not lost.
-        var buckets = _exact[0][bytes[position]];
-        for (var k = 1; k < ScalarWidth && buckets != 0 && position + k < bytes.Length; k++)
+        var rest = bytes[position..];
+        uint buckets;
+        if (rest.Length >= ScalarWidth)
         {
-            buckets &= _exact[k][bytes[position + k]];
+            // All eight bytes at once, with no branch per byte: the vector step's survivors fail at varying bytes (git log's
+            // "Author:" at the seventh), and a loop that stops at the first was mispredicted at most of them.
+            // In range: each index is a byte plus 256 times an offset below ScalarWidth.
+            var word = BinaryPrimitives.ReadUInt64LittleEndian(rest);
+            ref var table = ref MemoryMarshal.GetArrayDataReference(_exact);
+            buckets = Unsafe.Add(ref table, (int)(byte)word) & Unsafe.Add(ref table, 256 + (int)(byte)(word >> 8)) &
+                Unsafe.Add(ref table, 512 + (int)(byte)(word >> 16)) & Unsafe.Add(ref table, 768 + (int)(byte)(word >> 24)) &
+                Unsafe.Add(ref table, 1024 + (int)(byte)(word >> 32)) & Unsafe.Add(ref table, 1280 + (int)(byte)(word >> 40)) &
+                Unsafe.Add(ref table, 1536 + (int)(byte)(word >> 48)) & Unsafe.Add(ref table, 1792 + (int)(byte)(word >> 56));
+        }
+        else
+        {
+            // Bytes past the end may still come: they match anything, so a literal cut by the end is not lost.
+            buckets = _exact[rest[0]];
+            for (var k = 1; k < rest.Length; k++)
+            {
+                buckets &= _exact[(k * 256) + rest[k]];
+            }
         }
 
         return ((buckets & ~SecretBits) != 0 ? NeedleGroup : 0) | ((buckets & SecretBits) != 0 ? SecretGroup : 0);
@@ -162,7 +184,7 @@ internal sealed partial class CandidatePass
                 // A literal shorter than the fingerprint: any byte may follow it.
                 for (var b = 0; b < 256; b++)
                 {
-                    _exact[k][b] |= bucket;
+                    _exact[(k * 256) + b] |= bucket;
                 }
 
                 continue;
@@ -174,10 +196,10 @@ internal sealed partial class CandidatePass
                 continue;
             }
 
-            _exact[k][c] |= bucket;
+            _exact[(k * 256) + c] |= bucket;
             if (ignoreCase && char.IsAsciiLetter(c))
             {
-                _exact[k][c ^ 0x20] |= bucket;
+                _exact[(k * 256) + (c ^ 0x20)] |= bucket;
             }
         }
     }
@@ -235,12 +257,12 @@ internal sealed partial class CandidatePass
     }
 
     /// <summary>
-    /// Adds <paramref name="literal"/>'s first bytes to one group's byte tables (per offset: 128 entries by the low seven
+    /// Adds <paramref name="literal"/>'s first four bytes to one group's byte tables (per offset: 128 entries by the low seven
     /// bits, so a byte of 128 or more shares its entry with the byte 128 below it: a superset, never a miss).
     /// </summary>
     private static void AddBytes(Span<byte> tables, string literal, bool ignoreCase, byte bucket)
     {
-        for (var k = 0; k < VectorWidth; k++)
+        for (var k = 0; k < ByteWidth; k++)
         {
             var table = tables.Slice(k * 128, 128);
             if (k >= literal.Length)

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Broker.Masking.Detection;
 
 /// <summary>
@@ -26,7 +28,7 @@ internal sealed class NeedleMemory
 
         // A needle that ran past the last search's end was not seen whole.
         var start = _end - longest + 1;
-        foreach (var hit in _hits)
+        foreach (var hit in CollectionsMarshal.AsSpan(_hits))
         {
             if (hit >= lowerAbsolute && hit < start)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using Broker.Masking.Detection;
@@ -15,9 +16,6 @@ internal sealed class RegisteredSecrets
     private readonly Form[] _forms;
     private readonly int _longest;
     private readonly Form[][] _byFirstChar = new Form[256][];
-    // The proper prefixes (two characters or more) of every form, by their last two characters; the bit table answers most pairs.
-    private readonly Dictionary<int, Ending[]> _endings;
-    private readonly ulong[] _endingPairs = new ulong[1024];
 
     private RegisteredSecrets(Form[] forms)
     {
@@ -28,14 +26,6 @@ internal sealed class RegisteredSecrets
             _byFirstChar[c] = [.. forms.Where(f => f.Text[0] == c)];
         }
 
-        _endings = forms
-            .SelectMany((form, order) => Enumerable.Range(2, Math.Max(0, form.Text.Length - 2)).Select(length => (Ending: new Ending(form, length), Order: order)))
-            .GroupBy(e => (e.Ending.Form.Text[e.Ending.Length - 2] << 8) | e.Ending.Form.Text[e.Ending.Length - 1])
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(e => e.Ending.Length).ThenBy(e => e.Order).Select(e => e.Ending).ToArray());
-        foreach (var pair in _endings.Keys)
-        {
-            _endingPairs[pair >> 6] |= 1UL << (pair & 63);
-        }
     }
 
     public bool IsEmpty => _forms.Length == 0;
@@ -58,13 +48,16 @@ internal sealed class RegisteredSecrets
         }
 
         var bytes = text.Bytes;
-        foreach (var start in heads)
+        // The heads are in order, and those before the scan's start (found for the needles' look-behind) are few.
+        var all = CollectionsMarshal.AsSpan(heads);
+        var first = 0;
+        while (first < all.Length && all[first] < text.From)
         {
-            if (start < text.From)
-            {
-                continue;
-            }
+            first++;
+        }
 
+        foreach (var start in all[first..])
+        {
             foreach (var form in _byFirstChar[bytes[start]])
             {
                 if (ByteClass.MatchesWhole(bytes, start, form.Text))
@@ -79,43 +72,31 @@ internal sealed class RegisteredSecrets
             return;
         }
 
-        HoldPrefixes(bytes, Math.Max(text.From, bytes.Length - _longest + 1), findings);
+        HoldPrefixes(bytes, all[first..], Math.Max(text.From, bytes.Length - _longest + 1), findings);
     }
 
     /// <summary>
     /// Every position from <paramref name="lowest"/> on where the text ends with a proper prefix of a form holds, named
-    /// after the first such form. Found from the text's last two characters (<see cref="_endings"/>) rather than by
-    /// trying every position within the longest form's length of the end, a fixed cost of every push.
+    /// after the first such form. The candidate pass reported every such position (it judges a position cut by the end
+    /// by the bytes that are there), so only its heads there are tried, not every position within the longest form's
+    /// length of the end (a fixed cost of every push).
     /// </summary>
-    private void HoldPrefixes(ReadOnlySpan<byte> chars, int lowest, Findings findings)
+    private void HoldPrefixes(ReadOnlySpan<byte> chars, ReadOnlySpan<int> heads, int lowest, Findings findings)
     {
-        var length = chars.Length;
-        if (length >= 2)
+        var first = heads.Length;
+        while (first > 0 && heads[first - 1] >= lowest)
         {
-            var pair = (chars[^2] << 8) | chars[^1];
-            if ((_endingPairs[pair >> 6] & (1UL << (pair & 63))) != 0 && _endings.TryGetValue(pair, out var endings))
-            {
-                // Longest prefix first (the leftmost position), then form order: the first form that fits names it.
-                var reported = -1;
-                foreach (var ending in endings)
-                {
-                    var at = length - ending.Length;
-                    if (at >= lowest && at != reported && ByteClass.MatchesWhole(chars, at, ending.Form.Text.AsSpan(0, ending.Length)))
-                    {
-                        findings.AddCandidate(at, ending.Form.Name, distinctive: true);
-                        reported = at;
-                    }
-                }
-            }
+            first--;
         }
 
-        if (length >= 1 && length - 1 >= lowest)
+        foreach (var at in heads[first..])
         {
-            foreach (var form in _byFirstChar[chars[^1]])
+            var cut = chars[at..];
+            foreach (var form in _byFirstChar[chars[at]])
             {
-                if (form.Text.Length > 1)
+                if (form.Text.Length > cut.Length && ByteClass.MatchesAt(cut, 0, form.Text))
                 {
-                    findings.AddCandidate(length - 1, form.Name, distinctive: true);
+                    findings.AddCandidate(at, form.Name, distinctive: true);
                     break;
                 }
             }
@@ -227,9 +208,6 @@ internal sealed class RegisteredSecrets
     }
 
     private sealed record Form(string Name, string Text, FormKind Kind);
-
-    /// <summary>The first <paramref name="Length"/> characters of <paramref name="Form"/> (fewer than all of them).</summary>
-    private readonly record struct Ending(Form Form, int Length);
 
     /// <summary>How a form's text sits in the output: as is, or as the stable core of a longer base64 text.</summary>
     private enum FormKind

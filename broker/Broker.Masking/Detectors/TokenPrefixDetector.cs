@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Broker.Masking.Detection;
 
 namespace Broker.Masking.Detectors;
@@ -14,12 +15,15 @@ internal sealed class TokenPrefixDetector : Detector
     // otherwise wait for the hold delay. At most that many characters of the prefix (never of the body) show.
     private const int ShortestGluedHold = 3;
 
-    private readonly Dictionary<string, TokenRule> _rules;
+    // Frozen: a head cut by the end of the text is looked up on most pushes, and a frozen table of short keys hashes
+    // fewer of their characters.
+    private readonly FrozenDictionary<string, TokenRule> _rules;
 
-    private TokenPrefixDetector(IEnumerable<TokenRule> rules)
+    private TokenPrefixDetector(IReadOnlyList<TokenRule> rules)
     {
-        _rules = rules.ToDictionary(r => r.Prefix, StringComparer.Ordinal);
-        AnchoredNeedles = [.. _rules.Keys];
+        _rules = rules.ToFrozenDictionary(r => r.Prefix, StringComparer.Ordinal);
+        // In the rules' order (a frozen table's keys have an order of their own): the heads at one position are offered in it.
+        AnchoredNeedles = [.. rules.Select(r => r.Prefix)];
     }
 
     public override IReadOnlyList<string> AnchoredNeedles { get; }
