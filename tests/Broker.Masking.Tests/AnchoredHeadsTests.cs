@@ -1,5 +1,7 @@
 using System.Text;
 using Broker.Masking.Detection;
+using Broker.Masking.Detectors;
+using Broker.Masking.Tests.Support;
 
 namespace Broker.Masking.Tests;
 
@@ -33,6 +35,37 @@ public class AnchoredHeadsTests
         // Nothing active: the next search starts where this text ended.
         findings.Anchors.Start(0, 0).Should().Be(firstActive < 0 ? bytes.Length : firstActive);
         detector.Offers.Where(offer => string.CompareOrdinal(input, offer, "ghp", 0, 3) != 0).Should().BeEmpty("only where the head is, whole or cut, is it offered");
+    }
+
+    [Fact]
+    public void The_infix_detector_acts_only_at_anchors_with_its_marker_byte_or_a_text_that_ends_before_it()
+    {
+        // Anchors that are not offered are not looked at again: the marker must be there wherever the detector would act,
+        // whole shapes and shapes cut by the end alike.
+        var detector = new InfixTokenDetector();
+        var (offset, marker) = detector.AnchorMarker!.Value;
+        var random = new Random(27);
+        var acted = 0;
+        for (var trial = 0; trial < 20_000; trial++)
+        {
+            var bytes = Encoding.ASCII.GetBytes(Fake.Of("Q~8a", random.Next(1, 14), trial));
+            for (var index = 0; index < bytes.Length; index++)
+            {
+                var text = new ScanText(bytes, 0, final: false);
+                var findings = new Findings();
+                findings.Reset(0, 0);
+
+                detector.OnAnchor(text, index, findings);
+
+                if (findings.Matches.Count + findings.Candidates.Count > 0)
+                {
+                    acted++;
+                    (text.At(index + offset) == marker || text.Open(index + offset)).Should().BeTrue($"the detector acted at {index} of {Encoding.ASCII.GetString(bytes)}");
+                }
+            }
+        }
+
+        acted.Should().BeGreaterThan(100);
     }
 
     private sealed class Recording(bool holdsPrefix) : Detector
