@@ -29,6 +29,8 @@ public class KeyOpenLineTests
             $"{Line(random, 64)}\n{Line(random, 64)}\nssh\n\n\n   \n{Line(random, 64)}\n",
             $"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA{Line(random, 20)}\n{Line(random, 64)}\n{Line(random, 10)}\n",
             $"AAAAB3NzaC1yc2EAAAADAQABAAABAQ{Line(random, 34)}\n{Line(random, 64)}\nAAAA\n",
+            $"x\n{Convert.ToBase64String(Encoding.ASCII.GetBytes("-----BEGIN CERTIFICATE-----\nMIIB"))}\nLS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t\n",
+            $"x\nMIIB\nMIIBCgKCAQEA{Line(random, 52)}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0B\n",
         };
     }
 

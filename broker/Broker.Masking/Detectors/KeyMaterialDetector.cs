@@ -220,7 +220,7 @@ internal sealed class KeyMaterialDetector : Detector
             start = previous.BodyStart;
         }
 
-        if (top.BodyLength > 0 && KeyShapes.Judge(bytes.Slice(top.BodyStart, top.BodyLength), complete: top.End < bytes.Length) == KeyShape.Public)
+        if (top.BodyLength > 0 && KeyShapes.MayBePublic(bytes[top.BodyStart]) && KeyShapes.Judge(bytes.Slice(top.BodyStart, top.BodyLength), complete: top.End < bytes.Length) == KeyShape.Public)
         {
             return;
         }
