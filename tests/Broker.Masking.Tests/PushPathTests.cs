@@ -118,7 +118,7 @@ public class PushPathTests
     [Fact]
     public void Azure_client_secret_inside_a_long_token_run_is_masked_at_every_split_point()
     {
-        // Anchors at every separator of the run; only the one whose marker byte is a tilde five bytes on is offered, or one
+        // Anchors at every separator of the run; only the one whose marker byte is a Q four bytes on is offered, or one
         // whose marker the text has not reached yet.
         var azure = "Xy1" + "8Q~" + Fake.Of(Fake.Alnum + "_~.-", 34, 4);
         var text = $"AZURE_CLIENT_SECRET={azure} MY_VAR_{azure}\nhash 0123456789abcdef0123456789abcdef01234567 ~~~~~~~~~~\n";

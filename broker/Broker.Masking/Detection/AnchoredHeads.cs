@@ -75,7 +75,10 @@ internal sealed class AnchoredHeads
         }
     }
 
-    /// <summary>Offers the anchor to the detectors that want it; false when none did (nothing was called).</summary>
+    /// <summary>
+    /// Offers the anchor to the detectors that want it; false when nothing was called and no head is there, whole or cut by
+    /// the text's end: then nothing is called there in any later search either.
+    /// </summary>
     private bool Offer(in ScanText text, int anchor, Findings findings)
     {
         var bytes = text.Bytes;
@@ -102,10 +105,10 @@ internal sealed class AnchoredHeads
 
             foreach (var head in _byPair[_pairsBefore[pair >> 6] + BitOperations.PopCount(word & (bit - 1))])
             {
-                Offer(text, anchor, head, findings);
+                offered |= Offer(text, anchor, head, findings);
             }
 
-            return true;
+            return offered;
         }
 
         if (left == 1 && !text.Final && _byFirst[bytes[anchor]].Length > 0)
@@ -123,21 +126,30 @@ internal sealed class AnchoredHeads
         return offered;
     }
 
-    /// <summary>The head is there whole (a needle), or the text ends inside it (a prefix that may still become one).</summary>
-    private static void Offer(in ScanText text, int anchor, Head head, Findings findings)
+    /// <summary>
+    /// The head is there whole (a needle), or the text ends inside it (a prefix that may still become one, true even where
+    /// it is not offered). False when the text's bytes differ from the head's: they never change once appended, so the
+    /// anchor need not be looked at again for this head (an anchor whose first two bytes are some head's but whose next
+    /// are not used to count as active, and the next push looked at every anchor of the look-behind from it again).
+    /// </summary>
+    private static bool Offer(in ScanText text, int anchor, Head head, Findings findings)
     {
         var rest = text.Bytes[anchor..];
+        if (!ByteClass.MatchesAt(rest, 0, head.Text))
+        {
+            return false;
+        }
+
         if (rest.Length >= head.Text.Length)
         {
-            if (ByteClass.MatchesAt(rest, 0, head.Text))
-            {
-                head.Detector.OnNeedle(text, anchor, head.Text, findings);
-            }
+            head.Detector.OnNeedle(text, anchor, head.Text, findings);
         }
-        else if (!text.Final && head.HoldsPrefix && ByteClass.MatchesAt(rest, 0, head.Text))
+        else if (!text.Final && head.HoldsPrefix)
         {
             head.Detector.OnNeedlePrefix(text, anchor, head.Text, findings);
         }
+
+        return true;
     }
 
     private static int Pair(int first, int second) => (first & 0xFF) | ((second & 0xFF) << 8);

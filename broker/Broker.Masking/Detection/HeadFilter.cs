@@ -43,7 +43,7 @@ internal sealed class HeadFilter
         var all = markers.ToArray();
         _markers = [.. all.Where(m => m is not null).Select(m => m!.Value)];
         Reach = Block + Math.Max(1, _markers.Length == 0 ? 0 : _markers.Max(m => m.Offset));
-        // A marker further on than a block would not fit the padded copy near the end (the built-in one is five bytes on).
+        // A marker further on than a block would not fit the padded copy near the end (the built-in one is four bytes on).
         _enabled = Avx512Vbmi.IsSupported && all.All(m => m is not null) && Reach <= 2 * Block;
     }
 

@@ -15,8 +15,11 @@ internal sealed class InfixTokenDetector : Detector
 
     public override bool AtEveryAnchor => true;
 
-    // An Azure secret's marker ends with a tilde five characters after the anchor (or the text ends before it).
-    public override (int Offset, byte Value)? AnchorMarker => (5, (byte)'~');
+    // An Azure secret's marker is `Q~` four characters after the anchor, and a text that ends inside it is held only with
+    // the `Q` there too (or the text ends before it): the Q is the byte every anchor acted on has. The tilde after it would
+    // do as well in the middle of a text, but at a push's end it lets through the anchors five bytes before the end too,
+    // each then offered and looked at again by the next push.
+    public override (int Offset, byte Value)? AnchorMarker => (4, (byte)'Q');
 
     public override void OnAnchor(in ScanText text, int index, Findings findings)
     {

@@ -172,13 +172,14 @@ internal sealed class KeyMaterialDetector : Detector
     }
 
     /// <summary>An unfinished last line that is base64 so far may still start, or continue, a block: it waits.</summary>
-    private static void HoldOpenLine(in ScanText text, Findings findings)
+    internal static void HoldOpenLine(in ScanText text, Findings findings)
     {
         var bytes = text.Bytes;
         // A body of base64 characters lies in the run of token characters the text ends with, and only indentation
         // stands between that run and its line's start: any other byte there (nearly every push of ordinary output
         // ends inside a sentence) rules the open line out before it is looked for.
-        var indent = text.TokenTail;
+        var tail = text.TokenTail;
+        var indent = tail;
         while (indent > 0 && bytes[indent - 1] is (byte)' ' or (byte)'\t')
         {
             indent--;
@@ -189,9 +190,10 @@ internal sealed class KeyMaterialDetector : Detector
             return;
         }
 
-        var last = LineStart(bytes, bytes.Length);
-        var open = Line(bytes, last);
-        if (open.Complete || open.BodyLength > LongestLine || bytes[open.BodyStart..].IndexOfAnyExcept(s_base64) >= 0)
+        // So the open line starts at `indent` (no newline lies in the spaces and token characters after it) and its body is
+        // the token run; each line above ends one byte before the line under it starts. No search finds those again.
+        var open = new LineSpan(tail, bytes.Length - tail, bytes.Length, Complete: false);
+        if (open.BodyLength > LongestLine || bytes[open.BodyStart..].IndexOfAnyExcept(s_base64) >= 0)
         {
             return;
         }
@@ -200,10 +202,13 @@ internal sealed class KeyMaterialDetector : Detector
         // first line is a certificate's or a public key's is not a key.
         var start = open.BodyStart;
         var top = open;
+        var topStart = indent;
         var shaped = 0;
         for (var above = 0; above < MaxLinesAbove && top.BodyStart > 1; above++)
         {
-            var previous = Line(bytes, LineStart(bytes, LineStart(bytes, top.BodyStart) - 1));
+            // A line at the text's start has none above: the line "above" it is read from the text's start, itself again.
+            var previousStart = topStart > 0 ? LineStart(bytes, topStart - 1) : 0;
+            var previous = topStart > 0 ? LineBefore(bytes, previousStart, topStart - 1) : Line(bytes, 0);
             if (previous.BodyLength is not (64 or 70 or 72) || bytes.Slice(previous.BodyStart, previous.BodyLength).IndexOfAnyExcept(s_base64) >= 0)
             {
                 break;
@@ -211,10 +216,11 @@ internal sealed class KeyMaterialDetector : Detector
 
             shaped += Shaped(previous, bytes) ? 1 : 0;
             top = previous;
+            topStart = previousStart;
             start = previous.BodyStart;
         }
 
-        if (top.BodyLength > 0 && KeyShapes.Judge(bytes.Slice(top.BodyStart, top.BodyLength), complete: top.End < bytes.Length) == KeyShape.Public)
+        if (top.BodyLength > 0 && KeyShapes.MayBePublic(bytes[top.BodyStart]) && KeyShapes.Judge(bytes.Slice(top.BodyStart, top.BodyLength), complete: top.End < bytes.Length) == KeyShape.Public)
         {
             return;
         }
@@ -256,6 +262,19 @@ internal sealed class KeyMaterialDetector : Detector
         var end = newline < 0 ? bytes.Length : start + newline;
         var bodyEnd = end > body && bytes[end - 1] == (byte)'\r' ? end - 1 : end;
         return new LineSpan(body, Math.Max(0, bodyEnd - body), end, newline >= 0);
+    }
+
+    /// <summary><see cref="Line"/> for a line known to end at the newline at <paramref name="newline"/>.</summary>
+    private static LineSpan LineBefore(ReadOnlySpan<byte> bytes, int start, int newline)
+    {
+        var body = start;
+        while (body < newline && bytes[body] is (byte)' ' or (byte)'\t')
+        {
+            body++;
+        }
+
+        var bodyEnd = newline > body && bytes[newline - 1] == (byte)'\r' ? newline - 1 : newline;
+        return new LineSpan(body, Math.Max(0, bodyEnd - body), newline, Complete: true);
     }
 
     private static readonly System.Buffers.SearchValues<byte> s_base64 =

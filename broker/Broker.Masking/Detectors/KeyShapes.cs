@@ -190,6 +190,13 @@ internal static class KeyShapes
         _ => -1,
     };
 
+    /// <summary>
+    /// Whether a run that begins with <paramref name="first"/> may be judged <see cref="KeyShape.Public"/>: that takes a DER
+    /// sequence (0x30) or a PEM line's dash (0x2D) as the first decoded byte, whose top six bits encode as 'M' or 'L'. Most
+    /// words at a line's start (an open line the key-body detector holds) are thus not decoded at all.
+    /// </summary>
+    public static bool MayBePublic(byte first) => first is (byte)'L' or (byte)'M';
+
     /// <summary>Whether <paramref name="b"/> is a base64 character, padding included.</summary>
     public static bool IsBase64(byte b) => ByteClass.IsBase64(b) || b == (byte)'=';
 }
