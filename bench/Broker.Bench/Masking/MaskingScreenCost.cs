@@ -28,12 +28,12 @@ internal static class MaskingScreenCost
         {
             var input = TerminalCat(Size, progress: corpus != "coloured");
             var best = new[] { double.MaxValue, double.MaxValue };
-            for (var rep = 0; rep < Repetitions + 10; rep++)
+            for (var rep = 0; rep < Repetitions + MaskingCpuTime.WarmUpRuns; rep++)
             {
                 for (var o = 0; o < options.Length; o++)
                 {
                     var milliseconds = MaskingCpuTime.MaskOnce(input, chunk, secrets, options[o], output);
-                    if (rep >= 10)
+                    if (rep >= MaskingCpuTime.WarmUpRuns)
                     {
                         best[o] = Math.Min(best[o], milliseconds);
                     }
