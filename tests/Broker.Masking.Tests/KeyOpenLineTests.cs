@@ -75,7 +75,7 @@ public class KeyOpenLineTests
             return held;
         }
 
-        var open = LineAt(bytes, LineStart(bytes, bytes.Length));
+        var open = KeyMaterialDetector.Line(bytes, LineStart(bytes, bytes.Length));
         if (open.Complete || open.BodyLength > 72 || !IsBase64(bytes.Slice(open.BodyStart, open.BodyLength)))
         {
             return held;
@@ -85,7 +85,7 @@ public class KeyOpenLineTests
         var shaped = 0;
         for (var above = 0; above < 64 && top.BodyStart > 1; above++)
         {
-            var previous = LineAt(bytes, LineStart(bytes, LineStart(bytes, top.BodyStart) - 1));
+            var previous = KeyMaterialDetector.Line(bytes, LineStart(bytes, LineStart(bytes, top.BodyStart) - 1));
             var previousBody = bytes.Slice(previous.BodyStart, previous.BodyLength);
             if (previous.BodyLength is not (64 or 70 or 72) || !IsBase64(previousBody))
             {
@@ -123,23 +123,4 @@ public class KeyOpenLineTests
     }
 
     private static int LineStart(ReadOnlySpan<byte> bytes, int index) => index <= 0 ? 0 : bytes[..index].LastIndexOf((byte)'\n') + 1;
-
-    private static (int BodyStart, int BodyLength, int End, bool Complete) LineAt(ReadOnlySpan<byte> bytes, int start)
-    {
-        if (start >= bytes.Length)
-        {
-            return (start, 0, start, false);
-        }
-
-        var body = start;
-        while (body < bytes.Length && bytes[body] is (byte)' ' or (byte)'\t')
-        {
-            body++;
-        }
-
-        var newline = bytes[start..].IndexOf((byte)'\n');
-        var end = newline < 0 ? bytes.Length : start + newline;
-        var bodyEnd = end > body && bytes[end - 1] == (byte)'\r' ? end - 1 : end;
-        return (body, Math.Max(0, bodyEnd - body), end, newline >= 0);
-    }
 }

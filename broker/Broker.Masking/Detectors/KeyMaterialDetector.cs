@@ -245,7 +245,7 @@ internal sealed class KeyMaterialDetector : Detector
     }
 
     /// <summary>The line at <paramref name="start"/>: its body without indentation and without a trailing CR, and where it ends.</summary>
-    private static LineSpan Line(ReadOnlySpan<byte> bytes, int start)
+    internal static LineSpan Line(ReadOnlySpan<byte> bytes, int start)
     {
         if (start >= bytes.Length)
         {
@@ -280,5 +280,5 @@ internal sealed class KeyMaterialDetector : Detector
     private static readonly System.Buffers.SearchValues<byte> s_base64 =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="u8);
 
-    private readonly record struct LineSpan(int BodyStart, int BodyLength, int End, bool Complete);
+    internal readonly record struct LineSpan(int BodyStart, int BodyLength, int End, bool Complete);
 }
