@@ -76,6 +76,9 @@ public sealed partial class ReplicaTests : IAsyncLifetime, IDisposable
 
         var held = a.ClientAsync(agent, null, ["exec", "--target", "local", "--", "touch", file], timeoutSeconds: 240);
         var id = await PendingRequestAsync(b, op, "agent-replicas");
+        // The registry learns of a session (or a command waiting for a decision) at its replica's next heartbeat, not when it
+        // starts: the request can be seen through B before that beat, on a busy machine by a whole beat.
+        await ReplicaCluster.EventuallyAsync(async () => (await _cluster.HeldSessionsAsync("replica-a")).Count == 1, "A's next heartbeat lists the waiting command");
         (await _cluster.HeldSessionsAsync("replica-a")).Should().ContainSingle("the waiting command's session runs on A");
         var (code, _, stderr) = await b.ClientAsync(op, null, "approvals", "approve", id, "--reason", "fine");
         code.Should().Be(0, stderr);
@@ -133,6 +136,7 @@ public sealed partial class ReplicaTests : IAsyncLifetime, IDisposable
         var onA = await PendingRequestAsync(b, op, "agent-on-a");
         var onB = await PendingRequestAsync(b, op, "agent-on-b");
         await ReplicaCluster.EventuallyAsync(async () => (await _cluster.HeldSessionsAsync("replica-a")).Count == 1, "A's session is in the registry");
+        await ReplicaCluster.EventuallyAsync(async () => (await _cluster.HeldSessionsAsync("replica-b")).Count == 1, "B's session is in the registry (at B's next heartbeat)");
         var bSessions = await _cluster.HeldSessionsAsync("replica-b");
         bSessions.Should().ContainSingle();
 
